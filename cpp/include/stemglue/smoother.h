@@ -1,0 +1,66 @@
+// Linear parameter smoother in plain units. A new target starts a fresh ramp of fixed length from
+// the current value, so the trajectory depends only on when targets were set, never on block sizes.
+#pragma once
+
+#include <cmath>
+
+namespace stemglue {
+
+class LinearSmoother {
+public:
+    /** Ramp length for a smoothing time; 0 ms makes every target a jump. */
+    void prepare(double sample_rate, double smoothing_ms) noexcept
+    {
+        ramp_samples_ = static_cast<int>(std::lround(sample_rate * smoothing_ms * 0.001));
+    }
+
+    /** Jump to the target now (used by reset()). */
+    void snap_to_target() noexcept
+    {
+        current_ = target_;
+        remaining_ = 0;
+    }
+
+    /** Snap straight to a value. */
+    void reset(double value) noexcept
+    {
+        target_ = value;
+        snap_to_target();
+    }
+
+    /** Start a ramp towards value. */
+    void set_target(double value) noexcept
+    {
+        if (value == target_ && remaining_ == 0) return;
+        target_ = value;
+        if (ramp_samples_ <= 0) {
+            snap_to_target();
+            return;
+        }
+        remaining_ = ramp_samples_;
+        step_ = (target_ - current_) / ramp_samples_;
+    }
+
+    /** The next sample's value. */
+    double next() noexcept
+    {
+        if (remaining_ > 0) {
+            --remaining_;
+            current_ = remaining_ == 0 ? target_ : current_ + step_;
+        }
+        return current_;
+    }
+
+    bool is_smoothing() const noexcept { return remaining_ > 0; }
+    double current() const noexcept { return current_; }
+    double target() const noexcept { return target_; }
+
+private:
+    double current_ = 0.0;
+    double target_ = 0.0;
+    double step_ = 0.0;
+    int remaining_ = 0;
+    int ramp_samples_ = 0;
+};
+
+}  // namespace stemglue

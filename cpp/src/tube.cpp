@@ -1,0 +1,229 @@
+#include "stemglue/tube.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "stemglue/denormals.h"
+#include "stemglue/parameters.h"
+#include "stemglue/sanitize.h"
+
+namespace stemglue {
+namespace {
+
+constexpr int kDrive = param("tube_drive_db");
+constexpr int kBias = param("tube_bias");
+constexpr int kBloom = param("tube_bloom_percent");
+constexpr int kTone = param("tube_tone_db");
+constexpr int kOutput = param("tube_output_db");
+constexpr int kMix = param("tube_mix_percent");
+constexpr int kOversampling = param("tube_oversampling");
+constexpr int kAdaa = param("tube_adaa");
+
+constexpr double kBloomAttackMs = 10.0;
+constexpr double kBloomReleaseMs = 200.0;
+constexpr double kSagDepth = 0.25;        // gain drop at full bloom and a saturated envelope
+constexpr double kBloomBiasDepth = 2.0;   // bias grows up to 3x at full bloom
+constexpr double kLevelReferenceAmplitude = 0.25;  // -12 dBFS sine keeps its level at any drive
+constexpr double kTiltPivotHz = 800.0;
+constexpr double kDcBlockerHz = 10.0;
+constexpr double kPostFilterTaps[] = {1.0 / 32, -7.0 / 32, 22.0 / 32, 22.0 / 32, -7.0 / 32, 1.0 / 32};
+constexpr int kShaperAndPostDelayTopRate = 3;  // ADAA 0.5 + post filter 2.5
+
+double shaper(double v) noexcept { return v / std::sqrt(1.0 + v * v); }
+
+double db_to_gain(double db) noexcept { return std::pow(10.0, db / 20.0); }
+
+// Per-sample smoother values; the transform runs once when the smoother is at rest.
+template <typename Transform>
+void fill_from(LinearSmoother& smoother, double* out, int n, Transform transform) noexcept
+{
+    if (!smoother.is_smoothing()) {
+        std::fill(out, out + n, transform(smoother.current()));
+        return;
+    }
+    for (int j = 0; j < n; ++j) out[j] = transform(smoother.next());
+}
+
+}  // namespace
+
+Tube::Tube()
+{
+    for (int index = 0; index < kNumParameters; ++index)
+        if (kParameters[static_cast<size_t>(index)].module == "tube")
+            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    factor_ = pending_factor_;
+}
+
+int Tube::latency_for_factor(int factor) noexcept
+{
+    Oversampler probe;  // no allocation: only the stage count is used
+    probe.reset(factor);
+    const int top_rate_delay = probe.round_trip_delay_top_rate() + kShaperAndPostDelayTopRate;
+    return (top_rate_delay + factor - 1) / factor;
+}
+
+int Tube::max_latency_samples() noexcept
+{
+    int latency = 0;
+    for (int factor : {1, 2, 4, 8}) latency = std::max(latency, latency_for_factor(factor));
+    return latency;
+}
+
+void Tube::prepare(double sample_rate, int max_block_size, int num_channels)
+{
+    sample_rate_ = sample_rate;
+    max_block_size_ = std::max(1, max_block_size);
+    const size_t block = static_cast<size_t>(max_block_size_);
+    channels_.clear();
+    channels_.resize(static_cast<size_t>(num_channels));
+    const std::vector<double> post_taps(std::begin(kPostFilterTaps), std::end(kPostFilterTaps));
+    for (Channel& channel : channels_) {
+        channel.oversampler.prepare(max_block_size_);
+        channel.post_filter.prepare(post_taps, max_block_size_ * 8);
+        channel.top_rate_pad.prepare(8);
+        channel.dry_delay.prepare(max_latency_samples());
+    }
+    for (auto* buffer : {&drive_gain_, &bias_value_, &bloom_amount_, &tilt_low_gain_, &tilt_high_gain_, &output_gain_,
+                         &mix_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
+        buffer->assign(block, 0.0);
+    dry_.assign(block, 0.0f);
+    wet_.assign(block, 0.0f);
+
+    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
+    drive_db_.prepare(sample_rate, smoothing_ms(kDrive));
+    bias_.prepare(sample_rate, smoothing_ms(kBias));
+    bloom_percent_.prepare(sample_rate, smoothing_ms(kBloom));
+    tone_db_.prepare(sample_rate, smoothing_ms(kTone));
+    output_db_.prepare(sample_rate, smoothing_ms(kOutput));
+    mix_percent_.prepare(sample_rate, smoothing_ms(kMix));
+
+    bloom_attack_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomAttackMs * sample_rate));
+    bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomReleaseMs * sample_rate));
+    tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate);
+    dc_pole_ = std::exp(-2.0 * M_PI * kDcBlockerHz / sample_rate);
+    reset();
+}
+
+void Tube::reset() noexcept
+{
+    factor_ = pending_factor_;
+    const int top_rate_delay = latency_for_factor(factor_) * factor_;
+    latency_samples_ = top_rate_delay / factor_;
+    for (Channel& channel : channels_) {
+        channel.oversampler.reset(factor_);
+        channel.post_filter.reset();
+        channel.top_rate_pad.set_delay(top_rate_delay - channel.oversampler.round_trip_delay_top_rate()
+                                       - kShaperAndPostDelayTopRate);
+        channel.top_rate_pad.reset();
+        channel.dry_delay.set_delay(latency_samples_);
+        channel.dry_delay.reset();
+        channel.envelope = 0.0;
+        channel.previous_v = 0.0;
+        channel.previous_root = 1.0;
+        channel.tilt_lowpass = 0.0;
+        channel.dc_input = channel.dc_output = 0.0;
+    }
+    for (LinearSmoother* smoother : {&drive_db_, &bias_, &bloom_percent_, &tone_db_, &output_db_, &mix_percent_})
+        smoother->snap_to_target();
+}
+
+void Tube::set_parameter(int index, double value) noexcept
+{
+    switch (index) {
+        case kDrive: drive_db_.set_target(value); break;
+        case kBias: bias_.set_target(value); break;
+        case kBloom: bloom_percent_.set_target(value); break;
+        case kTone: tone_db_.set_target(value); break;
+        case kOutput: output_db_.set_target(value); break;
+        case kMix: mix_percent_.set_target(value); break;
+        case kOversampling: pending_factor_ = static_cast<int>(value); break;
+        case kAdaa: adaa_ = value >= 0.5; break;
+        default: break;
+    }
+}
+
+void Tube::process(AudioBlock block) noexcept
+{
+    if (block.num_channels > static_cast<int>(channels_.size()) || max_block_size_ == 0) return;
+    ScopedFlushDenormals flush_denormals;
+    for (int start = 0; start < block.num_samples; start += max_block_size_) {
+        float* pointers[64];
+        const int num_channels = std::min(block.num_channels, 64);
+        for (int c = 0; c < num_channels; ++c) pointers[c] = block.channels[c] + start;
+        process_chunk({pointers, num_channels, std::min(max_block_size_, block.num_samples - start)});
+    }
+}
+
+void Tube::process_chunk(AudioBlock block) noexcept
+{
+    const int n = block.num_samples;
+    fill_from(drive_db_, drive_gain_.data(), n, db_to_gain);
+    fill_from(bias_, bias_value_.data(), n, [](double v) { return v; });
+    fill_from(bloom_percent_, bloom_amount_.data(), n, [](double v) { return 0.01 * v; });
+    fill_from(tone_db_, tilt_low_gain_.data(), n, [](double db) { return db_to_gain(-0.5 * db); });
+    for (int j = 0; j < n; ++j) tilt_high_gain_[static_cast<size_t>(j)] = 1.0 / tilt_low_gain_[static_cast<size_t>(j)];
+    fill_from(output_db_, output_gain_.data(), n, db_to_gain);
+    fill_from(mix_percent_, mix_.data(), n, [](double v) { return 0.01 * v; });
+
+    const int factor = factor_;
+    const int shift = factor >= 8 ? 3 : factor >= 4 ? 2 : factor >= 2 ? 1 : 0;
+    for (int c = 0; c < block.num_channels; ++c) {
+        Channel& channel = channels_[static_cast<size_t>(c)];
+        float* x = block.channel(c);
+        sanitize(x, n);
+        channel.dry_delay.process(x, dry_.data(), n);
+
+        // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
+        for (int j = 0; j < n; ++j) {
+            const size_t s = static_cast<size_t>(j);
+            const double level = std::abs(double(x[j])) * drive_gain_[s];
+            channel.envelope += (level > channel.envelope ? bloom_attack_coefficient_ : bloom_release_coefficient_)
+                                * (level - channel.envelope);
+            const double bloom = bloom_amount_[s] * channel.envelope / (1.0 + channel.envelope);
+            const double gain = drive_gain_[s] * (1.0 - kSagDepth * bloom);
+            const double bias = bias_value_[s] * (1.0 + kBloomBiasDepth * bloom);
+            shaper_gain_[s] = gain;
+            shaper_bias_[s] = bias;
+            shaper_offset_[s] = shaper(bias);
+            // Secant gain of the curve for a -12 dBFS sine: its inverse keeps that level constant.
+            const double swing = gain * kLevelReferenceAmplitude;
+            makeup_[s] = 2.0 * kLevelReferenceAmplitude / (shaper(bias + swing) - shaper(bias - swing));
+        }
+
+        float* top = channel.oversampler.upsample(x, n);
+        double previous_v = channel.previous_v, previous_root = channel.previous_root;
+        for (int i = 0; i < n * factor; ++i) {
+            const size_t s = static_cast<size_t>(i >> shift);
+            const double v = shaper_gain_[s] * double(top[i]) + shaper_bias_[s];
+            const double root = std::sqrt(1.0 + v * v);
+            double y;
+            if (adaa_) {
+                y = (v + previous_v) / (root + previous_root);
+            } else {
+                y = shaper(0.5 * (v + previous_v));
+            }
+            top[i] = static_cast<float>((y - shaper_offset_[s]) * makeup_[s]);
+            previous_v = v;
+            previous_root = root;
+        }
+        channel.previous_v = previous_v;
+        channel.previous_root = previous_root;
+        channel.post_filter.process(top, top, n * factor);
+        channel.top_rate_pad.process(top, top, n * factor);
+        channel.oversampler.downsample(top, wet_.data(), n);
+
+        for (int j = 0; j < n; ++j) {
+            const size_t s = static_cast<size_t>(j);
+            const double wet = wet_[s];
+            channel.tilt_lowpass += tilt_coefficient_ * (wet - channel.tilt_lowpass);
+            const double tilted = channel.tilt_lowpass * tilt_low_gain_[s] + (wet - channel.tilt_lowpass) * tilt_high_gain_[s];
+            const double blocked = tilted - channel.dc_input + dc_pole_ * channel.dc_output;
+            channel.dc_input = tilted;
+            channel.dc_output = blocked;
+            const double out = blocked * output_gain_[s];
+            x[j] = static_cast<float>(double(dry_[s]) * (1.0 - mix_[s]) + out * mix_[s]);
+        }
+    }
+}
+
+}  // namespace stemglue

@@ -1,0 +1,115 @@
+// The StemGlue VST3 effect: one object that is component, audio processor and edit controller
+// (single-component design: no IConnectionPoint, no kDistributable). It adapts the VST3 calls to
+// stemglue::Engine and holds no DSP of its own.
+//
+// Parameter values live in one array of atomics (normalized) written by the controller
+// (setParamNormalized), the processor (queue points) and setState, and read by getState, so
+// saved state always reflects what the processor applied. Structural parameters (oversampling,
+// seed) take effect at the next setupProcessing / setActive / setProcessing, where the engine is
+// reset; the controller asks the host for that restart when they change.
+#pragma once
+
+#include <array>
+#include <atomic>
+
+#include "plugin_state.h"
+#include "stemglue/engine.h"
+#include "vst3_abi.h"
+
+namespace stemglue::vst3 {
+
+inline constexpr Uid kStemGlueClassId = make_uid(0x5374656D, 0x476C7565, 0x56535433, 0x00000001);
+
+class StemGluePlugin final : public IComponent,
+                             public IAudioProcessor,
+                             public IEditController,
+                             public IProcessContextRequirements {
+public:
+    StemGluePlugin();
+
+    // FUnknown (one implementation serves every base)
+    tresult queryInterface(const TUID iid, void** object) override;
+    uint32 addRef() override;
+    uint32 release() override;
+
+    // IPluginBase, shared by IComponent and IEditController; safe to call twice (pedalboard does).
+    tresult initialize(FUnknown* context) override;
+    tresult terminate() override;
+
+    // IComponent
+    tresult getControllerClassId(TUID class_id) override;
+    tresult setIoMode(IoMode mode) override;
+    int32 getBusCount(MediaType type, BusDirection direction) override;
+    tresult getBusInfo(MediaType type, BusDirection direction, int32 index, BusInfo& bus) override;
+    tresult getRoutingInfo(RoutingInfo& in_info, RoutingInfo& out_info) override;
+    tresult activateBus(MediaType type, BusDirection direction, int32 index, TBool state) override;
+    tresult setActive(TBool state) override;
+    // setState/getState serve IComponent and IEditController alike: one full state, read twice is harmless.
+    tresult setState(IBStream* state) override;
+    tresult getState(IBStream* state) override;
+
+    // IAudioProcessor
+    tresult setBusArrangements(SpeakerArrangement* inputs, int32 num_inputs, SpeakerArrangement* outputs,
+                               int32 num_outputs) override;
+    tresult getBusArrangement(BusDirection direction, int32 index, SpeakerArrangement& arrangement) override;
+    tresult canProcessSampleSize(int32 symbolic_sample_size) override;
+    uint32 getLatencySamples() override;
+    tresult setupProcessing(ProcessSetup& setup) override;
+    tresult setProcessing(TBool state) override;
+    tresult process(ProcessData& data) override;
+    uint32 getTailSamples() override;
+
+    // IProcessContextRequirements
+    uint32 getProcessContextRequirements() override;
+
+    // IEditController
+    tresult setComponentState(IBStream* state) override;
+    int32 getParameterCount() override;
+    tresult getParameterInfo(int32 index, ParameterInfo& info) override;
+    tresult getParamStringByValue(ParamID id, ParamValue value_normalized, String128 string) override;
+    tresult getParamValueByString(ParamID id, TChar* string, ParamValue& value_normalized) override;
+    ParamValue normalizedParamToPlain(ParamID id, ParamValue value_normalized) override;
+    ParamValue plainParamToNormalized(ParamID id, ParamValue plain_value) override;
+    ParamValue getParamNormalized(ParamID id) override;
+    tresult setParamNormalized(ParamID id, ParamValue value) override;
+    tresult setComponentHandler(IComponentHandler* handler) override;
+    IPlugView* createView(FIDString name) override;
+
+private:
+    ~StemGluePlugin();
+
+    struct ParameterEvent {
+        int32 offset;
+        int index;
+        double normalized;
+    };
+    static constexpr int kMaxParameterEvents = 4096;
+
+    void prepare_engine();
+    void apply_all_parameters() noexcept;
+    void apply_event(const ParameterEvent& event) noexcept;
+    int collect_parameter_events(IParameterChanges* changes, int32 num_samples) noexcept;
+    bool values_from_state(IBStream* state);
+    int main_channels() const noexcept;
+
+    std::atomic<uint32> reference_count_{1};
+    std::array<std::atomic<double>, kNumParameters> normalized_values_;
+    IComponentHandler* handler_ = nullptr;
+
+    Engine engine_;
+    ProcessSetup setup_{0, kSample32, 1024, 44100.0};
+    bool prepared_ = false;
+    int prepared_channels_ = 0;
+    double prepared_sample_rate_ = 0.0;
+    int prepared_block_ = 0;
+    bool active_ = false;
+    std::atomic<bool> state_changed_{false};
+
+    SpeakerArrangement main_arrangement_ = kSpeakerStereo;
+    SpeakerArrangement sidechain_arrangement_ = kSpeakerStereo;
+    bool bus_active_[3] = {true, true, true};  // main in, sidechain in, main out
+
+    std::array<ParameterEvent, kMaxParameterEvents> events_{};
+};
+
+}  // namespace stemglue::vst3

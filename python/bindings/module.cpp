@@ -1,0 +1,166 @@
+// stemglue._core: numpy <-> DSP core. Validation of user input lives in Python
+// (stemglue/_processor.py); this layer checks only what would be unsafe in C++.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "stemglue/engine.h"
+#include "stemglue/parameters.h"
+#include "stemglue/random.h"
+#include "stemglue/tube.h"
+
+namespace py = pybind11;
+using namespace stemglue;
+
+namespace {
+
+using AudioArray = py::array_t<float, py::array::c_style>;
+
+int index_of(const std::string& id)
+{
+    const int index = parameter_index(id);
+    if (index < 0) throw py::value_error("unknown parameter '" + id + "'");
+    return index;
+}
+
+const char* kind_name(ParameterKind kind)
+{
+    switch (kind) {
+        case ParameterKind::toggle: return "toggle";
+        case ParameterKind::integer: return "integer";
+        case ParameterKind::choice: return "choice";
+        case ParameterKind::continuous: break;
+    }
+    return "continuous";
+}
+
+const char* timing_name(ParameterTiming timing)
+{
+    switch (timing) {
+        case ParameterTiming::immediate: return "immediate";
+        case ParameterTiming::on_reset: return "on_reset";
+        case ParameterTiming::smoothed: break;
+    }
+    return "smoothed";
+}
+
+py::list parameter_table()
+{
+    py::list table;
+    for (const ParameterSpec& spec : kParameters) {
+        py::dict entry;
+        entry["id"] = std::string(spec.id);
+        entry["name"] = std::string(spec.name);
+        entry["unit"] = std::string(spec.unit);
+        entry["module"] = std::string(spec.module);
+        entry["kind"] = kind_name(spec.kind);
+        entry["min"] = spec.min_value;
+        entry["max"] = spec.max_value;
+        entry["default"] = spec.default_value;
+        entry["skew_center"] = spec.skew_center;
+        entry["smoothing_ms"] = spec.smoothing_ms;
+        entry["timing"] = timing_name(spec.timing);
+        entry["choices"] = std::vector<double>(spec.choice_values.begin(), spec.choice_values.begin() + spec.num_choices);
+        entry["vst3_id"] = parameter_hash(spec.id);
+        entry["description"] = std::string(spec.description);
+        table.append(entry);
+    }
+    return table;
+}
+
+// Processes a copy of (channels, samples) float32 audio in blocks, without the GIL.
+template <typename Processor>
+AudioArray render(Processor& processor, const AudioArray& audio, int block_size)
+{
+    if (audio.ndim() != 2) throw py::value_error("audio must be 2-D (channels, samples)");
+    if (block_size < 1) throw py::value_error("block_size must be >= 1");
+    AudioArray output(std::vector<py::ssize_t>{audio.shape(0), audio.shape(1)});
+    std::memcpy(output.mutable_data(), audio.data(), sizeof(float) * static_cast<size_t>(audio.size()));
+    const int num_channels = static_cast<int>(audio.shape(0));
+    const py::ssize_t num_samples = audio.shape(1);
+    std::vector<float*> pointers(static_cast<size_t>(num_channels));
+    float* base = output.mutable_data();
+    {
+        py::gil_scoped_release release;
+        for (py::ssize_t start = 0; start < num_samples; start += block_size) {
+            for (int c = 0; c < num_channels; ++c) pointers[static_cast<size_t>(c)] = base + c * num_samples + start;
+            const int length = static_cast<int>(std::min<py::ssize_t>(block_size, num_samples - start));
+            processor.process({pointers.data(), num_channels, length});
+        }
+    }
+    return output;
+}
+
+template <typename Processor>
+void bind_processor(py::module_& m, const char* name, const char* doc)
+{
+    py::class_<Processor>(m, name, doc)
+        .def(py::init<>())
+        .def("prepare", &Processor::prepare, py::arg("sample_rate"), py::arg("max_block_size"), py::arg("num_channels"))
+        .def("reset", &Processor::reset)
+        .def(
+            "set_parameter",
+            [](Processor& self, const std::string& id, double value) { self.set_parameter(index_of(id), value); },
+            py::arg("id"), py::arg("value"))
+        .def(
+            "render",
+            [](Processor& self, const AudioArray& audio, int block_size) { return render(self, audio, block_size); },
+            py::arg("audio"), py::arg("block_size"),
+            "Process a copy of (channels, samples) float32 audio in blocks of block_size; the GIL is released.")
+        .def_property_readonly("latency_samples", &Processor::latency_samples);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m)
+{
+    m.doc() = "StemGlue DSP core (C++). Use the stemglue package, not this module directly.";
+    m.def("parameters", &parameter_table, "The one parameter table, as a list of dicts.");
+    m.def(
+        "to_normalized", [](const std::string& id, double plain) { return to_normalized(kParameters[index_of(id)], plain); },
+        py::arg("id"), py::arg("plain"));
+    m.def(
+        "from_normalized",
+        [](const std::string& id, double normalized) { return from_normalized(kParameters[index_of(id)], normalized); },
+        py::arg("id"), py::arg("normalized"));
+
+    m.def(
+        "is_valid", [](const std::string& id, double plain) { return is_valid(kParameters[index_of(id)], plain); },
+        py::arg("id"), py::arg("plain"));
+
+    m.def("stream_key", &stream_key, py::arg("seed"), py::arg("stream"));
+    m.def(
+        "random_u64",
+        [](uint64_t key, uint64_t start, py::ssize_t count) {
+            py::array_t<uint64_t> out(count);
+            auto view = out.mutable_unchecked<1>();
+            for (py::ssize_t i = 0; i < count; ++i) view(i) = random_u64(key, start + static_cast<uint64_t>(i));
+            return out;
+        },
+        py::arg("key"), py::arg("start"), py::arg("count"));
+    m.def(
+        "random_uniform",
+        [](uint64_t key, uint64_t start, py::ssize_t count) {
+            py::array_t<double> out(count);
+            auto view = out.mutable_unchecked<1>();
+            for (py::ssize_t i = 0; i < count; ++i) view(i) = random_uniform(key, start + static_cast<uint64_t>(i));
+            return out;
+        },
+        py::arg("key"), py::arg("start"), py::arg("count"));
+    m.def(
+        "random_gaussian",
+        [](uint64_t key, uint64_t start, py::ssize_t count) {
+            py::array_t<double> out(count);
+            auto view = out.mutable_unchecked<1>();
+            for (py::ssize_t i = 0; i < count; ++i) view(i) = random_gaussian(key, start + static_cast<uint64_t>(i));
+            return out;
+        },
+        py::arg("key"), py::arg("start"), py::arg("count"));
+
+    bind_processor<Tube>(m, "Tube", "Tube saturation (C++).");
+    bind_processor<Engine>(m, "Engine", "The whole StemGlue chain (C++).");
+}

@@ -1,0 +1,58 @@
+"""The C++ processors behind the common Processor API."""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+import numpy as np
+
+from stemglue import _core
+from stemglue._processor import Processor
+
+
+class NativeProcessor(Processor):
+    """Delegates the lifecycle to a stemglue._core object; rendering runs without the GIL."""
+
+    _core_class: ClassVar[type]
+    dtype = np.float32
+
+    def __init__(self, **values: object) -> None:
+        self._core = self._core_class()
+        # One instance is not re-entrant: serialise callers that share it across threads.
+        self._lock = threading.Lock()
+        super().__init__(**values)
+
+    @property
+    def latency_samples(self) -> int:
+        return self._core.latency_samples
+
+    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
+        with self._lock:
+            self._core.prepare(sample_rate, max_block_size, num_channels)
+
+    def _reset(self) -> None:
+        with self._lock:
+            self._core.reset()
+
+    def _apply_parameter(self, parameter_id: str, value: float) -> None:
+        with self._lock:
+            self._core.set_parameter(parameter_id, value)
+
+    def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
+        with self._lock:
+            return self._core.render(audio, block_size)
+
+
+class Tube(NativeProcessor):
+    """Tube saturation: drive, bias, bloom, tone, level compensation, mix; ADAA + oversampling."""
+
+    module = "tube"
+    _core_class = _core.Tube
+
+
+class StemGlue(NativeProcessor):
+    """The whole chain (for now: Tube) with global mix, output gain, bypass and seed."""
+
+    module = None
+    _core_class = _core.Engine

@@ -1,0 +1,57 @@
+"""Where the built StemGlue.vst3 bundle is, and installing it for DAWs."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+BUNDLE_NAME = "StemGlue.vst3"
+
+
+def plugin_path() -> Path:
+    """The StemGlue.vst3 bundle built with this package (a directory, as hosts expect)."""
+    bundle = Path(__file__).resolve().parent / BUNDLE_NAME
+    binary = bundle / "Contents" / f"{platform.machine()}-linux" / "StemGlue.so"
+    if not binary.is_file():
+        raise FileNotFoundError(f"the VST3 bundle was not built with this install: {binary} is missing")
+    return bundle
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    comparison = filecmp.dircmp(a, b)
+    if comparison.left_only or comparison.right_only or comparison.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(a, b, comparison.common_files, shallow=False)
+    return not mismatch and not errors and all(_same_tree(a / d, b / d) for d in comparison.common_dirs)
+
+
+def install_plugin(destination: Path | None = None, *, force: bool = False) -> Path:
+    """Copy the bundle into destination (default ~/.vst3) and return the installed path.
+
+    An identical bundle already there is left as it is; a different one is replaced only with
+    force=True. The copy is made beside the target and renamed into place, so a host scanning
+    the folder never sees half a bundle.
+    """
+    source = plugin_path()
+    folder = Path(destination) if destination is not None else Path.home() / ".vst3"
+    target = folder / BUNDLE_NAME
+    if target.exists():
+        if target.is_dir() and _same_tree(source, target):
+            return target
+        if not force:
+            raise FileExistsError(f"{target} exists and differs from this build; use --force to replace it")
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".StemGlue-", dir=folder))
+    try:
+        shutil.copytree(source, staging / BUNDLE_NAME)
+        if target.exists():
+            old = staging / "replaced"
+            os.replace(target, old)
+        os.replace(staging / BUNDLE_NAME, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,0 +1,9 @@
+"""Readable numpy/scipy mirrors of every C++ module: same names, parameters and output.
+
+They are the specification the C++ core is tested against (tests/test_*_parity), not fast code.
+"""
+
+from stemglue.reference.engine import StemGlue
+from stemglue.reference.tube import Tube
+
+__all__ = ["StemGlue", "Tube"]

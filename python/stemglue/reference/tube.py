@@ -1,0 +1,197 @@
+"""Tube saturation, the reference for cpp/src/tube.cpp.
+
+Signal flow, per channel:
+
+    x -> bloom envelope (attack 10 ms, release 200 ms) of the driven level
+      -> oversample -> v = g x + bias -> shaper f(v) = v / sqrt(1 + v^2) with ADAA1
+      -> minus f(bias), times the level-compensating makeup -> post filter -> pad -> downsample
+      -> tilt around 800 Hz -> 10 Hz DC blocker -> output trim -> mix with the aligned input
+
+f is odd, so bias 0 gives odd harmonics only. Bloom raises the bias (more even harmonics) and
+sags the gain on loud passages. ADAA1 of f is exactly (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
+no division by v - v'. It delays by half a top-rate sample and droops by cos(w/2); the post
+filter P(w) = cos(w/2) * sum_{j<3} sin(w/2)^(2j) adds 2.5 samples (total 3) and flattens that
+droop. With ADAA off, f is taken at the midpoint of v and v', which has the same latency and
+linear response.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from stemglue._processor import Processor
+from stemglue.reference.delay_line import DelayLine
+from stemglue.reference.fir_filter import FirFilter
+from stemglue.reference.oversampler import Oversampler
+from stemglue.reference.sanitize import sanitize
+from stemglue.reference.smoother import LinearSmoother
+from stemglue._parameters import parameter
+
+BLOOM_ATTACK_MS = 10.0
+BLOOM_RELEASE_MS = 200.0
+SAG_DEPTH = 0.25  # gain drop at full bloom and a saturated envelope
+BLOOM_BIAS_DEPTH = 2.0  # bias grows up to 3x at full bloom
+LEVEL_REFERENCE_AMPLITUDE = 0.25  # a -12 dBFS sine keeps its level at any drive
+TILT_PIVOT_HZ = 800.0
+DC_BLOCKER_HZ = 10.0
+SHAPER_AND_POST_DELAY_TOP_RATE = 3  # ADAA 0.5 + post filter 2.5
+OVERSAMPLING_FACTORS = (1, 2, 4, 8)
+
+
+def shaper(v: np.ndarray) -> np.ndarray:
+    return v / np.sqrt(1.0 + v * v)
+
+
+def post_filter_taps() -> np.ndarray:
+    """cos(w/2) * sum_{j<3} sin(w/2)^(2j): [1/2, 1/2] * sum of powers of [-1/4, 1/2, -1/4]."""
+    sin_squared = np.array([-0.25, 0.5, -0.25])
+    total = np.zeros(5)
+    power = np.array([1.0])
+    for _ in range(3):
+        pad = (5 - len(power)) // 2
+        total += np.pad(power, pad)
+        power = np.convolve(power, sin_squared)
+    return np.convolve([0.5, 0.5], total)  # [1, -7, 22, 22, -7, 1] / 32
+
+
+def latency_for_factor(factor: int) -> int:
+    oversampler = Oversampler()
+    oversampler.reset(factor)
+    top_rate_delay = oversampler.round_trip_delay_top_rate() + SHAPER_AND_POST_DELAY_TOP_RATE
+    return -(-top_rate_delay // factor)
+
+
+def db_to_gain(db: np.ndarray) -> np.ndarray:
+    return 10.0 ** (np.asarray(db) / 20.0)
+
+
+class _Channel:
+    def __init__(self) -> None:
+        self.oversampler = Oversampler()
+        self.post_filter = FirFilter(post_filter_taps())
+        self.top_rate_pad = DelayLine()
+        self.dry_delay = DelayLine()
+        self.reset(factor=1, latency=latency_for_factor(1))
+
+    def reset(self, factor: int, latency: int) -> None:
+        self.oversampler.reset(factor)
+        self.post_filter.reset()
+        pad = latency * factor - self.oversampler.round_trip_delay_top_rate() - SHAPER_AND_POST_DELAY_TOP_RATE
+        self.top_rate_pad.set_delay(pad)
+        self.dry_delay.set_delay(latency)
+        self.envelope = 0.0
+        self.previous_v = 0.0
+        self.previous_root = 1.0
+        self.tilt_state = np.zeros(1)
+        self.dc_state = np.zeros(1)
+
+
+class Tube(Processor):
+    """Reference Tube: same keywords, call signature and output as stemglue.Tube."""
+
+    module = "tube"
+    dtype = np.float64
+
+    def __init__(self, **values: object) -> None:
+        self._smoothers = {
+            name: LinearSmoother() for name in ("drive_db", "bias", "bloom_percent", "tone_db", "output_db", "mix_percent")
+        }
+        self._factor = self._pending_factor = 2
+        self._adaa = True
+        self._channels: list[_Channel] = []
+        self._latency = latency_for_factor(self._factor)
+        super().__init__(**values)
+
+    @property
+    def latency_samples(self) -> int:
+        return self._latency
+
+    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
+        for name, smoother in self._smoothers.items():
+            smoother.prepare(sample_rate, parameter(f"tube_{name}").smoothing_ms)
+        self._channels = [_Channel() for _ in range(num_channels)]
+        self._attack = 1.0 - np.exp(-1000.0 / (BLOOM_ATTACK_MS * sample_rate))
+        self._release = 1.0 - np.exp(-1000.0 / (BLOOM_RELEASE_MS * sample_rate))
+        self._tilt_coefficient = 1.0 - np.exp(-2.0 * np.pi * TILT_PIVOT_HZ / sample_rate)
+        self._dc_pole = np.exp(-2.0 * np.pi * DC_BLOCKER_HZ / sample_rate)
+
+    def _reset(self) -> None:
+        self._factor = self._pending_factor
+        self._latency = latency_for_factor(self._factor)
+        for channel in self._channels:
+            channel.reset(self._factor, self._latency)
+        for smoother in self._smoothers.values():
+            smoother.snap_to_target()
+
+    def _apply_parameter(self, parameter_id: str, value: float) -> None:
+        name = parameter_id.removeprefix("tube_")
+        if name in self._smoothers:
+            self._smoothers[name].set_target(value)
+        elif name == "oversampling":
+            self._pending_factor = int(value)
+        elif name == "adaa":
+            self._adaa = value >= 0.5
+
+    def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
+        output = np.empty_like(audio)
+        for start in range(0, audio.shape[1], block_size):
+            output[:, start : start + block_size] = self._process_block(audio[:, start : start + block_size])
+        return output
+
+    def _process_block(self, block: np.ndarray) -> np.ndarray:
+        n = block.shape[1]
+        values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
+        drive_gain = db_to_gain(values["drive_db"])
+        bloom_amount = 0.01 * values["bloom_percent"]
+        tilt_low_gain = db_to_gain(-0.5 * values["tone_db"])
+        tilt_high_gain = 1.0 / tilt_low_gain
+        output_gain = db_to_gain(values["output_db"])
+        mix = 0.01 * values["mix_percent"]
+        factor = self._factor
+
+        out = np.empty_like(block)
+        for c, channel in enumerate(self._channels):
+            x = sanitize(block[c].astype(np.float64))
+            dry = channel.dry_delay.process(x)
+
+            # Bloom: attack/release envelope of the driven level (a recursion, so a loop).
+            level = np.abs(x) * drive_gain
+            envelope = np.empty(n)
+            state = channel.envelope
+            for j in range(n):
+                coefficient = self._attack if level[j] > state else self._release
+                state += coefficient * (level[j] - state)
+                envelope[j] = state
+            channel.envelope = state
+            bloom = bloom_amount * envelope / (1.0 + envelope)
+            gain = drive_gain * (1.0 - SAG_DEPTH * bloom)
+            bias = values["bias"] * (1.0 + BLOOM_BIAS_DEPTH * bloom)
+            offset = shaper(bias)
+            swing = gain * LEVEL_REFERENCE_AMPLITUDE
+            makeup = 2.0 * LEVEL_REFERENCE_AMPLITUDE / (shaper(bias + swing) - shaper(bias - swing))
+
+            # Shaper at the top rate; parameters hold for each input sample's sub-samples.
+            top = channel.oversampler.upsample(x)
+            v = np.repeat(gain, factor) * top + np.repeat(bias, factor)
+            root = np.sqrt(1.0 + v * v)
+            previous_v = np.concatenate([[channel.previous_v], v[:-1]])
+            previous_root = np.concatenate([[channel.previous_root], root[:-1]])
+            channel.previous_v, channel.previous_root = float(v[-1]), float(root[-1])
+            if self._adaa:
+                shaped = (v + previous_v) / (root + previous_root)
+            else:
+                shaped = shaper(0.5 * (v + previous_v))
+            top = (shaped - np.repeat(offset, factor)) * np.repeat(makeup, factor)
+            top = channel.top_rate_pad.process(channel.post_filter.process(top))
+            wet = channel.oversampler.downsample(top)
+
+            # Tilt: complementary one-pole split at the pivot; then a one-pole DC blocker.
+            a = self._tilt_coefficient
+            lowpass, channel.tilt_state = scipy.signal.lfilter([a], [1.0, a - 1.0], wet, zi=channel.tilt_state)
+            tilted = lowpass * tilt_low_gain + (wet - lowpass) * tilt_high_gain
+            blocked, channel.dc_state = scipy.signal.lfilter(
+                [1.0, -1.0], [1.0, -self._dc_pole], tilted, zi=channel.dc_state
+            )
+            out[c] = dry * (1.0 - mix) + blocked * output_gain * mix
+        return out
