@@ -23,7 +23,9 @@ constexpr double kBloomAttackMs = 10.0;
 constexpr double kBloomReleaseMs = 200.0;
 constexpr double kSagDepth = 0.25;        // gain drop at full bloom and a saturated envelope
 constexpr double kBloomBiasDepth = 2.0;   // bias grows up to 3x at full bloom
-constexpr double kLevelReferenceAmplitude = 0.25;  // -12 dBFS sine keeps its level at any drive
+// Swing at which the curve's secant gain is compensated: the RMS amplitude of a -12 dBFS sine,
+// so that sine keeps its RMS level (within about 1 dB) at any drive, clean or fully clipped.
+constexpr double kLevelReferenceSwing = 0.25 / 1.4142135623730951;
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kDcBlockerHz = 10.0;
 constexpr double kPostFilterTaps[] = {1.0 / 32, -7.0 / 32, 22.0 / 32, 22.0 / 32, -7.0 / 32, 1.0 / 32};
@@ -107,6 +109,8 @@ void Tube::prepare(double sample_rate, int max_block_size, int num_channels)
 void Tube::reset() noexcept
 {
     factor_ = pending_factor_;
+    for (LinearSmoother* smoother : {&drive_db_, &bias_, &bloom_percent_, &tone_db_, &output_db_, &mix_percent_})
+        smoother->snap_to_target();
     const int top_rate_delay = latency_for_factor(factor_) * factor_;
     latency_samples_ = top_rate_delay / factor_;
     for (Channel& channel : channels_) {
@@ -118,13 +122,12 @@ void Tube::reset() noexcept
         channel.dry_delay.set_delay(latency_samples_);
         channel.dry_delay.reset();
         channel.envelope = 0.0;
-        channel.previous_v = 0.0;
-        channel.previous_root = 1.0;
+        // Start the shaper at rest (v = bias for silence), or the first samples would click.
+        channel.previous_v = bias_.current();
+        channel.previous_root = std::sqrt(1.0 + bias_.current() * bias_.current());
         channel.tilt_lowpass = 0.0;
         channel.dc_input = channel.dc_output = 0.0;
     }
-    for (LinearSmoother* smoother : {&drive_db_, &bias_, &bloom_percent_, &tone_db_, &output_db_, &mix_percent_})
-        smoother->snap_to_target();
 }
 
 void Tube::set_parameter(int index, double value) noexcept
@@ -185,9 +188,9 @@ void Tube::process_chunk(AudioBlock block) noexcept
             shaper_gain_[s] = gain;
             shaper_bias_[s] = bias;
             shaper_offset_[s] = shaper(bias);
-            // Secant gain of the curve for a -12 dBFS sine: its inverse keeps that level constant.
-            const double swing = gain * kLevelReferenceAmplitude;
-            makeup_[s] = 2.0 * kLevelReferenceAmplitude / (shaper(bias + swing) - shaper(bias - swing));
+            // Inverse secant gain over +-kLevelReferenceSwing: automatic level compensation.
+            const double swing = gain * kLevelReferenceSwing;
+            makeup_[s] = 2.0 * kLevelReferenceSwing / (shaper(bias + swing) - shaper(bias - swing));
         }
 
         float* top = channel.oversampler.upsample(x, n);

@@ -32,7 +32,9 @@ BLOOM_ATTACK_MS = 10.0
 BLOOM_RELEASE_MS = 200.0
 SAG_DEPTH = 0.25  # gain drop at full bloom and a saturated envelope
 BLOOM_BIAS_DEPTH = 2.0  # bias grows up to 3x at full bloom
-LEVEL_REFERENCE_AMPLITUDE = 0.25  # a -12 dBFS sine keeps its level at any drive
+# Swing at which the curve's secant gain is compensated: the RMS amplitude of a -12 dBFS sine,
+# so that sine keeps its RMS level (within about 1 dB) at any drive, clean or fully clipped.
+LEVEL_REFERENCE_SWING = 0.25 / 1.4142135623730951
 TILT_PIVOT_HZ = 800.0
 DC_BLOCKER_HZ = 10.0
 SHAPER_AND_POST_DELAY_TOP_RATE = 3  # ADAA 0.5 + post filter 2.5
@@ -74,15 +76,16 @@ class _Channel:
         self.dry_delay = DelayLine()
         self.reset(factor=1, latency=latency_for_factor(1))
 
-    def reset(self, factor: int, latency: int) -> None:
+    def reset(self, factor: int, latency: int, bias: float = 0.0) -> None:
         self.oversampler.reset(factor)
         self.post_filter.reset()
         pad = latency * factor - self.oversampler.round_trip_delay_top_rate() - SHAPER_AND_POST_DELAY_TOP_RATE
         self.top_rate_pad.set_delay(pad)
         self.dry_delay.set_delay(latency)
         self.envelope = 0.0
-        self.previous_v = 0.0
-        self.previous_root = 1.0
+        # Start the shaper at rest (v = bias for silence), or the first samples would click.
+        self.previous_v = bias
+        self.previous_root = float(np.sqrt(1.0 + bias * bias))
         self.tilt_state = np.zeros(1)
         self.dc_state = np.zeros(1)
 
@@ -119,10 +122,10 @@ class Tube(Processor):
     def _reset(self) -> None:
         self._factor = self._pending_factor
         self._latency = latency_for_factor(self._factor)
-        for channel in self._channels:
-            channel.reset(self._factor, self._latency)
         for smoother in self._smoothers.values():
             smoother.snap_to_target()
+        for channel in self._channels:
+            channel.reset(self._factor, self._latency, self._smoothers["bias"].current)
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         name = parameter_id.removeprefix("tube_")
@@ -168,8 +171,8 @@ class Tube(Processor):
             gain = drive_gain * (1.0 - SAG_DEPTH * bloom)
             bias = values["bias"] * (1.0 + BLOOM_BIAS_DEPTH * bloom)
             offset = shaper(bias)
-            swing = gain * LEVEL_REFERENCE_AMPLITUDE
-            makeup = 2.0 * LEVEL_REFERENCE_AMPLITUDE / (shaper(bias + swing) - shaper(bias - swing))
+            swing = gain * LEVEL_REFERENCE_SWING
+            makeup = 2.0 * LEVEL_REFERENCE_SWING / (shaper(bias + swing) - shaper(bias - swing))
 
             # Shaper at the top rate; parameters hold for each input sample's sub-samples.
             top = channel.oversampler.upsample(x)

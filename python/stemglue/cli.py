@@ -1,0 +1,105 @@
+"""The `stemglue` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from stemglue._parameters import parameters
+from stemglue.audio_io import AudioFileError, write_audio
+
+EXIT_USAGE_OR_INPUT = 2
+
+
+def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("parameters (plain units; see `stemglue parameters`)")
+    for spec in parameters():
+        group.add_argument(
+            f"--{spec.id.replace('_', '-')}", dest=spec.id, type=float, default=None, metavar="VALUE",
+            help=f"{spec.name} ({spec.legal_values()}; default {spec.default:g})",
+        )
+
+
+def _chosen_parameters(arguments: argparse.Namespace) -> dict[str, float]:
+    return {spec.id: getattr(arguments, spec.id) for spec in parameters() if getattr(arguments, spec.id) is not None}
+
+
+def _render(arguments: argparse.Namespace) -> int:
+    from stemglue.render import render_file
+
+    render_file(arguments.input, arguments.output, _chosen_parameters(arguments),
+                block_size=arguments.block_size, overwrite=arguments.overwrite)
+    print(f"wrote {arguments.output}")
+    return 0
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    from stemglue._native import StemGlue
+    from stemglue.demo import demo_mix
+
+    folder = Path(arguments.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    sample_rate = 48000
+    before = demo_mix(sample_rate, arguments.seconds)
+    after = StemGlue(**_chosen_parameters(arguments))(before.astype("float32"), sample_rate)
+    for name, audio in (("before.wav", before), ("after.wav", after)):
+        write_audio(folder / name, audio, sample_rate, overwrite=arguments.overwrite)
+    print(f"wrote {folder / 'before.wav'} (clean, generated) and {folder / 'after.wav'} (through StemGlue)")
+    return 0
+
+
+def _install_plugin(arguments: argparse.Namespace) -> int:
+    from stemglue.plugin import install_plugin
+
+    target = install_plugin(arguments.destination, force=arguments.force)
+    print(f"installed {target}")
+    return 0
+
+
+def _list_parameters(_: argparse.Namespace) -> int:
+    for spec in parameters():
+        print(f"{spec.id:22} {spec.legal_values():40} default {spec.default:g}  {spec.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stemglue", description="Humanize / glue processing for stems.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    render = commands.add_parser("render", help="render an audio file through StemGlue")
+    render.add_argument("input", type=Path, help="input audio file (WAV, FLAC, AIFF, OGG ...)")
+    render.add_argument("-o", "--output", type=Path, required=True, help="output WAV file (32-bit float)")
+    render.add_argument("--block-size", type=int, default=512, help="processing block size (output does not depend on it)")
+    render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    _add_parameter_options(render)
+    render.set_defaults(run=_render)
+
+    demo = commands.add_parser("demo", help="render the built-in generated multitrack, before and after")
+    demo.add_argument("--output", type=Path, default=Path("stemglue-demo"), help="folder for before.wav and after.wav")
+    demo.add_argument("--seconds", type=float, default=8.0, help="length of the demo")
+    demo.add_argument("--overwrite", action="store_true", help="replace existing files")
+    _add_parameter_options(demo)
+    demo.set_defaults(run=_demo)
+
+    install = commands.add_parser("install-plugin", help="copy StemGlue.vst3 into ~/.vst3")
+    install.add_argument("--destination", type=Path, default=None, help="folder (default ~/.vst3)")
+    install.add_argument("--force", action="store_true", help="replace a different StemGlue.vst3 there")
+    install.set_defaults(run=_install_plugin)
+
+    listing = commands.add_parser("parameters", help="list every parameter with its range")
+    listing.set_defaults(run=_list_parameters)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    try:
+        return arguments.run(arguments)
+    except (AudioFileError, ValueError, FileExistsError, FileNotFoundError) as error:
+        print(f"stemglue: error: {error}", file=sys.stderr)
+        return EXIT_USAGE_OR_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
