@@ -1,0 +1,69 @@
+"""The built StemGlue.vst3 inside DawDreamer (a JUCE host that does not compensate latency)."""
+
+import numpy as np
+import pytest
+from plugin_hosts import SAMPLE_RATE, render_in_dawdreamer
+from signals import impulses, max_error_dbfs, music
+
+import stemglue
+
+PARITY_DBFS = -100.0
+
+
+@pytest.fixture(scope="module")
+def signal():
+    return music(2, SAMPLE_RATE, SAMPLE_RATE)
+
+
+def test_output_equals_stemglue_after_aligning_for_latency(signal):
+    rendered = render_in_dawdreamer(signal)
+    output, plugin = rendered.output, rendered.plugin
+    # DawDreamer does not compensate latency: compare with StemGlue's raw (delayed) stream.
+    assert max_error_dbfs(output, stemglue.StemGlue()(signal, SAMPLE_RATE, reset=False)) <= PARITY_DBFS
+    assert plugin.get_num_input_channels() == 4  # main + the default-active sidechain
+
+
+@pytest.mark.parametrize("factor", [1, 2, 8])
+def test_reported_latency_is_the_measured_impulse_delay(factor):
+    clicks = impulses(2, 8192, spacing=4000, amplitude=0.05)
+    rendered = render_in_dawdreamer(clicks, {"tube_oversampling": float(factor), "tube_bloom_percent": 0.0})
+    output, reported = rendered.output, rendered.plugin.get_latency_samples()
+    assert reported == stemglue.StemGlue(tube_oversampling=factor).latency_samples
+    assert int(np.argmax(np.abs(output[0, :2000]))) == 100 + reported
+
+
+def test_parameters_change_output_as_stemglue_predicts(signal):
+    settings = {"tube_drive_db": 30.0, "tube_bias": 0.6, "mix_percent": 70.0}
+    output = render_in_dawdreamer(signal, settings).output
+    expected = stemglue.StemGlue(**settings)(signal, SAMPLE_RATE, reset=False)
+    assert max_error_dbfs(output, expected) <= PARITY_DBFS
+
+
+def test_saved_state_restores_in_another_instance(signal, tmp_path):
+    settings = {"tube_drive_db": 12.0, "tube_tone_db": 5.0, "tube_oversampling": 4.0}
+    first = render_in_dawdreamer(signal, settings)
+    path = tmp_path / "stemglue.state"
+    first.plugin.save_state(str(path))
+    second = render_in_dawdreamer(signal, state=str(path))
+    assert max_error_dbfs(second.output, first.output) <= PARITY_DBFS
+    assert max_error_dbfs(second.output, render_in_dawdreamer(signal).output) > -60  # the state carried the settings
+    oversampling_index = [spec.id for spec in stemglue.parameters()].index("tube_oversampling")
+    assert second.plugin.get_parameter(oversampling_index) == pytest.approx(
+        stemglue.parameter("tube_oversampling").to_normalized(4.0)
+    )
+
+
+def test_sidechain_input_is_accepted_and_leaves_the_main_path_alone(signal):
+    output = render_in_dawdreamer(signal, sidechain=music(2, SAMPLE_RATE, SAMPLE_RATE)[::-1] * 0.5).output
+    assert max_error_dbfs(output, stemglue.StemGlue()(signal, SAMPLE_RATE, reset=False)) <= PARITY_DBFS
+
+
+def test_load_state_ignores_a_foreign_file(signal, tmp_path):
+    junk = tmp_path / "junk.state"
+    junk.write_bytes(b"not a stemglue state" * 10)
+    try:
+        output = render_in_dawdreamer(signal, state=str(junk)).output
+    except Exception as error:  # noqa: BLE001 - a host may reject it; it must not corrupt or crash
+        assert "state" in str(error).lower()
+        return
+    assert max_error_dbfs(output, stemglue.StemGlue()(signal, SAMPLE_RATE, reset=False)) <= PARITY_DBFS
