@@ -30,7 +30,7 @@ std::vector<double> design_halfband(int num_taps, double kaiser_beta)
             // 0.5 sinc(offset / 2) = sin(pi offset / 2) / (pi offset): +-1 / (pi |offset|), exact sign.
             const int distance = std::abs(offset);
             const double sign = (distance % 4 == 1) ? 1.0 : -1.0;
-            const double ratio = 2.0 * n / (num_taps - 1) - 1.0;
+            const double ratio = double(offset) / centre;  // exactly symmetric
             const double window = bessel_i0(kaiser_beta * std::sqrt(1.0 - ratio * ratio)) / window_norm;
             taps[static_cast<size_t>(n)] = sign / (M_PI * distance) * window;
         }

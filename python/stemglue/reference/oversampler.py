@@ -37,7 +37,7 @@ def design_halfband(num_taps: int, kaiser_beta: float) -> np.ndarray:
         elif offset % 2:
             distance = abs(offset)
             sign = 1.0 if distance % 4 == 1 else -1.0
-            ratio = 2.0 * n / (num_taps - 1) - 1.0
+            ratio = offset / centre  # exactly symmetric
             window = bessel_i0(kaiser_beta * np.sqrt(1.0 - ratio * ratio)) / window_norm
             taps[n] = sign / (np.pi * distance) * window
     return taps

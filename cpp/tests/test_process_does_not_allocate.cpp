@@ -1,0 +1,60 @@
+// process(), reset() and set_parameter() must never allocate: every operator new while the
+// counter is armed is a failure. Exercises every oversampling factor, parameter glides and
+// blocks longer than max_block_size.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "stemglue/engine.h"
+#include "stemglue/parameters.h"
+
+namespace {
+bool counting = false;
+long allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t size)
+{
+    if (counting) ++allocations;
+    if (void* memory = std::malloc(size ? size : 1)) return memory;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void operator delete(void* memory) noexcept { std::free(memory); }
+void operator delete[](void* memory) noexcept { std::free(memory); }
+void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
+void operator delete[](void* memory, std::size_t) noexcept { std::free(memory); }
+
+int main()
+{
+    using namespace stemglue;
+    int passed = 0, failed = 0;
+    Engine engine;
+    engine.prepare(48000.0, 256, 2);
+    std::vector<float> left(1000), right(1000);
+    float* channels[2] = {left.data(), right.data()};
+
+    for (double factor : {1.0, 2.0, 4.0, 8.0}) {
+        counting = true;
+        allocations = 0;
+        engine.set_parameter(param("tube_oversampling"), factor);
+        engine.reset();
+        for (int block = 0; block < 50; ++block) {
+            for (int j = 0; j < 1000; ++j) left[j] = right[j] = 0.8f * std::sin(0.01f * (block * 1000 + j));
+            engine.set_parameter(param("tube_drive_db"), block % 2 ? 24.0 : 0.0);
+            engine.set_parameter(param("bypass"), block % 7 == 3 ? 1.0 : 0.0);
+            engine.process({channels, 2, block % 3 == 0 ? 1000 : 97});  // longer and shorter than 256
+        }
+        counting = false;
+        if (allocations == 0) {
+            ++passed;
+        } else {
+            ++failed;
+            std::printf("FAILED: %ld allocations at %gx oversampling\n", allocations, factor);
+        }
+    }
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

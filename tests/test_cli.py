@@ -1,0 +1,103 @@
+"""The real `stemglue` command on real audio files."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from signals import max_error_dbfs, music
+
+import stemglue
+
+COMMAND = str(Path(sys.executable).parent / "stemglue")
+
+
+def run(*arguments, cwd=None):
+    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def stem(tmp_path):
+    path = tmp_path / "stem.wav"
+    soundfile.write(path, music(2, 48000, 48000).T, 48000, subtype="PCM_24")
+    return path
+
+
+def test_render_writes_what_stemglue_computes(stem, tmp_path):
+    output = tmp_path / "glued.wav"
+    before = stem.read_bytes()
+    result = run("render", stem, "-o", output, "--tube-drive-db", "12", "--mix-percent", "80")
+    assert result.returncode == 0, result.stderr
+    rendered, sample_rate = soundfile.read(output, dtype="float32", always_2d=True)
+    source, _ = soundfile.read(stem, dtype="float32", always_2d=True)
+    expected = stemglue.StemGlue(tube_drive_db=12, mix_percent=80)(source.T, sample_rate)
+    assert sample_rate == 48000 and rendered.shape == source.shape  # same length: latency compensated
+    assert max_error_dbfs(rendered.T, expected) <= -100
+    assert stem.read_bytes() == before  # input untouched
+    assert list(tmp_path.glob(".*tmp")) == []  # no temporary left behind
+
+
+def test_an_existing_output_is_kept_without_overwrite(stem, tmp_path):
+    output = tmp_path / "glued.wav"
+    output.write_bytes(b"precious")
+    result = run("render", stem, "-o", output)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "--overwrite" in result.stderr
+    assert output.read_bytes() == b"precious"
+    assert run("render", stem, "-o", output, "--overwrite").returncode == 0
+    assert soundfile.info(output).frames == 48000
+
+
+def test_rendering_onto_the_input_is_refused(stem):
+    before = stem.read_bytes()
+    result = run("render", stem, "-o", stem, "--overwrite")
+    assert result.returncode == 2 and "input" in result.stderr
+    assert stem.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no such file"), (b"RIFF\x00\x00\x00\x00WAVEjunk", "not a readable audio file"), (b"", "not a readable audio file")],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
+    source = tmp_path / "broken.wav"
+    if content is not None:
+        source.write_bytes(content)
+    output = tmp_path / "out.wav"
+    result = run("render", source, "-o", output)
+    assert result.returncode == 2
+    assert result.stderr.startswith("stemglue: error: ") and str(source) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert not output.exists()
+
+
+def test_out_of_range_parameter_is_named(stem, tmp_path):
+    result = run("render", stem, "-o", tmp_path / "o.wav", "--tube-oversampling", "3")
+    assert result.returncode == 2 and "tube_oversampling must be one of 1, 2, 4, 8" in result.stderr
+
+
+def test_mono_16_bit_44k_input(tmp_path):
+    source = tmp_path / "mono.wav"
+    soundfile.write(source, music(1, 22050, 44100)[0], 44100, subtype="PCM_16")
+    assert run("render", source, "-o", tmp_path / "out.wav").returncode == 0
+    info = soundfile.info(tmp_path / "out.wav")
+    assert (info.channels, info.samplerate, info.frames) == (1, 44100, 22050)
+
+
+def test_demo_renders_before_and_after(tmp_path):
+    result = run("demo", "--output", tmp_path / "demo", "--seconds", "2")
+    assert result.returncode == 0, result.stderr
+    before, rate = soundfile.read(tmp_path / "demo" / "before.wav", dtype="float32", always_2d=True)
+    after, _ = soundfile.read(tmp_path / "demo" / "after.wav", dtype="float32", always_2d=True)
+    assert rate == 48000 and before.shape == after.shape == (96000, 2)
+    assert max_error_dbfs(after, before) > -40  # audibly processed
+    assert np.all(np.isfinite(after))
+    assert run("demo", "--output", tmp_path / "demo", "--seconds", "2").returncode == 2  # no silent overwrite
+
+
+def test_parameters_lists_the_table():
+    result = run("parameters")
+    assert result.returncode == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [spec.id for spec in stemglue.parameters()]

@@ -1,0 +1,85 @@
+"""StemGlue, the whole chain: C++ Engine = reference, and its global switches are exact."""
+
+import numpy as np
+import pytest
+from signals import max_error_dbfs, music, noise
+
+import stemglue
+from stemglue import reference
+
+PARITY_DBFS = -100.0
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000, 96000])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_chain_matches_reference(sample_rate, channels):
+    signal = music(channels, sample_rate // 5, sample_rate)
+    settings = {"tube_drive_db": 15.0, "mix_percent": 80.0, "output_gain_db": -3.0}
+    assert max_error_dbfs(stemglue.StemGlue(**settings)(signal, sample_rate),
+                          reference.StemGlue(**settings)(signal, sample_rate)) <= PARITY_DBFS
+
+
+def test_switching_mid_stream_matches_reference():
+    signal = music(2, 24000, 48000)
+    outputs = []
+    for chain in (stemglue.StemGlue(tube_drive_db=18), reference.StemGlue(tube_drive_db=18)):
+        chain.prepare(48000, 400, 2)
+        blocks = []
+        for index, start in enumerate(range(0, signal.shape[1], 400)):
+            if index == 10:
+                chain.set_parameter("tube_enabled", 0)
+            if index == 30:
+                chain.set_parameter("bypass", 1)
+                chain.set_parameter("output_gain_db", 6)
+            if index == 45:
+                chain.set_parameter("bypass", 0)
+            blocks.append(chain.process(signal[:, start : start + 400]))
+        outputs.append(np.concatenate(blocks, axis=1))
+    assert max_error_dbfs(*outputs) <= PARITY_DBFS
+
+
+def raw(chain, signal):
+    """The chain's raw stream and its latency."""
+    return chain(signal, 48000, reset=False), chain.latency_samples
+
+
+def delayed(signal, latency):
+    return np.concatenate([np.zeros((signal.shape[0], latency), signal.dtype), signal[:, : signal.shape[1] - latency]], axis=1)
+
+
+@pytest.mark.parametrize("settings", [{"bypass": 1}, {"mix_percent": 0}, {"tube_enabled": 0}])
+def test_bypass_mix_zero_and_disabled_tube_give_the_aligned_dry_signal(settings):
+    signal = music(2, 9600, 48000)
+    output, latency = raw(stemglue.StemGlue(tube_drive_db=30, **settings), signal)
+    assert max_error_dbfs(output, delayed(signal, latency)) < -120
+
+
+def test_bypass_ignores_output_gain_and_latency_stays():
+    signal = noise(2, 4800)
+    output, latency = raw(stemglue.StemGlue(bypass=1, output_gain_db=-20, tube_oversampling=8), signal)
+    assert latency == stemglue.Tube(oversampling=8).latency_samples
+    assert max_error_dbfs(output, delayed(signal, latency)) < -120
+
+
+def test_output_gain_scales_the_whole_output():
+    signal = music(2, 9600, 48000)
+    loud = stemglue.StemGlue(output_gain_db=0)(signal, 48000)
+    quiet = stemglue.StemGlue(output_gain_db=-12)(signal, 48000)
+    np.testing.assert_allclose(quiet, loud * 10 ** (-12 / 20), atol=1e-6)
+
+
+def test_bypass_is_crossfaded_not_switched():
+    signal = np.full((1, 48000), 0.5, np.float32)
+    chain = stemglue.StemGlue(tube_drive_db=30, tube_bias=0)
+    chain.prepare(48000, 4800, 1)
+    chain.process(signal[:, :4800])
+    chain.set_parameter("bypass", 1)
+    step = np.abs(np.diff(chain.process(signal[:, :4800])[0])).max()
+    assert step < 0.01  # a 10 ms ramp, not a click
+
+
+def test_seed_is_a_chain_parameter_applied_at_reset():
+    chain = stemglue.StemGlue(seed=12)
+    assert chain.seed == 12
+    with pytest.raises(ValueError, match="seed"):
+        chain.seed = -1
