@@ -49,8 +49,8 @@ void Engine::prepare(double sample_rate, int max_block_size, int num_channels)
     dry_delay_.assign(channels, DelayLine{});
     tube_input_delay_.assign(channels, DelayLine{});
     for (size_t c = 0; c < channels; ++c) {
-        dry_delay_[c].prepare(max_latency_samples());
-        tube_input_delay_[c].prepare(Tube::max_latency_samples());
+        dry_delay_[c].prepare(max_latency_samples(), max_block_size_);
+        tube_input_delay_[c].prepare(Tube::max_latency_samples(), max_block_size_);
     }
     dry_.assign(channels, std::vector<float>(block));
     module_input_.assign(channels, std::vector<float>(block));

@@ -49,10 +49,10 @@ void HalfbandStage::prepare(int num_taps, int max_low_rate_block)
     }
     const int half_centre = (num_taps - 3) / 4;  // m, with num_taps = 4m + 3
     up_even_.prepare(doubled_even_taps, max_low_rate_block);
-    up_odd_.prepare(half_centre);
+    up_odd_.prepare(half_centre, max_low_rate_block);
     up_odd_.set_delay(half_centre);
     down_even_.prepare(even_taps, max_low_rate_block);
-    down_odd_.prepare(half_centre + 1);
+    down_odd_.prepare(half_centre + 1, max_low_rate_block);
     down_odd_.set_delay(half_centre + 1);
     scratch_even_.assign(static_cast<size_t>(max_low_rate_block), 0.0f);
     scratch_odd_.assign(static_cast<size_t>(max_low_rate_block), 0.0f);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "stemglue/denormals.h"
+#include "stemglue/multiversion.h"
 #include "stemglue/parameters.h"
 #include "stemglue/sanitize.h"
 
@@ -46,6 +47,60 @@ void fill_from(LinearSmoother& smoother, double* out, int n, Transform transform
     for (int j = 0; j < n; ++j) out[j] = transform(smoother.next());
 }
 
+// Gain, bias, DC offset and level compensation for each base-rate sample, from the bloom amount.
+STEMGLUE_MULTIVERSION
+void shaper_coefficients(const double* __restrict drive_gain, const double* __restrict bias_value,
+                         const double* __restrict bloom, double* __restrict gain, double* __restrict bias,
+                         double* __restrict offset, double* __restrict makeup, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        gain[j] = drive_gain[j] * (1.0 - kSagDepth * bloom[j]);
+        bias[j] = bias_value[j] * (1.0 + kBloomBiasDepth * bloom[j]);
+        offset[j] = shaper(bias[j]);
+        // Inverse secant gain over +-kLevelReferenceSwing: automatic level compensation.
+        const double swing = gain[j] * kLevelReferenceSwing;
+        makeup[j] = 2.0 * kLevelReferenceSwing / (shaper(bias[j] + swing) - shaper(bias[j] - swing));
+    }
+}
+
+// v = g x + bias at the top rate (parameters held over each base sample's sub-samples), and the
+// per-sub-sample offset and makeup. v[0] holds the previous chunk's last v.
+STEMGLUE_MULTIVERSION
+void shaper_inputs(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
+                   const double* __restrict offset, const double* __restrict makeup, int n, int factor,
+                   float* __restrict v, float* __restrict top_offset, float* __restrict top_makeup) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const float g = static_cast<float>(gain[j]), b = static_cast<float>(bias[j]);
+        const float o = static_cast<float>(offset[j]), m = static_cast<float>(makeup[j]);
+        for (int s = 0; s < factor; ++s) {
+            const int i = j * factor + s;
+            v[i + 1] = g * top[i] + b;
+            top_offset[i] = o;
+            top_makeup[i] = m;
+        }
+    }
+}
+
+// The shaper with ADAA1, (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)), or without it, f at the
+// midpoint; then DC offset removal and level compensation. v and root hold the previous sample
+// in element 0.
+STEMGLUE_MULTIVERSION
+void shape(const float* __restrict v, float* __restrict root, const float* __restrict top_offset,
+           const float* __restrict top_makeup, bool adaa, int count, float* __restrict out) noexcept
+{
+    for (int i = 1; i <= count; ++i) root[i] = std::sqrt(1.0f + v[i] * v[i]);
+    if (adaa) {
+        for (int i = 0; i < count; ++i)
+            out[i] = ((v[i + 1] + v[i]) / (root[i + 1] + root[i]) - top_offset[i]) * top_makeup[i];
+    } else {
+        for (int i = 0; i < count; ++i) {
+            const float midpoint = 0.5f * (v[i + 1] + v[i]);
+            out[i] = (midpoint / std::sqrt(1.0f + midpoint * midpoint) - top_offset[i]) * top_makeup[i];
+        }
+    }
+}
+
 }  // namespace
 
 Tube::Tube()
@@ -82,14 +137,18 @@ void Tube::prepare(double sample_rate, int max_block_size, int num_channels)
     for (Channel& channel : channels_) {
         channel.oversampler.prepare(max_block_size_);
         channel.post_filter.prepare(post_taps, max_block_size_ * 8);
-        channel.top_rate_pad.prepare(8);
-        channel.dry_delay.prepare(max_latency_samples());
+        channel.top_rate_pad.prepare(8, max_block_size_ * 8);
+        channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
     for (auto* buffer : {&drive_gain_, &bias_value_, &bloom_amount_, &tilt_low_gain_, &tilt_high_gain_, &output_gain_,
-                         &mix_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
+                         &mix_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
         buffer->assign(block, 0.0);
     dry_.assign(block, 0.0f);
     wet_.assign(block, 0.0f);
+    shaper_v_.assign(channels_.size(), std::vector<float>(block * 8 + 1, 0.0f));
+    shaper_root_.assign(channels_.size(), std::vector<float>(block * 8 + 1, 1.0f));
+    top_offset_.assign(block * 8, 0.0f);
+    top_makeup_.assign(block * 8, 0.0f);
 
     auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     drive_db_.prepare(sample_rate, smoothing_ms(kDrive));
@@ -113,7 +172,8 @@ void Tube::reset() noexcept
         smoother->snap_to_target();
     const int top_rate_delay = latency_for_factor(factor_) * factor_;
     latency_samples_ = top_rate_delay / factor_;
-    for (Channel& channel : channels_) {
+    for (size_t c = 0; c < channels_.size(); ++c) {
+        Channel& channel = channels_[c];
         channel.oversampler.reset(factor_);
         channel.post_filter.reset();
         channel.top_rate_pad.set_delay(top_rate_delay - channel.oversampler.round_trip_delay_top_rate()
@@ -123,8 +183,8 @@ void Tube::reset() noexcept
         channel.dry_delay.reset();
         channel.envelope = 0.0;
         // Start the shaper at rest (v = bias for silence), or the first samples would click.
-        channel.previous_v = bias_.current();
-        channel.previous_root = std::sqrt(1.0 + bias_.current() * bias_.current());
+        shaper_v_[c][0] = static_cast<float>(bias_.current());
+        shaper_root_[c][0] = std::sqrt(1.0f + shaper_v_[c][0] * shaper_v_[c][0]);
         channel.tilt_lowpass = 0.0;
         channel.dc_input = channel.dc_output = 0.0;
     }
@@ -169,7 +229,6 @@ void Tube::process_chunk(AudioBlock block) noexcept
     fill_from(mix_percent_, mix_.data(), n, [](double v) { return 0.01 * v; });
 
     const int factor = factor_;
-    const int shift = factor >= 8 ? 3 : factor >= 4 ? 2 : factor >= 2 ? 1 : 0;
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
@@ -177,40 +236,26 @@ void Tube::process_chunk(AudioBlock block) noexcept
         channel.dry_delay.process(x, dry_.data(), n);
 
         // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
+        double envelope = channel.envelope;
         for (int j = 0; j < n; ++j) {
             const size_t s = static_cast<size_t>(j);
             const double level = std::abs(double(x[j])) * drive_gain_[s];
-            channel.envelope += (level > channel.envelope ? bloom_attack_coefficient_ : bloom_release_coefficient_)
-                                * (level - channel.envelope);
-            const double bloom = bloom_amount_[s] * channel.envelope / (1.0 + channel.envelope);
-            const double gain = drive_gain_[s] * (1.0 - kSagDepth * bloom);
-            const double bias = bias_value_[s] * (1.0 + kBloomBiasDepth * bloom);
-            shaper_gain_[s] = gain;
-            shaper_bias_[s] = bias;
-            shaper_offset_[s] = shaper(bias);
-            // Inverse secant gain over +-kLevelReferenceSwing: automatic level compensation.
-            const double swing = gain * kLevelReferenceSwing;
-            makeup_[s] = 2.0 * kLevelReferenceSwing / (shaper(bias + swing) - shaper(bias - swing));
+            envelope += (level > envelope ? bloom_attack_coefficient_ : bloom_release_coefficient_) * (level - envelope);
+            bloom_[s] = bloom_amount_[s] * envelope / (1.0 + envelope);
         }
+        channel.envelope = envelope;
+        shaper_coefficients(drive_gain_.data(), bias_value_.data(), bloom_.data(), shaper_gain_.data(),
+                            shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n);
 
         float* top = channel.oversampler.upsample(x, n);
-        double previous_v = channel.previous_v, previous_root = channel.previous_root;
-        for (int i = 0; i < n * factor; ++i) {
-            const size_t s = static_cast<size_t>(i >> shift);
-            const double v = shaper_gain_[s] * double(top[i]) + shaper_bias_[s];
-            const double root = std::sqrt(1.0 + v * v);
-            double y;
-            if (adaa_) {
-                y = (v + previous_v) / (root + previous_root);
-            } else {
-                y = shaper(0.5 * (v + previous_v));
-            }
-            top[i] = static_cast<float>((y - shaper_offset_[s]) * makeup_[s]);
-            previous_v = v;
-            previous_root = root;
-        }
-        channel.previous_v = previous_v;
-        channel.previous_root = previous_root;
+        const int count = n * factor;
+        float* v = shaper_v_[static_cast<size_t>(c)].data();
+        float* root = shaper_root_[static_cast<size_t>(c)].data();
+        shaper_inputs(top, shaper_gain_.data(), shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n, factor, v,
+                      top_offset_.data(), top_makeup_.data());
+        shape(v, root, top_offset_.data(), top_makeup_.data(), adaa_, count, top);
+        v[0] = v[count];
+        root[0] = root[count];
         channel.post_filter.process(top, top, n * factor);
         channel.top_rate_pad.process(top, top, n * factor);
         channel.oversampler.downsample(top, wet_.data(), n);

@@ -1,5 +1,5 @@
-// Integer delay line (ring buffer) for latency alignment. The delay can change without
-// allocation up to the capacity given to prepare().
+// Integer delay line for latency alignment, moved a block at a time (two copies per block, no
+// per-sample index arithmetic). The delay can change without allocation up to the prepared maximum.
 #pragma once
 
 #include <algorithm>
@@ -10,42 +10,33 @@ namespace stemglue {
 
 class DelayLine {
 public:
-    /** Allocate room for delays up to max_delay_samples. */
-    void prepare(int max_delay_samples)
+    /** Allocate room for delays up to max_delay_samples and blocks up to max_block_size. */
+    void prepare(int max_delay_samples, int max_block_size)
     {
-        size_t size = 1;
-        while (size < static_cast<size_t>(max_delay_samples) + 1) size <<= 1;
-        buffer_.assign(size, 0.0f);
-        mask_ = size - 1;
+        buffer_.assign(static_cast<size_t>(max_delay_samples + max_block_size), 0.0f);
         reset();
     }
 
     /** Clear the contents. */
-    void reset() noexcept
-    {
-        std::fill(buffer_.begin(), buffer_.end(), 0.0f);
-        write_ = 0;
-    }
+    void reset() noexcept { std::fill(buffer_.begin(), buffer_.end(), 0.0f); }
 
     /** Set the delay (<= the prepared maximum); call reset() after to avoid stale samples. */
     void set_delay(int delay_samples) noexcept { delay_ = static_cast<size_t>(delay_samples); }
 
-    /** out[j] = in[j - delay]; in and out may alias. */
+    /** out[j] = in[j - delay]; in and out may alias; num_samples <= the prepared block size. */
     void process(const float* in, float* out, int num_samples) noexcept
     {
-        for (int j = 0; j < num_samples; ++j) {
-            buffer_[write_] = in[j];
-            out[j] = buffer_[(write_ - delay_) & mask_];
-            write_ = (write_ + 1) & mask_;
-        }
+        const size_t n = static_cast<size_t>(num_samples);
+        float* window = buffer_.data();  // [delay samples of history | this block]
+        std::copy(in, in + n, window + delay_);
+        std::copy(window, window + n, out);
+        std::copy(window + n, window + n + delay_, window);
     }
 
     int delay() const noexcept { return static_cast<int>(delay_); }
 
 private:
     std::vector<float> buffer_;
-    size_t mask_ = 0;
-    size_t write_ = 0;
     size_t delay_ = 0;
 };
 

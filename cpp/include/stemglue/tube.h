@@ -50,7 +50,6 @@ private:
         DelayLine top_rate_pad;  // makes the total delay a whole number of base samples
         DelayLine dry_delay;
         double envelope = 0.0;
-        double previous_v = 0.0, previous_root = 1.0;  // shaper state: v and sqrt(1 + v^2)
         double tilt_lowpass = 0.0;
         double dc_input = 0.0, dc_output = 0.0;
     };
@@ -69,8 +68,11 @@ private:
 
     // Per-sample values for the current chunk (base rate).
     std::vector<double> drive_gain_, bias_value_, bloom_amount_, tilt_low_gain_, tilt_high_gain_, output_gain_, mix_;
-    std::vector<double> shaper_gain_, shaper_bias_, shaper_offset_, makeup_;
+    std::vector<double> bloom_, shaper_gain_, shaper_bias_, shaper_offset_, makeup_;
     std::vector<float> dry_, wet_;
+    // Top rate. shaper_v_ and shaper_root_ keep the previous sample in element 0, per channel.
+    std::vector<std::vector<float>> shaper_v_, shaper_root_;
+    std::vector<float> top_offset_, top_makeup_;
 };
 
 }  // namespace stemglue

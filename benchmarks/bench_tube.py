@@ -1,0 +1,30 @@
+"""Tube speed: every oversampling factor, native vs reference, against pedalboard's Distortion."""
+
+import pytest
+from conftest import BLOCK_SIZE, SAMPLE_RATE
+
+import stemglue
+from stemglue import reference
+
+
+def test_pedalboard_distortion(realtime, program):
+    import pedalboard
+
+    distortion = pedalboard.Distortion(drive_db=6)
+    realtime("pedalboard Distortion", lambda audio: distortion(audio, SAMPLE_RATE, buffer_size=BLOCK_SIZE), program)
+
+
+@pytest.mark.parametrize("factor", [1, 2, 4, 8])
+def test_native_tube(realtime, program, factor):
+    tube = stemglue.Tube(oversampling=factor)
+    realtime(f"native Tube {factor}x", lambda audio: tube(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program)
+
+
+def test_native_chain(realtime, program):
+    chain = stemglue.StemGlue()
+    realtime("native StemGlue chain", lambda audio: chain(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program)
+
+
+def test_reference_tube(realtime, program):
+    tube = reference.Tube()
+    realtime("reference Tube 2x", lambda audio: tube(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program[:, : SAMPLE_RATE], rounds=2)

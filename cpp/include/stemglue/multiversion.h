@@ -1,0 +1,10 @@
+// Hot loops are compiled twice, for baseline x86-64 and for x86-64-v3 (AVX2), and the loader
+// picks one per machine (GCC/Clang target_clones). Floating-point contraction stays off (ISO C++
+// mode), so both versions do the same arithmetic per element: only the vector width differs.
+#pragma once
+
+#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
+#define STEMGLUE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define STEMGLUE_MULTIVERSION
+#endif
