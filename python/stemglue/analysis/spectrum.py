@@ -41,7 +41,7 @@ def harmonic_levels_dbc(window: np.ndarray, fundamental_hz: float, sample_rate: 
     levels = []
     for harmonic in range(2, num_harmonics + 1):
         index = _harmonic_bin(fundamental_bin, harmonic, len(window))
-        levels.append(np.nan if index is None else 10 * np.log10(power[index] / power[fundamental_bin] + 1e-300))
+        levels.append(np.nan if index is None else 10 * np.log10(max(power[index] / power[fundamental_bin], 1e-30)))
     return np.array(levels)
 
 
@@ -62,4 +62,4 @@ def alias_snr_db(window: np.ndarray, fundamental_hz: float, sample_rate: float, 
 
 def dc_level_dbfs(window: np.ndarray) -> float:
     """The mean of the window in dBFS."""
-    return float(20 * np.log10(abs(np.mean(window)) + 1e-300))
+    return float(20 * np.log10(max(abs(np.mean(window)), 1e-15)))  # floor: -300 dBFS
