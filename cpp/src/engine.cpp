@@ -16,15 +16,6 @@ constexpr int kMix = param("mix_percent");
 constexpr int kOutputGain = param("output_gain_db");
 constexpr int kTubeEnabled = param("tube_enabled");
 
-void fill_from(LinearSmoother& smoother, double* out, int n, double scale) noexcept
-{
-    if (!smoother.is_smoothing()) {
-        std::fill(out, out + n, scale * smoother.current());
-        return;
-    }
-    for (int j = 0; j < n; ++j) out[j] = scale * smoother.next();
-}
-
 // a (1 - t) + b t, exact at t = 0 and t = 1.
 inline float crossfade(float a, float b, double t) noexcept
 {
@@ -94,25 +85,17 @@ void Engine::process(AudioBlock block) noexcept
 {
     if (block.num_channels > num_channels_ || max_block_size_ == 0) return;  // fewer is fine (mono in a stereo setup)
     ScopedFlushDenormals flush_denormals;
-    for (int start = 0; start < block.num_samples; start += max_block_size_) {
-        float* pointers[64];
-        const int num_channels = std::min(block.num_channels, 64);
-        for (int c = 0; c < num_channels; ++c) pointers[c] = block.channels[c] + start;
-        process_chunk({pointers, num_channels, std::min(max_block_size_, block.num_samples - start)});
-    }
+    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 void Engine::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
-    fill_from(bypass_, bypass_values_.data(), n, 1.0);
-    fill_from(mix_percent_, mix_values_.data(), n, 0.01);
-    fill_from(tube_enabled_, enabled_values_.data(), n, 1.0);
-    if (!output_gain_db_.is_smoothing()) {
-        std::fill(gain_values_.begin(), gain_values_.begin() + n, std::pow(10.0, output_gain_db_.current() / 20.0));
-    } else {
-        for (int j = 0; j < n; ++j) gain_values_[static_cast<size_t>(j)] = std::pow(10.0, output_gain_db_.next() / 20.0);
-    }
+    const auto same = [](double v) { return v; };
+    fill_smoothed(bypass_, bypass_values_.data(), n, same);
+    fill_smoothed(mix_percent_, mix_values_.data(), n, [](double percent) { return 0.01 * percent; });
+    fill_smoothed(tube_enabled_, enabled_values_.data(), n, same);
+    fill_smoothed(output_gain_db_, gain_values_.data(), n, [](double db) { return std::pow(10.0, db / 20.0); });
 
     for (int c = 0; c < block.num_channels; ++c) {
         float* x = block.channel(c);

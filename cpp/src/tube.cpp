@@ -36,17 +36,6 @@ double shaper(double v) noexcept { return v / std::sqrt(1.0 + v * v); }
 
 double db_to_gain(double db) noexcept { return std::pow(10.0, db / 20.0); }
 
-// Per-sample smoother values; the transform runs once when the smoother is at rest.
-template <typename Transform>
-void fill_from(LinearSmoother& smoother, double* out, int n, Transform transform) noexcept
-{
-    if (!smoother.is_smoothing()) {
-        std::fill(out, out + n, transform(smoother.current()));
-        return;
-    }
-    for (int j = 0; j < n; ++j) out[j] = transform(smoother.next());
-}
-
 // Gain, bias, DC offset and level compensation for each base-rate sample, from the bloom amount.
 STEMGLUE_MULTIVERSION
 void shaper_coefficients(const double* __restrict drive_gain, const double* __restrict bias_value,
@@ -209,24 +198,19 @@ void Tube::process(AudioBlock block) noexcept
 {
     if (block.num_channels > static_cast<int>(channels_.size()) || max_block_size_ == 0) return;
     ScopedFlushDenormals flush_denormals;
-    for (int start = 0; start < block.num_samples; start += max_block_size_) {
-        float* pointers[64];
-        const int num_channels = std::min(block.num_channels, 64);
-        for (int c = 0; c < num_channels; ++c) pointers[c] = block.channels[c] + start;
-        process_chunk({pointers, num_channels, std::min(max_block_size_, block.num_samples - start)});
-    }
+    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 void Tube::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
-    fill_from(drive_db_, drive_gain_.data(), n, db_to_gain);
-    fill_from(bias_, bias_value_.data(), n, [](double v) { return v; });
-    fill_from(bloom_percent_, bloom_amount_.data(), n, [](double v) { return 0.01 * v; });
-    fill_from(tone_db_, tilt_low_gain_.data(), n, [](double db) { return db_to_gain(-0.5 * db); });
+    fill_smoothed(drive_db_, drive_gain_.data(), n, db_to_gain);
+    fill_smoothed(bias_, bias_value_.data(), n, [](double v) { return v; });
+    fill_smoothed(bloom_percent_, bloom_amount_.data(), n, [](double v) { return 0.01 * v; });
+    fill_smoothed(tone_db_, tilt_low_gain_.data(), n, [](double db) { return db_to_gain(-0.5 * db); });
     for (int j = 0; j < n; ++j) tilt_high_gain_[static_cast<size_t>(j)] = 1.0 / tilt_low_gain_[static_cast<size_t>(j)];
-    fill_from(output_db_, output_gain_.data(), n, db_to_gain);
-    fill_from(mix_percent_, mix_.data(), n, [](double v) { return 0.01 * v; });
+    fill_smoothed(output_db_, output_gain_.data(), n, db_to_gain);
+    fill_smoothed(mix_percent_, mix_.data(), n, [](double v) { return 0.01 * v; });
 
     const int factor = factor_;
     for (int c = 0; c < block.num_channels; ++c) {

@@ -30,6 +30,15 @@ void copy_utf16(char16 (&destination)[N], const char* text) noexcept
     for (; i < N; ++i) destination[i] = 0;
 }
 
+// The fields PClassInfo, PClassInfo2 and PClassInfoW share.
+template <typename Info>
+void fill_class_identity(Info* info) noexcept
+{
+    std::memcpy(info->cid, kStemGlueClassId.bytes, 16);
+    info->cardinality = kManyInstances;
+    copy_ascii(info->category, kCategory);
+}
+
 class PluginFactory final : public IPluginFactory3 {
 public:
     tresult queryInterface(const TUID iid, void** object) override
@@ -63,9 +72,7 @@ public:
     tresult getClassInfo(int32 index, PClassInfo* info) override
     {
         if (index != 0 || !info) return kInvalidArgument;
-        std::memcpy(info->cid, kStemGlueClassId.bytes, 16);
-        info->cardinality = kManyInstances;
-        copy_ascii(info->category, kCategory);
+        fill_class_identity(info);
         copy_ascii(info->name, kPluginName);
         return kResultOk;
     }
@@ -73,9 +80,7 @@ public:
     tresult getClassInfo2(int32 index, PClassInfo2* info) override
     {
         if (index != 0 || !info) return kInvalidArgument;
-        std::memcpy(info->cid, kStemGlueClassId.bytes, 16);
-        info->cardinality = kManyInstances;
-        copy_ascii(info->category, kCategory);
+        fill_class_identity(info);
         copy_ascii(info->name, kPluginName);
         info->class_flags = 0;  // single component: not distributable
         copy_ascii(info->sub_categories, kSubCategories);
@@ -88,9 +93,7 @@ public:
     tresult getClassInfoUnicode(int32 index, PClassInfoW* info) override
     {
         if (index != 0 || !info) return kInvalidArgument;
-        std::memcpy(info->cid, kStemGlueClassId.bytes, 16);
-        info->cardinality = kManyInstances;
-        copy_ascii(info->category, kCategory);
+        fill_class_identity(info);
         copy_utf16(info->name, kPluginName);
         info->class_flags = 0;
         copy_ascii(info->sub_categories, kSubCategories);

@@ -244,13 +244,12 @@ uint32 StemGluePlugin::getProcessContextRequirements()
 void StemGluePlugin::prepare_engine()
 {
     const int block = std::clamp(setup_.max_samples_per_block, 1, kMaxEngineBlock);
-    if (prepared_ && prepared_sample_rate_ == setup_.sample_rate && prepared_block_ == block && prepared_channels_ == 2)
+    if (prepared_ && prepared_sample_rate_ == setup_.sample_rate && prepared_block_ == block)
         return;
     engine_.prepare(setup_.sample_rate, block, 2);  // mono runs on the first channel
     prepared_ = true;
     prepared_sample_rate_ = setup_.sample_rate;
     prepared_block_ = block;
-    prepared_channels_ = 2;
 }
 
 void StemGluePlugin::apply_all_parameters() noexcept

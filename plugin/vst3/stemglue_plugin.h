@@ -99,7 +99,6 @@ private:
     Engine engine_;
     ProcessSetup setup_{0, kSample32, 1024, 44100.0};
     bool prepared_ = false;
-    int prepared_channels_ = 0;
     double prepared_sample_rate_ = 0.0;
     int prepared_block_ = 0;
     bool active_ = false;

@@ -114,6 +114,21 @@ void bind_processor(py::module_& m, const char* name, const char* doc)
         .def_property_readonly("latency_samples", &Processor::latency_samples);
 }
 
+// draw(key, start + i) for i < count, as a numpy array.
+template <typename T, typename Draw>
+void bind_draws(py::module_& m, const char* name, Draw draw)
+{
+    m.def(
+        name,
+        [draw](uint64_t key, uint64_t start, py::ssize_t count) {
+            py::array_t<T> out(count);
+            auto view = out.template mutable_unchecked<1>();
+            for (py::ssize_t i = 0; i < count; ++i) view(i) = draw(key, start + static_cast<uint64_t>(i));
+            return out;
+        },
+        py::arg("key"), py::arg("start"), py::arg("count"));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m)
@@ -133,33 +148,9 @@ PYBIND11_MODULE(_core, m)
         py::arg("id"), py::arg("plain"));
 
     m.def("stream_key", &stream_key, py::arg("seed"), py::arg("stream"));
-    m.def(
-        "random_u64",
-        [](uint64_t key, uint64_t start, py::ssize_t count) {
-            py::array_t<uint64_t> out(count);
-            auto view = out.mutable_unchecked<1>();
-            for (py::ssize_t i = 0; i < count; ++i) view(i) = random_u64(key, start + static_cast<uint64_t>(i));
-            return out;
-        },
-        py::arg("key"), py::arg("start"), py::arg("count"));
-    m.def(
-        "random_uniform",
-        [](uint64_t key, uint64_t start, py::ssize_t count) {
-            py::array_t<double> out(count);
-            auto view = out.mutable_unchecked<1>();
-            for (py::ssize_t i = 0; i < count; ++i) view(i) = random_uniform(key, start + static_cast<uint64_t>(i));
-            return out;
-        },
-        py::arg("key"), py::arg("start"), py::arg("count"));
-    m.def(
-        "random_gaussian",
-        [](uint64_t key, uint64_t start, py::ssize_t count) {
-            py::array_t<double> out(count);
-            auto view = out.mutable_unchecked<1>();
-            for (py::ssize_t i = 0; i < count; ++i) view(i) = random_gaussian(key, start + static_cast<uint64_t>(i));
-            return out;
-        },
-        py::arg("key"), py::arg("start"), py::arg("count"));
+    bind_draws<uint64_t>(m, "random_u64", [](uint64_t key, uint64_t i) { return random_u64(key, i); });
+    bind_draws<double>(m, "random_uniform", [](uint64_t key, uint64_t i) { return random_uniform(key, i); });
+    bind_draws<double>(m, "random_gaussian", [](uint64_t key, uint64_t i) { return random_gaussian(key, i); });
 
     bind_processor<Tube>(m, "Tube", "Tube saturation (C++).");
     bind_processor<Engine>(m, "Engine", "The whole StemGlue chain (C++).");

@@ -151,6 +151,13 @@ class Processor:
 
     def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
         """Process contiguous (channels, samples) audio in blocks of block_size."""
+        output = np.empty_like(audio)
+        for start in range(0, audio.shape[1], block_size):
+            output[:, start : start + block_size] = self._process_block(audio[:, start : start + block_size])
+        return output
+
+    def _process_block(self, block: np.ndarray) -> np.ndarray:
+        """One block (reference processors); native processors override _render instead."""
         raise NotImplementedError
 
     # --- whole-signal rendering ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // the current value, so the trajectory depends only on when targets were set, never on block sizes.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
 namespace stemglue {
@@ -62,5 +63,16 @@ private:
     int remaining_ = 0;
     int ramp_samples_ = 0;
 };
+
+/** The next n values, each through transform; when at rest the transform runs once. */
+template <typename Transform>
+void fill_smoothed(LinearSmoother& smoother, double* out, int n, Transform transform) noexcept
+{
+    if (!smoother.is_smoothing()) {
+        std::fill(out, out + n, transform(smoother.current()));
+        return;
+    }
+    for (int j = 0; j < n; ++j) out[j] = transform(smoother.next());
+}
 
 }  // namespace stemglue

@@ -58,12 +58,6 @@ class StemGlue(Processor):
         else:
             self._tube.set_parameter(parameter_id, value)
 
-    def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
-        output = np.empty_like(audio)
-        for start in range(0, audio.shape[1], block_size):
-            output[:, start : start + block_size] = self._process_block(audio[:, start : start + block_size])
-        return output
-
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
         bypass = self._smoothers["bypass"].next_values(n)

@@ -136,12 +136,6 @@ class Tube(Processor):
         elif name == "adaa":
             self._adaa = value >= 0.5
 
-    def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
-        output = np.empty_like(audio)
-        for start in range(0, audio.shape[1], block_size):
-            output[:, start : start + block_size] = self._process_block(audio[:, start : start + block_size])
-        return output
-
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
         values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
