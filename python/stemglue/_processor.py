@@ -72,11 +72,9 @@ class Processor:
         return {spec.id.removeprefix(prefix): spec for spec in parameters() if spec.module == cls.module}
 
     def __init__(self, **values: object) -> None:
-        self._values: dict[str, float] = {}
-        self._prepared: tuple[float, int, int] | None = None
         keywords = self.parameter_keywords()
-        for keyword, spec in keywords.items():
-            self._values[spec.id] = spec.default
+        self._values: dict[str, float] = {spec.id: spec.default for spec in keywords.values()}
+        self._prepared: tuple[float, int, int] | None = None
         for keyword, value in values.items():
             if keyword not in keywords:
                 known = ", ".join(keywords)

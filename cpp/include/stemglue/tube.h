@@ -1,6 +1,6 @@
 // Tube: asymmetric triode-style saturation.
 //
-//   x -> [bloom envelope] -> oversample -> v = g (x + ...) + bias -> ADAA1 shaper f(v) = v / sqrt(1 + v^2)
+//   x -> [bloom envelope] -> oversample -> v = g x + bias -> ADAA1 shaper f(v) = v / sqrt(1 + v^2)
 //     -> minus f(bias), level compensation -> droop/half-sample post filter -> downsample
 //     -> tone tilt -> DC blocker -> output trim -> mix with the latency-aligned input
 //
