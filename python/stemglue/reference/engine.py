@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stemglue._parameters import parameter
+from stemglue._parameters import parameter, parameters
 from stemglue._processor import Processor
 from stemglue.reference.delay_line import DelayLine
 from stemglue.reference.sanitize import sanitize
@@ -21,11 +21,12 @@ class StemGlue(Processor):
 
     module = None
     dtype = np.float64
-    _GLOBAL = ("bypass", "mix_percent", "output_gain_db", "tube_enabled")
-
     def __init__(self, **values: object) -> None:
         self._tube = Tube()
-        self._smoothers = {name: LinearSmoother() for name in self._GLOBAL}
+        # The chain's own smoothed switches (bypass, mix, output gain, module enables), from the table.
+        self._smoothers = {
+            spec.id: LinearSmoother() for spec in parameters() if spec.module == "global" and spec.timing == "smoothed"
+        }
         self._seed = self._pending_seed = 1
         self._dry_delays: list[DelayLine] = []
         self._tube_input_delays: list[DelayLine] = []
