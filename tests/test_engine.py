@@ -19,6 +19,24 @@ def test_chain_matches_reference(sample_rate, channels):
                           reference.StemGlue(**settings)(signal, sample_rate)) <= PARITY_DBFS
 
 
+def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
+    """Tube -> Drift -> Noise: a module alone sees the input delayed by the modules before it and is
+    followed by the delay of those after it (drift and noise vary in time, so the order matters)."""
+    signal = music(2, 9600, 48000)
+    modules = {"tube": stemglue.Tube(), "drift": stemglue.Drift(), "noise": stemglue.Noise()}
+    for module in modules.values():
+        module.prepare(48000, 512, 2)
+    latencies = {name: module.latency_samples for name, module in modules.items()}
+    before = 0
+    for name, module in modules.items():
+        chain = stemglue.StemGlue(**{f"{other}_enabled": float(other == name) for other in modules})
+        output, latency = raw(chain, signal)
+        alone = type(module)()(delayed(signal, before), 48000, reset=False)
+        after = latency - before - latencies[name]
+        assert max_error_dbfs(output, delayed(alone, after)) < -120, name
+        before += latencies[name]
+
+
 def test_switching_mid_stream_matches_reference():
     signal = music(2, 24000, 48000)
     outputs = []
@@ -47,8 +65,11 @@ def delayed(signal, latency):
     return np.concatenate([np.zeros((signal.shape[0], latency), signal.dtype), signal[:, : signal.shape[1] - latency]], axis=1)
 
 
-@pytest.mark.parametrize("settings", [{"bypass": 1}, {"mix_percent": 0}, {"tube_enabled": 0}])
-def test_bypass_mix_zero_and_disabled_tube_give_the_aligned_dry_signal(settings):
+ALL_MODULES_OFF = {"tube_enabled": 0, "drift_enabled": 0, "noise_enabled": 0}
+
+
+@pytest.mark.parametrize("settings", [{"bypass": 1}, {"mix_percent": 0}, ALL_MODULES_OFF])
+def test_bypass_mix_zero_and_disabled_modules_give_the_aligned_dry_signal(settings):
     signal = music(2, 9600, 48000)
     output, latency = raw(stemglue.StemGlue(tube_drive_db=30, **settings), signal)
     assert max_error_dbfs(output, delayed(signal, latency)) < -120
@@ -56,8 +77,11 @@ def test_bypass_mix_zero_and_disabled_tube_give_the_aligned_dry_signal(settings)
 
 def test_bypass_ignores_output_gain_and_latency_stays():
     signal = noise(2, 4800)
-    output, latency = raw(stemglue.StemGlue(bypass=1, output_gain_db=-20, tube_oversampling=8), signal)
-    assert latency == stemglue.Tube(oversampling=8).latency_samples
+    chain = stemglue.StemGlue(bypass=1, output_gain_db=-20, tube_oversampling=8)
+    output, latency = raw(chain, signal)
+    drift = stemglue.Drift()
+    drift.prepare(48000, 512, 2)
+    assert latency == stemglue.Tube(oversampling=8).latency_samples + drift.latency_samples
     assert max_error_dbfs(output, delayed(signal, latency)) < -120
 
 

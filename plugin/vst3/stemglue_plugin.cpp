@@ -36,18 +36,19 @@ void copy_to_string128(std::string_view text, String128 out) noexcept
     out[i] = 0;
 }
 
-// "12.00 dB", "30.0 %", "4x", "On": plain values with units, parseable back by getParamValueByString.
+// "12.00 dB", "30.0 %", "4x", "On": plain values with units and enough decimals for the range,
+// parseable back by getParamValueByString.
 void format_plain(const ParameterSpec& spec, double plain, char* out, size_t size) noexcept
 {
     switch (spec.kind) {
         case ParameterKind::toggle: std::snprintf(out, size, "%s", plain >= 0.5 ? "On" : "Off"); return;
-        case ParameterKind::choice: std::snprintf(out, size, "%gx", plain); return;
+        case ParameterKind::choice: std::snprintf(out, size, "%g%s", plain, std::string(spec.unit).c_str()); return;
         case ParameterKind::integer: std::snprintf(out, size, "%.0f", plain); return;
         case ParameterKind::continuous: break;
     }
+    const int decimals = std::clamp(3 - static_cast<int>(std::floor(std::log10(spec.max_value - spec.min_value))), 0, 4);
     const std::string unit(spec.unit);
-    const char* format = spec.unit == "%" ? "%.1f %s" : unit.empty() ? "%.3f%s" : "%.2f %s";
-    std::snprintf(out, size, format, plain, unit.c_str());
+    std::snprintf(out, size, unit.empty() ? "%.*f" : "%.*f %s", decimals, plain, unit.c_str());
 }
 
 }  // namespace

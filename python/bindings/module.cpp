@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "stemglue/engine.h"
+#include "stemglue/drift.h"
+#include "stemglue/noise.h"
 #include "stemglue/parameters.h"
 #include "stemglue/random.h"
 #include "stemglue/tube.h"
@@ -153,5 +155,7 @@ PYBIND11_MODULE(_core, m)
     bind_draws<double>(m, "random_gaussian", [](uint64_t key, uint64_t i) { return random_gaussian(key, i); });
 
     bind_processor<Tube>(m, "Tube", "Tube saturation (C++).");
+    bind_processor<Drift>(m, "Drift", "Wow, flutter, tilt and gain drift (C++).");
+    bind_processor<Noise>(m, "Noise", "Noise floor: hiss, hum, room tone, modulation noise (C++).");
     bind_processor<Engine>(m, "Engine", "The whole StemGlue chain (C++).");
 }

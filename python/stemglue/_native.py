@@ -51,8 +51,24 @@ class Tube(NativeProcessor):
     _core_class = _core.Tube
 
 
+class Drift(NativeProcessor):
+    """Analog drift: wow and flutter (set as a weighted meter reads them), slow tilt and gain wander."""
+
+    module = "drift"
+    uses_seed = True
+    _core_class = _core.Drift
+
+
+class Noise(NativeProcessor):
+    """Noise floor: hiss (white to pink), mains hum and buzz, room tone, tape modulation noise."""
+
+    module = "noise"
+    uses_seed = True
+    _core_class = _core.Noise
+
+
 class StemGlue(NativeProcessor):
-    """The whole chain (for now: Tube) with global mix, output gain, bypass and seed."""
+    """The whole chain (Tube -> Drift -> Noise) with global mix, output gain, bypass and seed."""
 
     module = None
     _core_class = _core.Engine

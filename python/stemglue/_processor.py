@@ -54,6 +54,8 @@ class Processor:
 
     #: Table module whose parameters this processor takes ("tube", ...); None takes every parameter.
     module: ClassVar[str | None] = None
+    #: Whether a module class also takes the global seed (modules that draw random numbers).
+    uses_seed: ClassVar[bool] = False
     #: Sample type of process(): float32 for the C++ core, float64 for the reference.
     dtype: ClassVar[type] = np.float32
 
@@ -69,7 +71,11 @@ class Processor:
         if cls.module is None:
             return {spec.id: spec for spec in parameters()}
         prefix = f"{cls.module}_"
-        return {spec.id.removeprefix(prefix): spec for spec in parameters() if spec.module == cls.module}
+        return {
+            spec.id.removeprefix(prefix): spec
+            for spec in parameters()
+            if spec.module == cls.module or (cls.uses_seed and spec.id == "seed")
+        }
 
     def __init__(self, **values: object) -> None:
         keywords = self.parameter_keywords()

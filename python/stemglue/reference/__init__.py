@@ -3,7 +3,9 @@
 They are the specification the C++ core is tested against (tests/test_*_parity), not fast code.
 """
 
+from stemglue.reference.drift import Drift
 from stemglue.reference.engine import StemGlue
+from stemglue.reference.noise import Noise
 from stemglue.reference.tube import Tube
 
-__all__ = ["StemGlue", "Tube"]
+__all__ = ["Drift", "Noise", "StemGlue", "Tube"]

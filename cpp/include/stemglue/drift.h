@@ -1,0 +1,80 @@
+// Drift: analog speed and tone instability.
+//
+//   speed     one modulated delay line carries wow and flutter. Wow is a cosine whose rate (+-20 %)
+//             and depth (+-15 %) wander (Ornstein-Uhlenbeck, 3 s); flutter is a capstan-like
+//             f/2f/3f series with speed amplitudes 230:80:99. Depths are set in the units of a
+//             weighted flutter meter (2 sigma, 4 Hz weighting), so a meter reads the setting.
+//   tone      a slow random tilt around 800 Hz and a slow random gain (OU, drift_time_s).
+//   stereo    every source exists once shared and once per channel; each channel hears
+//             link * shared + sqrt(1 - link^2) * own, so left and right wander together or apart.
+//
+// Sources update every kControlInterval samples (keyed by tick index) and are interpolated
+// linearly in between. The delay is read with a 16-tap Kaiser-windowed sinc (512 phases, linear
+// between phases, every phase normalised to unity DC gain); whole-sample delays read exactly.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "stemglue/audio_block.h"
+#include "stemglue/ou_process.h"
+#include "stemglue/smoother.h"
+
+namespace stemglue {
+
+class Drift {
+public:
+    Drift();
+
+    /** Allocate for the stream; ends with reset(). */
+    void prepare(double sample_rate, int max_block_size, int num_channels);
+    /** Clear state and restart every random source (the seed takes effect here). No allocation. */
+    void reset() noexcept;
+    /** Plain-unit value for a parameter of the table, including the global seed; others are ignored. */
+    void set_parameter(int index, double value) noexcept;
+    /** Process in place. */
+    void process(AudioBlock block) noexcept;
+    /** The centre delay: room for the largest displacement either way plus the interpolator. */
+    int latency_samples() const noexcept { return latency_samples_; }
+
+    static constexpr double kMaxDisplacementSeconds = 0.010;
+    static constexpr int kInterpolatorTaps = 16;
+    static constexpr int kInterpolatorPhases = 512;
+
+private:
+    void process_chunk(AudioBlock block) noexcept;
+    void tick(size_t position_in_chunk) noexcept;
+
+    struct Source {
+        double wow_phase = 0.0, flutter_phase = 0.0;  // cycles
+        std::array<double, 3> flutter_offsets{};      // cycles, per harmonic
+        OrnsteinUhlenbeck wow_rate, wow_depth, tilt, gain;
+        double displacement_s = 0.0, tilt_db = 0.0, gain_db = 0.0;
+    };
+
+    struct Channel {
+        std::vector<float> history;  // [history | block], reads reach back 2 * latency + taps
+        // Interpolated between the last and next tick: delay (samples), tilt gains, level.
+        double delay_from = 0, delay_to = 0, low_from = 1, low_to = 1, level_from = 1, level_to = 1;
+        double tilt_lowpass = 0.0;
+    };
+
+    double sample_rate_ = 48000.0;
+    int max_block_size_ = 0;
+    int latency_samples_ = 0;
+    int history_ = 0;
+    uint64_t seed_ = 1;
+    uint64_t position_ = 0;
+    std::vector<Source> sources_;  // [shared, channel 0, channel 1, ...]
+    std::vector<Channel> channels_;
+    std::vector<float> kernel_;  // (phases + 1) x taps
+    double tilt_coefficient_ = 0.0;
+    double time_s_ = 8.0, applied_time_s_ = 0.0;
+
+    LinearSmoother wow_percent_, wow_rate_hz_, flutter_percent_, flutter_rate_hz_, tilt_db_, gain_db_, link_percent_;
+    std::vector<double> wow_percent_values_, wow_rate_values_, flutter_percent_values_, flutter_rate_values_,
+        tilt_values_, gain_values_, link_values_;
+};
+
+}  // namespace stemglue

@@ -1,0 +1,255 @@
+#include "stemglue/drift.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "stemglue/denormals.h"
+#include "stemglue/oversampler.h"  // bessel_i0
+#include "stemglue/parameters.h"
+#include "stemglue/random.h"
+#include "stemglue/sanitize.h"
+#include "stemglue/weighting.h"
+
+namespace stemglue {
+namespace {
+
+constexpr int kWow = param("drift_wow_percent");
+constexpr int kWowRate = param("drift_wow_rate_hz");
+constexpr int kFlutter = param("drift_flutter_percent");
+constexpr int kFlutterRate = param("drift_flutter_rate_hz");
+constexpr int kTilt = param("drift_tilt_db");
+constexpr int kGain = param("drift_gain_db");
+constexpr int kTime = param("drift_time_s");
+constexpr int kLink = param("drift_stereo_link_percent");
+constexpr int kSeed = param("seed");
+
+constexpr uint64_t kDriftStreams = 0x600;  // + 16 * source + component
+constexpr double kWowRateWander = 0.2, kWowDepthWander = 0.15, kWowWanderSeconds = 3.0;
+constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
+constexpr double kTiltPivotHz = 800.0;
+constexpr double kInterpolatorKaiserBeta = 8.0;
+
+uint64_t source_stream(size_t source, int component) { return kDriftStreams + 16 * source + static_cast<uint64_t>(component); }
+
+}  // namespace
+
+Drift::Drift()
+{
+    for (int index = 0; index < kNumParameters; ++index)
+        if (kParameters[static_cast<size_t>(index)].module == "drift" || index == kSeed)
+            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+}
+
+void Drift::prepare(double sample_rate, int max_block_size, int num_channels)
+{
+    sample_rate_ = sample_rate;
+    max_block_size_ = std::max(1, max_block_size);
+    latency_samples_ = static_cast<int>(std::ceil(kMaxDisplacementSeconds * sample_rate)) + kInterpolatorTaps / 2;
+    history_ = 2 * latency_samples_ + kInterpolatorTaps;
+    sources_.assign(static_cast<size_t>(num_channels) + 1, Source{});
+    channels_.assign(static_cast<size_t>(num_channels), Channel{});
+    for (Channel& channel : channels_) channel.history.assign(static_cast<size_t>(history_ + max_block_size_), 0.0f);
+
+    // Row r holds the taps for a read r / phases of a sample late; tap k weighs x[i0 - 7 + k].
+    const int half = kInterpolatorTaps / 2;
+    kernel_.assign(static_cast<size_t>((kInterpolatorPhases + 1) * kInterpolatorTaps), 0.0f);
+    const double window_norm = bessel_i0(kInterpolatorKaiserBeta);
+    for (int r = 0; r <= kInterpolatorPhases; ++r) {
+        const double mu = double(r) / kInterpolatorPhases;
+        std::array<double, kInterpolatorTaps> row{};
+        double sum = 0.0;
+        for (int k = 0; k < kInterpolatorTaps; ++k) {
+            const double x = mu - (k - (half - 1));
+            const double ratio = x / half;
+            const double window = std::abs(ratio) < 1.0 ? bessel_i0(kInterpolatorKaiserBeta * std::sqrt(1.0 - ratio * ratio)) / window_norm : 0.0;
+            row[static_cast<size_t>(k)] = (x == 0.0 ? 1.0 : std::sin(M_PI * x) / (M_PI * x)) * window;
+            sum += row[static_cast<size_t>(k)];
+        }
+        for (int k = 0; k < kInterpolatorTaps; ++k) {
+            double tap = row[static_cast<size_t>(k)] / sum;  // unity DC at every phase: no AM as the delay moves
+            if (r == 0) tap = k == half - 1 ? 1.0 : 0.0;      // whole-sample delays are exact
+            if (r == kInterpolatorPhases) tap = k == half ? 1.0 : 0.0;
+            kernel_[static_cast<size_t>(r * kInterpolatorTaps + k)] = static_cast<float>(tap);
+        }
+    }
+    tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate);
+
+    for (auto* values : {&wow_percent_values_, &wow_rate_values_, &flutter_percent_values_, &flutter_rate_values_,
+                         &tilt_values_, &gain_values_, &link_values_})
+        values->assign(static_cast<size_t>(max_block_size_), 0.0);
+    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
+    wow_percent_.prepare(sample_rate, smoothing_ms(kWow));
+    wow_rate_hz_.prepare(sample_rate, smoothing_ms(kWowRate));
+    flutter_percent_.prepare(sample_rate, smoothing_ms(kFlutter));
+    flutter_rate_hz_.prepare(sample_rate, smoothing_ms(kFlutterRate));
+    tilt_db_.prepare(sample_rate, smoothing_ms(kTilt));
+    gain_db_.prepare(sample_rate, smoothing_ms(kGain));
+    link_percent_.prepare(sample_rate, smoothing_ms(kLink));
+    reset();
+}
+
+void Drift::reset() noexcept
+{
+    for (LinearSmoother* smoother : {&wow_percent_, &wow_rate_hz_, &flutter_percent_, &flutter_rate_hz_, &tilt_db_, &gain_db_, &link_percent_})
+        smoother->snap_to_target();
+    position_ = 0;
+    const double tick_rate = sample_rate_ / kControlInterval;
+    applied_time_s_ = time_s_;
+    for (size_t s = 0; s < sources_.size(); ++s) {
+        Source& source = sources_[s];
+        const uint64_t phases = stream_key(seed_, source_stream(s, 0));
+        source.wow_phase = random_uniform(phases, 0);
+        source.flutter_phase = random_uniform(phases, 1);
+        for (size_t k = 0; k < 3; ++k) source.flutter_offsets[k] = random_uniform(phases, 2 + k);
+        source.wow_rate.prepare(kWowWanderSeconds, tick_rate, stream_key(seed_, source_stream(s, 1)));
+        source.wow_depth.prepare(kWowWanderSeconds, tick_rate, stream_key(seed_, source_stream(s, 2)));
+        source.tilt.prepare(time_s_, tick_rate, stream_key(seed_, source_stream(s, 3)));
+        source.gain.prepare(time_s_, tick_rate, stream_key(seed_, source_stream(s, 4)));
+        for (OrnsteinUhlenbeck* process : {&source.wow_rate, &source.wow_depth, &source.tilt, &source.gain}) process->reset();
+    }
+    for (Channel& channel : channels_) {
+        std::fill(channel.history.begin(), channel.history.end(), 0.0f);
+        channel.tilt_lowpass = 0.0;
+    }
+    if (channels_.empty()) return;  // not prepared yet
+    // Prime one tick so the sources start where they are, not with a jump from rest.
+    const auto current = [](LinearSmoother& smoother, std::vector<double>& values) { values[0] = smoother.current(); };
+    current(wow_percent_, wow_percent_values_);
+    current(wow_rate_hz_, wow_rate_values_);
+    current(flutter_percent_, flutter_percent_values_);
+    current(flutter_rate_hz_, flutter_rate_values_);
+    current(tilt_db_, tilt_values_);
+    current(gain_db_, gain_values_);
+    current(link_percent_, link_values_);
+    tick(0);
+}
+
+void Drift::set_parameter(int index, double value) noexcept
+{
+    switch (index) {
+        case kWow: wow_percent_.set_target(value); break;
+        case kWowRate: wow_rate_hz_.set_target(value); break;
+        case kFlutter: flutter_percent_.set_target(value); break;
+        case kFlutterRate: flutter_rate_hz_.set_target(value); break;
+        case kTilt: tilt_db_.set_target(value); break;
+        case kGain: gain_db_.set_target(value); break;
+        case kTime: time_s_ = value; break;
+        case kLink: link_percent_.set_target(value); break;
+        case kSeed: seed_ = static_cast<uint64_t>(value); break;
+        default: break;
+    }
+}
+
+void Drift::process(AudioBlock block) noexcept
+{
+    if (block.num_channels > static_cast<int>(channels_.size()) || max_block_size_ == 0) return;
+    ScopedFlushDenormals flush_denormals;
+    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+}
+
+// Advance every source one control tick, with the parameters at sample j of the chunk.
+void Drift::tick(size_t j) noexcept
+{
+    const double tick_seconds = kControlInterval / sample_rate_;
+    const double tick_rate = sample_rate_ / kControlInterval;
+    if (time_s_ != applied_time_s_) {
+        for (Source& source : sources_) {
+            source.tilt.set_time_constant(time_s_, tick_rate);
+            source.gain.set_time_constant(time_s_, tick_rate);
+        }
+        applied_time_s_ = time_s_;
+    }
+    // Speed amplitudes that make a weighted meter read the settings (see drift.h).
+    const double wow_rate = wow_rate_values_[j], flutter_rate = flutter_rate_values_[j];
+    const double wow_speed = 0.01 * wow_percent_values_[j]
+                             / (std::sqrt(2.0) * flutter_weighting(wow_rate)
+                                * std::sqrt((1.0 + kWowDepthWander * kWowDepthWander) * (1.0 + kWowRateWander * kWowRateWander)));
+    double weighted = 0.0;
+    for (int k = 0; k < 3; ++k) {
+        const double term = kFlutterHarmonics[k] * flutter_weighting((k + 1) * flutter_rate);
+        weighted += term * term;
+    }
+    const double flutter_scale = 0.01 * flutter_percent_values_[j] / (std::sqrt(2.0) * std::sqrt(weighted));
+
+    for (Source& source : sources_) {
+        const double rate_wander = std::clamp(source.wow_rate.step(), -2.5, 2.5);
+        const double depth_wander = std::clamp(source.wow_depth.step(), -2.5, 2.5);
+        source.wow_phase += wow_rate * (1.0 + kWowRateWander * rate_wander) * tick_seconds;
+        source.wow_phase -= std::floor(source.wow_phase);
+        source.flutter_phase += flutter_rate * tick_seconds;
+        source.flutter_phase -= std::floor(source.flutter_phase);
+        double displacement = wow_speed * (1.0 + kWowDepthWander * depth_wander) / (2.0 * M_PI * wow_rate)
+                              * std::cos(2.0 * M_PI * source.wow_phase);
+        for (int k = 0; k < 3; ++k)
+            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate)
+                            * std::cos(2.0 * M_PI * ((k + 1) * source.flutter_phase + source.flutter_offsets[static_cast<size_t>(k)]));
+        source.displacement_s = displacement;
+        source.tilt_db = 0.5 * tilt_values_[j] * source.tilt.step();
+        source.gain_db = 0.5 * gain_values_[j] * source.gain.step();
+    }
+
+    const double link = 0.01 * link_values_[j], own = std::sqrt(std::max(0.0, 1.0 - link * link));
+    const Source& shared = sources_[0];
+    for (size_t c = 0; c < channels_.size(); ++c) {
+        Channel& channel = channels_[c];
+        const Source& mine = sources_[c + 1];
+        const double displacement = std::clamp(link * shared.displacement_s + own * mine.displacement_s,
+                                               -kMaxDisplacementSeconds, kMaxDisplacementSeconds);
+        channel.delay_from = channel.delay_to;
+        channel.delay_to = latency_samples_ + displacement * sample_rate_;
+        channel.low_from = channel.low_to;
+        channel.low_to = std::pow(10.0, -(link * shared.tilt_db + own * mine.tilt_db) / 40.0);
+        channel.level_from = channel.level_to;
+        channel.level_to = std::pow(10.0, (link * shared.gain_db + own * mine.gain_db) / 20.0);
+    }
+}
+
+void Drift::process_chunk(AudioBlock block) noexcept
+{
+    const int n = block.num_samples;
+    const auto same = [](double v) { return v; };
+    fill_smoothed(wow_percent_, wow_percent_values_.data(), n, same);
+    fill_smoothed(wow_rate_hz_, wow_rate_values_.data(), n, same);
+    fill_smoothed(flutter_percent_, flutter_percent_values_.data(), n, same);
+    fill_smoothed(flutter_rate_hz_, flutter_rate_values_.data(), n, same);
+    fill_smoothed(tilt_db_, tilt_values_.data(), n, same);
+    fill_smoothed(gain_db_, gain_values_.data(), n, same);
+    fill_smoothed(link_percent_, link_values_.data(), n, same);
+
+    for (int c = 0; c < block.num_channels; ++c) {
+        float* x = block.channel(c);
+        sanitize(x, n);
+        std::copy(x, x + n, channels_[static_cast<size_t>(c)].history.data() + history_);
+    }
+    const int half = kInterpolatorTaps / 2;
+    for (int j = 0; j < n; ++j) {
+        const uint64_t position = position_ + static_cast<uint64_t>(j);
+        const double fraction = double(position % kControlInterval) / kControlInterval;
+        if (fraction == 0.0) tick(static_cast<size_t>(j));
+        for (int c = 0; c < block.num_channels; ++c) {
+            Channel& channel = channels_[static_cast<size_t>(c)];
+            const double delay = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
+            const double read = double(history_ + j) - delay;
+            const double whole = std::floor(read);
+            const double phase = (read - whole) * kInterpolatorPhases;
+            const int row = std::min(static_cast<int>(phase), kInterpolatorPhases - 1);
+            const float blend = static_cast<float>(phase - row);
+            const float* first = kernel_.data() + row * kInterpolatorTaps;
+            const float* second = first + kInterpolatorTaps;
+            const float* samples = channel.history.data() + static_cast<ptrdiff_t>(whole) - (half - 1);
+            float sum = 0.0f;
+            for (int k = 0; k < kInterpolatorTaps; ++k) sum += (first[k] + (second[k] - first[k]) * blend) * samples[k];
+
+            const double low_gain = channel.low_from + (channel.low_to - channel.low_from) * fraction;
+            const double level = channel.level_from + (channel.level_to - channel.level_from) * fraction;
+            channel.tilt_lowpass += tilt_coefficient_ * (sum - channel.tilt_lowpass);
+            const double tilted = channel.tilt_lowpass * low_gain + (sum - channel.tilt_lowpass) / low_gain;
+            block.channel(c)[j] = static_cast<float>(tilted * level);
+        }
+    }
+    for (Channel& channel : channels_)  // keep the newest history_ samples in front
+        std::copy(channel.history.begin() + n, channel.history.begin() + n + history_, channel.history.begin());
+    position_ += static_cast<uint64_t>(n);
+}
+
+}  // namespace stemglue

@@ -1,0 +1,289 @@
+#include "stemglue/noise.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "stemglue/denormals.h"
+#include "stemglue/parameters.h"
+#include "stemglue/random.h"
+#include "stemglue/sanitize.h"
+#include "stemglue/weighting.h"
+
+namespace stemglue {
+namespace {
+
+constexpr int kHissDb = param("noise_hiss_db");
+constexpr int kHissColor = param("noise_hiss_color");
+constexpr int kHumDb = param("noise_hum_db");
+constexpr int kHumHz = param("noise_hum_hz");
+constexpr int kBuzz = param("noise_buzz_percent");
+constexpr int kRoomDb = param("noise_room_db");
+constexpr int kModulationDb = param("noise_modulation_db");
+constexpr int kFloorDb = param("noise_floor_db");
+constexpr int kSeed = param("seed");
+
+// Random streams (per channel c: base + c).
+constexpr uint64_t kHissWhiteStream = 0x100, kHissPinkStream = 0x200, kRoomStream = 0x300, kRoomLevelStream = 0x380,
+                   kModulationStream = 0x400, kHumFrequencyStream = 0x500, kHumLevelStream = 0x501;
+
+constexpr double kPinkLowestPoleHz = 2.0;  // poles 2 Hz * 10^(k/2), zeros a quarter decade above
+constexpr double kRoomLowpassHz = 250.0;
+constexpr double kRoomWanderDb = 1.5, kRoomWanderSeconds = 2.0;
+constexpr double kHumWanderHz = 0.02, kHumWanderSeconds = 5.0;
+constexpr double kHumLevelWanderDb = 0.5, kHumLevelWanderSeconds = 4.0;
+constexpr double kHumRecipeDb[] = {0, -14, -6, -20, -12, -26, -18};  // harmonics 1..7: odd-heavy transformer
+constexpr int kBuzzHarmonics = 24;                                    // of twice the mains
+constexpr double kModulationAttackMs = 2.0, kModulationReleaseMs = 40.0;
+constexpr int kAWeightingGrid = 4096;
+
+// Unit-variance uniform noise: flat spectrum, and the filters make it Gaussian enough.
+double draw(uint64_t key, uint64_t index) noexcept { return (random_uniform(key, index) - 0.5) * 3.4641016151377544; }
+
+// Gain of a level wander of sigma_db driven by a unit-variance value, corrected so that its mean
+// power is 1 (a log-normal's mean exceeds its median).
+double wander_gain(double sigma_db, double value) noexcept
+{
+    return std::pow(10.0, (sigma_db * value - sigma_db * sigma_db * std::log(10.0) / 20.0) / 20.0);
+}
+
+double level_gain(const ParameterSpec& spec, double db) noexcept
+{
+    return db <= spec.min_value ? 0.0 : std::pow(10.0, db / 20.0);
+}
+
+// A-weighted power of unit-variance white noise through the cascade (flat PSD over 0..fs/2).
+template <typename Cascade>
+double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
+{
+    double total = 0.0;
+    for (int i = 0; i < kAWeightingGrid; ++i) {
+        const double frequency = (i + 0.5) * sample_rate / (2.0 * kAWeightingGrid);
+        const double w = 2.0 * M_PI * frequency / sample_rate, cosine = std::cos(w);
+        double power = 1.0;
+        for (int k = 0; k < cascade.sections; ++k) {
+            const size_t s = static_cast<size_t>(k);
+            power *= (cascade.b0[s] * cascade.b0[s] + cascade.b1[s] * cascade.b1[s] + 2.0 * cascade.b0[s] * cascade.b1[s] * cosine)
+                     / (1.0 + cascade.a1[s] * cascade.a1[s] - 2.0 * cascade.a1[s] * cosine);
+        }
+        const double weight = a_weighting(frequency);
+        total += power * weight * weight;
+    }
+    return total / kAWeightingGrid;
+}
+
+}  // namespace
+
+double Noise::FirstOrderCascade::process(double x) noexcept
+{
+    for (int k = 0; k < sections; ++k) {
+        const size_t s = static_cast<size_t>(k);
+        const double y = b0[s] * x + b1[s] * x1[s] + a1[s] * y1[s];
+        x1[s] = x;
+        y1[s] = y;
+        x = y;
+    }
+    return x;
+}
+
+void Noise::FirstOrderCascade::reset() noexcept
+{
+    x1.fill(0.0);
+    y1.fill(0.0);
+}
+
+Noise::Noise()
+{
+    for (int index = 0; index < kNumParameters; ++index)
+        if (kParameters[static_cast<size_t>(index)].module == "noise" || index == kSeed)
+            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+}
+
+void Noise::prepare(double sample_rate, int max_block_size, int num_channels)
+{
+    sample_rate_ = sample_rate;
+    max_block_size_ = std::max(1, max_block_size);
+    channels_.assign(static_cast<size_t>(num_channels), Channel{});
+
+    pink_design_ = FirstOrderCascade{};
+    for (int k = 0; k < kPinkSections; ++k) {
+        const double pole_hz = kPinkLowestPoleHz * std::pow(10.0, k / 2.0), zero_hz = pole_hz * std::pow(10.0, 0.25);
+        const size_t s = static_cast<size_t>(k);
+        pink_design_.b0[s] = 1.0;
+        pink_design_.b1[s] = -std::exp(-2.0 * M_PI * zero_hz / sample_rate);
+        pink_design_.a1[s] = std::exp(-2.0 * M_PI * pole_hz / sample_rate);
+    }
+    pink_design_.sections = kPinkSections;
+    room_design_ = pink_design_;
+    const double room_pole = std::exp(-2.0 * M_PI * kRoomLowpassHz / sample_rate);
+    room_design_.b0[kPinkSections] = 1.0 - room_pole;
+    room_design_.b1[kPinkSections] = 0.0;
+    room_design_.a1[kPinkSections] = room_pole;
+    room_design_.sections = kPinkSections + 1;
+
+    FirstOrderCascade white;  // no sections: flat
+    white_a_weighted_power_ = a_weighted_power(white, sample_rate);
+    pink_a_weighted_power_ = a_weighted_power(pink_design_, sample_rate);
+    room_a_weighted_power_ = a_weighted_power(room_design_, sample_rate);
+
+    hum_table_.assign(kHumTableSize + 1, 0.0);
+    buzz_table_.assign(kHumTableSize + 1, 0.0);
+    double buzz_power = 0.0;
+    for (int m = 1; m <= kBuzzHarmonics; ++m) buzz_power += 1.0 / (double(m) * m);
+    for (int i = 0; i <= kHumTableSize; ++i) {
+        const double phase = 2.0 * M_PI * i / kHumTableSize;
+        for (int k = 1; k <= 7; ++k) hum_table_[static_cast<size_t>(i)] += std::pow(10.0, kHumRecipeDb[k - 1] / 20.0) * std::sin(k * phase);
+        for (int m = 1; m <= kBuzzHarmonics; ++m) buzz_table_[static_cast<size_t>(i)] += std::cos(2 * m * phase) / m;
+        buzz_table_[static_cast<size_t>(i)] /= std::sqrt(buzz_power);  // RMS of a unit sine
+    }
+
+    envelope_attack_ = 1.0 - std::exp(-1000.0 / (kModulationAttackMs * sample_rate));
+    envelope_release_ = 1.0 - std::exp(-1000.0 / (kModulationReleaseMs * sample_rate));
+    for (auto* buffer : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_})
+        buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
+    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
+    hiss_db_.prepare(sample_rate, smoothing_ms(kHissDb));
+    hiss_color_.prepare(sample_rate, smoothing_ms(kHissColor));
+    hum_db_.prepare(sample_rate, smoothing_ms(kHumDb));
+    buzz_percent_.prepare(sample_rate, smoothing_ms(kBuzz));
+    room_db_.prepare(sample_rate, smoothing_ms(kRoomDb));
+    modulation_db_.prepare(sample_rate, smoothing_ms(kModulationDb));
+    floor_db_.prepare(sample_rate, smoothing_ms(kFloorDb));
+    reset();
+}
+
+void Noise::reset() noexcept
+{
+    position_ = 0;
+    hum_phase_ = 0.0;
+    const double tick_rate = sample_rate_ / kControlInterval;
+    hum_frequency_.prepare(kHumWanderSeconds, tick_rate, stream_key(seed_, kHumFrequencyStream));
+    hum_level_.prepare(kHumLevelWanderSeconds, tick_rate, stream_key(seed_, kHumLevelStream));
+    hum_frequency_.reset();
+    hum_level_.reset();
+    hum_frequency_to_ = hum_frequency_.value();
+    hum_level_to_ = wander_gain(kHumLevelWanderDb, hum_level_.value());
+    for (size_t c = 0; c < channels_.size(); ++c) {
+        Channel& channel = channels_[c];
+        channel.hiss_pink = pink_design_;
+        channel.room = room_design_;
+        channel.hiss_pink.reset();
+        channel.room.reset();
+        channel.hiss_white_key = stream_key(seed_, kHissWhiteStream + c);
+        channel.hiss_pink_key = stream_key(seed_, kHissPinkStream + c);
+        channel.room_key = stream_key(seed_, kRoomStream + c);
+        channel.modulation_key = stream_key(seed_, kModulationStream + c);
+        channel.room_level.prepare(kRoomWanderSeconds, tick_rate, stream_key(seed_, kRoomLevelStream + c));
+        channel.room_level.reset();
+        channel.room_level_to = wander_gain(kRoomWanderDb, channel.room_level.value());
+        channel.envelope = 0.0;
+    }
+    for (LinearSmoother* smoother : {&hiss_db_, &hiss_color_, &hum_db_, &buzz_percent_, &room_db_, &modulation_db_, &floor_db_})
+        smoother->snap_to_target();
+}
+
+void Noise::set_parameter(int index, double value) noexcept
+{
+    switch (index) {
+        case kHissDb: hiss_db_.set_target(value); break;
+        case kHissColor: hiss_color_.set_target(value); break;
+        case kHumDb: hum_db_.set_target(value); break;
+        case kHumHz: hum_hz_ = value; break;
+        case kBuzz: buzz_percent_.set_target(value); break;
+        case kRoomDb: room_db_.set_target(value); break;
+        case kModulationDb: modulation_db_.set_target(value); break;
+        case kFloorDb: floor_db_.set_target(value); break;
+        case kSeed: seed_ = static_cast<uint64_t>(value); break;
+        default: break;
+    }
+}
+
+void Noise::process(AudioBlock block) noexcept
+{
+    if (block.num_channels > static_cast<int>(channels_.size()) || max_block_size_ == 0) return;
+    ScopedFlushDenormals flush_denormals;
+    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+}
+
+void Noise::process_chunk(AudioBlock block) noexcept
+{
+    const int n = block.num_samples;
+    const size_t count = static_cast<size_t>(n);
+    const ParameterSpec& hiss_spec = kParameters[kHissDb];
+    const ParameterSpec& hum_spec = kParameters[kHumDb];
+    const ParameterSpec& room_spec = kParameters[kRoomDb];
+    const ParameterSpec& modulation_spec = kParameters[kModulationDb];
+    // Per-sample gains (white_gain_ briefly holds the hiss level, pink_gain_ the colour).
+    fill_smoothed(hiss_db_, white_gain_.data(), n, [&](double db) { return level_gain(hiss_spec, db); });
+    fill_smoothed(hiss_color_, pink_gain_.data(), n, [](double color) { return color; });
+    fill_smoothed(hum_db_, hum_gain_.data(), n, [&](double db) { return level_gain(hum_spec, db) * 1.4142135623730951; });
+    fill_smoothed(buzz_percent_, buzz_gain_.data(), n, [](double percent) { return 0.01 * percent; });
+    fill_smoothed(room_db_, room_gain_.data(), n, [&](double db) { return level_gain(room_spec, db); });
+    fill_smoothed(modulation_db_, modulation_gain_.data(), n, [&](double db) { return level_gain(modulation_spec, db); });
+    fill_smoothed(floor_db_, hum_wave_.data(), n, [](double db) { return std::pow(10.0, db / 20.0); });
+    for (size_t j = 0; j < count; ++j) {
+        const double floor_gain = hum_wave_[j], color = pink_gain_[j];
+        const double hiss = white_gain_[j] * floor_gain
+                            / std::sqrt((1.0 - color) * (1.0 - color) * white_a_weighted_power_
+                                        + color * color * pink_a_weighted_power_);
+        white_gain_[j] = (1.0 - color) * hiss;
+        pink_gain_[j] = color * hiss;
+        hum_gain_[j] *= floor_gain;
+        buzz_gain_[j] *= hum_gain_[j];
+        room_gain_[j] *= floor_gain / std::sqrt(room_a_weighted_power_);
+        modulation_gain_[j] *= floor_gain;
+    }
+
+    // Hum: one mains for every channel. Modulation values are interpolated between control ticks.
+    uint64_t position = position_;
+    for (size_t j = 0; j < count; ++j, ++position) {
+        const double fraction = double(position % kControlInterval) / kControlInterval;
+        if (fraction == 0.0) {
+            hum_frequency_from_ = hum_frequency_to_;
+            hum_frequency_to_ = hum_frequency_.step();
+            hum_level_from_ = hum_level_to_;
+            hum_level_to_ = wander_gain(kHumLevelWanderDb, hum_level_.step());
+        }
+        const double wander = hum_frequency_from_ + (hum_frequency_to_ - hum_frequency_from_) * fraction;
+        const double level = hum_level_from_ + (hum_level_to_ - hum_level_from_) * fraction;
+        const double index = hum_phase_ * kHumTableSize;
+        const int i = std::min(static_cast<int>(index), kHumTableSize - 1);
+        const double t = index - i;
+        const double hum = hum_table_[static_cast<size_t>(i)] + (hum_table_[static_cast<size_t>(i) + 1] - hum_table_[static_cast<size_t>(i)]) * t;
+        const double buzz = buzz_table_[static_cast<size_t>(i)] + (buzz_table_[static_cast<size_t>(i) + 1] - buzz_table_[static_cast<size_t>(i)]) * t;
+        hum_wave_[j] = (hum_gain_[j] * hum + buzz_gain_[j] * buzz) * level;
+        hum_phase_ += (hum_hz_ + kHumWanderHz * wander) / sample_rate_;
+        hum_phase_ -= std::floor(hum_phase_);
+    }
+
+    for (int c = 0; c < block.num_channels; ++c) {
+        Channel& channel = channels_[static_cast<size_t>(c)];
+        float* x = block.channel(c);
+        sanitize(x, n);
+        position = position_;
+        for (size_t j = 0; j < count; ++j, ++position) {
+            const double fraction = double(position % kControlInterval) / kControlInterval;
+            if (fraction == 0.0) {
+                channel.room_level_from = channel.room_level_to;
+                channel.room_level_to = wander_gain(kRoomWanderDb, channel.room_level.step());
+            }
+            const double input = x[j];
+            const double level = std::abs(input);
+            channel.envelope += (level > channel.envelope ? envelope_attack_ : envelope_release_) * (level - channel.envelope);
+
+            // Each component runs (and its filter advances) only where its gain is not zero.
+            double floor = hum_wave_[j];
+            if (white_gain_[j] != 0.0) floor += white_gain_[j] * draw(channel.hiss_white_key, position);
+            if (pink_gain_[j] != 0.0) floor += pink_gain_[j] * channel.hiss_pink.process(draw(channel.hiss_pink_key, position));
+            if (room_gain_[j] != 0.0) {
+                const double wander = channel.room_level_from + (channel.room_level_to - channel.room_level_from) * fraction;
+                floor += room_gain_[j] * wander * channel.room.process(draw(channel.room_key, position));
+            }
+            if (modulation_gain_[j] != 0.0)
+                floor += modulation_gain_[j] * channel.envelope * draw(channel.modulation_key, position);
+            x[j] = static_cast<float>(input + floor);
+        }
+    }
+    position_ += count;
+}
+
+}  // namespace stemglue

@@ -1,0 +1,249 @@
+"""Noise floor, the reference for cpp/src/noise.cpp.
+
+Summed onto the input, per sample n since reset (every draw keyed by (seed, stream, n)):
+
+    hiss       (1 - c) g white[n] + c g pink[n], g chosen so the A-weighted RMS is the set level
+    hum        the mains fundamental + transformer harmonics (+ rectifier buzz at twice the mains)
+               from one wavetable phase shared by every channel; frequency and level wander slowly
+    room tone  pink noise low-passed at 250 Hz, its level wandering +-1.5 dB (2 s)
+    modulation noise times an attack/release envelope of the signal
+
+A component at its minimum level is off: it draws nothing and its filter does not advance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from stemglue._parameters import parameter
+from stemglue._processor import Processor
+from stemglue.analysis.weighting import a_weighting
+from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
+from stemglue.reference.random import random_uniform, stream_key
+from stemglue.reference.sanitize import sanitize
+from stemglue.reference.smoother import LinearSmoother
+
+HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
+MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM = 0x400, 0x500, 0x501
+
+PINK_SECTIONS = 9
+PINK_LOWEST_POLE_HZ = 2.0  # poles 2 Hz * 10^(k/2), zeros a quarter decade above each
+ROOM_LOWPASS_HZ = 250.0
+ROOM_WANDER_DB, ROOM_WANDER_SECONDS = 1.5, 2.0
+HUM_WANDER_HZ, HUM_WANDER_SECONDS = 0.02, 5.0
+HUM_LEVEL_WANDER_DB, HUM_LEVEL_WANDER_SECONDS = 0.5, 4.0
+HUM_RECIPE_DB = (0, -14, -6, -20, -12, -26, -18)  # harmonics 1..7: odd-heavy, like a transformer
+BUZZ_HARMONICS = 24  # of twice the mains
+HUM_TABLE_SIZE = 4096
+MODULATION_ATTACK_MS, MODULATION_RELEASE_MS = 2.0, 40.0
+A_WEIGHTING_GRID = 4096
+
+
+def draw(key: int, indices: np.ndarray) -> np.ndarray:
+    """Unit-variance uniform noise at the given sample indices."""
+    return (random_uniform(key, indices) - 0.5) * 3.4641016151377544
+
+
+def wander_gain(sigma_db: float, value: float) -> float:
+    """Gain of a level wander of sigma_db, corrected so its mean power is 1."""
+    return float(10.0 ** ((sigma_db * value - sigma_db * sigma_db * np.log(10.0) / 20.0) / 20.0))
+
+
+def first_order_sections(b0, b1, a1) -> np.ndarray:
+    """y = b0 x + b1 x' + a1 y' per section, as scipy second-order sections."""
+    return np.array([[b0[k], b1[k], 0.0, 1.0, -a1[k], 0.0] for k in range(len(b0))])
+
+
+def pink_sections(sample_rate: float) -> np.ndarray:
+    poles = PINK_LOWEST_POLE_HZ * 10.0 ** (np.arange(PINK_SECTIONS) / 2.0)
+    zeros = poles * 10.0**0.25
+    return first_order_sections(np.ones(PINK_SECTIONS), -np.exp(-2 * np.pi * zeros / sample_rate), np.exp(-2 * np.pi * poles / sample_rate))
+
+
+def room_sections(sample_rate: float) -> np.ndarray:
+    pole = np.exp(-2 * np.pi * ROOM_LOWPASS_HZ / sample_rate)
+    return np.vstack([pink_sections(sample_rate), first_order_sections([1.0 - pole], [0.0], [pole])])
+
+
+def a_weighted_power(sections: np.ndarray, sample_rate: float) -> float:
+    """A-weighted power of unit-variance white noise through the sections (flat PSD on 0..fs/2)."""
+    frequency = (np.arange(A_WEIGHTING_GRID) + 0.5) * sample_rate / (2 * A_WEIGHTING_GRID)
+    cosine = np.cos(2 * np.pi * frequency / sample_rate)
+    power = np.ones(A_WEIGHTING_GRID)
+    for b0, b1, _, _, minus_a1, _ in sections:
+        a1 = -minus_a1
+        power *= (b0 * b0 + b1 * b1 + 2 * b0 * b1 * cosine) / (1 + a1 * a1 - 2 * a1 * cosine)
+    return float(np.mean(power * a_weighting(frequency) ** 2))
+
+
+def hum_tables() -> tuple[np.ndarray, np.ndarray]:
+    """One period (plus a guard point) of the hum recipe and of the buzz (RMS of a unit sine)."""
+    phase = 2 * np.pi * np.arange(HUM_TABLE_SIZE + 1) / HUM_TABLE_SIZE
+    hum = sum(10.0 ** (db / 20.0) * np.sin(k * phase) for k, db in enumerate(HUM_RECIPE_DB, start=1))
+    buzz = sum(np.cos(2 * m * phase) / m for m in range(1, BUZZ_HARMONICS + 1))
+    return hum, buzz / np.sqrt(sum(1.0 / (m * m) for m in range(1, BUZZ_HARMONICS + 1)))
+
+
+def lookup(table: np.ndarray, phase: np.ndarray) -> np.ndarray:
+    index = phase * HUM_TABLE_SIZE
+    i = np.minimum(index.astype(np.int64), HUM_TABLE_SIZE - 1)
+    return table[i] + (table[i + 1] - table[i]) * (index - i)
+
+
+class _Wander:
+    """An OU value interpolated between control ticks (optionally mapped, e.g. to a gain)."""
+
+    def __init__(self, seconds: float, tick_rate: float, key: int, mapping=lambda v: v) -> None:
+        self.process = OrnsteinUhlenbeck()
+        self.process.prepare(seconds, tick_rate, key)
+        self.process.reset()
+        self.mapping = mapping
+        self.to = mapping(self.process.value)
+        self.start = self.to
+
+    def values(self, positions: np.ndarray) -> np.ndarray:
+        out = np.empty(len(positions))
+        for j, position in enumerate(positions):
+            fraction = (position % CONTROL_INTERVAL) / CONTROL_INTERVAL
+            if fraction == 0.0:
+                self.start, self.to = self.to, self.mapping(self.process.step())
+            out[j] = self.start + (self.to - self.start) * fraction
+        return out
+
+
+class _FilteredNoise:
+    """Keyed draws through sections, advanced only at the samples where it is on."""
+
+    def __init__(self, sections: np.ndarray, key: int) -> None:
+        self.sections = sections
+        self.key = key
+        self.state = np.zeros((len(sections), 2))
+
+    def values(self, positions: np.ndarray) -> np.ndarray:
+        if len(positions) == 0:
+            return np.zeros(0)
+        out, self.state = scipy.signal.sosfilt(self.sections, draw(self.key, positions), zi=self.state)
+        return out
+
+
+class Noise(Processor):
+    """Reference Noise: same keywords, call signature and output as stemglue.Noise."""
+
+    module = "noise"
+    uses_seed = True
+    dtype = np.float64
+    _LEVELS = ("hiss_db", "hiss_color", "hum_db", "buzz_percent", "room_db", "modulation_db", "floor_db")
+
+    def __init__(self, **values: object) -> None:
+        self._smoothers = {name: LinearSmoother() for name in self._LEVELS}
+        self._hum_hz = 50.0
+        self._seed = 1
+        self._channels: list[dict] = []
+        super().__init__(**values)
+
+    @property
+    def latency_samples(self) -> int:
+        return 0
+
+    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
+        self._sample_rate = sample_rate
+        self._num_channels = num_channels
+        for name, smoother in self._smoothers.items():
+            smoother.prepare(sample_rate, parameter(f"noise_{name}").smoothing_ms)
+        self._pink = pink_sections(sample_rate)
+        self._room = room_sections(sample_rate)
+        self._white_power = a_weighted_power(np.zeros((0, 6)), sample_rate)
+        self._pink_power = a_weighted_power(self._pink, sample_rate)
+        self._room_power = a_weighted_power(self._room, sample_rate)
+        self._hum_table, self._buzz_table = hum_tables()
+        self._attack = 1.0 - np.exp(-1000.0 / (MODULATION_ATTACK_MS * sample_rate))
+        self._release = 1.0 - np.exp(-1000.0 / (MODULATION_RELEASE_MS * sample_rate))
+
+    def _reset(self) -> None:
+        for smoother in self._smoothers.values():
+            smoother.snap_to_target()
+        if not hasattr(self, "_sample_rate"):
+            return
+        self._position = 0
+        self._hum_phase = 0.0
+        tick_rate = self._sample_rate / CONTROL_INTERVAL
+        seed = self._seed
+        self._hum_frequency = _Wander(HUM_WANDER_SECONDS, tick_rate, stream_key(seed, HUM_FREQUENCY_STREAM))
+        self._hum_level = _Wander(HUM_LEVEL_WANDER_SECONDS, tick_rate, stream_key(seed, HUM_LEVEL_STREAM),
+                                  lambda v: wander_gain(HUM_LEVEL_WANDER_DB, v))
+        self._channels = [
+            {
+                "white": stream_key(seed, HISS_WHITE_STREAM + c),
+                "pink": _FilteredNoise(self._pink, stream_key(seed, HISS_PINK_STREAM + c)),
+                "room": _FilteredNoise(self._room, stream_key(seed, ROOM_STREAM + c)),
+                "room_level": _Wander(ROOM_WANDER_SECONDS, tick_rate, stream_key(seed, ROOM_LEVEL_STREAM + c),
+                                      lambda v: wander_gain(ROOM_WANDER_DB, v)),
+                "modulation": stream_key(seed, MODULATION_STREAM + c),
+                "envelope": 0.0,
+            }
+            for c in range(self._num_channels)
+        ]
+
+    def _apply_parameter(self, parameter_id: str, value: float) -> None:
+        name = parameter_id.removeprefix("noise_")
+        if name in self._smoothers:
+            self._smoothers[name].set_target(value)
+        elif name == "hum_hz":
+            self._hum_hz = value
+        elif parameter_id == "seed":
+            self._seed = int(value)
+
+    def _level(self, name: str, n: int) -> np.ndarray:
+        db = self._smoothers[name].next_values(n)
+        return np.where(db <= parameter(f"noise_{name}").min, 0.0, 10.0 ** (db / 20.0))
+
+    def _process_block(self, block: np.ndarray) -> np.ndarray:
+        n = block.shape[1]
+        positions = self._position + np.arange(n, dtype=np.uint64)
+        hiss_level = self._level("hiss_db", n)
+        color = self._smoothers["hiss_color"].next_values(n)
+        hum_gain = self._level("hum_db", n) * 1.4142135623730951
+        buzz = 0.01 * self._smoothers["buzz_percent"].next_values(n)
+        room_gain = self._level("room_db", n)
+        modulation_gain = self._level("modulation_db", n)
+        floor_gain = 10.0 ** (self._smoothers["floor_db"].next_values(n) / 20.0)
+
+        hiss = hiss_level * floor_gain / np.sqrt((1 - color) ** 2 * self._white_power + color**2 * self._pink_power)
+        white_gain, pink_gain = (1 - color) * hiss, color * hiss
+        hum_gain = hum_gain * floor_gain
+        buzz_gain = buzz * hum_gain
+        room_gain = room_gain * floor_gain / np.sqrt(self._room_power)
+        modulation_gain = modulation_gain * floor_gain
+
+        # Hum: the phase advances by the wandering mains frequency, one sample at a time.
+        frequency = self._hum_hz + HUM_WANDER_HZ * self._hum_frequency.values(positions)
+        level = self._hum_level.values(positions)
+        phase = (self._hum_phase + np.concatenate([[0.0], np.cumsum(frequency / self._sample_rate)])) % 1.0
+        self._hum_phase = float(phase[-1])
+        phase = phase[:-1]
+        hum = (hum_gain * lookup(self._hum_table, phase) + buzz_gain * lookup(self._buzz_table, phase)) * level
+
+        out = np.empty_like(block)
+        for c, channel in enumerate(self._channels):
+            x = sanitize(block[c])
+            envelope = np.empty(n)
+            state = channel["envelope"]
+            for j, level_now in enumerate(np.abs(x)):
+                state += (self._attack if level_now > state else self._release) * (level_now - state)
+                envelope[j] = state
+            channel["envelope"] = state
+            room_wander = channel["room_level"].values(positions)
+
+            floor = hum.copy()
+            on = white_gain != 0
+            floor[on] += white_gain[on] * draw(channel["white"], positions[on])
+            on = pink_gain != 0
+            floor[on] += pink_gain[on] * channel["pink"].values(positions[on])
+            on = room_gain != 0
+            floor[on] += room_gain[on] * room_wander[on] * channel["room"].values(positions[on])
+            on = modulation_gain != 0
+            floor[on] += modulation_gain[on] * envelope[on] * draw(channel["modulation"], positions[on])
+            out[c] = x + floor
+        self._position += n
+        return out
