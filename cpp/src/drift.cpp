@@ -24,12 +24,31 @@ constexpr int kLink = param("drift_stereo_link_percent");
 constexpr int kSeed = param("seed");
 
 constexpr uint64_t kDriftStreams = 0x600;  // + 16 * source + component
-constexpr double kWowRateWander = 0.2, kWowDepthWander = 0.15, kWowWanderSeconds = 3.0;
+constexpr double kWowRateWander = 0.1, kWowDepthWander = 0.1, kWowWanderSeconds = 1.0;
 constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
 constexpr double kTiltPivotHz = 800.0;
+constexpr double kWowLeakSeconds = 10.0;  // keeps the integrated wow displacement centred
+constexpr double kPhaseWanderCycles = 0.5, kPhaseWanderSeconds = 4.0;  // per-channel phase offset wander
 constexpr double kInterpolatorKaiserBeta = 8.0;
 
 uint64_t source_stream(size_t source, int component) { return kDriftStreams + 16 * source + static_cast<uint64_t>(component); }
+
+// RMS of the weighted speed of a unit-amplitude wow at rate_hz whose rate wanders by
+// (1 + kWowRateWander r), r ~ N(0, 1): sqrt(E[W(f (1 + 0.1 r))^2] / 2), by the trapezoid rule
+// over r in [-4, 4] (the weighting is not flat below 4 Hz, so the wander moves the reading).
+double weighted_wow_rms(double rate_hz) noexcept
+{
+    constexpr int kPoints = 33;
+    double total = 0.0, weights = 0.0;
+    for (int i = 0; i < kPoints; ++i) {
+        const double r = -4.0 + 8.0 * i / (kPoints - 1);
+        const double weight = std::exp(-0.5 * r * r) * (i == 0 || i == kPoints - 1 ? 0.5 : 1.0);
+        const double speed = flutter_weighting(rate_hz * (1.0 + kWowRateWander * r));
+        total += weight * speed * speed;
+        weights += weight;
+    }
+    return std::sqrt(0.5 * total / weights);
+}
 
 }  // namespace
 
@@ -105,11 +124,22 @@ void Drift::reset() noexcept
         source.wow_depth.prepare(kWowWanderSeconds, tick_rate, stream_key(seed_, source_stream(s, 2)));
         source.tilt.prepare(time_s_, tick_rate, stream_key(seed_, source_stream(s, 3)));
         source.gain.prepare(time_s_, tick_rate, stream_key(seed_, source_stream(s, 4)));
-        for (OrnsteinUhlenbeck* process : {&source.wow_rate, &source.wow_depth, &source.tilt, &source.gain}) process->reset();
+        source.phase.prepare(kPhaseWanderSeconds, tick_rate, stream_key(seed_, source_stream(s, 5)));
+        for (OrnsteinUhlenbeck* process : {&source.wow_rate, &source.wow_depth, &source.tilt, &source.gain, &source.phase})
+            process->reset();
     }
-    for (Channel& channel : channels_) {
+    wow_leak_ = std::exp(-kControlInterval / (kWowLeakSeconds * sample_rate_));
+    for (size_t c = 0; c < channels_.size(); ++c) {
+        Channel& channel = channels_[c];
         std::fill(channel.history.begin(), channel.history.end(), 0.0f);
         channel.tilt_lowpass = 0.0;
+        // Start the wow where the integral of its speed would be, centred.
+        const double rate = wow_rate_hz_.current();
+        const Source& mine = sources_[c + 1];
+        const double phase = sources_[0].wow_phase + (1.0 - 0.01 * link_percent_.current()) * kPhaseWanderCycles * mine.phase.value();
+        channel.wow_displacement_s = 0.01 * wow_percent_.current()
+                                     / (2.0 * weighted_wow_rms(rate) * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander))
+                                     / (2.0 * M_PI * rate) * std::cos(2.0 * M_PI * phase);
     }
     if (channels_.empty()) return;  // not prepared yet
     // Prime one tick so the sources start where they are, not with a jump from rest.
@@ -159,11 +189,13 @@ void Drift::tick(size_t j) noexcept
         }
         applied_time_s_ = time_s_;
     }
-    // Speed amplitudes that make a weighted meter read the settings (see drift.h).
+    // Speed amplitudes that make a weighted meter read the settings (2 sigma; see drift.h).
     const double wow_rate = wow_rate_values_[j], flutter_rate = flutter_rate_values_[j];
-    const double wow_speed = 0.01 * wow_percent_values_[j]
-                             / (std::sqrt(2.0) * flutter_weighting(wow_rate)
-                                * std::sqrt((1.0 + kWowDepthWander * kWowDepthWander) * (1.0 + kWowRateWander * kWowRateWander)));
+    if (wow_rate != normalised_wow_rate_) {
+        wow_rms_ = weighted_wow_rms(wow_rate);
+        normalised_wow_rate_ = wow_rate;
+    }
+    const double wow_speed = 0.01 * wow_percent_values_[j] / (2.0 * wow_rms_ * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander));
     double weighted = 0.0;
     for (int k = 0; k < 3; ++k) {
         const double term = kFlutterHarmonics[k] * flutter_weighting((k + 1) * flutter_rate);
@@ -171,36 +203,42 @@ void Drift::tick(size_t j) noexcept
     }
     const double flutter_scale = 0.01 * flutter_percent_values_[j] / (std::sqrt(2.0) * std::sqrt(weighted));
 
-    for (Source& source : sources_) {
-        const double rate_wander = std::clamp(source.wow_rate.step(), -2.5, 2.5);
-        const double depth_wander = std::clamp(source.wow_depth.step(), -2.5, 2.5);
-        source.wow_phase += wow_rate * (1.0 + kWowRateWander * rate_wander) * tick_seconds;
-        source.wow_phase -= std::floor(source.wow_phase);
-        source.flutter_phase += flutter_rate * tick_seconds;
-        source.flutter_phase -= std::floor(source.flutter_phase);
-        double displacement = wow_speed * (1.0 + kWowDepthWander * depth_wander) / (2.0 * M_PI * wow_rate)
-                              * std::cos(2.0 * M_PI * source.wow_phase);
-        for (int k = 0; k < 3; ++k)
-            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate)
-                            * std::cos(2.0 * M_PI * ((k + 1) * source.flutter_phase + source.flutter_offsets[static_cast<size_t>(k)]));
-        source.displacement_s = displacement;
-        source.tilt_db = 0.5 * tilt_values_[j] * source.tilt.step();
-        source.gain_db = 0.5 * gain_values_[j] * source.gain.step();
-    }
+    // The shared source runs the oscillators; channels add a wandering phase offset scaled by
+    // (1 - link), so each keeps the exact depth, and mix the Gaussian wanders, which keeps their
+    // variance.
+    Source& shared = sources_[0];
+    const double rate_wander = std::clamp(shared.wow_rate.step(), -2.5, 2.5);
+    shared.wow_phase += wow_rate * (1.0 + kWowRateWander * rate_wander) * tick_seconds;
+    shared.wow_phase -= std::floor(shared.wow_phase);
+    shared.flutter_phase += flutter_rate * tick_seconds;
+    shared.flutter_phase -= std::floor(shared.flutter_phase);
+    const double shared_depth = shared.wow_depth.step(), shared_tilt = shared.tilt.step(), shared_gain = shared.gain.step();
 
     const double link = 0.01 * link_values_[j], own = std::sqrt(std::max(0.0, 1.0 - link * link));
-    const Source& shared = sources_[0];
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
-        const Source& mine = sources_[c + 1];
-        const double displacement = std::clamp(link * shared.displacement_s + own * mine.displacement_s,
-                                               -kMaxDisplacementSeconds, kMaxDisplacementSeconds);
+        Source& mine = sources_[c + 1];
+        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.step(), -2.5, 2.5);
+        const double phase_wander = kPhaseWanderCycles * mine.phase.step();
+        const double wow_phase = shared.wow_phase + (1.0 - link) * phase_wander;
+        const double flutter_phase = shared.flutter_phase + (1.0 - link) * phase_wander;
+        // Wow wanders in speed (depth scales it, rate moves its phase); the delay is its integral,
+        // so the wander is a slow modulation of the wow, never a step in the delay.
+        const double wow = wow_speed * (1.0 + kWowDepthWander * depth) * std::sin(2.0 * M_PI * wow_phase);
+        channel.wow_displacement_s = channel.wow_displacement_s * wow_leak_ - wow * tick_seconds;
+        double displacement = channel.wow_displacement_s;
+        for (int k = 0; k < 3; ++k)
+            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate)
+                            * std::cos(2.0 * M_PI * ((k + 1) * flutter_phase + shared.flutter_offsets[static_cast<size_t>(k)]));
+        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.step());
+        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.step());
+
         channel.delay_from = channel.delay_to;
-        channel.delay_to = latency_samples_ + displacement * sample_rate_;
+        channel.delay_to = latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
         channel.low_from = channel.low_to;
-        channel.low_to = std::pow(10.0, -(link * shared.tilt_db + own * mine.tilt_db) / 40.0);
+        channel.low_to = std::pow(10.0, -tilt_db / 40.0);
         channel.level_from = channel.level_to;
-        channel.level_to = std::pow(10.0, (link * shared.gain_db + own * mine.gain_db) / 20.0);
+        channel.level_to = std::pow(10.0, gain_db / 20.0);
     }
 }
 
@@ -228,15 +266,16 @@ void Drift::process_chunk(AudioBlock block) noexcept
         if (fraction == 0.0) tick(static_cast<size_t>(j));
         for (int c = 0; c < block.num_channels; ++c) {
             Channel& channel = channels_[static_cast<size_t>(c)];
+            // Split the delay, not the read position, into whole and fraction: then the result never
+            // depends on where the block boundary falls.
             const double delay = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
-            const double read = double(history_ + j) - delay;
-            const double whole = std::floor(read);
-            const double phase = (read - whole) * kInterpolatorPhases;
+            const double whole_delay = std::ceil(delay);
+            const double phase = (whole_delay - delay) * kInterpolatorPhases;  // how far past x[n - whole_delay]
             const int row = std::min(static_cast<int>(phase), kInterpolatorPhases - 1);
             const float blend = static_cast<float>(phase - row);
             const float* first = kernel_.data() + row * kInterpolatorTaps;
             const float* second = first + kInterpolatorTaps;
-            const float* samples = channel.history.data() + static_cast<ptrdiff_t>(whole) - (half - 1);
+            const float* samples = channel.history.data() + history_ + j - static_cast<ptrdiff_t>(whole_delay) - (half - 1);
             float sum = 0.0f;
             for (int k = 0; k < kInterpolatorTaps; ++k) sum += (first[k] + (second[k] - first[k]) * blend) * samples[k];
 

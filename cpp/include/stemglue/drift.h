@@ -1,12 +1,15 @@
 // Drift: analog speed and tone instability.
 //
-//   speed     one modulated delay line carries wow and flutter. Wow is a cosine whose rate (+-20 %)
-//             and depth (+-15 %) wander (Ornstein-Uhlenbeck, 3 s); flutter is a capstan-like
+//   speed     one modulated delay line carries wow and flutter. Wow is a sine speed deviation whose
+//             rate (+-10 %) and depth (+-10 %) wander (Ornstein-Uhlenbeck, 1 s), integrated (with
+//             a 10 s leak) into the delay; flutter is a capstan-like
 //             f/2f/3f series with speed amplitudes 230:80:99. Depths are set in the units of a
 //             weighted flutter meter (2 sigma, 4 Hz weighting), so a meter reads the setting.
 //   tone      a slow random tilt around 800 Hz and a slow random gain (OU, drift_time_s).
-//   stereo    every source exists once shared and once per channel; each channel hears
-//             link * shared + sqrt(1 - link^2) * own, so left and right wander together or apart.
+//   stereo    one shared oscillator set; each channel offsets its phases by (1 - link) times its
+//             own slowly wandering offset (OU, 0.5 cycle, 4 s), so every channel keeps the exact
+//             depth while unlinked channels drift in and out of phase; each hears
+//             link * shared + sqrt(1 - link^2) * own of every Gaussian wander (depth, tilt, gain).
 //
 // Sources update every kControlInterval samples (keyed by tick index) and are interpolated
 // linearly in between. The delay is read with a 16-tap Kaiser-windowed sinc (512 phases, linear
@@ -46,11 +49,12 @@ private:
     void process_chunk(AudioBlock block) noexcept;
     void tick(size_t position_in_chunk) noexcept;
 
+    // Source 0 is shared: its phases run and its rate wanders. A channel's source holds its own
+    // phase-offset, depth, tilt and gain wander.
     struct Source {
         double wow_phase = 0.0, flutter_phase = 0.0;  // cycles
-        std::array<double, 3> flutter_offsets{};      // cycles, per harmonic
-        OrnsteinUhlenbeck wow_rate, wow_depth, tilt, gain;
-        double displacement_s = 0.0, tilt_db = 0.0, gain_db = 0.0;
+        std::array<double, 3> flutter_offsets{};      // cycles, per harmonic (shared source)
+        OrnsteinUhlenbeck wow_rate, wow_depth, tilt, gain, phase;
     };
 
     struct Channel {
@@ -58,6 +62,7 @@ private:
         // Interpolated between the last and next tick: delay (samples), tilt gains, level.
         double delay_from = 0, delay_to = 0, low_from = 1, low_to = 1, level_from = 1, level_to = 1;
         double tilt_lowpass = 0.0;
+        double wow_displacement_s = 0.0;  // integral of the wow speed (leaky)
     };
 
     double sample_rate_ = 48000.0;
@@ -71,6 +76,8 @@ private:
     std::vector<float> kernel_;  // (phases + 1) x taps
     double tilt_coefficient_ = 0.0;
     double time_s_ = 8.0, applied_time_s_ = 0.0;
+    double normalised_wow_rate_ = 0.0, wow_rms_ = 1.0;  // weighted RMS per unit wow, cached per rate
+    double wow_leak_ = 1.0;
 
     LinearSmoother wow_percent_, wow_rate_hz_, flutter_percent_, flutter_rate_hz_, tilt_db_, gain_db_, link_percent_;
     std::vector<double> wow_percent_values_, wow_rate_values_, flutter_percent_values_, flutter_rate_values_,

@@ -98,7 +98,7 @@ inline constexpr std::array kParameters = {
                   "Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent."},
     ParameterSpec{"drift_wow_rate_hz", "Drift Wow Rate", "Hz", "drift", ParameterKind::continuous, 0.5, 3, 1, 1.2, 50.0,
                   ParameterTiming::smoothed, kNoChoices, 0,
-                  "Centre rate of the wow; it wanders about 20 % around it."},
+                  "Centre rate of the wow; it wanders about 10 % around it."},
     ParameterSpec{"drift_flutter_percent", "Drift Flutter", "%", "drift", ParameterKind::continuous, 0, 0.3, 0.03, 0.06, 50.0,
                   ParameterTiming::smoothed, kNoChoices, 0,
                   "Faster, harmonic speed modulation (capstan-like, harmonics 230:80:99); weighted peak (2 sigma) in percent."},

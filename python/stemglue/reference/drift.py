@@ -2,13 +2,18 @@
 
 One modulated delay carries wow and flutter; a slow random tilt and gain follow it.
 
-    wow       displacement A/(2 pi f) (1 + 0.15 depth) cos(2 pi phase), phase advancing at
-              f (1 + 0.2 rate): a cosine whose rate and depth wander (OU, 3 s)
+    wow       speed A (1 + 0.1 depth) sin(2 pi phase), phase advancing at f (1 + 0.1 rate), rate
+              and depth wandering (OU, 1 s); the delay is its integral (leaking over 10 s), so
+              the wander never steps the delay
     flutter   capstan-like: harmonics f, 2f, 3f with speed amplitudes 230:80:99
     depths    set as a weighted flutter meter reads them (2 sigma, 4 Hz weighting), so
-              A = wow / (sqrt 2 W(f) sqrt(1.0225 * 1.04)) and likewise for the flutter series
+              A = wow / (2 rms sqrt(1.01)), rms the weighted RMS of a unit wow averaged over its
+              rate wander (see weighted_wow_rms), and likewise for the flutter series
     tone      tilt (around 800 Hz) and gain, each 0.5 * setting * OU(drift_time_s): 2 sigma = setting
-    stereo    channel = link * shared + sqrt(1 - link^2) * own, for every source
+    stereo    one shared oscillator set; each channel offsets its phases by (1 - link) times its own
+              slowly wandering offset (OU, 0.5 cycle, 4 s), so every channel keeps the exact depth
+              while unlinked channels drift in and out of phase; each hears
+              link * shared + sqrt(1 - link^2) * own of every Gaussian wander (depth, tilt, gain)
 
 Sources tick every CONTROL_INTERVAL samples and are interpolated linearly between ticks. The delay
 is read by a 16-tap Kaiser (beta 8) windowed sinc at 512 phases, linear between phases, every
@@ -34,9 +39,11 @@ INTERPOLATOR_TAPS = 16
 INTERPOLATOR_PHASES = 512
 INTERPOLATOR_KAISER_BETA = 8.0
 DRIFT_STREAMS = 0x600  # + 16 * source + component
-WOW_RATE_WANDER, WOW_DEPTH_WANDER, WOW_WANDER_SECONDS = 0.2, 0.15, 3.0
+WOW_RATE_WANDER, WOW_DEPTH_WANDER, WOW_WANDER_SECONDS = 0.1, 0.1, 1.0
 FLUTTER_HARMONICS = (230.0, 80.0, 99.0)
 TILT_PIVOT_HZ = 800.0
+WOW_LEAK_SECONDS = 10.0
+PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
 
 
 def interpolation_kernel() -> np.ndarray:
@@ -56,6 +63,16 @@ def interpolation_kernel() -> np.ndarray:
     return kernel
 
 
+def weighted_wow_rms(rate_hz: float) -> float:
+    """sqrt(E[W(f (1 + 0.1 r))^2] / 2), r ~ N(0, 1), trapezoid rule on [-4, 4]: the weighting is
+    not flat below 4 Hz, so the rate wander moves the reading."""
+    r = np.linspace(-4.0, 4.0, 33)
+    weight = np.exp(-0.5 * r * r)
+    weight[[0, -1]] *= 0.5
+    speed = flutter_weighting(rate_hz * (1 + WOW_RATE_WANDER * r))
+    return float(np.sqrt(0.5 * np.sum(weight * speed * speed) / np.sum(weight)))
+
+
 class _Source:
     def __init__(self, seed: int, index: int, time_s: float, tick_rate: float) -> None:
         def key(component: int) -> int:
@@ -66,12 +83,11 @@ class _Source:
         self.flutter_offsets = phases[2:5]
         self.processes = {}
         for component, name, seconds in ((1, "wow_rate", WOW_WANDER_SECONDS), (2, "wow_depth", WOW_WANDER_SECONDS),
-                                         (3, "tilt", time_s), (4, "gain", time_s)):
+                                         (3, "tilt", time_s), (4, "gain", time_s), (5, "phase", PHASE_WANDER_SECONDS)):
             process = OrnsteinUhlenbeck()
             process.prepare(seconds, tick_rate, key(component))
             process.reset()
             self.processes[name] = process
-        self.displacement_s = self.tilt_db = self.gain_db = 0.0
 
 
 class Drift(Processor):
@@ -113,10 +129,19 @@ class Drift(Processor):
         self._tick_rate = self._sample_rate / CONTROL_INTERVAL
         self._applied_time_s = self._time_s
         self._sources = [_Source(self._seed, s, self._time_s, self._tick_rate) for s in range(self._num_channels + 1)]
-        self._channels = [
-            {"history": np.zeros(self._history), "delay": [0.0, 0.0], "low": [1.0, 1.0], "level": [1.0, 1.0], "tilt": np.zeros(1)}
-            for _ in range(self._num_channels)
-        ]
+        self._wow_leak = float(np.exp(-CONTROL_INTERVAL / (WOW_LEAK_SECONDS * self._sample_rate)))
+        rate = self._smoothers["wow_rate_hz"].current
+        link = 0.01 * self._smoothers["stereo_link_percent"].current
+        amplitude = 0.01 * self._smoothers["wow_percent"].current / (2 * weighted_wow_rms(rate) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
+        self._channels = []
+        for c in range(self._num_channels):
+            mine = self._sources[c + 1]
+            phase = self._sources[0].wow_phase + (1 - link) * PHASE_WANDER_CYCLES * mine.processes["phase"].value
+            self._channels.append({
+                "history": np.zeros(self._history), "delay": [0.0, 0.0], "low": [1.0, 1.0], "level": [1.0, 1.0], "tilt": np.zeros(1),
+                # start the wow where the integral of its speed would be, centred
+                "wow": amplitude / (2 * np.pi * rate) * np.cos(2 * np.pi * phase),
+            })
         self._tick({name: smoother.current for name, smoother in self._smoothers.items()})  # start where the sources are
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
@@ -136,37 +161,41 @@ class Drift(Processor):
                 source.processes["gain"].set_time_constant(self._time_s, self._tick_rate)
             self._applied_time_s = self._time_s
         wow_rate, flutter_rate = values["wow_rate_hz"], values["flutter_rate_hz"]
-        wow_speed = 0.01 * values["wow_percent"] / (
-            np.sqrt(2.0) * flutter_weighting(wow_rate) * np.sqrt((1 + WOW_DEPTH_WANDER**2) * (1 + WOW_RATE_WANDER**2))
-        )
+        wow_speed = 0.01 * values["wow_percent"] / (2 * weighted_wow_rms(wow_rate) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
         harmonics = np.arange(1, 4)
         weighted = np.sum((np.array(FLUTTER_HARMONICS) * flutter_weighting(harmonics * flutter_rate)) ** 2)
         flutter_scale = 0.01 * values["flutter_percent"] / (np.sqrt(2.0) * np.sqrt(weighted))
 
-        for source in self._sources:
-            rate_wander = np.clip(source.processes["wow_rate"].step(), -2.5, 2.5)
-            depth_wander = np.clip(source.processes["wow_depth"].step(), -2.5, 2.5)
-            source.wow_phase += wow_rate * (1 + WOW_RATE_WANDER * rate_wander) * tick_seconds
-            source.wow_phase -= np.floor(source.wow_phase)
-            source.flutter_phase += flutter_rate * tick_seconds
-            source.flutter_phase -= np.floor(source.flutter_phase)
-            displacement = wow_speed * (1 + WOW_DEPTH_WANDER * depth_wander) / (2 * np.pi * wow_rate) * np.cos(2 * np.pi * source.wow_phase)
-            for k, amplitude in enumerate(FLUTTER_HARMONICS, start=1):
-                displacement += flutter_scale * amplitude / (2 * np.pi * k * flutter_rate) * np.cos(
-                    2 * np.pi * (k * source.flutter_phase + source.flutter_offsets[k - 1])
-                )
-            source.displacement_s = displacement
-            source.tilt_db = 0.5 * values["tilt_db"] * source.processes["tilt"].step()
-            source.gain_db = 0.5 * values["gain_db"] * source.processes["gain"].step()
+        shared = self._sources[0]
+        rate_wander = np.clip(shared.processes["wow_rate"].step(), -2.5, 2.5)
+        shared.wow_phase += wow_rate * (1 + WOW_RATE_WANDER * rate_wander) * tick_seconds
+        shared.wow_phase -= np.floor(shared.wow_phase)
+        shared.flutter_phase += flutter_rate * tick_seconds
+        shared.flutter_phase -= np.floor(shared.flutter_phase)
+        shared_depth = shared.processes["wow_depth"].step()
+        shared_tilt = shared.processes["tilt"].step()
+        shared_gain = shared.processes["gain"].step()
 
         link = 0.01 * values["stereo_link_percent"]
         own = np.sqrt(max(0.0, 1 - link * link))
-        shared = self._sources[0]
         for channel, mine in zip(self._channels, self._sources[1:]):
-            displacement = np.clip(link * shared.displacement_s + own * mine.displacement_s, -MAX_DISPLACEMENT_SECONDS, MAX_DISPLACEMENT_SECONDS)
+            depth = np.clip(link * shared_depth + own * mine.processes["wow_depth"].step(), -2.5, 2.5)
+            phase_wander = PHASE_WANDER_CYCLES * mine.processes["phase"].step()
+            wow_phase = shared.wow_phase + (1 - link) * phase_wander
+            flutter_phase = shared.flutter_phase + (1 - link) * phase_wander
+            wow = wow_speed * (1 + WOW_DEPTH_WANDER * depth) * np.sin(2 * np.pi * wow_phase)
+            channel["wow"] = channel["wow"] * self._wow_leak - wow * tick_seconds
+            displacement = channel["wow"]
+            for k, amplitude in enumerate(FLUTTER_HARMONICS, start=1):
+                displacement += flutter_scale * amplitude / (2 * np.pi * k * flutter_rate) * np.cos(
+                    2 * np.pi * (k * flutter_phase + shared.flutter_offsets[k - 1])
+                )
+            tilt_db = 0.5 * values["tilt_db"] * (link * shared_tilt + own * mine.processes["tilt"].step())
+            gain_db = 0.5 * values["gain_db"] * (link * shared_gain + own * mine.processes["gain"].step())
+            displacement = np.clip(displacement, -MAX_DISPLACEMENT_SECONDS, MAX_DISPLACEMENT_SECONDS)
             channel["delay"] = [channel["delay"][1], self._latency + displacement * self._sample_rate]
-            channel["low"] = [channel["low"][1], 10 ** (-(link * shared.tilt_db + own * mine.tilt_db) / 40)]
-            channel["level"] = [channel["level"][1], 10 ** ((link * shared.gain_db + own * mine.gain_db) / 20)]
+            channel["low"] = [channel["low"][1], 10 ** (-tilt_db / 40)]
+            channel["level"] = [channel["level"][1], 10 ** (gain_db / 20)]
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
@@ -174,22 +203,26 @@ class Drift(Processor):
         delay = np.empty((self._num_channels, n))
         low = np.empty((self._num_channels, n))
         level = np.empty((self._num_channels, n))
-        for j in range(n):
-            fraction = ((self._position + j) % CONTROL_INTERVAL) / CONTROL_INTERVAL
-            if fraction == 0.0:
-                self._tick({name: float(v[j]) for name, v in values.items()})
+        # Between control ticks every value moves linearly from its last tick to its next one.
+        start = 0
+        while start < n:
+            if (self._position + start) % CONTROL_INTERVAL == 0:
+                self._tick({name: float(v[start]) for name, v in values.items()})
+            end = min(n, start + CONTROL_INTERVAL - (self._position + start) % CONTROL_INTERVAL)
+            fraction = ((self._position + np.arange(start, end)) % CONTROL_INTERVAL) / CONTROL_INTERVAL
             for c, channel in enumerate(self._channels):
                 for target, name in ((delay, "delay"), (low, "low"), (level, "level")):
-                    start, end = channel[name]
-                    target[c, j] = start + (end - start) * fraction
+                    first, last = channel[name]
+                    target[c, start:end] = first + (last - first) * fraction
+            start = end
 
         out = np.empty_like(block)
         half = INTERPOLATOR_TAPS // 2
         for c, channel in enumerate(self._channels):
             history = np.concatenate([channel["history"], sanitize(block[c])])
-            read = self._history + np.arange(n) - delay[c]
-            whole = np.floor(read)
-            phase = (read - whole) * INTERPOLATOR_PHASES
+            whole_delay = np.ceil(delay[c])
+            whole = self._history + np.arange(n) - whole_delay  # read from x[n - whole_delay] ...
+            phase = (whole_delay - delay[c]) * INTERPOLATOR_PHASES  # ... plus this fraction later
             row = np.minimum(phase.astype(np.int64), INTERPOLATOR_PHASES - 1)
             blend = (phase - row)[:, np.newaxis]
             taps = self._kernel[row] + (self._kernel[row + 1] - self._kernel[row]) * blend

@@ -1,0 +1,160 @@
+"""Drift: C++ = reference, and wow/flutter/tilt/gain as a meter reads them."""
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given
+from hypothesis import strategies as st
+from signals import all_signals, max_error_dbfs, music
+
+import stemglue
+from stemglue import reference
+from stemglue.analysis import flutter_meter, speed_deviation
+from stemglue.reference.drift import weighted_wow_rms
+
+PARITY_DBFS = -100.0
+STILL = {"wow_percent": 0.0, "flutter_percent": 0.0, "tilt_db": 0.0, "gain_db": 0.0}
+
+
+def tone(seconds, sample_rate=48000, frequency=3150.0, channels=1):
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    return np.tile(0.5 * np.sin(2 * np.pi * frequency * t), (channels, 1)).astype(np.float32)
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000, 96000])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_native_matches_reference(sample_rate, channels):
+    settings = {"wow_percent": 0.3, "flutter_percent": 0.2, "tilt_db": 1.0, "gain_db": 1.0, "time_s": 1.0, "seed": 7}
+    for name, signal in all_signals(channels, sample_rate // 4, sample_rate).items():
+        native = stemglue.Drift(**settings)(signal, sample_rate)
+        assert max_error_dbfs(native, reference.Drift(**settings)(signal, sample_rate)) <= PARITY_DBFS, name
+
+
+@given(
+    settings=st.fixed_dictionaries(
+        {keyword: st.floats(spec.min, spec.max) if spec.kind == "continuous" else st.integers(0, 99).map(float)
+         for keyword, spec in stemglue.Drift.parameter_keywords().items()}
+    ),
+    block_size=st.integers(1, 700),
+)
+def test_random_settings_and_blocks_match_reference(settings, block_size):
+    signal = music(2, 3000, 48000)
+    native = stemglue.Drift(**settings)(signal, 48000, block_size=block_size)
+    assert max_error_dbfs(native, reference.Drift(**settings)(signal, 48000, block_size=block_size)) <= PARITY_DBFS
+    assert np.array_equal(native, stemglue.Drift(**settings)(signal, 48000, block_size=3000))
+
+
+@pytest.mark.parametrize("setting", [0.02, 0.1, 0.3])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_flutter_meter_reads_the_wow_setting(setting, seed):
+    output = stemglue.Drift(**{**STILL, "wow_percent": setting, "seed": seed})(tone(62), 48000)[0]
+    reading = flutter_meter(output, 48000)
+    assert reading.weighted_percent == pytest.approx(setting, rel=0.10)
+
+
+@pytest.mark.parametrize("setting", [0.02, 0.1, 0.3])
+@pytest.mark.parametrize("rate_hz", [4.0, 8.0, 16.0])
+def test_flutter_meter_reads_the_flutter_setting(setting, rate_hz):
+    drift = stemglue.Drift(**{**STILL, "flutter_percent": setting, "flutter_rate_hz": rate_hz})
+    reading = flutter_meter(drift(tone(12), 48000)[0], 48000)
+    assert reading.weighted_percent == pytest.approx(setting, rel=0.10)
+
+
+@pytest.mark.parametrize(("wow", "rate_hz"), [(0.1, 0.5), (0.1, 1.0), (0.3, 2.5)])
+def test_sine_shows_the_cents_deviation_the_setting_predicts(wow, rate_hz):
+    output = stemglue.Drift(**{**STILL, "wow_percent": wow, "wow_rate_hz": rate_hz})(tone(62, frequency=1000.0), 48000)[0]
+    reading = flutter_meter(output, 48000, tone_hz=1000.0)
+    speed_rms = 0.01 * wow / (2 * np.sqrt(2) * weighted_wow_rms(rate_hz))  # unweighted, from the depth law
+    assert reading.cents_sd == pytest.approx(1200 / np.log(2) * speed_rms, rel=0.10)
+
+
+def test_wow_is_not_a_fixed_sine():
+    deviation = speed_deviation(stemglue.Drift(**{**STILL, "wow_percent": 0.3})(tone(40), 48000)[0], 48000)[2000:-200]
+    peaks, _ = scipy.signal.find_peaks(deviation, distance=600)
+    periods = np.diff(peaks) / 1000.0
+    heights = deviation[peaks]
+    assert 0.85 < np.mean(periods) < 1.15  # about the 1 Hz default
+    assert np.std(periods) / np.mean(periods) > 0.02 and np.std(heights) / np.mean(heights) > 0.03  # but wandering
+
+
+def test_depth_zero_is_the_input_delayed_by_the_latency():
+    drift = stemglue.Drift(**STILL)
+    signal = music(2, 9600, 48000)
+    output = drift(signal, 48000, reset=False)
+    latency = drift.latency_samples
+    assert latency == int(np.ceil(0.010 * 48000)) + 8
+    assert max_error_dbfs(output[:, latency:], signal[:, :-latency]) < -120
+
+
+def tone_levels_db(output, sample_rate, frequencies, window_s=0.1):
+    """Level of each tone (dB) per window, as rows."""
+    window = int(window_s * sample_rate)
+    t = np.arange(window) / sample_rate
+    return np.array([
+        [20 * np.log10(abs(np.dot(output[start : start + window], np.exp(-2j * np.pi * f * t)))) for f in frequencies]
+        for start in range(sample_rate, len(output) - window, window)
+    ])
+
+
+def tilt_response_db(tilt_db, frequency, sample_rate=48000):
+    """The drift tilt filter's gain: gl * LP + (1 - LP) / gl with a one-pole LP at 800 Hz."""
+    a = 1 - np.exp(-2 * np.pi * 800 / sample_rate)
+    lowpass = a / (1 - (1 - a) * np.exp(-2j * np.pi * frequency / sample_rate))
+    low = 10 ** (-tilt_db / 40)
+    return 20 * np.log10(abs(low * lowpass + (1 - lowpass) / low))
+
+
+def test_tilt_drift_range_matches_setting():
+    sample_rate, window_s, time_s = 48000, 0.1, 1.0
+    t = np.arange(200 * sample_rate) / sample_rate
+    probe = (0.2 * (np.sin(2 * np.pi * 60 * t) + np.sin(2 * np.pi * 12000 * t)))[np.newaxis].astype(np.float32)
+    tilts = []
+    for seed in (1, 2, 3):  # pooled: one 200 s run of a 1 s wander still has a few percent of chance in it
+        drift = stemglue.Drift(wow_percent=0, flutter_percent=0, tilt_db=1.0, gain_db=0, time_s=time_s, seed=seed)
+        levels = tone_levels_db(drift(probe, sample_rate)[0], sample_rate, (60.0, 12000.0), window_s)
+        tilts.append(levels[:, 1] - levels[:, 0] - np.mean(levels[:, 1] - levels[:, 0]))
+    # 60 Hz and 12 kHz see only part of the shelf gains of a first-order split; window means of an
+    # OU process shrink its spread by 2 (tau/T)^2 (T/tau - 1 + exp(-T/tau)).
+    sensitivity = (tilt_response_db(1, 12000) - tilt_response_db(1, 60) - tilt_response_db(-1, 12000) + tilt_response_db(-1, 60)) / 2
+    ratio = window_s / time_s
+    window_shrink = np.sqrt(2 / ratio**2 * (ratio - 1 + np.exp(-ratio)))
+    assert 2 * np.std(np.concatenate(tilts)) == pytest.approx(sensitivity * window_shrink * 1.0, rel=0.10)
+
+
+def test_gain_drift_range_matches_setting():
+    output = stemglue.Drift(wow_percent=0, flutter_percent=0, tilt_db=0, gain_db=0.6, time_s=1.0)(np.ones((1, 200 * 48000), np.float32), 48000)[0]
+    level_db = 20 * np.log10(np.abs(output[48000:]))
+    assert 2 * np.std(level_db) == pytest.approx(0.6, rel=0.10)
+    assert abs(np.mean(level_db)) < 0.1  # it wanders around unity
+
+
+@pytest.mark.parametrize("link", [100, 90, 80, 50, 0])
+def test_stereo_link_sets_how_left_and_right_wander_together(link):
+    drift = stemglue.Drift(wow_percent=0.3, flutter_percent=0, tilt_db=0, gain_db=0, stereo_link_percent=link)
+    output = drift(tone(62, channels=2), 48000)
+    if link == 100:
+        assert np.array_equal(output[0], output[1])
+        return
+    left, right = (speed_deviation(channel, 48000)[2000:-200] for channel in output)
+    # Each channel's phase offset wanders with sigma 0.5 cycle scaled by (1 - link), so the
+    # relative phase has sigma 0.5 sqrt(2) (1 - link) and the wow correlation is the Gaussian
+    # characteristic function of it.
+    expected = np.exp(-0.5 * (2 * np.pi * 0.5 * np.sqrt(2) * (1 - link / 100)) ** 2)
+    assert np.corrcoef(left, right)[0, 1] == pytest.approx(expected, abs=0.15)
+    assert abs(np.std(left) / np.std(right) - 1) < 0.15  # both channels keep the set depth
+
+
+@pytest.mark.parametrize("sample_rate", [8000, 192000])
+def test_extreme_settings_and_rates_stay_finite(sample_rate):
+    extreme = {keyword: spec.max for keyword, spec in stemglue.Drift.parameter_keywords().items() if keyword != "seed"}
+    signal = music(2, sample_rate // 2, sample_rate)
+    signal[:, 100:200] = np.nan
+    output = stemglue.Drift(**extreme)(signal, sample_rate)
+    assert np.all(np.isfinite(output)) and np.abs(output).max() < 10
+
+
+def test_seeds_give_different_equally_deep_performances():
+    outputs = [stemglue.Drift(**{**STILL, "wow_percent": 0.2, "seed": seed})(tone(30), 48000)[0] for seed in (1, 2)]
+    readings = [flutter_meter(output, 48000).weighted_percent for output in outputs]
+    assert max_error_dbfs(outputs[0][None], outputs[1][None]) > -40
+    assert readings[0] == pytest.approx(readings[1], rel=0.15)
