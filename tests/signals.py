@@ -17,6 +17,14 @@ def max_error_dbfs(a: np.ndarray, b: np.ndarray) -> float:
     return to_dbfs(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)), initial=0.0))
 
 
+def parity_error_db(native: np.ndarray, reference: np.ndarray) -> float:
+    """Max abs error of the float32 core against the float64 reference, in dB relative to full
+    scale, or to the reference's peak where that exceeds full scale (a +24 dB trim must not turn
+    float32 rounding, ~-144 dB relative, into a failure)."""
+    scale = max(1.0, float(np.max(np.abs(reference), initial=0.0)))
+    return max_error_dbfs(native, reference) - to_dbfs(scale)
+
+
 def noise(channels: int, num_samples: int, seed: int = 0, level: float = 0.3) -> np.ndarray:
     return (np.random.default_rng(seed).standard_normal((channels, num_samples)) * level).astype(np.float32)
 
