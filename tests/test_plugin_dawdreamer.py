@@ -72,3 +72,10 @@ def test_load_state_ignores_a_foreign_file(signal, tmp_path):
         assert "state" in str(error).lower()
         return
     assert max_error_dbfs(output, stemglue.StemGlue()(signal, SAMPLE_RATE, reset=False)) <= PARITY_DBFS
+
+
+def test_drift_and_noise_match_stemglue_for_the_same_seed(signal):
+    settings = {"seed": 777.0, "drift_wow_percent": 0.3, "drift_flutter_percent": 0.2, "noise_hiss_db": -60.0,
+                "noise_hum_db": -66.0, "noise_room_db": -60.0, "noise_modulation_db": -50.0}
+    output = render_in_dawdreamer(signal, settings).output
+    assert max_error_dbfs(output, stemglue.StemGlue(**settings)(signal, SAMPLE_RATE, reset=False)) <= PARITY_DBFS

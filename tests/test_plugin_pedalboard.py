@@ -80,3 +80,16 @@ def test_consecutive_renders_start_fresh(signal):
     plugin = load_in_pedalboard()
     first = plugin(signal, SAMPLE_RATE)
     assert np.array_equal(plugin(signal, SAMPLE_RATE), first)
+
+
+def test_drift_and_noise_match_stemglue_for_the_same_seed(signal):
+    settings = {"seed": 4242.0, "drift_wow_percent": 0.3, "drift_flutter_percent": 0.2, "drift_tilt_db": 1.0,
+                "noise_hiss_db": -60.0, "noise_hum_db": -66.0, "noise_room_db": -60.0, "noise_modulation_db": -50.0}
+    plugin = load_in_pedalboard()
+    for parameter_id, plain in settings.items():
+        set_in_pedalboard(plugin, parameter_id, plain)
+    plain = plain_values_from_pedalboard(plugin)
+    assert plain["seed"] == 4242.0
+    output = plugin(signal, SAMPLE_RATE)
+    assert max_error_dbfs(output, stemglue.StemGlue(**plain)(signal, SAMPLE_RATE)) <= PARITY_DBFS
+    assert max_error_dbfs(output, stemglue.StemGlue(**{**plain, "seed": 4243.0})(signal, SAMPLE_RATE)) > -80
