@@ -101,3 +101,15 @@ def test_parameters_lists_the_table():
     result = run("parameters")
     assert result.returncode == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [spec.id for spec in stemglue.parameters()]
+
+
+def test_seed_gives_the_same_render_and_another_seed_another(stem, tmp_path):
+    outputs = []
+    for name, seed in (("a.wav", 5), ("b.wav", 5), ("c.wav", 6)):
+        assert run("render", stem, "-o", tmp_path / name, "--seed", seed, "--noise-hiss-db", "-60").returncode == 0
+        outputs.append(soundfile.read(tmp_path / name, dtype="float32")[0])
+    assert np.array_equal(outputs[0], outputs[1])
+    assert max_error_dbfs(outputs[0].T, outputs[2].T) > -80
+    source, _ = soundfile.read(stem, dtype="float32", always_2d=True)
+    expected = stemglue.StemGlue(seed=5, noise_hiss_db=-60)(source.T, 48000)
+    assert max_error_dbfs(outputs[0].T, expected) <= -100

@@ -27,7 +27,7 @@ constexpr uint64_t kHissWhiteStream = 0x100, kHissPinkStream = 0x200, kRoomStrea
                    kModulationStream = 0x400, kHumFrequencyStream = 0x500, kHumLevelStream = 0x501;
 
 constexpr double kPinkLowestPoleHz = 2.0;  // poles 2 Hz * 10^(k/2), zeros a quarter decade above
-constexpr double kRoomLowpassHz = 250.0;
+constexpr double kRoomCornerHz = 60.0;  // room tone falls 6 dB/octave above (HVAC-like rumble)
 constexpr double kRoomWanderDb = 1.5, kRoomWanderSeconds = 2.0;
 constexpr double kHumWanderHz = 0.02, kHumWanderSeconds = 5.0;
 constexpr double kHumLevelWanderDb = 0.5, kHumLevelWanderSeconds = 4.0;
@@ -113,12 +113,11 @@ void Noise::prepare(double sample_rate, int max_block_size, int num_channels)
         pink_design_.a1[s] = std::exp(-2.0 * M_PI * pole_hz / sample_rate);
     }
     pink_design_.sections = kPinkSections;
-    room_design_ = pink_design_;
-    const double room_pole = std::exp(-2.0 * M_PI * kRoomLowpassHz / sample_rate);
-    room_design_.b0[kPinkSections] = 1.0 - room_pole;
-    room_design_.b1[kPinkSections] = 0.0;
-    room_design_.a1[kPinkSections] = room_pole;
-    room_design_.sections = kPinkSections + 1;
+    room_design_ = FirstOrderCascade{};
+    const double room_pole = std::exp(-2.0 * M_PI * kRoomCornerHz / sample_rate);
+    room_design_.b0[0] = 1.0 - room_pole;
+    room_design_.a1[0] = room_pole;
+    room_design_.sections = 1;
 
     FirstOrderCascade white;  // no sections: flat
     white_a_weighted_power_ = a_weighted_power(white, sample_rate);

@@ -5,7 +5,7 @@
 //   hum         mains fundamental + transformer harmonics (wavetable), optional rectifier buzz at
 //               twice the mains; its frequency (+-0.02 Hz) and level (+-0.5 dB) wander slowly;
 //               the same in every channel, as one mains feeds them all
-//   room tone   pink noise low-passed at 250 Hz, level fluctuating +-1.5 dB with a 2 s time constant
+//   room tone   noise falling 6 dB/octave above 60 Hz (rumble), level fluctuating +-1.5 dB (2 s)
 //   modulation  noise scaled by an envelope of the signal (tape modulation noise)
 //
 // Every draw is keyed by (seed, stream, sample index since reset): the floor never repeats, is
@@ -44,9 +44,9 @@ public:
 private:
     void process_chunk(AudioBlock block) noexcept;
 
-    // A cascade of first-order sections y = b0 x + b1 x' + a1 y' (pink shaping, then room lowpass).
+    // A cascade of first-order sections y = b0 x + b1 x' + a1 y' (pink shaping; the room's corner).
     struct FirstOrderCascade {
-        std::array<double, kPinkSections + 1> b0{}, b1{}, a1{}, x1{}, y1{};
+        std::array<double, kPinkSections> b0{}, b1{}, a1{}, x1{}, y1{};
         int sections = 0;
         double process(double x) noexcept;
         void reset() noexcept;

@@ -5,7 +5,7 @@ Summed onto the input, per sample n since reset (every draw keyed by (seed, stre
     hiss       (1 - c) g white[n] + c g pink[n], g chosen so the A-weighted RMS is the set level
     hum        the mains fundamental + transformer harmonics (+ rectifier buzz at twice the mains)
                from one wavetable phase shared by every channel; frequency and level wander slowly
-    room tone  pink noise low-passed at 250 Hz, its level wandering +-1.5 dB (2 s)
+    room tone  noise falling 6 dB/octave above 60 Hz (rumble), its level wandering +-1.5 dB (2 s)
     modulation noise times an attack/release envelope of the signal
 
 A component at its minimum level is off: it draws nothing and its filter does not advance.
@@ -29,7 +29,7 @@ MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM = 0x400, 0x500, 0x501
 
 PINK_SECTIONS = 9
 PINK_LOWEST_POLE_HZ = 2.0  # poles 2 Hz * 10^(k/2), zeros a quarter decade above each
-ROOM_LOWPASS_HZ = 250.0
+ROOM_CORNER_HZ = 60.0  # room tone falls 6 dB/octave above (HVAC-like rumble)
 ROOM_WANDER_DB, ROOM_WANDER_SECONDS = 1.5, 2.0
 HUM_WANDER_HZ, HUM_WANDER_SECONDS = 0.02, 5.0
 HUM_LEVEL_WANDER_DB, HUM_LEVEL_WANDER_SECONDS = 0.5, 4.0
@@ -62,8 +62,8 @@ def pink_sections(sample_rate: float) -> np.ndarray:
 
 
 def room_sections(sample_rate: float) -> np.ndarray:
-    pole = np.exp(-2 * np.pi * ROOM_LOWPASS_HZ / sample_rate)
-    return np.vstack([pink_sections(sample_rate), first_order_sections([1.0 - pole], [0.0], [pole])])
+    pole = np.exp(-2 * np.pi * ROOM_CORNER_HZ / sample_rate)
+    return first_order_sections([1.0 - pole], [0.0], [pole])
 
 
 def a_weighted_power(sections: np.ndarray, sample_rate: float) -> float:
