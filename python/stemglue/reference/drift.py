@@ -25,14 +25,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from stemglue._parameters import parameter
 from stemglue._processor import Processor
 from stemglue.analysis.weighting import flutter_weighting
 from stemglue.reference.oversampler import bessel_i0
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
 from stemglue.reference.random import random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import LinearSmoother
+from stemglue.reference.smoother import module_smoothers
 
 MAX_DISPLACEMENT_SECONDS = 0.010
 INTERPOLATOR_TAPS = 16
@@ -96,10 +95,8 @@ class Drift(Processor):
     module = "drift"
     uses_seed = True
     dtype = np.float64
-    _SMOOTHED = ("wow_percent", "wow_rate_hz", "flutter_percent", "flutter_rate_hz", "tilt_db", "gain_db", "stereo_link_percent")
-
     def __init__(self, **values: object) -> None:
-        self._smoothers = {name: LinearSmoother() for name in self._SMOOTHED}
+        self._smoothers = module_smoothers("drift")
         self._time_s = 8.0
         self._seed = 1
         self._channels: list[dict] = []
@@ -113,8 +110,7 @@ class Drift(Processor):
     def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
         self._sample_rate = sample_rate
         self._num_channels = num_channels
-        for name, smoother in self._smoothers.items():
-            smoother.prepare(sample_rate, parameter(f"drift_{name}").smoothing_ms)
+        self._smoothers = module_smoothers("drift", sample_rate)
         self._latency = int(np.ceil(MAX_DISPLACEMENT_SECONDS * sample_rate)) + INTERPOLATOR_TAPS // 2
         self._history = 2 * self._latency + INTERPOLATOR_TAPS
         self._kernel = interpolation_kernel()

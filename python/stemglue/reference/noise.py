@@ -22,7 +22,7 @@ from stemglue.analysis.weighting import a_weighting
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
 from stemglue.reference.random import random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import LinearSmoother
+from stemglue.reference.smoother import module_smoothers
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
 MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM = 0x400, 0x500, 0x501
@@ -133,10 +133,8 @@ class Noise(Processor):
     module = "noise"
     uses_seed = True
     dtype = np.float64
-    _LEVELS = ("hiss_db", "hiss_color", "hum_db", "buzz_percent", "room_db", "modulation_db", "floor_db")
-
     def __init__(self, **values: object) -> None:
-        self._smoothers = {name: LinearSmoother() for name in self._LEVELS}
+        self._smoothers = module_smoothers("noise")
         self._hum_hz = 50.0
         self._seed = 1
         self._channels: list[dict] = []
@@ -149,8 +147,7 @@ class Noise(Processor):
     def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
         self._sample_rate = sample_rate
         self._num_channels = num_channels
-        for name, smoother in self._smoothers.items():
-            smoother.prepare(sample_rate, parameter(f"noise_{name}").smoothing_ms)
+        self._smoothers = module_smoothers("noise", sample_rate)
         self._pink = pink_sections(sample_rate)
         self._room = room_sections(sample_rate)
         self._white_power = a_weighted_power(np.zeros((0, 6)), sample_rate)

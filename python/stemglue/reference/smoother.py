@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from stemglue._parameters import parameters
+
 
 class LinearSmoother:
     """A new target starts a ramp of fixed length from the current value; 0 ms jumps."""
@@ -55,3 +57,16 @@ class LinearSmoother:
         else:
             self.current = float(values[ramp - 1])
         return values
+
+
+def module_smoothers(module: str, sample_rate: float | None = None) -> dict[str, LinearSmoother]:
+    """One smoother per smoothed parameter of a module (from the table), keyed by the id without
+    the module prefix, prepared for sample_rate when given."""
+    smoothers = {}
+    for spec in parameters():
+        if spec.module == module and spec.timing == "smoothed":
+            smoother = LinearSmoother()
+            if sample_rate is not None:
+                smoother.prepare(sample_rate, spec.smoothing_ms)
+            smoothers[spec.id.removeprefix(f"{module}_")] = smoother
+    return smoothers

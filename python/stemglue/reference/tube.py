@@ -25,8 +25,7 @@ from stemglue.reference.delay_line import DelayLine
 from stemglue.reference.fir_filter import FirFilter
 from stemglue.reference.oversampler import Oversampler
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import LinearSmoother
-from stemglue._parameters import parameter
+from stemglue.reference.smoother import module_smoothers
 
 BLOOM_ATTACK_MS = 10.0
 BLOOM_RELEASE_MS = 200.0
@@ -97,9 +96,7 @@ class Tube(Processor):
     dtype = np.float64
 
     def __init__(self, **values: object) -> None:
-        self._smoothers = {
-            name: LinearSmoother() for name in ("drive_db", "bias", "bloom_percent", "tone_db", "output_db", "mix_percent")
-        }
+        self._smoothers = module_smoothers("tube")
         self._factor = self._pending_factor = 2
         self._adaa = True
         self._channels: list[_Channel] = []
@@ -111,8 +108,7 @@ class Tube(Processor):
         return self._latency
 
     def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        for name, smoother in self._smoothers.items():
-            smoother.prepare(sample_rate, parameter(f"tube_{name}").smoothing_ms)
+        self._smoothers = module_smoothers("tube", sample_rate)  # the base class re-applies every value next
         self._channels = [_Channel() for _ in range(num_channels)]
         self._attack = 1.0 - np.exp(-1000.0 / (BLOOM_ATTACK_MS * sample_rate))
         self._release = 1.0 - np.exp(-1000.0 / (BLOOM_RELEASE_MS * sample_rate))
