@@ -20,10 +20,10 @@ def test_chain_matches_reference(sample_rate, channels):
 
 
 def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
-    """Tube -> Drift -> Noise: a module alone sees the input delayed by the modules before it and is
-    followed by the delay of those after it (drift and noise vary in time, so the order matters)."""
+    """Tube -> Drift -> Noise -> Glue: a module alone sees the input delayed by the modules before it
+    and is followed by the delay of those after it (drift and noise vary in time, so order matters)."""
     signal = music(2, 9600, 48000)
-    modules = {"tube": stemglue.Tube(), "drift": stemglue.Drift(), "noise": stemglue.Noise()}
+    modules = {"tube": stemglue.Tube(), "drift": stemglue.Drift(), "noise": stemglue.Noise(), "glue": stemglue.GlueCompressor()}
     for module in modules.values():
         module.prepare(48000, 512, 2)
     latencies = {name: module.latency_samples for name, module in modules.items()}
@@ -65,7 +65,7 @@ def delayed(signal, latency):
     return np.concatenate([np.zeros((signal.shape[0], latency), signal.dtype), signal[:, : signal.shape[1] - latency]], axis=1)
 
 
-ALL_MODULES_OFF = {"tube_enabled": 0, "drift_enabled": 0, "noise_enabled": 0}
+ALL_MODULES_OFF = {spec.id: 0 for spec in stemglue.parameters() if spec.id.endswith("_enabled")}
 
 
 @pytest.mark.parametrize("settings", [{"bypass": 1}, {"mix_percent": 0}, ALL_MODULES_OFF])

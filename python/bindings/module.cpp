@@ -10,6 +10,7 @@
 
 #include "stemglue/engine.h"
 #include "stemglue/drift.h"
+#include "stemglue/glue_compressor.h"
 #include "stemglue/noise.h"
 #include "stemglue/parameters.h"
 #include "stemglue/random.h"
@@ -98,9 +99,9 @@ AudioArray render(Processor& processor, const AudioArray& audio, int block_size)
 }
 
 template <typename Processor>
-void bind_processor(py::module_& m, const char* name, const char* doc)
+py::class_<Processor> bind_processor(py::module_& m, const char* name, const char* doc)
 {
-    py::class_<Processor>(m, name, doc)
+    return py::class_<Processor>(m, name, doc)
         .def(py::init<>())
         .def("prepare", &Processor::prepare, py::arg("sample_rate"), py::arg("max_block_size"), py::arg("num_channels"))
         .def("reset", &Processor::reset)
@@ -156,6 +157,8 @@ PYBIND11_MODULE(_core, m)
 
     bind_processor<Tube>(m, "Tube", "Tube saturation (C++).");
     bind_processor<Drift>(m, "Drift", "Wow, flutter, tilt and gain drift (C++).");
+    bind_processor<GlueCompressor>(m, "GlueCompressor", "Bus glue compressor (C++).")
+        .def_property_readonly("gain_reduction_db", &GlueCompressor::gain_reduction_db);
     bind_processor<Noise>(m, "Noise", "Noise floor: hiss, hum, room tone, modulation noise (C++).");
     bind_processor<Engine>(m, "Engine", "The whole StemGlue chain (C++).");
 }

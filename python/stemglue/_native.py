@@ -59,6 +59,18 @@ class Drift(NativeProcessor):
     _core_class = _core.Drift
 
 
+class GlueCompressor(NativeProcessor):
+    """Bus compressor: threshold, ratio, soft knee, attack, release or auto release, sidechain
+    high-pass, makeup, mix. gain_reduction_db reads the reduction after the last sample."""
+
+    module = "glue"
+    _core_class = _core.GlueCompressor
+
+    @property
+    def gain_reduction_db(self) -> float:
+        return self._core.gain_reduction_db
+
+
 class Noise(NativeProcessor):
     """Noise floor: hiss (white to pink), mains hum and buzz, room tone, tape modulation noise."""
 
@@ -68,7 +80,7 @@ class Noise(NativeProcessor):
 
 
 class StemGlue(NativeProcessor):
-    """The whole chain (Tube -> Drift -> Noise) with global mix, output gain, bypass and seed."""
+    """The whole chain (Tube -> Drift -> Noise -> Glue) with global mix, output gain, bypass and seed."""
 
     module = None
     _core_class = _core.Engine

@@ -65,6 +65,9 @@ inline constexpr std::array kParameters = {
     ParameterSpec{"noise_enabled", "Noise Enabled", "", "global", ParameterKind::toggle, 0, 1, 1, 0.5, 10.0,
                   ParameterTiming::smoothed, kNoChoices, 0,
                   "Noise floor on/off (crossfaded)."},
+    ParameterSpec{"glue_enabled", "Glue Enabled", "", "global", ParameterKind::toggle, 0, 1, 1, 0.5, 10.0,
+                  ParameterTiming::smoothed, kNoChoices, 0,
+                  "Glue compressor on/off (crossfaded)."},
 
     // --- tube ---
     ParameterSpec{"tube_drive_db", "Tube Drive", "dB", "tube", ParameterKind::continuous, -12, 36, 6, 12, 20.0,
@@ -143,6 +146,35 @@ inline constexpr std::array kParameters = {
     ParameterSpec{"noise_floor_db", "Noise Floor", "dB", "noise", ParameterKind::continuous, -24, 24, 0, 0, 20.0,
                   ParameterTiming::smoothed, kNoChoices, 0,
                   "Master level of every noise component."},
+
+    // --- glue compressor (feed-forward, log domain, stereo-linked) ---
+    ParameterSpec{"glue_threshold_db", "Glue Threshold", "dB", "glue", ParameterKind::continuous, -40, 0, -18, -20, 20.0,
+                  ParameterTiming::smoothed, kNoChoices, 0,
+                  "Level above which the bus is compressed (peak, after the sidechain high-pass)."},
+    ParameterSpec{"glue_ratio", "Glue Ratio", "", "glue", ParameterKind::continuous, 1, 10, 2, 3, 20.0,
+                  ParameterTiming::smoothed, kNoChoices, 0,
+                  "Compression ratio above the knee (2 to 4 glues)."},
+    ParameterSpec{"glue_knee_db", "Glue Knee", "dB", "glue", ParameterKind::continuous, 0, 12, 6, 6, 20.0,
+                  ParameterTiming::smoothed, kNoChoices, 0,
+                  "Width of the soft knee around the threshold."},
+    ParameterSpec{"glue_attack_ms", "Glue Attack", "ms", "glue", ParameterKind::continuous, 0.1, 30, 10, 3, 0.0,
+                  ParameterTiming::immediate, kNoChoices, 0,
+                  "Time constant of gain reduction building up."},
+    ParameterSpec{"glue_release_ms", "Glue Release", "ms", "glue", ParameterKind::continuous, 50, 1200, 300, 300, 0.0,
+                  ParameterTiming::immediate, kNoChoices, 0,
+                  "Time constant of recovery (when auto release is off)."},
+    ParameterSpec{"glue_auto_release", "Glue Auto Release", "", "glue", ParameterKind::toggle, 0, 1, 1, 0.5, 0.0,
+                  ParameterTiming::immediate, kNoChoices, 0,
+                  "Program-dependent release: fast after short peaks, slow after sustained compression."},
+    ParameterSpec{"glue_sidechain_hpf_hz", "Glue Sidechain HPF", "Hz", "glue", ParameterKind::continuous, 20, 300, 60, 80,
+                  0.0, ParameterTiming::immediate, kNoChoices, 0,
+                  "High-pass in the detector, so the low end does not pump the bus."},
+    ParameterSpec{"glue_makeup_db", "Glue Makeup", "dB", "glue", ParameterKind::continuous, 0, 24, 0, 12, 20.0,
+                  ParameterTiming::smoothed, kNoChoices, 0,
+                  "Gain after compression."},
+    ParameterSpec{"glue_mix_percent", "Glue Mix", "%", "glue", ParameterKind::continuous, 0, 100, 100, 50, 20.0,
+                  ParameterTiming::smoothed, kNoChoices, 0,
+                  "Parallel compression: blend of the compressed and the uncompressed bus."},
 };
 // clang-format on
 

@@ -5,7 +5,8 @@ They are the specification the C++ core is tested against (tests/test_*_parity),
 
 from stemglue.reference.drift import Drift
 from stemglue.reference.engine import StemGlue
+from stemglue.reference.glue_compressor import GlueCompressor
 from stemglue.reference.noise import Noise
 from stemglue.reference.tube import Tube
 
-__all__ = ["Drift", "Noise", "StemGlue", "Tube"]
+__all__ = ["Drift", "GlueCompressor", "Noise", "StemGlue", "Tube"]

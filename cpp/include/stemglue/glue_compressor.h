@@ -1,0 +1,61 @@
+// GlueCompressor: a bus compressor after Giannoulis, Massberg & Reiss (JAES 2012).
+//
+//   sidechain   each channel through a 2nd-order Butterworth high-pass; the detector takes the
+//               larger magnitude (stereo-linked), in dB
+//   gain        static curve with a soft knee: y = x + (1/R - 1)(x - T + W/2)^2 / 2W inside it
+//   smoothing   smooth decoupled peak detector on the gain reduction, log domain:
+//               y1 = max(g, a_R y1 + (1 - a_R) g);  y = a_A y + (1 - a_A) y1
+//   auto        two branches, fast (80 ms release) and slow (500 ms attack, 1.5 s release); the
+//               larger wins, so recovery is quick after peaks and slow after sustained compression
+//   output      makeup, then mix with the uncompressed input (parallel compression). No latency.
+#pragma once
+
+#include <vector>
+
+#include "stemglue/audio_block.h"
+#include "stemglue/smoother.h"
+
+namespace stemglue {
+
+class GlueCompressor {
+public:
+    GlueCompressor();
+
+    /** Allocate for the stream; ends with reset(). */
+    void prepare(double sample_rate, int max_block_size, int num_channels);
+    /** Clear the detector and filters; smoothers snap. No allocation. */
+    void reset() noexcept;
+    /** Plain-unit value for a parameter of the table (index into kParameters); others are ignored. */
+    void set_parameter(int index, double value) noexcept;
+    /** Process in place. */
+    void process(AudioBlock block) noexcept;
+    int latency_samples() const noexcept { return 0; }
+    /** Gain reduction (dB, >= 0) after the last processed sample. */
+    double gain_reduction_db() const noexcept { return gain_reduction_db_; }
+
+private:
+    void process_chunk(AudioBlock block) noexcept;
+    void update_coefficients() noexcept;
+
+    struct Biquad {
+        double b0 = 1, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
+    };
+    struct Channel {
+        double x1 = 0, x2 = 0, y1 = 0, y2 = 0;  // sidechain high-pass state
+    };
+
+    double sample_rate_ = 48000.0;
+    int max_block_size_ = 0;
+    std::vector<Channel> channels_;
+    Biquad highpass_;
+    double attack_ms_ = 10.0, release_ms_ = 300.0, highpass_hz_ = 60.0;
+    bool auto_release_ = true;
+    double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
+    double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
+    double gain_reduction_db_ = 0.0;
+
+    LinearSmoother threshold_db_, ratio_, knee_db_, makeup_db_, mix_percent_;
+    std::vector<double> threshold_values_, ratio_values_, knee_values_, makeup_values_, mix_values_, gain_values_;
+};
+
+}  // namespace stemglue

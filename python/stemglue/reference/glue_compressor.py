@@ -1,0 +1,116 @@
+"""Glue compressor, the reference for cpp/src/glue_compressor.cpp (Giannoulis, Massberg & Reiss).
+
+    sidechain  2nd-order Butterworth high-pass per channel; level = the larger magnitude, in dB
+    gain       soft-knee static curve -> target gain reduction g (dB)
+    detector   y1 = max(g, aR y1 + (1 - aR) g);  y = aA y + (1 - aA) y1   (smooth decoupled peak)
+    auto       fast branch (80 ms release) and a slow one (500 ms attack, 1.5 s release); the
+               larger reduction wins
+    output     x ((1 - mix) + mix 10^((makeup - y) / 20)); no latency
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from stemglue._processor import Processor
+from stemglue.reference.sanitize import sanitize
+from stemglue.reference.smoother import module_smoothers
+
+AUTO_FAST_RELEASE_MS, AUTO_SLOW_ATTACK_MS, AUTO_SLOW_RELEASE_MS = 80.0, 500.0, 1500.0
+FLOOR_DB = -200.0
+
+
+def coefficient(milliseconds: float, sample_rate: float) -> float:
+    return float(np.exp(-1000.0 / (milliseconds * sample_rate)))
+
+
+def gain_reduction(x: np.ndarray, threshold: np.ndarray, ratio: np.ndarray, knee: np.ndarray) -> np.ndarray:
+    """The static curve's gain reduction (dB, >= 0) for input levels x (dB)."""
+    over = x - threshold
+    inside = over + 0.5 * knee
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # knee 0: that branch is unused
+        in_knee = (1 - 1 / ratio) * inside * inside / (2 * knee)
+    return np.where(2 * over < -knee, 0.0, np.where(2 * np.abs(over) <= knee, in_knee, over * (1 - 1 / ratio)))
+
+
+def highpass(frequency_hz: float, sample_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """RBJ Butterworth high-pass (b, a), cutoff kept below Nyquist."""
+    w = 2 * np.pi * min(frequency_hz, 0.45 * sample_rate) / sample_rate
+    alpha, cosine = np.sin(w) / np.sqrt(2.0), np.cos(w)
+    a0 = 1 + alpha
+    return np.array([(1 + cosine) / 2, -(1 + cosine), (1 + cosine) / 2]) / a0, np.array([1.0, -2 * cosine / a0, (1 - alpha) / a0])
+
+
+class GlueCompressor(Processor):
+    """Reference GlueCompressor: same keywords, call signature and output as stemglue.GlueCompressor."""
+
+    module = "glue"
+    dtype = np.float64
+
+    def __init__(self, **values: object) -> None:
+        self._smoothers = module_smoothers("glue")
+        self._attack_ms, self._release_ms, self._highpass_hz, self._auto = 10.0, 300.0, 60.0, True
+        self.gain_reduction_db = 0.0
+        super().__init__(**values)
+
+    @property
+    def latency_samples(self) -> int:
+        return 0
+
+    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
+        self._sample_rate = sample_rate
+        self._num_channels = num_channels
+        self._smoothers = module_smoothers("glue", sample_rate)
+
+    def _reset(self) -> None:
+        for smoother in self._smoothers.values():
+            smoother.snap_to_target()
+        self._filter_state = np.zeros((getattr(self, "_num_channels", 0), 2))
+        self._peak = self._smooth = self._slow = 0.0
+        self.gain_reduction_db = 0.0
+
+    def _apply_parameter(self, parameter_id: str, value: float) -> None:
+        name = parameter_id.removeprefix("glue_")
+        if name in self._smoothers:
+            self._smoothers[name].set_target(value)
+        elif name == "attack_ms":
+            self._attack_ms = value
+        elif name == "release_ms":
+            self._release_ms = value
+        elif name == "sidechain_hpf_hz":
+            self._highpass_hz = value
+        elif name == "auto_release":
+            self._auto = value >= 0.5
+
+    def _process_block(self, block: np.ndarray) -> np.ndarray:
+        n = block.shape[1]
+        rate = self._sample_rate
+        values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
+        x = sanitize(block)
+        b, a = highpass(self._highpass_hz, rate)
+        sidechain = np.empty_like(x)
+        for c in range(x.shape[0]):
+            sidechain[c], self._filter_state[c] = scipy.signal.lfilter(b, a, x[c], zi=self._filter_state[c])
+        level = np.max(np.abs(sidechain), axis=0)
+        with np.errstate(divide="ignore"):
+            level_db = np.where(level > 1e-10, 20 * np.log10(level), FLOOR_DB)
+        target = gain_reduction(level_db, values["threshold_db"], values["ratio"], values["knee_db"])
+
+        attack = coefficient(self._attack_ms, rate)
+        release = coefficient(AUTO_FAST_RELEASE_MS if self._auto else self._release_ms, rate)
+        slow_attack, slow_release = coefficient(AUTO_SLOW_ATTACK_MS, rate), coefficient(AUTO_SLOW_RELEASE_MS, rate)
+        reduction = np.empty(n)
+        peak, smooth, slow = self._peak, self._smooth, self._slow
+        for j, g in enumerate(target):
+            peak = max(g, release * peak + (1 - release) * g)
+            smooth = attack * smooth + (1 - attack) * peak
+            reduction[j] = smooth
+            if self._auto:  # the slow branch charges only under sustained compression
+                slow = max(slow_attack * slow + (1 - slow_attack) * g, slow_release * slow + (1 - slow_release) * g)
+                reduction[j] = max(smooth, slow)
+        self._peak, self._smooth, self._slow = peak, smooth, slow
+        self.gain_reduction_db = float(reduction[-1]) if n else self.gain_reduction_db
+        mix = 0.01 * values["mix_percent"]
+        gain = 10 ** ((values["makeup_db"] - reduction) / 20)
+        return x * ((1 - mix) + gain * mix)

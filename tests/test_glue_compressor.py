@@ -1,0 +1,151 @@
+"""GlueCompressor: C++ = reference, and the static curve and timing measure as set."""
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given
+from hypothesis import strategies as st
+from signals import all_signals, music, parity_error_db
+
+import stemglue
+from stemglue import reference
+
+PARITY_DBFS = -100.0
+RATE = 48000
+TONE_HZ = 1000.0
+
+
+def tone(levels_db, seconds_each):
+    """A 1 kHz sine stepping through peak levels (dBFS), each held seconds_each."""
+    n = int(seconds_each * RATE)
+    t = np.arange(n * len(levels_db)) / RATE
+    amplitude = np.repeat([10 ** (db / 20) for db in levels_db], n)
+    return (amplitude * np.sin(2 * np.pi * TONE_HZ * t))[np.newaxis].astype(np.float32)
+
+
+PROBE_HZ = 5000.0
+
+
+def gain_reduction_trace(compressor, signal):
+    """Gain reduction (dB) over time, read from a quiet 5 kHz probe tone added throughout: it is far
+    below the threshold, so it only rides on the gain the 1 kHz tone sets."""
+    t = np.arange(signal.shape[1]) / RATE
+    probed = (signal[0] + 10 ** (-50 / 20) * np.sin(2 * np.pi * PROBE_HZ * t))[np.newaxis].astype(np.float32)
+    output = compressor(probed, RATE)[0].astype(np.float64)
+    band = scipy.signal.butter(4, [PROBE_HZ - 1500, PROBE_HZ + 1500], "bandpass", fs=RATE, output="sos")
+
+    def envelope(x):
+        return np.abs(scipy.signal.hilbert(scipy.signal.sosfiltfilt(band, x)))
+
+    return 20 * np.log10(envelope(probed[0].astype(np.float64)) / np.maximum(envelope(output), 1e-12))
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000, 96000])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_native_matches_reference(sample_rate, channels):
+    settings = {"threshold_db": -30.0, "ratio": 4.0, "attack_ms": 3.0, "makeup_db": 6.0, "mix_percent": 80.0}
+    for name, signal in all_signals(channels, sample_rate // 4, sample_rate).items():
+        native = stemglue.GlueCompressor(**settings)(signal, sample_rate)
+        assert parity_error_db(native, reference.GlueCompressor(**settings)(signal, sample_rate)) <= PARITY_DBFS, name
+
+
+@given(
+    settings=st.fixed_dictionaries(
+        {keyword: st.sampled_from([0.0, 1.0]) if spec.kind == "toggle" else st.floats(spec.min, spec.max)
+         for keyword, spec in stemglue.GlueCompressor.parameter_keywords().items()}
+    ),
+    block_size=st.integers(1, 900),
+)
+def test_random_settings_and_blocks(settings, block_size):
+    signal = music(2, 3000, RATE) * 2
+    native = stemglue.GlueCompressor(**settings)(signal, RATE, block_size=block_size)
+    assert parity_error_db(native, reference.GlueCompressor(**settings)(signal, RATE, block_size=block_size)) <= PARITY_DBFS
+    assert np.array_equal(native, stemglue.GlueCompressor(**settings)(signal, RATE, block_size=3000))
+
+
+@pytest.mark.parametrize("ratio", [2.0, 4.0, 10.0])
+@pytest.mark.parametrize("knee_db", [0.0, 6.0])
+def test_static_curve_slope_above_the_knee_is_one_over_ratio(ratio, knee_db):
+    threshold = -24.0
+    levels = np.arange(threshold + knee_db / 2 + 2, 0.1, 2.0)
+    outputs = []
+    for level in levels:  # a fresh compressor per level, read once settled
+        compressor = stemglue.GlueCompressor(threshold_db=threshold, ratio=ratio, knee_db=knee_db, auto_release=0, release_ms=1200)
+        output = compressor(tone([level], 0.5), RATE)[0, RATE // 4 :]
+        outputs.append(20 * np.log10(np.max(np.abs(output))))
+    slope = np.polyfit(levels, outputs, 1)[0]
+    assert slope == pytest.approx(1 / ratio, rel=0.03)
+    assert outputs[0] == pytest.approx(threshold + (levels[0] - threshold) / ratio, abs=0.3)
+
+
+def test_soft_knee_is_smooth_and_below_threshold_is_untouched():
+    compressor_settings = {"threshold_db": -20.0, "ratio": 4.0, "knee_db": 12.0, "auto_release": 0, "release_ms": 1200}
+    quiet = stemglue.GlueCompressor(**compressor_settings)(tone([-40.0], 0.3), RATE)
+    assert np.max(np.abs(quiet)) == pytest.approx(10 ** (-40 / 20), rel=1e-3)
+    at_threshold = stemglue.GlueCompressor(**compressor_settings)(tone([-20.0], 0.5), RATE)[0, RATE // 4 :]
+    # At the threshold, in the middle of the knee: (1/R - 1)(W/2)^2 / 2W = -1.125 dB.
+    assert 20 * np.log10(np.max(np.abs(at_threshold))) == pytest.approx(-21.125, abs=0.15)
+
+
+def time_to_fraction(trace, start, fraction, rising):
+    """Seconds from sample `start` until the trace passes `fraction` of the way to its final value."""
+    before, after = np.median(trace[start - 2400 : start - 480]), np.median(trace[-4800:])
+    goal = before + fraction * (after - before)
+    segment = trace[start:]
+    crossed = np.nonzero(segment >= goal)[0] if rising else np.nonzero(segment <= goal)[0]
+    return crossed[0] / RATE
+
+
+@pytest.mark.parametrize("attack_ms", [3.0, 10.0, 30.0])
+def test_attack_reaches_63_percent_in_the_attack_time(attack_ms):
+    compressor = stemglue.GlueCompressor(threshold_db=-30, ratio=4, knee_db=0, attack_ms=attack_ms, auto_release=0, release_ms=1200)
+    trace = gain_reduction_trace(compressor, tone([-50.0, -6.0], 1.0))
+    assert time_to_fraction(trace[: int(1.6 * RATE)], RATE, 0.632, rising=True) == pytest.approx(attack_ms / 1000, rel=0.15)
+
+
+@pytest.mark.parametrize("release_ms", [100.0, 300.0, 1000.0])
+def test_release_recovers_63_percent_in_the_release_time(release_ms):
+    compressor = stemglue.GlueCompressor(threshold_db=-30, ratio=4, knee_db=0, attack_ms=1, auto_release=0, release_ms=release_ms)
+    trace = gain_reduction_trace(compressor, tone([-6.0, -80.0], 4.0))
+    assert time_to_fraction(trace, 4 * RATE, 0.632, rising=False) == pytest.approx(release_ms / 1000, rel=0.15)
+
+
+def test_auto_release_is_faster_after_short_bursts():
+    def recovery_after(burst_s):
+        compressor = stemglue.GlueCompressor(threshold_db=-30, ratio=4, knee_db=0, attack_ms=1, auto_release=1)
+        signal = np.concatenate([tone([-80.0], 1.0), tone([-6.0], burst_s), tone([-80.0], 4.0)], axis=1)
+        trace = gain_reduction_trace(compressor, signal)
+        end = int((1.0 + burst_s) * RATE)
+        peak = trace[end - 10]
+        after = trace[end:]
+        return np.nonzero(after <= 0.368 * peak)[0][0] / RATE
+
+    short, long = recovery_after(0.05), recovery_after(2.0)
+    assert long >= 2 * short
+    assert short < 0.2 and long > 0.5
+
+
+def test_gain_reduction_readout_matches_the_static_curve():
+    compressor = stemglue.GlueCompressor(threshold_db=-24, ratio=4, knee_db=0, auto_release=0, release_ms=1200)
+    compressor(tone([-8.0], 0.5), RATE)
+    assert compressor.gain_reduction_db == pytest.approx((-8 + 24) * (1 - 1 / 4), abs=0.2)
+    quiet = stemglue.GlueCompressor()
+    quiet(tone([-60.0], 0.2), RATE)
+    assert quiet.gain_reduction_db == 0.0
+
+
+def test_sidechain_high_pass_keeps_bass_from_pumping():
+    t = np.arange(RATE) / RATE
+    bass = (0.9 * np.sin(2 * np.pi * 40 * t))[np.newaxis].astype(np.float32)
+    for hpf, expect_reduction in ((20.0, True), (300.0, False)):
+        compressor = stemglue.GlueCompressor(threshold_db=-20, ratio=4, sidechain_hpf_hz=hpf)
+        compressor(bass, RATE)
+        assert (compressor.gain_reduction_db > 6) == expect_reduction
+
+
+def test_mix_zero_is_the_input_and_hostile_input_stays_finite():
+    signal = music(2, 9600, RATE) * 3
+    assert np.array_equal(stemglue.GlueCompressor(mix_percent=0, threshold_db=-40, ratio=10)(signal, RATE), signal)
+    signal[:, 100:200] = np.nan
+    output = stemglue.GlueCompressor(threshold_db=-40, ratio=10, makeup_db=24)(signal, RATE)
+    assert np.all(np.isfinite(output))
