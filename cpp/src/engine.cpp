@@ -16,6 +16,7 @@ constexpr int kOutputGain = param("output_gain_db");
 constexpr int kTubeEnabled = param("tube_enabled");
 constexpr int kDriftEnabled = param("drift_enabled");
 constexpr int kNoiseEnabled = param("noise_enabled");
+constexpr int kRoomEnabled = param("room_enabled");
 constexpr int kGlueEnabled = param("glue_enabled");
 
 // a (1 - t) + b t, exact at t = 0 and t = 1.
@@ -41,11 +42,13 @@ void Engine::prepare(double sample_rate, int max_block_size, int num_channels)
     tube_.prepare(sample_rate, max_block_size_, num_channels);
     drift_.prepare(sample_rate, max_block_size_, num_channels);
     noise_.prepare(sample_rate, max_block_size_, num_channels);
+    room_.prepare(sample_rate, max_block_size_, num_channels);
     glue_.prepare(sample_rate, max_block_size_, num_channels);
     const size_t channels = static_cast<size_t>(num_channels), block = static_cast<size_t>(max_block_size_);
     const int max_tube_latency = Tube::max_latency_samples();
     const std::pair<Stage*, int> stages[] = {{&tube_stage_, max_tube_latency}, {&drift_stage_, drift_.latency_samples()},
-                                             {&noise_stage_, noise_.latency_samples()}, {&glue_stage_, glue_.latency_samples()}};
+                                             {&noise_stage_, noise_.latency_samples()}, {&room_stage_, room_.latency_samples()},
+                                             {&glue_stage_, glue_.latency_samples()}};
     for (const auto& [stage, max_latency] : stages) {
         stage->input_delay.assign(channels, DelayLine{});
         for (DelayLine& delay : stage->input_delay) delay.prepare(max_latency, max_block_size_);
@@ -63,6 +66,7 @@ void Engine::prepare(double sample_rate, int max_block_size, int num_channels)
     tube_stage_.enabled.prepare(sample_rate, smoothing_ms(kTubeEnabled));
     drift_stage_.enabled.prepare(sample_rate, smoothing_ms(kDriftEnabled));
     noise_stage_.enabled.prepare(sample_rate, smoothing_ms(kNoiseEnabled));
+    room_stage_.enabled.prepare(sample_rate, smoothing_ms(kRoomEnabled));
     glue_stage_.enabled.prepare(sample_rate, smoothing_ms(kGlueEnabled));
     reset();
 }
@@ -72,10 +76,13 @@ void Engine::reset() noexcept
     tube_.reset();
     drift_.reset();
     noise_.reset();
+    room_.reset();
     glue_.reset();
-    latency_samples_ = tube_.latency_samples() + drift_.latency_samples() + noise_.latency_samples() + glue_.latency_samples();
+    latency_samples_ = tube_.latency_samples() + drift_.latency_samples() + noise_.latency_samples() + room_.latency_samples()
+                       + glue_.latency_samples();
     const std::pair<Stage*, int> stages[] = {{&tube_stage_, tube_.latency_samples()}, {&drift_stage_, drift_.latency_samples()},
-                                             {&noise_stage_, noise_.latency_samples()}, {&glue_stage_, glue_.latency_samples()}};
+                                             {&noise_stage_, noise_.latency_samples()}, {&room_stage_, room_.latency_samples()},
+                                             {&glue_stage_, glue_.latency_samples()}};
     for (const auto& [stage, latency] : stages) {
         for (DelayLine& delay : stage->input_delay) {
             delay.set_delay(latency);
@@ -99,11 +106,13 @@ void Engine::set_parameter(int index, double value) noexcept
         case kTubeEnabled: tube_stage_.enabled.set_target(value); break;
         case kDriftEnabled: drift_stage_.enabled.set_target(value); break;
         case kNoiseEnabled: noise_stage_.enabled.set_target(value); break;
+        case kRoomEnabled: room_stage_.enabled.set_target(value); break;
         case kGlueEnabled: glue_stage_.enabled.set_target(value); break;
         default:  // each module takes its own parameters (and the seed) and ignores the rest
             tube_.set_parameter(index, value);
             drift_.set_parameter(index, value);
             noise_.set_parameter(index, value);
+            room_.set_parameter(index, value);
             glue_.set_parameter(index, value);
             break;
     }
@@ -147,6 +156,7 @@ void Engine::process_chunk(AudioBlock block) noexcept
     run_stage(tube_, tube_stage_, block);
     run_stage(drift_, drift_stage_, block);
     run_stage(noise_, noise_stage_, block);
+    run_stage(room_, room_stage_, block);
     run_stage(glue_, glue_stage_, block);
 
     for (int c = 0; c < block.num_channels; ++c) {

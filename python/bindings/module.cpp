@@ -13,6 +13,7 @@
 #include "stemglue/glue_compressor.h"
 #include "stemglue/noise.h"
 #include "stemglue/parameters.h"
+#include "stemglue/room.h"
 #include "stemglue/random.h"
 #include "stemglue/tube.h"
 
@@ -159,6 +160,7 @@ PYBIND11_MODULE(_core, m)
     bind_processor<Drift>(m, "Drift", "Wow, flutter, tilt and gain drift (C++).");
     bind_processor<GlueCompressor>(m, "GlueCompressor", "Bus glue compressor (C++).")
         .def_property_readonly("gain_reduction_db", &GlueCompressor::gain_reduction_db);
+    bind_processor<Room>(m, "Room", "Shared room: image-source early reflections and a 16-line FDN (C++).");
     bind_processor<Noise>(m, "Noise", "Noise floor: hiss, hum, room tone, modulation noise (C++).");
     bind_processor<Engine>(m, "Engine", "The whole StemGlue chain (C++).");
 }

@@ -5,10 +5,10 @@ Each module is a processor with pedalboard-style keywords (``Tube(drive_db=6)``)
 readable numpy versions of the same processors, with the same parameters and output.
 """
 
-from stemglue._native import Drift, GlueCompressor, Noise, StemGlue, Tube
+from stemglue._native import Drift, GlueCompressor, Noise, Room, StemGlue, Tube
 from stemglue._parameters import Parameter, parameter, parameters
 from stemglue.plugin import install_plugin, plugin_path
 
 __version__ = "0.1.0"
 
-__all__ = ["Drift", "GlueCompressor", "Noise", "Parameter", "StemGlue", "Tube", "install_plugin", "parameter", "parameters", "plugin_path"]
+__all__ = ["Drift", "GlueCompressor", "Noise", "Parameter", "Room", "StemGlue", "Tube", "install_plugin", "parameter", "parameters", "plugin_path"]

@@ -79,8 +79,17 @@ class Noise(NativeProcessor):
     _core_class = _core.Noise
 
 
+class Room(NativeProcessor):
+    """A shared room: image-source early reflections from the room's geometry and a 16-line FDN
+    tail with frequency-dependent decay; predelay, size, RT60, damping, width, mix."""
+
+    module = "room"
+    uses_seed = True
+    _core_class = _core.Room
+
+
 class StemGlue(NativeProcessor):
-    """The whole chain (Tube -> Drift -> Noise -> Glue) with global mix, output gain, bypass and seed."""
+    """The whole chain (Tube -> Drift -> Noise -> Room -> Glue) with global mix, output gain, bypass and seed."""
 
     module = None
     _core_class = _core.Engine

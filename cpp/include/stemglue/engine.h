@@ -1,4 +1,4 @@
-// Engine: the whole StemGlue chain as one processor. Fixed order: Tube -> Drift -> Noise -> Glue, each
+// Engine: the whole StemGlue chain as one processor. Fixed order: Tube -> Drift -> Noise -> Room -> Glue, each
 // behind its own enable switch (crossfaded against its latency-aligned input, so the chain's
 // latency never changes), then the global mix with the latency-aligned dry input, output gain and
 // bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
@@ -11,6 +11,7 @@
 #include "stemglue/drift.h"
 #include "stemglue/glue_compressor.h"
 #include "stemglue/noise.h"
+#include "stemglue/room.h"
 #include "stemglue/smoother.h"
 #include "stemglue/tube.h"
 
@@ -48,8 +49,9 @@ private:
     Tube tube_;
     Drift drift_;
     Noise noise_;
+    Room room_;
     GlueCompressor glue_;
-    Stage tube_stage_, drift_stage_, noise_stage_, glue_stage_;
+    Stage tube_stage_, drift_stage_, noise_stage_, room_stage_, glue_stage_;
     LinearSmoother bypass_, mix_percent_, output_gain_db_;
     int latency_samples_ = 0;
     int max_block_size_ = 0;

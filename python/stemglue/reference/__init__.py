@@ -7,6 +7,7 @@ from stemglue.reference.drift import Drift
 from stemglue.reference.engine import StemGlue
 from stemglue.reference.glue_compressor import GlueCompressor
 from stemglue.reference.noise import Noise
+from stemglue.reference.room import Room
 from stemglue.reference.tube import Tube
 
-__all__ = ["Drift", "GlueCompressor", "Noise", "StemGlue", "Tube"]
+__all__ = ["Drift", "GlueCompressor", "Noise", "Room", "StemGlue", "Tube"]

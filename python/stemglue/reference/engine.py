@@ -1,6 +1,6 @@
 """The whole chain, the reference for cpp/src/engine.cpp.
 
-Order: Tube -> Drift -> Noise -> Glue, each crossfaded against its latency-aligned input by its enable
+Order: Tube -> Drift -> Noise -> Room -> Glue, each crossfaded against its latency-aligned input by its enable
 switch -> global mix with the latency-aligned dry input -> output gain -> bypass crossfade to the
 aligned dry input.
 """
@@ -15,6 +15,7 @@ from stemglue.reference.delay_line import DelayLine
 from stemglue.reference.drift import Drift
 from stemglue.reference.glue_compressor import GlueCompressor
 from stemglue.reference.noise import Noise
+from stemglue.reference.room import Room
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.smoother import LinearSmoother
 from stemglue.reference.tube import Tube
@@ -27,7 +28,7 @@ class StemGlue(Processor):
     dtype = np.float64
 
     def __init__(self, **values: object) -> None:
-        self._modules = {"tube": Tube(), "drift": Drift(), "noise": Noise(), "glue": GlueCompressor()}
+        self._modules = {"tube": Tube(), "drift": Drift(), "noise": Noise(), "room": Room(), "glue": GlueCompressor()}
         # The chain's own smoothed switches (bypass, mix, output gain, module enables), from the table.
         self._smoothers = {
             spec.id: LinearSmoother() for spec in parameters() if spec.module == "global" and spec.timing == "smoothed"

@@ -1,0 +1,406 @@
+#include "stemglue/room.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "stemglue/denormals.h"
+#include "stemglue/ou_process.h"  // kControlInterval
+#include "stemglue/parameters.h"
+#include "stemglue/random.h"
+#include "stemglue/sanitize.h"
+
+namespace stemglue {
+namespace {
+
+constexpr int kSize = param("room_size_m");
+constexpr int kRt60 = param("room_rt60_s");
+constexpr int kDamping = param("room_damping");
+constexpr int kPredelay = param("room_predelay_ms");
+constexpr int kEarly = param("room_early_percent");
+constexpr int kWidth = param("room_width_percent");
+constexpr int kModulation = param("room_modulation_percent");
+constexpr int kMix = param("room_mix_percent");
+constexpr int kSourceX = param("room_source_x_percent");
+constexpr int kSourceY = param("room_source_y_percent");
+constexpr int kSeed = param("seed");
+
+constexpr double kSpeedOfSound = 343.0;
+constexpr double kListenerX = 0.62, kListenerY = 0.5, kHeightFraction = 0.45, kMicSpacing = 0.2;
+constexpr double kMaxSizeM = 30.0, kMaxPredelayMs = 50.0;
+constexpr double kDiffuserMs[] = {0.7, 1.1, 1.7, 2.6, 4.1, 6.3};  // short: echo density builds within ~40 ms
+constexpr double kDiffuserGain = 0.5;
+constexpr double kMaxRotationRad = 0.25;
+constexpr uint64_t kRotationStream = 0x900;
+
+struct Vec3 {
+    double x, y, z;
+};
+
+Vec3 dimensions(double size) { return {size, 0.72 * size, std::max(2.4, 0.38 * size)}; }
+
+double mean_line_delay_s(double size) { return 0.012 + 0.0025 * size; }
+
+bool is_prime(int n)
+{
+    if (n < 2) return false;
+    for (int d = 2; d * d <= n; ++d)
+        if (n % d == 0) return false;
+    return true;
+}
+
+// Input and output sign patterns (unit norm with the 1/4): unstructured, so that neither is an
+// eigenvector of the Hadamard feedback (all ones would collapse into one line after a pass).
+constexpr uint16_t kInputSigns = 0xB4E1, kLeftSigns = 0x6A3C, kRightSigns = 0xC5D2;
+float sign(uint16_t pattern, int line) { return (pattern >> line) & 1 ? -0.25f : 0.25f; }
+
+}  // namespace
+
+void Room::Ring::allocate(size_t minimum)
+{
+    size_t size = 1;
+    while (size < minimum) size <<= 1;
+    data.assign(size, 0.0f);
+    mask = size - 1;
+    write = 0;
+}
+
+void Room::Ring::clear() noexcept
+{
+    std::fill(data.begin(), data.end(), 0.0f);
+    write = 0;
+}
+
+void Room::Ring::push(const float* samples, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) data[(write + static_cast<size_t>(j)) & mask] = samples[j];
+    write = (write + static_cast<size_t>(n)) & mask;
+}
+
+void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) const noexcept
+{
+    size_t start = (write - static_cast<size_t>(back)) & mask;
+    int done = 0;
+    while (done < n) {  // at most two contiguous runs
+        const int run = std::min(n - done, static_cast<int>(data.size() - start));
+        const float* source = data.data() + start;
+        if (accumulate)
+            for (int j = 0; j < run; ++j) out[done + j] += gain * source[j];
+        else
+            for (int j = 0; j < run; ++j) out[done + j] = gain * source[j];
+        done += run;
+        start = 0;
+    }
+}
+
+Room::Room()
+{
+    for (int index = 0; index < kNumParameters; ++index)
+        if (kParameters[static_cast<size_t>(index)].module == "room" || index == kSeed)
+            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    size_m_ = pending_size_m_;
+    predelay_ms_ = pending_predelay_ms_;
+}
+
+void Room::prepare(double sample_rate, int max_block_size, int num_channels)
+{
+    sample_rate_ = sample_rate;
+    max_block_size_ = std::max(1, max_block_size);
+    num_channels_ = num_channels;
+    const Vec3 largest = dimensions(kMaxSizeM);
+    const double longest_reflection_s = 4.0 * (largest.x + largest.y + largest.z) / kSpeedOfSound + kMaxPredelayMs / 1000.0;
+    input_.allocate(static_cast<size_t>(longest_reflection_s * sample_rate) + 2 * static_cast<size_t>(max_block_size_) + 2);
+    for (int d = 0; d < kDiffusers; ++d) {
+        diffuser_delays_[static_cast<size_t>(d)] = std::max(1, static_cast<int>(std::lround(kDiffuserMs[d] * 0.001 * sample_rate)));
+        diffusers_[static_cast<size_t>(d)].allocate(static_cast<size_t>(diffuser_delays_[static_cast<size_t>(d)] + max_block_size_ + 1));
+    }
+    const size_t longest_line = static_cast<size_t>(mean_line_delay_s(kMaxSizeM) * 1.65 * sample_rate) + 64;
+    for (Ring& line : lines_) line.allocate(longest_line + static_cast<size_t>(max_block_size_));
+
+    const size_t block = static_cast<size_t>(max_block_size_);
+    for (auto* values : {&early_values_, &width_values_, &modulation_values_, &mix_values_}) values->assign(block, 0.0);
+    for (auto* buffer : {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &diffuser_scratch_})
+        buffer->assign(block, 0.0f);
+    line_signals_.assign(kLines, std::vector<float>(block));
+    cosines_.assign(kLines / 2, std::vector<float>(block));
+    sines_.assign(kLines / 2, std::vector<float>(block));
+    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
+    early_percent_.prepare(sample_rate, smoothing_ms(kEarly));
+    width_percent_.prepare(sample_rate, smoothing_ms(kWidth));
+    modulation_percent_.prepare(sample_rate, smoothing_ms(kModulation));
+    mix_percent_.prepare(sample_rate, smoothing_ms(kMix));
+    reset();
+}
+
+void Room::design_reflections() noexcept
+{
+    const Vec3 room = dimensions(size_m_);
+    const double height = kHeightFraction * room.z;
+    const Vec3 source{source_x_ * room.x, source_y_ * room.y, height};
+    const double volume = room.x * room.y * room.z;
+    const double surface = 2.0 * (room.x * room.y + room.x * room.z + room.y * room.z);
+    const double absorption = std::clamp(24.0 * std::log(10.0) * volume / (kSpeedOfSound * surface * rt60_s_), 0.01, 0.95);
+    const double reflection = std::sqrt(1.0 - absorption);
+    const double source_xyz[3] = {source.x, source.y, source.z}, size_xyz[3] = {room.x, room.y, room.z};
+
+    for (int mic = 0; mic < 2; ++mic) {
+        const double listener[3] = {kListenerX * room.x, kListenerY * room.y + (mic == 0 ? -0.5 : 0.5) * kMicSpacing, height};
+        double direct = 0.0;
+        for (int a = 0; a < 3; ++a) direct += (source_xyz[a] - listener[a]) * (source_xyz[a] - listener[a]);
+        direct = std::max(std::sqrt(direct), 0.1);
+        int count = 0;
+        // Allen & Berkley: along each axis the image is (1 - 2p) s + 2 n L, reflected |n - p| + |n| times.
+        for (int nx = -2; nx <= 2; ++nx)
+            for (int px = 0; px <= 1; ++px)
+                for (int ny = -2; ny <= 2; ++ny)
+                    for (int py = 0; py <= 1; ++py)
+                        for (int nz = -2; nz <= 2; ++nz)
+                            for (int pz = 0; pz <= 1; ++pz) {
+                                const int n[3] = {nx, ny, nz}, p[3] = {px, py, pz};
+                                int order = 0;
+                                double distance = 0.0;
+                                for (int a = 0; a < 3; ++a) {
+                                    order += std::abs(n[a] - p[a]) + std::abs(n[a]);
+                                    const double image = (1 - 2 * p[a]) * source_xyz[a] + 2 * n[a] * size_xyz[a];
+                                    distance += (image - listener[a]) * (image - listener[a]);
+                                }
+                                if (order < 1 || order > 3 || count >= kMaxTaps) continue;
+                                distance = std::sqrt(distance);
+                                const double delay_s = (distance - direct) / kSpeedOfSound + predelay_ms_ / 1000.0;
+                                taps_[static_cast<size_t>(mic)][static_cast<size_t>(count++)] = {
+                                    static_cast<int>(std::lround(delay_s * sample_rate_)),
+                                    static_cast<float>(std::pow(reflection, order) * direct / distance)};
+                            }
+        tap_counts_[static_cast<size_t>(mic)] = count;
+    }
+}
+
+void Room::design_decay() noexcept
+{
+    // Exact at DC (RT60) and Nyquist (damping * RT60): |H(1)| = g, |H(-1)| = g (1 - p) / (1 + p).
+    for (int i = 0; i < kLines; ++i) {
+        const double seconds = line_delays_[static_cast<size_t>(i)] / sample_rate_;
+        const double gain_dc = std::pow(10.0, -3.0 * seconds / rt60_s_);
+        const double gain_nyquist = std::pow(10.0, -3.0 * seconds / (damping_ * rt60_s_));
+        const double ratio = gain_nyquist / gain_dc;
+        line_pole_[static_cast<size_t>(i)] = (1.0 - ratio) / (1.0 + ratio);
+        line_gain_[static_cast<size_t>(i)] = gain_dc;
+    }
+}
+
+void Room::reset() noexcept
+{
+    size_m_ = pending_size_m_;
+    predelay_ms_ = pending_predelay_ms_;
+    for (LinearSmoother* smoother : {&early_percent_, &width_percent_, &modulation_percent_, &mix_percent_}) smoother->snap_to_target();
+    if (num_channels_ == 0) return;  // not prepared yet
+    position_ = 0;
+    predelay_samples_ = static_cast<int>(std::lround(predelay_ms_ * 0.001 * sample_rate_));
+    input_.clear();
+    for (Ring& diffuser : diffusers_) diffuser.clear();
+    for (Ring& line : lines_) line.clear();
+    line_state_.fill(0.0);
+
+    // Mutually prime line delays: the next unused prime above each target (0.35 to 1.65 x the
+    // mean): short lines return early (density), long ones keep the modes dense.
+    const double mean = mean_line_delay_s(size_m_) * sample_rate_;
+    int previous = 1;
+    for (int i = 0; i < kLines; ++i) {
+        int candidate = std::max(previous + 1, static_cast<int>(std::lround(mean * (0.35 + 1.3 * i / (kLines - 1)))));
+        while (!is_prime(candidate)) ++candidate;
+        line_delays_[static_cast<size_t>(i)] = previous = candidate;
+    }
+    design_decay();
+    design_reflections();
+
+    const uint64_t key = stream_key(seed_, kRotationStream);
+    for (int k = 0; k < kLines / 2; ++k) {
+        const size_t s = static_cast<size_t>(k);
+        rotation_rate_hz_[s] = 0.11 + 0.07 * k;
+        rotation_phase_[s] = random_uniform(key, s);
+        const double angle = 0.01 * modulation_percent_.current() * kMaxRotationRad * std::sin(2.0 * M_PI * rotation_phase_[s]);
+        cos_to_[s] = std::cos(angle);
+        sin_to_[s] = std::sin(angle);
+    }
+}
+
+void Room::set_parameter(int index, double value) noexcept
+{
+    switch (index) {
+        case kSize: pending_size_m_ = value; break;
+        case kPredelay: pending_predelay_ms_ = value; break;
+        case kRt60:
+            rt60_s_ = value;
+            if (num_channels_ > 0) {
+                design_decay();
+                design_reflections();  // the walls' absorption follows the RT60
+            }
+            break;
+        case kDamping:
+            damping_ = value;
+            if (num_channels_ > 0) design_decay();
+            break;
+        case kSourceX:
+        case kSourceY:
+            (index == kSourceX ? source_x_ : source_y_) = 0.01 * value;
+            if (num_channels_ > 0) design_reflections();
+            break;
+        case kEarly: early_percent_.set_target(value); break;
+        case kWidth: width_percent_.set_target(value); break;
+        case kModulation: modulation_percent_.set_target(value); break;
+        case kMix: mix_percent_.set_target(value); break;
+        case kSeed: seed_ = static_cast<uint64_t>(value); break;
+        default: break;
+    }
+}
+
+void Room::process(AudioBlock block) noexcept
+{
+    if (block.num_channels > num_channels_ || max_block_size_ == 0) return;
+    ScopedFlushDenormals flush_denormals;
+    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+}
+
+void Room::run_late(const float* input, int n) noexcept
+{
+    // Per-sample rotations: (cos, sin) interpolated between control ticks, renormalised so every
+    // rotation is exactly unitary.
+    for (int j = 0; j < n; ++j) {
+        const uint64_t position = position_ + static_cast<uint64_t>(j);
+        const double fraction = double(position % kControlInterval) / kControlInterval;
+        for (int k = 0; k < kLines / 2; ++k) {
+            const size_t s = static_cast<size_t>(k);
+            if (fraction == 0.0) {
+                cos_from_[s] = cos_to_[s];
+                sin_from_[s] = sin_to_[s];
+                rotation_phase_[s] += rotation_rate_hz_[s] * kControlInterval / sample_rate_;
+                rotation_phase_[s] -= std::floor(rotation_phase_[s]);
+                const double angle = 0.01 * modulation_values_[static_cast<size_t>(j)] * kMaxRotationRad
+                                     * std::sin(2.0 * M_PI * rotation_phase_[s]);
+                cos_to_[s] = std::cos(angle);
+                sin_to_[s] = std::sin(angle);
+            }
+            const double c = cos_from_[s] + (cos_to_[s] - cos_from_[s]) * fraction;
+            const double si = sin_from_[s] + (sin_to_[s] - sin_from_[s]) * fraction;
+            const double norm = 1.0 / std::sqrt(c * c + si * si);
+            cosines_[s][static_cast<size_t>(j)] = static_cast<float>(c * norm);
+            sines_[s][static_cast<size_t>(j)] = static_cast<float>(si * norm);
+        }
+    }
+
+    std::fill(late_left_.begin(), late_left_.begin() + n, 0.0f);
+    std::fill(late_right_.begin(), late_right_.begin() + n, 0.0f);
+    const int shortest = line_delays_[0];
+    for (int start = 0; start < n; start += shortest) {
+        const int length = std::min(shortest, n - start);
+        for (int i = 0; i < kLines; ++i) {
+            const size_t line = static_cast<size_t>(i);
+            float* signal = line_signals_[line].data();
+            lines_[line].read(line_delays_[line], length, 1.0f, signal, false);
+            // One-pole absorption g (1 - p) / (1 - p z^-1).
+            const double feed = line_gain_[line] * (1.0 - line_pole_[line]), pole = line_pole_[line];
+            double state = line_state_[line];
+            for (int j = 0; j < length; ++j) signal[j] = static_cast<float>(state = feed * signal[j] + pole * state);
+            line_state_[line] = state;
+            const float to_left = sign(kLeftSigns, i), to_right = sign(kRightSigns, i);
+            for (int j = 0; j < length; ++j) {
+                late_left_[static_cast<size_t>(start + j)] += to_left * signal[j];
+                late_right_[static_cast<size_t>(start + j)] += to_right * signal[j];
+            }
+        }
+        // Hadamard feedback (fast Walsh-Hadamard transform, scaled to be unitary) ...
+        for (int half = 1; half < kLines; half <<= 1)
+            for (int i = 0; i < kLines; i += 2 * half)
+                for (int k = i; k < i + half; ++k) {
+                    float* a = line_signals_[static_cast<size_t>(k)].data();
+                    float* b = line_signals_[static_cast<size_t>(k + half)].data();
+                    for (int j = 0; j < length; ++j) {
+                        const float sum = a[j] + b[j], difference = a[j] - b[j];
+                        a[j] = sum;
+                        b[j] = difference;
+                    }
+                }
+        // ... then the slow rotations of line pairs (k, k + 8), and the input.
+        for (int k = 0; k < kLines / 2; ++k) {
+            float* a = line_signals_[static_cast<size_t>(k)].data();
+            float* b = line_signals_[static_cast<size_t>(k + kLines / 2)].data();
+            const float* c = cosines_[static_cast<size_t>(k)].data() + start;
+            const float* s = sines_[static_cast<size_t>(k)].data() + start;
+            const float into_a = sign(kInputSigns, k), into_b = sign(kInputSigns, k + kLines / 2);
+            for (int j = 0; j < length; ++j) {
+                const float x = 0.25f * a[j], y = 0.25f * b[j];
+                a[j] = c[j] * x - s[j] * y + into_a * input[start + j];
+                b[j] = s[j] * x + c[j] * y + into_b * input[start + j];
+            }
+        }
+        for (int i = 0; i < kLines; ++i) lines_[static_cast<size_t>(i)].push(line_signals_[static_cast<size_t>(i)].data(), length);
+    }
+}
+
+void Room::process_chunk(AudioBlock block) noexcept
+{
+    const int n = block.num_samples;
+    const size_t count = static_cast<size_t>(n);
+    const auto same = [](double v) { return v; };
+    fill_smoothed(early_percent_, early_values_.data(), n, same);
+    fill_smoothed(width_percent_, width_values_.data(), n, same);
+    fill_smoothed(modulation_percent_, modulation_values_.data(), n, same);
+    fill_smoothed(mix_percent_, mix_values_.data(), n, [](double percent) { return 0.01 * percent; });
+
+    // One source: the room hears the mono sum.
+    std::fill(mono_.begin(), mono_.begin() + n, 0.0f);
+    for (int c = 0; c < block.num_channels; ++c) {
+        float* x = block.channel(c);
+        sanitize(x, n);
+        const float share = 1.0f / static_cast<float>(block.num_channels);
+        for (size_t j = 0; j < count; ++j) mono_[j] += share * x[j];
+    }
+    input_.push(mono_.data(), n);
+
+    // Early reflections: taps on the input (each tap's delay already includes the predelay).
+    for (int mic = 0; mic < 2; ++mic) {
+        float* early = mic == 0 ? early_left_.data() : early_right_.data();
+        std::fill(early, early + n, 0.0f);
+        for (int t = 0; t < tap_counts_[static_cast<size_t>(mic)]; ++t) {
+            const Tap& tap = taps_[static_cast<size_t>(mic)][static_cast<size_t>(t)];
+            input_.read(n + tap.delay_samples, n, tap.gain, early, true);
+        }
+    }
+
+    // Late: predelayed input through the diffusers into the FDN.
+    input_.read(n + predelay_samples_, n, 1.0f, predelayed_.data(), false);
+    for (int d = 0; d < kDiffusers; ++d) {
+        Ring& ring = diffusers_[static_cast<size_t>(d)];
+        const int delay = diffuser_delays_[static_cast<size_t>(d)];
+        for (int start = 0; start < n; start += delay) {  // w = x + g w[-d]; y = w[-d] - g w
+            const int length = std::min(delay, n - start);
+            float* x = predelayed_.data() + start;
+            float* delayed = diffuser_scratch_.data();
+            ring.read(delay, length, 1.0f, delayed, false);
+            for (int j = 0; j < length; ++j) {
+                const float w = x[j] + static_cast<float>(kDiffuserGain) * delayed[j];
+                x[j] = w;  // pushed next
+                delayed[j] = delayed[j] - static_cast<float>(kDiffuserGain) * w;
+            }
+            ring.push(x, length);
+            std::copy(delayed, delayed + length, x);
+        }
+    }
+    run_late(predelayed_.data(), n);
+
+    for (size_t j = 0; j < count; ++j) {
+        const double balance = 0.01 * early_values_[j];
+        const double early_gain = std::min(1.0, 2.0 * balance), late_gain = std::min(1.0, 2.0 * (1.0 - balance));
+        const double left = early_gain * early_left_[j] + late_gain * late_left_[j];
+        const double right = early_gain * early_right_[j] + late_gain * late_right_[j];
+        const double mid = 0.5 * (left + right), side = 0.5 * (left - right) * 0.01 * width_values_[j];
+        const double mix = mix_values_[j];
+        for (int c = 0; c < block.num_channels; ++c) {
+            float* x = block.channel(c);
+            const double wet = block.num_channels == 1 ? mid : (c % 2 == 0 ? mid + side : mid - side);
+            x[j] = static_cast<float>(double(x[j]) * (1.0 - mix) + wet * mix);
+        }
+    }
+    position_ += count;
+}
+
+}  // namespace stemglue

@@ -1,0 +1,287 @@
+"""Room, the reference for cpp/src/room.cpp.
+
+    geometry  shoebox (L, 0.72 L, max(2.4, 0.38 L)); listener at (62 %, 50 %) with two mics 0.2 m
+              apart across the width; source at (room_source_x, _y); all at 45 % of the height.
+              Walls absorb alpha = 24 ln10 V / (c S RT60) (Sabine) and reflect beta = sqrt(1 - alpha).
+    early     image sources of order 1..3 (Allen & Berkley) per mic: a tap at
+              round(((d - d_direct) / c + predelay) fs) with gain beta^order d_direct / d
+    late      the predelayed mono input -> 6 short series Schroeder allpasses (g 0.5) -> a 16-line
+              FDN: prime delays from (0.35..1.65) x (12 ms + 2.5 ms per metre); each line's one-pole
+              g (1 - p) / (1 - p z^-1) is exact at DC (RT60) and Nyquist (damping x RT60); the
+              feedback is the 16-point Hadamard (/4) followed by slow rotations of line pairs
+              (k, k + 8), renormalised (cos, sin) interpolated between control ticks; input and
+              outputs through fixed +-1/4 sign patterns (no Hadamard eigenvectors)
+    output    early/late balance, mid/side width, mix with the dry input
+
+The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+import scipy.signal
+
+from stemglue._processor import Processor
+from stemglue.reference.ou_process import CONTROL_INTERVAL
+from stemglue.reference.random import random_uniform, stream_key
+from stemglue.reference.sanitize import sanitize
+from stemglue.reference.smoother import module_smoothers
+
+SPEED_OF_SOUND = 343.0
+LISTENER_X, LISTENER_Y, HEIGHT_FRACTION, MIC_SPACING = 0.62, 0.5, 0.45, 0.2
+MAX_SIZE_M, MAX_PREDELAY_MS = 30.0, 50.0
+DIFFUSER_MS = (0.7, 1.1, 1.7, 2.6, 4.1, 6.3)  # short: echo density builds within ~40 ms
+DIFFUSER_GAIN = 0.5
+LINES = 16
+MAX_ROTATION_RAD = 0.25
+ROTATION_STREAM = 0x900
+HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
+
+
+def signs(pattern: int) -> np.ndarray:
+    """+-1/4 per line from the bits of a pattern: unit norm, and (unlike all ones) no eigenvector
+    of the Hadamard feedback, which would collapse the input into one line after a pass."""
+    return np.array([-0.25 if (pattern >> line) & 1 else 0.25 for line in range(LINES)])
+
+
+INPUT_SIGNS, LEFT_SIGNS, RIGHT_SIGNS = signs(0xB4E1), signs(0x6A3C), signs(0xC5D2)
+
+
+def dimensions(size_m: float) -> np.ndarray:
+    return np.array([size_m, 0.72 * size_m, max(2.4, 0.38 * size_m)])
+
+
+def wall_reflection(size_m: float, rt60_s: float) -> float:
+    """Amplitude reflection of every wall, from Sabine's absorption for the RT60."""
+    length, width, height = dimensions(size_m)
+    volume = length * width * height
+    surface = 2 * (length * width + length * height + width * height)
+    absorption = np.clip(24 * np.log(10) * volume / (SPEED_OF_SOUND * surface * rt60_s), 0.01, 0.95)
+    return float(np.sqrt(1 - absorption))
+
+
+def positions(size_m: float, source_x: float, source_y: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Source and the two mic positions (m)."""
+    room = dimensions(size_m)
+    height = HEIGHT_FRACTION * room[2]
+    source = np.array([source_x * room[0], source_y * room[1], height])
+    mics = [np.array([LISTENER_X * room[0], LISTENER_Y * room[1] + offset * MIC_SPACING, height]) for offset in (-0.5, 0.5)]
+    return source, mics
+
+
+def image_sources(size_m: float, source: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """(position, order) of the image sources of order 1..3, in the C++ core's order."""
+    room = dimensions(size_m)
+    images = []
+    for nx in range(-2, 3):
+        for px in (0, 1):
+            for ny in range(-2, 3):
+                for py in (0, 1):
+                    for nz in range(-2, 3):
+                        for pz in (0, 1):
+                            n, p = np.array([nx, ny, nz]), np.array([px, py, pz])
+                            order = int(np.sum(np.abs(n - p) + np.abs(n)))
+                            if 1 <= order <= 3:
+                                images.append(((1 - 2 * p) * source + 2 * n * room, order))
+    return images
+
+
+def early_taps(size_m, rt60_s, predelay_ms, source_x, source_y, sample_rate):
+    """Per mic: (delays in samples, gains) of the early reflections."""
+    source, mics = positions(size_m, source_x, source_y)
+    reflection = wall_reflection(size_m, rt60_s)
+    images = image_sources(size_m, source)
+    taps = []
+    for mic in mics:
+        direct = max(float(np.linalg.norm(source - mic)), 0.1)
+        distances = np.array([np.linalg.norm(image - mic) for image, _ in images])
+        orders = np.array([order for _, order in images])
+        delays = np.round(((distances - direct) / SPEED_OF_SOUND + predelay_ms / 1000) * sample_rate).astype(np.int64)
+        taps.append((delays, reflection**orders * direct / distances))
+    return taps
+
+
+def line_delays(size_m: float, sample_rate: float) -> np.ndarray:
+    """Mutually prime delays: the next unused prime above 0.35..1.65 x the mean line delay (short
+    lines return early for density, long ones keep the modes dense)."""
+    mean = (0.012 + 0.0025 * size_m) * sample_rate
+    delays, previous = [], 1
+    for i in range(LINES):
+        candidate = max(previous + 1, int(np.floor(mean * (0.35 + 1.3 * i / (LINES - 1)) + 0.5)))
+        while candidate < 2 or any(candidate % d == 0 for d in range(2, int(candidate**0.5) + 1)):
+            candidate += 1
+        delays.append(candidate)
+        previous = candidate
+    return np.array(delays)
+
+
+def line_filters(delays: np.ndarray, rt60_s: float, damping: float, sample_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(gain g, pole p) per line: |H(1)| = g for the RT60, |H(-1)| for damping x RT60."""
+    seconds = delays / sample_rate
+    gain_dc = 10.0 ** (-3 * seconds / rt60_s)
+    ratio = 10.0 ** (-3 * seconds / (damping * rt60_s)) / gain_dc
+    return gain_dc, (1 - ratio) / (1 + ratio)
+
+
+def design_rt60(frequency_hz: np.ndarray, size_m: float, rt60_s: float, damping: float, sample_rate: float) -> np.ndarray:
+    """The decay time the lines are designed for at each frequency (their mean)."""
+    delays = line_delays(size_m, sample_rate)
+    gain, pole = line_filters(delays, rt60_s, damping, sample_rate)
+    z = np.exp(-2j * np.pi * np.asarray(frequency_hz)[:, np.newaxis] / sample_rate)
+    magnitude = np.abs(gain * (1 - pole) / (1 - pole * z))
+    return np.mean(-3 * delays / (sample_rate * np.log10(magnitude)), axis=1)
+
+
+class Room(Processor):
+    """Reference Room: same keywords, call signature and output as stemglue.Room."""
+
+    module = "room"
+    uses_seed = True
+    dtype = np.float64
+
+    def __init__(self, **values: object) -> None:
+        self._smoothers = module_smoothers("room")
+        self._size_m = self._pending_size_m = 8.0
+        self._predelay_ms = self._pending_predelay_ms = 5.0
+        self._rt60_s, self._damping, self._source_x, self._source_y, self._seed = 0.6, 0.5, 0.3, 0.35, 1
+        super().__init__(**values)
+
+    @property
+    def latency_samples(self) -> int:
+        return 0
+
+    def early_taps(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The early reflections now in use, per mic: (delays in samples, gains)."""
+        return early_taps(self._size_m, self._rt60_s, self._predelay_ms, self._source_x, self._source_y, self._sample_rate)
+
+    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
+        self._sample_rate = sample_rate
+        self._smoothers = module_smoothers("room", sample_rate)
+
+    def _reset(self) -> None:
+        self._size_m, self._predelay_ms = self._pending_size_m, self._pending_predelay_ms
+        for smoother in self._smoothers.values():
+            smoother.snap_to_target()
+        if not hasattr(self, "_sample_rate"):
+            return
+        rate = self._sample_rate
+        self._position = 0
+        self._predelay = int(np.floor(self._predelay_ms * 0.001 * rate + 0.5))
+        self._input = np.zeros(int(4 * dimensions(MAX_SIZE_M).sum() / SPEED_OF_SOUND * rate + MAX_PREDELAY_MS / 1000 * rate) + 2)
+        self._diffuser_delays = [max(1, int(np.floor(ms * 0.001 * rate + 0.5))) for ms in DIFFUSER_MS]
+        self._diffuser_states = [np.zeros(d) for d in self._diffuser_delays]
+        self._delays = line_delays(self._size_m, rate)
+        self._lines = [np.zeros(d) for d in self._delays]  # the last d samples written to each line
+        self._line_states = np.zeros(LINES)
+        self._design()
+        key = stream_key(self._seed, ROTATION_STREAM)
+        self._rates = 0.11 + 0.07 * np.arange(LINES // 2)
+        self._phases = random_uniform(key, np.arange(LINES // 2))
+        angle = 0.01 * self._smoothers["modulation_percent"].current * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
+        self._to = np.stack([np.cos(angle), np.sin(angle)])
+
+    def _design(self) -> None:
+        if not hasattr(self, "_delays"):
+            return
+        self._gains, self._poles = line_filters(self._delays, self._rt60_s, self._damping, self._sample_rate)
+        self._taps = self.early_taps()
+
+    def _apply_parameter(self, parameter_id: str, value: float) -> None:
+        name = parameter_id.removeprefix("room_")
+        if name in self._smoothers:
+            self._smoothers[name].set_target(value)
+        elif name == "size_m":
+            self._pending_size_m = value
+        elif name == "predelay_ms":
+            self._pending_predelay_ms = value
+        elif name in ("rt60_s", "damping", "source_x_percent", "source_y_percent"):
+            if name == "rt60_s":
+                self._rt60_s = value
+            elif name == "damping":
+                self._damping = value
+            elif name == "source_x_percent":
+                self._source_x = 0.01 * value
+            else:
+                self._source_y = 0.01 * value
+            self._design()
+        elif parameter_id == "seed":
+            self._seed = int(value)
+
+    def _rotations(self, n: int, modulation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per sample and pair: (cos, sin) between ticks, renormalised."""
+        cosines, sines = np.empty((LINES // 2, n)), np.empty((LINES // 2, n))
+        start = 0
+        while start < n:
+            if (self._position + start) % CONTROL_INTERVAL == 0:
+                self._from = self._to.copy()
+                self._phases = self._phases + self._rates * CONTROL_INTERVAL / self._sample_rate
+                self._phases -= np.floor(self._phases)
+                angle = 0.01 * modulation[start] * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
+                self._to = np.stack([np.cos(angle), np.sin(angle)])
+            end = min(n, start + CONTROL_INTERVAL - (self._position + start) % CONTROL_INTERVAL)
+            fraction = ((self._position + np.arange(start, end)) % CONTROL_INTERVAL) / CONTROL_INTERVAL
+            c = self._from[0][:, None] + (self._to[0] - self._from[0])[:, None] * fraction
+            s = self._from[1][:, None] + (self._to[1] - self._from[1])[:, None] * fraction
+            norm = 1 / np.sqrt(c * c + s * s)
+            cosines[:, start:end], sines[:, start:end] = c * norm, s * norm
+            start = end
+        return cosines, sines
+
+    def _late(self, u: np.ndarray, modulation: np.ndarray) -> np.ndarray:
+        n = len(u)
+        cosines, sines = self._rotations(n, modulation)
+        out = np.zeros((2, n))
+        shortest = int(self._delays[0])
+        for start in range(0, n, shortest):
+            end = min(n, start + shortest)
+            length = end - start
+            signals = np.stack([line[:length] for line in self._lines])  # written delay samples ago
+            for i in range(LINES):
+                signals[i], state = scipy.signal.lfilter([self._gains[i] * (1 - self._poles[i])], [1, -self._poles[i]], signals[i],
+                                                         zi=[self._poles[i] * self._line_states[i]])
+                self._line_states[i] = signals[i][-1]
+            out[0, start:end] = LEFT_SIGNS @ signals
+            out[1, start:end] = RIGHT_SIGNS @ signals
+            mixed = HADAMARD @ signals / 4
+            a, b = mixed[: LINES // 2], mixed[LINES // 2 :]
+            c, s = cosines[:, start:end], sines[:, start:end]
+            feedback = np.vstack([c * a - s * b, s * a + c * b]) + INPUT_SIGNS[:, np.newaxis] * u[start:end]
+            self._lines = [np.concatenate([line[length:], written]) for line, written in zip(self._lines, feedback)]
+        return out
+
+    def _process_block(self, block: np.ndarray) -> np.ndarray:
+        n = block.shape[1]
+        values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
+        x = sanitize(block)
+        mono = np.mean(x, axis=0)
+        self._input = np.concatenate([self._input[n:], mono])
+        history = self._input
+        end = len(history)
+
+        def delayed(delay):
+            return history[end - n - delay : end - delay]
+
+        early = np.zeros((2, n))
+        for mic, (delays, gains) in enumerate(self._taps):
+            for delay, gain in zip(delays, gains):
+                early[mic] += gain * delayed(int(delay))
+
+        u = delayed(self._predelay)
+        for d, delay in enumerate(self._diffuser_delays):  # Schroeder allpasses: (z^-d - g) / (1 - g z^-d)
+            b = np.zeros(delay + 1)
+            a = np.zeros(delay + 1)
+            b[0], b[-1], a[0], a[-1] = -DIFFUSER_GAIN, 1.0, 1.0, -DIFFUSER_GAIN
+            u, self._diffuser_states[d] = scipy.signal.lfilter(b, a, u, zi=self._diffuser_states[d])
+        late = self._late(u, values["modulation_percent"])
+
+        balance = 0.01 * values["early_percent"]
+        wet = np.minimum(1, 2 * balance) * early + np.minimum(1, 2 * (1 - balance)) * late
+        mid, side = 0.5 * (wet[0] + wet[1]), 0.5 * (wet[0] - wet[1]) * 0.01 * values["width_percent"]
+        mix = 0.01 * values["mix_percent"]
+        out = np.empty_like(x)
+        for c in range(x.shape[0]):
+            room = mid if x.shape[0] == 1 else (mid + side if c % 2 == 0 else mid - side)
+            out[c] = x[c] * (1 - mix) + room * mix
+        self._position += n
+        return out
