@@ -5,6 +5,7 @@ import pytest
 import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import legal_settings
 from signals import all_signals, music, parity_error_db
 
 import stemglue
@@ -50,10 +51,7 @@ def test_native_matches_reference(sample_rate, channels):
 
 
 @given(
-    settings=st.fixed_dictionaries(
-        {keyword: st.sampled_from([0.0, 1.0]) if spec.kind == "toggle" else st.floats(spec.min, spec.max)
-         for keyword, spec in stemglue.GlueCompressor.parameter_keywords().items()}
-    ),
+    settings=legal_settings(stemglue.GlueCompressor),
     block_size=st.integers(1, 900),
 )
 def test_random_settings_and_blocks(settings, block_size):

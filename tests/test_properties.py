@@ -3,20 +3,13 @@
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import legal_settings
 from signals import music, noise
 
 import stemglue
 
 
-def any_value(spec):
-    if spec.kind == "choice":
-        return st.sampled_from(spec.choices)
-    if spec.kind in ("toggle", "integer"):
-        return st.integers(int(spec.min), int(spec.max)).map(float)
-    return st.floats(spec.min, spec.max, allow_nan=False)
-
-
-chain_settings = st.fixed_dictionaries({spec.id: any_value(spec) for spec in stemglue.parameters()})
+chain_settings = legal_settings(stemglue.StemGlue)
 rates = st.sampled_from([8000, 44100, 48000, 96000, 192000])
 
 

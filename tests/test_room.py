@@ -6,6 +6,7 @@ import pytest
 import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import legal_settings
 from signals import all_signals, max_error_dbfs, music, parity_error_db
 
 import stemglue
@@ -47,10 +48,7 @@ def test_native_matches_reference(sample_rate, channels):
 
 
 @given(
-    settings=st.fixed_dictionaries(
-        {keyword: st.floats(spec.min, spec.max) if spec.kind == "continuous" else st.integers(0, 99).map(float)
-         for keyword, spec in stemglue.Room.parameter_keywords().items()}
-    ),
+    settings=legal_settings(stemglue.Room),
     block_size=st.integers(1, 700),
 )
 def test_random_settings_and_blocks(settings, block_size):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import legal_settings
 from signals import parity_error_db, all_signals, max_error_dbfs, music, noise, sines, to_dbfs
 
 import stemglue
@@ -35,21 +36,8 @@ def test_native_matches_reference_on_every_signal(sample_rate, channels):
         assert parity_error_db(native, expected) <= PARITY_DBFS, name
 
 
-def tube_settings():
-    specs = {keyword: spec for keyword, spec in stemglue.Tube.parameter_keywords().items()}
-
-    def values(spec):
-        if spec.kind == "choice":
-            return st.sampled_from(spec.choices)
-        if spec.kind == "toggle":
-            return st.sampled_from([0.0, 1.0])
-        return st.floats(spec.min, spec.max, allow_nan=False)
-
-    return st.fixed_dictionaries({keyword: values(spec) for keyword, spec in specs.items()})
-
-
 @given(
-    settings=tube_settings(),
+    settings=legal_settings(stemglue.Tube),
     sample_rate=st.sampled_from([44100, 48000, 96000]),
     channels=st.sampled_from([1, 2]),
     signal_name=st.sampled_from(["noise", "sines", "impulses", "music"]),
