@@ -5,6 +5,7 @@ import re
 import pytest
 
 import stemglue
+import stemglue.reference
 from stemglue import _core
 
 
@@ -80,3 +81,20 @@ def test_seed_accepts_only_whole_numbers():
         stemglue.StemGlue(seed=1.5)
     assert stemglue.StemGlue(seed=7).seed == 7
     assert _core.is_valid("seed", 99999) and not _core.is_valid("seed", 100000)
+
+
+PROCESSOR_CLASSES = [stemglue.Tube, stemglue.Drift, stemglue.Noise, stemglue.Room, stemglue.GlueCompressor, stemglue.StemGlue,
+                     stemglue.reference.Tube, stemglue.reference.Drift, stemglue.reference.Noise, stemglue.reference.Room,
+                     stemglue.reference.GlueCompressor, stemglue.reference.StemGlue]
+
+
+@pytest.mark.parametrize("processor_class", PROCESSOR_CLASSES, ids=lambda cls: f"{cls.__module__}.{cls.__name__}")
+def test_every_keyword_property_reaches_its_own_parameter(processor_class):
+    # e.g. Tube.mix_percent is tube_mix_percent, never the chain's mix_percent
+    processor = processor_class()
+    for keyword, spec in processor_class.parameter_keywords().items():
+        value = spec.max if spec.kind != "choice" else spec.choices[-1]
+        setattr(processor, keyword, value)
+        assert processor.get_parameter(spec.id) == value and getattr(processor, keyword) == value
+    assert processor.parameter_values == {spec.id: (spec.max if spec.kind != "choice" else spec.choices[-1])
+                                          for spec in processor_class.parameter_keywords().values()}

@@ -61,6 +61,8 @@ class Processor:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        if "module" not in cls.__dict__:  # intermediate bases (native, reference) take no properties
+            return
         for keyword, spec in cls.parameter_keywords().items():
             if not hasattr(cls, keyword):
                 setattr(cls, keyword, _parameter_property(spec))
@@ -85,7 +87,10 @@ class Processor:
             if keyword not in keywords:
                 known = ", ".join(keywords)
                 raise ValueError(f"{type(self).__name__} has no parameter {keyword!r}; its parameters are: {known}")
-            self.set_parameter(keywords[keyword].id, value)
+            self._values[keywords[keyword].id] = keywords[keyword].validate(value)
+        # Every value, defaults included, comes from the table: no module restates a default.
+        for parameter_id, value in self._values.items():
+            self._apply_parameter(parameter_id, value)
         self.reset()  # structural parameters (and so latency_samples) take effect from the start
 
     # --- parameters -------------------------------------------------------------------------

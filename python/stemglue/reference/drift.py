@@ -25,13 +25,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from stemglue._processor import Processor
 from stemglue.analysis.weighting import flutter_weighting
 from stemglue.reference.oversampler import bessel_i0
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
 from stemglue.reference.random import random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import module_smoothers
+from stemglue.reference.module import ReferenceModule
 
 MAX_DISPLACEMENT_SECONDS = 0.010
 INTERPOLATOR_TAPS = 16
@@ -89,38 +88,27 @@ class _Source:
             self.processes[name] = process
 
 
-class Drift(Processor):
+class Drift(ReferenceModule):
     """Reference Drift: same keywords, call signature and output as stemglue.Drift."""
 
     module = "drift"
     uses_seed = True
-    dtype = np.float64
+
     def __init__(self, **values: object) -> None:
-        self._smoothers = module_smoothers("drift")
-        self._time_s = 8.0
-        self._seed = 1
-        self._channels: list[dict] = []
-        self._latency = 0
+        self._latency = 0  # known once prepared: it depends on the sample rate
         super().__init__(**values)
 
     @property
     def latency_samples(self) -> int:
         return self._latency
 
-    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        self._sample_rate = sample_rate
-        self._num_channels = num_channels
-        self._smoothers = module_smoothers("drift", sample_rate)
-        self._latency = int(np.ceil(MAX_DISPLACEMENT_SECONDS * sample_rate)) + INTERPOLATOR_TAPS // 2
+    def _prepare_module(self) -> None:
+        self._latency = int(np.ceil(MAX_DISPLACEMENT_SECONDS * self._sample_rate)) + INTERPOLATOR_TAPS // 2
         self._history = 2 * self._latency + INTERPOLATOR_TAPS
         self._kernel = interpolation_kernel()
-        self._tilt_coefficient = 1.0 - np.exp(-2 * np.pi * TILT_PIVOT_HZ / sample_rate)
+        self._tilt_coefficient = 1.0 - np.exp(-2 * np.pi * TILT_PIVOT_HZ / self._sample_rate)
 
-    def _reset(self) -> None:
-        for smoother in self._smoothers.values():
-            smoother.snap_to_target()
-        if not hasattr(self, "_sample_rate"):
-            return
+    def _reset_module(self) -> None:
         self._position = 0
         self._tick_rate = self._sample_rate / CONTROL_INTERVAL
         self._applied_time_s = self._time_s
@@ -140,13 +128,10 @@ class Drift(Processor):
             })
         self._tick({name: smoother.current for name, smoother in self._smoothers.items()})  # start where the sources are
 
-    def _apply_parameter(self, parameter_id: str, value: float) -> None:
-        name = parameter_id.removeprefix("drift_")
-        if name in self._smoothers:
-            self._smoothers[name].set_target(value)
-        elif name == "time_s":
+    def _set_setting(self, name: str, value: float) -> None:
+        if name == "time_s":
             self._time_s = value
-        elif parameter_id == "seed":
+        elif name == "seed":
             self._seed = int(value)
 
     def _tick(self, values: dict[str, float]) -> None:
@@ -195,7 +180,7 @@ class Drift(Processor):
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
-        values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
+        values = self._smoothed_values(n)
         delay = np.empty((self._num_channels, n))
         low = np.empty((self._num_channels, n))
         level = np.empty((self._num_channels, n))

@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from stemglue._processor import Processor
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import module_smoothers
+from stemglue.reference.module import ReferenceModule
 
 AUTO_FAST_RELEASE_MS, AUTO_SLOW_ATTACK_MS, AUTO_SLOW_RELEASE_MS = 80.0, 500.0, 1500.0
 FLOOR_DB = -200.0
@@ -42,15 +41,12 @@ def highpass(frequency_hz: float, sample_rate: float) -> tuple[np.ndarray, np.nd
     return np.array([(1 + cosine) / 2, -(1 + cosine), (1 + cosine) / 2]) / a0, np.array([1.0, -2 * cosine / a0, (1 - alpha) / a0])
 
 
-class GlueCompressor(Processor):
+class GlueCompressor(ReferenceModule):
     """Reference GlueCompressor: same keywords, call signature and output as stemglue.GlueCompressor."""
 
     module = "glue"
-    dtype = np.float64
 
     def __init__(self, **values: object) -> None:
-        self._smoothers = module_smoothers("glue")
-        self._attack_ms, self._release_ms, self._highpass_hz, self._auto = 10.0, 300.0, 60.0, True
         self.gain_reduction_db = 0.0
         super().__init__(**values)
 
@@ -58,23 +54,13 @@ class GlueCompressor(Processor):
     def latency_samples(self) -> int:
         return 0
 
-    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        self._sample_rate = sample_rate
-        self._num_channels = num_channels
-        self._smoothers = module_smoothers("glue", sample_rate)
-
-    def _reset(self) -> None:
-        for smoother in self._smoothers.values():
-            smoother.snap_to_target()
-        self._filter_state = np.zeros((getattr(self, "_num_channels", 0), 2))
+    def _reset_module(self) -> None:
+        self._filter_state = np.zeros((self._num_channels, 2))
         self._peak = self._smooth = self._slow = 0.0
         self.gain_reduction_db = 0.0
 
-    def _apply_parameter(self, parameter_id: str, value: float) -> None:
-        name = parameter_id.removeprefix("glue_")
-        if name in self._smoothers:
-            self._smoothers[name].set_target(value)
-        elif name == "attack_ms":
+    def _set_setting(self, name: str, value: float) -> None:
+        if name == "attack_ms":
             self._attack_ms = value
         elif name == "release_ms":
             self._release_ms = value
@@ -86,7 +72,7 @@ class GlueCompressor(Processor):
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
         rate = self._sample_rate
-        values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
+        values = self._smoothed_values(n)
         x = sanitize(block)
         b, a = highpass(self._highpass_hz, rate)
         sidechain = np.empty_like(x)

@@ -17,12 +17,11 @@ import numpy as np
 import scipy.signal
 
 from stemglue._parameters import parameter
-from stemglue._processor import Processor
 from stemglue.analysis.weighting import a_weighting
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
 from stemglue.reference.random import random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import module_smoothers
+from stemglue.reference.module import ReferenceModule
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
 MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM = 0x400, 0x500, 0x501
@@ -127,27 +126,18 @@ class _FilteredNoise:
         return out
 
 
-class Noise(Processor):
+class Noise(ReferenceModule):
     """Reference Noise: same keywords, call signature and output as stemglue.Noise."""
 
     module = "noise"
     uses_seed = True
-    dtype = np.float64
-    def __init__(self, **values: object) -> None:
-        self._smoothers = module_smoothers("noise")
-        self._hum_hz = 50.0
-        self._seed = 1
-        self._channels: list[dict] = []
-        super().__init__(**values)
 
     @property
     def latency_samples(self) -> int:
         return 0
 
-    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        self._sample_rate = sample_rate
-        self._num_channels = num_channels
-        self._smoothers = module_smoothers("noise", sample_rate)
+    def _prepare_module(self) -> None:
+        sample_rate = self._sample_rate
         self._pink = pink_sections(sample_rate)
         self._room = room_sections(sample_rate)
         self._white_power = a_weighted_power(np.zeros((0, 6)), sample_rate)
@@ -157,11 +147,7 @@ class Noise(Processor):
         self._attack = 1.0 - np.exp(-1000.0 / (MODULATION_ATTACK_MS * sample_rate))
         self._release = 1.0 - np.exp(-1000.0 / (MODULATION_RELEASE_MS * sample_rate))
 
-    def _reset(self) -> None:
-        for smoother in self._smoothers.values():
-            smoother.snap_to_target()
-        if not hasattr(self, "_sample_rate"):
-            return
+    def _reset_module(self) -> None:
         self._position = 0
         self._hum_phase = 0.0
         tick_rate = self._sample_rate / CONTROL_INTERVAL
@@ -182,13 +168,10 @@ class Noise(Processor):
             for c in range(self._num_channels)
         ]
 
-    def _apply_parameter(self, parameter_id: str, value: float) -> None:
-        name = parameter_id.removeprefix("noise_")
-        if name in self._smoothers:
-            self._smoothers[name].set_target(value)
-        elif name == "hum_hz":
+    def _set_setting(self, name: str, value: float) -> None:
+        if name == "hum_hz":
             self._hum_hz = value
-        elif parameter_id == "seed":
+        elif name == "seed":
             self._seed = int(value)
 
     def _level(self, name: str, n: int) -> np.ndarray:

@@ -22,11 +22,10 @@ import numpy as np
 import scipy.linalg
 import scipy.signal
 
-from stemglue._processor import Processor
 from stemglue.reference.ou_process import CONTROL_INTERVAL
 from stemglue.reference.random import random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import module_smoothers
+from stemglue.reference.module import ReferenceModule
 
 SPEED_OF_SOUND = 343.0
 LISTENER_X, LISTENER_Y, HEIGHT_FRACTION, MIC_SPACING = 0.62, 0.5, 0.45, 0.2
@@ -133,18 +132,14 @@ def design_rt60(frequency_hz: np.ndarray, size_m: float, rt60_s: float, damping:
     return np.mean(-3 * delays / (sample_rate * np.log10(magnitude)), axis=1)
 
 
-class Room(Processor):
+class Room(ReferenceModule):
     """Reference Room: same keywords, call signature and output as stemglue.Room."""
 
     module = "room"
     uses_seed = True
-    dtype = np.float64
 
     def __init__(self, **values: object) -> None:
-        self._smoothers = module_smoothers("room")
-        self._size_m = self._pending_size_m = 8.0
-        self._predelay_ms = self._pending_predelay_ms = 5.0
-        self._rt60_s, self._damping, self._source_x, self._source_y, self._seed = 0.6, 0.5, 0.3, 0.35, 1
+        self._delays = None  # the tail's design exists from the first reset after prepare
         super().__init__(**values)
 
     @property
@@ -155,16 +150,11 @@ class Room(Processor):
         """The early reflections now in use, per mic: (delays in samples, gains)."""
         return early_taps(self._size_m, self._rt60_s, self._predelay_ms, self._source_x, self._source_y, self._sample_rate)
 
-    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        self._sample_rate = sample_rate
-        self._smoothers = module_smoothers("room", sample_rate)
-
     def _reset(self) -> None:
-        self._size_m, self._predelay_ms = self._pending_size_m, self._pending_predelay_ms
-        for smoother in self._smoothers.values():
-            smoother.snap_to_target()
-        if not hasattr(self, "_sample_rate"):
-            return
+        self._size_m, self._predelay_ms = self._pending_size_m, self._pending_predelay_ms  # structural
+        super()._reset()
+
+    def _reset_module(self) -> None:
         rate = self._sample_rate
         self._position = 0
         self._predelay = int(np.floor(self._predelay_ms * 0.001 * rate + 0.5))
@@ -182,31 +172,28 @@ class Room(Processor):
         self._to = np.stack([np.cos(angle), np.sin(angle)])
 
     def _design(self) -> None:
-        if not hasattr(self, "_delays"):
+        if self._delays is None:
             return
         self._gains, self._poles = line_filters(self._delays, self._rt60_s, self._damping, self._sample_rate)
         self._taps = self.early_taps()
 
-    def _apply_parameter(self, parameter_id: str, value: float) -> None:
-        name = parameter_id.removeprefix("room_")
-        if name in self._smoothers:
-            self._smoothers[name].set_target(value)
-        elif name == "size_m":
+    def _set_setting(self, name: str, value: float) -> None:
+        if name == "size_m":
             self._pending_size_m = value
         elif name == "predelay_ms":
             self._pending_predelay_ms = value
-        elif name in ("rt60_s", "damping", "source_x_percent", "source_y_percent"):
+        elif name == "seed":
+            self._seed = int(value)
+        else:  # the walls' absorption and the reflections follow these at once
             if name == "rt60_s":
                 self._rt60_s = value
             elif name == "damping":
                 self._damping = value
             elif name == "source_x_percent":
                 self._source_x = 0.01 * value
-            else:
+            elif name == "source_y_percent":
                 self._source_y = 0.01 * value
             self._design()
-        elif parameter_id == "seed":
-            self._seed = int(value)
 
     def _rotations(self, n: int, modulation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per sample and pair: (cos, sin) between ticks, renormalised."""
@@ -252,7 +239,7 @@ class Room(Processor):
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
-        values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
+        values = self._smoothed_values(n)
         x = sanitize(block)
         mono = np.mean(x, axis=0)
         self._input = np.concatenate([self._input[n:], mono])

@@ -20,12 +20,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from stemglue._processor import Processor
 from stemglue.reference.delay_line import DelayLine
 from stemglue.reference.fir_filter import FirFilter
 from stemglue.reference.oversampler import Oversampler
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smoother import module_smoothers
+from stemglue.reference.module import ReferenceModule
 
 BLOOM_ATTACK_MS = 10.0
 BLOOM_RELEASE_MS = 200.0
@@ -89,52 +88,46 @@ class _Channel:
         self.dc_state = np.zeros(1)
 
 
-class Tube(Processor):
+class Tube(ReferenceModule):
     """Reference Tube: same keywords, call signature and output as stemglue.Tube."""
 
     module = "tube"
-    dtype = np.float64
 
     def __init__(self, **values: object) -> None:
-        self._smoothers = module_smoothers("tube")
-        self._factor = self._pending_factor = 2
-        self._adaa = True
         self._channels: list[_Channel] = []
-        self._latency = latency_for_factor(self._factor)
         super().__init__(**values)
 
     @property
     def latency_samples(self) -> int:
         return self._latency
 
-    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        self._smoothers = module_smoothers("tube", sample_rate)  # the base class re-applies every value next
-        self._channels = [_Channel() for _ in range(num_channels)]
-        self._attack = 1.0 - np.exp(-1000.0 / (BLOOM_ATTACK_MS * sample_rate))
-        self._release = 1.0 - np.exp(-1000.0 / (BLOOM_RELEASE_MS * sample_rate))
-        self._tilt_coefficient = 1.0 - np.exp(-2.0 * np.pi * TILT_PIVOT_HZ / sample_rate)
-        self._dc_pole = np.exp(-2.0 * np.pi * DC_BLOCKER_HZ / sample_rate)
+    def _prepare_module(self) -> None:
+        rate = self._sample_rate
+        self._channels = [_Channel() for _ in range(self._num_channels)]
+        self._attack = 1.0 - np.exp(-1000.0 / (BLOOM_ATTACK_MS * rate))
+        self._release = 1.0 - np.exp(-1000.0 / (BLOOM_RELEASE_MS * rate))
+        self._tilt_coefficient = 1.0 - np.exp(-2.0 * np.pi * TILT_PIVOT_HZ / rate)
+        self._dc_pole = np.exp(-2.0 * np.pi * DC_BLOCKER_HZ / rate)
 
     def _reset(self) -> None:
+        # The oversampling factor, and so the latency, applies at reset, prepared or not.
         self._factor = self._pending_factor
         self._latency = latency_for_factor(self._factor)
-        for smoother in self._smoothers.values():
-            smoother.snap_to_target()
+        super()._reset()
+
+    def _reset_module(self) -> None:
         for channel in self._channels:
             channel.reset(self._factor, self._latency, self._smoothers["bias"].current)
 
-    def _apply_parameter(self, parameter_id: str, value: float) -> None:
-        name = parameter_id.removeprefix("tube_")
-        if name in self._smoothers:
-            self._smoothers[name].set_target(value)
-        elif name == "oversampling":
+    def _set_setting(self, name: str, value: float) -> None:
+        if name == "oversampling":
             self._pending_factor = int(value)
         elif name == "adaa":
             self._adaa = value >= 0.5
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
-        values = {name: smoother.next_values(n) for name, smoother in self._smoothers.items()}
+        values = self._smoothed_values(n)
         drive_gain = db_to_gain(values["drive_db"])
         bloom_amount = 0.01 * values["bloom_percent"]
         tilt_low_gain = db_to_gain(-0.5 * values["tone_db"])

@@ -1,0 +1,55 @@
+"""What every numpy reference module shares: float64 samples, one smoother per smoothed parameter
+of its module (from the table), and the routing of parameters to those smoothers or to the
+module's own settings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stemglue._processor import Processor
+from stemglue.reference.smoother import module_smoothers
+
+
+class ReferenceModule(Processor):
+    dtype = np.float64
+
+    def __init__(self, **values: object) -> None:
+        self._smoothers = module_smoothers(self.module)
+        self._sample_rate: float | None = None
+        self._num_channels = 0
+        super().__init__(**values)
+
+    @property
+    def prepared(self) -> bool:
+        return self._sample_rate is not None
+
+    def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
+        self._sample_rate, self._num_channels = sample_rate, num_channels
+        self._smoothers = module_smoothers(self.module, sample_rate)  # the base re-applies every value next
+        self._prepare_module()
+
+    def _reset(self) -> None:
+        for smoother in self._smoothers.values():
+            smoother.snap_to_target()
+        if self.prepared:  # before prepare there is no state to clear
+            self._reset_module()
+
+    def _apply_parameter(self, parameter_id: str, value: float) -> None:
+        name = parameter_id.removeprefix(f"{self.module}_")
+        if name in self._smoothers:
+            self._smoothers[name].set_target(value)
+        else:
+            self._set_setting(name, value)
+
+    def _smoothed_values(self, num_samples: int) -> dict[str, np.ndarray]:
+        """The next num_samples values of every smoothed parameter, by name."""
+        return {name: smoother.next_values(num_samples) for name, smoother in self._smoothers.items()}
+
+    def _prepare_module(self) -> None:
+        """Allocate and design for self._sample_rate and self._num_channels."""
+
+    def _reset_module(self) -> None:
+        """Clear the module's state (only called once prepared)."""
+
+    def _set_setting(self, name: str, value: float) -> None:
+        """A parameter that is not smoothed (name without the module prefix; the seed as 'seed')."""
