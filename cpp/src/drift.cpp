@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "stemglue/denormals.h"
 #include "stemglue/oversampler.h"  // bessel_i0
 #include "stemglue/parameters.h"
 #include "stemglue/random.h"
@@ -172,9 +171,7 @@ void Drift::set_parameter(int index, double value) noexcept
 
 void Drift::process(AudioBlock block) noexcept
 {
-    if (block.num_channels > static_cast<int>(channels_.size()) || max_block_size_ == 0) return;
-    ScopedFlushDenormals flush_denormals;
-    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+    process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 // Advance every source one control tick, with the parameters at sample j of the chunk.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "stemglue/denormals.h"
 #include "stemglue/parameters.h"
 #include "stemglue/sanitize.h"
 
@@ -120,9 +119,8 @@ void Engine::set_parameter(int index, double value) noexcept
 
 void Engine::process(AudioBlock block) noexcept
 {
-    if (block.num_channels > num_channels_ || max_block_size_ == 0) return;  // fewer is fine (mono in a stereo setup)
-    ScopedFlushDenormals flush_denormals;
-    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+    // Fewer channels than prepared is fine (mono in a stereo setup).
+    process_in_chunks(block, num_channels_, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 template <typename Module>

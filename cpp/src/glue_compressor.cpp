@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "stemglue/denormals.h"
 #include "stemglue/parameters.h"
 #include "stemglue/sanitize.h"
 
@@ -68,6 +67,7 @@ void GlueCompressor::prepare(double sample_rate, int max_block_size, int num_cha
 
 void GlueCompressor::update_coefficients() noexcept
 {
+    if (max_block_size_ == 0) return;  // not prepared: prepare() designs them for its sample rate
     attack_ = coefficient(attack_ms_, sample_rate_);
     release_ = coefficient(release_ms_, sample_rate_);
     fast_release_ = coefficient(kAutoFastReleaseMs, sample_rate_);
@@ -105,9 +105,7 @@ void GlueCompressor::set_parameter(int index, double value) noexcept
 
 void GlueCompressor::process(AudioBlock block) noexcept
 {
-    if (block.num_channels > static_cast<int>(channels_.size()) || max_block_size_ == 0) return;
-    ScopedFlushDenormals flush_denormals;
-    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+    process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 void GlueCompressor::process_chunk(AudioBlock block) noexcept

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "stemglue/denormals.h"
 #include "stemglue/parameters.h"
 #include "stemglue/random.h"
 #include "stemglue/sanitize.h"
@@ -198,9 +197,7 @@ void Noise::set_parameter(int index, double value) noexcept
 
 void Noise::process(AudioBlock block) noexcept
 {
-    if (block.num_channels > static_cast<int>(channels_.size()) || max_block_size_ == 0) return;
-    ScopedFlushDenormals flush_denormals;
-    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+    process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 void Noise::process_chunk(AudioBlock block) noexcept

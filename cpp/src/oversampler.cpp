@@ -40,7 +40,6 @@ std::vector<double> design_halfband(int num_taps, double kaiser_beta)
 
 void HalfbandStage::prepare(int num_taps, int max_low_rate_block)
 {
-    num_taps_ = num_taps;
     const std::vector<double> taps = design_halfband(num_taps, kHalfbandKaiserBeta);
     std::vector<double> even_taps, doubled_even_taps;
     for (size_t n = 0; n < taps.size(); n += 2) {

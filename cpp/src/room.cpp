@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "stemglue/denormals.h"
 #include "stemglue/ou_process.h"  // kControlInterval
 #include "stemglue/parameters.h"
 #include "stemglue/random.h"
@@ -255,9 +254,7 @@ void Room::set_parameter(int index, double value) noexcept
 
 void Room::process(AudioBlock block) noexcept
 {
-    if (block.num_channels > num_channels_ || max_block_size_ == 0) return;
-    ScopedFlushDenormals flush_denormals;
-    for_each_chunk(block, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+    process_in_chunks(block, num_channels_, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 void Room::run_late(const float* input, int n) noexcept

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "stemglue/denormals.h"
+
 namespace stemglue {
 
 struct AudioBlock {
@@ -15,11 +17,14 @@ struct AudioBlock {
 
 inline constexpr int kMaxChannels = 64;
 
-// Cuts a block into chunks of at most max_chunk samples (processors size their scratch buffers to
-// their max block, but hosts may send longer blocks).
+// The front of every process(): refuses more channels than were prepared (or no prepare at all),
+// flushes denormals, and cuts the block into chunks that fit the module's buffers (hosts may send
+// longer blocks than announced).
 template <typename ProcessChunk>
-void for_each_chunk(AudioBlock block, int max_chunk, ProcessChunk&& process_chunk) noexcept
+void process_in_chunks(AudioBlock block, int prepared_channels, int max_chunk, ProcessChunk&& process_chunk) noexcept
 {
+    if (block.num_channels > prepared_channels || max_chunk <= 0) return;
+    ScopedFlushDenormals flush_denormals;
     float* pointers[kMaxChannels];
     const int num_channels = std::min(block.num_channels, kMaxChannels);
     for (int start = 0; start < block.num_samples; start += max_chunk) {

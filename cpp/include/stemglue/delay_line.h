@@ -33,7 +33,6 @@ public:
         std::copy(window + n, window + n + delay_, window);
     }
 
-    int delay() const noexcept { return static_cast<int>(delay_); }
 
 private:
     std::vector<float> buffer_;

@@ -75,7 +75,7 @@ private:
     std::vector<Channel> channels_;
     std::vector<float> kernel_;  // (phases + 1) x taps
     double tilt_coefficient_ = 0.0;
-    double time_s_ = 8.0, applied_time_s_ = 0.0;
+    double time_s_ = 0.0, applied_time_s_ = 0.0;  // parameters: set from the table in the constructor
     double normalised_wow_rate_ = 0.0, wow_rms_ = 1.0;  // weighted RMS per unit wow, cached per rate
     double wow_leak_ = 1.0;
 

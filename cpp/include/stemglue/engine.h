@@ -31,7 +31,6 @@ public:
     void process(AudioBlock block) noexcept;
     /** Delay of every path; fixed between resets. */
     int latency_samples() const noexcept { return latency_samples_; }
-    int num_channels() const noexcept { return num_channels_; }
 
 private:
     // One module's enable switch: its latency-aligned input, crossfaded with its output.

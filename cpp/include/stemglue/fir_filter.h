@@ -30,7 +30,6 @@ public:
     /** out[j] = sum_i taps[i] * in[j - i]; in and out may alias; num_samples <= the prepared block. */
     void process(const float* in, float* out, int num_samples) noexcept;
 
-    int num_taps() const noexcept { return static_cast<int>(taps_.size()); }
 
 private:
     std::vector<float> taps_;

@@ -48,8 +48,8 @@ private:
     int max_block_size_ = 0;
     std::vector<Channel> channels_;
     Biquad highpass_;
-    double attack_ms_ = 10.0, release_ms_ = 300.0, highpass_hz_ = 60.0;
-    bool auto_release_ = true;
+    double attack_ms_ = 0.0, release_ms_ = 0.0, highpass_hz_ = 0.0;  // parameters: set from the table in the constructor
+    bool auto_release_ = false;
     double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
     double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
     double gain_reduction_db_ = 0.0;

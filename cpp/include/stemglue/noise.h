@@ -73,7 +73,7 @@ private:
     double hum_phase_ = 0.0;
     double hum_frequency_from_ = 0.0, hum_frequency_to_ = 0.0;  // unit wander at the last and next tick
     double hum_level_from_ = 1.0, hum_level_to_ = 1.0;          // level wander gains
-    double hum_hz_ = 50.0;
+    double hum_hz_ = 0.0;  // parameter: set from the table in the constructor
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
     LinearSmoother hiss_db_, hiss_color_, hum_db_, buzz_percent_, room_db_, modulation_db_, floor_db_;

@@ -31,10 +31,8 @@ public:
     void upsample(const float* in, float* out, int n) noexcept;
     /** 2n samples at the high rate -> n at the low rate. */
     void downsample(const float* in, float* out, int n) noexcept;
-    int num_taps() const noexcept { return num_taps_; }
 
 private:
-    int num_taps_ = 0;
     FirFilter up_even_;    // taps 2 h[2i]
     DelayLine up_odd_;     // odd phase is a pure delay (centre tap)
     FirFilter down_even_;  // taps h[2i]
@@ -53,8 +51,6 @@ public:
     /** Downsample n * factor() samples at the top rate into n output samples. */
     void downsample(const float* top_rate, float* out, int n) noexcept;
 
-    int factor() const noexcept { return 1 << num_stages_; }
-    int num_stages() const noexcept { return num_stages_; }
     /** Up + down group delay counted in top-rate samples (an integer for every factor). */
     int round_trip_delay_top_rate() const noexcept;
 

@@ -72,8 +72,9 @@ private:
     uint64_t seed_ = 1;
     uint64_t position_ = 0;
 
-    double size_m_ = 8.0, pending_size_m_ = 8.0, rt60_s_ = 0.6, damping_ = 0.5;
-    double predelay_ms_ = 5.0, pending_predelay_ms_ = 5.0, source_x_ = 0.3, source_y_ = 0.35;
+    // Parameters: set from the table in the constructor.
+    double size_m_ = 0.0, pending_size_m_ = 0.0, rt60_s_ = 0.0, damping_ = 0.0;
+    double predelay_ms_ = 0.0, pending_predelay_ms_ = 0.0, source_x_ = 0.0, source_y_ = 0.0;
 
     Ring input_;  // mono input: early reflections read it, the predelayed late input too
     std::array<std::array<Tap, kMaxTaps>, 2> taps_{};

@@ -59,7 +59,7 @@ private:
     std::vector<Channel> channels_;
 
     LinearSmoother drive_db_, bias_, bloom_percent_, tone_db_, output_db_, mix_percent_;
-    int factor_ = 2, pending_factor_ = 2;
+    int factor_ = 1, pending_factor_ = 1;  // parameter: set from the table in the constructor
     bool adaa_ = true;
     int latency_samples_ = 0;
 
