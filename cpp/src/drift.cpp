@@ -49,6 +49,17 @@ double weighted_wow_rms(double rate_hz) noexcept
     return std::sqrt(0.5 * total / weights);
 }
 
+// RMS of the weighted speed of a unit flutter series (harmonics f, 2f, 3f at 230:80:99).
+double weighted_flutter_rms(double rate_hz) noexcept
+{
+    double total = 0.0;
+    for (int k = 0; k < 3; ++k) {
+        const double term = kFlutterHarmonics[k] * flutter_weighting((k + 1) * rate_hz);
+        total += term * term;
+    }
+    return std::sqrt(0.5 * total);
+}
+
 }  // namespace
 
 Drift::Drift()
@@ -115,17 +126,22 @@ void Drift::reset() noexcept
     applied_time_s_ = time_s_;
     for (size_t s = 0; s < sources_.size(); ++s) {
         Source& source = sources_[s];
-        const uint64_t phases = stream_key(seed_, source_stream(s, 0));
-        source.wow_phase = random_uniform(phases, 0);
-        source.flutter_phase = random_uniform(phases, 1);
-        for (size_t k = 0; k < 3; ++k) source.flutter_offsets[k] = random_uniform(phases, 2 + k);
-        source.wow_rate.prepare(kWowWanderSeconds, tick_rate, stream_key(seed_, source_stream(s, 1)));
-        source.wow_depth.prepare(kWowWanderSeconds, tick_rate, stream_key(seed_, source_stream(s, 2)));
-        source.tilt.prepare(time_s_, tick_rate, stream_key(seed_, source_stream(s, 3)));
-        source.gain.prepare(time_s_, tick_rate, stream_key(seed_, source_stream(s, 4)));
-        source.phase.prepare(kPhaseWanderSeconds, tick_rate, stream_key(seed_, source_stream(s, 5)));
-        for (OrnsteinUhlenbeck* process : {&source.wow_rate, &source.wow_depth, &source.tilt, &source.gain, &source.phase})
-            process->reset();
+        auto start = [&](OrnsteinUhlenbeck& process, double seconds, int component) {
+            process.prepare(seconds, tick_rate, stream_key(seed_, source_stream(s, component)));
+            process.reset();
+        };
+        if (s == 0) {  // the shared oscillators and their rate wander
+            const uint64_t phases = stream_key(seed_, source_stream(s, 0));
+            source.wow_phase = random_uniform(phases, 0);
+            source.flutter_phase = random_uniform(phases, 1);
+            for (size_t k = 0; k < 3; ++k) source.flutter_offsets[k] = random_uniform(phases, 2 + k);
+            start(source.wow_rate, kWowWanderSeconds, 1);
+        } else {  // a channel's phase-offset wander
+            start(source.phase, kPhaseWanderSeconds, 5);
+        }
+        start(source.wow_depth, kWowWanderSeconds, 2);
+        start(source.tilt, time_s_, 3);
+        start(source.gain, time_s_, 4);
     }
     wow_leak_ = std::exp(-kControlInterval / (kWowLeakSeconds * sample_rate_));
     for (size_t c = 0; c < channels_.size(); ++c) {
@@ -193,12 +209,11 @@ void Drift::tick(size_t j) noexcept
         normalised_wow_rate_ = wow_rate;
     }
     const double wow_speed = 0.01 * wow_percent_values_[j] / (2.0 * wow_rms_ * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander));
-    double weighted = 0.0;
-    for (int k = 0; k < 3; ++k) {
-        const double term = kFlutterHarmonics[k] * flutter_weighting((k + 1) * flutter_rate);
-        weighted += term * term;
+    if (flutter_rate != normalised_flutter_rate_) {
+        flutter_rms_ = weighted_flutter_rms(flutter_rate);
+        normalised_flutter_rate_ = flutter_rate;
     }
-    const double flutter_scale = 0.01 * flutter_percent_values_[j] / (std::sqrt(2.0) * std::sqrt(weighted));
+    const double flutter_scale = 0.01 * flutter_percent_values_[j] / (2.0 * flutter_rms_);
 
     // The shared source runs the oscillators; channels add a wandering phase offset scaled by
     // (1 - link), so each keeps the exact depth, and mix the Gaussian wanders, which keeps their

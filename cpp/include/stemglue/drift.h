@@ -76,7 +76,8 @@ private:
     std::vector<float> kernel_;  // (phases + 1) x taps
     double tilt_coefficient_ = 0.0;
     double time_s_ = 0.0, applied_time_s_ = 0.0;  // parameters: set from the table in the constructor
-    double normalised_wow_rate_ = 0.0, wow_rms_ = 1.0;  // weighted RMS per unit wow, cached per rate
+    // Weighted RMS per unit of wow and of flutter, cached per rate (recomputed when a rate moves).
+    double normalised_wow_rate_ = 0.0, wow_rms_ = 1.0, normalised_flutter_rate_ = 0.0, flutter_rms_ = 1.0;
     double wow_leak_ = 1.0;
 
     LinearSmoother wow_percent_, wow_rate_hz_, flutter_percent_, flutter_rate_hz_, tilt_db_, gain_db_, link_percent_;

@@ -72,20 +72,25 @@ def weighted_wow_rms(rate_hz: float) -> float:
 
 
 class _Source:
-    def __init__(self, seed: int, index: int, time_s: float, tick_rate: float) -> None:
-        def key(component: int) -> int:
-            return stream_key(seed, DRIFT_STREAMS + 16 * index + component)
+    """Source 0 is shared: its oscillators run and its rate wanders. A channel's source holds its
+    own phase-offset wander. Every source has its own depth, tilt and gain wander."""
 
-        phases = random_uniform(key(0), np.arange(5))
-        self.wow_phase, self.flutter_phase = float(phases[0]), float(phases[1])
-        self.flutter_offsets = phases[2:5]
-        self.processes = {}
-        for component, name, seconds in ((1, "wow_rate", WOW_WANDER_SECONDS), (2, "wow_depth", WOW_WANDER_SECONDS),
-                                         (3, "tilt", time_s), (4, "gain", time_s), (5, "phase", PHASE_WANDER_SECONDS)):
+    def __init__(self, seed: int, index: int, time_s: float, tick_rate: float) -> None:
+        def start(component: int, seconds: float) -> OrnsteinUhlenbeck:
             process = OrnsteinUhlenbeck()
-            process.prepare(seconds, tick_rate, key(component))
+            process.prepare(seconds, tick_rate, stream_key(seed, DRIFT_STREAMS + 16 * index + component))
             process.reset()
-            self.processes[name] = process
+            return process
+
+        self.processes = {}
+        if index == 0:
+            phases = random_uniform(stream_key(seed, DRIFT_STREAMS), np.arange(5))
+            self.wow_phase, self.flutter_phase = float(phases[0]), float(phases[1])
+            self.flutter_offsets = phases[2:5]
+            self.processes["wow_rate"] = start(1, WOW_WANDER_SECONDS)
+        else:
+            self.processes["phase"] = start(5, PHASE_WANDER_SECONDS)
+        self.processes.update(wow_depth=start(2, WOW_WANDER_SECONDS), tilt=start(3, time_s), gain=start(4, time_s))
 
 
 class Drift(ReferenceModule):
