@@ -136,7 +136,8 @@ void Noise::prepare(double sample_rate, int max_block_size, int num_channels)
 
     envelope_attack_ = 1.0 - std::exp(-1000.0 / (kModulationAttackMs * sample_rate));
     envelope_release_ = 1.0 - std::exp(-1000.0 / (kModulationReleaseMs * sample_rate));
-    for (auto* buffer : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_})
+    for (auto* buffer : {&hiss_level_, &hiss_color_values_, &floor_gain_, &white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_,
+                         &room_gain_, &modulation_gain_, &hum_wave_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
     auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     hiss_db_.prepare(sample_rate, smoothing_ms(kHissDb));
@@ -208,17 +209,17 @@ void Noise::process_chunk(AudioBlock block) noexcept
     const ParameterSpec& hum_spec = kParameters[kHumDb];
     const ParameterSpec& room_spec = kParameters[kRoomDb];
     const ParameterSpec& modulation_spec = kParameters[kModulationDb];
-    // Per-sample gains (white_gain_ briefly holds the hiss level, pink_gain_ the colour).
-    fill_smoothed(hiss_db_, white_gain_.data(), n, [&](double db) { return level_gain(hiss_spec, db); });
-    fill_smoothed(hiss_color_, pink_gain_.data(), n, [](double color) { return color; });
+    // Per-sample gains of every component, the master floor level folded in.
+    fill_smoothed(hiss_db_, hiss_level_.data(), n, [&](double db) { return level_gain(hiss_spec, db); });
+    fill_smoothed(hiss_color_, hiss_color_values_.data(), n, [](double color) { return color; });
     fill_smoothed(hum_db_, hum_gain_.data(), n, [&](double db) { return level_gain(hum_spec, db) * 1.4142135623730951; });
     fill_smoothed(buzz_percent_, buzz_gain_.data(), n, [](double percent) { return 0.01 * percent; });
     fill_smoothed(room_db_, room_gain_.data(), n, [&](double db) { return level_gain(room_spec, db); });
     fill_smoothed(modulation_db_, modulation_gain_.data(), n, [&](double db) { return level_gain(modulation_spec, db); });
-    fill_smoothed(floor_db_, hum_wave_.data(), n, [](double db) { return std::pow(10.0, db / 20.0); });
+    fill_smoothed(floor_db_, floor_gain_.data(), n, [](double db) { return std::pow(10.0, db / 20.0); });
     for (size_t j = 0; j < count; ++j) {
-        const double floor_gain = hum_wave_[j], color = pink_gain_[j];
-        const double hiss = white_gain_[j] * floor_gain
+        const double floor_gain = floor_gain_[j], color = hiss_color_values_[j];
+        const double hiss = hiss_level_[j] * floor_gain
                             / std::sqrt((1.0 - color) * (1.0 - color) * white_a_weighted_power_
                                         + color * color * pink_a_weighted_power_);
         white_gain_[j] = (1.0 - color) * hiss;

@@ -77,6 +77,7 @@ private:
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
     LinearSmoother hiss_db_, hiss_color_, hum_db_, buzz_percent_, room_db_, modulation_db_, floor_db_;
+    std::vector<double> hiss_level_, hiss_color_values_, floor_gain_;  // smoothed parameters, per sample
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;
 };
 
