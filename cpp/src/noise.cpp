@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 #include "stemglue/parameters.h"
 #include "stemglue/random.h"
@@ -210,6 +211,9 @@ void Noise::process_chunk(AudioBlock block) noexcept
     const ParameterSpec& room_spec = kParameters[kRoomDb];
     const ParameterSpec& modulation_spec = kParameters[kModulationDb];
     // Per-sample gains of every component, the master floor level folded in.
+    const bool moving = hiss_db_.is_smoothing() || hiss_color_.is_smoothing() || hum_db_.is_smoothing()
+                        || buzz_percent_.is_smoothing() || room_db_.is_smoothing() || modulation_db_.is_smoothing()
+                        || floor_db_.is_smoothing();
     fill_smoothed(hiss_db_, hiss_level_.data(), n, [&](double db) { return level_gain(hiss_spec, db); });
     fill_smoothed(hiss_color_, hiss_color_values_.data(), n, [](double color) { return color; });
     fill_smoothed(hum_db_, hum_gain_.data(), n, [&](double db) { return level_gain(hum_spec, db) * 1.4142135623730951; });
@@ -217,7 +221,8 @@ void Noise::process_chunk(AudioBlock block) noexcept
     fill_smoothed(room_db_, room_gain_.data(), n, [&](double db) { return level_gain(room_spec, db); });
     fill_smoothed(modulation_db_, modulation_gain_.data(), n, [&](double db) { return level_gain(modulation_spec, db); });
     fill_smoothed(floor_db_, floor_gain_.data(), n, [](double db) { return std::pow(10.0, db / 20.0); });
-    for (size_t j = 0; j < count; ++j) {
+    const size_t varying = moving ? count : std::min<size_t>(count, 1);  // at rest one sample's maths serves the chunk
+    for (size_t j = 0; j < varying; ++j) {
         const double floor_gain = floor_gain_[j], color = hiss_color_values_[j];
         const double hiss = hiss_level_[j] * floor_gain
                             / std::sqrt((1.0 - color) * (1.0 - color) * white_a_weighted_power_
@@ -229,6 +234,8 @@ void Noise::process_chunk(AudioBlock block) noexcept
         room_gain_[j] *= floor_gain / std::sqrt(room_a_weighted_power_);
         modulation_gain_[j] *= floor_gain;
     }
+    for (auto* gains : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_})
+        std::fill(gains->begin() + static_cast<std::ptrdiff_t>(varying), gains->begin() + n, (*gains)[0]);
 
     // Hum: one mains for every channel. Modulation values are interpolated between control ticks.
     uint64_t position = position_;

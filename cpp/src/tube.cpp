@@ -204,8 +204,11 @@ void Tube::process_chunk(AudioBlock block) noexcept
     fill_smoothed(drive_db_, drive_gain_.data(), n, db_to_gain);
     fill_smoothed(bias_, bias_value_.data(), n, [](double v) { return v; });
     fill_smoothed(bloom_percent_, bloom_amount_.data(), n, [](double v) { return 0.01 * v; });
+    const bool tone_moving = tone_db_.is_smoothing();
     fill_smoothed(tone_db_, tilt_low_gain_.data(), n, [](double db) { return db_to_gain(-0.5 * db); });
-    for (int j = 0; j < n; ++j) tilt_high_gain_[static_cast<size_t>(j)] = 1.0 / tilt_low_gain_[static_cast<size_t>(j)];
+    const int varying = tone_moving ? n : std::min(n, 1);  // at rest one division serves the chunk
+    for (int j = 0; j < varying; ++j) tilt_high_gain_[static_cast<size_t>(j)] = 1.0 / tilt_low_gain_[static_cast<size_t>(j)];
+    std::fill(tilt_high_gain_.begin() + varying, tilt_high_gain_.begin() + n, tilt_high_gain_[0]);
     fill_smoothed(output_db_, output_gain_.data(), n, db_to_gain);
     fill_smoothed(mix_percent_, mix_.data(), n, [](double v) { return 0.01 * v; });
 
