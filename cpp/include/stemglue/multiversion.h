@@ -1,6 +1,7 @@
 // Hot loops are compiled twice, for baseline x86-64 and for x86-64-v3 (AVX2), and the loader
-// picks one per machine (GCC/Clang target_clones). Floating-point contraction stays off (ISO C++
-// mode), so both versions do the same arithmetic per element: only the vector width differs.
+// picks one per machine (GCC/Clang target_clones). Floating-point contraction is off
+// (-ffp-contract=off in cpp/CMakeLists.txt), so both versions do the same arithmetic per element:
+// only the vector width differs, and the output is the same on every x86-64 machine.
 #pragma once
 
 #if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
