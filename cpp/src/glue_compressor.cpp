@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "stemglue/decibels.h"
+#include "stemglue/multiversion.h"
 #include "stemglue/parameters.h"
 #include "stemglue/sanitize.h"
 
@@ -20,23 +22,48 @@ constexpr int kMakeup = param("glue_makeup_db");
 constexpr int kMix = param("glue_mix_percent");
 
 constexpr double kAutoFastReleaseMs = 80.0, kAutoSlowAttackMs = 500.0, kAutoSlowReleaseMs = 1500.0;
-constexpr double kFloorDb = -200.0;
+constexpr double kFloorDb = -200.0, kFloorMagnitude = 1e-10;
 
 double coefficient(double milliseconds, double sample_rate) noexcept
 {
     return std::exp(-1000.0 / (milliseconds * sample_rate));
 }
 
-// Static curve: gain reduction (dB, >= 0) for an input level x (dB).
+// Static curve: gain reduction (dB, >= 0) for an input level x (dB); branch-free, so it vectorises.
 double gain_reduction(double x, double threshold, double ratio, double knee) noexcept
 {
-    const double over = x - threshold;
-    if (2.0 * over < -knee) return 0.0;
-    if (2.0 * std::abs(over) <= knee) {
-        const double inside = over + 0.5 * knee;
-        return (1.0 - 1.0 / ratio) * inside * inside / (2.0 * knee);
+    const double over = x - threshold, slope = 1.0 - 1.0 / ratio;
+    const double inside = over + 0.5 * knee;
+    const double in_knee = slope * inside * inside / (2.0 * std::max(knee, 1e-9));  // knee 0: only at over = 0, where it is 0
+    return 2.0 * over < -knee ? 0.0 : (2.0 * std::abs(over) <= knee ? in_knee : over * slope);
+}
+
+// Level (dB) of the sidechain and the static curve's target reduction for each sample.
+STEMGLUE_MULTIVERSION
+void target_reduction(const float* __restrict level, const double* __restrict threshold, const double* __restrict ratio,
+                      const double* __restrict knee, double* __restrict target, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const double level_db = magnitude_to_db(level[j], static_cast<float>(kFloorMagnitude), static_cast<float>(kFloorDb));
+        target[j] = gain_reduction(level_db, threshold[j], ratio[j], knee[j]);
     }
-    return over * (1.0 - 1.0 / ratio);
+}
+
+// Output gain from makeup and reduction, mixed with the dry signal: x ((1 - mix) + mix g).
+STEMGLUE_MULTIVERSION
+void mixed_gains(const double* __restrict makeup, const double* __restrict reduction, const double* __restrict mix,
+                 float* __restrict gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const float wet = db_to_magnitude(static_cast<float>(makeup[j] - reduction[j]));
+        gain[j] = static_cast<float>((1.0 - mix[j]) + mix[j] * wet);
+    }
+}
+
+STEMGLUE_MULTIVERSION
+void apply_gain(float* __restrict x, const float* __restrict gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) x[j] *= gain[j];
 }
 
 }  // namespace
@@ -53,8 +80,11 @@ void GlueCompressor::prepare(double sample_rate, int max_block_size, int num_cha
     sample_rate_ = sample_rate;
     max_block_size_ = std::max(1, max_block_size);
     channels_.assign(static_cast<size_t>(num_channels), Channel{});
-    for (auto* values : {&threshold_values_, &ratio_values_, &knee_values_, &makeup_values_, &mix_values_, &gain_values_})
-        values->assign(static_cast<size_t>(max_block_size_), 0.0);
+    const size_t block = static_cast<size_t>(max_block_size_);
+    for (auto* values : {&threshold_values_, &ratio_values_, &knee_values_, &makeup_values_, &mix_values_, &target_, &reduction_})
+        values->assign(block, 0.0);
+    level_.assign(block, 0.0f);
+    gain_.assign(block, 0.0f);
     auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     threshold_db_.prepare(sample_rate, smoothing_ms(kThreshold));
     ratio_.prepare(sample_rate, smoothing_ms(kRatio));
@@ -118,43 +148,48 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     fill_smoothed(makeup_db_, makeup_values_.data(), n, same);
     fill_smoothed(mix_percent_, mix_values_.data(), n, [](double percent) { return 0.01 * percent; });
 
-    for (int c = 0; c < block.num_channels; ++c) sanitize(block.channel(c), n);
+    // Sidechain: each channel high-passed, then the larger magnitude.
+    const int channels = block.num_channels;
+    for (int c = 0; c < channels; ++c) sanitize(block.channel(c), n);
+    std::fill(level_.begin(), level_.begin() + n, 0.0f);
+    for (int c = 0; c < channels; ++c) {
+        const float* x = block.channel(c);
+        const Biquad& f = highpass_;
+        Channel z = channels_[static_cast<size_t>(c)];
+        for (int j = 0; j < n; ++j) {
+            // The last term is the only one waiting on the previous output: a short recursion.
+            const double y = (f.b0 * x[j] + f.b1 * z.x1 + f.b2 * z.x2 - f.a2 * z.y2) - f.a1 * z.y1;
+            z.x2 = z.x1;
+            z.x1 = x[j];
+            z.y2 = z.y1;
+            z.y1 = y;
+            level_[static_cast<size_t>(j)] = std::max(level_[static_cast<size_t>(j)], static_cast<float>(std::abs(y)));
+        }
+        channels_[static_cast<size_t>(c)] = z;
+    }
+    target_reduction(level_.data(), threshold_values_.data(), ratio_values_.data(), knee_values_.data(), target_.data(), n);
+
+    // The detector, a recursion per sample; the slow branch charges only under sustained compression.
+    const double release = auto_release_ ? fast_release_ : release_;
+    double peak = peak_, smooth = smooth_, slow = slow_peak_;
     for (int j = 0; j < n; ++j) {
         const size_t s = static_cast<size_t>(j);
-        double level = 0.0;
-        for (int c = 0; c < block.num_channels; ++c) {
-            Channel& channel = channels_[static_cast<size_t>(c)];
-            const double x = block.channel(c)[j];
-            const double y = highpass_.b0 * x + highpass_.b1 * channel.x1 + highpass_.b2 * channel.x2
-                             - highpass_.a1 * channel.y1 - highpass_.a2 * channel.y2;
-            channel.x2 = channel.x1;
-            channel.x1 = x;
-            channel.y2 = channel.y1;
-            channel.y1 = y;
-            level = std::max(level, std::abs(y));
+        const double target = target_[s];
+        peak = std::max(target, release * peak + (1.0 - release) * target);
+        smooth = attack_ * smooth + (1.0 - attack_) * peak;
+        reduction_[s] = smooth;
+        if (auto_release_) {
+            slow = std::max(slow_attack_ * slow + (1.0 - slow_attack_) * target, slow_release_ * slow + (1.0 - slow_release_) * target);
+            reduction_[s] = std::max(smooth, slow);
         }
-        const double level_db = level > 1e-10 ? 20.0 * std::log10(level) : kFloorDb;
-        const double target = gain_reduction(level_db, threshold_values_[s], ratio_values_[s], knee_values_[s]);
+    }
+    peak_ = peak;
+    smooth_ = smooth;
+    slow_peak_ = slow;
+    if (n > 0) gain_reduction_db_ = reduction_[static_cast<size_t>(n - 1)];
 
-        const double release = auto_release_ ? fast_release_ : release_;
-        peak_ = std::max(target, release * peak_ + (1.0 - release) * target);
-        smooth_ = attack_ * smooth_ + (1.0 - attack_) * peak_;
-        double reduction = smooth_;
-        if (auto_release_) {  // the slow branch charges only under sustained compression
-            slow_peak_ = std::max(slow_attack_ * slow_peak_ + (1.0 - slow_attack_) * target,
-                                  slow_release_ * slow_peak_ + (1.0 - slow_release_) * target);
-            reduction = std::max(reduction, slow_peak_);
-        }
-        gain_reduction_db_ = reduction;
-        gain_values_[s] = std::pow(10.0, (makeup_values_[s] - reduction) / 20.0);
-    }
-    for (int c = 0; c < block.num_channels; ++c) {
-        float* x = block.channel(c);
-        for (int j = 0; j < n; ++j) {
-            const size_t s = static_cast<size_t>(j);
-            x[j] = static_cast<float>(double(x[j]) * ((1.0 - mix_values_[s]) + gain_values_[s] * mix_values_[s]));
-        }
-    }
+    mixed_gains(makeup_values_.data(), reduction_.data(), mix_values_.data(), gain_.data(), n);
+    for (int c = 0; c < channels; ++c) apply_gain(block.channel(c), gain_.data(), n);
 }
 
 }  // namespace stemglue

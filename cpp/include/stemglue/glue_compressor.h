@@ -55,7 +55,9 @@ private:
     double gain_reduction_db_ = 0.0;
 
     LinearSmoother threshold_db_, ratio_, knee_db_, makeup_db_, mix_percent_;
-    std::vector<double> threshold_values_, ratio_values_, knee_values_, makeup_values_, mix_values_, gain_values_;
+    std::vector<double> threshold_values_, ratio_values_, knee_values_, makeup_values_, mix_values_;
+    std::vector<float> level_, gain_;           // sidechain magnitude; output gain (mixed)
+    std::vector<double> target_, reduction_;    // static curve's reduction; detector's (dB)
 };
 
 }  // namespace stemglue
