@@ -1,6 +1,6 @@
-"""C++-only checks, built from this checkout with CMake and run with ctest:
-process() never allocates (cpp/tests), and a dlopen host exercises the built VST3 bundle's edge
-cases (plugin/tests)."""
+"""C++-only checks, built from this checkout with CMake and run with ctest: process() never
+allocates and the vectorised dB conversions keep their accuracy (cpp/tests), and a dlopen host
+exercises the built VST3 bundle's edge cases (plugin/tests)."""
 
 import shutil
 import subprocess
@@ -30,7 +30,7 @@ def build(tmp_path_factory):
     return build_dir
 
 
-@pytest.mark.parametrize("check", ["process_does_not_allocate", "vst3_host_checks"])
+@pytest.mark.parametrize("check", ["process_does_not_allocate", "decibels", "vst3_host_checks"])
 def test_cpp_check(build, check):
     result = subprocess.run([tool("ctest"), "--test-dir", str(build), "-R", f"^{check}$", "-V"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:]

@@ -44,7 +44,7 @@ void target_reduction(const float* __restrict level, const double* __restrict th
                       const double* __restrict knee, double* __restrict target, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
-        const double level_db = magnitude_to_db(level[j], static_cast<float>(kFloorMagnitude), static_cast<float>(kFloorDb));
+        const double level_db = magnitude_to_db(level[j], static_cast<float>(kFloorMagnitude), kFloorDb);
         target[j] = gain_reduction(level_db, threshold[j], ratio[j], knee[j]);
     }
 }
@@ -55,7 +55,7 @@ void mixed_gains(const double* __restrict makeup, const double* __restrict reduc
                  float* __restrict gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
-        const float wet = db_to_magnitude(static_cast<float>(makeup[j] - reduction[j]));
+        const float wet = db_to_magnitude(makeup[j] - reduction[j]);
         gain[j] = static_cast<float>((1.0 - mix[j]) + mix[j] * wet);
     }
 }
