@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "stemglue/ou_process.h"  // kControlInterval
+#include "stemglue/multiversion.h"
 #include "stemglue/parameters.h"
 #include "stemglue/random.h"
 #include "stemglue/sanitize.h"
@@ -27,9 +27,12 @@ constexpr double kSpeedOfSound = 343.0;
 constexpr double kListenerX = 0.62, kListenerY = 0.5, kHeightFraction = 0.45, kMicSpacing = 0.2;
 constexpr double kMaxSizeM = 30.0, kMaxPredelayMs = 50.0;
 constexpr double kDiffuserMs[] = {0.7, 1.1, 1.7, 2.6, 4.1, 6.3};  // short: echo density builds within ~40 ms
-constexpr double kDiffuserGain = 0.5;
+constexpr double kDiffuserGain = 0.6;
 constexpr double kMaxRotationRad = 0.25;
-constexpr uint64_t kRotationStream = 0x900;
+// The rotations change at most 0.25 rad x 2 pi x 0.6 Hz ~ 1 rad/s, so one new angle per 128
+// samples, linear between, is smooth (the step is 2.5e-3 rad at 48 kHz).
+constexpr int kRotationTick = 128;
+constexpr uint64_t kRotationStream = 0x900, kInputSignStream = 0x901, kOutputRowStream = 0x902;
 
 struct Vec3 {
     double x, y, z;
@@ -47,10 +50,106 @@ bool is_prime(int n)
     return true;
 }
 
-// Input and output sign patterns (unit norm with the 1/4): unstructured, so that neither is an
-// eigenvector of the Hadamard feedback (all ones would collapse into one line after a pass).
-constexpr uint16_t kInputSigns = 0xB4E1, kLeftSigns = 0x6A3C, kRightSigns = 0xC5D2;
-float sign(uint16_t pattern, int line) { return (pattern >> line) & 1 ? -0.25f : 0.25f; }
+// The largest |coefficient| of the Walsh-Hadamard transform of a +-1 pattern: how much of the
+// input one line receives after the first pass through the feedback matrix.
+int largest_hadamard_coefficient(uint32_t pattern)
+{
+    int values[Room::kLines];
+    for (int i = 0; i < Room::kLines; ++i) values[i] = (pattern >> i) & 1 ? -1 : 1;
+    for (int half = 1; half < Room::kLines; half <<= 1)
+        for (int i = 0; i < Room::kLines; i += 2 * half)
+            for (int k = i; k < i + half; ++k) {
+                const int sum = values[k] + values[k + half];
+                values[k + half] = values[k] - values[k + half];
+                values[k] = sum;
+            }
+    int largest = 0;
+    for (int value : values) largest = std::max(largest, std::abs(value));
+    return largest;
+}
+
+// The lines' absorption, g (1 - p) / (1 - p z^-1) each. The lines are independent, so running
+// all sixteen in one loop overlaps their recursions.
+STEMGLUE_MULTIVERSION
+void absorb(float* const* signals, const double* feed, const double* pole, double* state, int n) noexcept
+{
+    double s[Room::kLines];
+    for (int i = 0; i < Room::kLines; ++i) s[i] = state[i];
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < Room::kLines; ++i) signals[i][j] = static_cast<float>(s[i] = feed[i] * signals[i][j] + pole[i] * s[i]);
+    for (int i = 0; i < Room::kLines; ++i) state[i] = s[i];
+}
+
+// The 16-point Walsh-Hadamard transform of the lines, unscaled, vectorised across time.
+STEMGLUE_MULTIVERSION
+void hadamard(float* const* signals, int n) noexcept
+{
+    for (int half = 1; half < Room::kLines; half <<= 1)
+        for (int i = 0; i < Room::kLines; i += 2 * half)
+            for (int k = i; k < i + half; ++k) {
+                float* __restrict a = signals[k];
+                float* __restrict b = signals[k + half];
+                for (int j = 0; j < n; ++j) {
+                    const float sum = a[j] + b[j], difference = a[j] - b[j];
+                    a[j] = sum;
+                    b[j] = difference;
+                }
+            }
+}
+
+// Scale by 1/4 (the Hadamard made unitary), rotate the pair (a, b) and add the input.
+STEMGLUE_MULTIVERSION
+void rotate_and_feed(float* __restrict a, float* __restrict b, const float* __restrict cosine, const float* __restrict sine,
+                     const float* __restrict input, float into_a, float into_b, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const float x = 0.25f * a[j], y = 0.25f * b[j];
+        a[j] = cosine[j] * x - sine[j] * y + into_a * input[j];
+        b[j] = sine[j] * x + cosine[j] * y + into_b * input[j];
+    }
+}
+
+// out[j] = from + (to - from) (phase + j) / kRotationTick
+STEMGLUE_MULTIVERSION
+void interpolate(float* __restrict out, double from, double to, int phase, int n) noexcept
+{
+    const float start = static_cast<float>(from), step = static_cast<float>((to - from) / kRotationTick);
+    for (int j = 0; j < n; ++j) out[j] = start + step * static_cast<float>(phase + j);
+}
+
+STEMGLUE_MULTIVERSION
+void add_scaled(float* __restrict out, const float* __restrict in, float gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) out[j] += gain * in[j];
+}
+
+// Early/late balance, then mid/side width: the wet signal for mono, left and right outputs.
+STEMGLUE_MULTIVERSION
+void wet_signals(const float* __restrict early_left, const float* __restrict early_right, const float* __restrict late_left,
+                 const float* __restrict late_right, const double* __restrict early_percent, const double* __restrict width_percent,
+                 float* __restrict mid, float* __restrict left, float* __restrict right, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const float balance = 0.01f * static_cast<float>(early_percent[j]);
+        const float early_gain = std::min(1.0f, 2.0f * balance), late_gain = std::min(1.0f, 2.0f * (1.0f - balance));
+        const float l = early_gain * early_left[j] + late_gain * late_left[j];
+        const float r = early_gain * early_right[j] + late_gain * late_right[j];
+        const float side = 0.5f * (l - r) * 0.01f * static_cast<float>(width_percent[j]);
+        mid[j] = 0.5f * (l + r);
+        left[j] = mid[j] + side;
+        right[j] = mid[j] - side;
+    }
+}
+
+// x = x (1 - mix) + wet mix
+STEMGLUE_MULTIVERSION
+void mix_into(float* __restrict x, const float* __restrict wet, const double* __restrict mix, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const float amount = static_cast<float>(mix[j]);
+        x[j] = x[j] * (1.0f - amount) + wet[j] * amount;
+    }
+}
 
 }  // namespace
 
@@ -71,19 +170,26 @@ void Room::Ring::clear() noexcept
 
 void Room::Ring::push(const float* samples, int n) noexcept
 {
-    for (int j = 0; j < n; ++j) data[(write + static_cast<size_t>(j)) & mask] = samples[j];
-    write = (write + static_cast<size_t>(n)) & mask;
+    int done = 0;
+    while (done < n) {  // at most two contiguous runs
+        const int run = std::min(n - done, static_cast<int>(data.size() - write));
+        std::copy(samples + done, samples + done + run, data.data() + write);
+        done += run;
+        write = (write + static_cast<size_t>(run)) & mask;
+    }
 }
 
 void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) const noexcept
 {
     size_t start = (write - static_cast<size_t>(back)) & mask;
     int done = 0;
-    while (done < n) {  // at most two contiguous runs
+    while (done < n) {
         const int run = std::min(n - done, static_cast<int>(data.size() - start));
         const float* source = data.data() + start;
         if (accumulate)
-            for (int j = 0; j < run; ++j) out[done + j] += gain * source[j];
+            add_scaled(out + done, source, gain, run);
+        else if (gain == 1.0f)
+            std::copy(source, source + run, out + done);
         else
             for (int j = 0; j < run; ++j) out[done + j] = gain * source[j];
         done += run;
@@ -117,7 +223,8 @@ void Room::prepare(double sample_rate, int max_block_size, int num_channels)
 
     const size_t block = static_cast<size_t>(max_block_size_);
     for (auto* values : {&early_values_, &width_values_, &modulation_values_, &mix_values_}) values->assign(block, 0.0);
-    for (auto* buffer : {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &diffuser_scratch_})
+    for (auto* buffer : {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &diffuser_scratch_,
+                          &wet_mid_, &wet_left_, &wet_right_})
         buffer->assign(block, 0.0f);
     line_signals_.assign(kLines, std::vector<float>(block));
     cosines_.assign(kLines / 2, std::vector<float>(block));
@@ -181,8 +288,9 @@ void Room::design_decay() noexcept
         const double gain_dc = std::pow(10.0, -3.0 * seconds / rt60_s_);
         const double gain_nyquist = std::pow(10.0, -3.0 * seconds / (damping_ * rt60_s_));
         const double ratio = gain_nyquist / gain_dc;
-        line_pole_[static_cast<size_t>(i)] = (1.0 - ratio) / (1.0 + ratio);
-        line_gain_[static_cast<size_t>(i)] = gain_dc;
+        const double pole = (1.0 - ratio) / (1.0 + ratio);
+        line_pole_[static_cast<size_t>(i)] = pole;
+        line_feed_[static_cast<size_t>(i)] = gain_dc * (1.0 - pole);
     }
 }
 
@@ -210,6 +318,18 @@ void Room::reset() noexcept
     }
     design_decay();
     design_reflections();
+
+    // Each seed is another source and listener pair in the same room: the input's sign pattern
+    // (one that spreads over the lines: no line gets more than a quarter of the first pass) and
+    // the two Hadamard rows the outputs read.
+    const uint64_t sign_key = stream_key(seed_, kInputSignStream);
+    uint32_t pattern = 0;
+    for (uint64_t attempt = 0; attempt == 0 || largest_hadamard_coefficient(pattern) > kLines / 2; ++attempt)
+        pattern = static_cast<uint32_t>(random_u64(sign_key, attempt) & 0xFFFF);
+    for (int i = 0; i < kLines; ++i) input_signs_[static_cast<size_t>(i)] = (pattern >> i) & 1 ? -0.25f : 0.25f;
+    const uint64_t rows = random_u64(stream_key(seed_, kOutputRowStream), 0);
+    left_row_ = static_cast<int>(rows % kLines);
+    right_row_ = static_cast<int>((rows % kLines + 1 + (rows / kLines) % (kLines - 1)) % kLines);
 
     const uint64_t key = stream_key(seed_, kRotationStream);
     for (int k = 0; k < kLines / 2; ++k) {
@@ -257,79 +377,59 @@ void Room::process(AudioBlock block) noexcept
     process_in_chunks(block, num_channels_, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
-void Room::run_late(const float* input, int n) noexcept
+void Room::fill_rotations(int n) noexcept
 {
-    // Per-sample rotations: (cos, sin) interpolated between control ticks, renormalised so every
-    // rotation is exactly unitary.
-    for (int j = 0; j < n; ++j) {
-        const uint64_t position = position_ + static_cast<uint64_t>(j);
-        const double fraction = double(position % kControlInterval) / kControlInterval;
-        for (int k = 0; k < kLines / 2; ++k) {
-            const size_t s = static_cast<size_t>(k);
-            if (fraction == 0.0) {
+    // (cos, sin) of each pair, new at each tick and linear between ticks. The chord lies inside
+    // the unit circle, so the feedback can only lose energy between ticks, by at most step^2 / 8
+    // (~8e-7 at 48 kHz): stable, and far below any decay the lines are set for.
+    for (int start = 0; start < n;) {
+        const int phase = static_cast<int>((position_ + static_cast<uint64_t>(start)) % kRotationTick);
+        if (phase == 0)
+            for (int k = 0; k < kLines / 2; ++k) {
+                const size_t s = static_cast<size_t>(k);
                 cos_from_[s] = cos_to_[s];
                 sin_from_[s] = sin_to_[s];
-                rotation_phase_[s] += rotation_rate_hz_[s] * kControlInterval / sample_rate_;
+                rotation_phase_[s] += rotation_rate_hz_[s] * kRotationTick / sample_rate_;
                 rotation_phase_[s] -= std::floor(rotation_phase_[s]);
-                const double angle = 0.01 * modulation_values_[static_cast<size_t>(j)] * kMaxRotationRad
+                const double angle = 0.01 * modulation_values_[static_cast<size_t>(start)] * kMaxRotationRad
                                      * std::sin(2.0 * M_PI * rotation_phase_[s]);
                 cos_to_[s] = std::cos(angle);
                 sin_to_[s] = std::sin(angle);
             }
-            const double c = cos_from_[s] + (cos_to_[s] - cos_from_[s]) * fraction;
-            const double si = sin_from_[s] + (sin_to_[s] - sin_from_[s]) * fraction;
-            const double norm = 1.0 / std::sqrt(c * c + si * si);
-            cosines_[s][static_cast<size_t>(j)] = static_cast<float>(c * norm);
-            sines_[s][static_cast<size_t>(j)] = static_cast<float>(si * norm);
+        const int end = std::min(n, start + kRotationTick - phase);
+        for (int k = 0; k < kLines / 2; ++k) {
+            const size_t s = static_cast<size_t>(k);
+            interpolate(cosines_[s].data() + start, cos_from_[s], cos_to_[s], phase, end - start);
+            interpolate(sines_[s].data() + start, sin_from_[s], sin_to_[s], phase, end - start);
         }
+        start = end;
     }
+}
 
+void Room::run_late(const float* input, int n) noexcept
+{
+    fill_rotations(n);
     std::fill(late_left_.begin(), late_left_.begin() + n, 0.0f);
     std::fill(late_right_.begin(), late_right_.begin() + n, 0.0f);
+    std::array<float*, kLines> signals;
+    for (int i = 0; i < kLines; ++i) signals[static_cast<size_t>(i)] = line_signals_[static_cast<size_t>(i)].data();
     const int shortest = line_delays_[0];
     for (int start = 0; start < n; start += shortest) {
         const int length = std::min(shortest, n - start);
-        for (int i = 0; i < kLines; ++i) {
-            const size_t line = static_cast<size_t>(i);
-            float* signal = line_signals_[line].data();
-            lines_[line].read(line_delays_[line], length, 1.0f, signal, false);
-            // One-pole absorption g (1 - p) / (1 - p z^-1).
-            const double feed = line_gain_[line] * (1.0 - line_pole_[line]), pole = line_pole_[line];
-            double state = line_state_[line];
-            for (int j = 0; j < length; ++j) signal[j] = static_cast<float>(state = feed * signal[j] + pole * state);
-            line_state_[line] = state;
-            const float to_left = sign(kLeftSigns, i), to_right = sign(kRightSigns, i);
-            for (int j = 0; j < length; ++j) {
-                late_left_[static_cast<size_t>(start + j)] += to_left * signal[j];
-                late_right_[static_cast<size_t>(start + j)] += to_right * signal[j];
-            }
-        }
-        // Hadamard feedback (fast Walsh-Hadamard transform, scaled to be unitary) ...
-        for (int half = 1; half < kLines; half <<= 1)
-            for (int i = 0; i < kLines; i += 2 * half)
-                for (int k = i; k < i + half; ++k) {
-                    float* a = line_signals_[static_cast<size_t>(k)].data();
-                    float* b = line_signals_[static_cast<size_t>(k + half)].data();
-                    for (int j = 0; j < length; ++j) {
-                        const float sum = a[j] + b[j], difference = a[j] - b[j];
-                        a[j] = sum;
-                        b[j] = difference;
-                    }
-                }
-        // ... then the slow rotations of line pairs (k, k + 8), and the input.
+        for (int i = 0; i < kLines; ++i)
+            lines_[static_cast<size_t>(i)].read(line_delays_[static_cast<size_t>(i)], length, 1.0f, signals[static_cast<size_t>(i)], false);
+        absorb(signals.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), length);
+        hadamard(signals.data(), length);
+        // The outputs are two rows of the (unitary) Hadamard mix: orthogonal, so L and R are uncorrelated.
+        add_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], 0.25f, length);
+        add_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], 0.25f, length);
+        // Then the slow rotations of line pairs (k, k + 8), and the input.
         for (int k = 0; k < kLines / 2; ++k) {
-            float* a = line_signals_[static_cast<size_t>(k)].data();
-            float* b = line_signals_[static_cast<size_t>(k + kLines / 2)].data();
-            const float* c = cosines_[static_cast<size_t>(k)].data() + start;
-            const float* s = sines_[static_cast<size_t>(k)].data() + start;
-            const float into_a = sign(kInputSigns, k), into_b = sign(kInputSigns, k + kLines / 2);
-            for (int j = 0; j < length; ++j) {
-                const float x = 0.25f * a[j], y = 0.25f * b[j];
-                a[j] = c[j] * x - s[j] * y + into_a * input[start + j];
-                b[j] = s[j] * x + c[j] * y + into_b * input[start + j];
-            }
+            const size_t s = static_cast<size_t>(k);
+            rotate_and_feed(signals[s], signals[s + kLines / 2], cosines_[s].data() + start, sines_[s].data() + start,
+                            input + start, input_signs_[s], input_signs_[s + kLines / 2], length);
         }
-        for (int i = 0; i < kLines; ++i) lines_[static_cast<size_t>(i)].push(line_signals_[static_cast<size_t>(i)].data(), length);
+        for (int i = 0; i < kLines; ++i) lines_[static_cast<size_t>(i)].push(signals[static_cast<size_t>(i)], length);
     }
 }
 
@@ -384,18 +484,11 @@ void Room::process_chunk(AudioBlock block) noexcept
     }
     run_late(predelayed_.data(), n);
 
-    for (size_t j = 0; j < count; ++j) {
-        const double balance = 0.01 * early_values_[j];
-        const double early_gain = std::min(1.0, 2.0 * balance), late_gain = std::min(1.0, 2.0 * (1.0 - balance));
-        const double left = early_gain * early_left_[j] + late_gain * late_left_[j];
-        const double right = early_gain * early_right_[j] + late_gain * late_right_[j];
-        const double mid = 0.5 * (left + right), side = 0.5 * (left - right) * 0.01 * width_values_[j];
-        const double mix = mix_values_[j];
-        for (int c = 0; c < block.num_channels; ++c) {
-            float* x = block.channel(c);
-            const double wet = block.num_channels == 1 ? mid : (c % 2 == 0 ? mid + side : mid - side);
-            x[j] = static_cast<float>(double(x[j]) * (1.0 - mix) + wet * mix);
-        }
+    wet_signals(early_left_.data(), early_right_.data(), late_left_.data(), late_right_.data(), early_values_.data(),
+                width_values_.data(), wet_mid_.data(), wet_left_.data(), wet_right_.data(), n);
+    for (int c = 0; c < block.num_channels; ++c) {
+        const float* wet = block.num_channels == 1 ? wet_mid_.data() : (c % 2 == 0 ? wet_left_.data() : wet_right_.data());
+        mix_into(block.channel(c), wet, mix_values_.data(), n);
     }
     position_ += count;
 }

@@ -7,10 +7,12 @@
 //              predelay, gain beta^order d_direct / d, as taps on the mono input
 //   late       16-line FDN: prime delays 0.35 to 1.65 x (12 ms + 2.5 ms per metre of room);
 //              Hadamard feedback; per-line one-pole absorption exact at DC (RT60) and Nyquist
-//              (damping * RT60); 6 short series allpasses diffuse the input; pairs of lines rotate
-//              slowly after the Hadamard, so the matrix stays unitary and the tail moves
-//              without the high-frequency loss of interpolated delay modulation; input and
-//              outputs use unstructured +-1/4 sign patterns
+//              (damping * RT60); 6 short series allpasses (g 0.6) diffuse the input; pairs of
+//              lines rotate slowly after the Hadamard, so the matrix stays unitary (contractive
+//              by < 1e-6 between angle updates) and the tail moves without the high-frequency
+//              loss of interpolated delay modulation. The seed picks
+//              the input's +-1/4 sign pattern and the two Hadamard rows the outputs read: each
+//              seed is another source/listener pair in the same room
 //   output     early/late balance, width (mid/side), mix with the dry input
 //
 // The FDN runs in sub-blocks no longer than its shortest line, so each sub-block reads only
@@ -53,6 +55,7 @@ private:
     void process_chunk(AudioBlock block) noexcept;
     void design_reflections() noexcept;
     void design_decay() noexcept;
+    void fill_rotations(int n) noexcept;
     void run_late(const float* input, int n) noexcept;
 
     // A ring buffer read and written a block at a time.
@@ -85,13 +88,16 @@ private:
     std::array<int, kDiffusers> diffuser_delays_{};
     std::array<Ring, kLines> lines_;
     std::array<int, kLines> line_delays_{};
-    std::array<double, kLines> line_gain_{}, line_pole_{}, line_state_{};
+    std::array<double, kLines> line_feed_{}, line_pole_{}, line_state_{};
+    std::array<float, kLines> input_signs_{};
+    int left_row_ = 0, right_row_ = 1;
     std::array<double, kLines / 2> rotation_rate_hz_{}, rotation_phase_{};
     std::array<double, kLines / 2> cos_from_{}, sin_from_{}, cos_to_{}, sin_to_{};
 
     LinearSmoother early_percent_, width_percent_, modulation_percent_, mix_percent_;
     std::vector<double> early_values_, width_values_, modulation_values_, mix_values_;
     std::vector<float> mono_, predelayed_, early_left_, early_right_, late_left_, late_right_, diffuser_scratch_;
+    std::vector<float> wet_mid_, wet_left_, wet_right_;
     std::vector<std::vector<float>> line_signals_;     // per line, one sub-block
     std::vector<std::vector<float>> cosines_, sines_;  // per line pair, one chunk
 };

@@ -5,12 +5,14 @@
               Walls absorb alpha = 24 ln10 V / (c S RT60) (Sabine) and reflect beta = sqrt(1 - alpha).
     early     image sources of order 1..3 (Allen & Berkley) per mic: a tap at
               round(((d - d_direct) / c + predelay) fs) with gain beta^order d_direct / d
-    late      the predelayed mono input -> 6 short series Schroeder allpasses (g 0.5) -> a 16-line
+    late      the predelayed mono input -> 6 short series Schroeder allpasses (g 0.6) -> a 16-line
               FDN: prime delays from (0.35..1.65) x (12 ms + 2.5 ms per metre); each line's one-pole
               g (1 - p) / (1 - p z^-1) is exact at DC (RT60) and Nyquist (damping x RT60); the
               feedback is the 16-point Hadamard (/4) followed by slow rotations of line pairs
-              (k, k + 8), renormalised (cos, sin) interpolated between control ticks; input and
-              outputs through fixed +-1/4 sign patterns (no Hadamard eigenvectors)
+              (k, k + 8), (cos, sin) new every 128 samples and linear between (a chord, so it
+              never adds energy); the outputs read two rows of the Hadamard mix; the seed picks
+              them and the input's +-1/4 sign pattern: each seed is another source/listener pair
+              in the same room
     output    early/late balance, mid/side width, mix with the dry input
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
@@ -22,8 +24,7 @@ import numpy as np
 import scipy.linalg
 import scipy.signal
 
-from stemglue.reference.ou_process import CONTROL_INTERVAL
-from stemglue.reference.random import random_uniform, stream_key
+from stemglue.reference.random import random_u64, random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.module import ReferenceModule
 
@@ -31,20 +32,33 @@ SPEED_OF_SOUND = 343.0
 LISTENER_X, LISTENER_Y, HEIGHT_FRACTION, MIC_SPACING = 0.62, 0.5, 0.45, 0.2
 MAX_SIZE_M, MAX_PREDELAY_MS = 30.0, 50.0
 DIFFUSER_MS = (0.7, 1.1, 1.7, 2.6, 4.1, 6.3)  # short: echo density builds within ~40 ms
-DIFFUSER_GAIN = 0.5
+DIFFUSER_GAIN = 0.6
 LINES = 16
 MAX_ROTATION_RAD = 0.25
-ROTATION_STREAM = 0x900
+ROTATION_TICK = 128  # samples per new rotation angle; linear between
+ROTATION_STREAM, INPUT_SIGN_STREAM, OUTPUT_ROW_STREAM = 0x900, 0x901, 0x902
 HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
 
 
-def signs(pattern: int) -> np.ndarray:
-    """+-1/4 per line from the bits of a pattern: unit norm, and (unlike all ones) no eigenvector
-    of the Hadamard feedback, which would collapse the input into one line after a pass."""
-    return np.array([-0.25 if (pattern >> line) & 1 else 0.25 for line in range(LINES)])
+def input_signs(seed: int) -> np.ndarray:
+    """+-1/4 per line (unit norm) from the first of the seed's 16-bit patterns whose first pass
+    through the Hadamard gives no line more than a quarter of the input (all ones, say, would
+    put everything into one line)."""
+    key = stream_key(seed, INPUT_SIGN_STREAM)
+    attempt = 0
+    while True:
+        pattern = int(random_u64(key, np.array([attempt]))[0]) & 0xFFFF
+        signs = np.where((pattern >> np.arange(LINES)) & 1, -0.25, 0.25)
+        if np.max(np.abs(HADAMARD @ signs)) <= 2:  # coefficients of the +-1 pattern <= 8
+            return signs
+        attempt += 1
 
 
-INPUT_SIGNS, LEFT_SIGNS, RIGHT_SIGNS = signs(0xB4E1), signs(0x6A3C), signs(0xC5D2)
+def output_rows(seed: int) -> tuple[int, int]:
+    """The two (different, hence orthogonal) Hadamard rows the left and right outputs read."""
+    draw = int(random_u64(stream_key(seed, OUTPUT_ROW_STREAM), np.array([0]))[0])
+    left = draw % LINES
+    return left, (left + 1 + (draw // LINES) % (LINES - 1)) % LINES
 
 
 def dimensions(size_m: float) -> np.ndarray:
@@ -165,6 +179,7 @@ class Room(ReferenceModule):
         self._lines = [np.zeros(d) for d in self._delays]  # the last d samples written to each line
         self._line_states = np.zeros(LINES)
         self._design()
+        self._input_signs, self._output_rows = input_signs(self._seed), output_rows(self._seed)
         key = stream_key(self._seed, ROTATION_STREAM)
         self._rates = 0.11 + 0.07 * np.arange(LINES // 2)
         self._phases = random_uniform(key, np.arange(LINES // 2))
@@ -196,22 +211,20 @@ class Room(ReferenceModule):
             self._design()
 
     def _rotations(self, n: int, modulation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per sample and pair: (cos, sin) between ticks, renormalised."""
+        """Per sample and pair: (cos, sin) linear between ticks."""
         cosines, sines = np.empty((LINES // 2, n)), np.empty((LINES // 2, n))
         start = 0
         while start < n:
-            if (self._position + start) % CONTROL_INTERVAL == 0:
+            if (self._position + start) % ROTATION_TICK == 0:
                 self._from = self._to.copy()
-                self._phases = self._phases + self._rates * CONTROL_INTERVAL / self._sample_rate
+                self._phases = self._phases + self._rates * ROTATION_TICK / self._sample_rate
                 self._phases -= np.floor(self._phases)
                 angle = 0.01 * modulation[start] * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
                 self._to = np.stack([np.cos(angle), np.sin(angle)])
-            end = min(n, start + CONTROL_INTERVAL - (self._position + start) % CONTROL_INTERVAL)
-            fraction = ((self._position + np.arange(start, end)) % CONTROL_INTERVAL) / CONTROL_INTERVAL
-            c = self._from[0][:, None] + (self._to[0] - self._from[0])[:, None] * fraction
-            s = self._from[1][:, None] + (self._to[1] - self._from[1])[:, None] * fraction
-            norm = 1 / np.sqrt(c * c + s * s)
-            cosines[:, start:end], sines[:, start:end] = c * norm, s * norm
+            end = min(n, start + ROTATION_TICK - (self._position + start) % ROTATION_TICK)
+            fraction = ((self._position + np.arange(start, end)) % ROTATION_TICK) / ROTATION_TICK
+            cosines[:, start:end] = self._from[0][:, None] + (self._to[0] - self._from[0])[:, None] * fraction
+            sines[:, start:end] = self._from[1][:, None] + (self._to[1] - self._from[1])[:, None] * fraction
             start = end
         return cosines, sines
 
@@ -228,12 +241,11 @@ class Room(ReferenceModule):
                 signals[i], state = scipy.signal.lfilter([self._gains[i] * (1 - self._poles[i])], [1, -self._poles[i]], signals[i],
                                                          zi=[self._poles[i] * self._line_states[i]])
                 self._line_states[i] = signals[i][-1]
-            out[0, start:end] = LEFT_SIGNS @ signals
-            out[1, start:end] = RIGHT_SIGNS @ signals
             mixed = HADAMARD @ signals / 4
+            out[:, start:end] = mixed[list(self._output_rows)]
             a, b = mixed[: LINES // 2], mixed[LINES // 2 :]
             c, s = cosines[:, start:end], sines[:, start:end]
-            feedback = np.vstack([c * a - s * b, s * a + c * b]) + INPUT_SIGNS[:, np.newaxis] * u[start:end]
+            feedback = np.vstack([c * a - s * b, s * a + c * b]) + self._input_signs[:, np.newaxis] * u[start:end]
             self._lines = [np.concatenate([line[length:], written]) for line, written in zip(self._lines, feedback)]
         return out
 
