@@ -151,21 +151,20 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     // Sidechain: each channel high-passed, then the larger magnitude.
     const int channels = block.num_channels;
     for (int c = 0; c < channels; ++c) sanitize(block.channel(c), n);
+    // Two channels at a time, so two recursions overlap in one loop (an odd last channel runs
+    // as both, on a copy of its state).
     std::fill(level_.begin(), level_.begin() + n, 0.0f);
-    for (int c = 0; c < channels; ++c) {
+    for (int c = 0; c < channels; c += 2) {
+        const int d = std::min(c + 1, channels - 1);
         const float* x = block.channel(c);
-        const Biquad& f = highpass_;
-        Channel z = channels_[static_cast<size_t>(c)];
+        const float* y = block.channel(d);
+        Channel first = channels_[static_cast<size_t>(c)], second = channels_[static_cast<size_t>(d)];
         for (int j = 0; j < n; ++j) {
-            // The last term is the only one waiting on the previous output: a short recursion.
-            const double y = (f.b0 * x[j] + f.b1 * z.x1 + f.b2 * z.x2 - f.a2 * z.y2) - f.a1 * z.y1;
-            z.x2 = z.x1;
-            z.x1 = x[j];
-            z.y2 = z.y1;
-            z.y1 = y;
-            level_[static_cast<size_t>(j)] = std::max(level_[static_cast<size_t>(j)], static_cast<float>(std::abs(y)));
+            const float magnitude = static_cast<float>(std::max(std::abs(highpass_.step(first, x[j])), std::abs(highpass_.step(second, y[j]))));
+            level_[static_cast<size_t>(j)] = std::max(level_[static_cast<size_t>(j)], magnitude);
         }
-        channels_[static_cast<size_t>(c)] = z;
+        channels_[static_cast<size_t>(d)] = second;
+        channels_[static_cast<size_t>(c)] = first;
     }
     target_reduction(level_.data(), threshold_values_.data(), ratio_values_.data(), knee_values_.data(), target_.data(), n);
 
