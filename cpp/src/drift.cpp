@@ -64,9 +64,7 @@ double weighted_flutter_rms(double rate_hz) noexcept
 
 Drift::Drift()
 {
-    for (int index = 0; index < kNumParameters; ++index)
-        if (kParameters[static_cast<size_t>(index)].module == "drift" || index == kSeed)
-            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    set_defaults(*this);
 }
 
 void Drift::prepare(double sample_rate, int max_block_size, int num_channels)
@@ -106,7 +104,6 @@ void Drift::prepare(double sample_rate, int max_block_size, int num_channels)
     for (auto* values : {&wow_percent_values_, &wow_rate_values_, &flutter_percent_values_, &flutter_rate_values_,
                          &tilt_values_, &gain_values_, &link_values_})
         values->assign(static_cast<size_t>(max_block_size_), 0.0);
-    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     wow_percent_.prepare(sample_rate, smoothing_ms(kWow));
     wow_rate_hz_.prepare(sample_rate, smoothing_ms(kWowRate));
     flutter_percent_.prepare(sample_rate, smoothing_ms(kFlutter));

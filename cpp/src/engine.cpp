@@ -24,14 +24,11 @@ inline float crossfade(float a, float b, double t) noexcept
     return static_cast<float>(double(a) * (1.0 - t) + double(b) * t);
 }
 
-double smoothing_ms(int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; }
-
 }  // namespace
 
 Engine::Engine()
 {
-    for (int index = 0; index < kNumParameters; ++index)
-        set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    set_defaults(*this);
 }
 
 void Engine::prepare(double sample_rate, int max_block_size, int num_channels)

@@ -70,9 +70,7 @@ void apply_gain(float* __restrict x, const float* __restrict gain, int n) noexce
 
 GlueCompressor::GlueCompressor()
 {
-    for (int index = 0; index < kNumParameters; ++index)
-        if (kParameters[static_cast<size_t>(index)].module == "glue")
-            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    set_defaults(*this);
 }
 
 void GlueCompressor::prepare(double sample_rate, int max_block_size, int num_channels)
@@ -85,7 +83,6 @@ void GlueCompressor::prepare(double sample_rate, int max_block_size, int num_cha
         values->assign(block, 0.0);
     level_.assign(block, 0.0f);
     gain_.assign(block, 0.0f);
-    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     threshold_db_.prepare(sample_rate, smoothing_ms(kThreshold));
     ratio_.prepare(sample_rate, smoothing_ms(kRatio));
     knee_db_.prepare(sample_rate, smoothing_ms(kKnee));

@@ -93,9 +93,7 @@ void Noise::FirstOrderCascade::reset() noexcept
 
 Noise::Noise()
 {
-    for (int index = 0; index < kNumParameters; ++index)
-        if (kParameters[static_cast<size_t>(index)].module == "noise" || index == kSeed)
-            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    set_defaults(*this);
 }
 
 void Noise::prepare(double sample_rate, int max_block_size, int num_channels)
@@ -140,7 +138,6 @@ void Noise::prepare(double sample_rate, int max_block_size, int num_channels)
     for (auto* buffer : {&hiss_level_, &hiss_color_values_, &floor_gain_, &white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_,
                          &room_gain_, &modulation_gain_, &hum_wave_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
-    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     hiss_db_.prepare(sample_rate, smoothing_ms(kHissDb));
     hiss_color_.prepare(sample_rate, smoothing_ms(kHissColor));
     hum_db_.prepare(sample_rate, smoothing_ms(kHumDb));

@@ -123,6 +123,12 @@ void add_scaled(float* __restrict out, const float* __restrict in, float gain, i
     for (int j = 0; j < n; ++j) out[j] += gain * in[j];
 }
 
+STEMGLUE_MULTIVERSION
+void copy_scaled(float* __restrict out, const float* __restrict in, float gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) out[j] = gain * in[j];
+}
+
 // Early/late balance, then mid/side width: the wet signal for mono, left and right outputs.
 STEMGLUE_MULTIVERSION
 void wet_signals(const float* __restrict early_left, const float* __restrict early_right, const float* __restrict late_left,
@@ -186,12 +192,7 @@ void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) 
     while (done < n) {
         const int run = std::min(n - done, static_cast<int>(data.size() - start));
         const float* source = data.data() + start;
-        if (accumulate)
-            add_scaled(out + done, source, gain, run);
-        else if (gain == 1.0f)
-            std::copy(source, source + run, out + done);
-        else
-            for (int j = 0; j < run; ++j) out[done + j] = gain * source[j];
+        (accumulate ? add_scaled : copy_scaled)(out + done, source, gain, run);
         done += run;
         start = 0;
     }
@@ -199,9 +200,7 @@ void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) 
 
 Room::Room()
 {
-    for (int index = 0; index < kNumParameters; ++index)
-        if (kParameters[static_cast<size_t>(index)].module == "room" || index == kSeed)
-            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    set_defaults(*this);
     size_m_ = pending_size_m_;
     predelay_ms_ = pending_predelay_ms_;
 }
@@ -229,7 +228,6 @@ void Room::prepare(double sample_rate, int max_block_size, int num_channels)
     line_signals_.assign(kLines, std::vector<float>(block));
     cosines_.assign(kLines / 2, std::vector<float>(block));
     sines_.assign(kLines / 2, std::vector<float>(block));
-    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     early_percent_.prepare(sample_rate, smoothing_ms(kEarly));
     width_percent_.prepare(sample_rate, smoothing_ms(kWidth));
     modulation_percent_.prepare(sample_rate, smoothing_ms(kModulation));
@@ -409,8 +407,6 @@ void Room::fill_rotations(int n) noexcept
 void Room::run_late(const float* input, int n) noexcept
 {
     fill_rotations(n);
-    std::fill(late_left_.begin(), late_left_.begin() + n, 0.0f);
-    std::fill(late_right_.begin(), late_right_.begin() + n, 0.0f);
     std::array<float*, kLines> signals;
     for (int i = 0; i < kLines; ++i) signals[static_cast<size_t>(i)] = line_signals_[static_cast<size_t>(i)].data();
     const int shortest = line_delays_[0];
@@ -421,8 +417,8 @@ void Room::run_late(const float* input, int n) noexcept
         absorb(signals.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), length);
         hadamard(signals.data(), length);
         // The outputs are two rows of the (unitary) Hadamard mix: orthogonal, so L and R are uncorrelated.
-        add_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], 0.25f, length);
-        add_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], 0.25f, length);
+        copy_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], 0.25f, length);
+        copy_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], 0.25f, length);
         // Then the slow rotations of line pairs (k, k + 8), and the input.
         for (int k = 0; k < kLines / 2; ++k) {
             const size_t s = static_cast<size_t>(k);

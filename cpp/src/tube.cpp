@@ -93,9 +93,7 @@ void shape(const float* __restrict v, float* __restrict root, const float* __res
 
 Tube::Tube()
 {
-    for (int index = 0; index < kNumParameters; ++index)
-        if (kParameters[static_cast<size_t>(index)].module == "tube")
-            set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+    set_defaults(*this);
     factor_ = pending_factor_;
 }
 
@@ -138,7 +136,6 @@ void Tube::prepare(double sample_rate, int max_block_size, int num_channels)
     top_offset_.assign(block * 8, 0.0f);
     top_makeup_.assign(block * 8, 0.0f);
 
-    auto smoothing_ms = [](int index) { return kParameters[static_cast<size_t>(index)].smoothing_ms; };
     drive_db_.prepare(sample_rate, smoothing_ms(kDrive));
     bias_.prepare(sample_rate, smoothing_ms(kBias));
     bloom_percent_.prepare(sample_rate, smoothing_ms(kBloom));

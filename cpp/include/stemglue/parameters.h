@@ -240,6 +240,16 @@ constexpr uint32_t parameter_hash(std::string_view id) noexcept
     return hash & 0x7FFFFFFFu;
 }
 
+// A parameter's glide time (ms), as its smoother is prepared with.
+constexpr double smoothing_ms(int index) noexcept { return kParameters[static_cast<size_t>(index)].smoothing_ms; }
+
+// Every parameter of the table at its default; each module ignores those that are not its own.
+template <typename Module>
+void set_defaults(Module& module) noexcept
+{
+    for (int index = 0; index < kNumParameters; ++index) module.set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
+}
+
 // Plain value -> [0, 1], the mapping every host sees.
 double to_normalized(const ParameterSpec& spec, double plain) noexcept;
 // [0, 1] -> plain value, snapped to the parameter's kind.
