@@ -114,6 +114,20 @@ void Engine::set_parameter(int index, double value) noexcept
     }
 }
 
+int64_t Engine::tail_samples() const noexcept
+{
+    int64_t tail = 0;
+    const std::pair<const Stage*, int64_t> stages[] = {{&tube_stage_, tube_.tail_samples()}, {&drift_stage_, drift_.tail_samples()},
+                                                       {&noise_stage_, noise_.tail_samples()}, {&room_stage_, room_.tail_samples()},
+                                                       {&glue_stage_, glue_.tail_samples()}};
+    for (const auto& [stage, stage_tail] : stages) {
+        if (stage->enabled.target() <= 0.0) continue;
+        if (stage_tail < 0) return -1;
+        tail += stage_tail;
+    }
+    return bypass_.target() >= 1.0 ? 0 : tail;
+}
+
 void Engine::process(AudioBlock block) noexcept
 {
     // Fewer channels than prepared is fine (mono in a stereo setup).

@@ -194,6 +194,14 @@ void Noise::set_parameter(int index, double value) noexcept
     }
 }
 
+int64_t Noise::tail_samples() const noexcept
+{
+    // Any audible component makes the floor endless, as a running tape machine's.
+    const bool any = hiss_db_.target() > kParameters[kHissDb].min_value || hum_db_.target() > kParameters[kHumDb].min_value
+                     || room_db_.target() > kParameters[kRoomDb].min_value;
+    return any ? -1 : 0;
+}
+
 void Noise::process(AudioBlock block) noexcept
 {
     process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });

@@ -340,6 +340,14 @@ void Room::reset() noexcept
     }
 }
 
+int64_t Room::tail_samples() const noexcept
+{
+    if (mix_percent_.target() <= 0.0) return 0;
+    // Until the tail is 90 dB down: 1.5 RT60 after the predelay and the longest reflection.
+    const double seconds = 0.001 * pending_predelay_ms_ + 1.5 * rt60_s_ + 3.0 * pending_size_m_ / 343.0;
+    return static_cast<int64_t>(std::ceil(seconds * sample_rate_));
+}
+
 void Room::set_parameter(int index, double value) noexcept
 {
     switch (index) {

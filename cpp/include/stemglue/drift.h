@@ -36,6 +36,8 @@ public:
     void reset() noexcept;
     /** Plain-unit value for a parameter of the table, including the global seed; others are ignored. */
     void set_parameter(int index, double value) noexcept;
+    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
+    int64_t tail_samples() const noexcept { return 0; }
     /** Process in place. */
     void process(AudioBlock block) noexcept;
     /** The centre delay: room for the largest displacement either way plus the interpolator. */

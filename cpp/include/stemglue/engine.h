@@ -4,6 +4,7 @@
 // bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "stemglue/audio_block.h"
@@ -29,6 +30,8 @@ public:
     void set_parameter(int index, double value) noexcept;
     /** Process in place; up to the prepared number of channels, any number of samples. */
     void process(AudioBlock block) noexcept;
+    /** Samples after the input stops that are still audible (beyond the latency); -1 = never ends. */
+    int64_t tail_samples() const noexcept;
     /** Delay of every path; fixed between resets. */
     int latency_samples() const noexcept { return latency_samples_; }
 

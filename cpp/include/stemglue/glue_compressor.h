@@ -10,6 +10,7 @@
 //   output      makeup, then mix with the uncompressed input (parallel compression). No latency.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "stemglue/audio_block.h"
@@ -27,6 +28,8 @@ public:
     void reset() noexcept;
     /** Plain-unit value for a parameter of the table (index into kParameters); others are ignored. */
     void set_parameter(int index, double value) noexcept;
+    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
+    int64_t tail_samples() const noexcept { return 0; }
     /** Process in place. */
     void process(AudioBlock block) noexcept;
     int latency_samples() const noexcept { return 0; }

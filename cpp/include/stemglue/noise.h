@@ -34,6 +34,8 @@ public:
     /** Plain-unit value for a parameter of the table (index into kParameters), including the global
      *  seed (applied at reset); others are ignored. */
     void set_parameter(int index, double value) noexcept;
+    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
+    int64_t tail_samples() const noexcept;
     /** Add the floor to the block in place. */
     void process(AudioBlock block) noexcept;
     int latency_samples() const noexcept { return 0; }

@@ -47,6 +47,8 @@ public:
     void reset() noexcept;
     /** Plain-unit value for a parameter of the table, including the seed; others are ignored. */
     void set_parameter(int index, double value) noexcept;
+    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
+    int64_t tail_samples() const noexcept;
     /** Process in place. */
     void process(AudioBlock block) noexcept;
     int latency_samples() const noexcept { return 0; }

@@ -13,6 +13,7 @@
 // response are the same either way; only aliasing differs.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "stemglue/audio_block.h"
@@ -33,6 +34,8 @@ public:
     void reset() noexcept;
     /** Plain-unit value for a parameter of the table (index into kParameters); others are ignored. */
     void set_parameter(int index, double value) noexcept;
+    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
+    int64_t tail_samples() const noexcept { return 0; }
     /** Process in place; num_channels as prepared, any number of samples. */
     void process(AudioBlock block) noexcept;
     /** Delay of the wet and dry paths in samples; fixed between resets. */
