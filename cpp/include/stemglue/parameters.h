@@ -27,192 +27,212 @@ struct ParameterSpec {
     std::string_view name;    // shown to users and hosts
     std::string_view unit;    // "dB", "%", "x", "" ...
     std::string_view module;  // "global" or the module that owns it
-    ParameterKind kind;
-    double min_value;
-    double max_value;
-    double default_value;
-    double skew_center;  // plain value at normalized 0.5 (the midpoint means a linear mapping)
-    double smoothing_ms;
-    ParameterTiming timing;
-    std::array<double, 4> choice_values;  // for kind == choice, the first num_choices entries
-    int num_choices;
+    ParameterKind kind = ParameterKind::continuous;
+    double min_value = 0.0;
+    double max_value = 1.0;
+    double default_value = 0.0;
+    double skew_center = 0.5;  // plain value at normalized 0.5 (the midpoint means a linear mapping)
+    double smoothing_ms = 0.0;
+    ParameterTiming timing = ParameterTiming::immediate;
+    std::array<double, 4> choice_values{};  // for kind == choice, the first num_choices entries
+    int num_choices = 0;
     std::string_view description;
+
+    // Builder steps (each returns a modified copy), so a table row names what it sets.
+    /** A continuous value in [min, max] with a unit; linear unless skew_center() moves the midpoint. */
+    constexpr ParameterSpec range(double min, double max, double fallback, std::string_view unit_text) const
+    {
+        ParameterSpec spec = *this;
+        spec.kind = ParameterKind::continuous;
+        spec.min_value = min;
+        spec.max_value = max;
+        spec.default_value = fallback;
+        spec.skew_center = 0.5 * (min + max);
+        spec.unit = unit_text;
+        return spec;
+    }
+    constexpr ParameterSpec decibels(double min, double max, double fallback) const { return range(min, max, fallback, "dB"); }
+    constexpr ParameterSpec percent(double fallback) const { return range(0, 100, fallback, "%"); }
+    constexpr ParameterSpec toggle(double fallback) const { return range(0, 1, fallback, "").with_kind(ParameterKind::toggle); }
+    constexpr ParameterSpec integer(double min, double max, double fallback) const
+    {
+        return range(min, max, fallback, "").with_kind(ParameterKind::integer);
+    }
+    /** One of up to four values, e.g. {1, 2, 4, 8} "x" or {50, 60} "Hz". */
+    template <size_t N>
+    constexpr ParameterSpec choices(const double (&values)[N], double fallback, std::string_view unit_text) const
+    {
+        static_assert(N >= 2 && N <= 4, "a choice has 2 to 4 values");
+        ParameterSpec spec = range(values[0], values[N - 1], fallback, unit_text).with_kind(ParameterKind::choice);
+        for (size_t i = 0; i < N; ++i) spec.choice_values[i] = values[i];
+        spec.num_choices = static_cast<int>(N);
+        return spec;
+    }
+    /** The plain value hosts show at the middle of their slider (a power-law mapping). */
+    constexpr ParameterSpec skew_center(double center) const
+    {
+        ParameterSpec spec = *this;
+        spec.skew_center = center;
+        return spec;
+    }
+    /** Glides to new values over ms (0 jumps). */
+    constexpr ParameterSpec smoothed_ms(double ms) const { return with_timing(ParameterTiming::smoothed, ms); }
+    /** Jumps at the sample it is set. */
+    constexpr ParameterSpec immediate() const { return with_timing(ParameterTiming::immediate, 0.0); }
+    /** Structural (latency, buffers, random keys): takes effect at the next reset. */
+    constexpr ParameterSpec on_reset() const { return with_timing(ParameterTiming::on_reset, 0.0); }
+    constexpr ParameterSpec help(std::string_view text) const
+    {
+        ParameterSpec spec = *this;
+        spec.description = text;
+        return spec;
+    }
+
+private:
+    constexpr ParameterSpec with_kind(ParameterKind value) const
+    {
+        ParameterSpec spec = *this;
+        spec.kind = value;
+        return spec;
+    }
+    constexpr ParameterSpec with_timing(ParameterTiming value, double ms) const
+    {
+        ParameterSpec spec = *this;
+        spec.timing = value;
+        spec.smoothing_ms = ms;
+        return spec;
+    }
 };
 
-inline constexpr std::array<double, 4> kNoChoices{};
+/** A table row: which module owns it, its stable id and the name hosts show. */
+constexpr ParameterSpec Param(std::string_view module, std::string_view id, std::string_view name)
+{
+    ParameterSpec spec;
+    spec.module = module;
+    spec.id = id;
+    spec.name = name;
+    return spec;
+}
 
 // clang-format off
 inline constexpr std::array kParameters = {
     // --- global (the whole chain) ---
-    ParameterSpec{"bypass", "Bypass", "", "global", ParameterKind::toggle, 0, 1, 0, 0.5, 10.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Output the latency-aligned dry input (crossfaded over 10 ms)."},
-    ParameterSpec{"seed", "Seed", "", "global", ParameterKind::integer, 0, 99999, 1, 49999.5, 0.0,
-                  ParameterTiming::on_reset, kNoChoices, 0,
-                  "Key of all randomness: the same seed gives the same performance everywhere."},
-    ParameterSpec{"track_id", "Track ID", "", "global", ParameterKind::integer, 0, 999999, 0, 499999.5, 0.0,
-                  ParameterTiming::on_reset, kNoChoices, 0,
-                  "Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."},
-    ParameterSpec{"mix_percent", "Mix", "%", "global", ParameterKind::continuous, 0, 100, 100, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Blend of the processed chain with the latency-aligned dry input."},
-    ParameterSpec{"output_gain_db", "Output Gain", "dB", "global", ParameterKind::continuous, -24, 24, 0, 0, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Final level after the mix."},
-    ParameterSpec{"tube_enabled", "Tube Enabled", "", "global", ParameterKind::toggle, 0, 1, 1, 0.5, 10.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Tube stage on/off (crossfaded; the chain latency does not change)."},
-    ParameterSpec{"drift_enabled", "Drift Enabled", "", "global", ParameterKind::toggle, 0, 1, 1, 0.5, 10.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Drift stage on/off (crossfaded; the chain latency does not change)."},
-    ParameterSpec{"noise_enabled", "Noise Enabled", "", "global", ParameterKind::toggle, 0, 1, 1, 0.5, 10.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Noise floor on/off (crossfaded)."},
-    ParameterSpec{"room_enabled", "Room Enabled", "", "global", ParameterKind::toggle, 0, 1, 1, 0.5, 10.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Shared room on/off (crossfaded)."},
-    ParameterSpec{"glue_enabled", "Glue Enabled", "", "global", ParameterKind::toggle, 0, 1, 1, 0.5, 10.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Glue compressor on/off (crossfaded)."},
+    Param("global", "bypass", "Bypass").toggle(0).smoothed_ms(10)
+        .help("Output the latency-aligned dry input (crossfaded over 10 ms)."),
+    Param("global", "seed", "Seed").integer(0, 99999, 1).on_reset()
+        .help("Key of all randomness: the same seed gives the same performance everywhere."),
+    Param("global", "track_id", "Track ID").integer(0, 999999, 0).on_reset()
+        .help("Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."),
+    Param("global", "mix_percent", "Mix").percent(100).smoothed_ms(20)
+        .help("Blend of the processed chain with the latency-aligned dry input."),
+    Param("global", "output_gain_db", "Output Gain").decibels(-24, 24, 0).smoothed_ms(20)
+        .help("Final level after the mix."),
+    Param("global", "tube_enabled", "Tube Enabled").toggle(1).smoothed_ms(10)
+        .help("Tube stage on/off (crossfaded; the chain latency does not change)."),
+    Param("global", "drift_enabled", "Drift Enabled").toggle(1).smoothed_ms(10)
+        .help("Drift stage on/off (crossfaded; the chain latency does not change)."),
+    Param("global", "noise_enabled", "Noise Enabled").toggle(1).smoothed_ms(10)
+        .help("Noise floor on/off (crossfaded)."),
+    Param("global", "room_enabled", "Room Enabled").toggle(1).smoothed_ms(10)
+        .help("Shared room on/off (crossfaded)."),
+    Param("global", "glue_enabled", "Glue Enabled").toggle(1).smoothed_ms(10)
+        .help("Glue compressor on/off (crossfaded)."),
 
     // --- tube ---
-    ParameterSpec{"tube_drive_db", "Tube Drive", "dB", "tube", ParameterKind::continuous, -12, 36, 6, 12, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Gain into the triode curve; 0 dB puts a full-scale peak at the knee."},
-    ParameterSpec{"tube_bias", "Tube Bias", "", "tube", ParameterKind::continuous, 0, 1, 0.3, 0.5, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Operating-point offset: 0 is symmetric (odd harmonics only), higher gives even harmonics."},
-    ParameterSpec{"tube_bloom_percent", "Tube Bloom", "%", "tube", ParameterKind::continuous, 0, 100, 30, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Program-dependent bias shift and sag: loud passages get more asymmetry and a little less gain."},
-    ParameterSpec{"tube_tone_db", "Tube Tone", "dB", "tube", ParameterKind::continuous, -12, 12, 0, 0, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Spectral tilt after the tube around 800 Hz: positive is brighter."},
-    ParameterSpec{"tube_output_db", "Tube Output", "dB", "tube", ParameterKind::continuous, -24, 24, 0, 0, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Trim of the tube's wet signal, after automatic level compensation."},
-    ParameterSpec{"tube_mix_percent", "Tube Mix", "%", "tube", ParameterKind::continuous, 0, 100, 100, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Blend of the tube's wet signal with its latency-aligned input."},
-    ParameterSpec{"tube_oversampling", "Tube Oversampling", "x", "tube", ParameterKind::choice, 1, 8, 2, 4.5, 0.0,
-                  ParameterTiming::on_reset, {1, 2, 4, 8}, 4,
-                  "Oversampling factor (linear-phase halfbands); sets the latency."},
-    ParameterSpec{"tube_adaa", "Tube ADAA", "", "tube", ParameterKind::toggle, 0, 1, 1, 0.5, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "First-order antiderivative antialiasing (same latency and frequency response either way)."},
+    Param("tube", "tube_drive_db", "Tube Drive").decibels(-12, 36, 6).smoothed_ms(20)
+        .help("Gain into the triode curve; 0 dB puts a full-scale peak at the knee."),
+    Param("tube", "tube_bias", "Tube Bias").range(0, 1, 0.3, "").smoothed_ms(20)
+        .help("Operating-point offset: 0 is symmetric (odd harmonics only), higher gives even harmonics."),
+    Param("tube", "tube_bloom_percent", "Tube Bloom").percent(30).smoothed_ms(20)
+        .help("Program-dependent bias shift and sag: loud passages get more asymmetry and a little less gain."),
+    Param("tube", "tube_tone_db", "Tube Tone").decibels(-12, 12, 0).smoothed_ms(20)
+        .help("Spectral tilt after the tube around 800 Hz: positive is brighter."),
+    Param("tube", "tube_output_db", "Tube Output").decibels(-24, 24, 0).smoothed_ms(20)
+        .help("Trim of the tube's wet signal, after automatic level compensation."),
+    Param("tube", "tube_mix_percent", "Tube Mix").percent(100).smoothed_ms(20)
+        .help("Blend of the tube's wet signal with its latency-aligned input."),
+    Param("tube", "tube_oversampling", "Tube Oversampling").choices({1, 2, 4, 8}, 2, "x").on_reset()
+        .help("Oversampling factor (linear-phase halfbands); sets the latency."),
+    Param("tube", "tube_adaa", "Tube ADAA").toggle(1).immediate()
+        .help("First-order antiderivative antialiasing (same latency and frequency response either way)."),
 
     // --- drift (depths are what a weighted flutter meter reads: 2 sigma, 4 Hz weighting) ---
-    ParameterSpec{"drift_wow_percent", "Drift Wow", "%", "drift", ParameterKind::continuous, 0, 0.5, 0.05, 0.1, 50.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent."},
-    ParameterSpec{"drift_wow_rate_hz", "Drift Wow Rate", "Hz", "drift", ParameterKind::continuous, 0.5, 3, 1, 1.2, 50.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Centre rate of the wow; it wanders about 10 % around it."},
-    ParameterSpec{"drift_flutter_percent", "Drift Flutter", "%", "drift", ParameterKind::continuous, 0, 0.3, 0.03, 0.06, 50.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Faster, harmonic speed modulation (capstan-like, harmonics 230:80:99); weighted peak (2 sigma) in percent."},
-    ParameterSpec{"drift_flutter_rate_hz", "Drift Flutter Rate", "Hz", "drift", ParameterKind::continuous, 4, 20, 8, 9, 50.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Fundamental rate of the flutter."},
-    ParameterSpec{"drift_tilt_db", "Drift Tilt", "dB", "drift", ParameterKind::continuous, 0, 1, 0.2, 0.5, 50.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Slow random spectral tilt around 800 Hz, 2 sigma in dB."},
-    ParameterSpec{"drift_gain_db", "Drift Gain", "dB", "drift", ParameterKind::continuous, 0, 1, 0.1, 0.5, 50.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Slow random level wander, 2 sigma in dB."},
-    ParameterSpec{"drift_time_s", "Drift Time", "s", "drift", ParameterKind::continuous, 1, 30, 8, 6, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "Time constant of the tilt and level wander."},
-    ParameterSpec{"drift_stereo_link_percent", "Drift Stereo Link", "%", "drift", ParameterKind::continuous, 0, 100, 80, 50,
-                  50.0, ParameterTiming::smoothed, kNoChoices, 0,
-                  "How much left and right drift together (100: one machine; 0: independent)."},
+    Param("drift", "drift_wow_percent", "Drift Wow").range(0, 0.5, 0.05, "%").skew_center(0.1).smoothed_ms(50)
+        .help("Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent."),
+    Param("drift", "drift_wow_rate_hz", "Drift Wow Rate").range(0.5, 3, 1, "Hz").skew_center(1.2).smoothed_ms(50)
+        .help("Centre rate of the wow; it wanders about 10 % around it."),
+    Param("drift", "drift_flutter_percent", "Drift Flutter").range(0, 0.3, 0.03, "%").skew_center(0.06).smoothed_ms(50)
+        .help("Faster, harmonic speed modulation (capstan-like, harmonics 230:80:99); weighted peak (2 sigma) in percent."),
+    Param("drift", "drift_flutter_rate_hz", "Drift Flutter Rate").range(4, 20, 8, "Hz").skew_center(9).smoothed_ms(50)
+        .help("Fundamental rate of the flutter."),
+    Param("drift", "drift_tilt_db", "Drift Tilt").decibels(0, 1, 0.2).smoothed_ms(50)
+        .help("Slow random spectral tilt around 800 Hz, 2 sigma in dB."),
+    Param("drift", "drift_gain_db", "Drift Gain").decibels(0, 1, 0.1).smoothed_ms(50)
+        .help("Slow random level wander, 2 sigma in dB."),
+    Param("drift", "drift_time_s", "Drift Time").range(1, 30, 8, "s").skew_center(6).immediate()
+        .help("Time constant of the tilt and level wander."),
+    Param("drift", "drift_stereo_link_percent", "Drift Stereo Link").percent(80).smoothed_ms(50)
+        .help("How much left and right drift together (100: one machine; 0: independent)."),
 
     // --- noise (levels are RMS dBFS; the minimum switches a component off) ---
-    ParameterSpec{"noise_hiss_db", "Noise Hiss", "dB", "noise", ParameterKind::continuous, -120, -40, -84, -80, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Hiss level, A-weighted RMS dBFS."},
-    ParameterSpec{"noise_hiss_color", "Noise Hiss Color", "", "noise", ParameterKind::continuous, 0, 1, 0.5, 0.5, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "0 white (flat), 1 pink (-10 dB per decade); the A-weighted level stays as set."},
-    ParameterSpec{"noise_hum_db", "Noise Hum", "dB", "noise", ParameterKind::continuous, -120, -40, -100, -80, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Mains hum: RMS dBFS of the fundamental line; harmonics follow a transformer recipe."},
-    ParameterSpec{"noise_hum_hz", "Noise Hum Frequency", "Hz", "noise", ParameterKind::choice, 50, 60, 50, 55, 0.0,
-                  ParameterTiming::immediate, {50, 60}, 2,
-                  "Mains frequency; it wanders by a few hundredths of a hertz."},
-    ParameterSpec{"noise_buzz_percent", "Noise Buzz", "%", "noise", ParameterKind::continuous, 0, 100, 10, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Rectifier buzz (harmonics of twice the mains); 100 % matches the fundamental's level."},
-    ParameterSpec{"noise_room_db", "Noise Room Tone", "dB", "noise", ParameterKind::continuous, -120, -40, -90, -80, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS."},
-    ParameterSpec{"noise_modulation_db", "Noise Modulation", "dB", "noise", ParameterKind::continuous, -120, -30, -66, -75,
-                  20.0, ParameterTiming::smoothed, kNoChoices, 0,
-                  "Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal."},
-    ParameterSpec{"noise_floor_db", "Noise Floor", "dB", "noise", ParameterKind::continuous, -24, 24, 0, 0, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Master level of every noise component."},
+    Param("noise", "noise_hiss_db", "Noise Hiss").decibels(-120, -40, -84).smoothed_ms(20)
+        .help("Hiss level, A-weighted RMS dBFS."),
+    Param("noise", "noise_hiss_color", "Noise Hiss Color").range(0, 1, 0.5, "").smoothed_ms(20)
+        .help("0 white (flat), 1 pink (-10 dB per decade); the A-weighted level stays as set."),
+    Param("noise", "noise_hum_db", "Noise Hum").decibels(-120, -40, -100).smoothed_ms(20)
+        .help("Mains hum: RMS dBFS of the fundamental line; harmonics follow a transformer recipe."),
+    Param("noise", "noise_hum_hz", "Noise Hum Frequency").choices({50, 60}, 50, "Hz").immediate()
+        .help("Mains frequency; it wanders by a few hundredths of a hertz."),
+    Param("noise", "noise_buzz_percent", "Noise Buzz").percent(10).smoothed_ms(20)
+        .help("Rectifier buzz (harmonics of twice the mains); 100 % matches the fundamental's level."),
+    Param("noise", "noise_room_db", "Noise Room Tone").decibels(-120, -40, -90).smoothed_ms(20)
+        .help("Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS."),
+    Param("noise", "noise_modulation_db", "Noise Modulation").decibels(-120, -30, -66).smoothed_ms(20)
+        .help("Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal."),
+    Param("noise", "noise_floor_db", "Noise Floor").decibels(-24, 24, 0).smoothed_ms(20)
+        .help("Master level of every noise component."),
 
     // --- room (image-source early reflections + 16-line FDN tail) ---
-    ParameterSpec{"room_size_m", "Room Size", "m", "room", ParameterKind::continuous, 3, 30, 8, 10, 0.0,
-                  ParameterTiming::on_reset, kNoChoices, 0,
-                  "Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."},
-    ParameterSpec{"room_rt60_s", "Room RT60", "s", "room", ParameterKind::continuous, 0.1, 4, 0.6, 1, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "Decay time to -60 dB at low frequencies; also sets the walls' absorption."},
-    ParameterSpec{"room_damping", "Room Damping", "", "room", ParameterKind::continuous, 0.1, 1, 0.5, 0.55, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker."},
-    ParameterSpec{"room_predelay_ms", "Room Predelay", "ms", "room", ParameterKind::continuous, 0, 50, 5, 15, 0.0,
-                  ParameterTiming::on_reset, kNoChoices, 0,
-                  "Gap before the first reflection."},
-    ParameterSpec{"room_early_percent", "Room Early/Late", "%", "room", ParameterKind::continuous, 0, 100, 50, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Balance of early reflections (100) against the late tail (0); both full at 50."},
-    ParameterSpec{"room_width_percent", "Room Width", "%", "room", ParameterKind::continuous, 0, 100, 100, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Stereo width of the room sound (0 is mono)."},
-    ParameterSpec{"room_modulation_percent", "Room Modulation", "%", "room", ParameterKind::continuous, 0, 100, 30, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Slow rotation inside the feedback matrix: the tail moves and never rings."},
-    ParameterSpec{"room_mix_percent", "Room Mix", "%", "room", ParameterKind::continuous, 0, 100, 15, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Blend of the room sound with the dry signal (the dry path has no added delay)."},
-    ParameterSpec{"room_source_x_percent", "Room Source X", "%", "room", ParameterKind::continuous, 5, 95, 30, 50, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "Source position along the room's length (the listener stands at 62 %)."},
-    ParameterSpec{"room_source_y_percent", "Room Source Y", "%", "room", ParameterKind::continuous, 5, 95, 35, 50, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "Source position across the room's width (the listener stands at 50 %)."},
+    Param("room", "room_size_m", "Room Size").range(3, 30, 8, "m").skew_center(10).on_reset()
+        .help("Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."),
+    Param("room", "room_rt60_s", "Room RT60").range(0.1, 4, 0.6, "s").skew_center(1).immediate()
+        .help("Decay time to -60 dB at low frequencies; also sets the walls' absorption."),
+    Param("room", "room_damping", "Room Damping").range(0.1, 1, 0.5, "").immediate()
+        .help("RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker."),
+    Param("room", "room_predelay_ms", "Room Predelay").range(0, 50, 5, "ms").skew_center(15).on_reset()
+        .help("Gap before the first reflection."),
+    Param("room", "room_early_percent", "Room Early/Late").percent(50).smoothed_ms(20)
+        .help("Balance of early reflections (100) against the late tail (0); both full at 50."),
+    Param("room", "room_width_percent", "Room Width").percent(100).smoothed_ms(20)
+        .help("Stereo width of the room sound (0 is mono)."),
+    Param("room", "room_modulation_percent", "Room Modulation").percent(30).smoothed_ms(20)
+        .help("Slow rotation inside the feedback matrix: the tail moves and never rings."),
+    Param("room", "room_mix_percent", "Room Mix").percent(15).smoothed_ms(20)
+        .help("Blend of the room sound with the dry signal (the dry path has no added delay)."),
+    Param("room", "room_source_x_percent", "Room Source X").range(5, 95, 30, "%").immediate()
+        .help("Source position along the room's length (the listener stands at 62 %)."),
+    Param("room", "room_source_y_percent", "Room Source Y").range(5, 95, 35, "%").immediate()
+        .help("Source position across the room's width (the listener stands at 50 %)."),
 
     // --- glue compressor (feed-forward, log domain, stereo-linked) ---
-    ParameterSpec{"glue_threshold_db", "Glue Threshold", "dB", "glue", ParameterKind::continuous, -40, 0, -18, -20, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Level above which the bus is compressed (peak, after the sidechain high-pass)."},
-    ParameterSpec{"glue_ratio", "Glue Ratio", "", "glue", ParameterKind::continuous, 1, 10, 2, 3, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Compression ratio above the knee (2 to 4 glues)."},
-    ParameterSpec{"glue_knee_db", "Glue Knee", "dB", "glue", ParameterKind::continuous, 0, 12, 6, 6, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Width of the soft knee around the threshold."},
-    ParameterSpec{"glue_attack_ms", "Glue Attack", "ms", "glue", ParameterKind::continuous, 0.1, 30, 10, 3, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "Time constant of gain reduction building up."},
-    ParameterSpec{"glue_release_ms", "Glue Release", "ms", "glue", ParameterKind::continuous, 50, 1200, 300, 300, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "Time constant of recovery (when auto release is off)."},
-    ParameterSpec{"glue_auto_release", "Glue Auto Release", "", "glue", ParameterKind::toggle, 0, 1, 1, 0.5, 0.0,
-                  ParameterTiming::immediate, kNoChoices, 0,
-                  "Program-dependent release: fast after short peaks, slow after sustained compression."},
-    ParameterSpec{"glue_sidechain_hpf_hz", "Glue Sidechain HPF", "Hz", "glue", ParameterKind::continuous, 20, 300, 60, 80,
-                  0.0, ParameterTiming::immediate, kNoChoices, 0,
-                  "High-pass in the detector, so the low end does not pump the bus."},
-    ParameterSpec{"glue_makeup_db", "Glue Makeup", "dB", "glue", ParameterKind::continuous, 0, 24, 0, 12, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Gain after compression."},
-    ParameterSpec{"glue_mix_percent", "Glue Mix", "%", "glue", ParameterKind::continuous, 0, 100, 100, 50, 20.0,
-                  ParameterTiming::smoothed, kNoChoices, 0,
-                  "Parallel compression: blend of the compressed and the uncompressed bus."},
+    Param("glue", "glue_threshold_db", "Glue Threshold").decibels(-40, 0, -18).smoothed_ms(20)
+        .help("Level above which the bus is compressed (peak, after the sidechain high-pass)."),
+    Param("glue", "glue_ratio", "Glue Ratio").range(1, 10, 2, "").skew_center(3).smoothed_ms(20)
+        .help("Compression ratio above the knee (2 to 4 glues)."),
+    Param("glue", "glue_knee_db", "Glue Knee").decibels(0, 12, 6).smoothed_ms(20)
+        .help("Width of the soft knee around the threshold."),
+    Param("glue", "glue_attack_ms", "Glue Attack").range(0.1, 30, 10, "ms").skew_center(3).immediate()
+        .help("Time constant of gain reduction building up."),
+    Param("glue", "glue_release_ms", "Glue Release").range(50, 1200, 300, "ms").skew_center(300).immediate()
+        .help("Time constant of recovery (when auto release is off)."),
+    Param("glue", "glue_auto_release", "Glue Auto Release").toggle(1).immediate()
+        .help("Program-dependent release: fast after short peaks, slow after sustained compression."),
+    Param("glue", "glue_sidechain_hpf_hz", "Glue Sidechain HPF").range(20, 300, 60, "Hz").skew_center(80).immediate()
+        .help("High-pass in the detector, so the low end does not pump the bus."),
+    Param("glue", "glue_makeup_db", "Glue Makeup").decibels(0, 24, 0).smoothed_ms(20)
+        .help("Gain after compression."),
+    Param("glue", "glue_mix_percent", "Glue Mix").percent(100).smoothed_ms(20)
+        .help("Parallel compression: blend of the compressed and the uncompressed bus."),
 };
 // clang-format on
 
