@@ -20,11 +20,13 @@ def test_chain_matches_reference(sample_rate, channels):
 
 
 def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
-    """Tube -> Drift -> Noise -> Room -> Glue: a module alone sees the input delayed by the modules before it
-    and is followed by the delay of those after it (drift and noise vary in time, so order matters)."""
+    """Room -> Tube -> Drift -> Noise -> Glue (a recording's signal flow): a module alone sees the input delayed
+    by the modules before it and is followed by the delay of those after it (drift and noise vary in time, so
+    order matters)."""
     signal = music(2, 9600, 48000)
-    modules = {"tube": stemglue.Tube(), "drift": stemglue.Drift(), "noise": stemglue.Noise(), "room": stemglue.Room(),
+    modules = {"room": stemglue.Room(), "tube": stemglue.Tube(), "drift": stemglue.Drift(), "noise": stemglue.Noise(),
                "glue": stemglue.GlueCompressor()}
+    assert list(modules) == [entry["id"] for entry in stemglue._core.modules()]
     for module in modules.values():
         module.prepare(48000, 512, 2)
     latencies = {name: module.latency_samples for name, module in modules.items()}

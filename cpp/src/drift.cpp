@@ -4,23 +4,11 @@
 #include <cmath>
 
 #include "stemglue/oversampler.h"  // bessel_i0
-#include "stemglue/parameters.h"
 #include "stemglue/random.h"
-#include "stemglue/sanitize.h"
 #include "stemglue/weighting.h"
 
 namespace stemglue {
 namespace {
-
-constexpr int kWow = param("drift_wow_percent");
-constexpr int kWowRate = param("drift_wow_rate_hz");
-constexpr int kFlutter = param("drift_flutter_percent");
-constexpr int kFlutterRate = param("drift_flutter_rate_hz");
-constexpr int kTilt = param("drift_tilt_db");
-constexpr int kGain = param("drift_gain_db");
-constexpr int kTime = param("drift_time_s");
-constexpr int kLink = param("drift_stereo_link_percent");
-constexpr int kSeed = param("seed");
 
 constexpr uint64_t kDriftStreams = 0x600;  // + 16 * source + component
 constexpr double kWowRateWander = 0.1, kWowDepthWander = 0.1, kWowWanderSeconds = 1.0;
@@ -62,19 +50,12 @@ double weighted_flutter_rms(double rate_hz) noexcept
 
 }  // namespace
 
-Drift::Drift()
+void Drift::prepare_module()
 {
-    set_defaults(*this);
-}
-
-void Drift::prepare(double sample_rate, int max_block_size, int num_channels)
-{
-    sample_rate_ = sample_rate;
-    max_block_size_ = std::max(1, max_block_size);
-    latency_samples_ = static_cast<int>(std::ceil(kMaxDisplacementSeconds * sample_rate)) + kInterpolatorTaps / 2;
+    latency_samples_ = static_cast<int>(std::ceil(kMaxDisplacementSeconds * sample_rate_)) + kInterpolatorTaps / 2;
     history_ = 2 * latency_samples_ + kInterpolatorTaps;
-    sources_.assign(static_cast<size_t>(num_channels) + 1, Source{});
-    channels_.assign(static_cast<size_t>(num_channels), Channel{});
+    sources_.assign(static_cast<size_t>(num_channels_) + 1, Source{});
+    channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     for (Channel& channel : channels_) channel.history.assign(static_cast<size_t>(history_ + max_block_size_), 0.0f);
 
     // Row r holds the taps for a read r / phases of a sample late; tap k weighs x[i0 - 7 + k].
@@ -99,92 +80,75 @@ void Drift::prepare(double sample_rate, int max_block_size, int num_channels)
             kernel_[static_cast<size_t>(r * kInterpolatorTaps + k)] = static_cast<float>(tap);
         }
     }
-    tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate);
-
-    for (auto* values : {&wow_percent_values_, &wow_rate_values_, &flutter_percent_values_, &flutter_rate_values_,
-                         &tilt_values_, &gain_values_, &link_values_})
-        values->assign(static_cast<size_t>(max_block_size_), 0.0);
-    wow_percent_.prepare(sample_rate, smoothing_ms(kWow));
-    wow_rate_hz_.prepare(sample_rate, smoothing_ms(kWowRate));
-    flutter_percent_.prepare(sample_rate, smoothing_ms(kFlutter));
-    flutter_rate_hz_.prepare(sample_rate, smoothing_ms(kFlutterRate));
-    tilt_db_.prepare(sample_rate, smoothing_ms(kTilt));
-    gain_db_.prepare(sample_rate, smoothing_ms(kGain));
-    link_percent_.prepare(sample_rate, smoothing_ms(kLink));
-    reset();
+    tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate_);
 }
 
-void Drift::reset() noexcept
+void Drift::reset_module() noexcept
 {
-    for (LinearSmoother* smoother : {&wow_percent_, &wow_rate_hz_, &flutter_percent_, &flutter_rate_hz_, &tilt_db_, &gain_db_, &link_percent_})
-        smoother->snap_to_target();
-    position_ = 0;
-    const double tick_rate = sample_rate_ / kControlInterval;
-    applied_time_s_ = time_s_;
-    for (size_t s = 0; s < sources_.size(); ++s) {
-        Source& source = sources_[s];
-        auto start = [&](OrnsteinUhlenbeck& process, double seconds, int component) {
-            process.prepare(seconds, tick_rate, stream_key(seed_, source_stream(s, component)));
-            process.reset();
-        };
-        if (s == 0) {  // the shared oscillators and their rate wander
-            const uint64_t phases = stream_key(seed_, source_stream(s, 0));
-            source.wow_phase = random_uniform(phases, 0);
-            source.flutter_phase = random_uniform(phases, 1);
-            for (size_t k = 0; k < 3; ++k) source.flutter_offsets[k] = random_uniform(phases, 2 + k);
-            start(source.wow_rate, kWowWanderSeconds, 1);
-        } else {  // a channel's phase-offset wander
-            start(source.phase, kPhaseWanderSeconds, 5);
-        }
-        start(source.wow_depth, kWowWanderSeconds, 2);
-        start(source.tilt, time_s_, 3);
-        start(source.gain, time_s_, 4);
-    }
-    wow_leak_ = std::exp(-kControlInterval / (kWowLeakSeconds * sample_rate_));
-    for (size_t c = 0; c < channels_.size(); ++c) {
-        Channel& channel = channels_[c];
+    for (Channel& channel : channels_) {
         std::fill(channel.history.begin(), channel.history.end(), 0.0f);
         channel.tilt_lowpass = 0.0;
+    }
+    seek_module();
+}
+
+// Restart every source where the timeline is: the transport's wow and flutter are keyed by the
+// seed (every track of a session shares them), tilt and gain by the track (its own tolerances).
+void Drift::seek_module() noexcept
+{
+    const uint64_t seed = static_cast<uint64_t>(seed_.value());
+    const uint64_t own_seed = track_seed(seed, static_cast<uint64_t>(track_id_.value()));
+    const double tick_rate = sample_rate_ / kControlInterval;
+    const uint64_t first_tick = (position_ + kControlInterval - 1) / kControlInterval;
+    const double seconds = double(position_) / sample_rate_;
+    applied_time_s_ = time_s_.value();
+    for (size_t s = 0; s < sources_.size(); ++s) {
+        Source& source = sources_[s];
+        auto start = [&](OrnsteinUhlenbeck& process, double time_constant_s, uint64_t key_seed, int component) {
+            process.prepare(time_constant_s, tick_rate, stream_key(key_seed, source_stream(s, component)));
+            process.reset(first_tick);
+        };
+        if (s == 0) {  // the shared oscillators (where the nominal rates put them) and their rate wander
+            const uint64_t phases = stream_key(seed, source_stream(s, 0));
+            source.wow_phase = random_uniform(phases, 0) + wow_rate_hz_.value() * seconds;
+            source.flutter_phase = random_uniform(phases, 1) + flutter_rate_hz_.value() * seconds;
+            source.wow_phase -= std::floor(source.wow_phase);
+            source.flutter_phase -= std::floor(source.flutter_phase);
+            for (size_t k = 0; k < 3; ++k) source.flutter_offsets[k] = random_uniform(phases, 2 + k);
+            start(source.wow_rate, kWowWanderSeconds, seed, 1);
+        } else {  // a channel's phase-offset wander
+            start(source.phase, kPhaseWanderSeconds, seed, 5);
+        }
+        start(source.wow_depth, kWowWanderSeconds, seed, 2);
+        start(source.tilt, applied_time_s_, own_seed, 3);
+        start(source.gain, applied_time_s_, own_seed, 4);
+    }
+    wow_leak_ = std::exp(-kControlInterval / (kWowLeakSeconds * sample_rate_));
+    const double rate = wow_rate_hz_.value(), link = 0.01 * link_percent_.value();
+    for (size_t c = 0; c < channels_.size(); ++c) {
         // Start the wow where the integral of its speed would be, centred.
-        const double rate = wow_rate_hz_.current();
-        const Source& mine = sources_[c + 1];
-        const double phase = sources_[0].wow_phase + (1.0 - 0.01 * link_percent_.current()) * kPhaseWanderCycles * mine.phase.value();
-        channel.wow_displacement_s = 0.01 * wow_percent_.current()
-                                     / (2.0 * weighted_wow_rms(rate) * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander))
-                                     / (2.0 * M_PI * rate) * std::cos(2.0 * M_PI * phase);
+        const double phase = sources_[0].wow_phase + (1.0 - link) * kPhaseWanderCycles * sources_[c + 1].phase.value();
+        channels_[c].wow_displacement_s = 0.01 * wow_percent_.value()
+                                          / (2.0 * weighted_wow_rms(rate) * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander))
+                                          / (2.0 * M_PI * rate) * std::cos(2.0 * M_PI * phase);
     }
-    if (channels_.empty()) return;  // not prepared yet
-    // Prime one tick so the sources start where they are, not with a jump from rest.
-    const auto current = [](LinearSmoother& smoother, std::vector<double>& values) { values[0] = smoother.current(); };
-    current(wow_percent_, wow_percent_values_);
-    current(wow_rate_hz_, wow_rate_values_);
-    current(flutter_percent_, flutter_percent_values_);
-    current(flutter_rate_hz_, flutter_rate_values_);
-    current(tilt_db_, tilt_values_);
-    current(gain_db_, gain_values_);
-    current(link_percent_, link_values_);
+    // Prime one tick with the values in effect now, so the sources start where they are, not
+    // with a jump from rest.
+    const double now[] = {wow_percent_.value(), rate, flutter_percent_.value(), flutter_rate_hz_.value(),
+                          tilt_db_.value(), gain_db_.value(), link_percent_.value()};
+    wow_percent_values_ = &now[0];
+    wow_rate_values_ = &now[1];
+    flutter_percent_values_ = &now[2];
+    flutter_rate_values_ = &now[3];
+    tilt_values_ = &now[4];
+    gain_values_ = &now[5];
+    link_values_ = &now[6];
     tick(0);
-}
-
-void Drift::set_parameter(int index, double value) noexcept
-{
-    switch (index) {
-        case kWow: wow_percent_.set_target(value); break;
-        case kWowRate: wow_rate_hz_.set_target(value); break;
-        case kFlutter: flutter_percent_.set_target(value); break;
-        case kFlutterRate: flutter_rate_hz_.set_target(value); break;
-        case kTilt: tilt_db_.set_target(value); break;
-        case kGain: gain_db_.set_target(value); break;
-        case kTime: time_s_ = value; break;
-        case kLink: link_percent_.set_target(value); break;
-        case kSeed: seed_ = static_cast<uint64_t>(value); break;
-        default: break;
+    for (Channel& channel : channels_) {  // a tick landing on the seek point would repeat the priming one
+        channel.delay_from = channel.delay_to;
+        channel.low_from = channel.low_to;
+        channel.level_from = channel.level_to;
     }
-}
-
-void Drift::process(AudioBlock block) noexcept
-{
-    process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 // Advance every source one control tick, with the parameters at sample j of the chunk.
@@ -192,12 +156,12 @@ void Drift::tick(size_t j) noexcept
 {
     const double tick_seconds = kControlInterval / sample_rate_;
     const double tick_rate = sample_rate_ / kControlInterval;
-    if (time_s_ != applied_time_s_) {
+    if (time_s_.value() != applied_time_s_) {
+        applied_time_s_ = time_s_.value();
         for (Source& source : sources_) {
-            source.tilt.set_time_constant(time_s_, tick_rate);
-            source.gain.set_time_constant(time_s_, tick_rate);
+            source.tilt.set_time_constant(applied_time_s_, tick_rate);
+            source.gain.set_time_constant(applied_time_s_, tick_rate);
         }
-        applied_time_s_ = time_s_;
     }
     // Speed amplitudes that make a weighted meter read the settings (2 sigma; see drift.h).
     const double wow_rate = wow_rate_values_[j], flutter_rate = flutter_rate_values_[j];
@@ -254,18 +218,16 @@ void Drift::tick(size_t j) noexcept
 void Drift::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
-    const auto same = [](double v) { return v; };
-    fill_smoothed(wow_percent_, wow_percent_values_.data(), n, same);
-    fill_smoothed(wow_rate_hz_, wow_rate_values_.data(), n, same);
-    fill_smoothed(flutter_percent_, flutter_percent_values_.data(), n, same);
-    fill_smoothed(flutter_rate_hz_, flutter_rate_values_.data(), n, same);
-    fill_smoothed(tilt_db_, tilt_values_.data(), n, same);
-    fill_smoothed(gain_db_, gain_values_.data(), n, same);
-    fill_smoothed(link_percent_, link_values_.data(), n, same);
+    wow_percent_values_ = wow_percent_.fill(n);
+    wow_rate_values_ = wow_rate_hz_.fill(n);
+    flutter_percent_values_ = flutter_percent_.fill(n);
+    flutter_rate_values_ = flutter_rate_hz_.fill(n);
+    tilt_values_ = tilt_db_.fill(n);
+    gain_values_ = gain_db_.fill(n);
+    link_values_ = link_percent_.fill(n);
 
     for (int c = 0; c < block.num_channels; ++c) {
-        float* x = block.channel(c);
-        sanitize(x, n);
+        const float* x = block.channel(c);
         std::copy(x, x + n, channels_[static_cast<size_t>(c)].history.data() + history_);
     }
     const int half = kInterpolatorTaps / 2;
@@ -297,7 +259,6 @@ void Drift::process_chunk(AudioBlock block) noexcept
     }
     for (Channel& channel : channels_)  // keep the newest history_ samples in front
         std::copy(channel.history.begin() + n, channel.history.begin() + n + history_, channel.history.begin());
-    position_ += static_cast<uint64_t>(n);
 }
 
 }  // namespace stemglue

@@ -5,21 +5,10 @@
 
 #include "stemglue/decibels.h"
 #include "stemglue/multiversion.h"
-#include "stemglue/parameters.h"
-#include "stemglue/sanitize.h"
 
 namespace stemglue {
 namespace {
 
-constexpr int kThreshold = param("glue_threshold_db");
-constexpr int kRatio = param("glue_ratio");
-constexpr int kKnee = param("glue_knee_db");
-constexpr int kAttack = param("glue_attack_ms");
-constexpr int kRelease = param("glue_release_ms");
-constexpr int kAutoRelease = param("glue_auto_release");
-constexpr int kHighpass = param("glue_sidechain_hpf_hz");
-constexpr int kMakeup = param("glue_makeup_db");
-constexpr int kMix = param("glue_mix_percent");
 
 constexpr double kAutoFastReleaseMs = 80.0, kAutoSlowAttackMs = 500.0, kAutoSlowReleaseMs = 1500.0;
 constexpr double kFloorDb = -200.0, kFloorMagnitude = 1e-10;
@@ -68,86 +57,54 @@ void apply_gain(float* __restrict x, const float* __restrict gain, int n) noexce
 
 }  // namespace
 
-GlueCompressor::GlueCompressor()
+void GlueCompressor::prepare_module()
 {
-    set_defaults(*this);
-}
-
-void GlueCompressor::prepare(double sample_rate, int max_block_size, int num_channels)
-{
-    sample_rate_ = sample_rate;
-    max_block_size_ = std::max(1, max_block_size);
-    channels_.assign(static_cast<size_t>(num_channels), Channel{});
+    channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     const size_t block = static_cast<size_t>(max_block_size_);
-    for (auto* values : {&threshold_values_, &ratio_values_, &knee_values_, &makeup_values_, &mix_values_, &target_, &reduction_})
-        values->assign(block, 0.0);
+    for (auto* values : {&target_, &reduction_}) values->assign(block, 0.0);
     level_.assign(block, 0.0f);
     gain_.assign(block, 0.0f);
-    threshold_db_.prepare(sample_rate, smoothing_ms(kThreshold));
-    ratio_.prepare(sample_rate, smoothing_ms(kRatio));
-    knee_db_.prepare(sample_rate, smoothing_ms(kKnee));
-    makeup_db_.prepare(sample_rate, smoothing_ms(kMakeup));
-    mix_percent_.prepare(sample_rate, smoothing_ms(kMix));
     update_coefficients();
-    reset();
 }
 
 void GlueCompressor::update_coefficients() noexcept
 {
     if (max_block_size_ == 0) return;  // not prepared: prepare() designs them for its sample rate
-    attack_ = coefficient(attack_ms_, sample_rate_);
-    release_ = coefficient(release_ms_, sample_rate_);
+    attack_ = coefficient(attack_ms_.value(), sample_rate_);
+    release_ = coefficient(release_ms_.value(), sample_rate_);
     fast_release_ = coefficient(kAutoFastReleaseMs, sample_rate_);
     slow_attack_ = coefficient(kAutoSlowAttackMs, sample_rate_);
     slow_release_ = coefficient(kAutoSlowReleaseMs, sample_rate_);
     // RBJ high-pass, Q = 1/sqrt(2) (Butterworth); the cutoff stays below Nyquist at any rate.
-    const double w = 2.0 * M_PI * std::min(highpass_hz_, 0.45 * sample_rate_) / sample_rate_;
+    const double w = 2.0 * M_PI * std::min(highpass_hz_.value(), 0.45 * sample_rate_) / sample_rate_;
     const double alpha = std::sin(w) / std::sqrt(2.0), cosine = std::cos(w), a0 = 1.0 + alpha;
     highpass_ = {(1.0 + cosine) / 2.0 / a0, -(1.0 + cosine) / a0, (1.0 + cosine) / 2.0 / a0, -2.0 * cosine / a0,
                  (1.0 - alpha) / a0};
 }
 
-void GlueCompressor::reset() noexcept
+void GlueCompressor::reset_module() noexcept
 {
     for (Channel& channel : channels_) channel = Channel{};
     peak_ = smooth_ = slow_peak_ = gain_reduction_db_ = 0.0;
-    for (LinearSmoother* smoother : {&threshold_db_, &ratio_, &knee_db_, &makeup_db_, &mix_percent_}) smoother->snap_to_target();
 }
 
 void GlueCompressor::set_parameter(int index, double value) noexcept
 {
-    switch (index) {
-        case kThreshold: threshold_db_.set_target(value); break;
-        case kRatio: ratio_.set_target(value); break;
-        case kKnee: knee_db_.set_target(value); break;
-        case kMakeup: makeup_db_.set_target(value); break;
-        case kMix: mix_percent_.set_target(value); break;
-        case kAttack: attack_ms_ = value; update_coefficients(); break;
-        case kRelease: release_ms_ = value; update_coefficients(); break;
-        case kAutoRelease: auto_release_ = value >= 0.5; break;
-        case kHighpass: highpass_hz_ = value; update_coefficients(); break;
-        default: break;
-    }
-}
-
-void GlueCompressor::process(AudioBlock block) noexcept
-{
-    process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+    Module::set_parameter(index, value);
+    if (index == attack_ms_.index() || index == release_ms_.index() || index == highpass_hz_.index()) update_coefficients();
 }
 
 void GlueCompressor::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
-    const auto same = [](double v) { return v; };
-    fill_smoothed(threshold_db_, threshold_values_.data(), n, same);
-    fill_smoothed(ratio_, ratio_values_.data(), n, same);
-    fill_smoothed(knee_db_, knee_values_.data(), n, same);
-    fill_smoothed(makeup_db_, makeup_values_.data(), n, same);
-    fill_smoothed(mix_percent_, mix_values_.data(), n, [](double percent) { return 0.01 * percent; });
+    const double* threshold = threshold_db_.fill(n);
+    const double* ratio = ratio_.fill(n);
+    const double* knee = knee_db_.fill(n);
+    const double* makeup = makeup_db_.fill(n);
+    const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
 
     // Sidechain: each channel high-passed, then the larger magnitude.
     const int channels = block.num_channels;
-    for (int c = 0; c < channels; ++c) sanitize(block.channel(c), n);
     // Two channels at a time, so two recursions overlap in one loop (an odd last channel runs
     // as both, on a copy of its state).
     std::fill(level_.begin(), level_.begin() + n, 0.0f);
@@ -163,10 +120,11 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
         channels_[static_cast<size_t>(d)] = second;
         channels_[static_cast<size_t>(c)] = first;
     }
-    target_reduction(level_.data(), threshold_values_.data(), ratio_values_.data(), knee_values_.data(), target_.data(), n);
+    target_reduction(level_.data(), threshold, ratio, knee, target_.data(), n);
 
     // The detector, a recursion per sample; the slow branch charges only under sustained compression.
-    const double release = auto_release_ ? fast_release_ : release_;
+    const bool auto_release = auto_release_.value() >= 0.5;
+    const double release = auto_release ? fast_release_ : release_;
     double peak = peak_, smooth = smooth_, slow = slow_peak_;
     for (int j = 0; j < n; ++j) {
         const size_t s = static_cast<size_t>(j);
@@ -174,7 +132,7 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
         peak = std::max(target, release * peak + (1.0 - release) * target);
         smooth = attack_ * smooth + (1.0 - attack_) * peak;
         reduction_[s] = smooth;
-        if (auto_release_) {
+        if (auto_release) {
             slow = std::max(slow_attack_ * slow + (1.0 - slow_attack_) * target, slow_release_ * slow + (1.0 - slow_release_) * target);
             reduction_[s] = std::max(smooth, slow);
         }
@@ -184,7 +142,7 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     slow_peak_ = slow;
     if (n > 0) gain_reduction_db_ = reduction_[static_cast<size_t>(n - 1)];
 
-    mixed_gains(makeup_values_.data(), reduction_.data(), mix_values_.data(), gain_.data(), n);
+    mixed_gains(makeup, reduction_.data(), mix, gain_.data(), n);
     for (int c = 0; c < channels; ++c) apply_gain(block.channel(c), gain_.data(), n);
 }
 

@@ -4,27 +4,16 @@
 #include <cmath>
 #include <cstddef>
 
-#include "stemglue/parameters.h"
 #include "stemglue/random.h"
-#include "stemglue/sanitize.h"
 #include "stemglue/weighting.h"
 
 namespace stemglue {
 namespace {
 
-constexpr int kHissDb = param("noise_hiss_db");
-constexpr int kHissColor = param("noise_hiss_color");
-constexpr int kHumDb = param("noise_hum_db");
-constexpr int kHumHz = param("noise_hum_hz");
-constexpr int kBuzz = param("noise_buzz_percent");
-constexpr int kRoomDb = param("noise_room_db");
-constexpr int kModulationDb = param("noise_modulation_db");
-constexpr int kFloorDb = param("noise_floor_db");
-constexpr int kSeed = param("seed");
-
 // Random streams (per channel c: base + c).
 constexpr uint64_t kHissWhiteStream = 0x100, kHissPinkStream = 0x200, kRoomStream = 0x300, kRoomLevelStream = 0x380,
-                   kModulationStream = 0x400, kHumFrequencyStream = 0x500, kHumLevelStream = 0x501;
+                   kModulationStream = 0x400, kHumFrequencyStream = 0x500, kHumLevelStream = 0x501,
+                   kHumPhaseStream = 0x502;
 
 constexpr double kPinkLowestPoleHz = 2.0;  // poles 2 Hz * 10^(k/2), zeros a quarter decade above
 constexpr double kRoomCornerHz = 60.0;  // room tone falls 6 dB/octave above (HVAC-like rumble)
@@ -91,16 +80,10 @@ void Noise::FirstOrderCascade::reset() noexcept
     y1.fill(0.0);
 }
 
-Noise::Noise()
+void Noise::prepare_module()
 {
-    set_defaults(*this);
-}
-
-void Noise::prepare(double sample_rate, int max_block_size, int num_channels)
-{
-    sample_rate_ = sample_rate;
-    max_block_size_ = std::max(1, max_block_size);
-    channels_.assign(static_cast<size_t>(num_channels), Channel{});
+    const double sample_rate = sample_rate_;
+    channels_.assign(static_cast<size_t>(num_channels_), Channel{});
 
     pink_design_ = FirstOrderCascade{};
     for (int k = 0; k < kPinkSections; ++k) {
@@ -135,114 +118,94 @@ void Noise::prepare(double sample_rate, int max_block_size, int num_channels)
 
     envelope_attack_ = 1.0 - std::exp(-1000.0 / (kModulationAttackMs * sample_rate));
     envelope_release_ = 1.0 - std::exp(-1000.0 / (kModulationReleaseMs * sample_rate));
-    for (auto* buffer : {&hiss_level_, &hiss_color_values_, &floor_gain_, &white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_,
-                         &room_gain_, &modulation_gain_, &hum_wave_})
+    for (auto* buffer : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
-    hiss_db_.prepare(sample_rate, smoothing_ms(kHissDb));
-    hiss_color_.prepare(sample_rate, smoothing_ms(kHissColor));
-    hum_db_.prepare(sample_rate, smoothing_ms(kHumDb));
-    buzz_percent_.prepare(sample_rate, smoothing_ms(kBuzz));
-    room_db_.prepare(sample_rate, smoothing_ms(kRoomDb));
-    modulation_db_.prepare(sample_rate, smoothing_ms(kModulationDb));
-    floor_db_.prepare(sample_rate, smoothing_ms(kFloorDb));
-    reset();
 }
 
-void Noise::reset() noexcept
+void Noise::reset_module() noexcept
 {
-    position_ = 0;
-    hum_phase_ = 0.0;
+    for (Channel& channel : channels_) channel.envelope = 0.0;
+    seek_module();
+}
+
+// Every stream restarts where the timeline is; the filters restart from rest (they hold only
+// noise, so the jump is at the floor's level).
+void Noise::seek_module() noexcept
+{
+    const uint64_t seed = static_cast<uint64_t>(seed_.value());
+    const uint64_t own_seed = track_seed(seed, static_cast<uint64_t>(track_id_.value()));
     const double tick_rate = sample_rate_ / kControlInterval;
-    hum_frequency_.prepare(kHumWanderSeconds, tick_rate, stream_key(seed_, kHumFrequencyStream));
-    hum_level_.prepare(kHumLevelWanderSeconds, tick_rate, stream_key(seed_, kHumLevelStream));
-    hum_frequency_.reset();
-    hum_level_.reset();
-    hum_frequency_to_ = hum_frequency_.value();
-    hum_level_to_ = wander_gain(kHumLevelWanderDb, hum_level_.value());
+    const uint64_t first_tick = (position_ + kControlInterval - 1) / kControlInterval;
+    // The hum's phase: this track's own offset, advanced at the nominal mains frequency.
+    const double cycles = random_uniform(stream_key(own_seed, kHumPhaseStream), 0) + hum_hz_.value() * double(position_) / sample_rate_;
+    hum_phase_ = cycles - std::floor(cycles);
+    hum_frequency_.prepare(kHumWanderSeconds, tick_rate, stream_key(seed, kHumFrequencyStream));
+    hum_level_.prepare(kHumLevelWanderSeconds, tick_rate, stream_key(own_seed, kHumLevelStream));
+    hum_frequency_.reset(first_tick);
+    hum_level_.reset(first_tick);
+    hum_frequency_from_ = hum_frequency_to_ = hum_frequency_.value();
+    hum_level_from_ = hum_level_to_ = wander_gain(kHumLevelWanderDb, hum_level_.value());
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
         channel.hiss_pink = pink_design_;
         channel.room = room_design_;
         channel.hiss_pink.reset();
         channel.room.reset();
-        channel.hiss_white_key = stream_key(seed_, kHissWhiteStream + c);
-        channel.hiss_pink_key = stream_key(seed_, kHissPinkStream + c);
-        channel.room_key = stream_key(seed_, kRoomStream + c);
-        channel.modulation_key = stream_key(seed_, kModulationStream + c);
-        channel.room_level.prepare(kRoomWanderSeconds, tick_rate, stream_key(seed_, kRoomLevelStream + c));
-        channel.room_level.reset();
-        channel.room_level_to = wander_gain(kRoomWanderDb, channel.room_level.value());
-        channel.envelope = 0.0;
-    }
-    for (LinearSmoother* smoother : {&hiss_db_, &hiss_color_, &hum_db_, &buzz_percent_, &room_db_, &modulation_db_, &floor_db_})
-        smoother->snap_to_target();
-}
-
-void Noise::set_parameter(int index, double value) noexcept
-{
-    switch (index) {
-        case kHissDb: hiss_db_.set_target(value); break;
-        case kHissColor: hiss_color_.set_target(value); break;
-        case kHumDb: hum_db_.set_target(value); break;
-        case kHumHz: hum_hz_ = value; break;
-        case kBuzz: buzz_percent_.set_target(value); break;
-        case kRoomDb: room_db_.set_target(value); break;
-        case kModulationDb: modulation_db_.set_target(value); break;
-        case kFloorDb: floor_db_.set_target(value); break;
-        case kSeed: seed_ = static_cast<uint64_t>(value); break;
-        default: break;
+        channel.hiss_white_key = stream_key(own_seed, kHissWhiteStream + c);
+        channel.hiss_pink_key = stream_key(own_seed, kHissPinkStream + c);
+        channel.room_key = stream_key(seed, kRoomStream + c);
+        channel.modulation_key = stream_key(own_seed, kModulationStream + c);
+        channel.room_level.prepare(kRoomWanderSeconds, tick_rate, stream_key(seed, kRoomLevelStream + c));
+        channel.room_level.reset(first_tick);
+        channel.room_level_from = channel.room_level_to = wander_gain(kRoomWanderDb, channel.room_level.value());
     }
 }
 
 int64_t Noise::tail_samples() const noexcept
 {
     // Any audible component makes the floor endless, as a running tape machine's.
-    const bool any = hiss_db_.target() > kParameters[kHissDb].min_value || hum_db_.target() > kParameters[kHumDb].min_value
-                     || room_db_.target() > kParameters[kRoomDb].min_value;
+    const bool any = hiss_db_.target() > hiss_db_.spec().min_value || hum_db_.target() > hum_db_.spec().min_value
+                     || room_db_.target() > room_db_.spec().min_value;
     return any ? -1 : 0;
-}
-
-void Noise::process(AudioBlock block) noexcept
-{
-    process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
 }
 
 void Noise::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
     const size_t count = static_cast<size_t>(n);
-    const ParameterSpec& hiss_spec = kParameters[kHissDb];
-    const ParameterSpec& hum_spec = kParameters[kHumDb];
-    const ParameterSpec& room_spec = kParameters[kRoomDb];
-    const ParameterSpec& modulation_spec = kParameters[kModulationDb];
+    const ParameterSpec& hiss_spec = hiss_db_.spec();
+    const ParameterSpec& hum_spec = hum_db_.spec();
+    const ParameterSpec& room_spec = room_db_.spec();
+    const ParameterSpec& modulation_spec = modulation_db_.spec();
     // Per-sample gains of every component, the master floor level folded in.
     const bool moving = hiss_db_.is_smoothing() || hiss_color_.is_smoothing() || hum_db_.is_smoothing()
                         || buzz_percent_.is_smoothing() || room_db_.is_smoothing() || modulation_db_.is_smoothing()
                         || floor_db_.is_smoothing();
-    fill_smoothed(hiss_db_, hiss_level_.data(), n, [&](double db) { return level_gain(hiss_spec, db); });
-    fill_smoothed(hiss_color_, hiss_color_values_.data(), n, [](double color) { return color; });
-    fill_smoothed(hum_db_, hum_gain_.data(), n, [&](double db) { return level_gain(hum_spec, db) * 1.4142135623730951; });
-    fill_smoothed(buzz_percent_, buzz_gain_.data(), n, [](double percent) { return 0.01 * percent; });
-    fill_smoothed(room_db_, room_gain_.data(), n, [&](double db) { return level_gain(room_spec, db); });
-    fill_smoothed(modulation_db_, modulation_gain_.data(), n, [&](double db) { return level_gain(modulation_spec, db); });
-    fill_smoothed(floor_db_, floor_gain_.data(), n, [](double db) { return std::pow(10.0, db / 20.0); });
+    const double* hiss_level = hiss_db_.fill(n, [&](double db) { return level_gain(hiss_spec, db); });
+    const double* hiss_color = hiss_color_.fill(n);
+    const double* hum_level = hum_db_.fill(n, [&](double db) { return level_gain(hum_spec, db) * 1.4142135623730951; });
+    const double* buzz_amount = buzz_percent_.fill(n, [](double percent) { return 0.01 * percent; });
+    const double* room_level = room_db_.fill(n, [&](double db) { return level_gain(room_spec, db); });
+    const double* modulation_level = modulation_db_.fill(n, [&](double db) { return level_gain(modulation_spec, db); });
+    const double* floor_gain_values = floor_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
     const size_t varying = moving ? count : std::min<size_t>(count, 1);  // at rest one sample's maths serves the chunk
     for (size_t j = 0; j < varying; ++j) {
-        const double floor_gain = floor_gain_[j], color = hiss_color_values_[j];
-        const double hiss = hiss_level_[j] * floor_gain
+        const double floor_gain = floor_gain_values[j], color = hiss_color[j];
+        const double hiss = hiss_level[j] * floor_gain
                             / std::sqrt((1.0 - color) * (1.0 - color) * white_a_weighted_power_
                                         + color * color * pink_a_weighted_power_);
         white_gain_[j] = (1.0 - color) * hiss;
         pink_gain_[j] = color * hiss;
-        hum_gain_[j] *= floor_gain;
-        buzz_gain_[j] *= hum_gain_[j];
-        room_gain_[j] *= floor_gain / std::sqrt(room_a_weighted_power_);
-        modulation_gain_[j] *= floor_gain;
+        hum_gain_[j] = hum_level[j] * floor_gain;
+        buzz_gain_[j] = buzz_amount[j] * hum_gain_[j];
+        room_gain_[j] = room_level[j] * floor_gain / std::sqrt(room_a_weighted_power_);
+        modulation_gain_[j] = modulation_level[j] * floor_gain;
     }
     for (auto* gains : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_})
         std::fill(gains->begin() + static_cast<std::ptrdiff_t>(varying), gains->begin() + n, (*gains)[0]);
 
     // Hum: one mains for every channel. Modulation values are interpolated between control ticks.
+    const double hum_hz = hum_hz_.value();
     uint64_t position = position_;
     for (size_t j = 0; j < count; ++j, ++position) {
         const double fraction = double(position % kControlInterval) / kControlInterval;
@@ -260,14 +223,13 @@ void Noise::process_chunk(AudioBlock block) noexcept
         const double hum = hum_table_[static_cast<size_t>(i)] + (hum_table_[static_cast<size_t>(i) + 1] - hum_table_[static_cast<size_t>(i)]) * t;
         const double buzz = buzz_table_[static_cast<size_t>(i)] + (buzz_table_[static_cast<size_t>(i) + 1] - buzz_table_[static_cast<size_t>(i)]) * t;
         hum_wave_[j] = (hum_gain_[j] * hum + buzz_gain_[j] * buzz) * level;
-        hum_phase_ += (hum_hz_ + kHumWanderHz * wander) / sample_rate_;
+        hum_phase_ += (hum_hz + kHumWanderHz * wander) / sample_rate_;
         hum_phase_ -= std::floor(hum_phase_);
     }
 
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
-        sanitize(x, n);
         position = position_;
         for (size_t j = 0; j < count; ++j, ++position) {
             const double fraction = double(position % kControlInterval) / kControlInterval;
@@ -292,7 +254,6 @@ void Noise::process_chunk(AudioBlock block) noexcept
             x[j] = static_cast<float>(input + floor);
         }
     }
-    position_ += count;
 }
 
 }  // namespace stemglue

@@ -4,24 +4,10 @@
 #include <cmath>
 
 #include "stemglue/multiversion.h"
-#include "stemglue/parameters.h"
 #include "stemglue/random.h"
-#include "stemglue/sanitize.h"
 
 namespace stemglue {
 namespace {
-
-constexpr int kSize = param("room_size_m");
-constexpr int kRt60 = param("room_rt60_s");
-constexpr int kDamping = param("room_damping");
-constexpr int kPredelay = param("room_predelay_ms");
-constexpr int kEarly = param("room_early_percent");
-constexpr int kWidth = param("room_width_percent");
-constexpr int kModulation = param("room_modulation_percent");
-constexpr int kMix = param("room_mix_percent");
-constexpr int kSourceX = param("room_source_x_percent");
-constexpr int kSourceY = param("room_source_y_percent");
-constexpr int kSeed = param("seed");
 
 constexpr double kSpeedOfSound = 343.0;
 constexpr double kListenerX = 0.62, kListenerY = 0.5, kHeightFraction = 0.45, kMicSpacing = 0.2;
@@ -198,18 +184,9 @@ void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) 
     }
 }
 
-Room::Room()
+void Room::prepare_module()
 {
-    set_defaults(*this);
-    size_m_ = pending_size_m_;
-    predelay_ms_ = pending_predelay_ms_;
-}
-
-void Room::prepare(double sample_rate, int max_block_size, int num_channels)
-{
-    sample_rate_ = sample_rate;
-    max_block_size_ = std::max(1, max_block_size);
-    num_channels_ = num_channels;
+    const double sample_rate = sample_rate_;
     const Vec3 largest = dimensions(kMaxSizeM);
     const double longest_reflection_s = 4.0 * (largest.x + largest.y + largest.z) / kSpeedOfSound + kMaxPredelayMs / 1000.0;
     input_.allocate(static_cast<size_t>(longest_reflection_s * sample_rate) + 2 * static_cast<size_t>(max_block_size_) + 2);
@@ -221,28 +198,22 @@ void Room::prepare(double sample_rate, int max_block_size, int num_channels)
     for (Ring& line : lines_) line.allocate(longest_line + static_cast<size_t>(max_block_size_));
 
     const size_t block = static_cast<size_t>(max_block_size_);
-    for (auto* values : {&early_values_, &width_values_, &modulation_values_, &mix_values_}) values->assign(block, 0.0);
     for (auto* buffer : {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &diffuser_scratch_,
                           &wet_mid_, &wet_left_, &wet_right_})
         buffer->assign(block, 0.0f);
     line_signals_.assign(kLines, std::vector<float>(block));
     cosines_.assign(kLines / 2, std::vector<float>(block));
     sines_.assign(kLines / 2, std::vector<float>(block));
-    early_percent_.prepare(sample_rate, smoothing_ms(kEarly));
-    width_percent_.prepare(sample_rate, smoothing_ms(kWidth));
-    modulation_percent_.prepare(sample_rate, smoothing_ms(kModulation));
-    mix_percent_.prepare(sample_rate, smoothing_ms(kMix));
-    reset();
 }
 
 void Room::design_reflections() noexcept
 {
-    const Vec3 room = dimensions(size_m_);
+    const Vec3 room = dimensions(size_m_.value());
     const double height = kHeightFraction * room.z;
-    const Vec3 source{source_x_ * room.x, source_y_ * room.y, height};
+    const Vec3 source{0.01 * source_x_percent_.value() * room.x, 0.01 * source_y_percent_.value() * room.y, height};
     const double volume = room.x * room.y * room.z;
     const double surface = 2.0 * (room.x * room.y + room.x * room.z + room.y * room.z);
-    const double absorption = std::clamp(24.0 * std::log(10.0) * volume / (kSpeedOfSound * surface * rt60_s_), 0.01, 0.95);
+    const double absorption = std::clamp(24.0 * std::log(10.0) * volume / (kSpeedOfSound * surface * rt60_s_.value()), 0.01, 0.95);
     const double reflection = std::sqrt(1.0 - absorption);
     const double source_xyz[3] = {source.x, source.y, source.z}, size_xyz[3] = {room.x, room.y, room.z};
 
@@ -269,7 +240,7 @@ void Room::design_reflections() noexcept
                                 }
                                 if (order < 1 || order > 3 || count >= kMaxTaps) continue;
                                 distance = std::sqrt(distance);
-                                const double delay_s = (distance - direct) / kSpeedOfSound + predelay_ms_ / 1000.0;
+                                const double delay_s = (distance - direct) / kSpeedOfSound + predelay_ms_.value() / 1000.0;
                                 taps_[static_cast<size_t>(mic)][static_cast<size_t>(count++)] = {
                                     static_cast<int>(std::lround(delay_s * sample_rate_)),
                                     static_cast<float>(std::pow(reflection, order) * direct / distance)};
@@ -283,8 +254,8 @@ void Room::design_decay() noexcept
     // Exact at DC (RT60) and Nyquist (damping * RT60): |H(1)| = g, |H(-1)| = g (1 - p) / (1 + p).
     for (int i = 0; i < kLines; ++i) {
         const double seconds = line_delays_[static_cast<size_t>(i)] / sample_rate_;
-        const double gain_dc = std::pow(10.0, -3.0 * seconds / rt60_s_);
-        const double gain_nyquist = std::pow(10.0, -3.0 * seconds / (damping_ * rt60_s_));
+        const double gain_dc = std::pow(10.0, -3.0 * seconds / rt60_s_.value());
+        const double gain_nyquist = std::pow(10.0, -3.0 * seconds / (damping_.value() * rt60_s_.value()));
         const double ratio = gain_nyquist / gain_dc;
         const double pole = (1.0 - ratio) / (1.0 + ratio);
         line_pole_[static_cast<size_t>(i)] = pole;
@@ -292,14 +263,9 @@ void Room::design_decay() noexcept
     }
 }
 
-void Room::reset() noexcept
+void Room::reset_module() noexcept
 {
-    size_m_ = pending_size_m_;
-    predelay_ms_ = pending_predelay_ms_;
-    for (LinearSmoother* smoother : {&early_percent_, &width_percent_, &modulation_percent_, &mix_percent_}) smoother->snap_to_target();
-    if (num_channels_ == 0) return;  // not prepared yet
-    position_ = 0;
-    predelay_samples_ = static_cast<int>(std::lround(predelay_ms_ * 0.001 * sample_rate_));
+    predelay_samples_ = static_cast<int>(std::lround(predelay_ms_.value() * 0.001 * sample_rate_));
     input_.clear();
     for (Ring& diffuser : diffusers_) diffuser.clear();
     for (Ring& line : lines_) line.clear();
@@ -307,7 +273,7 @@ void Room::reset() noexcept
 
     // Mutually prime line delays: the next unused prime above each target (0.35 to 1.65 x the
     // mean): short lines return early (density), long ones keep the modes dense.
-    const double mean = mean_line_delay_s(size_m_) * sample_rate_;
+    const double mean = mean_line_delay_s(size_m_.value()) * sample_rate_;
     int previous = 1;
     for (int i = 0; i < kLines; ++i) {
         int candidate = std::max(previous + 1, static_cast<int>(std::lround(mean * (0.35 + 1.3 * i / (kLines - 1)))));
@@ -320,23 +286,33 @@ void Room::reset() noexcept
     // Each seed is another source and listener pair in the same room: the input's sign pattern
     // (one that spreads over the lines: no line gets more than a quarter of the first pass) and
     // the two Hadamard rows the outputs read.
-    const uint64_t sign_key = stream_key(seed_, kInputSignStream);
+    const uint64_t seed = static_cast<uint64_t>(seed_.value());
+    const uint64_t sign_key = stream_key(seed, kInputSignStream);
     uint32_t pattern = 0;
     for (uint64_t attempt = 0; attempt == 0 || largest_hadamard_coefficient(pattern) > kLines / 2; ++attempt)
         pattern = static_cast<uint32_t>(random_u64(sign_key, attempt) & 0xFFFF);
     for (int i = 0; i < kLines; ++i) input_signs_[static_cast<size_t>(i)] = (pattern >> i) & 1 ? -0.25f : 0.25f;
-    const uint64_t rows = random_u64(stream_key(seed_, kOutputRowStream), 0);
+    const uint64_t rows = random_u64(stream_key(seed, kOutputRowStream), 0);
     left_row_ = static_cast<int>(rows % kLines);
     right_row_ = static_cast<int>((rows % kLines + 1 + (rows / kLines) % (kLines - 1)) % kLines);
 
-    const uint64_t key = stream_key(seed_, kRotationStream);
+    seek_module();
+}
+
+// The rotations are where the timeline puts them: each angle's phase is a pure function of the
+// position (its seeded start plus the rate times the last tick's time).
+void Room::seek_module() noexcept
+{
+    const uint64_t key = stream_key(static_cast<uint64_t>(seed_.value()), kRotationStream);
+    const double tick_seconds = double(position_ / kRotationTick * kRotationTick) / sample_rate_;
     for (int k = 0; k < kLines / 2; ++k) {
         const size_t s = static_cast<size_t>(k);
         rotation_rate_hz_[s] = 0.11 + 0.07 * k;
-        rotation_phase_[s] = random_uniform(key, s);
-        const double angle = 0.01 * modulation_percent_.current() * kMaxRotationRad * std::sin(2.0 * M_PI * rotation_phase_[s]);
-        cos_to_[s] = std::cos(angle);
-        sin_to_[s] = std::sin(angle);
+        const double cycles = random_uniform(key, s) + rotation_rate_hz_[s] * tick_seconds;
+        rotation_phase_[s] = cycles - std::floor(cycles);
+        const double angle = 0.01 * modulation_percent_.value() * kMaxRotationRad * std::sin(2.0 * M_PI * rotation_phase_[s]);
+        cos_from_[s] = cos_to_[s] = std::cos(angle);
+        sin_from_[s] = sin_to_[s] = std::sin(angle);
     }
 }
 
@@ -344,43 +320,18 @@ int64_t Room::tail_samples() const noexcept
 {
     if (mix_percent_.target() <= 0.0) return 0;
     // Until the tail is 90 dB down: 1.5 RT60 after the predelay and the longest reflection.
-    const double seconds = 0.001 * pending_predelay_ms_ + 1.5 * rt60_s_ + 3.0 * pending_size_m_ / 343.0;
+    const double seconds = 0.001 * predelay_ms_.target() + 1.5 * rt60_s_.target() + 3.0 * size_m_.target() / kSpeedOfSound;
     return static_cast<int64_t>(std::ceil(seconds * sample_rate_));
 }
 
 void Room::set_parameter(int index, double value) noexcept
 {
-    switch (index) {
-        case kSize: pending_size_m_ = value; break;
-        case kPredelay: pending_predelay_ms_ = value; break;
-        case kRt60:
-            rt60_s_ = value;
-            if (num_channels_ > 0) {
-                design_decay();
-                design_reflections();  // the walls' absorption follows the RT60
-            }
-            break;
-        case kDamping:
-            damping_ = value;
-            if (num_channels_ > 0) design_decay();
-            break;
-        case kSourceX:
-        case kSourceY:
-            (index == kSourceX ? source_x_ : source_y_) = 0.01 * value;
-            if (num_channels_ > 0) design_reflections();
-            break;
-        case kEarly: early_percent_.set_target(value); break;
-        case kWidth: width_percent_.set_target(value); break;
-        case kModulation: modulation_percent_.set_target(value); break;
-        case kMix: mix_percent_.set_target(value); break;
-        case kSeed: seed_ = static_cast<uint64_t>(value); break;
-        default: break;
-    }
-}
-
-void Room::process(AudioBlock block) noexcept
-{
-    process_in_chunks(block, num_channels_, max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
+    Module::set_parameter(index, value);
+    if (num_channels_ == 0) return;  // designed at reset
+    if (index == rt60_s_.index() || index == damping_.index()) design_decay();
+    // The walls' absorption follows the RT60.
+    if (index == rt60_s_.index() || index == source_x_percent_.index() || index == source_y_percent_.index())
+        design_reflections();
 }
 
 void Room::fill_rotations(int n) noexcept
@@ -441,17 +392,15 @@ void Room::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
     const size_t count = static_cast<size_t>(n);
-    const auto same = [](double v) { return v; };
-    fill_smoothed(early_percent_, early_values_.data(), n, same);
-    fill_smoothed(width_percent_, width_values_.data(), n, same);
-    fill_smoothed(modulation_percent_, modulation_values_.data(), n, same);
-    fill_smoothed(mix_percent_, mix_values_.data(), n, [](double percent) { return 0.01 * percent; });
+    const double* early = early_percent_.fill(n);
+    const double* width = width_percent_.fill(n);
+    modulation_values_ = modulation_percent_.fill(n);
+    const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
 
     // One source: the room hears the mono sum.
     std::fill(mono_.begin(), mono_.begin() + n, 0.0f);
     for (int c = 0; c < block.num_channels; ++c) {
-        float* x = block.channel(c);
-        sanitize(x, n);
+        const float* x = block.channel(c);
         const float share = 1.0f / static_cast<float>(block.num_channels);
         for (size_t j = 0; j < count; ++j) mono_[j] += share * x[j];
     }
@@ -459,11 +408,11 @@ void Room::process_chunk(AudioBlock block) noexcept
 
     // Early reflections: taps on the input (each tap's delay already includes the predelay).
     for (int mic = 0; mic < 2; ++mic) {
-        float* early = mic == 0 ? early_left_.data() : early_right_.data();
-        std::fill(early, early + n, 0.0f);
+        float* reflections = mic == 0 ? early_left_.data() : early_right_.data();
+        std::fill(reflections, reflections + n, 0.0f);
         for (int t = 0; t < tap_counts_[static_cast<size_t>(mic)]; ++t) {
             const Tap& tap = taps_[static_cast<size_t>(mic)][static_cast<size_t>(t)];
-            input_.read(n + tap.delay_samples, n, tap.gain, early, true);
+            input_.read(n + tap.delay_samples, n, tap.gain, reflections, true);
         }
     }
 
@@ -488,13 +437,12 @@ void Room::process_chunk(AudioBlock block) noexcept
     }
     run_late(predelayed_.data(), n);
 
-    wet_signals(early_left_.data(), early_right_.data(), late_left_.data(), late_right_.data(), early_values_.data(),
-                width_values_.data(), wet_mid_.data(), wet_left_.data(), wet_right_.data(), n);
+    wet_signals(early_left_.data(), early_right_.data(), late_left_.data(), late_right_.data(), early, width,
+                wet_mid_.data(), wet_left_.data(), wet_right_.data(), n);
     for (int c = 0; c < block.num_channels; ++c) {
         const float* wet = block.num_channels == 1 ? wet_mid_.data() : (c % 2 == 0 ? wet_left_.data() : wet_right_.data());
-        mix_into(block.channel(c), wet, mix_values_.data(), n);
+        mix_into(block.channel(c), wet, mix, n);
     }
-    position_ += count;
 }
 
 }  // namespace stemglue

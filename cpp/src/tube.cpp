@@ -4,20 +4,9 @@
 #include <cmath>
 
 #include "stemglue/multiversion.h"
-#include "stemglue/parameters.h"
-#include "stemglue/sanitize.h"
 
 namespace stemglue {
 namespace {
-
-constexpr int kDrive = param("tube_drive_db");
-constexpr int kBias = param("tube_bias");
-constexpr int kBloom = param("tube_bloom_percent");
-constexpr int kTone = param("tube_tone_db");
-constexpr int kOutput = param("tube_output_db");
-constexpr int kMix = param("tube_mix_percent");
-constexpr int kOversampling = param("tube_oversampling");
-constexpr int kAdaa = param("tube_adaa");
 
 constexpr double kBloomAttackMs = 10.0;
 constexpr double kBloomReleaseMs = 200.0;
@@ -91,12 +80,6 @@ void shape(const float* __restrict v, float* __restrict root, const float* __res
 
 }  // namespace
 
-Tube::Tube()
-{
-    set_defaults(*this);
-    factor_ = pending_factor_;
-}
-
 int Tube::latency_for_factor(int factor) noexcept
 {
     Oversampler probe;  // no allocation: only the stage count is used
@@ -105,20 +88,18 @@ int Tube::latency_for_factor(int factor) noexcept
     return (top_rate_delay + factor - 1) / factor;
 }
 
-int Tube::max_latency_samples() noexcept
+int Tube::max_latency_samples() const noexcept
 {
     int latency = 0;
     for (int factor : {1, 2, 4, 8}) latency = std::max(latency, latency_for_factor(factor));
     return latency;
 }
 
-void Tube::prepare(double sample_rate, int max_block_size, int num_channels)
+void Tube::prepare_module()
 {
-    sample_rate_ = sample_rate;
-    max_block_size_ = std::max(1, max_block_size);
     const size_t block = static_cast<size_t>(max_block_size_);
     channels_.clear();
-    channels_.resize(static_cast<size_t>(num_channels));
+    channels_.resize(static_cast<size_t>(num_channels_));
     const std::vector<double> post_taps(std::begin(kPostFilterTaps), std::end(kPostFilterTaps));
     for (Channel& channel : channels_) {
         channel.oversampler.prepare(max_block_size_);
@@ -126,8 +107,7 @@ void Tube::prepare(double sample_rate, int max_block_size, int num_channels)
         channel.top_rate_pad.prepare(8, max_block_size_ * 8);
         channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
-    for (auto* buffer : {&drive_gain_, &bias_value_, &bloom_amount_, &tilt_low_gain_, &tilt_high_gain_, &output_gain_,
-                         &mix_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
+    for (auto* buffer : {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
         buffer->assign(block, 0.0);
     dry_.assign(block, 0.0f);
     wet_.assign(block, 0.0f);
@@ -136,25 +116,15 @@ void Tube::prepare(double sample_rate, int max_block_size, int num_channels)
     top_offset_.assign(block * 8, 0.0f);
     top_makeup_.assign(block * 8, 0.0f);
 
-    drive_db_.prepare(sample_rate, smoothing_ms(kDrive));
-    bias_.prepare(sample_rate, smoothing_ms(kBias));
-    bloom_percent_.prepare(sample_rate, smoothing_ms(kBloom));
-    tone_db_.prepare(sample_rate, smoothing_ms(kTone));
-    output_db_.prepare(sample_rate, smoothing_ms(kOutput));
-    mix_percent_.prepare(sample_rate, smoothing_ms(kMix));
-
-    bloom_attack_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomAttackMs * sample_rate));
-    bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomReleaseMs * sample_rate));
-    tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate);
-    dc_pole_ = std::exp(-2.0 * M_PI * kDcBlockerHz / sample_rate);
-    reset();
+    bloom_attack_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomAttackMs * sample_rate_));
+    bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomReleaseMs * sample_rate_));
+    tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate_);
+    dc_pole_ = std::exp(-2.0 * M_PI * kDcBlockerHz / sample_rate_);
 }
 
-void Tube::reset() noexcept
+void Tube::reset_module() noexcept
 {
-    factor_ = pending_factor_;
-    for (LinearSmoother* smoother : {&drive_db_, &bias_, &bloom_percent_, &tone_db_, &output_db_, &mix_percent_})
-        smoother->snap_to_target();
+    factor_ = static_cast<int>(oversampling_.value());
     const int top_rate_delay = latency_for_factor(factor_) * factor_;
     latency_samples_ = top_rate_delay / factor_;
     for (size_t c = 0; c < channels_.size(); ++c) {
@@ -168,64 +138,44 @@ void Tube::reset() noexcept
         channel.dry_delay.reset();
         channel.envelope = 0.0;
         // Start the shaper at rest (v = bias for silence), or the first samples would click.
-        shaper_v_[c][0] = static_cast<float>(bias_.current());
+        shaper_v_[c][0] = static_cast<float>(bias_.value());
         shaper_root_[c][0] = std::sqrt(1.0f + shaper_v_[c][0] * shaper_v_[c][0]);
         channel.tilt_lowpass = 0.0;
         channel.dc_input = channel.dc_output = 0.0;
     }
 }
 
-void Tube::set_parameter(int index, double value) noexcept
-{
-    switch (index) {
-        case kDrive: drive_db_.set_target(value); break;
-        case kBias: bias_.set_target(value); break;
-        case kBloom: bloom_percent_.set_target(value); break;
-        case kTone: tone_db_.set_target(value); break;
-        case kOutput: output_db_.set_target(value); break;
-        case kMix: mix_percent_.set_target(value); break;
-        case kOversampling: pending_factor_ = static_cast<int>(value); break;
-        case kAdaa: adaa_ = value >= 0.5; break;
-        default: break;
-    }
-}
-
-void Tube::process(AudioBlock block) noexcept
-{
-    process_in_chunks(block, static_cast<int>(channels_.size()), max_block_size_, [this](AudioBlock chunk) { process_chunk(chunk); });
-}
-
 void Tube::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
-    fill_smoothed(drive_db_, drive_gain_.data(), n, db_to_gain);
-    fill_smoothed(bias_, bias_value_.data(), n, [](double v) { return v; });
-    fill_smoothed(bloom_percent_, bloom_amount_.data(), n, [](double v) { return 0.01 * v; });
+    const double* drive_gain = drive_db_.fill(n, db_to_gain);
+    const double* bias_value = bias_.fill(n);
+    const double* bloom_amount = bloom_percent_.fill(n, [](double v) { return 0.01 * v; });
     const bool tone_moving = tone_db_.is_smoothing();
-    fill_smoothed(tone_db_, tilt_low_gain_.data(), n, [](double db) { return db_to_gain(-0.5 * db); });
+    const double* tilt_low_gain = tone_db_.fill(n, [](double db) { return db_to_gain(-0.5 * db); });
     const int varying = tone_moving ? n : std::min(n, 1);  // at rest one division serves the chunk
-    for (int j = 0; j < varying; ++j) tilt_high_gain_[static_cast<size_t>(j)] = 1.0 / tilt_low_gain_[static_cast<size_t>(j)];
+    for (int j = 0; j < varying; ++j) tilt_high_gain_[static_cast<size_t>(j)] = 1.0 / tilt_low_gain[j];
     std::fill(tilt_high_gain_.begin() + varying, tilt_high_gain_.begin() + n, tilt_high_gain_[0]);
-    fill_smoothed(output_db_, output_gain_.data(), n, db_to_gain);
-    fill_smoothed(mix_percent_, mix_.data(), n, [](double v) { return 0.01 * v; });
+    const double* output_gain = output_db_.fill(n, db_to_gain);
+    const double* mix = mix_percent_.fill(n, [](double v) { return 0.01 * v; });
+    const bool adaa = adaa_.value() >= 0.5;
 
     const int factor = factor_;
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
-        sanitize(x, n);
         channel.dry_delay.process(x, dry_.data(), n);
 
         // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
         double envelope = channel.envelope;
         for (int j = 0; j < n; ++j) {
             const size_t s = static_cast<size_t>(j);
-            const double level = std::abs(double(x[j])) * drive_gain_[s];
+            const double level = std::abs(double(x[j])) * drive_gain[s];
             envelope += (level > envelope ? bloom_attack_coefficient_ : bloom_release_coefficient_) * (level - envelope);
-            bloom_[s] = bloom_amount_[s] * envelope / (1.0 + envelope);
+            bloom_[s] = bloom_amount[s] * envelope / (1.0 + envelope);
         }
         channel.envelope = envelope;
-        shaper_coefficients(drive_gain_.data(), bias_value_.data(), bloom_.data(), shaper_gain_.data(),
+        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(),
                             shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n);
 
         float* top = channel.oversampler.upsample(x, n);
@@ -234,7 +184,7 @@ void Tube::process_chunk(AudioBlock block) noexcept
         float* root = shaper_root_[static_cast<size_t>(c)].data();
         shaper_inputs(top, shaper_gain_.data(), shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n, factor, v,
                       top_offset_.data(), top_makeup_.data());
-        shape(v, root, top_offset_.data(), top_makeup_.data(), adaa_, count, top);
+        shape(v, root, top_offset_.data(), top_makeup_.data(), adaa, count, top);
         v[0] = v[count];
         root[0] = root[count];
         channel.post_filter.process(top, top, n * factor);
@@ -245,12 +195,12 @@ void Tube::process_chunk(AudioBlock block) noexcept
             const size_t s = static_cast<size_t>(j);
             const double wet = wet_[s];
             channel.tilt_lowpass += tilt_coefficient_ * (wet - channel.tilt_lowpass);
-            const double tilted = channel.tilt_lowpass * tilt_low_gain_[s] + (wet - channel.tilt_lowpass) * tilt_high_gain_[s];
+            const double tilted = channel.tilt_lowpass * tilt_low_gain[s] + (wet - channel.tilt_lowpass) * tilt_high_gain_[s];
             const double blocked = tilted - channel.dc_input + dc_pole_ * channel.dc_output;
             channel.dc_input = tilted;
             channel.dc_output = blocked;
-            const double out = blocked * output_gain_[s];
-            x[j] = static_cast<float>(double(dry_[s]) * (1.0 - mix_[s]) + out * mix_[s]);
+            const double out = blocked * output_gain[s];
+            x[j] = static_cast<float>(double(dry_[s]) * (1.0 - mix[s]) + out * mix[s]);
         }
     }
 }

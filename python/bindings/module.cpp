@@ -9,13 +9,10 @@
 #include <vector>
 
 #include "stemglue/engine.h"
-#include "stemglue/drift.h"
 #include "stemglue/glue_compressor.h"
-#include "stemglue/noise.h"
+#include "stemglue/module_list.h"
 #include "stemglue/parameters.h"
-#include "stemglue/room.h"
 #include "stemglue/random.h"
-#include "stemglue/tube.h"
 
 namespace py = pybind11;
 using namespace stemglue;
@@ -77,8 +74,7 @@ py::list parameter_table()
 }
 
 // Processes a copy of (channels, samples) float32 audio in blocks, without the GIL.
-template <typename Processor>
-AudioArray render(Processor& processor, const AudioArray& audio, int block_size)
+AudioArray render(Module& processor, const AudioArray& audio, int block_size)
 {
     if (audio.ndim() != 2) throw py::value_error("audio must be 2-D (channels, samples)");
     if (block_size < 1) throw py::value_error("block_size must be >= 1");
@@ -99,23 +95,13 @@ AudioArray render(Processor& processor, const AudioArray& audio, int block_size)
     return output;
 }
 
-template <typename Processor>
-py::class_<Processor> bind_processor(py::module_& m, const char* name, const char* doc)
+// The checks that keep C++ safe; values themselves are made legal by each parameter's row.
+void prepare(Module& self, double sample_rate, int max_block_size, int num_channels)
 {
-    return py::class_<Processor>(m, name, doc)
-        .def(py::init<>())
-        .def("prepare", &Processor::prepare, py::arg("sample_rate"), py::arg("max_block_size"), py::arg("num_channels"))
-        .def("reset", &Processor::reset)
-        .def(
-            "set_parameter",
-            [](Processor& self, const std::string& id, double value) { self.set_parameter(index_of(id), value); },
-            py::arg("id"), py::arg("value"))
-        .def(
-            "render",
-            [](Processor& self, const AudioArray& audio, int block_size) { return render(self, audio, block_size); },
-            py::arg("audio"), py::arg("block_size"),
-            "Process a copy of (channels, samples) float32 audio in blocks of block_size; the GIL is released.")
-        .def_property_readonly("latency_samples", &Processor::latency_samples);
+    if (!(sample_rate >= 1000.0 && sample_rate <= 768000.0)) throw py::value_error("sample_rate must be 1000..768000 Hz");
+    if (max_block_size < 1 || max_block_size > (1 << 20)) throw py::value_error("max_block_size must be 1..1048576");
+    if (num_channels < 1 || num_channels > kMaxChannels) throw py::value_error("num_channels must be 1..64");
+    self.prepare(sample_rate, max_block_size, num_channels);
 }
 
 // draw(key, start + i) for i < count, as a numpy array.
@@ -156,11 +142,36 @@ PYBIND11_MODULE(_core, m)
     bind_draws<double>(m, "random_uniform", [](uint64_t key, uint64_t i) { return random_uniform(key, i); });
     bind_draws<double>(m, "random_gaussian", [](uint64_t key, uint64_t i) { return random_gaussian(key, i); });
 
-    bind_processor<Tube>(m, "Tube", "Tube saturation (C++).");
-    bind_processor<Drift>(m, "Drift", "Wow, flutter, tilt and gain drift (C++).");
-    bind_processor<GlueCompressor>(m, "GlueCompressor", "Bus glue compressor (C++).")
+    // One class for every module and the chain; the module list names them.
+    py::class_<Module>(m, "Processor", "A StemGlue processor (C++): a module of the chain, or the whole Engine.")
+        .def("prepare", &prepare, py::arg("sample_rate"), py::arg("max_block_size"), py::arg("num_channels"))
+        .def("reset", &Module::reset)
+        .def("seek", &Module::seek, py::arg("position_samples"), "Timeline position of the next sample.")
+        .def(
+            "set_parameter", [](Module& self, const std::string& id, double value) { self.set_parameter(index_of(id), value); },
+            py::arg("id"), py::arg("value"))
+        .def(
+            "get_parameter", [](const Module& self, const std::string& id) { return self.get_parameter(index_of(id)); },
+            py::arg("id"), "The value the processor holds (NaN if the row is not its own).")
+        .def("render", &render, py::arg("audio"), py::arg("block_size"),
+             "Process a copy of (channels, samples) float32 audio in blocks of block_size; the GIL is released.")
+        .def_property_readonly("latency_samples", &Module::latency_samples)
+        .def_property_readonly("tail_samples", &Module::tail_samples);
+    py::class_<GlueCompressor, Module>(m, "_GlueCompressor")
         .def_property_readonly("gain_reduction_db", &GlueCompressor::gain_reduction_db);
-    bind_processor<Room>(m, "Room", "Shared room: image-source early reflections and a 16-line FDN (C++).");
-    bind_processor<Noise>(m, "Noise", "Noise floor: hiss, hum, room tone, modulation noise (C++).");
-    bind_processor<Engine>(m, "Engine", "The whole StemGlue chain (C++).");
+    py::class_<Engine, Module>(m, "_Engine")
+        .def("set_transport", &Engine::set_transport, py::arg("playing"), py::arg("position_samples"));
+
+    py::list module_table;
+    for (const ModuleInfo& info : modules()) {
+        py::dict entry;
+        entry["id"] = std::string(info.id);
+        entry["class_name"] = std::string(info.class_name);
+        entry["description"] = std::string(info.description);
+        module_table.append(entry);
+        const std::string id(info.id);
+        m.attr(std::string(info.class_name).c_str()) = py::cpp_function([id] { return create_module(id); });
+    }
+    m.def("modules", [module_table] { return module_table; }, "The modules in signal-flow order.");
+    m.def("Engine", [] { return std::make_unique<Engine>(); }, "The whole StemGlue chain (C++).");
 }

@@ -35,6 +35,11 @@ class NativeProcessor(Processor):
         with self._lock:
             self._core.reset()
 
+    def seek(self, position: int) -> None:
+        """Re-key random streams to a timeline position (the next sample's); audio state is kept."""
+        with self._lock:
+            self._core.seek(int(position))
+
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         with self._lock:
             self._core.set_parameter(parameter_id, value)
@@ -56,6 +61,7 @@ class Drift(NativeProcessor):
 
     module = "drift"
     uses_seed = True
+    uses_track_id = True
     _core_class = _core.Drift
 
 
@@ -76,6 +82,7 @@ class Noise(NativeProcessor):
 
     module = "noise"
     uses_seed = True
+    uses_track_id = True
     _core_class = _core.Noise
 
 
@@ -89,7 +96,7 @@ class Room(NativeProcessor):
 
 
 class StemGlue(NativeProcessor):
-    """The whole chain (Tube -> Drift -> Noise -> Room -> Glue) with global mix, output gain, bypass and seed."""
+    """The whole chain (Room -> Tube -> Drift -> Noise -> Glue) with global mix, output gain, bypass and seed."""
 
     module = None
     _core_class = _core.Engine

@@ -56,6 +56,8 @@ class Processor:
     module: ClassVar[str | None] = None
     #: Whether a module class also takes the global seed (modules that draw random numbers).
     uses_seed: ClassVar[bool] = False
+    #: Whether a module class also takes the track id (modules with per-track randomness).
+    uses_track_id: ClassVar[bool] = False
     #: Sample type of process(): float32 for the C++ core, float64 for the reference.
     dtype: ClassVar[type] = np.float32
 
@@ -77,6 +79,7 @@ class Processor:
             spec.id.removeprefix(prefix): spec
             for spec in parameters()
             if spec.module == cls.module or (cls.uses_seed and spec.id == "seed")
+            or (cls.uses_track_id and spec.id == "track_id")
         }
 
     def __init__(self, **values: object) -> None:

@@ -20,35 +20,25 @@
 #include <cstdint>
 #include <vector>
 
-#include "stemglue/audio_block.h"
+#include "stemglue/module.h"
 #include "stemglue/ou_process.h"
-#include "stemglue/smoother.h"
 
 namespace stemglue {
 
-class Drift {
+class Drift final : public Module {
 public:
-    Drift();
-
-    /** Allocate for the stream; ends with reset(). */
-    void prepare(double sample_rate, int max_block_size, int num_channels);
-    /** Clear state and restart every random source (the seed takes effect here). No allocation. */
-    void reset() noexcept;
-    /** Plain-unit value for a parameter of the table, including the global seed; others are ignored. */
-    void set_parameter(int index, double value) noexcept;
-    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
-    int64_t tail_samples() const noexcept { return 0; }
-    /** Process in place. */
-    void process(AudioBlock block) noexcept;
     /** The centre delay: room for the largest displacement either way plus the interpolator. */
-    int latency_samples() const noexcept { return latency_samples_; }
+    int latency_samples() const noexcept override { return latency_samples_; }
 
     static constexpr double kMaxDisplacementSeconds = 0.010;
     static constexpr int kInterpolatorTaps = 16;
     static constexpr int kInterpolatorPhases = 512;
 
 private:
-    void process_chunk(AudioBlock block) noexcept;
+    void prepare_module() override;
+    void reset_module() noexcept override;
+    void seek_module() noexcept override;
+    void process_chunk(AudioBlock block) noexcept override;
     void tick(size_t position_in_chunk) noexcept;
 
     // Source 0 is shared: its phases run and its rate wanders. A channel's source holds its own
@@ -67,24 +57,31 @@ private:
         double wow_displacement_s = 0.0;  // integral of the wow speed (leaky)
     };
 
-    double sample_rate_ = 48000.0;
-    int max_block_size_ = 0;
+    ModuleParameter wow_percent_{parameters_, "drift_wow_percent"};
+    ModuleParameter wow_rate_hz_{parameters_, "drift_wow_rate_hz"};
+    ModuleParameter flutter_percent_{parameters_, "drift_flutter_percent"};
+    ModuleParameter flutter_rate_hz_{parameters_, "drift_flutter_rate_hz"};
+    ModuleParameter tilt_db_{parameters_, "drift_tilt_db"};
+    ModuleParameter gain_db_{parameters_, "drift_gain_db"};
+    ModuleParameter time_s_{parameters_, "drift_time_s"};
+    ModuleParameter link_percent_{parameters_, "drift_stereo_link_percent"};
+    ModuleParameter seed_{parameters_, "seed"};
+    ModuleParameter track_id_{parameters_, "track_id"};
+
     int latency_samples_ = 0;
     int history_ = 0;
-    uint64_t seed_ = 1;
-    uint64_t position_ = 0;
     std::vector<Source> sources_;  // [shared, channel 0, channel 1, ...]
     std::vector<Channel> channels_;
     std::vector<float> kernel_;  // (phases + 1) x taps
     double tilt_coefficient_ = 0.0;
-    double time_s_ = 0.0, applied_time_s_ = 0.0;  // parameters: set from the table in the constructor
+    double applied_time_s_ = 0.0;
     // Weighted RMS per unit of wow and of flutter, cached per rate (recomputed when a rate moves).
     double normalised_wow_rate_ = 0.0, wow_rms_ = 1.0, normalised_flutter_rate_ = 0.0, flutter_rms_ = 1.0;
     double wow_leak_ = 1.0;
 
-    LinearSmoother wow_percent_, wow_rate_hz_, flutter_percent_, flutter_rate_hz_, tilt_db_, gain_db_, link_percent_;
-    std::vector<double> wow_percent_values_, wow_rate_values_, flutter_percent_values_, flutter_rate_values_,
-        tilt_values_, gain_values_, link_values_;
+    // Smoothed parameters for the current chunk.
+    const double *wow_percent_values_ = nullptr, *wow_rate_values_ = nullptr, *flutter_percent_values_ = nullptr,
+                 *flutter_rate_values_ = nullptr, *tilt_values_ = nullptr, *gain_values_ = nullptr, *link_values_ = nullptr;
 };
 
 }  // namespace stemglue

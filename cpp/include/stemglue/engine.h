@@ -1,67 +1,61 @@
-// Engine: the whole StemGlue chain as one processor. Fixed order: Tube -> Drift -> Noise -> Room -> Glue, each
-// behind its own enable switch (crossfaded against its latency-aligned input, so the chain's
-// latency never changes), then the global mix with the latency-aligned dry input, output gain and
-// bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
+// Engine: the whole StemGlue chain as one processor. The modules run in the order of
+// module_list.h (a recording's signal flow: Room -> Tube -> Drift -> Noise -> GlueCompressor),
+// each behind its own enable switch (crossfaded against its latency-aligned input, so the chain's
+// latency never changes; a module whose switch has faded to off does not run, and starts from a
+// reset when switched on again), then the global mix with the latency-aligned dry input, output
+// gain and bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
 #pragma once
 
-#include <cstdint>
+#include <memory>
 #include <vector>
 
-#include "stemglue/audio_block.h"
 #include "stemglue/delay_line.h"
-#include "stemglue/drift.h"
-#include "stemglue/glue_compressor.h"
-#include "stemglue/noise.h"
-#include "stemglue/room.h"
-#include "stemglue/smoother.h"
-#include "stemglue/tube.h"
+#include "stemglue/module.h"
 
 namespace stemglue {
 
-class Engine {
+class Engine final : public Module {
 public:
     Engine();
 
-    /** Allocate for the stream; ends with reset(). */
-    void prepare(double sample_rate, int max_block_size, int num_channels);
-    /** Clear state, apply structural parameters (oversampling, seed), snap smoothers. No allocation. */
-    void reset() noexcept;
-    /** Plain-unit value for any parameter of the table (index into kParameters). */
-    void set_parameter(int index, double value) noexcept;
-    /** Process in place; up to the prepared number of channels, any number of samples. */
-    void process(AudioBlock block) noexcept;
-    /** Samples after the input stops that are still audible (beyond the latency); -1 = never ends. */
-    int64_t tail_samples() const noexcept;
+    /** Plain-unit value for any row of the table: the chain's own, or passed to every module. */
+    void set_parameter(int index, double value) noexcept override;
+    /** The value any row holds now (its target). */
+    double get_parameter(int index) const noexcept override;
+    /** The host's transport before a block: while it plays, the timeline position of the block's
+     *  first sample; a jump (a locate, a loop, a bounce after pre-roll) re-keys every random stream
+     *  there. While stopped the chain free-runs. */
+    void set_transport(bool playing, uint64_t position_samples) noexcept;
     /** Delay of every path; fixed between resets. */
-    int latency_samples() const noexcept { return latency_samples_; }
+    int latency_samples() const noexcept override { return latency_samples_; }
+    int max_latency_samples() const noexcept override;
+    int64_t tail_samples() const noexcept override;
+    bool has_pending_change() const noexcept override;
 
 private:
-    // One module's enable switch: its latency-aligned input, crossfaded with its output.
+    // One module behind its enable switch, with its latency-aligned input for the crossfade.
     struct Stage {
-        LinearSmoother enabled;
+        std::unique_ptr<Module> module;
+        std::unique_ptr<ModuleParameter> enabled;
         std::vector<DelayLine> input_delay;
         std::vector<std::vector<float>> input;
-        std::vector<double> enabled_values;
+        bool running = true;
     };
 
-    template <typename Module>
-    void run_stage(Module& module, Stage& stage, AudioBlock block) noexcept;
-    void process_chunk(AudioBlock block) noexcept;
+    void prepare_module() override;
+    void reset_module() noexcept override;
+    void seek_module() noexcept override;
+    void process_chunk(AudioBlock block) noexcept override;
+    void run_stage(Stage& stage, AudioBlock block) noexcept;
 
-    Tube tube_;
-    Drift drift_;
-    Noise noise_;
-    Room room_;
-    GlueCompressor glue_;
-    Stage tube_stage_, drift_stage_, noise_stage_, room_stage_, glue_stage_;
-    LinearSmoother bypass_, mix_percent_, output_gain_db_;
+    ModuleParameter bypass_{parameters_, "bypass"};
+    ModuleParameter mix_percent_{parameters_, "mix_percent"};
+    ModuleParameter output_gain_db_{parameters_, "output_gain_db"};
+    std::vector<Stage> stages_;
     int latency_samples_ = 0;
-    int max_block_size_ = 0;
-    int num_channels_ = 0;
 
     std::vector<DelayLine> dry_delay_;
     std::vector<std::vector<float>> dry_;
-    std::vector<double> bypass_values_, mix_values_, gain_values_;
 };
 
 }  // namespace stemglue

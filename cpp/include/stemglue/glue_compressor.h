@@ -13,31 +13,21 @@
 #include <cstdint>
 #include <vector>
 
-#include "stemglue/audio_block.h"
-#include "stemglue/smoother.h"
+#include "stemglue/module.h"
 
 namespace stemglue {
 
-class GlueCompressor {
+class GlueCompressor final : public Module {
 public:
-    GlueCompressor();
-
-    /** Allocate for the stream; ends with reset(). */
-    void prepare(double sample_rate, int max_block_size, int num_channels);
-    /** Clear the detector and filters; smoothers snap. No allocation. */
-    void reset() noexcept;
-    /** Plain-unit value for a parameter of the table (index into kParameters); others are ignored. */
-    void set_parameter(int index, double value) noexcept;
-    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
-    int64_t tail_samples() const noexcept { return 0; }
-    /** Process in place. */
-    void process(AudioBlock block) noexcept;
-    int latency_samples() const noexcept { return 0; }
+    /** Plain-unit value for any row of the table; time constants and the sidechain filter follow at once. */
+    void set_parameter(int index, double value) noexcept override;
     /** Gain reduction (dB, >= 0) after the last processed sample. */
     double gain_reduction_db() const noexcept { return gain_reduction_db_; }
 
 private:
-    void process_chunk(AudioBlock block) noexcept;
+    void prepare_module() override;
+    void reset_module() noexcept override;
+    void process_chunk(AudioBlock block) noexcept override;
     void update_coefficients() noexcept;
 
     struct Channel {
@@ -57,18 +47,22 @@ private:
         }
     };
 
-    double sample_rate_ = 48000.0;
-    int max_block_size_ = 0;
+    ModuleParameter threshold_db_{parameters_, "glue_threshold_db"};
+    ModuleParameter ratio_{parameters_, "glue_ratio"};
+    ModuleParameter knee_db_{parameters_, "glue_knee_db"};
+    ModuleParameter attack_ms_{parameters_, "glue_attack_ms"};
+    ModuleParameter release_ms_{parameters_, "glue_release_ms"};
+    ModuleParameter auto_release_{parameters_, "glue_auto_release"};
+    ModuleParameter highpass_hz_{parameters_, "glue_sidechain_hpf_hz"};
+    ModuleParameter makeup_db_{parameters_, "glue_makeup_db"};
+    ModuleParameter mix_percent_{parameters_, "glue_mix_percent"};
+
     std::vector<Channel> channels_;
     Biquad highpass_;
-    double attack_ms_ = 0.0, release_ms_ = 0.0, highpass_hz_ = 0.0;  // parameters: set from the table in the constructor
-    bool auto_release_ = false;
     double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
     double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
     double gain_reduction_db_ = 0.0;
 
-    LinearSmoother threshold_db_, ratio_, knee_db_, makeup_db_, mix_percent_;
-    std::vector<double> threshold_values_, ratio_values_, knee_values_, makeup_values_, mix_values_;
     std::vector<float> level_, gain_;           // sidechain magnitude; output gain (mixed)
     std::vector<double> target_, reduction_;    // static curve's reduction; detector's (dB)
 };

@@ -8,43 +8,34 @@
 //   room tone   noise falling 6 dB/octave above 60 Hz (rumble), level fluctuating +-1.5 dB (2 s)
 //   modulation  noise scaled by an envelope of the signal (tape modulation noise)
 //
-// Every draw is keyed by (seed, stream, sample index since reset): the floor never repeats, is
-// block-size independent, and is the same in C++ and Python. A component at its minimum level
-// is off and draws nothing (the others are unaffected, being keyed by index).
+// Every draw is keyed by (seed, stream, timeline sample index): the floor never repeats, is
+// block-size independent, and is the same in C++ and Python. What a session shares (the mains'
+// frequency wander, the room tone) is keyed by the seed; what a track owns (hiss, modulation
+// noise, its hum's phase and level) by the seed and the track id. A component at its minimum
+// level is off and draws nothing (the others are unaffected, being keyed by index).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <vector>
 
-#include "stemglue/audio_block.h"
+#include "stemglue/module.h"
 #include "stemglue/ou_process.h"
-#include "stemglue/smoother.h"
 
 namespace stemglue {
 
-class Noise {
+class Noise final : public Module {
 public:
-    Noise();
-
-    /** Allocate for the stream; ends with reset(). */
-    void prepare(double sample_rate, int max_block_size, int num_channels);
-    /** Restart every random stream and filter; the seed takes effect here. No allocation. */
-    void reset() noexcept;
-    /** Plain-unit value for a parameter of the table (index into kParameters), including the global
-     *  seed (applied at reset); others are ignored. */
-    void set_parameter(int index, double value) noexcept;
-    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
-    int64_t tail_samples() const noexcept;
-    /** Add the floor to the block in place. */
-    void process(AudioBlock block) noexcept;
-    int latency_samples() const noexcept { return 0; }
+    int64_t tail_samples() const noexcept override;
 
     static constexpr int kPinkSections = 9;
     static constexpr int kHumTableSize = 4096;
 
 private:
-    void process_chunk(AudioBlock block) noexcept;
+    void prepare_module() override;
+    void reset_module() noexcept override;
+    void seek_module() noexcept override;
+    void process_chunk(AudioBlock block) noexcept override;
 
     // A cascade of first-order sections y = b0 x + b1 x' + a1 y' (pink shaping; the room's corner).
     struct FirstOrderCascade {
@@ -62,10 +53,17 @@ private:
         double room_level_from = 1.0, room_level_to = 1.0;  // wander gains at the last and next tick
     };
 
-    double sample_rate_ = 48000.0;
-    int max_block_size_ = 0;
-    uint64_t seed_ = 1;
-    uint64_t position_ = 0;  // samples since reset
+    ModuleParameter hiss_db_{parameters_, "noise_hiss_db"};
+    ModuleParameter hiss_color_{parameters_, "noise_hiss_color"};
+    ModuleParameter hum_db_{parameters_, "noise_hum_db"};
+    ModuleParameter hum_hz_{parameters_, "noise_hum_hz"};
+    ModuleParameter buzz_percent_{parameters_, "noise_buzz_percent"};
+    ModuleParameter room_db_{parameters_, "noise_room_db"};
+    ModuleParameter modulation_db_{parameters_, "noise_modulation_db"};
+    ModuleParameter floor_db_{parameters_, "noise_floor_db"};
+    ModuleParameter seed_{parameters_, "seed"};
+    ModuleParameter track_id_{parameters_, "track_id"};
+
     std::vector<Channel> channels_;
     FirstOrderCascade pink_design_, room_design_;
     double white_a_weighted_power_ = 1.0, pink_a_weighted_power_ = 1.0, room_a_weighted_power_ = 1.0;
@@ -75,11 +73,8 @@ private:
     double hum_phase_ = 0.0;
     double hum_frequency_from_ = 0.0, hum_frequency_to_ = 0.0;  // unit wander at the last and next tick
     double hum_level_from_ = 1.0, hum_level_to_ = 1.0;          // level wander gains
-    double hum_hz_ = 0.0;  // parameter: set from the table in the constructor
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
-    LinearSmoother hiss_db_, hiss_color_, hum_db_, buzz_percent_, room_db_, modulation_db_, floor_db_;
-    std::vector<double> hiss_level_, hiss_color_values_, floor_gain_;  // smoothed parameters, per sample
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;
 };
 

@@ -10,7 +10,7 @@
 
 namespace stemglue {
 
-// Modulation sources are updated every kControlInterval samples, counted from reset.
+// Modulation sources are updated every kControlInterval samples of the timeline.
 inline constexpr int kControlInterval = 32;
 
 class OrnsteinUhlenbeck {
@@ -29,10 +29,10 @@ public:
         drive_ = std::sqrt(1.0 - decay_ * decay_);
     }
 
-    /** Start from a draw of the stationary distribution (so there is no fade-in). */
-    void reset() noexcept
+    /** Start at a control tick from a draw of the stationary distribution (so there is no fade-in). */
+    void reset(uint64_t tick = 0) noexcept
     {
-        tick_ = 0;
+        tick_ = tick;
         value_ = random_gaussian(key_, tick_++);
     }
 

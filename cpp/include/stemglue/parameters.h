@@ -69,7 +69,7 @@ struct ParameterSpec {
         return spec;
     }
     /** The plain value hosts show at the middle of their slider (a power-law mapping). */
-    constexpr ParameterSpec skew_center(double center) const
+    constexpr ParameterSpec skewed(double center) const
     {
         ParameterSpec spec = *this;
         spec.skew_center = center;
@@ -157,19 +157,19 @@ inline constexpr std::array kParameters = {
         .help("First-order antiderivative antialiasing (same latency and frequency response either way)."),
 
     // --- drift (depths are what a weighted flutter meter reads: 2 sigma, 4 Hz weighting) ---
-    Param("drift", "drift_wow_percent", "Drift Wow").range(0, 0.5, 0.05, "%").skew_center(0.1).smoothed_ms(50)
+    Param("drift", "drift_wow_percent", "Drift Wow").range(0, 0.5, 0.05, "%").skewed(0.1).smoothed_ms(50)
         .help("Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent."),
-    Param("drift", "drift_wow_rate_hz", "Drift Wow Rate").range(0.5, 3, 1, "Hz").skew_center(1.2).smoothed_ms(50)
+    Param("drift", "drift_wow_rate_hz", "Drift Wow Rate").range(0.5, 3, 1, "Hz").skewed(1.2).smoothed_ms(50)
         .help("Centre rate of the wow; it wanders about 10 % around it."),
-    Param("drift", "drift_flutter_percent", "Drift Flutter").range(0, 0.3, 0.03, "%").skew_center(0.06).smoothed_ms(50)
+    Param("drift", "drift_flutter_percent", "Drift Flutter").range(0, 0.3, 0.03, "%").skewed(0.06).smoothed_ms(50)
         .help("Faster, harmonic speed modulation (capstan-like, harmonics 230:80:99); weighted peak (2 sigma) in percent."),
-    Param("drift", "drift_flutter_rate_hz", "Drift Flutter Rate").range(4, 20, 8, "Hz").skew_center(9).smoothed_ms(50)
+    Param("drift", "drift_flutter_rate_hz", "Drift Flutter Rate").range(4, 20, 8, "Hz").skewed(9).smoothed_ms(50)
         .help("Fundamental rate of the flutter."),
     Param("drift", "drift_tilt_db", "Drift Tilt").decibels(0, 1, 0.2).smoothed_ms(50)
         .help("Slow random spectral tilt around 800 Hz, 2 sigma in dB."),
     Param("drift", "drift_gain_db", "Drift Gain").decibels(0, 1, 0.1).smoothed_ms(50)
         .help("Slow random level wander, 2 sigma in dB."),
-    Param("drift", "drift_time_s", "Drift Time").range(1, 30, 8, "s").skew_center(6).immediate()
+    Param("drift", "drift_time_s", "Drift Time").range(1, 30, 8, "s").skewed(6).immediate()
         .help("Time constant of the tilt and level wander."),
     Param("drift", "drift_stereo_link_percent", "Drift Stereo Link").percent(80).smoothed_ms(50)
         .help("How much left and right drift together (100: one machine; 0: independent)."),
@@ -193,13 +193,13 @@ inline constexpr std::array kParameters = {
         .help("Master level of every noise component."),
 
     // --- room (image-source early reflections + 16-line FDN tail) ---
-    Param("room", "room_size_m", "Room Size").range(3, 30, 8, "m").skew_center(10).on_reset()
+    Param("room", "room_size_m", "Room Size").range(3, 30, 8, "m").skewed(10).on_reset()
         .help("Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."),
-    Param("room", "room_rt60_s", "Room RT60").range(0.1, 4, 0.6, "s").skew_center(1).immediate()
+    Param("room", "room_rt60_s", "Room RT60").range(0.1, 4, 0.6, "s").skewed(1).immediate()
         .help("Decay time to -60 dB at low frequencies; also sets the walls' absorption."),
     Param("room", "room_damping", "Room Damping").range(0.1, 1, 0.5, "").immediate()
         .help("RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker."),
-    Param("room", "room_predelay_ms", "Room Predelay").range(0, 50, 5, "ms").skew_center(15).on_reset()
+    Param("room", "room_predelay_ms", "Room Predelay").range(0, 50, 5, "ms").skewed(15).on_reset()
         .help("Gap before the first reflection."),
     Param("room", "room_early_percent", "Room Early/Late").percent(50).smoothed_ms(20)
         .help("Balance of early reflections (100) against the late tail (0); both full at 50."),
@@ -217,17 +217,17 @@ inline constexpr std::array kParameters = {
     // --- glue compressor (feed-forward, log domain, stereo-linked) ---
     Param("glue", "glue_threshold_db", "Glue Threshold").decibels(-40, 0, -18).smoothed_ms(20)
         .help("Level above which the bus is compressed (peak, after the sidechain high-pass)."),
-    Param("glue", "glue_ratio", "Glue Ratio").range(1, 10, 2, "").skew_center(3).smoothed_ms(20)
+    Param("glue", "glue_ratio", "Glue Ratio").range(1, 10, 2, "").skewed(3).smoothed_ms(20)
         .help("Compression ratio above the knee (2 to 4 glues)."),
     Param("glue", "glue_knee_db", "Glue Knee").decibels(0, 12, 6).smoothed_ms(20)
         .help("Width of the soft knee around the threshold."),
-    Param("glue", "glue_attack_ms", "Glue Attack").range(0.1, 30, 10, "ms").skew_center(3).immediate()
+    Param("glue", "glue_attack_ms", "Glue Attack").range(0.1, 30, 10, "ms").skewed(3).immediate()
         .help("Time constant of gain reduction building up."),
-    Param("glue", "glue_release_ms", "Glue Release").range(50, 1200, 300, "ms").skew_center(300).immediate()
+    Param("glue", "glue_release_ms", "Glue Release").range(50, 1200, 300, "ms").skewed(300).immediate()
         .help("Time constant of recovery (when auto release is off)."),
     Param("glue", "glue_auto_release", "Glue Auto Release").toggle(1).immediate()
         .help("Program-dependent release: fast after short peaks, slow after sustained compression."),
-    Param("glue", "glue_sidechain_hpf_hz", "Glue Sidechain HPF").range(20, 300, 60, "Hz").skew_center(80).immediate()
+    Param("glue", "glue_sidechain_hpf_hz", "Glue Sidechain HPF").range(20, 300, 60, "Hz").skewed(80).immediate()
         .help("High-pass in the detector, so the low end does not pump the bus."),
     Param("glue", "glue_makeup_db", "Glue Makeup").decibels(0, 24, 0).smoothed_ms(20)
         .help("Gain after compression."),
@@ -261,16 +261,6 @@ constexpr uint32_t parameter_hash(std::string_view id) noexcept
     uint32_t hash = 2166136261u;
     for (char c : id) hash = (hash ^ static_cast<uint8_t>(c)) * 16777619u;
     return hash & 0x7FFFFFFFu;
-}
-
-// A parameter's glide time (ms), as its smoother is prepared with.
-constexpr double smoothing_ms(int index) noexcept { return kParameters[static_cast<size_t>(index)].smoothing_ms; }
-
-// Every parameter of the table at its default; each module ignores those that are not its own.
-template <typename Module>
-void set_defaults(Module& module) noexcept
-{
-    for (int index = 0; index < kNumParameters; ++index) module.set_parameter(index, kParameters[static_cast<size_t>(index)].default_value);
 }
 
 // Plain value -> [0, 1], the mapping every host sees.

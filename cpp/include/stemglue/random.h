@@ -25,6 +25,13 @@ constexpr uint64_t stream_key(uint64_t seed, uint64_t stream) noexcept
     return mix64(mix64(seed + kGoldenGamma) ^ (stream * 0xD1B54A32D192ED03ull + kGoldenGamma));
 }
 
+// The seed of what one track owns (its hiss, its tolerances): the session seed and the track id
+// mixed, so every (seed, track) pair has its own streams and tracks of one seed are independent.
+constexpr uint64_t track_seed(uint64_t seed, uint64_t track_id) noexcept
+{
+    return mix64(seed ^ mix64(track_id + kGoldenGamma));
+}
+
 // The index-th 64-bit draw of a stream: SplitMix64's output after index+1 steps.
 constexpr uint64_t random_u64(uint64_t key, uint64_t index) noexcept
 {

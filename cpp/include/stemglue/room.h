@@ -23,12 +23,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "stemglue/audio_block.h"
-#include "stemglue/smoother.h"
+#include "stemglue/module.h"
 
 namespace stemglue {
 
-class Room {
+class Room final : public Module {
 public:
     static constexpr int kLines = 16;
     static constexpr int kMaxTaps = 62;  // image sources of order 1 to 3
@@ -39,22 +38,15 @@ public:
         float gain;
     };
 
-    Room();
-
-    /** Allocate for the stream (for the largest room and predelay); ends with reset(). */
-    void prepare(double sample_rate, int max_block_size, int num_channels);
-    /** Clear the room; the size, predelay and seed take effect here. No allocation. */
-    void reset() noexcept;
-    /** Plain-unit value for a parameter of the table, including the seed; others are ignored. */
-    void set_parameter(int index, double value) noexcept;
-    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
-    int64_t tail_samples() const noexcept;
-    /** Process in place. */
-    void process(AudioBlock block) noexcept;
-    int latency_samples() const noexcept { return 0; }
+    /** Plain-unit value for any row of the table; the geometry and decay are redesigned at once. */
+    void set_parameter(int index, double value) noexcept override;
+    int64_t tail_samples() const noexcept override;
 
 private:
-    void process_chunk(AudioBlock block) noexcept;
+    void prepare_module() override;
+    void reset_module() noexcept override;
+    void seek_module() noexcept override;
+    void process_chunk(AudioBlock block) noexcept override;
     void design_reflections() noexcept;
     void design_decay() noexcept;
     void fill_rotations(int n) noexcept;
@@ -71,15 +63,17 @@ private:
         void read(int delay, int n, float gain, float* out, bool accumulate) const noexcept;
     };
 
-    double sample_rate_ = 48000.0;
-    int max_block_size_ = 0;
-    int num_channels_ = 0;
-    uint64_t seed_ = 1;
-    uint64_t position_ = 0;
-
-    // Parameters: set from the table in the constructor.
-    double size_m_ = 0.0, pending_size_m_ = 0.0, rt60_s_ = 0.0, damping_ = 0.0;
-    double predelay_ms_ = 0.0, pending_predelay_ms_ = 0.0, source_x_ = 0.0, source_y_ = 0.0;
+    ModuleParameter size_m_{parameters_, "room_size_m"};
+    ModuleParameter rt60_s_{parameters_, "room_rt60_s"};
+    ModuleParameter damping_{parameters_, "room_damping"};
+    ModuleParameter predelay_ms_{parameters_, "room_predelay_ms"};
+    ModuleParameter early_percent_{parameters_, "room_early_percent"};
+    ModuleParameter width_percent_{parameters_, "room_width_percent"};
+    ModuleParameter modulation_percent_{parameters_, "room_modulation_percent"};
+    ModuleParameter mix_percent_{parameters_, "room_mix_percent"};
+    ModuleParameter source_x_percent_{parameters_, "room_source_x_percent"};
+    ModuleParameter source_y_percent_{parameters_, "room_source_y_percent"};
+    ModuleParameter seed_{parameters_, "seed"};
 
     Ring input_;  // mono input: early reflections read it, the predelayed late input too
     std::array<std::array<Tap, kMaxTaps>, 2> taps_{};
@@ -96,8 +90,7 @@ private:
     std::array<double, kLines / 2> rotation_rate_hz_{}, rotation_phase_{};
     std::array<double, kLines / 2> cos_from_{}, sin_from_{}, cos_to_{}, sin_to_{};
 
-    LinearSmoother early_percent_, width_percent_, modulation_percent_, mix_percent_;
-    std::vector<double> early_values_, width_values_, modulation_values_, mix_values_;
+    const double* modulation_values_ = nullptr;  // this chunk's, for the rotations
     std::vector<float> mono_, predelayed_, early_left_, early_right_, late_left_, late_right_, diffuser_scratch_;
     std::vector<float> wet_mid_, wet_left_, wet_right_;
     std::vector<std::vector<float>> line_signals_;     // per line, one sub-block

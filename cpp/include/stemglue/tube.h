@@ -16,35 +16,24 @@
 #include <cstdint>
 #include <vector>
 
-#include "stemglue/audio_block.h"
 #include "stemglue/delay_line.h"
 #include "stemglue/fir_filter.h"
+#include "stemglue/module.h"
 #include "stemglue/oversampler.h"
-#include "stemglue/smoother.h"
 
 namespace stemglue {
 
-class Tube {
+class Tube final : public Module {
 public:
-    Tube();
-
-    /** Allocate for the stream; ends with reset(). */
-    void prepare(double sample_rate, int max_block_size, int num_channels);
-    /** Clear state, apply structural parameters (oversampling), snap smoothers. No allocation. */
-    void reset() noexcept;
-    /** Plain-unit value for a parameter of the table (index into kParameters); others are ignored. */
-    void set_parameter(int index, double value) noexcept;
-    /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
-    int64_t tail_samples() const noexcept { return 0; }
-    /** Process in place; num_channels as prepared, any number of samples. */
-    void process(AudioBlock block) noexcept;
     /** Delay of the wet and dry paths in samples; fixed between resets. */
-    int latency_samples() const noexcept { return latency_samples_; }
+    int latency_samples() const noexcept override { return latency_samples_; }
     /** The largest latency any oversampling factor can give. */
-    static int max_latency_samples() noexcept;
+    int max_latency_samples() const noexcept override;
 
 private:
-    void process_chunk(AudioBlock block) noexcept;
+    void prepare_module() override;
+    void reset_module() noexcept override;
+    void process_chunk(AudioBlock block) noexcept override;
     static int latency_for_factor(int factor) noexcept;
 
     struct Channel {
@@ -57,20 +46,24 @@ private:
         double dc_input = 0.0, dc_output = 0.0;
     };
 
-    double sample_rate_ = 48000.0;
-    int max_block_size_ = 0;
-    std::vector<Channel> channels_;
+    ModuleParameter drive_db_{parameters_, "tube_drive_db"};
+    ModuleParameter bias_{parameters_, "tube_bias"};
+    ModuleParameter bloom_percent_{parameters_, "tube_bloom_percent"};
+    ModuleParameter tone_db_{parameters_, "tube_tone_db"};
+    ModuleParameter output_db_{parameters_, "tube_output_db"};
+    ModuleParameter mix_percent_{parameters_, "tube_mix_percent"};
+    ModuleParameter oversampling_{parameters_, "tube_oversampling"};
+    ModuleParameter adaa_{parameters_, "tube_adaa"};
 
-    LinearSmoother drive_db_, bias_, bloom_percent_, tone_db_, output_db_, mix_percent_;
-    int factor_ = 1, pending_factor_ = 1;  // parameter: set from the table in the constructor
-    bool adaa_ = true;
+    std::vector<Channel> channels_;
+    int factor_ = 1;
     int latency_samples_ = 0;
 
     double bloom_attack_coefficient_ = 0.0, bloom_release_coefficient_ = 0.0;
     double tilt_coefficient_ = 0.0, dc_pole_ = 0.0;
 
     // Per-sample values for the current chunk (base rate).
-    std::vector<double> drive_gain_, bias_value_, bloom_amount_, tilt_low_gain_, tilt_high_gain_, output_gain_, mix_;
+    std::vector<double> tilt_high_gain_;
     std::vector<double> bloom_, shaper_gain_, shaper_bias_, shaper_offset_, makeup_;
     std::vector<float> dry_, wet_;
     // Top rate. shaper_v_ and shaper_root_ keep the previous sample in element 0, per channel.

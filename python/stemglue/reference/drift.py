@@ -28,7 +28,7 @@ import scipy.signal
 from stemglue.analysis.weighting import flutter_weighting
 from stemglue.reference.oversampler import bessel_i0
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
-from stemglue.reference.random import random_uniform, stream_key
+from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.module import ReferenceModule
 
@@ -73,24 +73,34 @@ def weighted_wow_rms(rate_hz: float) -> float:
 
 class _Source:
     """Source 0 is shared: its oscillators run and its rate wanders. A channel's source holds its
-    own phase-offset wander. Every source has its own depth, tilt and gain wander."""
+    own phase-offset wander. Every source has its own depth, tilt and gain wander. The transport's
+    (wow, flutter) are keyed by the seed, tilt and gain by the track (own_seed). Everything starts
+    where the timeline is: wander at the first tick at or after position, oscillators where the
+    nominal rates put them."""
 
-    def __init__(self, seed: int, index: int, time_s: float, tick_rate: float) -> None:
-        def start(component: int, seconds: float) -> OrnsteinUhlenbeck:
+    def __init__(self, seed: int, own_seed: int, index: int, time_s: float, tick_rate: float, position: int,
+                 seconds: float, rates: tuple[float, float]) -> None:
+        first_tick = (position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
+
+        def start(component: int, time_constant_s: float, key_seed: int) -> OrnsteinUhlenbeck:
             process = OrnsteinUhlenbeck()
-            process.prepare(seconds, tick_rate, stream_key(seed, DRIFT_STREAMS + 16 * index + component))
-            process.reset()
+            process.prepare(time_constant_s, tick_rate, stream_key(key_seed, DRIFT_STREAMS + 16 * index + component))
+            process.reset(first_tick)
             return process
 
         self.processes = {}
         if index == 0:
             phases = random_uniform(stream_key(seed, DRIFT_STREAMS), np.arange(5))
-            self.wow_phase, self.flutter_phase = float(phases[0]), float(phases[1])
+            wow_phase = float(phases[0]) + rates[0] * seconds
+            flutter_phase = float(phases[1]) + rates[1] * seconds
+            self.wow_phase = wow_phase - np.floor(wow_phase)
+            self.flutter_phase = flutter_phase - np.floor(flutter_phase)
             self.flutter_offsets = phases[2:5]
-            self.processes["wow_rate"] = start(1, WOW_WANDER_SECONDS)
+            self.processes["wow_rate"] = start(1, WOW_WANDER_SECONDS, seed)
         else:
-            self.processes["phase"] = start(5, PHASE_WANDER_SECONDS)
-        self.processes.update(wow_depth=start(2, WOW_WANDER_SECONDS), tilt=start(3, time_s), gain=start(4, time_s))
+            self.processes["phase"] = start(5, PHASE_WANDER_SECONDS, seed)
+        self.processes.update(wow_depth=start(2, WOW_WANDER_SECONDS, seed), tilt=start(3, time_s, own_seed),
+                              gain=start(4, time_s, own_seed))
 
 
 class Drift(ReferenceModule):
@@ -98,6 +108,7 @@ class Drift(ReferenceModule):
 
     module = "drift"
     uses_seed = True
+    uses_track_id = True
 
     def __init__(self, **values: object) -> None:
         self._latency = 0  # known once prepared: it depends on the sample rate
@@ -114,30 +125,42 @@ class Drift(ReferenceModule):
         self._tilt_coefficient = 1.0 - np.exp(-2 * np.pi * TILT_PIVOT_HZ / self._sample_rate)
 
     def _reset_module(self) -> None:
-        self._position = 0
+        self._channels = [
+            {"history": np.zeros(self._history), "delay": [0.0, 0.0], "low": [1.0, 1.0], "level": [1.0, 1.0], "tilt": np.zeros(1)}
+            for _ in range(self._num_channels)
+        ]
+        self._seek_module()
+
+    def _seek_module(self) -> None:
         self._tick_rate = self._sample_rate / CONTROL_INTERVAL
         self._applied_time_s = self._time_s
-        self._sources = [_Source(self._seed, s, self._time_s, self._tick_rate) for s in range(self._num_channels + 1)]
-        self._wow_leak = float(np.exp(-CONTROL_INTERVAL / (WOW_LEAK_SECONDS * self._sample_rate)))
         rate = self._smoothers["wow_rate_hz"].current
+        rates = (rate, self._smoothers["flutter_rate_hz"].current)
+        seconds = self._position / self._sample_rate
+        own_seed = track_seed(self._seed, self._track_id)
+        self._sources = [
+            _Source(self._seed, own_seed, s, self._time_s, self._tick_rate, self._position, seconds, rates)
+            for s in range(self._num_channels + 1)
+        ]
+        self._wow_leak = float(np.exp(-CONTROL_INTERVAL / (WOW_LEAK_SECONDS * self._sample_rate)))
         link = 0.01 * self._smoothers["stereo_link_percent"].current
         amplitude = 0.01 * self._smoothers["wow_percent"].current / (2 * weighted_wow_rms(rate) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
-        self._channels = []
-        for c in range(self._num_channels):
-            mine = self._sources[c + 1]
+        for channel, mine in zip(self._channels, self._sources[1:]):
+            # start the wow where the integral of its speed would be, centred
             phase = self._sources[0].wow_phase + (1 - link) * PHASE_WANDER_CYCLES * mine.processes["phase"].value
-            self._channels.append({
-                "history": np.zeros(self._history), "delay": [0.0, 0.0], "low": [1.0, 1.0], "level": [1.0, 1.0], "tilt": np.zeros(1),
-                # start the wow where the integral of its speed would be, centred
-                "wow": amplitude / (2 * np.pi * rate) * np.cos(2 * np.pi * phase),
-            })
+            channel["wow"] = amplitude / (2 * np.pi * rate) * np.cos(2 * np.pi * phase)
         self._tick({name: smoother.current for name, smoother in self._smoothers.items()})  # start where the sources are
+        for channel in self._channels:  # a tick landing on the seek point would repeat the priming one
+            for name in ("delay", "low", "level"):
+                channel[name] = [channel[name][1], channel[name][1]]
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "time_s":
             self._time_s = value
         elif name == "seed":
             self._seed = int(value)
+        elif name == "track_id":
+            self._track_id = int(value)
 
     def _tick(self, values: dict[str, float]) -> None:
         tick_seconds = CONTROL_INTERVAL / self._sample_rate

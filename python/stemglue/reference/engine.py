@@ -1,8 +1,10 @@
 """The whole chain, the reference for cpp/src/engine.cpp.
 
-Order: Tube -> Drift -> Noise -> Room -> Glue, each crossfaded against its latency-aligned input by its enable
-switch -> global mix with the latency-aligned dry input -> output gain -> bypass crossfade to the
-aligned dry input.
+The modules run in the order of cpp/include/stemglue/module_list.h (a recording's signal flow:
+Room -> Tube -> Drift -> Noise -> Glue), each crossfaded against its latency-aligned input by its
+enable switch; a module whose switch has faded to off does not run and starts from a reset (at the
+timeline's position) when switched on again. Then the global mix with the latency-aligned dry
+input, output gain, and the bypass crossfade to the aligned dry input.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from stemglue.reference.sanitize import sanitize
 from stemglue.reference.smoother import LinearSmoother
 from stemglue.reference.tube import Tube
 
+# Signal-flow order, as module_list.h.
+MODULES = {"room": Room, "tube": Tube, "drift": Drift, "noise": Noise, "glue": GlueCompressor}
+
 
 class StemGlue(Processor):
     """Reference chain: same keywords (full table ids), call signature and output as stemglue.StemGlue."""
@@ -28,11 +33,13 @@ class StemGlue(Processor):
     dtype = np.float64
 
     def __init__(self, **values: object) -> None:
-        self._modules = {"tube": Tube(), "drift": Drift(), "noise": Noise(), "room": Room(), "glue": GlueCompressor()}
+        self._modules = {name: module_class() for name, module_class in MODULES.items()}
         # The chain's own smoothed switches (bypass, mix, output gain, module enables), from the table.
         self._smoothers = {
             spec.id: LinearSmoother() for spec in parameters() if spec.module == "global" and spec.timing == "smoothed"
         }
+        self._running = {name: True for name in self._modules}
+        self._position = 0
         self._dry_delays: list[DelayLine] = []
         self._input_delays: dict[str, list[DelayLine]] = {}
         super().__init__(**values)
@@ -50,23 +57,44 @@ class StemGlue(Processor):
         self._input_delays = {name: [DelayLine() for _ in range(num_channels)] for name in self._modules}
 
     def _reset(self) -> None:
-        for module in self._modules.values():
-            module.reset()
-        for name, delays in self._input_delays.items():
-            for delay in delays:
-                delay.set_delay(self._modules[name].latency_samples)
-        for delay in self._dry_delays:
-            delay.set_delay(self.latency_samples)
+        self._position = 0
         for smoother in self._smoothers.values():
             smoother.snap_to_target()
+        for name, module in self._modules.items():
+            module.reset()
+            for delay in self._input_delays.get(name, []):
+                delay.set_delay(module.latency_samples)
+            self._running[name] = self._smoothers[f"{name}_enabled"].current > 0
+        for delay in self._dry_delays:
+            delay.set_delay(self.latency_samples)
+
+    def seek(self, position: int) -> None:
+        """Re-key every module's random streams to a timeline position (the next sample's)."""
+        self._position = int(position)
+        for module in self._modules.values():
+            module.seek(self._position)
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         if parameter_id in self._smoothers:
             self._smoothers[parameter_id].set_target(value)
             return
-        for module in self._modules.values():  # each takes its own parameters (and the seed)
+        for module in self._modules.values():  # each takes its own parameters (and the keys)
             if parameter_id in module.parameter_values:
                 module.set_parameter(parameter_id, value)
+
+    def _run_stage(self, name: str, x: np.ndarray) -> np.ndarray:
+        switch = self._smoothers[f"{name}_enabled"]
+        enabled = switch.next_values(x.shape[1])
+        aligned = np.stack([delay.process(channel) for delay, channel in zip(self._input_delays[name], x)])
+        if not switch.is_smoothing and switch.current <= 0:  # faded out: the module does not run
+            self._running[name] = False
+            return aligned
+        module = self._modules[name]
+        if not self._running[name]:  # switched back on: start clean, where the timeline is
+            module.reset()
+            module.seek(self._position)
+            self._running[name] = True
+        return aligned * (1.0 - enabled) + module._process_block(x) * enabled
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
@@ -76,10 +104,9 @@ class StemGlue(Processor):
 
         x = sanitize(block)
         dry = np.stack([delay.process(channel) for delay, channel in zip(self._dry_delays, x)])
-        for name, module in self._modules.items():
-            enabled = self._smoothers[f"{name}_enabled"].next_values(n)
-            aligned = np.stack([delay.process(channel) for delay, channel in zip(self._input_delays[name], x)])
-            x = aligned * (1.0 - enabled) + module._process_block(x) * enabled
+        for name in self._modules:
+            x = self._run_stage(name, x)
+        self._position += n
 
         mixed = (dry * (1.0 - mix) + x * mix) * gain
         return mixed * (1.0 - bypass) + dry * bypass

@@ -17,6 +17,7 @@ class ReferenceModule(Processor):
         self._smoothers = module_smoothers(self.module)
         self._sample_rate: float | None = None
         self._num_channels = 0
+        self._position = 0  # timeline position of the next sample
         super().__init__(**values)
 
     @property
@@ -31,8 +32,15 @@ class ReferenceModule(Processor):
     def _reset(self) -> None:
         for smoother in self._smoothers.values():
             smoother.snap_to_target()
+        self._position = 0
         if self.prepared:  # before prepare there is no state to clear
             self._reset_module()
+
+    def seek(self, position: int) -> None:
+        """Re-key random streams to a timeline position (the next sample's); audio state is kept."""
+        self._position = int(position)
+        if self.prepared:
+            self._seek_module()
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         name = parameter_id.removeprefix(f"{self.module}_")
@@ -50,6 +58,9 @@ class ReferenceModule(Processor):
 
     def _reset_module(self) -> None:
         """Clear the module's state (only called once prepared)."""
+
+    def _seek_module(self) -> None:
+        """Re-key random streams to self._position (modules without randomness ignore it)."""
 
     def _set_setting(self, name: str, value: float) -> None:
         """A parameter that is not smoothed (name without the module prefix; the seed as 'seed')."""

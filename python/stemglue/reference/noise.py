@@ -1,6 +1,6 @@
 """Noise floor, the reference for cpp/src/noise.cpp.
 
-Summed onto the input, per sample n since reset (every draw keyed by (seed, stream, n)):
+Summed onto the input, per timeline sample n (every draw keyed by (seed or track, stream, n)):
 
     hiss       (1 - c) g white[n] + c g pink[n], g chosen so the A-weighted RMS is the set level
     hum        the mains fundamental + transformer harmonics (+ rectifier buzz at twice the mains)
@@ -19,12 +19,12 @@ import scipy.signal
 from stemglue._parameters import parameter
 from stemglue.analysis.weighting import a_weighting
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
-from stemglue.reference.random import random_uniform, stream_key
+from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.module import ReferenceModule
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
-MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM = 0x400, 0x500, 0x501
+MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM, HUM_PHASE_STREAM = 0x400, 0x500, 0x501, 0x502
 
 PINK_SECTIONS = 9
 PINK_LOWEST_POLE_HZ = 2.0  # poles 2 Hz * 10^(k/2), zeros a quarter decade above each
@@ -93,10 +93,10 @@ def lookup(table: np.ndarray, phase: np.ndarray) -> np.ndarray:
 class _Wander:
     """An OU value interpolated between control ticks (optionally mapped, e.g. to a gain)."""
 
-    def __init__(self, seconds: float, tick_rate: float, key: int, mapping=lambda v: v) -> None:
+    def __init__(self, seconds: float, tick_rate: float, key: int, first_tick: int, mapping=lambda v: v) -> None:
         self.process = OrnsteinUhlenbeck()
         self.process.prepare(seconds, tick_rate, key)
-        self.process.reset()
+        self.process.reset(first_tick)
         self.mapping = mapping
         self.to = mapping(self.process.value)
         self.start = self.to
@@ -131,6 +131,7 @@ class Noise(ReferenceModule):
 
     module = "noise"
     uses_seed = True
+    uses_track_id = True
 
     @property
     def latency_samples(self) -> int:
@@ -148,22 +149,28 @@ class Noise(ReferenceModule):
         self._release = 1.0 - np.exp(-1000.0 / (MODULATION_RELEASE_MS * sample_rate))
 
     def _reset_module(self) -> None:
-        self._position = 0
-        self._hum_phase = 0.0
+        self._envelopes = [0.0] * self._num_channels
+        self._seek_module()
+
+    def _seek_module(self) -> None:
+        """Every stream restarts where the timeline is; the filters restart from rest. The session
+        (seed) shares the mains' frequency wander and the room tone; the track owns the rest."""
         tick_rate = self._sample_rate / CONTROL_INTERVAL
-        seed = self._seed
-        self._hum_frequency = _Wander(HUM_WANDER_SECONDS, tick_rate, stream_key(seed, HUM_FREQUENCY_STREAM))
-        self._hum_level = _Wander(HUM_LEVEL_WANDER_SECONDS, tick_rate, stream_key(seed, HUM_LEVEL_STREAM),
+        first_tick = (self._position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
+        seed, own = self._seed, track_seed(self._seed, self._track_id)
+        cycles = float(random_uniform(stream_key(own, HUM_PHASE_STREAM), np.arange(1))[0]) + self._hum_hz * self._position / self._sample_rate
+        self._hum_phase = cycles - np.floor(cycles)
+        self._hum_frequency = _Wander(HUM_WANDER_SECONDS, tick_rate, stream_key(seed, HUM_FREQUENCY_STREAM), first_tick)
+        self._hum_level = _Wander(HUM_LEVEL_WANDER_SECONDS, tick_rate, stream_key(own, HUM_LEVEL_STREAM), first_tick,
                                   lambda v: wander_gain(HUM_LEVEL_WANDER_DB, v))
         self._channels = [
             {
-                "white": stream_key(seed, HISS_WHITE_STREAM + c),
-                "pink": _FilteredNoise(self._pink, stream_key(seed, HISS_PINK_STREAM + c)),
+                "white": stream_key(own, HISS_WHITE_STREAM + c),
+                "pink": _FilteredNoise(self._pink, stream_key(own, HISS_PINK_STREAM + c)),
                 "room": _FilteredNoise(self._room, stream_key(seed, ROOM_STREAM + c)),
-                "room_level": _Wander(ROOM_WANDER_SECONDS, tick_rate, stream_key(seed, ROOM_LEVEL_STREAM + c),
+                "room_level": _Wander(ROOM_WANDER_SECONDS, tick_rate, stream_key(seed, ROOM_LEVEL_STREAM + c), first_tick,
                                       lambda v: wander_gain(ROOM_WANDER_DB, v)),
-                "modulation": stream_key(seed, MODULATION_STREAM + c),
-                "envelope": 0.0,
+                "modulation": stream_key(own, MODULATION_STREAM + c),
             }
             for c in range(self._num_channels)
         ]
@@ -173,6 +180,8 @@ class Noise(ReferenceModule):
             self._hum_hz = value
         elif name == "seed":
             self._seed = int(value)
+        elif name == "track_id":
+            self._track_id = int(value)
 
     def _level(self, name: str, n: int) -> np.ndarray:
         db = self._smoothers[name].next_values(n)
@@ -208,11 +217,11 @@ class Noise(ReferenceModule):
         for c, channel in enumerate(self._channels):
             x = sanitize(block[c])
             envelope = np.empty(n)
-            state = channel["envelope"]
+            state = self._envelopes[c]
             for j, level_now in enumerate(np.abs(x)):
                 state += (self._attack if level_now > state else self._release) * (level_now - state)
                 envelope[j] = state
-            channel["envelope"] = state
+            self._envelopes[c] = state
             room_wander = channel["room_level"].values(positions)
 
             floor = hum.copy()

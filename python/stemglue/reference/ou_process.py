@@ -6,7 +6,7 @@ import numpy as np
 
 from stemglue.reference.random import random_gaussian
 
-CONTROL_INTERVAL = 32  # samples between modulation updates, counted from reset
+CONTROL_INTERVAL = 32  # samples between modulation updates, of the timeline
 
 
 class OrnsteinUhlenbeck:
@@ -25,8 +25,8 @@ class OrnsteinUhlenbeck:
         self.decay = float(np.exp(-1.0 / (time_constant_s * tick_rate_hz)))
         self.drive = float(np.sqrt(1.0 - self.decay * self.decay))
 
-    def reset(self) -> None:
-        self.tick = 0
+    def reset(self, tick: int = 0) -> None:
+        self.tick = tick
         self.value = self._draw()
 
     def step(self) -> float:

@@ -29,6 +29,12 @@ def stream_key(seed: int, stream: int) -> int:
     return int(mix64(mix64(seed_array + GOLDEN_GAMMA) ^ (stream_array * _STREAM_GAMMA + GOLDEN_GAMMA))[0])
 
 
+def track_seed(seed: int, track_id: int) -> int:
+    """The seed of what one track owns: the session seed and the track id mixed."""
+    track = mix64(np.array([track_id], dtype=np.uint64) + GOLDEN_GAMMA)
+    return int(mix64(np.array([seed], dtype=np.uint64) ^ track)[0])
+
+
 def random_u64(key: int, indices: np.ndarray) -> np.ndarray:
     """The 64-bit draws at the given indices of a stream."""
     indices = np.asarray(indices, dtype=np.uint64)

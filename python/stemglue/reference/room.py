@@ -170,7 +170,6 @@ class Room(ReferenceModule):
 
     def _reset_module(self) -> None:
         rate = self._sample_rate
-        self._position = 0
         self._predelay = int(np.floor(self._predelay_ms * 0.001 * rate + 0.5))
         self._input = np.zeros(int(4 * dimensions(MAX_SIZE_M).sum() / SPEED_OF_SOUND * rate + MAX_PREDELAY_MS / 1000 * rate) + 2)
         self._diffuser_delays = [max(1, int(np.floor(ms * 0.001 * rate + 0.5))) for ms in DIFFUSER_MS]
@@ -180,11 +179,18 @@ class Room(ReferenceModule):
         self._line_states = np.zeros(LINES)
         self._design()
         self._input_signs, self._output_rows = input_signs(self._seed), output_rows(self._seed)
+        self._seek_module()
+
+    def _seek_module(self) -> None:
+        """The rotations where the timeline puts them: seeded start plus rate times the last tick's time."""
         key = stream_key(self._seed, ROTATION_STREAM)
         self._rates = 0.11 + 0.07 * np.arange(LINES // 2)
-        self._phases = random_uniform(key, np.arange(LINES // 2))
+        tick_seconds = (self._position // ROTATION_TICK * ROTATION_TICK) / self._sample_rate
+        cycles = random_uniform(key, np.arange(LINES // 2)) + self._rates * tick_seconds
+        self._phases = cycles - np.floor(cycles)
         angle = 0.01 * self._smoothers["modulation_percent"].current * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
         self._to = np.stack([np.cos(angle), np.sin(angle)])
+        self._from = self._to.copy()
 
     def _design(self) -> None:
         if self._delays is None:

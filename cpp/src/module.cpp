@@ -1,0 +1,48 @@
+#include "stemglue/module.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "stemglue/sanitize.h"
+
+namespace stemglue {
+
+void Module::prepare(double sample_rate, int max_block_size, int num_channels)
+{
+    sample_rate_ = sample_rate;
+    max_block_size_ = std::max(1, max_block_size);
+    num_channels_ = std::clamp(num_channels, 0, kMaxChannels);
+    parameters_.prepare(sample_rate_, max_block_size_);
+    prepare_module();
+    reset();
+}
+
+void Module::reset() noexcept
+{
+    parameters_.reset();
+    position_ = 0;
+    if (prepared()) reset_module();  // before prepare there is no state to clear
+}
+
+void Module::seek(uint64_t position_samples) noexcept
+{
+    position_ = position_samples;
+    if (prepared()) seek_module();
+}
+
+double Module::get_parameter(int index) const noexcept
+{
+    const ModuleParameter* parameter = parameters_.find(index);
+    return parameter ? parameter->target() : std::numeric_limits<double>::quiet_NaN();
+}
+
+void Module::process(AudioBlock block) noexcept
+{
+    process_in_chunks(block, num_channels_, max_block_size_, [this](AudioBlock chunk) {
+        for (int c = 0; c < chunk.num_channels; ++c) sanitize(chunk.channel(c), chunk.num_samples);
+        process_chunk(chunk);
+        position_ += static_cast<uint64_t>(chunk.num_samples);
+    });
+}
+
+}  // namespace stemglue
