@@ -135,17 +135,33 @@ def parse_report(lines: list[list[str]]) -> PluginReport:
                         ranges={p[0]: (float(p[2]), float(p[3])) for p in parameters}, latency_samples=int(latency))
 
 
+def lua_save_snapshot(snapshot: str, settings: dict[str, float]) -> str:
+    """Set StemGlue's parameters (plain units), save them as a snapshot, and report what the plugin holds."""
+    return f"""
+print("@snapshot\t{snapshot}")
+for name, value in pairs({lua_table(settings)}) do
+  assert(ARDOUR.LuaAPI.set_processor_param(proc, parameter_index(proc, name), value), name)
+end
+ARDOUR.LuaAPI.usleep(100000)  -- let the engine run a few cycles with the new values
+report_plugin(proc)
+assert(s:save_state("{snapshot}", false, false, false, false, false) == 0, "cannot save {snapshot}")
+"""
+
+
 @dataclass
 class Take:
     num_samples: int
     files: list[Path]  # one mono file per channel
     plugin: PluginReport  # the fresh insert, as Ardour lists it
+    snapshots: dict[str, PluginReport]
 
 
-def create_recorded_session(home: ArdourHome, work: Path, session: Path, min_samples: int) -> Take:
+def create_recorded_session(home: ArdourHome, work: Path, session: Path, min_samples: int,
+                            snapshots: dict[str, dict[str, float]]) -> Take:
     """A session with one stereo track holding StemGlue, and a take of at least min_samples recorded from
     the Dummy backend's inputs (the Dummy engine runs in real time). The take starts the session range.
-    Ardour reports StemGlue's parameters and latency as inserted."""
+    Ardour reports StemGlue's parameters and latency as inserted; the session is saved with them, then
+    each of `snapshots` (in one process, which saves Ardour's start-up time) with its settings."""
     lines = run_lua(home, work, f"""
 local s = create_session("{session}", "{session.name}", {SAMPLE_RATE})
 local track = s:new_audio_track(2, 2, nil, 1, "{TRACK}", ARDOUR.PresentationInfo.max_order,
@@ -172,8 +188,8 @@ for region in playlist:region_list():iter() do
                       region:length():samples()))
   for c = 0, audio:n_channels() - 1 do print("@file\\t" .. region:source(c):to_filesource():path()) end
 end
-s:save_state("", false, false, false, false, false)
-""")
+assert(s:save_state("", false, false, false, false, false) == 0, "cannot save")
+""" + "".join(lua_save_snapshot(name, settings) for name, settings in snapshots.items()))
     (start, end), = [tuple(map(int, line[1:])) for line in lines if line[0] == "range"]
     regions = [tuple(map(int, line[1:])) for line in lines if line[0] == "region"]
     assert len(regions) == 1, lines
@@ -181,7 +197,9 @@ s:save_state("", false, false, false, false, false)
     # Keep the bookkeeping trivial: the take is the whole session range and its whole source.
     assert (position, offset, start, end) == (0, 0, 0, length), lines
     assert length >= min_samples, lines
-    return Take(length, [Path(line[1]) for line in lines if line[0] == "file"], parse_report(lines))
+    starts = [i for i, line in enumerate(lines) if line[0] == "snapshot"] + [len(lines)]
+    return Take(length, [Path(line[1]) for line in lines if line[0] == "file"], parse_report(lines[:starts[0]]),
+                {lines[a][1]: parse_report(lines[a:b]) for a, b in zip(starts, starts[1:])})
 
 
 def replace_take(take: Take, audio: np.ndarray) -> None:
@@ -191,21 +209,6 @@ def replace_take(take: Take, audio: np.ndarray) -> None:
         info = soundfile.info(path)
         assert (info.samplerate, info.channels, info.frames, info.subtype) == (SAMPLE_RATE, 1, take.num_samples, "FLOAT")
         soundfile.write(path, channel.astype(np.float32), SAMPLE_RATE, subtype="FLOAT", format=info.format)
-
-
-def save_snapshot(home: ArdourHome, work: Path, session: Path, snapshot: str, settings: dict[str, float]) -> PluginReport:
-    """Load the session, set StemGlue's parameters (plain units), save them as a new snapshot and report
-    what the plugin then holds."""
-    return parse_report(run_lua(home, work, f"""
-local s = load_session("{session}", "{session.name}")
-local proc = stemglue(s)
-for name, value in pairs({lua_table(settings)}) do
-  assert(ARDOUR.LuaAPI.set_processor_param(proc, parameter_index(proc, name), value), name)
-end
-ARDOUR.LuaAPI.usleep(200000)  -- let the engine run a few cycles with the new values
-report_plugin(proc)
-assert(s:save_state("{snapshot}", false, false, false, false, false) == 0, "save failed")
-"""))
 
 
 def load_snapshot(home: ArdourHome, work: Path, session: Path, snapshot: str) -> PluginReport:

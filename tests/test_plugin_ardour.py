@@ -1,10 +1,13 @@
 """The built StemGlue.vst3 inside Debian's Ardour 7, headless: listed parameters, reported latency,
 state through save and reload, and bounces compared with stemglue.StemGlue."""
 
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
 import pytest
-from ardour_host import (SAMPLE_RATE, create_recorded_session, export, install_plugin, installed, load_snapshot,
-                         replace_take, save_snapshot)
+from ardour_host import (SAMPLE_RATE, ArdourHome, PluginReport, create_recorded_session, export, install_plugin, installed,
+                         load_snapshot, replace_take)
 from signals import max_error_dbfs, music
 
 import stemglue
@@ -32,29 +35,38 @@ def ardour_signal(num_samples: int) -> np.ndarray:
     return signal
 
 
+@dataclass
+class ArdourSession:
+    home: ArdourHome
+    root: Path
+    session: Path
+    signal: np.ndarray  # what the take holds
+    defaults: PluginReport  # the fresh insert
+    saved: PluginReport  # after WITHOUT_RANDOMNESS, saved as the snapshot "settings"
+    bounces: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def bounce(self, snapshot: str) -> np.ndarray:
+        """ardour7-export of a snapshot, once per module (two exports of one session are bit-identical)."""
+        if snapshot not in self.bounces:
+            self.bounces[snapshot] = export(self.home, self.root, self.session, snapshot)
+        return self.bounces[snapshot]
+
+
 @pytest.fixture(scope="module")
-def ardour(tmp_path_factory):
-    """One recorded session whose take is replaced by the test signal, with a snapshot 'settings'."""
+def ardour(tmp_path_factory) -> ArdourSession:
+    """One recorded session whose take is replaced by the test signal, plus its snapshot 'settings'."""
     root = tmp_path_factory.mktemp("ardour")
     home = install_plugin(root / "home")
     session = root / "session"
-    take = create_recorded_session(home, root, session, SIGNAL_SAMPLES)
+    take = create_recorded_session(home, root, session, SIGNAL_SAMPLES, {"settings": WITHOUT_RANDOMNESS})
     signal = ardour_signal(take.num_samples)
     replace_take(take, signal)
-    return {"home": home, "root": root, "session": session, "signal": signal,
-            "defaults": take.plugin,
-            "saved": save_snapshot(home, root, session, "settings", WITHOUT_RANDOMNESS), "bounces": {}}
+    return ArdourSession(home, root, session, signal, take.plugin, take.snapshots["settings"])
 
 
 def expected_output(signal: np.ndarray, settings: dict[str, float]) -> np.ndarray:
+    """stemglue.StemGlue on the values Ardour reports (parameters it does not list keep their defaults)."""
     return stemglue.StemGlue(**settings)(signal, SAMPLE_RATE)
-
-
-def bounce(ardour, snapshot: str) -> np.ndarray:
-    """ardour7-export of a snapshot, once per module (two exports of one session are bit-identical)."""
-    if snapshot not in ardour["bounces"]:
-        ardour["bounces"][snapshot] = export(ardour["home"], ardour["root"], ardour["session"], snapshot)
-    return ardour["bounces"][snapshot]
 
 
 def latency_samples(settings: dict[str, float]) -> int:
@@ -63,49 +75,53 @@ def latency_samples(settings: dict[str, float]) -> int:
     return processor.latency_samples
 
 
+def impulse_peak(audio: np.ndarray) -> list[int]:
+    window = slice(IMPULSE_AT - 1000, IMPULSE_AT + 1000)
+    return list(IMPULSE_AT - 1000 + np.argmax(np.abs(audio[:, window]), axis=1))
+
+
 def test_every_parameter_is_listed(ardour):
-    listed = ardour["defaults"].names
+    listed = ardour.defaults.names
     table = [spec.name for spec in stemglue.parameters()]
-    assert [name for name in table if name not in listed] == [], "not listed by Ardour"
+    missing = [name for name in table if name not in listed]
+    assert not missing, f"Ardour does not list {missing}"
     assert listed == table
     for spec in stemglue.parameters():
-        assert ardour["defaults"].ranges[spec.name] == pytest.approx((spec.min, spec.max), rel=1e-6)
-        assert ardour["defaults"].values[spec.id] == pytest.approx(spec.default, rel=1e-5, abs=1e-6)
+        assert ardour.defaults.ranges[spec.name] == pytest.approx((spec.min, spec.max), rel=1e-6)
+        if spec.id != "track_id":  # each instance may draw its own
+            assert ardour.defaults.values[spec.id] == pytest.approx(spec.default, rel=1e-5, abs=1e-6), spec.id
 
 
 def test_reported_latency_is_the_measured_delay(ardour):
-    settings = ardour["saved"].values
-    assert ardour["defaults"].latency_samples == latency_samples({})
-    assert ardour["saved"].latency_samples == latency_samples(settings)
-    # Ardour delays everything else by the reported latency: if the plugin's real delay is that latency,
-    # the bounced impulse peaks where the input's does, as in stemglue.StemGlue's compensated output.
-    output = bounce(ardour, "settings")
-    window = slice(IMPULSE_AT - 1000, IMPULSE_AT + 1000)
-    peak = IMPULSE_AT - 1000 + np.argmax(np.abs(output[:, window]), axis=1)
-    expected = expected_output(ardour["signal"], settings)
-    assert IMPULSE_AT - 1000 + np.argmax(np.abs(expected[:, window]), axis=1) == pytest.approx([IMPULSE_AT] * 2)
-    assert peak == pytest.approx([IMPULSE_AT] * 2)
+    assert ardour.defaults.latency_samples == latency_samples(ardour.defaults.values)
+    assert ardour.saved.latency_samples == latency_samples(ardour.saved.values)
+    # Ardour delays everything else by the latency the plugin reports. The plugin's real delay is that
+    # latency plus how late the bounced impulse peaks (stemglue.StemGlue's compensated output peaks at
+    # the input's position).
+    assert impulse_peak(expected_output(ardour.signal, ardour.saved.values)) == [IMPULSE_AT] * 2
+    measured = [ardour.saved.latency_samples + peak - IMPULSE_AT for peak in impulse_peak(ardour.bounce("settings"))]
+    assert measured == [ardour.saved.latency_samples] * 2
 
 
 def test_changed_parameters_survive_save_and_reload(ardour):
-    saved = ardour["saved"].values
     for parameter_id, plain in WITHOUT_RANDOMNESS.items():
-        assert saved[parameter_id] == pytest.approx(plain, abs=1e-4)
-    reloaded = load_snapshot(ardour["home"], ardour["root"], ardour["session"], "settings")
-    assert reloaded.values == saved
-    assert reloaded.latency_samples == ardour["saved"].latency_samples
+        assert ardour.saved.values[parameter_id] == pytest.approx(plain, abs=1e-4)
+    reloaded = load_snapshot(ardour.home, ardour.root, ardour.session, "settings")
+    assert reloaded.values == ardour.saved.values
+    assert reloaded.latency_samples == ardour.saved.latency_samples
 
 
 def test_bounce_without_randomness_equals_stemglue(ardour):
-    output = bounce(ardour, "settings")
-    expected = expected_output(ardour["signal"], ardour["saved"].values)
-    assert max_error_dbfs(output, expected) <= PARITY_DBFS
-    assert max_error_dbfs(output, expected_output(ardour["signal"], {})) > -60  # the settings did change it
+    output = ardour.bounce("settings")
+    error = max_error_dbfs(output, expected_output(ardour.signal, ardour.saved.values))
+    assert error <= PARITY_DBFS, f"bounce differs from stemglue.StemGlue by {error:.1f} dBFS"
+    assert max_error_dbfs(output, expected_output(ardour.signal, ardour.defaults.values)) > -60  # the settings did change it
 
 
 def test_default_bounce_equals_stemglue(ardour):
     """Passes once noise, drift and room modulation are keyed by the host's timeline: Ardour runs the
     plugin on ~2.1 s of silence before the first exported sample (102,631 samples here)."""
-    output = bounce(ardour, ardour["session"].name)[:, EXPORT_FADE_IN:]
-    expected = expected_output(ardour["signal"], {})[:, EXPORT_FADE_IN:]
-    assert max_error_dbfs(output, expected) <= PARITY_DBFS
+    output = ardour.bounce(ardour.session.name)[:, EXPORT_FADE_IN:]
+    expected = expected_output(ardour.signal, ardour.defaults.values)[:, EXPORT_FADE_IN:]
+    error = max_error_dbfs(output, expected)
+    assert error <= PARITY_DBFS, f"bounce differs from stemglue.StemGlue by {error:.1f} dBFS"
