@@ -5,7 +5,8 @@ a set length; the test then overwrites the recorded take (32-bit float mono WAVs
 its own signal of the same length. Every Ardour process runs with HOME set to a temporary folder whose
 ~/.vst3 holds a link to the built bundle, so the user's own ~/.vst3 and Ardour caches are never touched.
 
-Each function below is one Ardour action and one short Lua script. Lua reports back by printing lines
+Each function below is one Ardour process and one short Lua script (the first one also saves the
+snapshots the tests need, which saves an Ardour start-up of ~5 s each). Lua reports back by printing lines
 "@key<TAB>value<TAB>..."; a script that does not reach its final "@done" line failed.
 """
 
