@@ -1,0 +1,229 @@
+"""Driving Debian's Ardour 7 headless: `ardour7-lua` (Dummy backend) builds sessions, `ardour7-export` bounces them.
+
+Ardour has no file import in Lua, so a session gets its audio by recording the Dummy backend's input for
+a set length; the test then overwrites the recorded take (32-bit float mono WAVs, one per channel) with
+its own signal of the same length. Every Ardour process runs with HOME set to a temporary folder whose
+~/.vst3 holds a link to the built bundle, so the user's own ~/.vst3 and Ardour caches are never touched.
+
+Each function below is one Ardour process and one short Lua script (the first one also saves the
+snapshots the tests need, which saves an Ardour start-up of ~5 s each). Lua reports back by printing lines
+"@key<TAB>value<TAB>..."; a script that does not reach its final "@done" line failed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+import stemglue
+
+SAMPLE_RATE = 48000
+TIMEOUT_S = 120
+SCANNER = Path("/usr/lib/ardour7/ardour-vst3-scanner")
+TRACK = "in"
+
+
+def installed() -> bool:
+    return shutil.which("ardour7-lua") is not None and shutil.which("ardour7-export") is not None
+
+
+@dataclass
+class ArdourHome:
+    """A private HOME for Ardour: ~/.vst3 (the bundle), ~/.config/ardour7, ~/.cache/ardour7."""
+
+    path: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "HOME": str(self.path), "XDG_CONFIG_HOME": str(self.path / ".config"),
+                "XDG_CACHE_HOME": str(self.path / ".cache")}
+
+
+def run(command: list[str], home: ArdourHome, cwd: Path, extra_env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(command, cwd=cwd, env={**home.env, **(extra_env or {})}, capture_output=True, text=True,
+                            timeout=TIMEOUT_S, check=False)
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[0]} exited with {result.returncode}:\n{output}")
+    return output
+
+
+def install_plugin(home_path: Path) -> ArdourHome:
+    """Link the built bundle into a fresh HOME's ~/.vst3 and let Ardour's scanner cache it there."""
+    home = ArdourHome(home_path)
+    vst3 = home.path / ".vst3"
+    vst3.mkdir(parents=True)
+    bundle = vst3 / "StemGlue.vst3"
+    bundle.symlink_to(stemglue.plugin_path())
+    output = run([str(SCANNER), "-f", str(bundle)], home, home.path, {"LD_LIBRARY_PATH": "/usr/lib/ardour7"})
+    if "Found Plugin: StemGlue" not in output:
+        raise RuntimeError(f"Ardour's VST3 scanner did not find StemGlue:\n{output}")
+    return home
+
+
+# --- Lua ----------------------------------------------------------------------------------------------
+
+START_ENGINE = f"""
+assert(not AudioEngine:set_backend("None (Dummy)", "", ""):isnil(), "no Dummy backend")
+AudioEngine:set_sample_rate({SAMPLE_RATE})
+assert(AudioEngine:start(false) == 0, "engine did not start")
+"""
+
+# The StemGlue insert on the track, and its parameters by the names Ardour lists.
+PLUGIN_FUNCTIONS = f"""
+function stemglue(s)
+  local proc = s:route_by_name("{TRACK}"):to_track():nth_plugin(0)
+  assert(not proc:isnil() and proc:name() == "StemGlue", "no StemGlue insert")
+  return proc
+end
+function parameter_index(proc, name)
+  local plugin = proc:to_insert():plugin(0)
+  for i = 0, plugin:parameter_count() - 1 do
+    if plugin:parameter_label(i) == name then return i end
+  end
+  error("Ardour does not list the parameter " .. name)
+end
+function report_plugin(proc)
+  local plugin = proc:to_insert():plugin(0)
+  for i = 0, plugin:parameter_count() - 1 do
+    if plugin:parameter_is_input(i) and plugin:parameter_is_control(i) then
+      local _, d = plugin:get_parameter_descriptor(i, ARDOUR.ParameterDescriptor())
+      local value = ARDOUR.LuaAPI.get_processor_param(proc, i, true)
+      print(string.format("@parameter\\t%s\\t%.17g\\t%.17g\\t%.17g", plugin:parameter_label(i), value, d[2].lower, d[2].upper))
+    end
+  end
+  print("@latency\\t" .. proc:signal_latency())
+end
+"""
+
+
+def lua_table(settings: dict[str, float]) -> str:
+    """Plain values keyed by the parameter names Ardour shows."""
+    return "{" + ", ".join(f'["{stemglue.parameter(i).name}"] = {float(v)!r}' for i, v in settings.items()) + "}"
+
+
+def run_lua(home: ArdourHome, work: Path, body: str) -> list[list[str]]:
+    script = work / f"script{len(list(work.glob('script*.lua')))}.lua"
+    script.write_text(START_ENGINE + PLUGIN_FUNCTIONS + body + '\nclose_session()\nprint("@done")\n')
+    output = run(["ardour7-lua", str(script)], home, work)
+    if "@done" not in output.splitlines():
+        raise RuntimeError(f"{script.name} failed:\n{output}")
+    return [line[1:].split("\t") for line in output.splitlines() if line.startswith("@")]
+
+
+# --- Ardour actions -------------------------------------------------------------------------------------
+
+@dataclass
+class PluginReport:
+    names: list[str]  # parameters in the order Ardour lists them
+    values: dict[str, float]  # plain values, by table id
+    ranges: dict[str, tuple[float, float]]  # by name, as Ardour shows them
+    latency_samples: int
+
+
+def parse_report(lines: list[list[str]]) -> PluginReport:
+    parameters = [line[1:] for line in lines if line[0] == "parameter"]
+    by_name = {spec.name: spec.id for spec in stemglue.parameters()}
+    (latency,), = [line[1:] for line in lines if line[0] == "latency"]
+    return PluginReport(names=[p[0] for p in parameters],
+                        values={by_name[p[0]]: float(p[1]) for p in parameters if p[0] in by_name},
+                        ranges={p[0]: (float(p[2]), float(p[3])) for p in parameters}, latency_samples=int(latency))
+
+
+def lua_save_snapshot(snapshot: str, settings: dict[str, float]) -> str:
+    """Set StemGlue's parameters (plain units), save them as a snapshot, and report what the plugin holds."""
+    return f"""
+print("@snapshot\t{snapshot}")
+for name, value in pairs({lua_table(settings)}) do
+  assert(ARDOUR.LuaAPI.set_processor_param(proc, parameter_index(proc, name), value), name)
+end
+ARDOUR.LuaAPI.usleep(100000)  -- let the engine run a few cycles with the new values
+report_plugin(proc)
+assert(s:save_state("{snapshot}", false, false, false, false, false) == 0, "cannot save {snapshot}")
+"""
+
+
+@dataclass
+class Take:
+    num_samples: int
+    files: list[Path]  # one mono file per channel
+    plugin: PluginReport  # the fresh insert, as Ardour lists it
+    snapshots: dict[str, PluginReport]
+
+
+def create_recorded_session(home: ArdourHome, work: Path, session: Path, min_samples: int,
+                            snapshots: dict[str, dict[str, float]]) -> Take:
+    """A session with one stereo track holding StemGlue, and a take of at least min_samples recorded from
+    the Dummy backend's inputs (the Dummy engine runs in real time). The take starts the session range.
+    Ardour reports StemGlue's parameters and latency as inserted; the session is saved with them, then
+    each of `snapshots` (in one process, which saves Ardour's start-up time) with its settings."""
+    lines = run_lua(home, work, f"""
+local s = create_session("{session}", "{session.name}", {SAMPLE_RATE})
+local track = s:new_audio_track(2, 2, nil, 1, "{TRACK}", ARDOUR.PresentationInfo.max_order,
+                                ARDOUR.TrackMode.Normal, true):front()
+local proc = ARDOUR.LuaAPI.new_plugin(s, "StemGlue", ARDOUR.PluginType.VST3, "")
+assert(not proc:isnil(), "Ardour cannot instantiate StemGlue")
+assert(track:add_processor_by_index(proc, 0, nil, true) == 0, "cannot insert StemGlue")
+track:rec_enable_control():set_value(1, PBD.GroupControlDisposition.NoGroup)
+s:maybe_enable_record(false)
+s:request_roll(ARDOUR.TransportRequestSource.TRS_UI)
+while s:transport_sample() < {min_samples + SAMPLE_RATE // 10} do ARDOUR.LuaAPI.usleep(10000) end
+s:request_stop(false, false, ARDOUR.TransportRequestSource.TRS_UI)
+local playlist = track:playlist()
+for _ = 1, 500 do
+  if not s:transport_rolling() and playlist:n_regions() > 0 then break end
+  ARDOUR.LuaAPI.usleep(10000)
+end
+track:rec_enable_control():set_value(0, PBD.GroupControlDisposition.NoGroup)
+report_plugin(proc)
+print(string.format("@range\\t%d\\t%d", s:current_start_sample(), s:current_end_sample()))
+for region in playlist:region_list():iter() do
+  local audio = region:to_audioregion()
+  print(string.format("@region\\t%d\\t%d\\t%d", region:position():samples(), region:start():samples(),
+                      region:length():samples()))
+  for c = 0, audio:n_channels() - 1 do print("@file\\t" .. region:source(c):to_filesource():path()) end
+end
+assert(s:save_state("", false, false, false, false, false) == 0, "cannot save")
+""" + "".join(lua_save_snapshot(name, settings) for name, settings in snapshots.items()))
+    (start, end), = [tuple(map(int, line[1:])) for line in lines if line[0] == "range"]
+    regions = [tuple(map(int, line[1:])) for line in lines if line[0] == "region"]
+    assert len(regions) == 1, lines
+    position, offset, length = regions[0]
+    # Keep the bookkeeping trivial: the take is the whole session range and its whole source.
+    assert (position, offset, start, end) == (0, 0, 0, length), lines
+    assert length >= min_samples, lines
+    starts = [i for i, line in enumerate(lines) if line[0] == "snapshot"] + [len(lines)]
+    return Take(length, [Path(line[1]) for line in lines if line[0] == "file"], parse_report(lines[:starts[0]]),
+                {lines[a][1]: parse_report(lines[a:b]) for a, b in zip(starts, starts[1:])})
+
+
+def replace_take(take: Take, audio: np.ndarray) -> None:
+    """Overwrite the recorded files with the test signal (same length, rate and 32-bit float format)."""
+    assert audio.shape == (len(take.files), take.num_samples), (audio.shape, take)
+    for channel, path in zip(audio, take.files):
+        info = soundfile.info(path)
+        assert (info.samplerate, info.channels, info.frames, info.subtype) == (SAMPLE_RATE, 1, take.num_samples, "FLOAT")
+        soundfile.write(path, channel.astype(np.float32), SAMPLE_RATE, subtype="FLOAT", format=info.format)
+
+
+def load_snapshot(home: ArdourHome, work: Path, session: Path, snapshot: str) -> PluginReport:
+    """Load a saved snapshot in a new Ardour process and report StemGlue's parameters and latency."""
+    return parse_report(run_lua(home, work, f"""
+local s = load_session("{session}", "{snapshot}")
+report_plugin(stemglue(s))
+"""))
+
+
+def export(home: ArdourHome, work: Path, session: Path, snapshot: str) -> np.ndarray:
+    """Bounce the snapshot's session range from the master bus to 32-bit float; (channels, samples)."""
+    out = work / f"{snapshot}.wav"
+    run(["ardour7-export", "-b", "float", "-o", str(out), str(session), snapshot], home, work)
+    audio, rate = soundfile.read(out, dtype="float32", always_2d=True)
+    assert rate == SAMPLE_RATE
+    return audio.T
