@@ -47,10 +47,13 @@ void Engine::prepare_module()
     dry_delay_.assign(channels, DelayLine{});
     for (DelayLine& delay : dry_delay_) delay.prepare(max_latency_samples(), max_block_size_);
     dry_.assign(channels, std::vector<float>(block));
+    structural_gain_.prepare(sample_rate_, kStructuralFadeMs);
+    structural_gain_values_.assign(block, 1.0);
 }
 
 void Engine::reset_module() noexcept
 {
+    structural_gain_.reset(1.0);
     latency_samples_ = 0;
     for (Stage& stage : stages_) {
         stage.module->reset();
@@ -114,7 +117,7 @@ bool Engine::has_pending_change() const noexcept
     return parameters_.has_pending_change();
 }
 
-void Engine::run_stage(Stage& stage, AudioBlock block) noexcept
+void Engine::run_stage(Stage& stage, AudioBlock block, uint64_t position) noexcept
 {
     const int n = block.num_samples;
     const double* enabled = stage.enabled->fill(n);
@@ -127,7 +130,7 @@ void Engine::run_stage(Stage& stage, AudioBlock block) noexcept
     }
     if (!stage.running) {  // switched back on: start clean, where the timeline is
         stage.module->reset();
-        stage.module->seek(position_);
+        stage.module->seek(position);
         stage.running = true;
     }
     for (int c = 0; c < block.num_channels; ++c)
@@ -143,21 +146,55 @@ void Engine::run_stage(Stage& stage, AudioBlock block) noexcept
 
 void Engine::process_chunk(AudioBlock block) noexcept
 {
+    if (structural_gain_.target() == 1.0 && has_pending_change()) structural_gain_.set_target(0.0);
+    const int to_silence = structural_gain_.target() == 0.0 ? structural_gain_.remaining() : -1;
+    if (to_silence < 0 || to_silence >= block.num_samples) {
+        run_chain(block, position_);
+        if (to_silence == block.num_samples) apply_structural_changes(position_ + static_cast<uint64_t>(to_silence));
+        return;
+    }
+    // The fade reaches silence inside this chunk: apply the change exactly there, so the result
+    // does not depend on how the host cut its blocks.
+    float* head[kMaxChannels];
+    float* rest[kMaxChannels];
+    for (int c = 0; c < block.num_channels; ++c) {
+        head[c] = block.channel(c);
+        rest[c] = block.channel(c) + to_silence;
+    }
+    run_chain({head, block.num_channels, to_silence}, position_);
+    apply_structural_changes(position_ + static_cast<uint64_t>(to_silence));
+    run_chain({rest, block.num_channels, block.num_samples - to_silence}, position_ + static_cast<uint64_t>(to_silence));
+}
+
+// At silence: every module takes its structural values where the timeline is, and the output
+// fades back in.
+void Engine::apply_structural_changes(uint64_t position) noexcept
+{
+    reset_module();
+    for (Stage& stage : stages_) stage.module->seek(position);
+    structural_gain_.reset(0.0);
+    structural_gain_.set_target(1.0);
+}
+
+void Engine::run_chain(AudioBlock block, uint64_t position) noexcept
+{
     const int n = block.num_samples;
     const double* bypass = bypass_.fill(n);
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
     const double* gain = output_gain_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
+    fill_smoothed(structural_gain_, structural_gain_values_.data(), n, [](double v) { return v; });
+    const double* structural = structural_gain_values_.data();
 
     for (int c = 0; c < block.num_channels; ++c)
         dry_delay_[static_cast<size_t>(c)].process(block.channel(c), dry_[static_cast<size_t>(c)].data(), n);
-    for (Stage& stage : stages_) run_stage(stage, block);
+    for (Stage& stage : stages_) run_stage(stage, block, position);
 
     for (int c = 0; c < block.num_channels; ++c) {
         float* x = block.channel(c);
         const float* dry = dry_[static_cast<size_t>(c)].data();
         for (int j = 0; j < n; ++j) {
             const float mixed = static_cast<float>(crossfade(dry[j], x[j], mix[j]) * gain[j]);
-            x[j] = crossfade(mixed, dry[j], bypass[j]);
+            x[j] = static_cast<float>(crossfade(mixed, dry[j], bypass[j]) * structural[j]);
         }
     }
 }

@@ -125,8 +125,8 @@ void Tube::prepare_module()
 void Tube::reset_module() noexcept
 {
     factor_ = static_cast<int>(oversampling_.value());
-    const int top_rate_delay = latency_for_factor(factor_) * factor_;
-    latency_samples_ = top_rate_delay / factor_;
+    const int latency = latency_samples();
+    const int top_rate_delay = latency * factor_;
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
         channel.oversampler.reset(factor_);
@@ -134,7 +134,7 @@ void Tube::reset_module() noexcept
         channel.top_rate_pad.set_delay(top_rate_delay - channel.oversampler.round_trip_delay_top_rate()
                                        - kShaperAndPostDelayTopRate);
         channel.top_rate_pad.reset();
-        channel.dry_delay.set_delay(latency_samples_);
+        channel.dry_delay.set_delay(latency);
         channel.dry_delay.reset();
         channel.envelope = 0.0;
         // Start the shaper at rest (v = bias for silence), or the first samples would click.

@@ -4,6 +4,10 @@
 // latency never changes; a module whose switch has faded to off does not run, and starts from a
 // reset when switched on again), then the global mix with the latency-aligned dry input, output
 // gain and bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
+//
+// Structural parameters (seed, track id, oversampling, room size, predelay) set while running
+// apply at a safe point: the output fades out over kStructuralFadeMs, every module is reset there
+// (the latency may change), and the output fades back in. A reset() applies them at once.
 #pragma once
 
 #include <memory>
@@ -11,11 +15,14 @@
 
 #include "stemglue/delay_line.h"
 #include "stemglue/module.h"
+#include "stemglue/smoother.h"
 
 namespace stemglue {
 
 class Engine final : public Module {
 public:
+    static constexpr double kStructuralFadeMs = 10.0;
+
     Engine();
 
     /** Plain-unit value for any row of the table: the chain's own, or passed to every module. */
@@ -46,13 +53,17 @@ private:
     void reset_module() noexcept override;
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
-    void run_stage(Stage& stage, AudioBlock block) noexcept;
+    void run_stage(Stage& stage, AudioBlock block, uint64_t position) noexcept;
+    void run_chain(AudioBlock block, uint64_t position) noexcept;
+    void apply_structural_changes(uint64_t position) noexcept;
 
     ModuleParameter bypass_{parameters_, "bypass"};
     ModuleParameter mix_percent_{parameters_, "mix_percent"};
     ModuleParameter output_gain_db_{parameters_, "output_gain_db"};
     std::vector<Stage> stages_;
     int latency_samples_ = 0;
+    LinearSmoother structural_gain_;  // 1, or fading around a structural change
+    std::vector<double> structural_gain_values_;
 
     std::vector<DelayLine> dry_delay_;
     std::vector<std::vector<float>> dry_;

@@ -53,6 +53,8 @@ public:
     }
 
     bool is_smoothing() const noexcept { return remaining_ > 0; }
+    /** Samples until the target is reached. */
+    int remaining() const noexcept { return remaining_; }
     double current() const noexcept { return current_; }
     double target() const noexcept { return target_; }
 

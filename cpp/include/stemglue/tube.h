@@ -26,7 +26,7 @@ namespace stemglue {
 class Tube final : public Module {
 public:
     /** Delay of the wet and dry paths in samples; fixed between resets. */
-    int latency_samples() const noexcept override { return latency_samples_; }
+    int latency_samples() const noexcept override { return latency_for_factor(static_cast<int>(oversampling_.value())); }
     /** The largest latency any oversampling factor can give. */
     int max_latency_samples() const noexcept override;
 
@@ -57,7 +57,6 @@ private:
 
     std::vector<Channel> channels_;
     int factor_ = 1;
-    int latency_samples_ = 0;
 
     double bloom_attack_coefficient_ = 0.0, bloom_release_coefficient_ = 0.0;
     double tilt_coefficient_ = 0.0, dc_pole_ = 0.0;

@@ -5,6 +5,9 @@ Room -> Tube -> Drift -> Noise -> Glue), each crossfaded against its latency-ali
 enable switch; a module whose switch has faded to off does not run and starts from a reset (at the
 timeline's position) when switched on again. Then the global mix with the latency-aligned dry
 input, output gain, and the bypass crossfade to the aligned dry input.
+
+Structural parameters set while running apply at a safe point: the output fades out over
+STRUCTURAL_FADE_MS, every module is reset there (the latency may change), and it fades back in.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from stemglue.reference.tube import Tube
 
 # Signal-flow order, as module_list.h.
 MODULES = {"room": Room, "tube": Tube, "drift": Drift, "noise": Noise, "glue": GlueCompressor}
+STRUCTURAL_FADE_MS = 10.0
 
 
 class StemGlue(Processor):
@@ -39,6 +43,7 @@ class StemGlue(Processor):
             spec.id: LinearSmoother() for spec in parameters() if spec.module == "global" and spec.timing == "smoothed"
         }
         self._running = {name: True for name in self._modules}
+        self._structural = LinearSmoother()  # 1, or fading around a structural change
         self._position = 0
         self._dry_delays: list[DelayLine] = []
         self._input_delays: dict[str, list[DelayLine]] = {}
@@ -55,11 +60,16 @@ class StemGlue(Processor):
             smoother.prepare(sample_rate, parameter(name).smoothing_ms)
         self._dry_delays = [DelayLine() for _ in range(num_channels)]
         self._input_delays = {name: [DelayLine() for _ in range(num_channels)] for name in self._modules}
+        self._structural.prepare(sample_rate, STRUCTURAL_FADE_MS)
 
     def _reset(self) -> None:
         self._position = 0
         for smoother in self._smoothers.values():
             smoother.snap_to_target()
+        self._reset_modules()
+
+    def _reset_modules(self) -> None:
+        self._structural.reset(1.0)
         for name, module in self._modules.items():
             module.reset()
             for delay in self._input_delays.get(name, []):
@@ -82,7 +92,11 @@ class StemGlue(Processor):
             if parameter_id in module.parameter_values:
                 module.set_parameter(parameter_id, value)
 
-    def _run_stage(self, name: str, x: np.ndarray) -> np.ndarray:
+    @property
+    def has_pending_change(self) -> bool:
+        return any(module.has_pending_change for module in self._modules.values())
+
+    def _run_stage(self, name: str, x: np.ndarray, position: int) -> np.ndarray:
         switch = self._smoothers[f"{name}_enabled"]
         enabled = switch.next_values(x.shape[1])
         aligned = np.stack([delay.process(channel) for delay, channel in zip(self._input_delays[name], x)])
@@ -92,21 +106,45 @@ class StemGlue(Processor):
         module = self._modules[name]
         if not self._running[name]:  # switched back on: start clean, where the timeline is
             module.reset()
-            module.seek(self._position)
+            module.seek(position)
             self._running[name] = True
         return aligned * (1.0 - enabled) + module._process_block(x) * enabled
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
+        n, start = block.shape[1], self._position
+        self._position += n
+        if self._structural.target == 1.0 and self.has_pending_change:
+            self._structural.set_target(0.0)
+        to_silence = self._structural.remaining if self._structural.target == 0.0 else -1
+        if to_silence < 0 or to_silence >= n:
+            out = self._run_chain(block, start)
+            if to_silence == n:
+                self._apply_structural_changes(start + n)
+            return out
+        # The fade reaches silence inside this block: apply the change exactly there.
+        head = self._run_chain(block[:, :to_silence], start)
+        self._apply_structural_changes(start + to_silence)
+        return np.concatenate([head, self._run_chain(block[:, to_silence:], start + to_silence)], axis=1)
+
+    def _apply_structural_changes(self, position: int) -> None:
+        """At silence: every module takes its structural values where the timeline is; fade back in."""
+        self._reset_modules()
+        for module in self._modules.values():
+            module.seek(position)
+        self._structural.reset(0.0)
+        self._structural.set_target(1.0)
+
+    def _run_chain(self, block: np.ndarray, position: int) -> np.ndarray:
         n = block.shape[1]
         bypass = self._smoothers["bypass"].next_values(n)
         mix = 0.01 * self._smoothers["mix_percent"].next_values(n)
         gain = 10.0 ** (self._smoothers["output_gain_db"].next_values(n) / 20.0)
+        structural = self._structural.next_values(n)
 
         x = sanitize(block)
         dry = np.stack([delay.process(channel) for delay, channel in zip(self._dry_delays, x)])
         for name in self._modules:
-            x = self._run_stage(name, x)
-        self._position += n
+            x = self._run_stage(name, x, position)
 
         mixed = (dry * (1.0 - mix) + x * mix) * gain
-        return mixed * (1.0 - bypass) + dry * bypass
+        return (mixed * (1.0 - bypass) + dry * bypass) * structural

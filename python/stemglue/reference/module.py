@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stemglue._parameters import parameter
 from stemglue._processor import Processor
 from stemglue.reference.smoother import module_smoothers
 
@@ -18,6 +19,7 @@ class ReferenceModule(Processor):
         self._sample_rate: float | None = None
         self._num_channels = 0
         self._position = 0  # timeline position of the next sample
+        self._pending: dict[str, float] = {}  # structural values waiting for reset
         super().__init__(**values)
 
     @property
@@ -29,7 +31,15 @@ class ReferenceModule(Processor):
         self._smoothers = module_smoothers(self.module, sample_rate)  # the base re-applies every value next
         self._prepare_module()
 
+    @property
+    def has_pending_change(self) -> bool:
+        """Whether a structural value waits for the next reset."""
+        return bool(self._pending)
+
     def _reset(self) -> None:
+        for name, value in self._pending.items():
+            self._set_setting(name, value)
+        self._pending.clear()
         for smoother in self._smoothers.values():
             smoother.snap_to_target()
         self._position = 0
@@ -44,7 +54,9 @@ class ReferenceModule(Processor):
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         name = parameter_id.removeprefix(f"{self.module}_")
-        if name in self._smoothers:
+        if parameter(parameter_id).timing == "on_reset":
+            self._pending[name] = value
+        elif name in self._smoothers:
             self._smoothers[name].set_target(value)
         else:
             self._set_setting(name, value)

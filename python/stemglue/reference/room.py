@@ -164,10 +164,6 @@ class Room(ReferenceModule):
         """The early reflections now in use, per mic: (delays in samples, gains)."""
         return early_taps(self._size_m, self._rt60_s, self._predelay_ms, self._source_x, self._source_y, self._sample_rate)
 
-    def _reset(self) -> None:
-        self._size_m, self._predelay_ms = self._pending_size_m, self._pending_predelay_ms  # structural
-        super()._reset()
-
     def _reset_module(self) -> None:
         rate = self._sample_rate
         self._predelay = int(np.floor(self._predelay_ms * 0.001 * rate + 0.5))
@@ -199,10 +195,10 @@ class Room(ReferenceModule):
         self._taps = self.early_taps()
 
     def _set_setting(self, name: str, value: float) -> None:
-        if name == "size_m":
-            self._pending_size_m = value
+        if name == "size_m":  # structural: the base applies it at reset
+            self._size_m = value
         elif name == "predelay_ms":
-            self._pending_predelay_ms = value
+            self._predelay_ms = value
         elif name == "seed":
             self._seed = int(value)
         else:  # the walls' absorption and the reflections follow these at once

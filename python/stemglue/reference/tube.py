@@ -109,19 +109,14 @@ class Tube(ReferenceModule):
         self._tilt_coefficient = 1.0 - np.exp(-2.0 * np.pi * TILT_PIVOT_HZ / rate)
         self._dc_pole = np.exp(-2.0 * np.pi * DC_BLOCKER_HZ / rate)
 
-    def _reset(self) -> None:
-        # The oversampling factor, and so the latency, applies at reset, prepared or not.
-        self._factor = self._pending_factor
-        self._latency = latency_for_factor(self._factor)
-        super()._reset()
-
     def _reset_module(self) -> None:
         for channel in self._channels:
             channel.reset(self._factor, self._latency, self._smoothers["bias"].current)
 
     def _set_setting(self, name: str, value: float) -> None:
-        if name == "oversampling":
-            self._pending_factor = int(value)
+        if name == "oversampling":  # structural: the base applies it at reset, prepared or not
+            self._factor = int(value)
+            self._latency = latency_for_factor(self._factor)
         elif name == "adaa":
             self._adaa = value >= 0.5
 
