@@ -1,8 +1,11 @@
-"""The C++ processors behind the common Processor API."""
+"""The C++ processors behind the common Processor API.
+
+Their docstrings, keywords and properties come from the parameter table (see _processor.py); the
+lock that serialises callers sharing one instance is the base class's.
+"""
 
 from __future__ import annotations
 
-import threading
 from typing import ClassVar
 
 import numpy as np
@@ -17,10 +20,13 @@ class NativeProcessor(Processor):
     _core_class: ClassVar[type]
     dtype = np.float32
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        if cls.__module__ == __name__:
+            cls.__module__ = "stemglue"  # the public name, for repr() and help()
+        super().__init_subclass__(**kwargs)
+
     def __init__(self, **values: object) -> None:
         self._core = self._core_class()
-        # One instance is not re-entrant: serialise callers that share it across threads.
-        self._lock = threading.Lock()
         super().__init__(**values)
 
     @property
@@ -28,68 +34,58 @@ class NativeProcessor(Processor):
         return self._core.latency_samples
 
     def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        with self._lock:
-            self._core.prepare(sample_rate, max_block_size, num_channels)
+        self._core.prepare(sample_rate, max_block_size, num_channels)
 
     def _reset(self) -> None:
-        with self._lock:
-            self._core.reset()
+        self._core.reset()
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
-        with self._lock:
-            self._core.set_parameter(parameter_id, value)
+        self._core.set_parameter(parameter_id, value)
+
+    def _seek(self, position: int) -> None:
+        # TODO(core): every _core processor gets seek(position); until then only position 0 works.
+        if hasattr(self._core, "seek"):
+            self._core.seek(position)
+        elif position != 0:
+            raise NotImplementedError(f"this build's core cannot start {type(self).__name__} at start_sample={position}")
 
     def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
-        with self._lock:
-            return self._core.render(audio, block_size)
+        return self._core.render(audio, block_size)
 
 
 class Tube(NativeProcessor):
-    """Tube saturation: drive, bias, bloom, tone, level compensation, mix; ADAA + oversampling."""
-
     module = "tube"
     _core_class = _core.Tube
 
 
 class Drift(NativeProcessor):
-    """Analog drift: wow and flutter (set as a weighted meter reads them), slow tilt and gain wander."""
-
     module = "drift"
     uses_seed = True
     _core_class = _core.Drift
 
 
 class GlueCompressor(NativeProcessor):
-    """Bus compressor: threshold, ratio, soft knee, attack, release or auto release, sidechain
-    high-pass, makeup, mix. gain_reduction_db reads the reduction after the last sample."""
-
     module = "glue"
     _core_class = _core.GlueCompressor
 
     @property
     def gain_reduction_db(self) -> float:
+        """Gain reduction after the last sample processed, in dB."""
         return self._core.gain_reduction_db
 
 
 class Noise(NativeProcessor):
-    """Noise floor: hiss (white to pink), mains hum and buzz, room tone, tape modulation noise."""
-
     module = "noise"
     uses_seed = True
     _core_class = _core.Noise
 
 
 class Room(NativeProcessor):
-    """A shared room: image-source early reflections from the room's geometry and a 16-line FDN
-    tail with frequency-dependent decay; predelay, size, RT60, damping, width, mix."""
-
     module = "room"
     uses_seed = True
     _core_class = _core.Room
 
 
 class StemGlue(NativeProcessor):
-    """The whole chain (Tube -> Drift -> Noise -> Room -> Glue) with global mix, output gain, bypass and seed."""
-
     module = None
     _core_class = _core.Engine
