@@ -275,9 +275,9 @@ def describe(spec: Parameter) -> str:
     return f"{spec.name}: {spec.legal_values()}, default {spec.default:g}. {spec.description}"
 
 
-def class_doc(summary: str, keywords: dict[str, Parameter]) -> str:
-    """A class docstring: its summary, then every keyword with its range and default."""
-    lines = [summary.strip(), "", "Keyword arguments (also properties of the same name):"]
+def class_doc(purpose: str, keywords: dict[str, Parameter]) -> str:
+    """A class docstring: what it does, then every keyword with its range and default."""
+    lines = [purpose.strip(), "", "Keyword arguments (also properties of the same name):"]
     lines += [f"    {keyword} -- {describe(spec)}" for keyword, spec in keywords.items()]
     return "\n".join(lines)
 
