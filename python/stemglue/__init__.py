@@ -5,10 +5,28 @@ Each module is a processor with pedalboard-style keywords (``Tube(drive_db=6)``)
 readable numpy versions of the same processors, with the same parameters and output.
 """
 
-from stemglue._native import Drift, GlueCompressor, Noise, Room, StemGlue, Tube
-from stemglue._parameters import Parameter, parameter, parameters
+from __future__ import annotations
+
+from stemglue._parameters import Parameter, modules, parameter, parameters
 from stemglue.plugin import install_plugin, plugin_path
 
 __version__ = "0.1.0"
 
-__all__ = ["Drift", "GlueCompressor", "Noise", "Parameter", "Room", "StemGlue", "Tube", "install_plugin", "parameter", "parameters", "plugin_path"]
+__all__ = ["Drift", "GlueCompressor", "Noise", "Parameter", "Room", "StemGlue", "Tube", "install_plugin", "modules", "parameter",
+           "parameters", "plugin_path"]
+
+# The native processors load the compiled extension on first use, so that `import stemglue.reference`
+# (pure numpy) works where _core is not built or cannot load.
+_NATIVE = {info.class_name for info in modules()} | {"StemGlue"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _NATIVE:
+        from stemglue import _native
+
+        return getattr(_native, name)
+    raise AttributeError(f"module 'stemglue' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _NATIVE)

@@ -1,13 +1,17 @@
-"""The C++ processors behind the common Processor API."""
+"""The C++ processors behind the common Processor API.
+
+Their docstrings, keywords and properties come from the parameter table (see _processor.py); the
+lock that serialises callers sharing one instance is the base class's.
+"""
 
 from __future__ import annotations
 
-import threading
 from typing import ClassVar
 
 import numpy as np
 
 from stemglue import _core
+from stemglue._parameters import Module, modules
 from stemglue._processor import Processor
 
 
@@ -17,10 +21,13 @@ class NativeProcessor(Processor):
     _core_class: ClassVar[type]
     dtype = np.float32
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        if cls.__module__ == __name__:
+            cls.__module__ = "stemglue"  # the public name, for repr() and help()
+        super().__init_subclass__(**kwargs)
+
     def __init__(self, **values: object) -> None:
         self._core = self._core_class()
-        # One instance is not re-entrant: serialise callers that share it across threads.
-        self._lock = threading.Lock()
         super().__init__(**values)
 
     @property
@@ -28,75 +35,43 @@ class NativeProcessor(Processor):
         return self._core.latency_samples
 
     def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
-        with self._lock:
-            self._core.prepare(sample_rate, max_block_size, num_channels)
+        self._core.prepare(sample_rate, max_block_size, num_channels)
 
     def _reset(self) -> None:
-        with self._lock:
-            self._core.reset()
-
-    def seek(self, position: int) -> None:
-        """Re-key random streams to a timeline position (the next sample's); audio state is kept."""
-        with self._lock:
-            self._core.seek(int(position))
+        self._core.reset()
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
-        with self._lock:
-            self._core.set_parameter(parameter_id, value)
+        self._core.set_parameter(parameter_id, value)
+
+    def _seek(self, position: int) -> None:
+        self._core.seek(position)
 
     def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
-        with self._lock:
-            return self._core.render(audio, block_size)
+        return self._core.render(audio, block_size)
 
 
-class Tube(NativeProcessor):
-    """Tube saturation: drive, bias, bloom, tone, level compensation, mix; ADAA + oversampling."""
-
-    module = "tube"
-    _core_class = _core.Tube
-
-
-class Drift(NativeProcessor):
-    """Analog drift: wow and flutter (set as a weighted meter reads them), slow tilt and gain wander."""
-
-    module = "drift"
-    uses_seed = True
-    uses_track_id = True
-    _core_class = _core.Drift
-
-
-class GlueCompressor(NativeProcessor):
-    """Bus compressor: threshold, ratio, soft knee, attack, release or auto release, sidechain
-    high-pass, makeup, mix. gain_reduction_db reads the reduction after the last sample."""
-
-    module = "glue"
-    _core_class = _core.GlueCompressor
-
+class _GainReductionReadout:
     @property
     def gain_reduction_db(self) -> float:
+        """Gain reduction after the last sample processed, in dB."""
         return self._core.gain_reduction_db
 
 
-class Noise(NativeProcessor):
-    """Noise floor: hiss (white to pink), mains hum and buzz, room tone, tape modulation noise."""
-
-    module = "noise"
-    uses_seed = True
-    uses_track_id = True
-    _core_class = _core.Noise
+# What a module shows besides its parameters, by class name.
+_READOUTS: dict[str, tuple[type, ...]] = {"GlueCompressor": (_GainReductionReadout,)}
 
 
-class Room(NativeProcessor):
-    """A shared room: image-source early reflections from the room's geometry and a 16-line FDN
-    tail with frequency-dependent decay; predelay, size, RT60, damping, width, mix."""
+def _module_class(info: Module) -> type[NativeProcessor]:
+    """stemglue.<ClassName> for one entry of the module list."""
+    bases = (*_READOUTS.get(info.class_name, ()), NativeProcessor)
+    namespace = {"module": info.id, "random_keys": info.random_keys, "_core_class": getattr(_core, info.class_name)}
+    return type(info.class_name, bases, namespace)
 
-    module = "room"
-    uses_seed = True
-    _core_class = _core.Room
+
+MODULE_CLASSES = {info.class_name: _module_class(info) for info in modules()}
+globals().update(MODULE_CLASSES)
 
 
 class StemGlue(NativeProcessor):
-    """The whole chain (Room -> Tube -> Drift -> Noise -> Glue) with global mix, output gain, bypass and seed."""
-
     module = None
     _core_class = _core.Engine

@@ -5,16 +5,26 @@ The lifecycle mirrors the C++ core: ``prepare(sample_rate, max_block_size, num_c
 (``(channels, samples)``, at most ``max_block_size`` samples, returns the processed block) and
 ``latency_samples``. On top of it, ``fx(audio, sample_rate)`` renders a whole signal, as
 pedalboard's plugins do.
+
+Constructors, properties and help() come from the parameter table: each module class gets an
+``__init__`` whose signature lists its keywords with their defaults, a unit-suffixed property per
+parameter and a docstring with every range, so no keyword is restated by hand.
+
+One instance is not re-entrant (the core holds stream state), so every public lifecycle method and
+``__call__`` holds the instance's re-entrant lock for its whole duration: two threads sharing one
+processor take turns instead of interleaving prepare/reset/render.
 """
 
 from __future__ import annotations
 
+import inspect
 import numbers
+import threading
 from typing import ClassVar
 
 import numpy as np
 
-from stemglue._parameters import Parameter, parameter, parameters
+from stemglue._parameters import Parameter, modules, parameter, parameters
 
 MAX_CHANNELS = 64
 MIN_SAMPLE_RATE = 1000.0
@@ -54,10 +64,9 @@ class Processor:
 
     #: Table module whose parameters this processor takes ("tube", ...); None takes every parameter.
     module: ClassVar[str | None] = None
-    #: Whether a module class also takes the global seed (modules that draw random numbers).
-    uses_seed: ClassVar[bool] = False
-    #: Whether a module class also takes the track id (modules with per-track randomness).
-    uses_track_id: ClassVar[bool] = False
+    #: The global keys of randomness a module class also takes: "seed" (what a session shares)
+    #: and "track_id" (what each track owns).
+    random_keys: ClassVar[tuple[str, ...]] = ()
     #: Sample type of process(): float32 for the C++ core, float64 for the reference.
     dtype: ClassVar[type] = np.float32
 
@@ -68,21 +77,17 @@ class Processor:
         for keyword, spec in cls.parameter_keywords().items():
             if not hasattr(cls, keyword):
                 setattr(cls, keyword, _parameter_property(spec))
+        cls.__init__ = _keyword_init(cls)  # type: ignore[method-assign]
+        cls.__doc__ = class_doc(cls.__dict__.get("__doc__") or summary(cls.module), cls.parameter_keywords())
 
     @classmethod
     def parameter_keywords(cls) -> dict[str, Parameter]:
         """Constructor keyword -> parameter. Module classes drop their prefix (tube_drive_db -> drive_db)."""
-        if cls.module is None:
-            return {spec.id: spec for spec in parameters()}
-        prefix = f"{cls.module}_"
-        return {
-            spec.id.removeprefix(prefix): spec
-            for spec in parameters()
-            if spec.module == cls.module or (cls.uses_seed and spec.id == "seed")
-            or (cls.uses_track_id and spec.id == "track_id")
-        }
+        return parameter_keywords(cls.module, cls.random_keys)
 
     def __init__(self, **values: object) -> None:
+        # Created before anything else: every lifecycle call below takes it.
+        self._lock = threading.RLock()
         keywords = self.parameter_keywords()
         self._values: dict[str, float] = {spec.id: spec.default for spec in keywords.values()}
         self._prepared: tuple[float, int, int] | None = None
@@ -91,10 +96,11 @@ class Processor:
                 known = ", ".join(keywords)
                 raise ValueError(f"{type(self).__name__} has no parameter {keyword!r}; its parameters are: {known}")
             self._values[keywords[keyword].id] = keywords[keyword].validate(value)
-        # Every value, defaults included, comes from the table: no module restates a default.
-        for parameter_id, value in self._values.items():
-            self._apply_parameter(parameter_id, value)
-        self.reset()  # structural parameters (and so latency_samples) take effect from the start
+        with self._lock:
+            # Every value, defaults included, comes from the table: no module restates a default.
+            for parameter_id, value in self._values.items():
+                self._apply_parameter(parameter_id, value)
+            self.reset()  # structural parameters (and so latency_samples) take effect from the start
 
     # --- parameters -------------------------------------------------------------------------
 
@@ -104,8 +110,9 @@ class Processor:
         if spec.id not in self._values:
             raise ValueError(f"{type(self).__name__} has no parameter {parameter_id!r}")
         plain = spec.validate(value)
-        self._values[spec.id] = plain
-        self._apply_parameter(spec.id, plain)
+        with self._lock:
+            self._values[spec.id] = plain
+            self._apply_parameter(spec.id, plain)
 
     def get_parameter(self, parameter_id: str) -> float:
         return self._values[parameter(parameter_id).id]
@@ -125,27 +132,30 @@ class Processor:
                 f"max_block_size must be >= 1 and num_channels 1..{MAX_CHANNELS}; "
                 f"got {max_block_size!r}, {num_channels!r}"
             )
-        self._prepared = (rate, int(max_block_size), int(num_channels))
-        self._prepare(rate, int(max_block_size), int(num_channels))
-        for parameter_id, value in self._values.items():
-            self._apply_parameter(parameter_id, value)
-        self.reset()
+        with self._lock:
+            self._prepared = (rate, int(max_block_size), int(num_channels))
+            self._prepare(rate, int(max_block_size), int(num_channels))
+            for parameter_id, value in self._values.items():
+                self._apply_parameter(parameter_id, value)
+            self.reset()
 
     def reset(self) -> None:
         """Clear state; structural parameters (oversampling, seed) take effect; smoothers snap."""
-        self._reset()
+        with self._lock:
+            self._reset()
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Process one (channels, samples) block of at most max_block_size samples."""
-        if self._prepared is None:
-            raise ValueError("call prepare(sample_rate, max_block_size, num_channels) before process()")
         block = np.ascontiguousarray(as_audio(block), dtype=self.dtype)
-        _, max_block, channels = self._prepared
-        if block.shape[0] != channels or block.shape[1] > max_block:
-            raise ValueError(
-                f"block must be ({channels}, <= {max_block}) as prepared; got shape {block.shape}"
-            )
-        return self._render(block, max_block)
+        with self._lock:
+            if self._prepared is None:
+                raise ValueError("call prepare(sample_rate, max_block_size, num_channels) before process()")
+            _, max_block, channels = self._prepared
+            if block.shape[0] != channels or block.shape[1] > max_block:
+                raise ValueError(
+                    f"block must be ({channels}, <= {max_block}) as prepared; got shape {block.shape}"
+                )
+            return self._render(block, max_block)
 
     @property
     def latency_samples(self) -> int:
@@ -161,6 +171,18 @@ class Processor:
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         raise NotImplementedError
 
+    def _seek(self, position: int) -> None:
+        """Key the random streams to the timeline position of the next sample (after a reset).
+
+        Reference processors forward to their seek(position). TODO(core): every reference module
+        and _core processor gets seek(); until then a processor without it only starts at 0.
+        """
+        seek = getattr(self, "seek", None)
+        if seek is not None:
+            seek(position)
+        elif position != 0:
+            raise NotImplementedError(f"{type(self).__name__} cannot start at start_sample={position} yet (no seek())")
+
     def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
         """Process contiguous (channels, samples) audio in blocks of block_size."""
         output = np.empty_like(audio)
@@ -175,32 +197,50 @@ class Processor:
     # --- whole-signal rendering ------------------------------------------------------------------
 
     def __call__(
-        self, audio: object, sample_rate: float, *, block_size: int = 512, reset: bool = True
+        self, audio: object, sample_rate: float, *, block_size: int = 512, reset: bool = True, start_sample: int = 0
     ) -> np.ndarray:
         """Render audio ((channels, samples), or 1-D mono) and return an array of the same shape.
 
         With ``reset=True`` (the default) the processor starts fresh and the output is aligned
         with the input: the latency is compensated and the tail flushed, as pedalboard does. With
         ``reset=False`` it continues the stream and returns it raw, delayed by ``latency_samples``.
+
+        ``start_sample`` is the timeline position of the first sample: randomness (noise, drift,
+        room modulation) is keyed by it, so rendering a song from the middle gives what a full
+        render gives there. It applies when the stream starts (a reset or the first call).
         """
         array = as_audio(audio)
         rate = check_sample_rate(sample_rate)
         if isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral) or block_size < 1:
             raise ValueError(f"block_size must be a whole number >= 1; got {block_size!r}")
+        if isinstance(start_sample, bool) or not isinstance(start_sample, numbers.Integral) or start_sample < 0:
+            raise ValueError(f"start_sample must be a whole number >= 0; got {start_sample!r}")
         channels = array.shape[0]
-        if self._prepared != (rate, int(block_size), channels):
-            self.prepare(rate, int(block_size), channels)
-        elif reset:
-            self.reset()
-        if array.shape[1] == 0:
-            return np.zeros(np.shape(audio), dtype=self.dtype)
-        block = np.ascontiguousarray(array, dtype=self.dtype)
-        if reset and self.latency_samples > 0:
-            latency = self.latency_samples
-            padded = np.concatenate([block, np.zeros((channels, latency), dtype=self.dtype)], axis=1)
-            output = self._render(padded, int(block_size))[:, latency:]
-        else:
-            output = self._render(block, int(block_size))
+        # One lock for the whole call: another thread's prepare or reset must not land between
+        # this call's reset and its last block.
+        with self._lock:
+            if self._prepared != (rate, int(block_size), channels):
+                self.prepare(rate, int(block_size), channels)
+            elif reset:
+                self.reset()
+            elif start_sample != 0:
+                raise ValueError(
+                    "start_sample applies where a stream starts; with reset=False the stream continues "
+                    f"where it was (got start_sample={start_sample!r})"
+                )
+            else:
+                start_sample = -1  # continuing: no seek
+            if start_sample >= 0:
+                self._seek(int(start_sample))
+            if array.shape[1] == 0:
+                return np.zeros(np.shape(audio), dtype=self.dtype)
+            block = np.ascontiguousarray(array, dtype=self.dtype)
+            if reset and self.latency_samples > 0:
+                latency = self.latency_samples
+                padded = np.concatenate([block, np.zeros((channels, latency), dtype=self.dtype)], axis=1)
+                output = self._render(padded, int(block_size))[:, latency:]
+            else:
+                output = self._render(block, int(block_size))
         return output.reshape(np.shape(audio))
 
     def __repr__(self) -> str:
@@ -208,12 +248,82 @@ class Processor:
         return f"{type(self).__module__}.{type(self).__qualname__}({values})"
 
 
+def parameter_keywords(module: str | None, random_keys: tuple[str, ...] = ()) -> dict[str, Parameter]:
+    """Constructor keyword -> parameter for a table module (None: the whole chain, full ids)."""
+    if module is None:
+        return {spec.id: spec for spec in parameters()}
+    prefix = f"{module}_"
+    return {
+        spec.id.removeprefix(prefix): spec
+        for spec in parameters()
+        if spec.module == module or spec.id in random_keys
+    }
+
+
+def summary(module: str | None) -> str:
+    """What a module does, from the table's module list (None: the whole chain)."""
+    if module is None:
+        flow = " -> ".join(info.class_name for info in modules())
+        return f"The whole chain in a recording's signal flow ({flow}), with global mix, output gain, bypass, seed and track id."
+    for info in modules():
+        if info.id == module:
+            return info.description
+    raise ValueError(f"module {module!r} is not in the table's module list")
+
+
+def describe(spec: Parameter) -> str:
+    """One line for help() and the stubs: name, legal values, default, purpose."""
+    return f"{spec.name}: {spec.legal_values()}, default {spec.default:g}. {spec.description}"
+
+
+def class_doc(purpose: str, keywords: dict[str, Parameter]) -> str:
+    """A class docstring: what it does, then every keyword with its range and default."""
+    lines = [purpose.strip(), "", "Keyword arguments (also properties of the same name):"]
+    lines += [f"    {keyword} -- {describe(spec)}" for keyword, spec in keywords.items()]
+    return "\n".join(lines)
+
+
+def init_signature(keywords: dict[str, Parameter]) -> inspect.Signature:
+    """(self, *, keyword=default, ...) in table order."""
+    parameters_ = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters_ += [
+        inspect.Parameter(keyword, inspect.Parameter.KEYWORD_ONLY, default=plain_default(spec), annotation=annotation(spec))
+        for keyword, spec in keywords.items()
+    ]
+    return inspect.Signature(parameters_, return_annotation=None)
+
+
+def annotation(spec: Parameter) -> type:
+    return int if spec.kind == "integer" else float
+
+
+def plain_default(spec: Parameter) -> float | int:
+    # Whole-number parameters read as whole numbers in signatures and stubs (seed=1, oversampling=2).
+    return int(spec.default) if spec.kind in ("integer", "choice", "toggle") and spec.default.is_integer() else spec.default
+
+
+def _keyword_init(cls: type[Processor]) -> object:
+    """An __init__ for cls whose signature is its keywords (inspect.signature, help, IDEs)."""
+    inherited = cls.__init__
+
+    def __init__(self: Processor, **values: object) -> None:
+        inherited(self, **values)
+
+    __init__.__signature__ = init_signature(cls.parameter_keywords())  # type: ignore[attr-defined]
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
+    __init__.__doc__ = f"Set any parameter of {cls.__name__} by keyword; the others keep their defaults."
+    return __init__
+
+
 def _parameter_property(spec: Parameter) -> property:
+    whole = spec.kind == "integer"  # typed int in the signature and stubs (seed, track_id)
+
     def getter(self: Processor) -> float:
-        return self._values[spec.id]
+        value = self._values[spec.id]
+        return int(value) if whole else value
 
     def setter(self: Processor, value: object) -> None:
         self.set_parameter(spec.id, value)
 
-    unit = f" [{spec.unit}]" if spec.unit else ""
-    return property(getter, setter, doc=f"{spec.name}{unit}: {spec.description}")
+    return property(getter, setter, doc=describe(spec))

@@ -1,13 +1,11 @@
 """Readable numpy/scipy mirrors of every C++ module: same names, parameters and output.
 
-They are the specification the C++ core is tested against (tests/test_*_parity), not fast code.
+They are the specification the C++ core is tested against (the parity tests in tests/), not fast
+code. Each module lives in its own file, named like its C++ file; the module list finds them.
 """
 
-from stemglue.reference.drift import Drift
-from stemglue.reference.engine import StemGlue
-from stemglue.reference.glue_compressor import GlueCompressor
-from stemglue.reference.noise import Noise
-from stemglue.reference.room import Room
-from stemglue.reference.tube import Tube
+from stemglue.reference.engine import MODULE_CLASSES, StemGlue
+
+globals().update(MODULE_CLASSES)
 
 __all__ = ["Drift", "GlueCompressor", "Noise", "Room", "StemGlue", "Tube"]

@@ -107,8 +107,6 @@ class Drift(ReferenceModule):
     """Reference Drift: same keywords, call signature and output as stemglue.Drift."""
 
     module = "drift"
-    uses_seed = True
-    uses_track_id = True
 
     def __init__(self, **values: object) -> None:
         self._latency = 0  # known once prepared: it depends on the sample rate

@@ -12,21 +12,22 @@ STRUCTURAL_FADE_MS, every module is reset there (the latency may change), and it
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
-from stemglue._parameters import parameter, parameters
+from stemglue._parameters import modules, parameter, parameters
 from stemglue._processor import Processor
 from stemglue.reference.delay_line import DelayLine
-from stemglue.reference.drift import Drift
-from stemglue.reference.glue_compressor import GlueCompressor
-from stemglue.reference.noise import Noise
-from stemglue.reference.room import Room
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.smoother import LinearSmoother
-from stemglue.reference.tube import Tube
 
-# Signal-flow order, as module_list.h.
-MODULES = {"room": Room, "tube": Tube, "drift": Drift, "noise": Noise, "glue": GlueCompressor}
+# Every module's reference class (stemglue.reference.<file_name>.<ClassName>), in signal-flow order.
+MODULE_CLASSES = {
+    info.class_name: getattr(importlib.import_module(f"stemglue.reference.{info.file_name}"), info.class_name)
+    for info in modules()
+}
+MODULES = {info.id: MODULE_CLASSES[info.class_name] for info in modules()}
 STRUCTURAL_FADE_MS = 10.0
 
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from stemglue._parameters import parameter
+from stemglue._parameters import modules, parameter
 from stemglue._processor import Processor
 from stemglue.reference.smoother import module_smoothers
 
 
 class ReferenceModule(Processor):
     dtype = np.float64
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        if "module" in cls.__dict__:  # the keys of randomness it reads, as the C++ module declares them
+            cls.random_keys = next(info.random_keys for info in modules() if info.id == cls.module)
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, **values: object) -> None:
         self._smoothers = module_smoothers(self.module)

@@ -130,8 +130,6 @@ class Noise(ReferenceModule):
     """Reference Noise: same keywords, call signature and output as stemglue.Noise."""
 
     module = "noise"
-    uses_seed = True
-    uses_track_id = True
 
     @property
     def latency_samples(self) -> int:

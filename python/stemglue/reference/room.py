@@ -150,7 +150,6 @@ class Room(ReferenceModule):
     """Reference Room: same keywords, call signature and output as stemglue.Room."""
 
     module = "room"
-    uses_seed = True
 
     def __init__(self, **values: object) -> None:
         self._delays = None  # the tail's design exists from the first reset after prepare
