@@ -1,7 +1,9 @@
 """The real `stemglue` command on real audio files."""
 
+import argparse
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +12,25 @@ import soundfile
 from signals import max_error_dbfs, music
 
 import stemglue
+from stemglue.cli import build_parser
 
 COMMAND = str(Path(sys.executable).parent / "stemglue")
 
 
 def run(*arguments, cwd=None):
     return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def track_id(name):
+    """The track_id the command derives from a file name: CRC-32 of the stem, stable everywhere."""
+    return zlib.crc32(Path(name).stem.encode()) % 1_000_000
+
+
+def one_line_error(result, *fragments):
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    for fragment in fragments:
+        assert str(fragment) in result.stderr, (fragment, result.stderr)
 
 
 @pytest.fixture
@@ -113,3 +128,62 @@ def test_seed_gives_the_same_render_and_another_seed_another(stem, tmp_path):
     source, _ = soundfile.read(stem, dtype="float32", always_2d=True)
     expected = stemglue.StemGlue(seed=5, noise_hiss_db=-60)(source.T, 48000)
     assert max_error_dbfs(outputs[0].T, expected) <= -100
+
+
+def _subcommands():
+    parser = build_parser()
+    (commands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    return commands.choices
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_help_of_every_subcommand(name):
+    result = run(name, "--help")
+    assert result.returncode == 0, result.stderr
+    options = [option for action in _subcommands()[name]._actions for option in action.option_strings if option != "-h"]
+    for option in options:
+        assert option in result.stdout, option
+
+
+@pytest.mark.parametrize("where", ["under a file", "/sys"])
+def test_an_unwritable_output_folder_is_one_line_and_leaves_nothing(stem, tmp_path, where):
+    # Tests run as root, for whom chmod forbids nothing: a "folder" that is a file, and sysfs, refuse root too.
+    if where == "/sys":
+        output = Path("/sys/stemglue-test-output.wav")
+    else:
+        (tmp_path / "file.txt").write_text("not a folder")
+        output = tmp_path / "file.txt" / "out.wav"
+    before = sorted(tmp_path.iterdir())
+    result = run("render", stem, "-o", output)
+    one_line_error(result, output)
+    assert "Traceback" not in result.stderr
+    if where != "/sys":
+        assert "not a folder" in result.stderr
+    assert not output.exists() and sorted(tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("block_size", ["100000000", "65537", "0", "-5", "big"])
+def test_block_size_is_bounded(stem, tmp_path, block_size):
+    result = run("render", stem, "-o", tmp_path / "out.wav", "--block-size", block_size)
+    one_line_error(result, "--block-size")
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_the_largest_block_size_renders(stem, tmp_path):
+    result = run("render", stem, "-o", tmp_path / "out.wav", "--block-size", "65536")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_directory_as_input_says_so(tmp_path):
+    folder = tmp_path / "stems"
+    folder.mkdir()
+    result = run("render", folder, "-o", tmp_path / "out.wav")
+    one_line_error(result, folder, "is a directory")
+    assert "no such file" not in result.stderr
+
+
+@pytest.mark.parametrize("seconds", ["-1", "0", "nan", "inf", "soon"])
+def test_demo_seconds_must_be_a_positive_length(tmp_path, seconds):
+    result = run("demo", "--output", tmp_path / "demo", "--seconds", seconds)
+    one_line_error(result, "--seconds")
+    assert not (tmp_path / "demo" / "after.wav").exists()
