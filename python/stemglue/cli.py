@@ -62,12 +62,38 @@ def _chosen_parameters(arguments: argparse.Namespace) -> dict[str, float]:
     return {spec.id: getattr(arguments, spec.id) for spec in parameters() if getattr(arguments, spec.id) is not None}
 
 
+class _Progress:
+    """A percentage on stderr, rewritten in place; only on a terminal, so logs and pipes stay clean."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = -1
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, fraction: float) -> None:
+        percent = int(100 * fraction)
+        if self.enabled and percent != self.shown:
+            self.shown = percent
+            print(f"\r{self.label}: {percent:3d}%", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.enabled and self.shown >= 0:
+            print(file=sys.stderr)
+
+
 def _render(arguments: argparse.Namespace) -> int:
     from stemglue.render import render_file
 
-    render_file(arguments.input, arguments.output, _chosen_parameters(arguments),
-                block_size=arguments.block_size, overwrite=arguments.overwrite)
-    print(f"wrote {arguments.output}")
+    chosen = _chosen_parameters(arguments)
+    progress = _Progress(f"rendering {arguments.input}")
+    try:
+        rendered = render_file(arguments.input, arguments.output, chosen, block_size=arguments.block_size,
+                               overwrite=arguments.overwrite, tail=not arguments.no_tail, progress=progress)
+    finally:
+        progress.finish()
+    tail = rendered.output_frames - rendered.input_frames
+    print(f"wrote {arguments.output} ({rendered.output_frames} frames: {rendered.input_frames} of input "
+          f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels)")
     return 0
 
 
@@ -113,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--block-size", type=_block_size, default=512, metavar="SAMPLES",
                         help=f"processing block size, 1 to {MAX_BLOCK_SIZE} (output does not depend on it)")
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    render.add_argument("--no-tail", action="store_true",
+                        help="stop at the input's length instead of letting the room's tail ring out")
     _add_parameter_options(render)
     render.set_defaults(run=_render)
 
