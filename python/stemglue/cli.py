@@ -85,15 +85,18 @@ def _render(arguments: argparse.Namespace) -> int:
     from stemglue.render import render_file
 
     chosen = _chosen_parameters(arguments)
+    named = "track_id" not in chosen
     progress = _Progress(f"rendering {arguments.input}")
     try:
         rendered = render_file(arguments.input, arguments.output, chosen, block_size=arguments.block_size,
                                overwrite=arguments.overwrite, tail=not arguments.no_tail, progress=progress)
     finally:
         progress.finish()
+    origin = f"from the file name {Path(arguments.input).stem!r}; --track-id to choose" if named else "given"
     tail = rendered.output_frames - rendered.input_frames
     print(f"wrote {arguments.output} ({rendered.output_frames} frames: {rendered.input_frames} of input "
-          f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels)")
+          f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels; "
+          f"track_id {rendered.track_id}, {origin})")
     return 0
 
 

@@ -8,6 +8,7 @@ one the library computes, plus the room's tail.
 from __future__ import annotations
 
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,12 @@ MAX_TAIL_SECONDS = 10.0
 #: that memory stays a few MB (the processor still sees blocks of block_size).
 CHUNK_FRAMES = 65536
 SPEED_OF_SOUND = 343.0
+
+
+def track_id_for(path: Path) -> int:
+    """A stable track_id from the file's stem: CRC-32 (the same on every machine and Python, unlike
+    hash()) of the name without folder or extension, so kick.wav and kick.flac share one track."""
+    return zlib.crc32(Path(path).stem.encode("utf-8")) % 1_000_000
 
 
 def tail_seconds(values: dict[str, float]) -> float:
@@ -58,6 +65,7 @@ class Rendered:
     channels: int
     input_frames: int
     output_frames: int
+    track_id: int
 
 
 def _warn_on_stderr(message: str) -> None:
@@ -76,7 +84,7 @@ def render_file(
     warn: Callable[[str], None] = _warn_on_stderr,
 ) -> Rendered:
     """Render one file through StemGlue, latency-compensated, followed by the room's tail
-    (``tail=False``: the input's length).
+    (``tail=False``: the input's length). Without a ``track_id`` parameter the file's name gives one.
 
     The input is never modified (writing onto it is refused) and the output appears atomically.
     """
@@ -84,6 +92,7 @@ def render_file(
     if output_path.exists() and input_path.exists() and output_path.resolve() == input_path.resolve():
         raise AudioFileError(f"{output_path}: is the input file; choose another output")
     chosen = dict(parameters_by_id or {})
+    chosen.setdefault("track_id", track_id_for(input_path))
     processor = StemGlue(**chosen)  # bad values fail here, before any file is touched
     values = {spec.id: spec.default for spec in parameters()} | chosen
 
@@ -130,4 +139,4 @@ def render_file(
                 written += out.shape[1]
                 if progress is not None:
                     progress(written / total)
-    return Rendered(sample_rate, channels, frames, total)
+    return Rendered(sample_rate, channels, frames, total, int(chosen["track_id"]))
