@@ -115,6 +115,13 @@ def test_demo_renders_before_and_after(tmp_path):
     assert run("demo", "--output", tmp_path / "demo", "--seconds", "2").returncode == 2  # no silent overwrite
 
 
+def test_demo_writes_nothing_when_one_output_exists(tmp_path):
+    (tmp_path / "after.wav").write_bytes(b"precious")
+    result = run("demo", "--output", tmp_path, "--seconds", "1")
+    one_line_error(result, tmp_path / "after.wav", "--overwrite")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["after.wav"]
+
+
 def test_parameters_lists_the_table():
     result = run("parameters")
     assert result.returncode == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import soundfile
 
 from stemglue._parameters import parameters
-from stemglue.audio_io import AudioFileError, write_audio
+from stemglue.audio_io import AudioFileError, check_output_path, write_audio
 
 EXIT_USAGE_OR_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C'd command
@@ -109,6 +109,8 @@ def _demo(arguments: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise AudioFileError(f"{folder}: cannot make this folder ({error.strerror or error})") from None
+    for name in ("before.wav", "after.wav"):  # refuse before rendering, and before writing either
+        check_output_path(folder / name, overwrite=arguments.overwrite)
     sample_rate = 48000
     before = demo_mix(sample_rate, arguments.seconds)
     after = StemGlue(**_chosen_parameters(arguments))(before.astype("float32"), sample_rate)
