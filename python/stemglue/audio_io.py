@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,36 +17,132 @@ class AudioFileError(Exception):
     """A file that cannot be used, with a one-line reason naming it."""
 
 
-def read_audio(path: Path) -> tuple[np.ndarray, int]:
-    """(audio as float32 (channels, samples), sample rate)."""
-    path = Path(path)
-    if not path.is_file():
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _check_input_path(path: Path) -> None:
+    if path.is_dir():
+        raise AudioFileError(f"{path}: is a directory, not an audio file")
+    if not path.exists():
         raise AudioFileError(f"{path}: no such file")
+    if not path.is_file():
+        raise AudioFileError(f"{path}: not a regular file")
+
+
+def open_input(path: Path) -> soundfile.SoundFile:
+    """The file opened for reading in blocks, or an AudioFileError naming it."""
+    path = Path(path)
+    _check_input_path(path)
     try:
-        data, sample_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise AudioFileError(f"{path}: not a readable audio file ({reason})") from None
-    if data.shape[0] == 0:
+        source = soundfile.SoundFile(str(path), mode="r")
+    except PermissionError as error:
+        raise AudioFileError(f"{path}: cannot be read ({error.strerror})") from None
+    except (soundfile.LibsndfileError, RuntimeError, ValueError, OSError) as error:
+        raise AudioFileError(f"{path}: not a readable audio file ({_first_line(error)})") from None
+    if source.frames == 0:
+        source.close()
         raise AudioFileError(f"{path}: the file holds no samples")
-    return np.ascontiguousarray(data.T), int(sample_rate)
+    return source
+
+
+def read_audio(path: Path) -> tuple[np.ndarray, int]:
+    """(audio as float32 (channels, samples), sample rate), read whole."""
+    with open_input(path) as source:
+        data = source.read(dtype="float32", always_2d=True)
+        return np.ascontiguousarray(data.T), int(source.samplerate)
+
+
+def wav_claimed_frames(path: Path) -> int | None:
+    """The frame count a RIFF/WAVE file's header claims (data chunk size / block align), or None.
+
+    libsndfile silently clamps a data chunk that runs past the end of the file (a truncated
+    download or an interrupted recording), so the caller compares this with what it can read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(4) != b"RIFF" or handle.read(4) == b"" or handle.read(4) != b"WAVE":
+                return None
+            block_align = None
+            while header := handle.read(8):
+                if len(header) < 8:
+                    return None
+                chunk_id, size = header[:4], struct.unpack("<I", header[4:])[0]
+                if chunk_id == b"fmt ":
+                    fmt = handle.read(size)
+                    if len(fmt) < 14:
+                        return None
+                    block_align = struct.unpack("<H", fmt[12:14])[0]
+                    if size % 2:
+                        handle.seek(1, os.SEEK_CUR)
+                elif chunk_id == b"data":
+                    return size // block_align if block_align else None
+                else:
+                    handle.seek(size + size % 2, os.SEEK_CUR)  # chunks are padded to even sizes
+    except OSError:
+        return None
+    return None
+
+
+def check_output_path(path: Path, *, overwrite: bool) -> None:
+    """Refuse an existing output (without overwrite) or a folder that is not one, before any work."""
+    path = Path(path)
+    if path.is_dir():
+        raise AudioFileError(f"{path}: is a directory; give a file name for the output")
+    if path.exists() and not overwrite:
+        raise AudioFileError(f"{path}: exists already; pass --overwrite to replace it")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise AudioFileError(f"{path}: cannot write there: {parent} is a file, not a folder")
+            break
+    if not path.parent.is_dir():
+        raise AudioFileError(f"{path}: the folder {path.parent} does not exist")
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path in the output's folder; on success it replaces ``path`` at once.
+
+    A temp file in the same folder makes os.replace a rename on one file system, so a reader never
+    sees a half-written output; on any error or Ctrl-C (BaseException) the temp file is removed.
+    """
+    path = Path(path)
+    check_output_path(path, overwrite=overwrite)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise AudioFileError(f"{path}: cannot write there ({error.strerror or _first_line(error)})") from None
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        if path.exists() and not overwrite:  # appeared while we rendered: still never overwrite
+            raise AudioFileError(f"{path}: exists already; pass --overwrite to replace it")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        try:
+            os.replace(temporary, path)
+        except OSError as error:
+            raise AudioFileError(f"{path}: cannot replace it ({error.strerror or _first_line(error)})") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def open_output(path: Path, sample_rate: int, channels: int) -> soundfile.SoundFile:
+    """A 32-bit float WAV opened for writing in blocks (float: the chain may exceed 0 dBFS)."""
+    try:
+        return soundfile.SoundFile(str(path), mode="w", samplerate=int(sample_rate), channels=int(channels),
+                                   subtype="FLOAT", format="WAV")
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
+        raise AudioFileError(f"{path}: cannot write ({_first_line(error)})") from None
 
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, *, overwrite: bool = False) -> None:
     """Write (channels, samples) audio as 32-bit float WAV, atomically (temp file + rename)."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise AudioFileError(f"{path}: exists already; pass --overwrite to replace it")
-    if not path.parent.is_dir():
-        raise AudioFileError(f"{path}: the folder {path.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        soundfile.write(temporary, np.asarray(audio, dtype=np.float32).T, int(sample_rate), subtype="FLOAT", format="WAV")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    audio = np.asarray(audio, dtype=np.float32)
+    with atomic_output(path, overwrite=overwrite) as temporary, open_output(temporary, sample_rate, audio.shape[0]) as sink:
+        sink.write(audio.T)

@@ -3,43 +3,114 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
+import soundfile
+
 from stemglue._parameters import parameters
-from stemglue.audio_io import AudioFileError, write_audio
+from stemglue.audio_io import AudioFileError, check_output_path, write_audio
 
 EXIT_USAGE_OR_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C'd command
+#: Largest processing block. Memory grows about 1.5 GB per million samples of block (every module
+#: and the oversampler allocate per-block buffers), so 65536 keeps it near 100 MB; larger blocks
+#: render no faster, and the output does not depend on the block size anyway.
+MAX_BLOCK_SIZE = 65536
+#: Longest demo: it renders in memory (about 20 MB per minute), and ten minutes is plenty to listen.
+MAX_DEMO_SECONDS = 600.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (the usage of `render` lists every parameter: pages, not a line)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE_OR_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _block_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if not 1 <= value <= MAX_BLOCK_SIZE:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_BLOCK_SIZE}; got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds; got {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_DEMO_SECONDS):
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_DEMO_SECONDS:g} seconds; got {text}")
+    return value
 
 
 def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("parameters (plain units; see `stemglue parameters`)")
     for spec in parameters():
-        group.add_argument(
-            f"--{spec.id.replace('_', '-')}", dest=spec.id, type=float, default=None, metavar="VALUE",
-            help=f"{spec.name} ({spec.legal_values()}; default {spec.default:g})",
-        )
+        # argparse %-formats help strings: a unit of "%" must be written "%%".
+        help_text = f"{spec.name} ({spec.legal_values()}; default {spec.default:g})".replace("%", "%%")
+        group.add_argument(f"--{spec.id.replace('_', '-')}", dest=spec.id, type=float, default=None,
+                           metavar="VALUE", help=help_text)
 
 
 def _chosen_parameters(arguments: argparse.Namespace) -> dict[str, float]:
     return {spec.id: getattr(arguments, spec.id) for spec in parameters() if getattr(arguments, spec.id) is not None}
 
 
+class _Progress:
+    """A percentage on stderr, rewritten in place; only on a terminal, so logs and pipes stay clean."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = -1
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, fraction: float) -> None:
+        percent = int(100 * fraction)
+        if self.enabled and percent != self.shown:
+            self.shown = percent
+            print(f"\r{self.label}: {percent:3d}%", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.enabled and self.shown >= 0:
+            print(file=sys.stderr)
+
+
 def _render(arguments: argparse.Namespace) -> int:
     from stemglue.render import render_file
 
-    render_file(arguments.input, arguments.output, _chosen_parameters(arguments),
-                block_size=arguments.block_size, overwrite=arguments.overwrite)
-    print(f"wrote {arguments.output}")
+    chosen = _chosen_parameters(arguments)
+    named = "track_id" not in chosen
+    progress = _Progress(f"rendering {arguments.input}")
+    try:
+        rendered = render_file(arguments.input, arguments.output, chosen, block_size=arguments.block_size,
+                               overwrite=arguments.overwrite, tail=not arguments.no_tail, progress=progress)
+    finally:
+        progress.finish()
+    origin = f"from the file name {Path(arguments.input).stem!r}; --track-id to choose" if named else "given"
+    tail = rendered.output_frames - rendered.input_frames
+    print(f"wrote {arguments.output} ({rendered.output_frames} frames: {rendered.input_frames} of input "
+          f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels; "
+          f"track_id {rendered.track_id}, {origin})")
     return 0
 
 
 def _demo(arguments: argparse.Namespace) -> int:
-    from stemglue._native import StemGlue
+    from stemglue import StemGlue
     from stemglue.demo import demo_mix
 
     folder = Path(arguments.output)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise AudioFileError(f"{folder}: cannot make this folder ({error.strerror or error})") from None
+    for name in ("before.wav", "after.wav"):  # refuse before rendering, and before writing either
+        check_output_path(folder / name, overwrite=arguments.overwrite)
     sample_rate = 48000
     before = demo_mix(sample_rate, arguments.seconds)
     after = StemGlue(**_chosen_parameters(arguments))(before.astype("float32"), sample_rate)
@@ -64,20 +135,24 @@ def _list_parameters(_: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stemglue", description="Humanize / glue processing for stems.")
+    parser = _Parser(prog="stemglue", description="Humanize / glue processing for stems.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     render = commands.add_parser("render", help="render an audio file through StemGlue")
     render.add_argument("input", type=Path, help="input audio file (WAV, FLAC, AIFF, OGG ...)")
     render.add_argument("-o", "--output", type=Path, required=True, help="output WAV file (32-bit float)")
-    render.add_argument("--block-size", type=int, default=512, help="processing block size (output does not depend on it)")
+    render.add_argument("--block-size", type=_block_size, default=512, metavar="SAMPLES",
+                        help=f"processing block size, 1 to {MAX_BLOCK_SIZE} (output does not depend on it)")
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    render.add_argument("--no-tail", action="store_true",
+                        help="stop at the input's length instead of letting the room's tail ring out")
     _add_parameter_options(render)
     render.set_defaults(run=_render)
 
     demo = commands.add_parser("demo", help="render the built-in generated multitrack, before and after")
     demo.add_argument("--output", type=Path, default=Path("stemglue-demo"), help="folder for before.wav and after.wav")
-    demo.add_argument("--seconds", type=float, default=8.0, help="length of the demo")
+    demo.add_argument("--seconds", type=_seconds, default=8.0,
+                      help=f"length of the demo, more than 0 and at most {MAX_DEMO_SECONDS:g}")
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     _add_parameter_options(demo)
     demo.set_defaults(run=_demo)
@@ -93,10 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
     try:
+        arguments = build_parser().parse_args(argv)
         return arguments.run(arguments)
+    except KeyboardInterrupt:
+        # Outputs are written to a temp file that is removed on the way out: nothing partial is left.
+        print("stemglue: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (AudioFileError, ValueError, FileExistsError, FileNotFoundError) as error:
+        print(f"stemglue: error: {error}", file=sys.stderr)
+        return EXIT_USAGE_OR_INPUT
+    except (OSError, soundfile.LibsndfileError) as error:  # the disk filled, a file vanished: still one line
         print(f"stemglue: error: {error}", file=sys.stderr)
         return EXIT_USAGE_OR_INPUT
 

@@ -1,34 +1,142 @@
-"""Offline rendering of files through the whole chain (one file for now; sessions of stems later)."""
+"""Offline rendering of one file through the whole chain, streamed in blocks (sessions of stems later).
+
+Streaming keeps memory flat for long files and lets Ctrl-C stop a render within a block: the
+processor sees the same blocks as ``StemGlue()(audio, rate, block_size=...)``, so the output is the
+one the library computes, plus the room's tail.
+"""
 
 from __future__ import annotations
 
+import sys
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile
 
-from stemglue._native import StemGlue
-from stemglue.audio_io import AudioFileError, read_audio, write_audio
+from stemglue import StemGlue, parameters
+from stemglue.audio_io import AudioFileError, atomic_output, open_input, open_output, wav_claimed_frames
+
+#: Longest tail added after the input, whatever the room: a safeguard should the table's RT60 grow.
+MAX_TAIL_SECONDS = 10.0
+#: Frames per file read and write: large enough that file access costs nothing, small enough
+#: that memory stays a few MB (the processor still sees blocks of block_size).
+CHUNK_FRAMES = 65536
+SPEED_OF_SOUND = 343.0
+
+
+def track_id_for(path: Path) -> int:
+    """A stable track_id from the file's stem: CRC-32 (the same on every machine and Python, unlike
+    hash()) of the name without folder or extension, so kick.wav and kick.flac share one track."""
+    return zlib.crc32(Path(path).stem.encode("utf-8")) % 1_000_000
+
+
+def tail_seconds(values: dict[str, float]) -> float:
+    """How long the output continues after the input ends: the room's decay, or nothing.
+
+    Not "until the output stays below -90 dBFS": the noise module adds hiss for ever (-84 dBFS by
+    default), so the output never falls silent and a measured stop rule would need a second,
+    noise-free render. The room is the only module whose output outlives its input by more than
+    its latency (tube, drift, noise and glue settle in milliseconds, and the latency flush covers
+    fixed delays), so the tail is bounded by its decay: the sound reaches the room after the
+    predelay, its order-3 early reflections and the FDN's first pass travel at most about four
+    room lengths, and the longest decay is room_rt60_s (damping only shortens the highs), so a
+    further 1.5 x RT60 is 90 dB down: a full-scale input's tail has fallen below -90 dBFS.
+    """
+    room_audible = (
+        values["bypass"] < 0.5
+        and values["mix_percent"] > 0
+        and values["room_enabled"] >= 0.5
+        and values["room_mix_percent"] > 0
+    )
+    if not room_audible:
+        return 0.0
+    travel = values["room_predelay_ms"] / 1000.0 + 4.0 * values["room_size_m"] / SPEED_OF_SOUND
+    return min(travel + 1.5 * values["room_rt60_s"], MAX_TAIL_SECONDS)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a render did, for the command to report."""
+
+    sample_rate: int
+    channels: int
+    input_frames: int
+    output_frames: int
+    track_id: int
+
+
+def _warn_on_stderr(message: str) -> None:
+    print(f"stemglue: warning: {message}", file=sys.stderr)
 
 
 def render_file(
     input_path: Path,
     output_path: Path,
-    parameters: dict[str, float] | None = None,
+    parameters_by_id: dict[str, float] | None = None,
     *,
     block_size: int = 512,
     overwrite: bool = False,
-) -> np.ndarray:
-    """Render one file through StemGlue, latency-compensated, same length; returns the output.
+    tail: bool = True,
+    progress: Callable[[float], None] | None = None,
+    warn: Callable[[str], None] = _warn_on_stderr,
+) -> Rendered:
+    """Render one file through StemGlue, latency-compensated, followed by the room's tail
+    (``tail=False``: the input's length). Without a ``track_id`` parameter the file's name gives one.
 
     The input is never modified (writing onto it is refused) and the output appears atomically.
     """
     input_path, output_path = Path(input_path), Path(output_path)
     if output_path.exists() and input_path.exists() and output_path.resolve() == input_path.resolve():
         raise AudioFileError(f"{output_path}: is the input file; choose another output")
-    if output_path.exists() and not overwrite:
-        raise AudioFileError(f"{output_path}: exists already; pass --overwrite to replace it")
-    audio, sample_rate = read_audio(input_path)
-    processor = StemGlue(**(parameters or {}))
-    output = processor(audio, sample_rate, block_size=block_size)
-    write_audio(output_path, output, sample_rate, overwrite=overwrite)
-    return output
+    chosen = dict(parameters_by_id or {})
+    chosen.setdefault("track_id", track_id_for(input_path))
+    processor = StemGlue(**chosen)  # bad values fail here, before any file is touched
+    values = {spec.id: spec.default for spec in parameters()} | chosen
+
+    with open_input(input_path) as source:
+        sample_rate, channels, frames = int(source.samplerate), int(source.channels), int(source.frames)
+        claimed = wav_claimed_frames(input_path)
+        if claimed is not None and claimed > frames:
+            warn(f"{input_path}: truncated: the header claims {claimed} frames but the file holds {frames}; "
+                 f"rendering the {frames}")
+        try:
+            processor.prepare(sample_rate, block_size, channels)
+        except ValueError as error:
+            raise AudioFileError(f"{input_path}: {sample_rate} Hz with {channels} channels is not supported ({error})") from None
+
+        latency = processor.latency_samples
+        total = frames + (round(tail_seconds(values) * sample_rate) if tail else 0)
+        chunk = block_size * max(1, CHUNK_FRAMES // block_size)  # whole blocks: the library's boundaries
+        to_skip, written, read = latency, 0, 0
+        with atomic_output(output_path, overwrite=overwrite) as temporary, \
+                open_output(temporary, sample_rate, channels) as sink:
+            if chosen:  # how to redo it (libsndfile refuses an empty string)
+                sink.comment = " ".join(f"{key}={value:g}" for key, value in chosen.items())
+            sink.software = "stemglue render"
+            while written < total:
+                block = np.zeros((channels, chunk), dtype=np.float32)  # past the input: silence feeds the tail
+                if read < frames:
+                    try:
+                        data = source.read(chunk, dtype="float32", always_2d=True)
+                    except (soundfile.LibsndfileError, RuntimeError) as error:
+                        raise AudioFileError(f"{input_path}: reading failed after {read} frames ({error})") from None
+                    block[:, : len(data)] = data.T
+                    read += len(data)
+                    if len(data) < chunk and read < frames:
+                        warn(f"{input_path}: the file holds {read} of the {frames} frames it announces")
+                        frames = read
+                out = np.concatenate([processor.process(block[:, i : i + block_size]) for i in range(0, chunk, block_size)], axis=1)
+                out = out[:, to_skip:]  # the first `latency` samples precede the input: drop them
+                to_skip = max(0, to_skip - chunk)
+                out = out[:, : total - written]
+                try:
+                    sink.write(out.T)
+                except (soundfile.LibsndfileError, RuntimeError) as error:
+                    raise AudioFileError(f"{output_path}: writing failed ({error})") from None
+                written += out.shape[1]
+                if progress is not None:
+                    progress(written / total)
+    return Rendered(sample_rate, channels, frames, total, int(chosen["track_id"]))
