@@ -110,3 +110,87 @@ def test_seed_is_a_chain_parameter_applied_at_reset():
     assert chain.seed == 12
     with pytest.raises(ValueError, match="seed"):
         chain.seed = -1
+
+
+def render_with_change(processor, signal: np.ndarray, block_size: int, change_at: int, changes: dict[str, float]) -> np.ndarray:
+    """Stream signal through processor, setting changes before the block that starts at change_at."""
+    processor.prepare(48000, block_size, signal.shape[0])
+    pieces = []
+    for start in range(0, signal.shape[1], block_size):
+        if start == change_at:
+            for parameter_id, value in changes.items():
+                processor.set_parameter(parameter_id, value)
+        pieces.append(processor.process(signal[:, start : start + block_size]))
+    return np.concatenate(pieces, axis=1)
+
+
+STRUCTURAL = {"tube_oversampling": 4, "seed": 9, "track_id": 5, "room_size_m": 20.0, "room_predelay_ms": 30.0}
+
+
+def test_structural_changes_apply_at_a_silent_point_without_a_click():
+    signal = music(2, 9600, 48000)
+    chain = stemglue.StemGlue()
+    before = chain.latency_samples
+    output = render_with_change(chain, signal, 64, 3200, STRUCTURAL)
+    at_four_times = stemglue.StemGlue(tube_oversampling=4)
+    at_four_times.prepare(48000, 64, 2)
+    assert chain.latency_samples == at_four_times.latency_samples != before
+    fade = 480  # 10 ms at 48 kHz
+    # The output dips to silence exactly fade samples after the change, then fades back in.
+    assert np.all(output[:, 3200 + fade - 1] == 0)
+    assert np.max(np.abs(output[:, 3200 + fade - 48 : 3200 + fade + 48])) < 0.2 * np.max(np.abs(output[:, :3200]))
+    # No step anywhere larger than the music's own largest sample-to-sample step.
+    assert np.max(np.abs(np.diff(output, axis=1))) <= 1.05 * np.max(np.abs(np.diff(output[:, :3200], axis=1)))
+
+
+def test_structural_changes_do_not_depend_on_block_size_and_match_the_reference():
+    signal = music(2, 4800, 48000)
+    native = {size: render_with_change(stemglue.StemGlue(), signal, size, 1024, STRUCTURAL) for size in (64, 256, 1024)}
+    for size in (256, 1024):
+        assert np.array_equal(native[size], native[64]), size
+    assert parity_error_db(native[64], render_with_change(reference.StemGlue(), signal, 64, 1024, STRUCTURAL)) <= PARITY_DBFS
+
+
+def stream(processor, signal: np.ndarray, block_size: int, changes: dict[int, dict[str, float]], seek: int = 0) -> np.ndarray:
+    """Prepare, seek, then process in blocks, setting changes[start] before the block at start."""
+    processor.prepare(48000, block_size, signal.shape[0])
+    processor.seek(seek)
+    pieces = []
+    for start in range(0, signal.shape[1], block_size):
+        for parameter_id, value in changes.get(start, {}).items():
+            processor.set_parameter(parameter_id, value)
+        pieces.append(processor.process(signal[:, start : start + block_size]))
+    return np.concatenate(pieces, axis=1)
+
+
+def test_a_module_switched_off_does_not_run_and_restarts_clean():
+    signal = music(2, 14336, 48000)
+    only_room = {"noise_enabled": 0, "drift_enabled": 0, "tube_enabled": 0, "glue_enabled": 0, "room_mix_percent": 50}
+    toggles = {3840: {"room_enabled": 0}, 9600: {"room_enabled": 1}}
+    chain = stemglue.StemGlue(**only_room)
+    toggled = stream(chain, signal, 128, toggles)
+    assert parity_error_db(toggled, stream(reference.StemGlue(**only_room), signal, 128, toggles)) <= PARITY_DBFS
+    # The stages after the room delay its output by the chain's latency; the switch fades over 10 ms.
+    settled = 480 + chain.latency_samples
+    # Faded out: exactly the chain without the room.
+    without = stream(stemglue.StemGlue(**only_room, room_enabled=0), signal, 128, {})
+    assert np.array_equal(toggled[:, 3840 + settled : 9600], without[:, 3840 + settled : 9600])
+    # Back on: a fresh room from there (no tail from before it went off), keyed where the timeline is.
+    fresh = stream(stemglue.StemGlue(**only_room), signal[:, 9600:], 128, {}, seek=9600)
+    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, settled:])
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1e9, 1e9, 16.0, -1.0])
+def test_the_core_makes_every_value_legal(value):
+    """Any value reaching the C++ core is made legal by its row (the Python API rejects them first)."""
+    from stemglue import _core
+    engine = _core.Engine()
+    for spec in stemglue.parameters():
+        engine.set_parameter(spec.id, value)
+        held = engine.get_parameter(spec.id)
+        assert spec.min <= held <= spec.max and np.isfinite(held), (spec.id, held)
+        if spec.kind == "choice":
+            assert held in spec.choices
+    engine.prepare(48000, 256, 2)
+    out = engine.render(noise(2, 4096), 256)
+    assert np.all(np.isfinite(out))

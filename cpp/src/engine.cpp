@@ -28,6 +28,13 @@ Engine::Engine()
     }
 }
 
+int Engine::latency_samples() const noexcept
+{
+    int latency = 0;
+    for (const Stage& stage : stages_) latency += stage.module->latency_samples();
+    return latency;
+}
+
 int Engine::max_latency_samples() const noexcept
 {
     int latency = 0;
@@ -54,19 +61,16 @@ void Engine::prepare_module()
 void Engine::reset_module() noexcept
 {
     structural_gain_.reset(1.0);
-    latency_samples_ = 0;
     for (Stage& stage : stages_) {
         stage.module->reset();
-        const int latency = stage.module->latency_samples();
-        latency_samples_ += latency;
         for (DelayLine& delay : stage.input_delay) {
-            delay.set_delay(latency);
+            delay.set_delay(stage.module->latency_samples());
             delay.reset();
         }
         stage.running = stage.enabled->value() > 0.0;
     }
     for (DelayLine& delay : dry_delay_) {
-        delay.set_delay(latency_samples_);
+        delay.set_delay(latency_samples());
         delay.reset();
     }
 }

@@ -43,8 +43,12 @@ class NativeProcessor(Processor):
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         self._core.set_parameter(parameter_id, value)
 
-    def _seek(self, position: int) -> None:
-        self._core.seek(position)
+    def seek(self, position: int) -> None:
+        """Key random streams to the timeline position of the next sample; audio state is kept."""
+        with self._lock:
+            self._core.seek(int(position))
+
+    _seek = seek
 
     def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
         return self._core.render(audio, block_size)

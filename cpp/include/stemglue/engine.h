@@ -33,8 +33,8 @@ public:
      *  first sample; a jump (a locate, a loop, a bounce after pre-roll) re-keys every random stream
      *  there. While stopped the chain free-runs. */
     void set_transport(bool playing, uint64_t position_samples) noexcept;
-    /** Delay of every path; fixed between resets. */
-    int latency_samples() const noexcept override { return latency_samples_; }
+    /** Delay of every path: the modules' latencies; fixed between resets. */
+    int latency_samples() const noexcept override;
     int max_latency_samples() const noexcept override;
     int64_t tail_samples() const noexcept override;
     bool has_pending_change() const noexcept override;
@@ -61,7 +61,6 @@ private:
     ModuleParameter mix_percent_{parameters_, "mix_percent"};
     ModuleParameter output_gain_db_{parameters_, "output_gain_db"};
     std::vector<Stage> stages_;
-    int latency_samples_ = 0;
     LinearSmoother structural_gain_;  // 1, or fading around a structural change
     std::vector<double> structural_gain_values_;
 

@@ -1,0 +1,124 @@
+"""Shared and per-track randomness, keyed by the timeline.
+
+A session shares its transport (wow, flutter), its room and its mains; each track owns its hiss,
+its hum's phase and level, and its drift of tone and level. Random streams follow the timeline
+position, so a host's pre-roll does not change a bounce.
+"""
+
+import numpy as np
+import pytest
+from signals import max_error_dbfs, music, sines
+
+import stemglue
+from stemglue import _core, reference
+
+SAMPLE_RATE = 48000
+
+
+def silence(seconds: float, channels: int = 2) -> np.ndarray:
+    return np.zeros((channels, int(seconds * SAMPLE_RATE)), dtype=np.float32)
+
+
+@pytest.mark.parametrize("processor_class", [stemglue.Noise, reference.Noise], ids=["native", "reference"])
+def test_same_seed_and_track_give_the_same_floor(processor_class):
+    first = processor_class(seed=3, track_id=11)(silence(0.5), SAMPLE_RATE)
+    assert np.array_equal(first, processor_class(seed=3, track_id=11)(silence(0.5), SAMPLE_RATE))
+
+
+# White hiss alone: the room tone is the session's (meant to be shared), and pink noise's few
+# low-frequency degrees of freedom would make a 10 s correlation estimate too coarse for 0.02.
+HISS_ONLY = {"room_db": -120, "hum_db": -120, "hiss_color": 0}
+
+
+def test_tracks_of_one_session_have_independent_hiss():
+    # 10 s of stereo: the correlation of independent floors is ~N(0, 1/sqrt(960000)) = 0.001.
+    floors = [stemglue.Noise(seed=3, track_id=track, **HISS_ONLY)(silence(10), SAMPLE_RATE).astype(np.float64)
+              for track in (1, 2)]
+    correlation = np.corrcoef(floors[0].ravel(), floors[1].ravel())[0, 1]
+    assert abs(correlation) < 0.02
+    # The same track id in another session (seed) is another track too.
+    other_session = stemglue.Noise(seed=4, track_id=1, **HISS_ONLY)(silence(10), SAMPLE_RATE).astype(np.float64)
+    assert abs(np.corrcoef(floors[0].ravel(), other_session.ravel())[0, 1]) < 0.02
+
+
+def test_five_stems_floors_add_as_independent_noise():
+    """Five stems rendered one by one with one seed: their floors sum about 7 dB above one (10 log10 5),
+    not 14 dB as five copies of one floor would."""
+    floors = [stemglue.Noise(seed=3, track_id=track, **HISS_ONLY)(silence(4), SAMPLE_RATE).astype(np.float64)
+              for track in range(5)]
+    rise_db = 10 * np.log10(np.mean(np.sum(floors, axis=0) ** 2) / np.mean(floors[0] ** 2))
+    assert 6.0 < rise_db < 8.0
+
+
+def test_tracks_share_the_room_tone():
+    tones = [stemglue.Noise(seed=3, track_id=track, hiss_db=-120, hum_db=-120, modulation_db=-120)(silence(4), SAMPLE_RATE)
+             for track in (1, 2)]
+    assert np.array_equal(tones[0], tones[1])
+
+
+def test_tracks_share_the_transport_but_not_their_tolerances():
+    tone = sines(2, SAMPLE_RATE, SAMPLE_RATE, frequency_hz=3150.0, amplitude=0.5)
+    transport_only = {"seed": 3, "wow_percent": 0.2, "flutter_percent": 0.1, "tilt_db": 0.0, "gain_db": 0.0}
+    one, two = (stemglue.Drift(track_id=track, **transport_only)(tone, SAMPLE_RATE) for track in (1, 2))
+    assert np.array_equal(one, two)  # one tape machine: the same wow and flutter on every track
+    assert max_error_dbfs(one, stemglue.Drift(**{**transport_only, "seed": 4})(tone, SAMPLE_RATE)) > -40  # another session
+    with_tolerances = {**transport_only, "tilt_db": 1.0, "gain_db": 1.0}
+    one, two = (stemglue.Drift(track_id=track, **with_tolerances)(tone, SAMPLE_RATE) for track in (1, 2))
+    assert max_error_dbfs(one, two) > -60  # each track's tone and level wander on their own
+
+
+def test_the_room_is_shared_by_every_track():
+    signal = music(2, SAMPLE_RATE // 2, SAMPLE_RATE)
+    settings = {"noise_enabled": 0, "drift_enabled": 0, "room_mix_percent": 40}
+    one, two = (stemglue.StemGlue(track_id=track, **settings)(signal, SAMPLE_RATE) for track in (1, 2))
+    assert np.array_equal(one, two)
+
+
+def render_engine(engine, audio: np.ndarray, block_size: int = 512) -> np.ndarray:
+    return engine.render(np.ascontiguousarray(audio, dtype=np.float32), block_size)
+
+
+def test_a_bounce_after_preroll_equals_a_fresh_render():
+    """A host that runs the plugin over silence while stopped (Ardour: ~2.1 s before an export) and
+    then plays from the song's start gets exactly what a fresh render gives."""
+    song = np.concatenate([silence(0.1), music(2, SAMPLE_RATE // 2, SAMPLE_RATE)], axis=1)
+    fresh = _core.Engine()
+    fresh.prepare(SAMPLE_RATE, 512, 2)
+    fresh.set_transport(True, 0)
+    expected = render_engine(fresh, song)
+
+    host = _core.Engine()
+    host.prepare(SAMPLE_RATE, 512, 2)
+    render_engine(host, silence(2.1))  # stopped: free-running
+    host.set_transport(True, 0)
+    bounce = np.concatenate([
+        render_engine(host, song[:, start : start + 512]) for start in range(0, song.shape[1], 512)
+    ], axis=1)
+    assert np.array_equal(bounce, expected)
+
+    without_the_transport = _core.Engine()  # the old behaviour: keyed by samples since reset
+    without_the_transport.prepare(SAMPLE_RATE, 512, 2)
+    render_engine(without_the_transport, silence(2.1))
+    assert max_error_dbfs(render_engine(without_the_transport, song), expected) > -60
+
+
+def test_continuous_playback_does_not_reseek():
+    engine = _core.Engine()
+    engine.prepare(SAMPLE_RATE, 512, 2)
+    audio = music(2, 4096, SAMPLE_RATE)
+    expected = render_engine(engine, audio)
+    engine.reset()
+    pieces = []
+    for start in range(0, 4096, 512):
+        engine.set_transport(True, start)  # the host reports where each block starts
+        pieces.append(render_engine(engine, audio[:, start : start + 512]))
+    assert np.array_equal(np.concatenate(pieces, axis=1), expected)
+
+
+@pytest.mark.parametrize("processor_class", [stemglue.StemGlue, reference.StemGlue], ids=["native", "reference"])
+def test_start_sample_is_the_same_for_native_and_reference(processor_class):
+    signal = music(2, 6000, SAMPLE_RATE)
+    native = stemglue.StemGlue(seed=7, track_id=2)(signal, SAMPLE_RATE, start_sample=96_000)
+    other = processor_class(seed=7, track_id=2)(signal, SAMPLE_RATE, start_sample=96_000)
+    assert max_error_dbfs(native, other) < -100
+    assert max_error_dbfs(native, stemglue.StemGlue(seed=7, track_id=2)(signal, SAMPLE_RATE)) > -100
