@@ -7,6 +7,8 @@
 //               y1 = max(g, a_R y1 + (1 - a_R) g);  y = a_A y + (1 - a_A) y1
 //   auto        two branches, fast (80 ms release) and slow (500 ms attack, 1.5 s release); the
 //               larger wins, so recovery is quick after peaks and slow after sustained compression
+//   auto makeup sqrt(<p> / <p g^2>): p the input power, g the compressor's gain, <> a 3 s one-pole
+//               average; loudness-matched over seconds, the dynamics within them left compressed
 //   output      makeup, then mix with the uncompressed input (parallel compression). No latency.
 #pragma once
 
@@ -59,15 +61,17 @@ private:
     std::vector<Channel> channels_;
     Biquad highpass_;
     double attack_ms_ = 0.0, release_ms_ = 0.0, highpass_hz_ = 0.0;  // parameters: set from the table in the constructor
-    bool auto_release_ = false;
+    bool auto_release_ = false, auto_makeup_ = false;
     double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
     double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
+    double makeup_average_ = 0.0, input_power_ = 0.0, compressed_power_ = 0.0;  // auto makeup's averages
     double gain_reduction_db_ = 0.0;
 
     LinearSmoother threshold_db_, ratio_, knee_db_, makeup_db_, mix_percent_;
     std::vector<double> threshold_values_, ratio_values_, knee_values_, makeup_values_, mix_values_;
     std::vector<float> level_, gain_;           // sidechain magnitude; output gain (mixed)
     std::vector<double> target_, reduction_;    // static curve's reduction; detector's (dB)
+    std::vector<double> power_, automatic_;     // input power; auto makeup (factor)
 };
 
 }  // namespace stemglue
