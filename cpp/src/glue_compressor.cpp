@@ -12,6 +12,9 @@ namespace {
 
 constexpr double kAutoFastReleaseMs = 80.0, kAutoSlowAttackMs = 500.0, kAutoSlowReleaseMs = 1500.0;
 constexpr double kFloorDb = -200.0, kFloorMagnitude = 1e-10;
+// Auto makeup: input and compressed power, each averaged over this time; their ratio is the
+// makeup (in power). Far slower than the release, so it restores loudness, not the dynamics.
+constexpr double kAutoMakeupMs = 3000.0, kAutoMakeupFloorPower = 1e-12;
 
 double coefficient(double milliseconds, double sample_rate) noexcept
 {
@@ -38,13 +41,14 @@ void target_reduction(const float* __restrict level, const double* __restrict th
     }
 }
 
-// Output gain from makeup and reduction, mixed with the dry signal: x ((1 - mix) + mix g).
+// Output gain from makeup, reduction and auto makeup (a factor), mixed with the dry signal:
+// x ((1 - mix) + mix g).
 STEMGLUE_MULTIVERSION
-void mixed_gains(const double* __restrict makeup, const double* __restrict reduction, const double* __restrict mix,
-                 float* __restrict gain, int n) noexcept
+void mixed_gains(const double* __restrict makeup, const double* __restrict reduction, const double* __restrict automatic,
+                 const double* __restrict mix, float* __restrict gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
-        const float wet = db_to_magnitude(makeup[j] - reduction[j]);
+        const float wet = db_to_magnitude(makeup[j] - reduction[j]) * static_cast<float>(automatic[j]);
         gain[j] = static_cast<float>((1.0 - mix[j]) + mix[j] * wet);
     }
 }
@@ -61,7 +65,7 @@ void GlueCompressor::prepare_module()
 {
     channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     const size_t block = static_cast<size_t>(max_block_size_);
-    for (auto* values : {&target_, &reduction_}) values->assign(block, 0.0);
+    for (auto* values : {&target_, &reduction_, &power_, &automatic_}) values->assign(block, 0.0);
     level_.assign(block, 0.0f);
     gain_.assign(block, 0.0f);
     update_coefficients();
@@ -75,6 +79,7 @@ void GlueCompressor::update_coefficients() noexcept
     fast_release_ = coefficient(kAutoFastReleaseMs, sample_rate_);
     slow_attack_ = coefficient(kAutoSlowAttackMs, sample_rate_);
     slow_release_ = coefficient(kAutoSlowReleaseMs, sample_rate_);
+    makeup_average_ = coefficient(kAutoMakeupMs, sample_rate_);
     // RBJ high-pass, Q = 1/sqrt(2) (Butterworth); the cutoff stays below Nyquist at any rate.
     const double w = 2.0 * M_PI * std::min(highpass_hz_.value(), 0.45 * sample_rate_) / sample_rate_;
     const double alpha = std::sin(w) / std::sqrt(2.0), cosine = std::cos(w), a0 = 1.0 + alpha;
@@ -86,6 +91,12 @@ void GlueCompressor::reset_module() noexcept
 {
     for (Channel& channel : channels_) channel = Channel{};
     peak_ = smooth_ = slow_peak_ = gain_reduction_db_ = 0.0;
+    seek_module();
+}
+
+void GlueCompressor::seek_module() noexcept
+{
+    input_power_ = compressed_power_ = 0.0;
 }
 
 void GlueCompressor::set_parameter(int index, double value) noexcept
@@ -105,6 +116,11 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
 
     // Sidechain: each channel high-passed, then the larger magnitude.
     const int channels = block.num_channels;
+    std::fill(power_.begin(), power_.begin() + n, 0.0);  // input power, summed over channels: auto makeup's weight
+    for (int c = 0; c < channels; ++c) {
+        const float* x = block.channel(c);
+        for (int j = 0; j < n; ++j) power_[static_cast<size_t>(j)] += double(x[j]) * double(x[j]);
+    }
     // Two channels at a time, so two recursions overlap in one loop (an odd last channel runs
     // as both, on a copy of its state).
     std::fill(level_.begin(), level_.begin() + n, 0.0f);
@@ -142,7 +158,22 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     slow_peak_ = slow;
     if (n > 0) gain_reduction_db_ = reduction_[static_cast<size_t>(n - 1)];
 
-    mixed_gains(makeup, reduction_.data(), mix, gain_.data(), n);
+    // Auto makeup: sqrt(<p> / <p g^2>), both slow averages of the input power p (from the same
+    // zero state, so the ratio is a weighted mean from the first sample and holds through silence).
+    const double average = makeup_average_;
+    const bool auto_makeup = auto_makeup_.value() >= 0.5;
+    double input_power = input_power_, compressed_power = compressed_power_;
+    for (int j = 0; j < n; ++j) {
+        const size_t s = static_cast<size_t>(j);
+        const double p = power_[s];
+        input_power = (1.0 - average) * p + average * input_power;
+        compressed_power = (1.0 - average) * (p * std::pow(10.0, -0.1 * reduction_[s])) + average * compressed_power;
+        automatic_[s] = auto_makeup ? std::sqrt((input_power + kAutoMakeupFloorPower) / (compressed_power + kAutoMakeupFloorPower)) : 1.0;
+    }
+    input_power_ = input_power;
+    compressed_power_ = compressed_power;
+
+    mixed_gains(makeup, reduction_.data(), automatic_.data(), mix, gain_.data(), n);
     for (int c = 0; c < channels; ++c) apply_gain(block.channel(c), gain_.data(), n);
 }
 

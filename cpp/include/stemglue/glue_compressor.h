@@ -7,6 +7,9 @@
 //               y1 = max(g, a_R y1 + (1 - a_R) g);  y = a_A y + (1 - a_A) y1
 //   auto        two branches, fast (80 ms release) and slow (500 ms attack, 1.5 s release); the
 //               larger wins, so recovery is quick after peaks and slow after sustained compression
+//   auto makeup sqrt(<p> / <p g^2>): p the input power, g the compressor's gain, <> a 3 s one-pole
+//               average; loudness-matched over seconds, the dynamics within them left compressed;
+//               the averages restart at a seek (another place in the song)
 //   output      makeup, then mix with the uncompressed input (parallel compression). No latency.
 #pragma once
 
@@ -27,6 +30,7 @@ public:
 private:
     void prepare_module() override;
     void reset_module() noexcept override;
+    void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     void update_coefficients() noexcept;
 
@@ -55,16 +59,19 @@ private:
     ModuleParameter auto_release_{parameters_, "glue_auto_release"};
     ModuleParameter highpass_hz_{parameters_, "glue_sidechain_hpf_hz"};
     ModuleParameter makeup_db_{parameters_, "glue_makeup_db"};
+    ModuleParameter auto_makeup_{parameters_, "glue_auto_makeup"};
     ModuleParameter mix_percent_{parameters_, "glue_mix_percent"};
 
     std::vector<Channel> channels_;
     Biquad highpass_;
     double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
     double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
+    double makeup_average_ = 0.0, input_power_ = 0.0, compressed_power_ = 0.0;  // auto makeup's averages
     double gain_reduction_db_ = 0.0;
 
     std::vector<float> level_, gain_;           // sidechain magnitude; output gain (mixed)
     std::vector<double> target_, reduction_;    // static curve's reduction; detector's (dB)
+    std::vector<double> power_, automatic_;     // input power; auto makeup (factor)
 };
 
 }  // namespace stemglue

@@ -13,7 +13,10 @@
 //              loss of interpolated delay modulation. The seed picks
 //              the input's +-1/4 sign pattern and the two Hadamard rows the outputs read: each
 //              seed is another source/listener pair in the same room
-//   output     early/late balance, width (mid/side), mix with the dry input
+//   output     early/late balance, width (mid/side); the dry stays at unity up to mix 50 % (the room
+//              is added) and fades to pure wet at 100 %; then a loudness match sqrt(<in^2>/<out^2>)
+//              (1 s averages, restarted at a seek), applied as fully as the dry is present, so the
+//              comb of early reflections on the dry does not change the loudness
 //
 // The FDN runs in sub-blocks no longer than its shortest line, so each sub-block reads only
 // the past: the matrix, rotations and writes vectorise across time.
@@ -89,6 +92,9 @@ private:
     int left_row_ = 0, right_row_ = 1;
     std::array<double, kLines / 2> rotation_rate_hz_{}, rotation_phase_{};
     std::array<double, kLines / 2> cos_from_{}, sin_from_{}, cos_to_{}, sin_to_{};
+
+    double match_average_ = 0.0, average_input_power_ = 0.0, average_output_power_ = 0.0;  // loudness match
+    std::vector<double> input_power_, output_power_;
 
     const double* modulation_values_ = nullptr;  // this chunk's, for the rotations
     std::vector<float> mono_, predelayed_, early_left_, early_right_, late_left_, late_right_, diffuser_scratch_;

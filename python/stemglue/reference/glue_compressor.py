@@ -5,7 +5,11 @@
     detector   y1 = max(g, aR y1 + (1 - aR) g);  y = aA y + (1 - aA) y1   (smooth decoupled peak)
     auto       fast branch (80 ms release) and a slow one (500 ms attack, 1.5 s release); the
                larger reduction wins
-    output     x ((1 - mix) + mix 10^((makeup - y) / 20)); no latency
+    auto       makeup a = sqrt(<p> / <p g^2>): p the input power (summed over channels), g = 10^(-y/20),
+    makeup     <> a one-pole average over 3 s from zero, so the ratio is a weighted mean from the
+               first sample and holds through silence; loudness-matched over seconds, the
+               dynamics within them left compressed (glue_auto_makeup)
+    output     x ((1 - mix) + mix a 10^((makeup - y) / 20)); no latency
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from stemglue.reference.module import ReferenceModule
 
 AUTO_FAST_RELEASE_MS, AUTO_SLOW_ATTACK_MS, AUTO_SLOW_RELEASE_MS = 80.0, 500.0, 1500.0
 FLOOR_DB = -200.0
+AUTO_MAKEUP_MS, AUTO_MAKEUP_FLOOR_POWER = 3000.0, 1e-12
 
 
 def coefficient(milliseconds: float, sample_rate: float) -> float:
@@ -58,6 +63,11 @@ class GlueCompressor(ReferenceModule):
         self._filter_state = np.zeros((self._num_channels, 2))
         self._peak = self._smooth = self._slow = 0.0
         self.gain_reduction_db = 0.0
+        self._seek_module()
+
+    def _seek_module(self) -> None:
+        """The auto makeup's averages restart at another place in the song."""
+        self._input_power = self._compressed_power = 0.0
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "attack_ms":
@@ -68,6 +78,8 @@ class GlueCompressor(ReferenceModule):
             self._highpass_hz = value
         elif name == "auto_release":
             self._auto = value >= 0.5
+        elif name == "auto_makeup":
+            self._auto_makeup = value >= 0.5
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
@@ -97,6 +109,15 @@ class GlueCompressor(ReferenceModule):
                 reduction[j] = max(smooth, slow)
         self._peak, self._smooth, self._slow = peak, smooth, slow
         self.gain_reduction_db = float(reduction[-1]) if n else self.gain_reduction_db
+        average = coefficient(AUTO_MAKEUP_MS, rate)
+        power = np.sum(x * x, axis=0)
+        b, a = [1 - average], [1.0, -average]
+        input_power, _ = scipy.signal.lfilter(b, a, power, zi=[average * self._input_power])
+        compressed_power, _ = scipy.signal.lfilter(b, a, power * 10 ** (-0.1 * reduction), zi=[average * self._compressed_power])
+        if n:
+            self._input_power, self._compressed_power = float(input_power[-1]), float(compressed_power[-1])
+        floor = AUTO_MAKEUP_FLOOR_POWER
+        automatic = np.sqrt((input_power + floor) / (compressed_power + floor)) if self._auto_makeup else 1.0
         mix = 0.01 * values["mix_percent"]
-        gain = 10 ** ((values["makeup_db"] - reduction) / 20)
+        gain = 10 ** ((values["makeup_db"] - reduction) / 20) * automatic
         return x * ((1 - mix) + gain * mix)

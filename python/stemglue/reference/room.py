@@ -13,7 +13,10 @@
               never adds energy); the outputs read two rows of the Hadamard mix; the seed picks
               them and the input's +-1/4 sign pattern: each seed is another source/listener pair
               in the same room
-    output    early/late balance, mid/side width, mix with the dry input
+    output    early/late balance, mid/side width; x min(1, 2 (1 - mix)) + room mix (the dry at unity
+              up to 50 %, pure wet at 100 %); then scaled by 1 + dry (sqrt(<in^2> / <out^2>) - 1),
+              <> 1 s one-pole averages of the summed channel powers from zero (restarted at a seek):
+              a loudness match, so the early reflections' comb on the dry does not change the loudness
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
 """
@@ -38,6 +41,7 @@ MAX_ROTATION_RAD = 0.25
 ROTATION_TICK = 128  # samples per new rotation angle; linear between
 ROTATION_STREAM, INPUT_SIGN_STREAM, OUTPUT_ROW_STREAM = 0x900, 0x901, 0x902
 HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
+MATCH_MS, MATCH_FLOOR_POWER = 1000.0, 1e-12
 
 
 def input_signs(seed: int) -> np.ndarray:
@@ -178,6 +182,7 @@ class Room(ReferenceModule):
 
     def _seek_module(self) -> None:
         """The rotations where the timeline puts them: seeded start plus rate times the last tick's time."""
+        self._match_in = self._match_out = 0.0
         key = stream_key(self._seed, ROTATION_STREAM)
         self._rates = 0.11 + 0.07 * np.arange(LINES // 2)
         tick_seconds = (self._position // ROTATION_TICK * ROTATION_TICK) / self._sample_rate
@@ -279,9 +284,17 @@ class Room(ReferenceModule):
         wet = np.minimum(1, 2 * balance) * early + np.minimum(1, 2 * (1 - balance)) * late
         mid, side = 0.5 * (wet[0] + wet[1]), 0.5 * (wet[0] - wet[1]) * 0.01 * values["width_percent"]
         mix = 0.01 * values["mix_percent"]
+        dry = np.minimum(1, 2 * (1 - mix.astype(np.float32).astype(np.float64)))
         out = np.empty_like(x)
         for c in range(x.shape[0]):
             room = mid if x.shape[0] == 1 else (mid + side if c % 2 == 0 else mid - side)
-            out[c] = x[c] * (1 - mix) + room * mix
+            out[c] = x[c] * dry + room * mix
+        average = float(np.exp(-1000.0 / (MATCH_MS * self._sample_rate)))
+        b, a = [1 - average], [1.0, -average]
+        into, _ = scipy.signal.lfilter(b, a, np.sum(x * x, axis=0), zi=[average * self._match_in])
+        outof, _ = scipy.signal.lfilter(b, a, np.sum(out * out, axis=0), zi=[average * self._match_out])
+        if n:
+            self._match_in, self._match_out = float(into[-1]), float(outof[-1])
+        out *= 1 + dry * (np.sqrt((into + MATCH_FLOOR_POWER) / (outof + MATCH_FLOOR_POWER)) - 1)
         self._position += n
         return out
