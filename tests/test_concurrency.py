@@ -22,6 +22,7 @@ import stemglue.reference
 
 THREADS = 4
 RENDERS = 16
+ROUNDS = 3  # a race shows in some rounds only; three rounds of 16 make a pass on broken code unlikely
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +34,16 @@ def frequent_thread_switches():
     sys.setswitchinterval(previous)
 
 
-def render_concurrently(render, count=RENDERS):
-    """count calls of render(i) from THREADS threads, started together; results or exceptions."""
+def render_concurrently(render, count=RENDERS, rounds=ROUNDS):
+    """rounds x count calls of render(i) from THREADS threads, each round started together;
+    results or exceptions."""
+    results = []
+    for _ in range(rounds):
+        results += render_round(render, count)
+    return results
+
+
+def render_round(render, count):
     start = threading.Barrier(THREADS)
 
     def call(i):
@@ -92,5 +101,5 @@ def test_separate_instances_in_parallel_give_identical_output():
     audio = music(2, 24000, 48000)
     expected = stemglue.StemGlue(seed=11, room_mix_percent=30.0)(audio, 48000)
     instances = [stemglue.StemGlue(seed=11, room_mix_percent=30.0) for _ in range(10)]
-    results = render_concurrently(lambda i: instances[i](audio, 48000), count=10)
+    results = render_concurrently(lambda i: instances[i](audio, 48000), count=10, rounds=1)
     assert_all_equal_to(expected, results, "ten separate stemglue.StemGlue instances")
