@@ -130,7 +130,7 @@ def run_cases(cases: list[dict]) -> list[str]:
 
 
 def check(cases: list[dict]) -> None:
-    problems = run_cases(cases)
+    problems = sorted(run_cases(cases), key=lambda problem: "CRASHED" not in problem)  # crashes first
     if problems:
         shown = "\n".join(problems[:60])
         more = f"\n... and {len(problems) - 60} more" if len(problems) > 60 else ""
