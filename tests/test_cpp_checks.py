@@ -1,7 +1,10 @@
 """C++-only checks, built from this checkout with CMake and run with ctest: process() never
 allocates and the vectorised dB conversions keep their accuracy (cpp/tests), and a dlopen host
-exercises the built VST3 bundle's edge cases (plugin/tests)."""
+exercises the built VST3 bundle's edge cases (plugin/tests). A second, sanitized build
+(STEMGLUE_SANITIZE: AddressSanitizer + UndefinedBehaviorSanitizer) runs the hostile-parameter check."""
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,3 +39,38 @@ def test_cpp_check(build, check):
     assert result.returncode == 0, result.stdout[-4000:]
     assert "100% tests passed" in result.stdout
     assert " passed, 0 failed" in result.stdout  # the check's own count: it ran and found nothing
+
+
+@pytest.fixture(scope="module")
+def sanitized_build(tmp_path_factory):
+    """The core and the hostile-parameter check only, instrumented (no Python module, no plugin)."""
+    build_dir = tmp_path_factory.mktemp("cpp-checks-sanitized")
+    configure = [tool("cmake"), "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}",
+                 "-DCMAKE_BUILD_TYPE=Release", "-DSTEMGLUE_BUILD_PYTHON=OFF", "-DSTEMGLUE_BUILD_VST3=OFF",
+                 "-DSTEMGLUE_BUILD_CPP_TESTS=ON", "-DSTEMGLUE_SANITIZE=ON"]
+    subprocess.run(configure, check=True, capture_output=True, text=True)
+    result = subprocess.run([tool("cmake"), "--build", str(build_dir), "--target", "test_hostile_parameters", "-j", "2"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return build_dir
+
+
+SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: \w+Sanitizer")
+
+
+def test_hostile_parameters_under_sanitizers(sanitized_build):
+    """Every module, every table parameter, set to NaN, +-inf, +-1e9, min - 1, max + 1, 16 and -1:
+    no out-of-bounds access, no undefined behaviour, and finite output on noise and NaN/inf input."""
+    environment = dict(os.environ, ASAN_OPTIONS="abort_on_error=0:detect_leaks=1", UBSAN_OPTIONS="print_stacktrace=1")
+    result = subprocess.run([str(sanitized_build / "cpp" / "test_hostile_parameters")], capture_output=True, text=True,
+                            env=environment, timeout=600)
+    cases = [line for line in result.stderr.splitlines() if line.startswith("case ")]
+    report = [line for line in result.stderr.splitlines() if not line.startswith("case ")]
+    where = f"in {cases[-1][5:]}" if cases else "before the first case"
+    if SANITIZER_REPORT.search(result.stderr):
+        pytest.fail(f"sanitizer report {where}:\n" + "\n".join(report[:40]), pytrace=False)
+    failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    if result.returncode != 0:
+        pytest.fail(f"exit {result.returncode}; {len(failures)} non-finite cases:\n" + "\n".join(failures[:40]) +
+                    "\n" + result.stdout[-300:], pytrace=False)
+    assert re.search(r"^[1-9]\d* passed, 0 failed$", result.stdout, re.MULTILINE), result.stdout[-2000:]
