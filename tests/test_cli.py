@@ -296,3 +296,21 @@ def test_track_id_comes_from_the_file_name(stem, tmp_path):
     assert given.returncode == 0 and "track_id 7, given" in given.stdout
     assert np.array_equal(outputs["one"], outputs["two"])  # the same name: the same hiss
     assert max_error_dbfs(outputs["one"].T, outputs["three"].T) > -80  # another name: independent hiss
+
+
+def test_start_sample_places_the_file_on_the_timeline(stem, tmp_path):
+    """A section rendered alone with --start-sample hears the white hiss a whole-song render has there."""
+    white_hiss = ["--noise-hiss-db", "-60", "--noise-hiss-color", "0", "--noise-hum-db", "-120", "--noise-room-db", "-120",
+                  "--noise-modulation-db", "-120", "--room-enabled", "0", "--drift-enabled", "0", "--glue-enabled", "0",
+                  "--tube-enabled", "0", "--track-id", "3"]
+    silent = tmp_path / "silent.wav"
+    soundfile.write(silent, np.zeros((9600, 1), np.float32), 48000, subtype="FLOAT")
+    whole = run("render", silent, "-o", tmp_path / "whole.wav", *white_hiss)
+    part_input = tmp_path / "part.wav"
+    soundfile.write(part_input, np.zeros((4800, 1), np.float32), 48000, subtype="FLOAT")
+    part = run("render", part_input, "-o", tmp_path / "part_out.wav", "--start-sample", "4800", *white_hiss)
+    assert whole.returncode == 0 and part.returncode == 0, (whole.stderr, part.stderr)
+    whole_audio = soundfile.read(tmp_path / "whole.wav", dtype="float32")[0]
+    part_audio = soundfile.read(tmp_path / "part_out.wav", dtype="float32")[0]
+    assert np.array_equal(part_audio, whole_audio[4800:])
+    one_line_error(run("render", stem, "-o", tmp_path / "x.wav", "--start-sample", "-5"), "start-sample")

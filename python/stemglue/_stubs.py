@@ -58,10 +58,11 @@ def render_stubs() -> dict[str, str]:
         native += ["", ""] + _class_stub("__init__.pyi", name, class_doc(summary(cls.module), keywords), keywords)
         ref += ["", ""] + _class_stub("reference/__init__.pyi", name, cls.__doc__ or "", keywords)
 
-    exported = sorted(class_names + ["Parameter", "install_plugin", "parameter", "parameters", "plugin_path"])
+    exported = sorted(class_names + ["Parameter", "install_plugin", "modules", "parameter", "parameters", "plugin_path"])
     init = [
         HEADER.rstrip(),
         "from stemglue._parameters import Parameter as Parameter",
+        "from stemglue._parameters import modules as modules",
         "from stemglue._parameters import parameter as parameter",
         "from stemglue._parameters import parameters as parameters",
         "from stemglue._processor import Processor",

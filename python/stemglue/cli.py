@@ -39,6 +39,16 @@ def _block_size(text: str) -> int:
     return value
 
 
+def _start_sample(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of samples; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more; got {value}")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -89,7 +99,8 @@ def _render(arguments: argparse.Namespace) -> int:
     progress = _Progress(f"rendering {arguments.input}")
     try:
         rendered = render_file(arguments.input, arguments.output, chosen, block_size=arguments.block_size,
-                               overwrite=arguments.overwrite, tail=not arguments.no_tail, progress=progress)
+                               overwrite=arguments.overwrite, tail=not arguments.no_tail, progress=progress,
+                               start_sample=arguments.start_sample)
     finally:
         progress.finish()
     origin = f"from the file name {Path(arguments.input).stem!r}; --track-id to choose" if named else "given"
@@ -144,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--block-size", type=_block_size, default=512, metavar="SAMPLES",
                         help=f"processing block size, 1 to {MAX_BLOCK_SIZE} (output does not depend on it)")
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    render.add_argument("--start-sample", type=_start_sample, default=0, metavar="SAMPLES",
+                        help="where the file starts on the song's timeline: noise, drift and room movement are keyed "
+                             "by it, so a section rendered alone matches the same stretch of the whole song (default 0)")
     render.add_argument("--no-tail", action="store_true",
                         help="stop at the input's length instead of letting the room's tail ring out")
     _add_parameter_options(render)

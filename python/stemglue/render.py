@@ -82,9 +82,11 @@ def render_file(
     tail: bool = True,
     progress: Callable[[float], None] | None = None,
     warn: Callable[[str], None] = _warn_on_stderr,
+    start_sample: int = 0,
 ) -> Rendered:
     """Render one file through StemGlue, latency-compensated, followed by the room's tail
     (``tail=False``: the input's length). Without a ``track_id`` parameter the file's name gives one.
+    ``start_sample`` places the file on the song's timeline (random streams are keyed by it).
 
     The input is never modified (writing onto it is refused) and the output appears atomically.
     """
@@ -106,6 +108,7 @@ def render_file(
             processor.prepare(sample_rate, block_size, channels)
         except ValueError as error:
             raise AudioFileError(f"{input_path}: {sample_rate} Hz with {channels} channels is not supported ({error})") from None
+        processor.seek(start_sample)
 
         latency = processor.latency_samples
         total = frames + (round(tail_seconds(values) * sample_rate) if tail else 0)

@@ -82,6 +82,7 @@ class Drift(Processor):
 
     Keyword arguments (also properties of the same name):
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         wow_percent -- Drift Wow: between 0 and 0.5 %, default 0.05. Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent.
         wow_rate_hz -- Drift Wow Rate: between 0.5 and 3 Hz, default 1. Centre rate of the wow; it wanders about 10 % around it.
         flutter_percent -- Drift Flutter: between 0 and 0.3 %, default 0.03. Faster, harmonic speed modulation (capstan-like, harmonics 230:80:99); weighted peak (2 sigma) in percent.
@@ -91,9 +92,11 @@ class Drift(Processor):
         time_s -- Drift Time: between 1 and 30 s, default 8. Time constant of the tilt and level wander.
         stereo_link_percent -- Drift Stereo Link: between 0 and 100 %, default 80. How much left and right drift together (100: one machine; 0: independent).
     """
-    def __init__(self, *, seed: int = 1, wow_percent: float = 0.05, wow_rate_hz: float = 1.0, flutter_percent: float = 0.03, flutter_rate_hz: float = 8.0, tilt_db: float = 0.2, gain_db: float = 0.1, time_s: float = 8.0, stereo_link_percent: float = 80.0) -> None: ...
+    def __init__(self, *, seed: int = 1, track_id: int = 0, wow_percent: float = 0.05, wow_rate_hz: float = 1.0, flutter_percent: float = 0.03, flutter_rate_hz: float = 8.0, tilt_db: float = 0.2, gain_db: float = 0.1, time_s: float = 8.0, stereo_link_percent: float = 80.0) -> None: ...
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere."""
+    track_id: int
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
     wow_percent: float
     """Drift Wow: between 0 and 0.5 %, default 0.05. Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent."""
     wow_rate_hz: float
@@ -117,6 +120,7 @@ class Noise(Processor):
 
     Keyword arguments (also properties of the same name):
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         hiss_db -- Noise Hiss: between -120 and -40 dB, default -84. Hiss level, A-weighted RMS dBFS.
         hiss_color -- Noise Hiss Color: between 0 and 1, default 0.5. 0 white (flat), 1 pink (-10 dB per decade); the A-weighted level stays as set.
         hum_db -- Noise Hum: between -120 and -40 dB, default -100. Mains hum: RMS dBFS of the fundamental line; harmonics follow a transformer recipe.
@@ -126,9 +130,11 @@ class Noise(Processor):
         modulation_db -- Noise Modulation: between -120 and -30 dB, default -66. Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal.
         floor_db -- Noise Floor: between -24 and 24 dB, default 0. Master level of every noise component.
     """
-    def __init__(self, *, seed: int = 1, hiss_db: float = -84.0, hiss_color: float = 0.5, hum_db: float = -100.0, hum_hz: float = 50, buzz_percent: float = 10.0, room_db: float = -90.0, modulation_db: float = -66.0, floor_db: float = 0.0) -> None: ...
+    def __init__(self, *, seed: int = 1, track_id: int = 0, hiss_db: float = -84.0, hiss_color: float = 0.5, hum_db: float = -100.0, hum_hz: float = 50, buzz_percent: float = 10.0, room_db: float = -90.0, modulation_db: float = -66.0, floor_db: float = 0.0) -> None: ...
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere."""
+    track_id: int
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
     hiss_db: float
     """Noise Hiss: between -120 and -40 dB, default -84. Hiss level, A-weighted RMS dBFS."""
     hiss_color: float
@@ -159,9 +165,10 @@ class GlueCompressor(Processor):
         auto_release -- Glue Auto Release: 0 or 1 (or a bool), default 1. Program-dependent release: fast after short peaks, slow after sustained compression.
         sidechain_hpf_hz -- Glue Sidechain HPF: between 20 and 300 Hz, default 60. High-pass in the detector, so the low end does not pump the bus.
         makeup_db -- Glue Makeup: between 0 and 24 dB, default 0. Gain after compression.
+        auto_makeup -- Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s.
         mix_percent -- Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus.
     """
-    def __init__(self, *, threshold_db: float = -18.0, ratio: float = 2.0, knee_db: float = 6.0, attack_ms: float = 10.0, release_ms: float = 300.0, auto_release: float = 1, sidechain_hpf_hz: float = 60.0, makeup_db: float = 0.0, mix_percent: float = 100.0) -> None: ...
+    def __init__(self, *, threshold_db: float = -18.0, ratio: float = 2.0, knee_db: float = 6.0, attack_ms: float = 10.0, release_ms: float = 300.0, auto_release: float = 1, sidechain_hpf_hz: float = 60.0, makeup_db: float = 0.0, auto_makeup: float = 1, mix_percent: float = 100.0) -> None: ...
     threshold_db: float
     """Glue Threshold: between -40 and 0 dB, default -18. Level above which the bus is compressed (peak, after the sidechain high-pass)."""
     ratio: float
@@ -178,6 +185,8 @@ class GlueCompressor(Processor):
     """Glue Sidechain HPF: between 20 and 300 Hz, default 60. High-pass in the detector, so the low end does not pump the bus."""
     makeup_db: float
     """Glue Makeup: between 0 and 24 dB, default 0. Gain after compression."""
+    auto_makeup: float
+    """Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s."""
     mix_percent: float
     """Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus."""
 
@@ -238,9 +247,10 @@ class StemGlue(Processor):
         glue_auto_release -- Glue Auto Release: 0 or 1 (or a bool), default 1. Program-dependent release: fast after short peaks, slow after sustained compression.
         glue_sidechain_hpf_hz -- Glue Sidechain HPF: between 20 and 300 Hz, default 60. High-pass in the detector, so the low end does not pump the bus.
         glue_makeup_db -- Glue Makeup: between 0 and 24 dB, default 0. Gain after compression.
+        glue_auto_makeup -- Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s.
         glue_mix_percent -- Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus.
     """
-    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, tube_enabled: float = 1, drift_enabled: float = 1, noise_enabled: float = 1, room_enabled: float = 1, glue_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_mix_percent: float = 100.0) -> None: ...
+    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, tube_enabled: float = 1, drift_enabled: float = 1, noise_enabled: float = 1, room_enabled: float = 1, glue_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
     bypass: float
     """Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms)."""
     seed: int
@@ -345,5 +355,7 @@ class StemGlue(Processor):
     """Glue Sidechain HPF: between 20 and 300 Hz, default 60. High-pass in the detector, so the low end does not pump the bus."""
     glue_makeup_db: float
     """Glue Makeup: between 0 and 24 dB, default 0. Gain after compression."""
+    glue_auto_makeup: float
+    """Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s."""
     glue_mix_percent: float
     """Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus."""
