@@ -59,13 +59,32 @@ void apply_gain(float* __restrict x, const float* __restrict gain, int n) noexce
     for (int j = 0; j < n; ++j) x[j] *= gain[j];
 }
 
+// p g^2 for each sample: the input power as the compressor leaves it (g = 10^(-reduction / 20)).
+STEMGLUE_MULTIVERSION
+void compressed_input_power(const double* __restrict power, const double* __restrict reduction, double* __restrict out,
+                            int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const double gain = db_to_magnitude(-reduction[j]);
+        out[j] = power[j] * gain * gain;
+    }
+}
+
+// sqrt(<p> / <p g^2>), each side floored so silence gives 1.
+STEMGLUE_MULTIVERSION
+void power_ratio_root(const double* __restrict input, const double* __restrict compressed, double* __restrict out,
+                      int n) noexcept
+{
+    for (int j = 0; j < n; ++j) out[j] = std::sqrt((input[j] + kAutoMakeupFloorPower) / (compressed[j] + kAutoMakeupFloorPower));
+}
+
 }  // namespace
 
 void GlueCompressor::prepare_module()
 {
     channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     const size_t block = static_cast<size_t>(max_block_size_);
-    for (auto* values : {&target_, &reduction_, &power_, &automatic_}) values->assign(block, 0.0);
+    for (auto* values : {&target_, &reduction_, &power_, &compressed_, &automatic_}) values->assign(block, 0.0);
     level_.assign(block, 0.0f);
     gain_.assign(block, 0.0f);
     update_coefficients();
@@ -105,6 +124,32 @@ void GlueCompressor::set_parameter(int index, double value) noexcept
     if (index == attack_ms_.index() || index == release_ms_.index() || index == highpass_hz_.index()) update_coefficients();
 }
 
+// Auto makeup: sqrt(<p> / <p g^2>), both slow averages of the input power p (from the same zero
+// state, so the ratio is a weighted mean from the first sample and holds through silence). Only the
+// two one-pole recursions are serial; the gains and the square roots vectorise.
+void GlueCompressor::auto_makeup(AudioBlock input) noexcept
+{
+    const int n = input.num_samples;
+    std::fill(power_.begin(), power_.begin() + n, 0.0);  // input power, summed over channels
+    for (int c = 0; c < input.num_channels; ++c) {
+        const float* x = input.channel(c);
+        for (int j = 0; j < n; ++j) power_[static_cast<size_t>(j)] += double(x[j]) * double(x[j]);
+    }
+    compressed_input_power(power_.data(), reduction_.data(), compressed_.data(), n);
+    const double average = makeup_average_;
+    double input_power = input_power_, compressed_power = compressed_power_;
+    for (int j = 0; j < n; ++j) {
+        const size_t s = static_cast<size_t>(j);
+        input_power = (1.0 - average) * power_[s] + average * input_power;
+        compressed_power = (1.0 - average) * compressed_[s] + average * compressed_power;
+        power_[s] = input_power;
+        compressed_[s] = compressed_power;
+    }
+    input_power_ = input_power;
+    compressed_power_ = compressed_power;
+    power_ratio_root(power_.data(), compressed_.data(), automatic_.data(), n);
+}
+
 void GlueCompressor::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
@@ -116,11 +161,6 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
 
     // Sidechain: each channel high-passed, then the larger magnitude.
     const int channels = block.num_channels;
-    std::fill(power_.begin(), power_.begin() + n, 0.0);  // input power, summed over channels: auto makeup's weight
-    for (int c = 0; c < channels; ++c) {
-        const float* x = block.channel(c);
-        for (int j = 0; j < n; ++j) power_[static_cast<size_t>(j)] += double(x[j]) * double(x[j]);
-    }
     // Two channels at a time, so two recursions overlap in one loop (an odd last channel runs
     // as both, on a copy of its state).
     std::fill(level_.begin(), level_.begin() + n, 0.0f);
@@ -158,20 +198,10 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     slow_peak_ = slow;
     if (n > 0) gain_reduction_db_ = reduction_[static_cast<size_t>(n - 1)];
 
-    // Auto makeup: sqrt(<p> / <p g^2>), both slow averages of the input power p (from the same
-    // zero state, so the ratio is a weighted mean from the first sample and holds through silence).
-    const double average = makeup_average_;
-    const bool auto_makeup = auto_makeup_.value() >= 0.5;
-    double input_power = input_power_, compressed_power = compressed_power_;
-    for (int j = 0; j < n; ++j) {
-        const size_t s = static_cast<size_t>(j);
-        const double p = power_[s];
-        input_power = (1.0 - average) * p + average * input_power;
-        compressed_power = (1.0 - average) * (p * std::pow(10.0, -0.1 * reduction_[s])) + average * compressed_power;
-        automatic_[s] = auto_makeup ? std::sqrt((input_power + kAutoMakeupFloorPower) / (compressed_power + kAutoMakeupFloorPower)) : 1.0;
-    }
-    input_power_ = input_power;
-    compressed_power_ = compressed_power;
+    if (auto_makeup_.value() >= 0.5)
+        auto_makeup(block);
+    else
+        std::fill(automatic_.begin(), automatic_.begin() + n, 1.0);
 
     mixed_gains(makeup, reduction_.data(), automatic_.data(), mix, gain_.data(), n);
     for (int c = 0; c < channels; ++c) apply_gain(block.channel(c), gain_.data(), n);

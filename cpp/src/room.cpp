@@ -149,6 +149,22 @@ void mix_into(float* __restrict x, const float* __restrict wet, const double* __
     }
 }
 
+// The loudness match's gain, 1 + dry (sqrt(<in^2> / <out^2>) - 1), as strong as the dry is present.
+STEMGLUE_MULTIVERSION
+void match_gains(const double* __restrict input, const double* output, const double* __restrict mix, double* gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const double dry = std::min(1.0, 2.0 * (1.0 - static_cast<double>(static_cast<float>(mix[j]))));
+        gain[j] = 1.0 + dry * (std::sqrt((input[j] + kMatchFloorPower) / (output[j] + kMatchFloorPower)) - 1.0);
+    }
+}
+
+STEMGLUE_MULTIVERSION
+void apply_match(float* __restrict x, const double* __restrict gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) x[j] = static_cast<float>(x[j] * gain[j]);
+}
+
 // Adds each channel's power to power (double, n samples).
 void add_power(const float* x, double* power, int n) noexcept
 {
@@ -466,18 +482,14 @@ void Room::process_chunk(AudioBlock block) noexcept
     // Loudness match, as strong as the dry is present (none at 100 %: the pure wet is left as it is).
     const double average = match_average_;
     double in = average_input_power_, out = average_output_power_;
-    for (size_t j = 0; j < count; ++j) {
-        in = (1.0 - average) * input_power_[j] + average * in;
-        out = (1.0 - average) * output_power_[j] + average * out;
-        const double dry = std::min(1.0, 2.0 * (1.0 - static_cast<double>(static_cast<float>(mix[j]))));
-        output_power_[j] = 1.0 + dry * (std::sqrt((in + kMatchFloorPower) / (out + kMatchFloorPower)) - 1.0);  // now the gain
+    for (size_t j = 0; j < count; ++j) {  // the serial part: two one-pole averages
+        input_power_[j] = in = (1.0 - average) * input_power_[j] + average * in;
+        output_power_[j] = out = (1.0 - average) * output_power_[j] + average * out;
     }
     average_input_power_ = in;
     average_output_power_ = out;
-    for (int c = 0; c < block.num_channels; ++c) {
-        float* x = block.channel(c);
-        for (size_t j = 0; j < count; ++j) x[j] = static_cast<float>(x[j] * output_power_[j]);
-    }
+    match_gains(input_power_.data(), output_power_.data(), mix, output_power_.data(), n);
+    for (int c = 0; c < block.num_channels; ++c) apply_match(block.channel(c), output_power_.data(), n);
 }
 
 }  // namespace stemglue

@@ -33,6 +33,7 @@ private:
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     void update_coefficients() noexcept;
+    void auto_makeup(AudioBlock input) noexcept;
 
     struct Channel {
         double x1 = 0, x2 = 0, y1 = 0, y2 = 0;  // sidechain high-pass state
@@ -71,7 +72,7 @@ private:
 
     std::vector<float> level_, gain_;           // sidechain magnitude; output gain (mixed)
     std::vector<double> target_, reduction_;    // static curve's reduction; detector's (dB)
-    std::vector<double> power_, automatic_;     // input power; auto makeup (factor)
+    std::vector<double> power_, compressed_, automatic_;  // input power (then its average), compressed; auto makeup
 };
 
 }  // namespace stemglue
