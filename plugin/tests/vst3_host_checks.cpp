@@ -31,13 +31,19 @@
 
 namespace {
 std::atomic<bool> counting{false};  // count allocations while set
-std::atomic<bool> failing{false};   // every allocation fails while set (out-of-memory checks)
+std::atomic<bool> failing{false};   // large allocations fail while set (out-of-memory checks)
 std::atomic<long> allocations{0};
 
-bool allocation_allowed() noexcept
+// Only allocations of 4 KiB and more fail: glibc aborts outright when it cannot allocate the small
+// thread-local block of a dlopen'ed module (the plugin's C++ runtime touches it on its first throw),
+// and that is not the plugin's to handle. Everything the engine prepares, and the plugin object,
+// is larger.
+constexpr size_t kFailFrom = 4096;
+
+bool allocation_allowed(size_t size) noexcept
 {
     if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-    return !failing.load(std::memory_order_relaxed);
+    return size < kFailFrom || !failing.load(std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -48,12 +54,18 @@ void* __libc_realloc(void* memory, size_t size);
 void* __libc_memalign(size_t alignment, size_t size);
 void __libc_free(void* memory);
 
-void* malloc(size_t size) noexcept { return allocation_allowed() ? __libc_malloc(size) : nullptr; }
-void* calloc(size_t count, size_t size) noexcept { return allocation_allowed() ? __libc_calloc(count, size) : nullptr; }
-void* realloc(void* memory, size_t size) noexcept { return allocation_allowed() ? __libc_realloc(memory, size) : nullptr; }
+void* malloc(size_t size) noexcept { return allocation_allowed(size) ? __libc_malloc(size) : nullptr; }
+void* calloc(size_t count, size_t size) noexcept
+{
+    return allocation_allowed(count * size) ? __libc_calloc(count, size) : nullptr;
+}
+void* realloc(void* memory, size_t size) noexcept
+{
+    return allocation_allowed(size) ? __libc_realloc(memory, size) : nullptr;
+}
 void* memalign(size_t alignment, size_t size) noexcept
 {
-    return allocation_allowed() ? __libc_memalign(alignment, size) : nullptr;
+    return allocation_allowed(size) ? __libc_memalign(alignment, size) : nullptr;
 }
 void* aligned_alloc(size_t alignment, size_t size) noexcept { return memalign(alignment, size); }
 int posix_memalign(void** memory, size_t alignment, size_t size) noexcept
