@@ -100,6 +100,11 @@ def render_in_dawdreamer(audio: np.ndarray, settings: dict[str, float] | None = 
     return DawDreamerRender(engine.get_audio(), plugin, engine)
 
 
+def plain_values_from_dawdreamer(plugin) -> dict[str, float]:
+    """The plugin's current plain values, by table id, read through DawDreamer's normalized values."""
+    return {spec.id: spec.from_normalized(plugin.get_parameter(index)) for index, spec in enumerate(stemglue.parameters())}
+
+
 def load_dawdreamer_state(plugin, path_or_bytes) -> None:
     # DawDreamer applies the state, then complains that a plugin without an editor has no UI.
     try:
