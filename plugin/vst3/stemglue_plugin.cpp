@@ -325,12 +325,7 @@ tresult StemGluePlugin::canProcessSampleSize(int32 symbolic_sample_size)
 uint32 StemGluePlugin::getLatencySamples()
 {
     // The latency of the current values, even if the engine applies them at its next reset.
-    return guarded([&] {
-               ensure_prepared();
-               return kResultOk;
-           }) == kResultOk
-               ? static_cast<uint32>(expected_latency())
-               : 0;
+    return ensure_prepared() ? static_cast<uint32>(expected_latency()) : 0;
 }
 
 tresult StemGluePlugin::setupProcessing(ProcessSetup& setup)
@@ -359,11 +354,7 @@ tresult StemGluePlugin::setProcessing(TBool state)
 
 uint32 StemGluePlugin::getTailSamples()
 {
-    if (guarded([&] {
-            ensure_prepared();
-            return kResultOk;
-        }) != kResultOk)
-        return 0;
+    if (!ensure_prepared()) return 0;
     const int64_t tail = tail_samples_.load();
     if (tail < 0) return kInfiniteTail;  // the noise floor never ends
     // The last audible sample leaves latency + tail samples after the last input sample.
@@ -394,12 +385,15 @@ void StemGluePlugin::prepare_engine()
 }
 
 // For getLatencySamples / getTailSamples before any setup: prepare with the default setup.
-void StemGluePlugin::ensure_prepared()
+// False if that ran out of memory.
+bool StemGluePlugin::ensure_prepared() noexcept
 {
-    if (prepared_) return;
-    prepare_engine();
-    apply_all_parameters();
-    reset_engine();
+    return prepared_ || guarded([&] {
+               prepare_engine();
+               apply_all_parameters();
+               reset_engine();
+               return kResultOk;
+           }) == kResultOk;
 }
 
 void StemGluePlugin::apply_all_parameters() noexcept

@@ -104,7 +104,7 @@ private:
     static constexpr int kMaxParameterEvents = 4096;
 
     void prepare_engine();
-    void ensure_prepared();
+    bool ensure_prepared() noexcept;
     void apply_all_parameters() noexcept;
     void reset_engine() noexcept;
     void update_tail() noexcept;
