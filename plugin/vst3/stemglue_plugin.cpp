@@ -39,8 +39,9 @@ tresult guarded(Body body) noexcept
 std::mutex registry_mutex;
 std::vector<const StemGluePlugin*>& live_instances()
 {
-    static std::vector<const StemGluePlugin*> instances;
-    return instances;
+    // Never destroyed: a host may release instances after the module's static destructors ran.
+    static auto* instances = new std::vector<const StemGluePlugin*>();
+    return *instances;
 }
 
 uint64_t splitmix64(uint64_t& state) noexcept
