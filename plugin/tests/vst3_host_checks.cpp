@@ -655,6 +655,14 @@ int main(int argc, char** argv)
         check(plugin.controller->getParamValueByString(plugin.id_of("Noise Hum Frequency"), sixty, parsed) == kResultOk
                   && parsed == 1.0,
               "\"60 Hz\" parses back");
+        const ParamID hum_id = plugin.id_of("Noise Hum Frequency");
+        check(plugin.controller->plainParamToNormalized(hum_id, 60.0) == 1.0
+                  && plugin.controller->plainParamToNormalized(hum_id, 50.0) == 0.0
+                  && plugin.controller->normalizedParamToPlain(hum_id, 1.0) == 60.0,
+              "hum frequency plain values are its frequencies");
+        check(plugin.controller->plainParamToNormalized(hum_id, 1.0) == 1.0
+                  && plugin.controller->plainParamToNormalized(hum_id, 0.0) == 0.0,
+              "hum frequency takes Ardour's toggle values 0 / 1 as its entries");
         check(text_of("Tube Oversampling", plugin.controller->plainParamToNormalized(plugin.id_of("Tube Oversampling"), 4.0)) == "4x",
               "oversampling reads 4x");
     }

@@ -589,7 +589,15 @@ ParamValue StemGluePlugin::normalizedParamToPlain(ParamID id, ParamValue value_n
 ParamValue StemGluePlugin::plainParamToNormalized(ParamID id, ParamValue plain_value)
 {
     const int index = index_for_id(id);
-    return index < 0 ? plain_value : to_normalized(spec_at(index), plain_value);
+    if (index < 0) return plain_value;
+    const ParameterSpec& spec = spec_at(index);
+    // Ardour 7 shows a parameter with stepCount 1 as a toggle and sets its plain value to 0 or 1,
+    // whatever the range (it sends 1 for "60 Hz"). For a two-entry list whose entries are not 0
+    // and 1 themselves (the hum frequency: 50 / 60), 0 and 1 can only mean the entry's index.
+    if (spec.kind == ParameterKind::choice && spec.num_choices == 2 && (plain_value == 0.0 || plain_value == 1.0)
+        && !is_valid(spec, plain_value))
+        return plain_value;
+    return to_normalized(spec, plain_value);
 }
 
 ParamValue StemGluePlugin::getParamNormalized(ParamID id)
