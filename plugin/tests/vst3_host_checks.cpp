@@ -730,6 +730,14 @@ int main(int argc, char** argv)
             Plugin first(factory), second(factory);
             first_id = first.plain("Track ID");
             check(first_id != second.plain("Track ID"), "two instances draw different track ids");
+            bool default_is_own_id = false;
+            for (int32 i = 0; i < first.controller->getParameterCount(); ++i) {
+                ParameterInfo info{};
+                first.controller->getParameterInfo(i, info);
+                if (info.id == first.id_of("Track ID"))
+                    default_is_own_id = info.default_normalized_value == first.controller->getParamNormalized(info.id);
+            }
+            check(default_is_own_id, "an instance's track id default is the id it drew (what Ardour shows at first)");
             first.component->getState(&saved);
             Plugin copy(factory);
             Handler handler;

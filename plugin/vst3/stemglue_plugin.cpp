@@ -539,6 +539,10 @@ tresult StemGluePlugin::getParameterInfo(int32 index, ParameterInfo& info)
         case ParameterKind::continuous: info.step_count = 0; break;
     }
     info.default_normalized_value = to_normalized(spec, spec.default_value);
+    // An instance's track id defaults to the one it drew: Ardour shows a new instance's values from
+    // these defaults (it showed 0 while the plugin held its drawn id), and resetting to 0 would
+    // give every track the same id.
+    if (index == kTrackIdIndex) info.default_normalized_value = normalized_values_[kTrackIdIndex].load();
     info.unit_id = 0;
     // Every parameter is automatable: Ardour lists no others. A structural one takes effect at the
     // engine's next reset (see the header) and announces its latency from setParamNormalized.
