@@ -711,6 +711,16 @@ int main(int argc, char** argv)
               "the loaded structural values are in effect at the next process once stopped");
         plugin.controller->setComponentHandler(nullptr);
 
+        // A structural change that arrives only as a queue point applies at the next stopped block too.
+        plugin.send({{"Room Size", 9.0}, {"Seed", 123.0}});
+        stemglue::Engine queued;
+        engine_like(queued, plugin);
+        fill_sine(buffers, 512, 5 * 512);
+        ProcessData after_queue = buffers.data(512);
+        plugin.processor->process(after_queue);
+        check(same_output(buffers, engine_output(queued, buffers, 512), 512),
+              "a structural value from the process queue is in effect at the next stopped block");
+
         // A newer format is refused, values untouched.
         MemoryStream newer;
         newer.bytes = state.bytes;

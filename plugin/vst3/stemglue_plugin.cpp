@@ -422,7 +422,11 @@ int StemGluePlugin::expected_latency() const noexcept
 
 void StemGluePlugin::apply_event(const ParameterEvent& event) noexcept
 {
-    normalized_values_[static_cast<size_t>(event.index)].store(event.normalized);
+    const double previous = normalized_values_[static_cast<size_t>(event.index)].exchange(event.normalized);
+    // A structural change that only came through the queue (no setParamNormalized) waits for the
+    // same safe reset as one from the controller.
+    if (spec_at(event.index).timing == ParameterTiming::on_reset && previous != event.normalized)
+        structural_pending_.store(true);
     engine_.set_parameter(event.index, from_normalized(spec_at(event.index), event.normalized));
 }
 

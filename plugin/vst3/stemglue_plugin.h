@@ -7,9 +7,9 @@
 // saved state always reflects what the processor applied.
 //
 // Structural parameters (oversampling, seed, track id, room size, predelay) take effect when the
-// engine is reset: at setupProcessing / setActive / setProcessing, and, when setState or
-// setParamNormalized changed one, at the start of the next process() call in which the host is
-// not playing (ProcessContext kPlaying clear, or no context). A reset mid-playback would be an
+// engine is reset: at setupProcessing / setActive / setProcessing, and, when setState,
+// setParamNormalized or a process queue point changed one, at the start of the next process()
+// call in which the host is not playing (ProcessContext kPlaying clear, or no context). A reset mid-playback would be an
 // audible jump; until the core applies structural changes at its own click-free point, they wait
 // for the transport to stop. The latency the new values give is announced at once
 // (restartComponent(kLatencyChanged), from setState / setParamNormalized, never the audio thread)
