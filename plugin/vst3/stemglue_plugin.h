@@ -12,8 +12,9 @@
 // call in which the host is not playing (ProcessContext kPlaying clear, or no context). A reset mid-playback would be an
 // audible jump; until the core applies structural changes at its own click-free point, they wait
 // for the transport to stop. The latency the new values give is announced at once
-// (restartComponent(kLatencyChanged), from setState / setParamNormalized, never the audio thread)
-// and reported by getLatencySamples from then on.
+// (restartComponent(kLatencyChanged), from setState / setParamNormalized, never the audio thread;
+// a change that only came through a queue is not announced) and reported by getLatencySamples
+// from then on.
 //
 // Every entry point that can allocate catches exceptions and answers kOutOfMemory /
 // kInternalError: no C++ exception crosses the plugin ABI. process() never allocates or locks.
