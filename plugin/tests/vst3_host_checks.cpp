@@ -759,6 +759,13 @@ int main(int argc, char** argv)
             for (const auto& [id, value] : handler.edits)
                 reported &= id != copy.id_of("Track ID") || value == copy.controller->getParamNormalized(id);
             check(reported && !handler.edits.empty(), "the fresh track id is reported to the host");
+            // JUCE loads the same bytes into setComponentState right after setState: no second draw.
+            const double drawn = copy.plain("Track ID");
+            const size_t edits = handler.edits.size();
+            saved.position = 0;
+            check(copy.controller->setComponentState(&saved) == kResultOk && copy.plain("Track ID") == drawn
+                      && handler.edits.size() == edits,
+                  "loading the same copied state again keeps the id drawn for it");
             copy.controller->setComponentHandler(nullptr);
             saved.position = 0;
             check(first.component->setState(&saved) == kResultOk && first.plain("Track ID") == first_id,

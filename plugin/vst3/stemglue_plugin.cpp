@@ -272,9 +272,17 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
         {
             std::lock_guard<std::mutex> lock(registry_mutex);
             // A state copied from a live instance (a duplicated track) must not share its track id.
-            if (track_id_taken(values[kTrackIdIndex], this)) {
-                values[kTrackIdIndex] = draw_track_id(this);
-                track_id_redrawn = true;
+            // JUCE hosts load the same bytes twice (setState, then setComponentState): the second
+            // load keeps the id the first one drew instead of drawing and reporting another.
+            const double loaded_id = values[kTrackIdIndex];
+            if (track_id_taken(loaded_id, this)) {
+                if (loaded_id == redrawn_from_track_id_) {
+                    values[kTrackIdIndex] = track_id();
+                } else {
+                    values[kTrackIdIndex] = draw_track_id(this);
+                    redrawn_from_track_id_ = loaded_id;
+                    track_id_redrawn = true;
+                }
             }
             for (int i = 0; i < kNumParameters; ++i) {
                 const double normalized = to_normalized(spec_at(i), values[static_cast<size_t>(i)]);

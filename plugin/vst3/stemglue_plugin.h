@@ -132,6 +132,7 @@ private:
     // Latency per tube oversampling choice (the one structural parameter that sets the latency),
     // measured at prepare so a loaded state's latency is known before the engine applies it.
     std::array<int, 4> latency_by_oversampling_{};
+    double redrawn_from_track_id_ = -1.0;  // the loaded track id this instance last replaced (setState)
 
     SpeakerArrangement main_arrangement_ = kSpeakerStereo;
     SpeakerArrangement sidechain_arrangement_ = kSpeakerStereo;
