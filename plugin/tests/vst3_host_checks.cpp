@@ -733,6 +733,29 @@ int main(int argc, char** argv)
     }
 
     {
+        // JUCE echoes parameters back through the queue as float: that is no structural change.
+        Plugin plugin(factory);
+        plugin.start(512);
+        stemglue::Engine reference;
+        engine_like(reference, plugin);
+        Buffers buffers(2, 512, 0.0f);
+        bool same = true;
+        for (int block = 0; block < 4; ++block) {
+            Changes echo;
+            for (const char* title : {"Track ID", "Room Size", "Room Predelay", "Seed"}) {
+                echo.queues.push_back({});
+                echo.queues.back().id = plugin.id_of(title);
+                echo.queues.back().points = {{0, static_cast<float>(plugin.controller->getParamNormalized(plugin.id_of(title)))}};
+            }
+            fill_sine(buffers, 512, block * 512);
+            ProcessData data = buffers.data(512, block == 1 ? &echo : nullptr);
+            plugin.processor->process(data);
+            same &= same_output(buffers, engine_output(reference, buffers, 512), 512);
+        }
+        check(same, "a float-rounded echo of structural values does not reset the engine");
+    }
+
+    {
         // track_id: drawn per instance, kept through state, redrawn when a live instance holds it.
         MemoryStream saved;
         double first_id = -1.0;

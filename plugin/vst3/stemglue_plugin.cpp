@@ -83,6 +83,15 @@ int index_for_id(ParamID id) noexcept
 
 const ParameterSpec& spec_at(int index) noexcept { return kParameters[static_cast<size_t>(index)]; }
 
+// Whether a new normalized value changes a structural parameter. JUCE hosts keep parameters as
+// float and echo them back through the process queue after a state load: a difference within
+// float precision is the same value, and must not cost a reset (pedalboard's render was reset
+// mid-way by its echo of the track id).
+bool structural_change(int index, double previous, double next) noexcept
+{
+    return spec_at(index).timing == ParameterTiming::on_reset && std::abs(previous - next) > 1e-6;
+}
+
 void copy_to_string128(const char* text, String128 out) noexcept
 {
     int i = 0;
@@ -287,7 +296,7 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
             for (int i = 0; i < kNumParameters; ++i) {
                 const double normalized = to_normalized(spec_at(i), values[static_cast<size_t>(i)]);
                 const double previous = normalized_values_[static_cast<size_t>(i)].exchange(normalized);
-                structural_changed |= spec_at(i).timing == ParameterTiming::on_reset && previous != normalized;
+                structural_changed |= structural_change(i, previous, normalized);
             }
         }
         state_changed_.store(true);
@@ -433,8 +442,7 @@ void StemGluePlugin::apply_event(const ParameterEvent& event) noexcept
     const double previous = normalized_values_[static_cast<size_t>(event.index)].exchange(event.normalized);
     // A structural change that only came through the queue (no setParamNormalized) waits for the
     // same safe reset as one from the controller.
-    if (spec_at(event.index).timing == ParameterTiming::on_reset && previous != event.normalized)
-        structural_pending_.store(true);
+    if (structural_change(event.index, previous, event.normalized)) structural_pending_.store(true);
     engine_.set_parameter(event.index, from_normalized(spec_at(event.index), event.normalized));
 }
 
@@ -630,7 +638,7 @@ tresult StemGluePlugin::setParamNormalized(ParamID id, ParamValue value)
     const double previous = normalized_values_[static_cast<size_t>(index)].exchange(value);
     // A structural change (e.g. oversampling) may change the latency: ask the host to query it
     // again, and have process() apply it at the next safe point.
-    if (spec_at(index).timing == ParameterTiming::on_reset && previous != value) {
+    if (structural_change(index, previous, value)) {
         structural_pending_.store(true);
         if (handler_) handler_->restartComponent(kLatencyChanged);
     }
