@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +39,36 @@ def set_in_pedalboard(plugin, parameter_id: str, plain: float) -> None:
     raise KeyError(parameter_id)
 
 
+# pedalboard's raw_state is JUCE's VST3 wrapper: b"VC2!", a uint32 length, then XML whose
+# <IComponent> holds the component state (IComponent::getState's bytes) in JUCE's own base64: the
+# byte count, ".", then 6-bit groups, least significant bits first, from this alphabet.
+JUCE_BASE64 = ".ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+"
+
+
+def component_state_from_pedalboard(raw_state: bytes) -> bytes:
+    """The bytes the plugin's getState wrote, out of pedalboard's raw_state."""
+    assert raw_state[:4] == b"VC2!", raw_state[:16]
+    (length,) = struct.unpack("<I", raw_state[4:8])
+    root = ElementTree.fromstring(raw_state[8 : 8 + length].rstrip(b"\0"))
+    size, _, digits = root.find("IComponent").text.partition(".")
+    bits = sum(JUCE_BASE64.index(digit) << (6 * i) for i, digit in enumerate(digits))
+    return bits.to_bytes(int(size), "little")
+
+
+def pedalboard_state_from_component(state: bytes) -> bytes:
+    """A raw_state for pedalboard that makes it call the plugin's setState with these bytes."""
+    bits = int.from_bytes(state, "little")
+    digits = "".join(JUCE_BASE64[(bits >> (6 * i)) & 63] for i in range((len(state) * 8 + 5) // 6))
+    xml = f'<?xml version="1.0" encoding="UTF-8"?> <VST3PluginState><IComponent>{len(state)}.{digits}</IComponent></VST3PluginState>'
+    body = xml.encode() + b"\0"
+    return b"VC2!" + struct.pack("<I", len(body)) + body
+
+
+def track_id_of(plugin) -> float:
+    """The track id a pedalboard-hosted instance drew (stemglue.StemGlue needs it for parity)."""
+    return plain_values_from_pedalboard(plugin)["track_id"]
+
+
 @dataclass
 class DawDreamerRender:
     output: np.ndarray
@@ -66,6 +98,11 @@ def render_in_dawdreamer(audio: np.ndarray, settings: dict[str, float] | None = 
     engine.load_graph(graph)
     engine.render(audio.shape[1] / SAMPLE_RATE)
     return DawDreamerRender(engine.get_audio(), plugin, engine)
+
+
+def plain_values_from_dawdreamer(plugin) -> dict[str, float]:
+    """The plugin's current plain values, by table id, read through DawDreamer's normalized values."""
+    return {spec.id: spec.from_normalized(plugin.get_parameter(index)) for index, spec in enumerate(stemglue.parameters())}
 
 
 def load_dawdreamer_state(plugin, path_or_bytes) -> None:

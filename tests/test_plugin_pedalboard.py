@@ -1,8 +1,10 @@
 """The built StemGlue.vst3 inside pedalboard (a JUCE host that compensates latency)."""
 
+import gc
+
 import numpy as np
 import pytest
-from plugin_hosts import SAMPLE_RATE, load_in_pedalboard, plain_values_from_pedalboard, set_in_pedalboard
+from plugin_hosts import SAMPLE_RATE, load_in_pedalboard, plain_values_from_pedalboard, set_in_pedalboard, track_id_of
 from signals import max_error_dbfs, music, noise
 
 import stemglue
@@ -18,13 +20,16 @@ def signal():
 def test_parameters_are_the_table(signal):
     plugin = load_in_pedalboard()
     assert [parameter.name for parameter in plugin.parameters.values()] == [spec.name for spec in stemglue.parameters()]
-    assert plain_values_from_pedalboard(plugin) == pytest.approx({spec.id: spec.default for spec in stemglue.parameters()})
+    values = plain_values_from_pedalboard(plugin)
+    assert values.pop("track_id") == int(values_track_id := track_id_of(plugin)) and 0 <= values_track_id <= 999999
+    assert values == pytest.approx({spec.id: spec.default for spec in stemglue.parameters() if spec.id != "track_id"})
     assert "tube_drive_db" in plugin.parameters
 
 
 def test_default_output_equals_stemglue(signal):
     plugin = load_in_pedalboard()
-    assert max_error_dbfs(plugin(signal, SAMPLE_RATE), stemglue.StemGlue()(signal, SAMPLE_RATE)) <= PARITY_DBFS
+    expected = stemglue.StemGlue(track_id=track_id_of(plugin))(signal, SAMPLE_RATE)  # each instance draws its own
+    assert max_error_dbfs(plugin(signal, SAMPLE_RATE), expected) <= PARITY_DBFS
 
 
 @pytest.mark.parametrize(
@@ -52,6 +57,48 @@ def test_attribute_access_uses_plain_units(signal):
     assert plain_values_from_pedalboard(plugin)["tube_drive_db"] == pytest.approx(18.0, abs=0.05)
 
 
+@pytest.fixture(scope="module")
+def shared_plugin():
+    return load_in_pedalboard()
+
+
+def python_name(plugin, spec) -> str:
+    return next(key for key, parameter in plugin.parameters.items() if parameter.name == spec.name)
+
+
+@pytest.mark.parametrize("spec", [spec for spec in stemglue.parameters() if spec.kind == "continuous"], ids=lambda spec: spec.id)
+def test_every_continuous_parameter_is_set_by_number(shared_plugin, spec):
+    # pedalboard types a parameter by parsing its value texts; units it cannot strip ("s", "m")
+    # once made drift_time_s, room_size_m and room_rt60_s lists of strings.
+    plugin = shared_plugin
+    name = python_name(plugin, spec)
+    assert plugin.parameters[name].type is float
+    for fraction in (0.1, 0.5, 0.9):
+        plain = round(spec.min + fraction * (spec.max - spec.min), 3)
+        setattr(plugin, name, plain)
+        raw = plugin.parameters[name].raw_value
+        # pedalboard keeps the plugin's parse of str(plain) when it falls in the range of the
+        # nearest of its 1001 sampled texts, else that range's start: one sampling step at most.
+        assert raw == pytest.approx(spec.to_normalized(plain), abs=1.001e-3), (name, plain)
+        assert spec.from_normalized(raw) == pytest.approx(float(getattr(plugin, name)), abs=0.01 * (spec.max - spec.min))
+
+
+def test_choice_parameters_read_value_and_unit(shared_plugin):
+    plugin = shared_plugin
+    hum = plugin.parameters["noise_hum_frequency_hz"]
+    assert [hum.get_text_for_raw_value(raw) for raw in (0.0, 1.0)] == ["50 Hz", "60 Hz"]
+    assert hum.valid_values == [50.0, 60.0]  # a list of two frequencies, not an on/off toggle
+    plugin.noise_hum_frequency_hz = 60
+    assert hum.raw_value == 1.0 and hum.string_value == "60 Hz"
+    assert plain_values_from_pedalboard(plugin)["noise_hum_hz"] == 60.0
+    plugin.noise_hum_frequency_hz = "50 Hz"
+    assert hum.raw_value == 0.0
+    oversampling = plugin.parameters["tube_oversampling_x"]
+    assert [oversampling.get_text_for_raw_value(i / 3) for i in range(4)] == ["1x", "2x", "4x", "8x"]
+    plugin.tube_oversampling_x = 4
+    assert plain_values_from_pedalboard(plugin)["tube_oversampling"] == 4.0
+
+
 def test_bypass_gives_the_dry_signal(signal):
     plugin = load_in_pedalboard()
     set_in_pedalboard(plugin, "tube_drive_db", 30.0)
@@ -66,14 +113,29 @@ def test_state_moves_settings_between_instances(signal):
     first(signal, SAMPLE_RATE)  # the processor applies the values it was sent
     second = load_in_pedalboard()
     second.raw_state = first.raw_state
-    assert plain_values_from_pedalboard(second) == pytest.approx(plain_values_from_pedalboard(first))
-    assert max_error_dbfs(second(signal, SAMPLE_RATE), first(signal, SAMPLE_RATE)) <= PARITY_DBFS
+    copied, original = plain_values_from_pedalboard(second), plain_values_from_pedalboard(first)
+    # A copy taken while the original lives is a duplicated track: everything but its track id.
+    assert copied.pop("track_id") != original.pop("track_id")
+    assert copied == pytest.approx(original)
+    plain = plain_values_from_pedalboard(second)
+    assert max_error_dbfs(second(signal, SAMPLE_RATE), stemglue.StemGlue(**plain)(signal, SAMPLE_RATE)) <= PARITY_DBFS
+
+
+def test_a_reloaded_state_keeps_its_track_id(signal):
+    first = load_in_pedalboard()
+    saved, track_id = first.raw_state, track_id_of(first)
+    del first
+    gc.collect()
+    reloaded = load_in_pedalboard()
+    reloaded.raw_state = saved
+    assert track_id_of(reloaded) == track_id
 
 
 def test_mono_is_processed_like_stemglue():
     plugin = load_in_pedalboard()
     mono = noise(1, 24000)
-    assert max_error_dbfs(plugin(mono, SAMPLE_RATE), stemglue.StemGlue()(mono, SAMPLE_RATE)) <= PARITY_DBFS
+    expected = stemglue.StemGlue(track_id=track_id_of(plugin))(mono, SAMPLE_RATE)
+    assert max_error_dbfs(plugin(mono, SAMPLE_RATE), expected) <= PARITY_DBFS
 
 
 def test_consecutive_renders_start_fresh(signal):

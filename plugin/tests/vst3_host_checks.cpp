@@ -1,22 +1,114 @@
 // A minimal VST3 host, on our own ABI declarations, that loads the built bundle with dlopen and
 // makes the calls real hosts make that pedalboard and DawDreamer never do: flush calls with null
 // buffers, process before setup, disabled sidechains, sample-accurate parameter points, state
-// with foreign bytes around it, double initialize/terminate.
+// with foreign bytes around it, double initialize/terminate; and it counts the plugin's heap
+// allocations in process() and makes every allocation fail to see that no exception escapes.
 // Usage: vst3_host_checks path/to/StemGlue.so
+//
+// Counting allocations: the plugin links libstdc++ statically and exports nothing but its entry
+// points, so its operator new is bound inside the .so and a host-side operator new replacement
+// never sees it. That operator new still calls malloc, which the plugin imports from libc like
+// any other undefined symbol. This host defines malloc & co. (forwarding to glibc's __libc_*
+// entry points, the documented way to replace glibc's allocator) and exports them (ENABLE_EXPORTS),
+// so the dynamic linker binds the plugin's malloc to them. A check below proves the counter sees
+// the plugin's own `new` (createInstance).
 #include <dlfcn.h>
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "../vst3/vst3_abi.h"
 #include "stemglue/engine.h"
+#include "stemglue/parameters.h"
+
+namespace {
+std::atomic<bool> counting{false};  // count allocations while set
+std::atomic<bool> failing{false};   // large allocations fail while set (out-of-memory checks)
+std::atomic<long> allocations{0};
+
+// Only allocations of 4 KiB and more fail: glibc aborts outright when it cannot allocate the small
+// thread-local block of a dlopen'ed module (the plugin's C++ runtime touches it on its first throw),
+// and that is not the plugin's to handle. Everything the engine prepares, and the plugin object,
+// is larger.
+constexpr size_t kFailFrom = 4096;
+
+bool allocation_allowed(size_t size) noexcept
+{
+    if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+    return size < kFailFrom || !failing.load(std::memory_order_relaxed);
+}
+}  // namespace
+
+extern "C" {
+void* __libc_malloc(size_t size);
+void* __libc_calloc(size_t count, size_t size);
+void* __libc_realloc(void* memory, size_t size);
+void* __libc_memalign(size_t alignment, size_t size);
+void __libc_free(void* memory);
+
+void* malloc(size_t size) noexcept { return allocation_allowed(size) ? __libc_malloc(size) : nullptr; }
+void* calloc(size_t count, size_t size) noexcept
+{
+    return allocation_allowed(count * size) ? __libc_calloc(count, size) : nullptr;
+}
+void* realloc(void* memory, size_t size) noexcept
+{
+    return allocation_allowed(size) ? __libc_realloc(memory, size) : nullptr;
+}
+void* memalign(size_t alignment, size_t size) noexcept
+{
+    return allocation_allowed(size) ? __libc_memalign(alignment, size) : nullptr;
+}
+void* aligned_alloc(size_t alignment, size_t size) noexcept { return memalign(alignment, size); }
+int posix_memalign(void** memory, size_t alignment, size_t size) noexcept
+{
+    void* got = memalign(alignment, size);
+    if (!got) return ENOMEM;
+    *memory = got;
+    return 0;
+}
+void free(void* memory) noexcept { __libc_free(memory); }
+}
 
 using namespace stemglue::vst3;
 
 namespace {
+
+// Allocations the plugin makes inside body().
+template <typename Body>
+long allocations_during(Body body)
+{
+    allocations = 0;
+    counting = true;
+    body();
+    counting = false;
+    return allocations.load();
+}
+
+// Runs body in a child process (it may arm `failing`); true if the child exited normally with 0.
+// An exception escaping the plugin terminates the child instead.
+template <typename Body>
+bool in_child(Body body)
+{
+    std::fflush(stdout);
+    const pid_t child = fork();
+    if (child == 0) {
+        const bool ok = body();
+        failing = false;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 int passed = 0, failed = 0;
 
@@ -97,6 +189,29 @@ struct Changes : HostObject<IParameterChanges> {
     IParamValueQueue* addParameterData(const ParamID&, int32&) override { return nullptr; }
 };
 
+struct Handler : HostObject<IComponentHandler> {
+    std::vector<int32> restarts;
+    std::vector<std::pair<ParamID, ParamValue>> edits;
+    tresult beginEdit(ParamID) override { return kResultOk; }
+    tresult performEdit(ParamID id, ParamValue value) override
+    {
+        edits.push_back({id, value});
+        return kResultOk;
+    }
+    tresult endEdit(ParamID) override { return kResultOk; }
+    tresult restartComponent(int32 flags) override
+    {
+        restarts.push_back(flags);
+        return kResultOk;
+    }
+    bool restarted_with(int32 flag) const
+    {
+        for (int32 flags : restarts)
+            if (flags & flag) return true;
+        return false;
+    }
+};
+
 // --- the plugin -----------------------------------------------------------------------------
 
 struct Plugin {
@@ -131,6 +246,18 @@ struct Plugin {
         }
         return 0xFFFFFFFF;
     }
+    double plain(const char* title)
+    {
+        const ParamID id = id_of(title);
+        return controller->normalizedParamToPlain(id, controller->getParamNormalized(id));
+    }
+    void set_plain(const char* title, double value)
+    {
+        const ParamID id = id_of(title);
+        controller->setParamNormalized(id, controller->plainParamToNormalized(id, value));
+    }
+    // What a host does to change parameters between blocks: a flush with one point per parameter.
+    void send(const std::vector<std::pair<const char*, double>>& plain_values);
     void start(int32 block, int32 channels = 2)
     {
         SpeakerArrangement arrangement = channels == 1 ? kSpeakerMono : kSpeakerStereo;
@@ -179,6 +306,54 @@ struct Buffers {
         return true;
     }
 };
+
+void Plugin::send(const std::vector<std::pair<const char*, double>>& plain_values)
+{
+    Changes changes;
+    for (const auto& [title, value] : plain_values) {
+        changes.queues.push_back({});
+        changes.queues.back().id = id_of(title);
+        changes.queues.back().points = {{0, controller->plainParamToNormalized(id_of(title), value)}};
+    }
+    ProcessData flush{};
+    flush.symbolic_sample_size = kSample32;
+    flush.input_parameter_changes = &changes;
+    processor->process(flush);
+}
+
+void fill_sine(Buffers& buffers, int samples, int start)
+{
+    for (size_t c = 0; c < buffers.in.size(); ++c)
+        for (int j = 0; j < samples; ++j)
+            buffers.in[c][static_cast<size_t>(j)] = 0.5f * std::sin(0.031f * static_cast<float>(start + j) + static_cast<float>(c));
+}
+
+bool same_output(const Buffers& a, const std::vector<std::vector<float>>& b, int samples)
+{
+    for (size_t c = 0; c < a.out.size(); ++c)
+        for (int j = 0; j < samples; ++j)
+            if (a.out[c][static_cast<size_t>(j)] != b[c][static_cast<size_t>(j)]) return false;
+    return true;
+}
+
+// A core engine with the plugin's current values (what the plugin's engine must be after a reset).
+void engine_like(stemglue::Engine& engine, Plugin& plugin)
+{
+    engine.prepare(48000.0, 512, 2);
+    for (int i = 0; i < stemglue::kNumParameters; ++i) {
+        const ParamID id = stemglue::parameter_hash(stemglue::kParameters[static_cast<size_t>(i)].id);
+        engine.set_parameter(i, plugin.controller->normalizedParamToPlain(id, plugin.controller->getParamNormalized(id)));
+    }
+    engine.reset();
+}
+
+std::vector<std::vector<float>> engine_output(stemglue::Engine& engine, const Buffers& buffers, int samples)
+{
+    std::vector<std::vector<float>> out = buffers.in;
+    float* channels[2] = {out[0].data(), out[1].data()};
+    engine.process({channels, 2, samples});
+    return out;
+}
 
 }  // namespace
 
@@ -378,6 +553,283 @@ int main(int argc, char** argv)
               "truncated state refused without change");
         MemoryStream empty;
         check(third.component->setState(&empty) == kResultFalse, "empty state refused");
+    }
+
+    {
+        // The counter sees the plugin's own allocations (its statically linked operator new).
+        Plugin* made = nullptr;
+        check(allocations_during([&] { made = new Plugin(factory); }) > 0, "the allocation counter sees the plugin's new");
+        delete made;
+
+        // process() with several queues of several points (out of order across queues) allocates nothing.
+        Plugin plugin(factory);
+        plugin.start(512);
+        Changes changes;
+        const std::vector<std::pair<const char*, std::vector<std::pair<int32, ParamValue>>>> automation = {
+            {"Tube Drive", {{10, 0.2}, {300, 0.8}, {500, 0.5}}},
+            {"Mix", {{0, 0.9}, {40, 0.7}, {260, 1.0}}},
+            {"Output Gain", {{5, 0.4}, {200, 0.6}, {480, 0.5}, {511, 0.55}}},
+            {"Room Mix", {{100, 0.3}, {101, 0.35}, {450, 0.2}}},
+            {"Glue Threshold", {{0, 0.5}, {256, 0.6}}},
+        };
+        for (const auto& [title, points] : automation) {
+            changes.queues.push_back({});
+            changes.queues.back().id = plugin.id_of(title);
+            changes.queues.back().points = points;
+        }
+        Buffers buffers(2, 512, 0.0f);
+        long counted = 0;
+        for (int block = 0; block < 8; ++block) {
+            fill_sine(buffers, 512, block * 512);
+            ProcessData data = buffers.data(512, &changes);
+            counted += allocations_during([&] { plugin.processor->process(data); });
+        }
+        if (counted) std::printf("  %ld allocations in process()\n", counted);
+        check(counted == 0, "process() with parameter points in several queues allocates nothing");
+
+        // A state that changes a structural parameter is applied inside process(): still no allocation.
+        MemoryStream state;
+        {
+            Plugin source(factory);
+            source.set_plain("Room Size", 21.0);
+            source.set_plain("Tube Oversampling", 4.0);
+            source.component->getState(&state);
+        }
+        state.position = 0;
+        plugin.component->setState(&state);
+        ProcessData data = buffers.data(512, &changes);
+        check(allocations_during([&] { plugin.processor->process(data); }) == 0,
+              "process() applying a loaded structural change allocates nothing");
+    }
+
+    {
+        // Tail: the noise floor never ends; without it the room rings for a while after the latency.
+        Plugin plugin(factory);
+        plugin.start(512);
+        check(plugin.processor->getTailSamples() == kInfiniteTail, "tail is infinite while the noise floor is on");
+        plugin.send({{"Noise Enabled", 0.0}, {"Room RT60", 2.0}});
+        stemglue::Engine engine;
+        engine_like(engine, plugin);
+        const uint32 tail = plugin.processor->getTailSamples();
+        check(engine.tail_samples() > 0 && tail == static_cast<uint32>(engine.tail_samples() + engine.latency_samples()),
+              "tail is the engine's tail plus the latency");
+    }
+
+    {
+        // Every parameter is automatable (Ardour lists no others); bypass is kIsBypass | kCanAutomate.
+        Plugin plugin(factory);
+        bool automatable = true;
+        for (int32 i = 0; i < plugin.controller->getParameterCount(); ++i) {
+            ParameterInfo info{};
+            plugin.controller->getParameterInfo(i, info);
+            automatable &= (info.flags & kCanAutomate) != 0;
+            if (info.id == plugin.id_of("Bypass")) check(info.flags == (kIsBypass | kCanAutomate), "bypass flags");
+        }
+        check(automatable, "every parameter is automatable");
+        Handler handler;
+        plugin.controller->setComponentHandler(&handler);
+        plugin.set_plain("Tube Oversampling", 8.0);
+        check(handler.restarted_with(kLatencyChanged), "a structural change from the controller announces a latency change");
+        plugin.controller->setComponentHandler(nullptr);
+
+        // Choice parameters: a list whose texts are "<value> <unit>" and parse back.
+        auto text_of = [&](const char* title, double normalized) {
+            String128 text{};
+            plugin.controller->getParamStringByValue(plugin.id_of(title), normalized, text);
+            std::string ascii;
+            for (int c = 0; text[c]; ++c) ascii += static_cast<char>(text[c]);
+            return ascii;
+        };
+        ParameterInfo hum{};
+        for (int32 i = 0; i < plugin.controller->getParameterCount(); ++i) {
+            plugin.controller->getParameterInfo(i, hum);
+            if (hum.id == plugin.id_of("Noise Hum Frequency")) break;
+        }
+        check((hum.flags & kIsList) && hum.step_count == 1, "hum frequency is a two-entry list");
+        check(text_of("Noise Hum Frequency", 0.0) == "50 Hz" && text_of("Noise Hum Frequency", 1.0) == "60 Hz",
+              "hum frequency reads 50 Hz / 60 Hz");
+        String128 sixty{};
+        const char* sixty_text = "60 Hz";
+        for (int c = 0; sixty_text[c]; ++c) sixty[c] = static_cast<char16>(sixty_text[c]);
+        ParamValue parsed = -1.0;
+        check(plugin.controller->getParamValueByString(plugin.id_of("Noise Hum Frequency"), sixty, parsed) == kResultOk
+                  && parsed == 1.0,
+              "\"60 Hz\" parses back");
+        const ParamID hum_id = plugin.id_of("Noise Hum Frequency");
+        check(plugin.controller->plainParamToNormalized(hum_id, 60.0) == 1.0
+                  && plugin.controller->plainParamToNormalized(hum_id, 50.0) == 0.0
+                  && plugin.controller->normalizedParamToPlain(hum_id, 1.0) == 60.0,
+              "hum frequency plain values are its frequencies");
+        check(plugin.controller->plainParamToNormalized(hum_id, 1.0) == 1.0
+                  && plugin.controller->plainParamToNormalized(hum_id, 0.0) == 0.0,
+              "hum frequency takes Ardour's toggle values 0 / 1 as its entries");
+        check(text_of("Tube Oversampling", plugin.controller->plainParamToNormalized(plugin.id_of("Tube Oversampling"), 4.0)) == "4x",
+              "oversampling reads 4x");
+    }
+
+    {
+        // A structural value loaded by setState takes effect at the next process() without a new
+        // activation (not while the host is playing), and a latency change is announced.
+        Plugin plugin(factory);
+        plugin.start(512);
+        Buffers buffers(2, 512, 0.0f);
+        for (int block = 0; block < 3; ++block) {
+            fill_sine(buffers, 512, block * 512);
+            ProcessData data = buffers.data(512);
+            plugin.processor->process(data);
+        }
+        MemoryStream state;
+        {
+            Plugin source(factory);
+            source.set_plain("Tube Oversampling", 8.0);
+            source.set_plain("Room Size", 17.0);
+            source.component->getState(&state);
+        }
+        Handler handler;
+        plugin.controller->setComponentHandler(&handler);
+        state.position = 0;
+        check(plugin.component->setState(&state) == kResultOk, "setState while processing");
+        check(handler.restarted_with(kLatencyChanged), "a loaded state that changes the latency announces it");
+        stemglue::Engine engine;
+        engine_like(engine, plugin);
+        check(plugin.processor->getLatencySamples() == static_cast<uint32>(engine.latency_samples()),
+              "the latency of the loaded state is reported");
+
+        ProcessContext playing{};
+        playing.state = kPlaying;
+        fill_sine(buffers, 512, 3 * 512);
+        ProcessData while_playing = buffers.data(512);
+        while_playing.process_context = &playing;
+        plugin.processor->process(while_playing);
+        check(!same_output(buffers, engine_output(engine, buffers, 512), 512), "no reset while the host plays");
+
+        engine.reset();
+        fill_sine(buffers, 512, 4 * 512);
+        ProcessData stopped = buffers.data(512);
+        plugin.processor->process(stopped);
+        check(same_output(buffers, engine_output(engine, buffers, 512), 512),
+              "the loaded structural values are in effect at the next process once stopped");
+        plugin.controller->setComponentHandler(nullptr);
+
+        // A structural change that arrives only as a queue point applies at the next stopped block too.
+        plugin.send({{"Room Size", 9.0}, {"Seed", 123.0}});
+        stemglue::Engine queued;
+        engine_like(queued, plugin);
+        fill_sine(buffers, 512, 5 * 512);
+        ProcessData after_queue = buffers.data(512);
+        plugin.processor->process(after_queue);
+        check(same_output(buffers, engine_output(queued, buffers, 512), 512),
+              "a structural value from the process queue is in effect at the next stopped block");
+
+        // A newer format is refused, values untouched.
+        MemoryStream newer;
+        newer.bytes = state.bytes;
+        newer.bytes[4] = 99;  // the version follows the 4-byte magic
+        const double before = plugin.plain("Room Size");
+        plugin.set_plain("Room Size", 5.0);
+        check(plugin.component->setState(&newer) == kResultFalse && plugin.plain("Room Size") == 5.0,
+              "a state from a newer format is refused");
+        (void)before;
+    }
+
+    {
+        // JUCE echoes parameters back through the queue as float: that is no structural change.
+        Plugin plugin(factory);
+        plugin.start(512);
+        stemglue::Engine reference;
+        engine_like(reference, plugin);
+        Buffers buffers(2, 512, 0.0f);
+        bool same = true;
+        for (int block = 0; block < 4; ++block) {
+            Changes echo;
+            for (const char* title : {"Track ID", "Room Size", "Room Predelay", "Seed"}) {
+                echo.queues.push_back({});
+                echo.queues.back().id = plugin.id_of(title);
+                echo.queues.back().points = {{0, static_cast<float>(plugin.controller->getParamNormalized(plugin.id_of(title)))}};
+            }
+            fill_sine(buffers, 512, block * 512);
+            ProcessData data = buffers.data(512, block == 1 ? &echo : nullptr);
+            plugin.processor->process(data);
+            same &= same_output(buffers, engine_output(reference, buffers, 512), 512);
+        }
+        check(same, "a float-rounded echo of structural values does not reset the engine");
+    }
+
+    {
+        // track_id: drawn per instance, kept through state, redrawn when a live instance holds it.
+        MemoryStream saved;
+        double first_id = -1.0;
+        {
+            Plugin first(factory), second(factory);
+            first_id = first.plain("Track ID");
+            check(first_id != second.plain("Track ID"), "two instances draw different track ids");
+            bool default_is_own_id = false;
+            for (int32 i = 0; i < first.controller->getParameterCount(); ++i) {
+                ParameterInfo info{};
+                first.controller->getParameterInfo(i, info);
+                if (info.id == first.id_of("Track ID"))
+                    default_is_own_id = info.default_normalized_value == first.controller->getParamNormalized(info.id);
+            }
+            check(default_is_own_id, "an instance's track id default is the id it drew (what Ardour shows at first)");
+            first.component->getState(&saved);
+            Plugin copy(factory);
+            Handler handler;
+            copy.controller->setComponentHandler(&handler);
+            saved.position = 0;
+            check(copy.component->setState(&saved) == kResultOk && copy.plain("Track ID") != first_id,
+                  "a copied state gets a fresh track id while the original lives");
+            bool reported = handler.restarted_with(kParamValuesChanged);
+            for (const auto& [id, value] : handler.edits)
+                reported &= id != copy.id_of("Track ID") || value == copy.controller->getParamNormalized(id);
+            check(reported && !handler.edits.empty(), "the fresh track id is reported to the host");
+            // JUCE loads the same bytes into setComponentState right after setState: no second draw.
+            const double drawn = copy.plain("Track ID");
+            const size_t edits = handler.edits.size();
+            saved.position = 0;
+            check(copy.controller->setComponentState(&saved) == kResultOk && copy.plain("Track ID") == drawn
+                      && handler.edits.size() == edits,
+                  "loading the same copied state again keeps the id drawn for it");
+            copy.controller->setComponentHandler(nullptr);
+            saved.position = 0;
+            check(first.component->setState(&saved) == kResultOk && first.plain("Track ID") == first_id,
+                  "an instance reloading its own state keeps its id");
+        }
+        Plugin reloaded(factory);
+        saved.position = 0;
+        check(reloaded.component->setState(&saved) == kResultOk && reloaded.plain("Track ID") == first_id,
+              "a reloaded project keeps its saved track id");
+    }
+
+    {
+        // No C++ exception crosses the ABI when memory runs out (each case in a child process).
+        check(in_child([&] {
+                  void* object = reinterpret_cast<void*>(1);
+                  PClassInfo info{};
+                  factory->getClassInfo(0, &info);
+                  failing = true;
+                  const tresult result = factory->createInstance(info.cid, kComponentIid.bytes, &object);
+                  failing = false;
+                  return result == kOutOfMemory && object == nullptr;
+              }),
+              "createInstance out of memory: kOutOfMemory and no object");
+        check(in_child([&] {
+                  Plugin plugin(factory);
+                  ProcessSetup setup{2, kSample32, 512, 48000.0};
+                  failing = true;
+                  const tresult setup_result = plugin.processor->setupProcessing(setup);
+                  const uint32 latency = plugin.processor->getLatencySamples();
+                  const tresult active_result = plugin.component->setActive(1);
+                  failing = false;
+                  (void)latency;
+                  if (setup_result != kOutOfMemory || active_result != kOutOfMemory) return false;
+                  plugin.component->setActive(0);
+                  // Memory is back: the plugin recovers.
+                  Buffers buffers(2, 512, 0.25f);
+                  ProcessData data = buffers.data(512);
+                  return plugin.processor->setupProcessing(setup) == kResultOk && plugin.component->setActive(1) == kResultTrue
+                         && plugin.processor->process(data) == kResultOk && buffers.finite();
+              }),
+              "setupProcessing / getLatencySamples / setActive out of memory: kOutOfMemory, then recovery");
     }
 
     check(module_exit() && module_exit(), "ModuleExit may be called twice");

@@ -1,6 +1,7 @@
 // The module's entry points and its one factory (IPluginFactory 1/2/3), with one class: the
 // StemGlue effect. Only GetPluginFactory, ModuleEntry and ModuleExit are exported (exports.map).
 #include <atomic>
+#include <new>
 
 #include "stemglue_plugin.h"
 
@@ -110,7 +111,14 @@ public:
         if (!object) return kInvalidArgument;
         *object = nullptr;
         if (!same_uid(cid, kStemGlueClassId)) return kNoInterface;
-        StemGluePlugin* plugin = new StemGluePlugin();
+        StemGluePlugin* plugin = nullptr;
+        try {
+            plugin = new StemGluePlugin();  // the engine and the instance registry allocate
+        } catch (const std::bad_alloc&) {
+            return kOutOfMemory;  // no exception crosses the ABI
+        } catch (...) {
+            return kInternalError;
+        }
         const tresult result = plugin->queryInterface(iid, object);
         plugin->release();  // the host's reference (if any) is the one queryInterface added
         return result;

@@ -56,12 +56,13 @@ bool write_state(IBStream* stream, const PlainValues& values)
     return ok;
 }
 
-bool read_state(IBStream* stream, PlainValues& values)
+namespace {
+
+// Version 1 payload: (hash, plain value) pairs; parameters it lacks keep their defaults.
+bool read_v1(IBStream* stream, PlainValues& loaded)
 {
-    uint32 version = 0, count = 0;
-    if (!stream || !find_magic(stream) || !read_value(stream, version) || !read_value(stream, count)) return false;
-    PlainValues loaded;
-    for (int i = 0; i < kNumParameters; ++i) loaded[static_cast<size_t>(i)] = kParameters[static_cast<size_t>(i)].default_value;
+    uint32 count = 0;
+    if (!read_value(stream, count)) return false;
     for (uint32 entry = 0; entry < count && entry < 4096; ++entry) {
         uint32 hash = 0;
         double value = 0.0;
@@ -70,6 +71,36 @@ bool read_state(IBStream* stream, PlainValues& values)
             if (parameter_hash(kParameters[static_cast<size_t>(i)].id) == hash)
                 loaded[static_cast<size_t>(i)] = constrain(kParameters[static_cast<size_t>(i)], value);
     }
+    return true;
+}
+
+// Brings values read in `version`'s layout up to the current version, one step per version:
+// add `case N: migrate_vN_to_vN1(values); break;` for each format change.
+bool migrate(uint32 version, PlainValues& values)
+{
+    (void)values;
+    for (; version < kStateVersion; ++version) {
+        switch (version) {
+            default: return false;  // a missing step: refuse rather than load wrong values
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool read_state(IBStream* stream, PlainValues& values)
+{
+    uint32 version = 0;
+    if (!stream || !find_magic(stream) || !read_value(stream, version)) return false;
+    PlainValues loaded;
+    for (int i = 0; i < kNumParameters; ++i) loaded[static_cast<size_t>(i)] = kParameters[static_cast<size_t>(i)].default_value;
+    bool read = false;
+    switch (version) {
+        case 1: read = read_v1(stream, loaded); break;
+        default: return false;  // 0 was never written; newer versions are unknown to this build
+    }
+    if (!read || !migrate(version, loaded)) return false;
     values = loaded;
     return true;
 }

@@ -1,7 +1,16 @@
-// Saved plugin state: "SGLU" magic, format version, then (parameter hash, plain value) pairs, all
-// little-endian. Readers start at the stream's current position (hosts may prepend their own
-// header), skip foreign bytes before the magic, ignore unknown parameters and trailing bytes, and
-// give parameters missing from an older state their defaults.
+// Saved plugin state: "SGLU" magic, format version, then the version's payload, all little-endian.
+// Readers start at the stream's current position (hosts may prepend their own header), skip
+// foreign bytes before the magic, ignore unknown parameters and trailing bytes, and give
+// parameters missing from an older state their defaults.
+//
+// Format history (tests/data/plugin_state_v<N>.bin holds one blob of each, loaded by
+// tests/test_plugin_state.py):
+//   1  count (uint32), then count x (parameter hash uint32, plain value double).
+//
+// Changing the format: bump kStateVersion, keep the old version's reader, add a
+// migrate_v<N>_to_v<N+1>() step in plugin_state.cpp, and commit a blob of the new version
+// (tests/test_plugin_state.py documents how). A state from a newer version than this build
+// knows is refused (the host keeps the current values) rather than guessed at.
 #pragma once
 
 #include <array>

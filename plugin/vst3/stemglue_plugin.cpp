@@ -1,17 +1,78 @@
 #include "stemglue_plugin.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
+#include <mutex>
+#include <new>
+#include <vector>
 
 namespace stemglue::vst3 {
 namespace {
 
 constexpr int kBypassIndex = param("bypass");
+constexpr int kTrackIdIndex = param("track_id");
+constexpr int kOversamplingIndex = param("tube_oversampling");
 constexpr int kMaxEngineBlock = 2048;  // the engine cuts longer host blocks; output is identical
+
+static_assert(kParameters[kOversamplingIndex].num_choices == 4, "latency_by_oversampling_ has one entry per choice");
+
+// Runs an entry point's body; an exception becomes a result code instead of crossing the ABI.
+template <typename Body>
+tresult guarded(Body body) noexcept
+{
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        return kOutOfMemory;
+    } catch (...) {
+        return kInternalError;
+    }
+}
+
+// --- live instances and their track ids ------------------------------------------------------
+// Touched only from constructors, destructors and setState (UI thread), never from process().
+
+std::mutex registry_mutex;
+std::vector<const StemGluePlugin*>& live_instances()
+{
+    // Never destroyed: a host may release instances after the module's static destructors ran.
+    static auto* instances = new std::vector<const StemGluePlugin*>();
+    return *instances;
+}
+
+uint64_t splitmix64(uint64_t& state) noexcept
+{
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// Whether an instance other than `self` holds `id`. Caller holds registry_mutex.
+bool track_id_taken(double id, const StemGluePlugin* self) noexcept
+{
+    for (const StemGluePlugin* other : live_instances())
+        if (other != self && other->track_id() == id) return true;
+    return false;
+}
+
+// A track id (0..999999) no live instance holds, from the clock, the address and a counter.
+// Caller holds registry_mutex.
+double draw_track_id(const StemGluePlugin* self) noexcept
+{
+    static uint64_t draws = 0;
+    uint64_t state = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())
+                     ^ reinterpret_cast<uintptr_t>(self) ^ (++draws << 40);
+    const double range = kParameters[kTrackIdIndex].max_value + 1.0;
+    for (;;) {
+        const double id = static_cast<double>(splitmix64(state) % static_cast<uint64_t>(range));
+        if (!track_id_taken(id, self)) return id;
+    }
+}
 
 int index_for_id(ParamID id) noexcept
 {
@@ -21,6 +82,15 @@ int index_for_id(ParamID id) noexcept
 }
 
 const ParameterSpec& spec_at(int index) noexcept { return kParameters[static_cast<size_t>(index)]; }
+
+// Whether a new normalized value changes a structural parameter. JUCE hosts keep parameters as
+// float and echo them back through the process queue after a state load: a difference within
+// float precision is the same value, and must not cost a reset (pedalboard's render was reset
+// mid-way by its echo of the track id).
+bool structural_change(int index, double previous, double next) noexcept
+{
+    return spec_at(index).timing == ParameterTiming::on_reset && std::abs(previous - next) > 1e-6;
+}
 
 void copy_to_string128(const char* text, String128 out) noexcept
 {
@@ -36,19 +106,38 @@ void copy_to_string128(std::string_view text, String128 out) noexcept
     out[i] = 0;
 }
 
-// "12.00 dB", "30.0 %", "4x", "On": plain values with units and enough decimals for the range,
-// parseable back by getParamValueByString.
+// The unit as written after a value. pedalboard infers each parameter's type by parsing the texts
+// at 1001 points, and it strips only the suffixes x % * , . Hz ms dB sec dBTP seconds: a text
+// ending in "s" or "m" is not a number to it, and the parameter becomes a list of strings that
+// cannot be set by number. So seconds read "sec"; metres carry no unit in the text (the
+// ParameterInfo units still say "m").
+std::string_view text_unit(std::string_view unit) noexcept
+{
+    if (unit == "s") return "sec";
+    if (unit == "m") return "";
+    return unit;
+}
+
+// "12.00 dB", "30.0 %", "8.00 sec", "50 Hz", "4x", "On": plain values with units and enough
+// decimals for the range, parseable back by getParamValueByString. No allocation: pedalboard calls
+// this a thousand times per parameter.
 void format_plain(const ParameterSpec& spec, double plain, char* out, size_t size) noexcept
 {
+    const std::string_view unit = text_unit(spec.unit);
+    const int unit_length = static_cast<int>(unit.size());
     switch (spec.kind) {
         case ParameterKind::toggle: std::snprintf(out, size, "%s", plain >= 0.5 ? "On" : "Off"); return;
-        case ParameterKind::choice: std::snprintf(out, size, "%g%s", plain, std::string(spec.unit).c_str()); return;
-        case ParameterKind::integer: std::snprintf(out, size, "%.0f", plain); return;
+        case ParameterKind::choice:
+            // A factor reads "4x"; any other unit follows after a space: "50 Hz".
+            std::snprintf(out, size, unit == "x" || unit.empty() ? "%g%.*s" : "%g %.*s", plain, unit_length, unit.data());
+            return;
+        case ParameterKind::integer:
+            std::snprintf(out, size, unit.empty() ? "%.0f%.*s" : "%.0f %.*s", plain, unit_length, unit.data());
+            return;
         case ParameterKind::continuous: break;
     }
     const int decimals = std::clamp(3 - static_cast<int>(std::floor(std::log10(spec.max_value - spec.min_value))), 0, 4);
-    const std::string unit(spec.unit);
-    std::snprintf(out, size, unit.empty() ? "%.*f" : "%.*f %s", decimals, plain, unit.c_str());
+    std::snprintf(out, size, unit.empty() ? "%.*f%.*s" : "%.*f %.*s", decimals, plain, unit_length, unit.data());
 }
 
 }  // namespace
@@ -57,11 +146,27 @@ StemGluePlugin::StemGluePlugin()
 {
     for (int i = 0; i < kNumParameters; ++i)
         normalized_values_[static_cast<size_t>(i)].store(to_normalized(spec_at(i), spec_at(i).default_value));
+    // A new instance is a new track: its own id, saved with its state so a reloaded project sounds the same.
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    normalized_values_[kTrackIdIndex].store(to_normalized(spec_at(kTrackIdIndex), draw_track_id(this)));
+    live_instances().push_back(this);  // may throw bad_alloc: createInstance catches it
 }
 
 StemGluePlugin::~StemGluePlugin()
 {
+    {
+        std::lock_guard<std::mutex> lock(registry_mutex);
+        auto& instances = live_instances();
+        instances.erase(std::remove(instances.begin(), instances.end(), this), instances.end());
+    }
     if (handler_) handler_->release();
+}
+
+double StemGluePlugin::track_id() const noexcept { return plain_value(kTrackIdIndex); }
+
+double StemGluePlugin::plain_value(int index) const noexcept
+{
+    return from_normalized(spec_at(index), normalized_values_[static_cast<size_t>(index)].load());
 }
 
 // --- FUnknown --------------------------------------------------------------------------------
@@ -143,37 +248,70 @@ tresult StemGluePlugin::activateBus(MediaType type, BusDirection direction, int3
 
 tresult StemGluePlugin::setActive(TBool state)
 {
-    active_ = state != 0;
-    if (active_) {
-        prepare_engine();
-        apply_all_parameters();
-        engine_.reset();
-    }
-    return kResultTrue;
+    return guarded([&] {
+        active_ = false;
+        if (state) {
+            prepare_engine();
+            apply_all_parameters();
+            reset_engine();
+        }
+        active_ = state != 0;
+        return kResultTrue;
+    });
 }
 
-tresult StemGluePlugin::setState(IBStream* state)
-{
-    if (!values_from_state(state)) return kResultFalse;
-    state_changed_.store(true);
-    return kResultOk;
-}
+tresult StemGluePlugin::setState(IBStream* state) { return values_from_state(state); }
 
 tresult StemGluePlugin::getState(IBStream* state)
 {
-    PlainValues values;
-    for (int i = 0; i < kNumParameters; ++i)
-        values[static_cast<size_t>(i)] = from_normalized(spec_at(i), normalized_values_[static_cast<size_t>(i)].load());
-    return write_state(state, values) ? kResultOk : kResultFalse;
+    return guarded([&] {
+        PlainValues values;
+        for (int i = 0; i < kNumParameters; ++i) values[static_cast<size_t>(i)] = plain_value(i);
+        return write_state(state, values) ? kResultOk : kResultFalse;
+    });
 }
 
-bool StemGluePlugin::values_from_state(IBStream* state)
+tresult StemGluePlugin::values_from_state(IBStream* state)
 {
-    PlainValues values;
-    if (!read_state(state, values)) return false;
-    for (int i = 0; i < kNumParameters; ++i)
-        normalized_values_[static_cast<size_t>(i)].store(to_normalized(spec_at(i), values[static_cast<size_t>(i)]));
-    return true;
+    return guarded([&] {
+        PlainValues values;
+        if (!read_state(state, values)) return kResultFalse;
+        const int latency_before = expected_latency();
+        bool structural_changed = false, track_id_redrawn = false;
+        {
+            std::lock_guard<std::mutex> lock(registry_mutex);
+            // A state copied from a live instance (a duplicated track) must not share its track id.
+            // JUCE hosts load the same bytes twice (setState, then setComponentState): the second
+            // load keeps the id the first one drew instead of drawing and reporting another.
+            const double loaded_id = values[kTrackIdIndex];
+            if (track_id_taken(loaded_id, this)) {
+                if (loaded_id == redrawn_from_track_id_) {
+                    values[kTrackIdIndex] = track_id();
+                } else {
+                    values[kTrackIdIndex] = draw_track_id(this);
+                    redrawn_from_track_id_ = loaded_id;
+                    track_id_redrawn = true;
+                }
+            }
+            for (int i = 0; i < kNumParameters; ++i) {
+                const double normalized = to_normalized(spec_at(i), values[static_cast<size_t>(i)]);
+                const double previous = normalized_values_[static_cast<size_t>(i)].exchange(normalized);
+                structural_changed |= structural_change(i, previous, normalized);
+            }
+        }
+        state_changed_.store(true);
+        if (structural_changed) structural_pending_.store(true);
+        // Host callbacks only after the lock is released (a host may call back into us).
+        if (handler_ && track_id_redrawn) {
+            const ParamID id = parameter_hash(spec_at(kTrackIdIndex).id);
+            handler_->beginEdit(id);
+            handler_->performEdit(id, normalized_values_[kTrackIdIndex].load());
+            handler_->endEdit(id);
+            handler_->restartComponent(kParamValuesChanged);
+        }
+        if (handler_ && prepared_ && expected_latency() != latency_before) handler_->restartComponent(kLatencyChanged);
+        return kResultOk;
+    });
 }
 
 // --- IAudioProcessor -------------------------------------------------------------------------
@@ -204,12 +342,8 @@ tresult StemGluePlugin::canProcessSampleSize(int32 symbolic_sample_size)
 
 uint32 StemGluePlugin::getLatencySamples()
 {
-    if (!prepared_) {
-        prepare_engine();
-        apply_all_parameters();
-        engine_.reset();
-    }
-    return static_cast<uint32>(engine_.latency_samples());
+    // The latency of the current values, even if the engine applies them at its next reset.
+    return ensure_prepared() ? static_cast<uint32>(expected_latency()) : 0;
 }
 
 tresult StemGluePlugin::setupProcessing(ProcessSetup& setup)
@@ -218,10 +352,12 @@ tresult StemGluePlugin::setupProcessing(ProcessSetup& setup)
     if (!(setup.sample_rate > 0.0) || setup.max_samples_per_block < 0 || setup.symbolic_sample_size != kSample32)
         return kResultFalse;
     setup_ = setup;
-    prepare_engine();
-    apply_all_parameters();
-    engine_.reset();  // the latency is known from here on
-    return kResultOk;
+    return guarded([&] {
+        prepare_engine();
+        apply_all_parameters();
+        reset_engine();  // the latency is known from here on
+        return kResultOk;
+    });
 }
 
 tresult StemGluePlugin::setProcessing(TBool state)
@@ -229,16 +365,22 @@ tresult StemGluePlugin::setProcessing(TBool state)
     // Hosts expect a fresh start here; reset() is cheap and never allocates.
     if (state && prepared_) {
         apply_all_parameters();
-        engine_.reset();
+        reset_engine();
     }
     return kResultOk;
 }
 
-uint32 StemGluePlugin::getTailSamples() { return 0; }
+uint32 StemGluePlugin::getTailSamples()
+{
+    if (!ensure_prepared()) return 0;
+    const int64_t tail = tail_samples_.load();
+    if (tail < 0) return kInfiniteTail;  // the noise floor never ends
+    // The last audible sample leaves latency + tail samples after the last input sample.
+    return static_cast<uint32>(std::min<int64_t>(tail + expected_latency(), kInfiniteTail - 1));
+}
 
 uint32 StemGluePlugin::getProcessContextRequirements()
 {
-    // Tempo and position for the humanizer's groove; tube, drift and noise ignore them.
     return kNeedTempo | kNeedTransportState | kNeedProjectTimeMusic | kNeedBarPositionMusic | kNeedTimeSignature;
 }
 
@@ -247,21 +389,60 @@ void StemGluePlugin::prepare_engine()
     const int block = std::clamp(setup_.max_samples_per_block, 1, kMaxEngineBlock);
     if (prepared_ && prepared_sample_rate_ == setup_.sample_rate && prepared_block_ == block)
         return;
+    prepared_ = false;  // until prepare() has returned: a bad_alloc leaves the engine unusable
     engine_.prepare(setup_.sample_rate, block, 2);  // mono runs on the first channel
+    const ParameterSpec& oversampling = spec_at(kOversamplingIndex);
+    for (int choice = 0; choice < oversampling.num_choices; ++choice) {
+        engine_.set_parameter(kOversamplingIndex, oversampling.choice_values[static_cast<size_t>(choice)]);
+        engine_.reset();
+        latency_by_oversampling_[static_cast<size_t>(choice)] = engine_.latency_samples();
+    }
     prepared_ = true;
     prepared_sample_rate_ = setup_.sample_rate;
     prepared_block_ = block;
 }
 
+// For getLatencySamples / getTailSamples before any setup: prepare with the default setup.
+// False if that ran out of memory.
+bool StemGluePlugin::ensure_prepared() noexcept
+{
+    return prepared_ || guarded([&] {
+               prepare_engine();
+               apply_all_parameters();
+               reset_engine();
+               return kResultOk;
+           }) == kResultOk;
+}
+
 void StemGluePlugin::apply_all_parameters() noexcept
 {
-    for (int i = 0; i < kNumParameters; ++i)
-        engine_.set_parameter(i, from_normalized(spec_at(i), normalized_values_[static_cast<size_t>(i)].load()));
+    for (int i = 0; i < kNumParameters; ++i) engine_.set_parameter(i, plain_value(i));
+    update_tail();
+}
+
+// The engine applies the structural values it was given; nothing stays pending.
+void StemGluePlugin::reset_engine() noexcept
+{
+    structural_pending_.store(false);
+    engine_.reset();
+}
+
+void StemGluePlugin::update_tail() noexcept { tail_samples_.store(engine_.tail_samples()); }
+
+int StemGluePlugin::expected_latency() const noexcept
+{
+    if (!prepared_) return 0;
+    const double normalized = normalized_values_[kOversamplingIndex].load();
+    const ParameterSpec& oversampling = spec_at(kOversamplingIndex);
+    return latency_by_oversampling_[static_cast<size_t>(std::lround(normalized * (oversampling.num_choices - 1)))];
 }
 
 void StemGluePlugin::apply_event(const ParameterEvent& event) noexcept
 {
-    normalized_values_[static_cast<size_t>(event.index)].store(event.normalized);
+    const double previous = normalized_values_[static_cast<size_t>(event.index)].exchange(event.normalized);
+    // A structural change that only came through the queue (no setParamNormalized) waits for the
+    // same safe reset as one from the controller.
+    if (structural_change(event.index, previous, event.normalized)) structural_pending_.store(true);
     engine_.set_parameter(event.index, from_normalized(spec_at(event.index), event.normalized));
 }
 
@@ -280,13 +461,17 @@ int StemGluePlugin::collect_parameter_events(IParameterChanges* changes, int32 n
             int32 offset = 0;
             ParamValue value = 0.0;
             if (queue->getPoint(p, offset, value) != kResultOk || !std::isfinite(value)) continue;
-            events_[static_cast<size_t>(count++)] = {std::clamp(offset, 0, std::max(0, num_samples)), index,
-                                                     std::clamp(value, 0.0, 1.0)};
+            // Insertion by offset, in place (std::stable_sort would take a heap buffer). It is
+            // stable: a point goes after every point with the same offset, so a queue's points
+            // keep their order. Each queue is sorted, so a point moves back only past other
+            // queues' later points: a handful per block in practice.
+            const ParameterEvent event{std::clamp(offset, 0, std::max(0, num_samples)), index, std::clamp(value, 0.0, 1.0)};
+            int slot = count++;
+            for (; slot > 0 && events_[static_cast<size_t>(slot - 1)].offset > event.offset; --slot)
+                events_[static_cast<size_t>(slot)] = events_[static_cast<size_t>(slot - 1)];
+            events_[static_cast<size_t>(slot)] = event;
         }
     }
-    // Each queue is sorted; merging queues needs a stable sort by offset.
-    std::stable_sort(events_.begin(), events_.begin() + count,
-                     [](const ParameterEvent& a, const ParameterEvent& b) { return a.offset < b.offset; });
     return count;
 }
 
@@ -295,6 +480,13 @@ int StemGluePlugin::main_channels() const noexcept { return __builtin_popcountll
 tresult StemGluePlugin::process(ProcessData& data)
 {
     if (state_changed_.exchange(false) && prepared_) apply_all_parameters();
+    // Structural values from setState / setParamNormalized: a reset applies them (allocation-free),
+    // but not while the host plays, where it would be an audible jump (see the header).
+    const bool playing = data.process_context && (data.process_context->state & kPlaying);
+    if (prepared_ && !playing && structural_pending_.load()) {
+        apply_all_parameters();
+        reset_engine();
+    }
     const int num_events = collect_parameter_events(data.input_parameter_changes, data.num_samples);
 
     // Flush calls (no samples or no buffers) carry parameter changes only.
@@ -302,6 +494,7 @@ tresult StemGluePlugin::process(ProcessData& data)
                             && data.outputs[0].channel_buffers_32 && data.num_samples > 0;
     if (!has_output || data.symbolic_sample_size != kSample32 || !prepared_) {
         for (int e = 0; e < num_events; ++e) apply_event(events_[static_cast<size_t>(e)]);
+        if (prepared_ && num_events > 0) update_tail();
         if (has_output && data.symbolic_sample_size == kSample32) {  // process before setup: silence
             for (int32 c = 0; c < data.outputs[0].num_channels; ++c)
                 if (float* out = data.outputs[0].channel_buffers_32[c]) std::fill(out, out + data.num_samples, 0.0f);
@@ -339,13 +532,14 @@ tresult StemGluePlugin::process(ProcessData& data)
         position = end;
     }
     while (next_event < num_events) apply_event(events_[static_cast<size_t>(next_event++)]);
+    if (num_events > 0) update_tail();
     output.silence_flags = 0;
     return kResultOk;
 }
 
 // --- IEditController -------------------------------------------------------------------------
 
-tresult StemGluePlugin::setComponentState(IBStream* state) { return values_from_state(state) ? kResultOk : kResultFalse; }
+tresult StemGluePlugin::setComponentState(IBStream* state) { return values_from_state(state); }
 
 int32 StemGluePlugin::getParameterCount() { return kNumParameters; }
 
@@ -365,9 +559,14 @@ tresult StemGluePlugin::getParameterInfo(int32 index, ParameterInfo& info)
         case ParameterKind::continuous: info.step_count = 0; break;
     }
     info.default_normalized_value = to_normalized(spec, spec.default_value);
+    // An instance's track id defaults to the one it drew: Ardour shows a new instance's values from
+    // these defaults (it showed 0 while the plugin held its drawn id), and resetting to 0 would
+    // give every track the same id.
+    if (index == kTrackIdIndex) info.default_normalized_value = normalized_values_[kTrackIdIndex].load();
     info.unit_id = 0;
-    // Structural parameters change the latency, so they are not automatable.
-    info.flags = spec.timing == ParameterTiming::on_reset ? 0 : kCanAutomate;
+    // Every parameter is automatable: Ardour lists no others. A structural one takes effect at the
+    // engine's next reset (see the header) and announces its latency from setParamNormalized.
+    info.flags = kCanAutomate;
     if (spec.kind == ParameterKind::choice) info.flags |= kIsList;
     if (index == kBypassIndex) info.flags |= kIsBypass;
     return kResultOk;
@@ -414,7 +613,15 @@ ParamValue StemGluePlugin::normalizedParamToPlain(ParamID id, ParamValue value_n
 ParamValue StemGluePlugin::plainParamToNormalized(ParamID id, ParamValue plain_value)
 {
     const int index = index_for_id(id);
-    return index < 0 ? plain_value : to_normalized(spec_at(index), plain_value);
+    if (index < 0) return plain_value;
+    const ParameterSpec& spec = spec_at(index);
+    // Ardour 7 shows a parameter with stepCount 1 as a toggle and sets its plain value to 0 or 1,
+    // whatever the range (it sends 1 for "60 Hz"). For a two-entry list whose entries are not 0
+    // and 1 themselves (the hum frequency: 50 / 60), 0 and 1 can only mean the entry's index.
+    if (spec.kind == ParameterKind::choice && spec.num_choices == 2 && (plain_value == 0.0 || plain_value == 1.0)
+        && !is_valid(spec, plain_value))
+        return plain_value;
+    return to_normalized(spec, plain_value);
 }
 
 ParamValue StemGluePlugin::getParamNormalized(ParamID id)
@@ -429,9 +636,12 @@ tresult StemGluePlugin::setParamNormalized(ParamID id, ParamValue value)
     if (index < 0 || !std::isfinite(value)) return kInvalidArgument;
     value = std::clamp(value, 0.0, 1.0);
     const double previous = normalized_values_[static_cast<size_t>(index)].exchange(value);
-    // A structural change (e.g. oversampling) changes the latency: ask the host to restart us.
-    if (spec_at(index).timing == ParameterTiming::on_reset && previous != value && handler_)
-        handler_->restartComponent(kLatencyChanged);
+    // A structural change (e.g. oversampling) may change the latency: ask the host to query it
+    // again, and have process() apply it at the next safe point.
+    if (structural_change(index, previous, value)) {
+        structural_pending_.store(true);
+        if (handler_) handler_->restartComponent(kLatencyChanged);
+    }
     return kResultOk;
 }
 

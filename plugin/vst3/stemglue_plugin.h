@@ -4,13 +4,29 @@
 //
 // Parameter values live in one array of atomics (normalized) written by the controller
 // (setParamNormalized), the processor (queue points) and setState, and read by getState, so
-// saved state always reflects what the processor applied. Structural parameters (oversampling,
-// seed) take effect at the next setupProcessing / setActive / setProcessing, where the engine is
-// reset; the controller asks the host for that restart when they change.
+// saved state always reflects what the processor applied.
+//
+// Structural parameters (oversampling, seed, track id, room size, predelay) take effect when the
+// engine is reset: at setupProcessing / setActive / setProcessing, and, when setState,
+// setParamNormalized or a process queue point changed one, at the start of the next process()
+// call in which the host is not playing (ProcessContext kPlaying clear, or no context). A reset mid-playback would be an
+// audible jump; until the core applies structural changes at its own click-free point, they wait
+// for the transport to stop. The latency the new values give is announced at once
+// (restartComponent(kLatencyChanged), from setState / setParamNormalized, never the audio thread;
+// a change that only came through a queue is not announced) and reported by getLatencySamples
+// from then on.
+//
+// Every entry point that can allocate catches exceptions and answers kOutOfMemory /
+// kInternalError: no C++ exception crosses the plugin ABI. process() never allocates or locks.
+//
+// track_id: each instance draws its own at creation and saves it; a process-wide registry of live
+// instances (locked only in the constructor, destructor and setState) makes a copied state (a
+// duplicated track) draw a fresh id instead of sharing one with the live original.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 
 #include "plugin_state.h"
 #include "stemglue/engine.h"
@@ -75,6 +91,9 @@ public:
     tresult setComponentHandler(IComponentHandler* handler) override;
     IPlugView* createView(FIDString name) override;
 
+    /** This instance's track id (plain value); read by the instance registry. */
+    double track_id() const noexcept;
+
 private:
     ~StemGluePlugin();
 
@@ -86,10 +105,15 @@ private:
     static constexpr int kMaxParameterEvents = 4096;
 
     void prepare_engine();
+    bool ensure_prepared() noexcept;
     void apply_all_parameters() noexcept;
+    void reset_engine() noexcept;
+    void update_tail() noexcept;
+    int expected_latency() const noexcept;
     void apply_event(const ParameterEvent& event) noexcept;
     int collect_parameter_events(IParameterChanges* changes, int32 num_samples) noexcept;
-    bool values_from_state(IBStream* state);
+    tresult values_from_state(IBStream* state);
+    double plain_value(int index) const noexcept;
     int main_channels() const noexcept;
 
     std::atomic<uint32> reference_count_{1};
@@ -102,7 +126,13 @@ private:
     double prepared_sample_rate_ = 0.0;
     int prepared_block_ = 0;
     bool active_ = false;
-    std::atomic<bool> state_changed_{false};
+    std::atomic<bool> state_changed_{false};       // setState stored new values: apply them in process()
+    std::atomic<bool> structural_pending_{false};  // a structural value changed: reset in process() when stopped
+    std::atomic<int64_t> tail_samples_{0};         // the engine's tail for the values it has (-1: endless)
+    // Latency per tube oversampling choice (the one structural parameter that sets the latency),
+    // measured at prepare so a loaded state's latency is known before the engine applies it.
+    std::array<int, 4> latency_by_oversampling_{};
+    double redrawn_from_track_id_ = -1.0;  // the loaded track id this instance last replaced (setState)
 
     SpeakerArrangement main_arrangement_ = kSpeakerStereo;
     SpeakerArrangement sidechain_arrangement_ = kSpeakerStereo;

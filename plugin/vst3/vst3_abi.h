@@ -45,6 +45,7 @@ inline constexpr tresult kInvalidArgument = 2;
 inline constexpr tresult kNotImplemented = 3;
 inline constexpr tresult kInternalError = 4;
 inline constexpr tresult kNotInitialized = 5;
+inline constexpr tresult kOutOfMemory = 6;
 
 // A 16-byte interface or class ID; on Linux each 32-bit word is stored most-significant byte first.
 struct Uid {
@@ -315,7 +316,9 @@ inline constexpr int32 kSample64 = 1;
 inline constexpr int32 kCanAutomate = 1 << 0;
 inline constexpr int32 kIsList = 1 << 3;
 inline constexpr int32 kIsBypass = 1 << 16;
+inline constexpr int32 kParamValuesChanged = 1 << 2;
 inline constexpr int32 kLatencyChanged = 1 << 3;
+inline constexpr uint32 kInfiniteTail = 0xFFFFFFFFu;
 inline constexpr int32 kSeekSet = 0;
 inline constexpr int32 kFactoryUnicode = 0x10;
 inline constexpr int32 kManyInstances = 0x7FFFFFFF;
