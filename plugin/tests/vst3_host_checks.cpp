@@ -483,6 +483,8 @@ int main(int argc, char** argv)
     {
         // Sample accuracy: a point at offset 200 equals splitting the block there by hand.
         Plugin split(factory), whole(factory);
+        split.set_plain("Track ID", 42.0);  // each instance draws its own: give both one
+        whole.set_plain("Track ID", 42.0);
         split.start(512);
         whole.start(512);
         const ParamID drive = whole.id_of("Tube Drive");
@@ -668,16 +670,22 @@ int main(int argc, char** argv)
     }
 
     {
-        // A structural value loaded by setState takes effect at the next process() without a new
-        // activation (not while the host is playing), and a latency change is announced.
+        // A structural value loaded by setState while processing takes effect without a new
+        // activation, exactly as the engine applies the same values set at that point (at its own
+        // silent point: a 10 ms fade out and in), and a latency change is announced.
         Plugin plugin(factory);
         plugin.start(512);
+        stemglue::Engine mirror;
+        engine_like(mirror, plugin);
         Buffers buffers(2, 512, 0.0f);
+        bool same = true;
         for (int block = 0; block < 3; ++block) {
             fill_sine(buffers, 512, block * 512);
             ProcessData data = buffers.data(512);
             plugin.processor->process(data);
+            same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
         }
+        check(same, "the plugin renders what the engine renders");
         MemoryStream state;
         {
             Plugin source(factory);
@@ -690,36 +698,41 @@ int main(int argc, char** argv)
         state.position = 0;
         check(plugin.component->setState(&state) == kResultOk, "setState while processing");
         check(handler.restarted_with(kLatencyChanged), "a loaded state that changes the latency announces it");
-        stemglue::Engine engine;
-        engine_like(engine, plugin);
-        check(plugin.processor->getLatencySamples() == static_cast<uint32>(engine.latency_samples()),
+        stemglue::Engine loaded;
+        engine_like(loaded, plugin);
+        check(plugin.processor->getLatencySamples() == static_cast<uint32>(loaded.latency_samples()),
               "the latency of the loaded state is reported");
 
-        ProcessContext playing{};
-        playing.state = kPlaying;
-        fill_sine(buffers, 512, 3 * 512);
-        ProcessData while_playing = buffers.data(512);
-        while_playing.process_context = &playing;
-        plugin.processor->process(while_playing);
-        check(!same_output(buffers, engine_output(engine, buffers, 512), 512), "no reset while the host plays");
-
-        engine.reset();
-        fill_sine(buffers, 512, 4 * 512);
-        ProcessData stopped = buffers.data(512);
-        plugin.processor->process(stopped);
-        check(same_output(buffers, engine_output(engine, buffers, 512), 512),
-              "the loaded structural values are in effect at the next process once stopped");
+        auto set_like_plugin = [&](stemglue::Engine& engine) {
+            for (int i = 0; i < stemglue::kNumParameters; ++i) {
+                const ParamID id = stemglue::parameter_hash(stemglue::kParameters[static_cast<size_t>(i)].id);
+                engine.set_parameter(i, plugin.controller->normalizedParamToPlain(id, plugin.controller->getParamNormalized(id)));
+            }
+        };
+        set_like_plugin(mirror);
+        bool silent_point = false;
+        same = true;
+        for (int block = 3; block < 6; ++block) {
+            fill_sine(buffers, 512, block * 512);
+            ProcessData data = buffers.data(512);
+            plugin.processor->process(data);
+            same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
+            for (int j = 0; j < 512; ++j) silent_point |= buffers.out[0][static_cast<size_t>(j)] == 0.0f && buffers.out[1][static_cast<size_t>(j)] == 0.0f;
+        }
+        check(same && silent_point, "the loaded structural values apply at the engine's silent point, as in the engine");
         plugin.controller->setComponentHandler(nullptr);
 
-        // A structural change that arrives only as a queue point applies at the next stopped block too.
+        // A structural change that arrives only as a queue point applies the same way.
         plugin.send({{"Room Size", 9.0}, {"Seed", 123.0}});
-        stemglue::Engine queued;
-        engine_like(queued, plugin);
-        fill_sine(buffers, 512, 5 * 512);
-        ProcessData after_queue = buffers.data(512);
-        plugin.processor->process(after_queue);
-        check(same_output(buffers, engine_output(queued, buffers, 512), 512),
-              "a structural value from the process queue is in effect at the next stopped block");
+        set_like_plugin(mirror);
+        same = true;
+        for (int block = 6; block < 9; ++block) {
+            fill_sine(buffers, 512, block * 512);
+            ProcessData data = buffers.data(512);
+            plugin.processor->process(data);
+            same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
+        }
+        check(same, "a structural value from the process queue applies as in the engine");
 
         // A newer format is refused, values untouched.
         MemoryStream newer;

@@ -300,7 +300,6 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
             }
         }
         state_changed_.store(true);
-        if (structural_changed) structural_pending_.store(true);
         // Host callbacks only after the lock is released (a host may call back into us).
         if (handler_ && track_id_redrawn) {
             const ParamID id = parameter_hash(spec_at(kTrackIdIndex).id);
@@ -416,16 +415,22 @@ bool StemGluePlugin::ensure_prepared() noexcept
 
 void StemGluePlugin::apply_all_parameters() noexcept
 {
-    for (int i = 0; i < kNumParameters; ++i) engine_.set_parameter(i, plain_value(i));
+    for (int i = 0; i < kNumParameters; ++i) set_engine_parameter(i, normalized_values_[static_cast<size_t>(i)].load());
     update_tail();
 }
 
-// The engine applies the structural values it was given; nothing stays pending.
-void StemGluePlugin::reset_engine() noexcept
+// A structural value the engine already holds, give or take float precision (JUCE hosts echo
+// values back as float), is not sent again: the engine would fade out and reset for nothing.
+void StemGluePlugin::set_engine_parameter(int index, double normalized) noexcept
 {
-    structural_pending_.store(false);
-    engine_.reset();
+    const ParameterSpec& spec = spec_at(index);
+    if (spec.timing == ParameterTiming::on_reset
+        && !structural_change(index, to_normalized(spec, engine_.get_parameter(index)), normalized))
+        return;
+    engine_.set_parameter(index, from_normalized(spec, normalized));
 }
+
+void StemGluePlugin::reset_engine() noexcept { engine_.reset(); }
 
 void StemGluePlugin::update_tail() noexcept { tail_samples_.store(engine_.tail_samples()); }
 
@@ -439,11 +444,8 @@ int StemGluePlugin::expected_latency() const noexcept
 
 void StemGluePlugin::apply_event(const ParameterEvent& event) noexcept
 {
-    const double previous = normalized_values_[static_cast<size_t>(event.index)].exchange(event.normalized);
-    // A structural change that only came through the queue (no setParamNormalized) waits for the
-    // same safe reset as one from the controller.
-    if (structural_change(event.index, previous, event.normalized)) structural_pending_.store(true);
-    engine_.set_parameter(event.index, from_normalized(spec_at(event.index), event.normalized));
+    normalized_values_[static_cast<size_t>(event.index)].store(event.normalized);
+    set_engine_parameter(event.index, event.normalized);
 }
 
 int StemGluePlugin::collect_parameter_events(IParameterChanges* changes, int32 num_samples) noexcept
@@ -480,12 +482,12 @@ int StemGluePlugin::main_channels() const noexcept { return __builtin_popcountll
 tresult StemGluePlugin::process(ProcessData& data)
 {
     if (state_changed_.exchange(false) && prepared_) apply_all_parameters();
-    // Structural values from setState / setParamNormalized: a reset applies them (allocation-free),
-    // but not while the host plays, where it would be an audible jump (see the header).
-    const bool playing = data.process_context && (data.process_context->state & kPlaying);
-    if (prepared_ && !playing && structural_pending_.load()) {
-        apply_all_parameters();
-        reset_engine();
+    // Random streams follow the host's timeline while it plays (a bounce does not depend on how
+    // long the host ran us before); stopped, the engine free-runs.
+    if (prepared_ && data.process_context) {
+        const ProcessContext& context = *data.process_context;
+        const bool playing = (context.state & kPlaying) != 0 && context.project_time_samples >= 0;
+        engine_.set_transport(playing, static_cast<uint64_t>(std::max<TSamples>(0, context.project_time_samples)));
     }
     const int num_events = collect_parameter_events(data.input_parameter_changes, data.num_samples);
 
@@ -637,11 +639,8 @@ tresult StemGluePlugin::setParamNormalized(ParamID id, ParamValue value)
     value = std::clamp(value, 0.0, 1.0);
     const double previous = normalized_values_[static_cast<size_t>(index)].exchange(value);
     // A structural change (e.g. oversampling) may change the latency: ask the host to query it
-    // again, and have process() apply it at the next safe point.
-    if (structural_change(index, previous, value)) {
-        structural_pending_.store(true);
-        if (handler_) handler_->restartComponent(kLatencyChanged);
-    }
+    // again. The engine applies it at its own silent point (a 10 ms fade out and in).
+    if (structural_change(index, previous, value) && handler_) handler_->restartComponent(kLatencyChanged);
     return kResultOk;
 }
 

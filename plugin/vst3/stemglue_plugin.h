@@ -6,15 +6,15 @@
 // (setParamNormalized), the processor (queue points) and setState, and read by getState, so
 // saved state always reflects what the processor applied.
 //
-// Structural parameters (oversampling, seed, track id, room size, predelay) take effect when the
-// engine is reset: at setupProcessing / setActive / setProcessing, and, when setState,
-// setParamNormalized or a process queue point changed one, at the start of the next process()
-// call in which the host is not playing (ProcessContext kPlaying clear, or no context). A reset mid-playback would be an
-// audible jump; until the core applies structural changes at its own click-free point, they wait
-// for the transport to stop. The latency the new values give is announced at once
+// Structural parameters (oversampling, seed, track id, room size, predelay) take effect at a reset
+// (setupProcessing / setActive / setProcessing) or, changed while running (setState,
+// setParamNormalized or a queue point), at the engine's own silent point: a 10 ms fade out, the
+// change, a 10 ms fade in. The latency the new values give is announced at once
 // (restartComponent(kLatencyChanged), from setState / setParamNormalized, never the audio thread;
 // a change that only came through a queue is not announced) and reported by getLatencySamples
 // from then on.
+//
+// While the host plays, its ProcessContext position keys every random stream (Engine::set_transport).
 //
 // Every entry point that can allocate catches exceptions and answers kOutOfMemory /
 // kInternalError: no C++ exception crosses the plugin ABI. process() never allocates or locks.
@@ -107,6 +107,7 @@ private:
     void prepare_engine();
     bool ensure_prepared() noexcept;
     void apply_all_parameters() noexcept;
+    void set_engine_parameter(int index, double normalized) noexcept;
     void reset_engine() noexcept;
     void update_tail() noexcept;
     int expected_latency() const noexcept;
@@ -127,7 +128,6 @@ private:
     int prepared_block_ = 0;
     bool active_ = false;
     std::atomic<bool> state_changed_{false};       // setState stored new values: apply them in process()
-    std::atomic<bool> structural_pending_{false};  // a structural value changed: reset in process() when stopped
     std::atomic<int64_t> tail_samples_{0};         // the engine's tail for the values it has (-1: endless)
     // Latency per tube oversampling choice (the one structural parameter that sets the latency),
     // measured at prepare so a loaded state's latency is known before the engine applies it.
