@@ -22,8 +22,7 @@ MUSIC_FROM = 24000
 # samples. The test signal is silent there; what the plugin adds to silence (noise) is compared after it.
 EXPORT_FADE_IN = 4096
 
-# Randomness made irrelevant: Ardour runs the plugin ~2.1 s before the first exported sample, and noise,
-# drift and room modulation are keyed by the samples since reset, not by the timeline (yet).
+# Randomness switched off for the settings snapshot (the default bounce checks it is keyed by the timeline).
 WITHOUT_RANDOMNESS = {"noise_enabled": 0.0, "drift_enabled": 0.0, "room_modulation_percent": 0.0,
                       "tube_drive_db": 15.0}  # and one value changed, to survive save and reload
 
@@ -119,8 +118,8 @@ def test_bounce_without_randomness_equals_stemglue(ardour):
 
 
 def test_default_bounce_equals_stemglue(ardour):
-    """Passes once noise, drift and room modulation are keyed by the host's timeline: Ardour runs the
-    plugin on ~2.1 s of silence before the first exported sample (102,631 samples here)."""
+    """Noise, drift and room modulation follow Ardour's timeline: Ardour runs the plugin on ~2.1 s of
+    silence before the first exported sample (102,631 samples here), stopped, then plays from -latency."""
     output = ardour.bounce(ardour.session.name)[:, EXPORT_FADE_IN:]
     expected = expected_output(ardour.signal, ardour.defaults.values)[:, EXPORT_FADE_IN:]
     error = max_error_dbfs(output, expected)

@@ -483,11 +483,15 @@ tresult StemGluePlugin::process(ProcessData& data)
 {
     if (state_changed_.exchange(false) && prepared_) apply_all_parameters();
     // Random streams follow the host's timeline while it plays (a bounce does not depend on how
-    // long the host ran us before); stopped, the engine free-runs.
+    // long the host ran us before); stopped, the engine free-runs. A host that compensates our
+    // latency reports the position of the block's output and feeds the input that much early
+    // (Ardour starts a bounce at -latency), so the input's place on the song is position + latency:
+    // the place an offline render of the song keys it by.
     if (prepared_ && data.process_context) {
         const ProcessContext& context = *data.process_context;
-        const bool playing = (context.state & kPlaying) != 0 && context.project_time_samples >= 0;
-        engine_.set_transport(playing, static_cast<uint64_t>(std::max<TSamples>(0, context.project_time_samples)));
+        const TSamples input_position = context.project_time_samples + engine_.latency_samples();
+        const bool playing = (context.state & kPlaying) != 0 && input_position >= 0;
+        engine_.set_transport(playing, static_cast<uint64_t>(std::max<TSamples>(0, input_position)));
     }
     const int num_events = collect_parameter_events(data.input_parameter_changes, data.num_samples);
 
