@@ -13,9 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "stemglue/parameters.h"
-
 #include "stemglue/module_list.h"
+#include "stemglue/parameters.h"
 
 namespace {
 
@@ -76,16 +75,15 @@ const char* timing_name(ParameterTiming timing)
 std::string parameter_row(const ParameterSpec& spec)
 {
     std::string choices = "[";
-    for (int i = 0; i < spec.num_choices; ++i)
-        choices += (i ? ", " : "") + number(spec.choice_values[static_cast<size_t>(i)]);
+    for (int i = 0; i < spec.num_choices; ++i) choices += (i ? ", " : "") + number(spec.choice_values[static_cast<size_t>(i)]);
     choices += "]";
-    return "{\"id\": " + quoted(spec.id) + ", \"name\": " + quoted(spec.name) + ", \"unit\": " + quoted(spec.unit)
-           + ", \"module\": " + quoted(spec.module) + ", \"kind\": " + quoted(kind_name(spec.kind))
-           + ", \"min\": " + number(spec.min_value) + ", \"max\": " + number(spec.max_value)
-           + ", \"default\": " + number(spec.default_value) + ", \"skew_center\": " + number(spec.skew_center)
-           + ", \"smoothing_ms\": " + number(spec.smoothing_ms) + ", \"timing\": " + quoted(timing_name(spec.timing))
-           + ", \"choices\": " + choices + ", \"vst3_id\": " + std::to_string(parameter_hash(spec.id))
-           + ", \"description\": " + quoted(spec.description) + "}";
+    return "{\"id\": " + quoted(spec.id) + ", \"name\": " + quoted(spec.name) + ", \"unit\": " + quoted(spec.unit) +
+           ", \"module\": " + quoted(spec.module) + ", \"kind\": " + quoted(kind_name(spec.kind)) +
+           ", \"min\": " + number(spec.min_value) + ", \"max\": " + number(spec.max_value) +
+           ", \"default\": " + number(spec.default_value) + ", \"skew_center\": " + number(spec.skew_center) +
+           ", \"smoothing_ms\": " + number(spec.smoothing_ms) + ", \"timing\": " + quoted(timing_name(spec.timing)) +
+           ", \"choices\": " + choices + ", \"vst3_id\": " + std::to_string(parameter_hash(spec.id)) +
+           ", \"description\": " + quoted(spec.description) + "}";
 }
 
 }  // namespace

@@ -14,11 +14,14 @@ constexpr uint64_t kDriftStreams = 0x600;  // + 16 * source + component
 constexpr double kWowRateWander = 0.1, kWowDepthWander = 0.1, kWowWanderSeconds = 1.0;
 constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
 constexpr double kTiltPivotHz = 800.0;
-constexpr double kWowLeakSeconds = 10.0;  // keeps the integrated wow displacement centred
+constexpr double kWowLeakSeconds = 10.0;                               // keeps the integrated wow displacement centred
 constexpr double kPhaseWanderCycles = 0.5, kPhaseWanderSeconds = 4.0;  // per-channel phase offset wander
 constexpr double kInterpolatorKaiserBeta = 8.0;
 
-uint64_t source_stream(size_t source, int component) { return kDriftStreams + 16 * source + static_cast<uint64_t>(component); }
+uint64_t source_stream(size_t source, int component)
+{
+    return kDriftStreams + 16 * source + static_cast<uint64_t>(component);
+}
 
 // RMS of the weighted speed of a unit-amplitude wow at rate_hz whose rate wanders by
 // (1 + kWowRateWander r), r ~ N(0, 1): sqrt(E[W(f (1 + 0.1 r))^2] / 2), by the trapezoid rule
@@ -69,13 +72,14 @@ void Drift::prepare_module()
         for (int k = 0; k < kInterpolatorTaps; ++k) {
             const double x = mu - (k - (half - 1));
             const double ratio = x / half;
-            const double window = std::abs(ratio) < 1.0 ? bessel_i0(kInterpolatorKaiserBeta * std::sqrt(1.0 - ratio * ratio)) / window_norm : 0.0;
+            const double window =
+                std::abs(ratio) < 1.0 ? bessel_i0(kInterpolatorKaiserBeta * std::sqrt(1.0 - ratio * ratio)) / window_norm : 0.0;
             row[static_cast<size_t>(k)] = (x == 0.0 ? 1.0 : std::sin(M_PI * x) / (M_PI * x)) * window;
             sum += row[static_cast<size_t>(k)];
         }
         for (int k = 0; k < kInterpolatorTaps; ++k) {
             double tap = row[static_cast<size_t>(k)] / sum;  // unity DC at every phase: no AM as the delay moves
-            if (r == 0) tap = k == half - 1 ? 1.0 : 0.0;      // whole-sample delays are exact
+            if (r == 0) tap = k == half - 1 ? 1.0 : 0.0;     // whole-sample delays are exact
             if (r == kInterpolatorPhases) tap = k == half ? 1.0 : 0.0;
             kernel_[static_cast<size_t>(r * kInterpolatorTaps + k)] = static_cast<float>(tap);
         }
@@ -128,14 +132,15 @@ void Drift::seek_module() noexcept
     for (size_t c = 0; c < channels_.size(); ++c) {
         // Start the wow where the integral of its speed would be, centred.
         const double phase = sources_[0].wow_phase + (1.0 - link) * kPhaseWanderCycles * sources_[c + 1].phase.value();
-        channels_[c].wow_displacement_s = 0.01 * wow_percent_.value()
-                                          / (2.0 * weighted_wow_rms(rate) * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander))
-                                          / (2.0 * M_PI * rate) * std::cos(2.0 * M_PI * phase);
+        channels_[c].wow_displacement_s = 0.01 * wow_percent_.value() /
+                                          (2.0 * weighted_wow_rms(rate) * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander)) /
+                                          (2.0 * M_PI * rate) * std::cos(2.0 * M_PI * phase);
     }
     // Prime one tick with the values in effect now, so the sources start where they are, not
     // with a jump from rest.
-    const double now[] = {wow_percent_.value(), rate, flutter_percent_.value(), flutter_rate_hz_.value(),
-                          tilt_db_.value(), gain_db_.value(), link_percent_.value()};
+    const double now[] = {
+        wow_percent_.value(), rate, flutter_percent_.value(), flutter_rate_hz_.value(), tilt_db_.value(), gain_db_.value(),
+        link_percent_.value()};
     wow_percent_values_ = &now[0];
     wow_rate_values_ = &now[1];
     flutter_percent_values_ = &now[2];
@@ -169,7 +174,8 @@ void Drift::tick(size_t j) noexcept
         wow_rms_ = weighted_wow_rms(wow_rate);
         normalised_wow_rate_ = wow_rate;
     }
-    const double wow_speed = 0.01 * wow_percent_values_[j] / (2.0 * wow_rms_ * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander));
+    const double wow_speed =
+        0.01 * wow_percent_values_[j] / (2.0 * wow_rms_ * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander));
     if (flutter_rate != normalised_flutter_rate_) {
         flutter_rms_ = weighted_flutter_rms(flutter_rate);
         normalised_flutter_rate_ = flutter_rate;
@@ -201,13 +207,14 @@ void Drift::tick(size_t j) noexcept
         channel.wow_displacement_s = channel.wow_displacement_s * wow_leak_ - wow * tick_seconds;
         double displacement = channel.wow_displacement_s;
         for (int k = 0; k < 3; ++k)
-            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate)
-                            * std::cos(2.0 * M_PI * ((k + 1) * flutter_phase + shared.flutter_offsets[static_cast<size_t>(k)]));
+            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate) *
+                            std::cos(2.0 * M_PI * ((k + 1) * flutter_phase + shared.flutter_offsets[static_cast<size_t>(k)]));
         const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.step());
         const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.step());
 
         channel.delay_from = channel.delay_to;
-        channel.delay_to = latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
+        channel.delay_to =
+            latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
         channel.low_from = channel.low_to;
         channel.low_to = std::pow(10.0, -tilt_db / 40.0);
         channel.level_from = channel.level_to;

@@ -22,8 +22,8 @@ void accumulate_symmetric(const float* __restrict taps, int num_taps, const floa
         const int a = pairs[p], b = pairs[p + 1], c = pairs[p + 2], d = pairs[p + 3];
         const float ta = taps[a], tb = taps[b], tc = taps[c], td = taps[d];
         for (int j = 0; j < num_samples; ++j)
-            out[j] += (ta * (x[j - a] + x[j - last + a]) + tb * (x[j - b] + x[j - last + b]))
-                      + (tc * (x[j - c] + x[j - last + c]) + td * (x[j - d] + x[j - last + d]));
+            out[j] += (ta * (x[j - a] + x[j - last + a]) + tb * (x[j - b] + x[j - last + b])) +
+                      (tc * (x[j - c] + x[j - last + c]) + td * (x[j - d] + x[j - last + d]));
     }
     for (; p < count; ++p) {
         const int a = pairs[p];

@@ -9,7 +9,6 @@
 namespace stemglue {
 namespace {
 
-
 constexpr double kAutoFastReleaseMs = 80.0, kAutoSlowAttackMs = 500.0, kAutoSlowReleaseMs = 1500.0;
 constexpr double kFloorDb = -200.0, kFloorMagnitude = 1e-10;
 // Auto makeup: input and compressed power, each averaged over this time; their ratio is the
@@ -72,8 +71,7 @@ void compressed_input_power(const double* __restrict power, const double* __rest
 
 // sqrt(<p> / <p g^2>), each side floored so silence gives 1.
 STEMGLUE_MULTIVERSION
-void power_ratio_root(const double* __restrict input, const double* __restrict compressed, double* __restrict out,
-                      int n) noexcept
+void power_ratio_root(const double* __restrict input, const double* __restrict compressed, double* __restrict out, int n) noexcept
 {
     for (int j = 0; j < n; ++j) out[j] = std::sqrt((input[j] + kAutoMakeupFloorPower) / (compressed[j] + kAutoMakeupFloorPower));
 }
@@ -170,7 +168,8 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
         const float* y = block.channel(d);
         Channel first = channels_[static_cast<size_t>(c)], second = channels_[static_cast<size_t>(d)];
         for (int j = 0; j < n; ++j) {
-            const float magnitude = static_cast<float>(std::max(std::abs(highpass_.step(first, x[j])), std::abs(highpass_.step(second, y[j]))));
+            const float magnitude =
+                static_cast<float>(std::max(std::abs(highpass_.step(first, x[j])), std::abs(highpass_.step(second, y[j]))));
             level_[static_cast<size_t>(j)] = std::max(level_[static_cast<size_t>(j)], magnitude);
         }
         channels_[static_cast<size_t>(d)] = second;
@@ -189,7 +188,8 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
         smooth = attack_ * smooth + (1.0 - attack_) * peak;
         reduction_[s] = smooth;
         if (auto_release) {
-            slow = std::max(slow_attack_ * slow + (1.0 - slow_attack_) * target, slow_release_ * slow + (1.0 - slow_release_) * target);
+            slow = std::max(slow_attack_ * slow + (1.0 - slow_attack_) * target,
+                            slow_release_ * slow + (1.0 - slow_release_) * target);
             reduction_[s] = std::max(smooth, slow);
         }
     }

@@ -24,10 +24,9 @@ const std::vector<ModuleInfo>& modules()
          "A shared room: image-source early reflections from the room's geometry and a 16-line FDN tail with "
          "frequency-dependent decay; predelay, size, RT60, damping, width, mix.",
          &make<Room>},
-        {"tube", "Tube", "Tube saturation: drive, bias, bloom, tone, level compensation, mix; ADAA + oversampling.",
-         &make<Tube>},
-        {"drift", "Drift",
-         "Analog drift: wow and flutter (set as a weighted meter reads them), slow tilt and gain wander.", &make<Drift>},
+        {"tube", "Tube", "Tube saturation: drive, bias, bloom, tone, level compensation, mix; ADAA + oversampling.", &make<Tube>},
+        {"drift", "Drift", "Analog drift: wow and flutter (set as a weighted meter reads them), slow tilt and gain wander.",
+         &make<Drift>},
         {"noise", "Noise", "Noise floor: hiss (white to pink), mains hum and buzz, room tone, tape modulation noise.",
          &make<Noise>},
         {"glue", "GlueCompressor",

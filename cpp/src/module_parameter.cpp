@@ -51,8 +51,7 @@ bool ParameterList::has_pending_change() const noexcept
     return false;
 }
 
-ModuleParameter::ModuleParameter(ParameterList& owner, std::string_view id) noexcept
-    : index_(parameter_index(id))
+ModuleParameter::ModuleParameter(ParameterList& owner, std::string_view id) noexcept : index_(parameter_index(id))
 {
     if (index_ < 0) {
         std::fprintf(stderr, "stemglue: no parameter '%.*s' in the table\n", static_cast<int>(id.size()), id.data());

@@ -12,21 +12,23 @@ namespace {
 
 // Random streams (per channel c: base + c).
 constexpr uint64_t kHissWhiteStream = 0x100, kHissPinkStream = 0x200, kRoomStream = 0x300, kRoomLevelStream = 0x380,
-                   kModulationStream = 0x400, kHumFrequencyStream = 0x500, kHumLevelStream = 0x501,
-                   kHumPhaseStream = 0x502;
+                   kModulationStream = 0x400, kHumFrequencyStream = 0x500, kHumLevelStream = 0x501, kHumPhaseStream = 0x502;
 
 constexpr double kPinkLowestPoleHz = 2.0;  // poles 2 Hz * 10^(k/2), zeros a quarter decade above
-constexpr double kRoomCornerHz = 60.0;  // room tone falls 6 dB/octave above (HVAC-like rumble)
+constexpr double kRoomCornerHz = 60.0;     // room tone falls 6 dB/octave above (HVAC-like rumble)
 constexpr double kRoomWanderDb = 1.5, kRoomWanderSeconds = 2.0;
 constexpr double kHumWanderHz = 0.02, kHumWanderSeconds = 5.0;
 constexpr double kHumLevelWanderDb = 0.5, kHumLevelWanderSeconds = 4.0;
 constexpr double kHumRecipeDb[] = {0, -14, -6, -20, -12, -26, -18};  // harmonics 1..7: odd-heavy transformer
-constexpr int kBuzzHarmonics = 24;                                    // of twice the mains
+constexpr int kBuzzHarmonics = 24;                                   // of twice the mains
 constexpr double kModulationAttackMs = 2.0, kModulationReleaseMs = 40.0;
 constexpr int kAWeightingGrid = 4096;
 
 // Unit-variance uniform noise: flat spectrum, and the filters make it Gaussian enough.
-double draw(uint64_t key, uint64_t index) noexcept { return (random_uniform(key, index) - 0.5) * 3.4641016151377544; }
+double draw(uint64_t key, uint64_t index) noexcept
+{
+    return (random_uniform(key, index) - 0.5) * 3.4641016151377544;
+}
 
 // Gain of a level wander of sigma_db driven by a unit-variance value, corrected so that its mean
 // power is 1 (a log-normal's mean exceeds its median).
@@ -51,8 +53,9 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
         double power = 1.0;
         for (int k = 0; k < cascade.sections; ++k) {
             const size_t s = static_cast<size_t>(k);
-            power *= (cascade.b0[s] * cascade.b0[s] + cascade.b1[s] * cascade.b1[s] + 2.0 * cascade.b0[s] * cascade.b1[s] * cosine)
-                     / (1.0 + cascade.a1[s] * cascade.a1[s] - 2.0 * cascade.a1[s] * cosine);
+            power *=
+                (cascade.b0[s] * cascade.b0[s] + cascade.b1[s] * cascade.b1[s] + 2.0 * cascade.b0[s] * cascade.b1[s] * cosine) /
+                (1.0 + cascade.a1[s] * cascade.a1[s] - 2.0 * cascade.a1[s] * cosine);
         }
         const double weight = a_weighting(frequency);
         total += power * weight * weight;
@@ -111,7 +114,8 @@ void Noise::prepare_module()
     for (int m = 1; m <= kBuzzHarmonics; ++m) buzz_power += 1.0 / (double(m) * m);
     for (int i = 0; i <= kHumTableSize; ++i) {
         const double phase = 2.0 * M_PI * i / kHumTableSize;
-        for (int k = 1; k <= 7; ++k) hum_table_[static_cast<size_t>(i)] += std::pow(10.0, kHumRecipeDb[k - 1] / 20.0) * std::sin(k * phase);
+        for (int k = 1; k <= 7; ++k)
+            hum_table_[static_cast<size_t>(i)] += std::pow(10.0, kHumRecipeDb[k - 1] / 20.0) * std::sin(k * phase);
         for (int m = 1; m <= kBuzzHarmonics; ++m) buzz_table_[static_cast<size_t>(i)] += std::cos(2 * m * phase) / m;
         buzz_table_[static_cast<size_t>(i)] /= std::sqrt(buzz_power);  // RMS of a unit sine
     }
@@ -137,7 +141,8 @@ void Noise::seek_module() noexcept
     const double tick_rate = sample_rate_ / kControlInterval;
     const uint64_t first_tick = (position_ + kControlInterval - 1) / kControlInterval;
     // The hum's phase: this track's own offset, advanced at the nominal mains frequency.
-    const double cycles = random_uniform(stream_key(own_seed, kHumPhaseStream), 0) + hum_hz_.value() * double(position_) / sample_rate_;
+    const double cycles =
+        random_uniform(stream_key(own_seed, kHumPhaseStream), 0) + hum_hz_.value() * double(position_) / sample_rate_;
     hum_phase_ = cycles - std::floor(cycles);
     hum_frequency_.prepare(kHumWanderSeconds, tick_rate, stream_key(seed, kHumFrequencyStream));
     hum_level_.prepare(kHumLevelWanderSeconds, tick_rate, stream_key(own_seed, kHumLevelStream));
@@ -164,8 +169,8 @@ void Noise::seek_module() noexcept
 int64_t Noise::tail_samples() const noexcept
 {
     // Any audible component makes the floor endless, as a running tape machine's.
-    const bool any = hiss_db_.target() > hiss_db_.spec().min_value || hum_db_.target() > hum_db_.spec().min_value
-                     || room_db_.target() > room_db_.spec().min_value;
+    const bool any = hiss_db_.target() > hiss_db_.spec().min_value || hum_db_.target() > hum_db_.spec().min_value ||
+                     room_db_.target() > room_db_.spec().min_value;
     return any ? -1 : 0;
 }
 
@@ -178,9 +183,9 @@ void Noise::process_chunk(AudioBlock block) noexcept
     const ParameterSpec& room_spec = room_db_.spec();
     const ParameterSpec& modulation_spec = modulation_db_.spec();
     // Per-sample gains of every component, the master floor level folded in.
-    const bool moving = hiss_db_.is_smoothing() || hiss_color_.is_smoothing() || hum_db_.is_smoothing()
-                        || buzz_percent_.is_smoothing() || room_db_.is_smoothing() || modulation_db_.is_smoothing()
-                        || floor_db_.is_smoothing();
+    const bool moving = hiss_db_.is_smoothing() || hiss_color_.is_smoothing() || hum_db_.is_smoothing() ||
+                        buzz_percent_.is_smoothing() || room_db_.is_smoothing() || modulation_db_.is_smoothing() ||
+                        floor_db_.is_smoothing();
     const double* hiss_level = hiss_db_.fill(n, [&](double db) { return level_gain(hiss_spec, db); });
     const double* hiss_color = hiss_color_.fill(n);
     const double* hum_level = hum_db_.fill(n, [&](double db) { return level_gain(hum_spec, db) * 1.4142135623730951; });
@@ -191,9 +196,9 @@ void Noise::process_chunk(AudioBlock block) noexcept
     const size_t varying = moving ? count : std::min<size_t>(count, 1);  // at rest one sample's maths serves the chunk
     for (size_t j = 0; j < varying; ++j) {
         const double floor_gain = floor_gain_values[j], color = hiss_color[j];
-        const double hiss = hiss_level[j] * floor_gain
-                            / std::sqrt((1.0 - color) * (1.0 - color) * white_a_weighted_power_
-                                        + color * color * pink_a_weighted_power_);
+        const double hiss =
+            hiss_level[j] * floor_gain /
+            std::sqrt((1.0 - color) * (1.0 - color) * white_a_weighted_power_ + color * color * pink_a_weighted_power_);
         white_gain_[j] = (1.0 - color) * hiss;
         pink_gain_[j] = color * hiss;
         hum_gain_[j] = hum_level[j] * floor_gain;
@@ -220,8 +225,10 @@ void Noise::process_chunk(AudioBlock block) noexcept
         const double index = hum_phase_ * kHumTableSize;
         const int i = std::min(static_cast<int>(index), kHumTableSize - 1);
         const double t = index - i;
-        const double hum = hum_table_[static_cast<size_t>(i)] + (hum_table_[static_cast<size_t>(i) + 1] - hum_table_[static_cast<size_t>(i)]) * t;
-        const double buzz = buzz_table_[static_cast<size_t>(i)] + (buzz_table_[static_cast<size_t>(i) + 1] - buzz_table_[static_cast<size_t>(i)]) * t;
+        const double hum = hum_table_[static_cast<size_t>(i)] +
+                           (hum_table_[static_cast<size_t>(i) + 1] - hum_table_[static_cast<size_t>(i)]) * t;
+        const double buzz = buzz_table_[static_cast<size_t>(i)] +
+                            (buzz_table_[static_cast<size_t>(i) + 1] - buzz_table_[static_cast<size_t>(i)]) * t;
         hum_wave_[j] = (hum_gain_[j] * hum + buzz_gain_[j] * buzz) * level;
         hum_phase_ += (hum_hz + kHumWanderHz * wander) / sample_rate_;
         hum_phase_ -= std::floor(hum_phase_);

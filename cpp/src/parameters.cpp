@@ -19,8 +19,8 @@ int nearest_choice(const ParameterSpec& spec, double plain) noexcept
 {
     int best = 0;
     for (int i = 1; i < spec.num_choices; ++i)
-        if (std::abs(spec.choice_values[static_cast<size_t>(i)] - plain)
-            < std::abs(spec.choice_values[static_cast<size_t>(best)] - plain))
+        if (std::abs(spec.choice_values[static_cast<size_t>(i)] - plain) <
+            std::abs(spec.choice_values[static_cast<size_t>(best)] - plain))
             best = i;
     return best;
 }
@@ -48,8 +48,7 @@ bool is_valid(const ParameterSpec& spec, double plain) noexcept
                 if (spec.choice_values[static_cast<size_t>(i)] == plain) return true;
             return false;
         case ParameterKind::toggle: return plain == 0.0 || plain == 1.0;
-        case ParameterKind::integer:
-            return plain == std::round(plain) && plain >= spec.min_value && plain <= spec.max_value;
+        case ParameterKind::integer: return plain == std::round(plain) && plain >= spec.min_value && plain <= spec.max_value;
         case ParameterKind::continuous: break;
     }
     return plain >= spec.min_value && plain <= spec.max_value;

@@ -29,9 +29,15 @@ struct Vec3 {
     double x, y, z;
 };
 
-Vec3 dimensions(double size) { return {size, 0.72 * size, std::max(2.4, 0.38 * size)}; }
+Vec3 dimensions(double size)
+{
+    return {size, 0.72 * size, std::max(2.4, 0.38 * size)};
+}
 
-double mean_line_delay_s(double size) { return 0.012 + 0.0025 * size; }
+double mean_line_delay_s(double size)
+{
+    return 0.012 + 0.0025 * size;
+}
 
 bool is_prime(int n)
 {
@@ -67,7 +73,8 @@ void absorb(float* const* signals, const double* feed, const double* pole, doubl
     double s[Room::kLines];
     for (int i = 0; i < Room::kLines; ++i) s[i] = state[i];
     for (int j = 0; j < n; ++j)
-        for (int i = 0; i < Room::kLines; ++i) signals[i][j] = static_cast<float>(s[i] = feed[i] * signals[i][j] + pole[i] * s[i]);
+        for (int i = 0; i < Room::kLines; ++i)
+            signals[i][j] = static_cast<float>(s[i] = feed[i] * signals[i][j] + pole[i] * s[i]);
     for (int i = 0; i < Room::kLines; ++i) state[i] = s[i];
 }
 
@@ -123,8 +130,9 @@ void copy_scaled(float* __restrict out, const float* __restrict in, float gain, 
 // Early/late balance, then mid/side width: the wet signal for mono, left and right outputs.
 STEMGLUE_MULTIVERSION
 void wet_signals(const float* __restrict early_left, const float* __restrict early_right, const float* __restrict late_left,
-                 const float* __restrict late_right, const double* __restrict early_percent, const double* __restrict width_percent,
-                 float* __restrict mid, float* __restrict left, float* __restrict right, int n) noexcept
+                 const float* __restrict late_right, const double* __restrict early_percent,
+                 const double* __restrict width_percent, float* __restrict mid, float* __restrict left, float* __restrict right,
+                 int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
         const float balance = 0.01f * static_cast<float>(early_percent[j]);
@@ -219,15 +227,17 @@ void Room::prepare_module()
     const double longest_reflection_s = 4.0 * (largest.x + largest.y + largest.z) / kSpeedOfSound + kMaxPredelayMs / 1000.0;
     input_.allocate(static_cast<size_t>(longest_reflection_s * sample_rate) + 2 * static_cast<size_t>(max_block_size_) + 2);
     for (int d = 0; d < kDiffusers; ++d) {
-        diffuser_delays_[static_cast<size_t>(d)] = std::max(1, static_cast<int>(std::lround(kDiffuserMs[d] * 0.001 * sample_rate)));
-        diffusers_[static_cast<size_t>(d)].allocate(static_cast<size_t>(diffuser_delays_[static_cast<size_t>(d)] + max_block_size_ + 1));
+        diffuser_delays_[static_cast<size_t>(d)] =
+            std::max(1, static_cast<int>(std::lround(kDiffuserMs[d] * 0.001 * sample_rate)));
+        diffusers_[static_cast<size_t>(d)].allocate(
+            static_cast<size_t>(diffuser_delays_[static_cast<size_t>(d)] + max_block_size_ + 1));
     }
     const size_t longest_line = static_cast<size_t>(mean_line_delay_s(kMaxSizeM) * 1.65 * sample_rate) + 64;
     for (Ring& line : lines_) line.allocate(longest_line + static_cast<size_t>(max_block_size_));
 
     const size_t block = static_cast<size_t>(max_block_size_);
     for (auto* buffer : {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &diffuser_scratch_,
-                          &wet_mid_, &wet_left_, &wet_right_})
+                         &wet_mid_, &wet_left_, &wet_right_})
         buffer->assign(block, 0.0f);
     input_power_.assign(block, 0.0);
     output_power_.assign(block, 0.0);
@@ -244,7 +254,8 @@ void Room::design_reflections() noexcept
     const Vec3 source{0.01 * source_x_percent_.value() * room.x, 0.01 * source_y_percent_.value() * room.y, height};
     const double volume = room.x * room.y * room.z;
     const double surface = 2.0 * (room.x * room.y + room.x * room.z + room.y * room.z);
-    const double absorption = std::clamp(24.0 * std::log(10.0) * volume / (kSpeedOfSound * surface * rt60_s_.value()), 0.01, 0.95);
+    const double absorption =
+        std::clamp(24.0 * std::log(10.0) * volume / (kSpeedOfSound * surface * rt60_s_.value()), 0.01, 0.95);
     const double reflection = std::sqrt(1.0 - absorption);
     const double source_xyz[3] = {source.x, source.y, source.z}, size_xyz[3] = {room.x, room.y, room.z};
 
@@ -380,8 +391,8 @@ void Room::fill_rotations(int n) noexcept
                 sin_from_[s] = sin_to_[s];
                 rotation_phase_[s] += rotation_rate_hz_[s] * kRotationTick / sample_rate_;
                 rotation_phase_[s] -= std::floor(rotation_phase_[s]);
-                const double angle = 0.01 * modulation_values_[static_cast<size_t>(start)] * kMaxRotationRad
-                                     * std::sin(2.0 * M_PI * rotation_phase_[s]);
+                const double angle = 0.01 * modulation_values_[static_cast<size_t>(start)] * kMaxRotationRad *
+                                     std::sin(2.0 * M_PI * rotation_phase_[s]);
                 cos_to_[s] = std::cos(angle);
                 sin_to_[s] = std::sin(angle);
             }
@@ -404,7 +415,8 @@ void Room::run_late(const float* input, int n) noexcept
     for (int start = 0; start < n; start += shortest) {
         const int length = std::min(shortest, n - start);
         for (int i = 0; i < kLines; ++i)
-            lines_[static_cast<size_t>(i)].read(line_delays_[static_cast<size_t>(i)], length, 1.0f, signals[static_cast<size_t>(i)], false);
+            lines_[static_cast<size_t>(i)].read(line_delays_[static_cast<size_t>(i)], length, 1.0f,
+                                                signals[static_cast<size_t>(i)], false);
         absorb(signals.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), length);
         hadamard(signals.data(), length);
         // The outputs are two rows of the (unitary) Hadamard mix: orthogonal, so L and R are uncorrelated.
@@ -469,8 +481,8 @@ void Room::process_chunk(AudioBlock block) noexcept
     }
     run_late(predelayed_.data(), n);
 
-    wet_signals(early_left_.data(), early_right_.data(), late_left_.data(), late_right_.data(), early, width,
-                wet_mid_.data(), wet_left_.data(), wet_right_.data(), n);
+    wet_signals(early_left_.data(), early_right_.data(), late_left_.data(), late_right_.data(), early, width, wet_mid_.data(),
+                wet_left_.data(), wet_right_.data(), n);
     std::fill(input_power_.begin(), input_power_.begin() + n, 0.0);
     std::fill(output_power_.begin(), output_power_.begin() + n, 0.0);
     for (int c = 0; c < block.num_channels; ++c) {

@@ -10,8 +10,8 @@ namespace {
 
 constexpr double kBloomAttackMs = 10.0;
 constexpr double kBloomReleaseMs = 200.0;
-constexpr double kSagDepth = 0.25;        // gain drop at full bloom and a saturated envelope
-constexpr double kBloomBiasDepth = 2.0;   // bias grows up to 3x at full bloom
+constexpr double kSagDepth = 0.25;       // gain drop at full bloom and a saturated envelope
+constexpr double kBloomBiasDepth = 2.0;  // bias grows up to 3x at full bloom
 // Swing at which the curve's secant gain is compensated: the RMS amplitude of a -12 dBFS sine,
 // so that sine keeps its RMS level (within about 1 dB) at any drive, clean or fully clipped.
 constexpr double kLevelReferenceSwing = 0.25 / 1.4142135623730951;
@@ -20,15 +20,21 @@ constexpr double kDcBlockerHz = 10.0;
 constexpr double kPostFilterTaps[] = {1.0 / 32, -7.0 / 32, 22.0 / 32, 22.0 / 32, -7.0 / 32, 1.0 / 32};
 constexpr int kShaperAndPostDelayTopRate = 3;  // ADAA 0.5 + post filter 2.5
 
-double shaper(double v) noexcept { return v / std::sqrt(1.0 + v * v); }
+double shaper(double v) noexcept
+{
+    return v / std::sqrt(1.0 + v * v);
+}
 
-double db_to_gain(double db) noexcept { return std::pow(10.0, db / 20.0); }
+double db_to_gain(double db) noexcept
+{
+    return std::pow(10.0, db / 20.0);
+}
 
 // Gain, bias, DC offset and level compensation for each base-rate sample, from the bloom amount.
 STEMGLUE_MULTIVERSION
-void shaper_coefficients(const double* __restrict drive_gain, const double* __restrict bias_value,
-                         const double* __restrict bloom, double* __restrict gain, double* __restrict bias,
-                         double* __restrict offset, double* __restrict makeup, int n) noexcept
+void shaper_coefficients(const double* __restrict drive_gain, const double* __restrict bias_value, const double* __restrict bloom,
+                         double* __restrict gain, double* __restrict bias, double* __restrict offset, double* __restrict makeup,
+                         int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
         gain[j] = drive_gain[j] * (1.0 - kSagDepth * bloom[j]);
@@ -44,8 +50,8 @@ void shaper_coefficients(const double* __restrict drive_gain, const double* __re
 // per-sub-sample offset and makeup. v[0] holds the previous chunk's last v.
 STEMGLUE_MULTIVERSION
 void shaper_inputs(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
-                   const double* __restrict offset, const double* __restrict makeup, int n, int factor,
-                   float* __restrict v, float* __restrict top_offset, float* __restrict top_makeup) noexcept
+                   const double* __restrict offset, const double* __restrict makeup, int n, int factor, float* __restrict v,
+                   float* __restrict top_offset, float* __restrict top_makeup) noexcept
 {
     for (int j = 0; j < n; ++j) {
         const float g = static_cast<float>(gain[j]), b = static_cast<float>(bias[j]);
@@ -68,8 +74,7 @@ void shape(const float* __restrict v, float* __restrict root, const float* __res
 {
     for (int i = 1; i <= count; ++i) root[i] = std::sqrt(1.0f + v[i] * v[i]);
     if (adaa) {
-        for (int i = 0; i < count; ++i)
-            out[i] = ((v[i + 1] + v[i]) / (root[i + 1] + root[i]) - top_offset[i]) * top_makeup[i];
+        for (int i = 0; i < count; ++i) out[i] = ((v[i + 1] + v[i]) / (root[i + 1] + root[i]) - top_offset[i]) * top_makeup[i];
     } else {
         for (int i = 0; i < count; ++i) {
             const float midpoint = 0.5f * (v[i + 1] + v[i]);
@@ -131,8 +136,8 @@ void Tube::reset_module() noexcept
         Channel& channel = channels_[c];
         channel.oversampler.reset(factor_);
         channel.post_filter.reset();
-        channel.top_rate_pad.set_delay(top_rate_delay - channel.oversampler.round_trip_delay_top_rate()
-                                       - kShaperAndPostDelayTopRate);
+        channel.top_rate_pad.set_delay(top_rate_delay - channel.oversampler.round_trip_delay_top_rate() -
+                                       kShaperAndPostDelayTopRate);
         channel.top_rate_pad.reset();
         channel.dry_delay.set_delay(latency);
         channel.dry_delay.reset();
@@ -175,8 +180,8 @@ void Tube::process_chunk(AudioBlock block) noexcept
             bloom_[s] = bloom_amount[s] * envelope / (1.0 + envelope);
         }
         channel.envelope = envelope;
-        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(),
-                            shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n);
+        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(), shaper_bias_.data(),
+                            shaper_offset_.data(), makeup_.data(), n);
 
         float* top = channel.oversampler.upsample(x, n);
         const int count = n * factor;

@@ -72,7 +72,8 @@ int process_and_count(Module& module, Signal& signal)
         start += length;
     }
     int bad = 0;
-    for (int i = 0; i < start; ++i) bad += !std::isfinite(signal.left[static_cast<size_t>(i)]) + !std::isfinite(signal.right[static_cast<size_t>(i)]);
+    for (int i = 0; i < start; ++i)
+        bad += !std::isfinite(signal.left[static_cast<size_t>(i)]) + !std::isfinite(signal.right[static_cast<size_t>(i)]);
     return bad;
 }
 
@@ -87,8 +88,15 @@ void check_module(const char* module_name, const char* parameter_filter, const c
     for (int index = 0; index < kNumParameters; ++index) {
         const ParameterSpec& spec = kParameters[static_cast<size_t>(index)];
         if (parameter_filter && spec.id != parameter_filter) continue;
-        const double values[] = {std::numeric_limits<double>::quiet_NaN(), inf, -inf, -1e9, 1e9,
-                                 spec.min_value - 1.0, spec.max_value + 1.0, 16.0, -1.0};
+        const double values[] = {std::numeric_limits<double>::quiet_NaN(),
+                                 inf,
+                                 -inf,
+                                 -1e9,
+                                 1e9,
+                                 spec.min_value - 1.0,
+                                 spec.max_value + 1.0,
+                                 16.0,
+                                 -1.0};
         for (double value : values) {
             if (value_filter) {
                 const double wanted = std::strtod(value_filter, nullptr);
@@ -118,9 +126,11 @@ void check_module(const char* module_name, const char* parameter_filter, const c
             const bool latency_ok = latency >= 0 && latency <= static_cast<int>(kSampleRate);
             if (gliding || after_reset || hostile_input || noise_after || !latency_ok) {
                 ++counts.failed;
-                std::printf("FAIL %s %.*s=%g: non-finite samples gliding %d, after reset %d, on NaN/inf input %d, on noise after %d; latency %d\n",
-                            module_name, static_cast<int>(spec.id.size()), spec.id.data(), value, gliding, after_reset,
-                            hostile_input, noise_after, latency);
+                std::printf(
+                    "FAIL %s %.*s=%g: non-finite samples gliding %d, after reset %d, on NaN/inf input %d, on noise after %d; "
+                    "latency %d\n",
+                    module_name, static_cast<int>(spec.id.size()), spec.id.data(), value, gliding, after_reset, hostile_input,
+                    noise_after, latency);
             } else {
                 ++counts.passed;
             }

@@ -54,7 +54,10 @@ void* __libc_realloc(void* memory, size_t size);
 void* __libc_memalign(size_t alignment, size_t size);
 void __libc_free(void* memory);
 
-void* malloc(size_t size) noexcept { return allocation_allowed(size) ? __libc_malloc(size) : nullptr; }
+void* malloc(size_t size) noexcept
+{
+    return allocation_allowed(size) ? __libc_malloc(size) : nullptr;
+}
 void* calloc(size_t count, size_t size) noexcept
 {
     return allocation_allowed(count * size) ? __libc_calloc(count, size) : nullptr;
@@ -67,7 +70,10 @@ void* memalign(size_t alignment, size_t size) noexcept
 {
     return allocation_allowed(size) ? __libc_memalign(alignment, size) : nullptr;
 }
-void* aligned_alloc(size_t alignment, size_t size) noexcept { return memalign(alignment, size); }
+void* aligned_alloc(size_t alignment, size_t size) noexcept
+{
+    return memalign(alignment, size);
+}
 int posix_memalign(void** memory, size_t alignment, size_t size) noexcept
 {
     void* got = memalign(alignment, size);
@@ -75,7 +81,10 @@ int posix_memalign(void** memory, size_t alignment, size_t size) noexcept
     *memory = got;
     return 0;
 }
-void free(void* memory) noexcept { __libc_free(memory); }
+void free(void* memory) noexcept
+{
+    __libc_free(memory);
+}
 }
 
 using namespace stemglue::vst3;
@@ -325,7 +334,8 @@ void fill_sine(Buffers& buffers, int samples, int start)
 {
     for (size_t c = 0; c < buffers.in.size(); ++c)
         for (int j = 0; j < samples; ++j)
-            buffers.in[c][static_cast<size_t>(j)] = 0.5f * std::sin(0.031f * static_cast<float>(start + j) + static_cast<float>(c));
+            buffers.in[c][static_cast<size_t>(j)] =
+                0.5f * std::sin(0.031f * static_cast<float>(start + j) + static_cast<float>(c));
 }
 
 bool same_output(const Buffers& a, const std::vector<std::vector<float>>& b, int samples)
@@ -379,8 +389,8 @@ int main(int argc, char** argv)
     check(factory->queryInterface(kPluginFactory3Iid.bytes, reinterpret_cast<void**>(&factory3)) == kResultOk, "factory 3");
     check(factory->countClasses() == 1, "one class");
     PClassInfo2 info2{};
-    check(factory3->getClassInfo2(0, &info2) == kResultOk && std::string(info2.category) == "Audio Module Class"
-              && std::string(info2.sdk_version) == "VST 3.7.14" && std::string(info2.sub_categories).rfind("Fx", 0) == 0,
+    check(factory3->getClassInfo2(0, &info2) == kResultOk && std::string(info2.category) == "Audio Module Class" &&
+              std::string(info2.sdk_version) == "VST 3.7.14" && std::string(info2.sub_categories).rfind("Fx", 0) == 0,
           "class info 2");
     PClassInfoW info_w{};
     check(factory3->getClassInfoUnicode(0, &info_w) == kResultOk && info_w.name[0] == u'S', "class info unicode");
@@ -395,17 +405,17 @@ int main(int argc, char** argv)
         check(plugin.component->queryInterface(kPluginFactoryIid.bytes, &unknown) == kNoInterface && !unknown,
               "unknown interface refused with null");
         IProcessContextRequirements* requirements = nullptr;
-        check(plugin.component->queryInterface(kProcessContextRequirementsIid.bytes, reinterpret_cast<void**>(&requirements))
-                  == kResultOk,
+        check(plugin.component->queryInterface(kProcessContextRequirementsIid.bytes, reinterpret_cast<void**>(&requirements)) ==
+                  kResultOk,
               "IProcessContextRequirements");
         if (requirements) requirements->release();
 
-        check(plugin.component->getBusCount(kAudio, kInput) == 2 && plugin.component->getBusCount(kAudio, kOutput) == 1
-                  && plugin.component->getBusCount(kEvent, kInput) == 0,
+        check(plugin.component->getBusCount(kAudio, kInput) == 2 && plugin.component->getBusCount(kAudio, kOutput) == 1 &&
+                  plugin.component->getBusCount(kEvent, kInput) == 0,
               "bus counts");
         BusInfo bus{};
-        check(plugin.component->getBusInfo(kAudio, kInput, 1, bus) == kResultOk && bus.bus_type == kAux
-                  && (bus.flags & kDefaultActive) && bus.channel_count == 2,
+        check(plugin.component->getBusInfo(kAudio, kInput, 1, bus) == kResultOk && bus.bus_type == kAux &&
+                  (bus.flags & kDefaultActive) && bus.channel_count == 2,
               "sidechain bus is aux, stereo, default active");
         check(plugin.component->getBusInfo(kAudio, kInput, 2, bus) == kInvalidArgument, "bus index checked");
         check(plugin.component->activateBus(kAudio, kInput, 1, 0) == kResultTrue, "sidechain deactivation accepted");
@@ -428,7 +438,8 @@ int main(int argc, char** argv)
         plugin.start(512);
         stemglue::Engine engine;  // the core says what the latency must be at 48 kHz
         engine.prepare(48000.0, 512, 2);
-        check(plugin.processor->getLatencySamples() == static_cast<uint32>(engine.latency_samples()), "latency reported from the setup");
+        check(plugin.processor->getLatencySamples() == static_cast<uint32>(engine.latency_samples()),
+              "latency reported from the setup");
 
         // Flush: no samples, no buffers, a bypass change (the validator's bypass persistence).
         Changes changes;
@@ -444,8 +455,8 @@ int main(int argc, char** argv)
         {
             Plugin other(factory);
             saved.position = 0;
-            check(other.controller->setComponentState(&saved) == kResultOk
-                      && other.controller->getParamNormalized(plugin.id_of("Bypass")) == 1.0,
+            check(other.controller->setComponentState(&saved) == kResultOk &&
+                      other.controller->getParamNormalized(plugin.id_of("Bypass")) == 1.0,
                   "bypass persists through state");
         }
 
@@ -490,7 +501,9 @@ int main(int argc, char** argv)
         const ParamID drive = whole.id_of("Tube Drive");
         Buffers a(2, 512, 0.0f), b(2, 512, 0.0f);
         for (int c = 0; c < 2; ++c)
-            for (int j = 0; j < 512; ++j) a.in[static_cast<size_t>(c)][static_cast<size_t>(j)] = b.in[static_cast<size_t>(c)][static_cast<size_t>(j)] = 0.5f * std::sin(0.05f * j + c);
+            for (int j = 0; j < 512; ++j)
+                a.in[static_cast<size_t>(c)][static_cast<size_t>(j)] = b.in[static_cast<size_t>(c)][static_cast<size_t>(j)] =
+                    0.5f * std::sin(0.05f * j + c);
         Changes at_200;
         at_200.queues.push_back({});
         at_200.queues[0].id = drive;
@@ -512,7 +525,9 @@ int main(int argc, char** argv)
         split.processor->process(second);
         bool same = true;
         for (int c = 0; c < 2; ++c)
-            for (int j = 0; j < 512; ++j) same &= a.out[static_cast<size_t>(c)][static_cast<size_t>(j)] == b.out[static_cast<size_t>(c)][static_cast<size_t>(j)];
+            for (int j = 0; j < 512; ++j)
+                same &= a.out[static_cast<size_t>(c)][static_cast<size_t>(j)] ==
+                        b.out[static_cast<size_t>(c)][static_cast<size_t>(j)];
         check(same, "a parameter point splits the block at its sample offset");
         check(whole.controller->getParamNormalized(drive) == 0.9, "processor values reach the controller view");
     }
@@ -654,18 +669,19 @@ int main(int argc, char** argv)
         const char* sixty_text = "60 Hz";
         for (int c = 0; sixty_text[c]; ++c) sixty[c] = static_cast<char16>(sixty_text[c]);
         ParamValue parsed = -1.0;
-        check(plugin.controller->getParamValueByString(plugin.id_of("Noise Hum Frequency"), sixty, parsed) == kResultOk
-                  && parsed == 1.0,
+        check(plugin.controller->getParamValueByString(plugin.id_of("Noise Hum Frequency"), sixty, parsed) == kResultOk &&
+                  parsed == 1.0,
               "\"60 Hz\" parses back");
         const ParamID hum_id = plugin.id_of("Noise Hum Frequency");
-        check(plugin.controller->plainParamToNormalized(hum_id, 60.0) == 1.0
-                  && plugin.controller->plainParamToNormalized(hum_id, 50.0) == 0.0
-                  && plugin.controller->normalizedParamToPlain(hum_id, 1.0) == 60.0,
+        check(plugin.controller->plainParamToNormalized(hum_id, 60.0) == 1.0 &&
+                  plugin.controller->plainParamToNormalized(hum_id, 50.0) == 0.0 &&
+                  plugin.controller->normalizedParamToPlain(hum_id, 1.0) == 60.0,
               "hum frequency plain values are its frequencies");
-        check(plugin.controller->plainParamToNormalized(hum_id, 1.0) == 1.0
-                  && plugin.controller->plainParamToNormalized(hum_id, 0.0) == 0.0,
+        check(plugin.controller->plainParamToNormalized(hum_id, 1.0) == 1.0 &&
+                  plugin.controller->plainParamToNormalized(hum_id, 0.0) == 0.0,
               "hum frequency takes Ardour's toggle values 0 / 1 as its entries");
-        check(text_of("Tube Oversampling", plugin.controller->plainParamToNormalized(plugin.id_of("Tube Oversampling"), 4.0)) == "4x",
+        check(text_of("Tube Oversampling", plugin.controller->plainParamToNormalized(plugin.id_of("Tube Oversampling"), 4.0)) ==
+                  "4x",
               "oversampling reads 4x");
     }
 
@@ -717,7 +733,8 @@ int main(int argc, char** argv)
             ProcessData data = buffers.data(512);
             plugin.processor->process(data);
             same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
-            for (int j = 0; j < 512; ++j) silent_point |= buffers.out[0][static_cast<size_t>(j)] == 0.0f && buffers.out[1][static_cast<size_t>(j)] == 0.0f;
+            for (int j = 0; j < 512; ++j)
+                silent_point |= buffers.out[0][static_cast<size_t>(j)] == 0.0f && buffers.out[1][static_cast<size_t>(j)] == 0.0f;
         }
         check(same && silent_point, "the loaded structural values apply at the engine's silent point, as in the engine");
         plugin.controller->setComponentHandler(nullptr);
@@ -799,8 +816,8 @@ int main(int argc, char** argv)
             const double drawn = copy.plain("Track ID");
             const size_t edits = handler.edits.size();
             saved.position = 0;
-            check(copy.controller->setComponentState(&saved) == kResultOk && copy.plain("Track ID") == drawn
-                      && handler.edits.size() == edits,
+            check(copy.controller->setComponentState(&saved) == kResultOk && copy.plain("Track ID") == drawn &&
+                      handler.edits.size() == edits,
                   "loading the same copied state again keeps the id drawn for it");
             copy.controller->setComponentHandler(nullptr);
             saved.position = 0;
@@ -839,8 +856,8 @@ int main(int argc, char** argv)
                   // Memory is back: the plugin recovers.
                   Buffers buffers(2, 512, 0.25f);
                   ProcessData data = buffers.data(512);
-                  return plugin.processor->setupProcessing(setup) == kResultOk && plugin.component->setActive(1) == kResultTrue
-                         && plugin.processor->process(data) == kResultOk && buffers.finite();
+                  return plugin.processor->setupProcessing(setup) == kResultOk && plugin.component->setActive(1) == kResultTrue &&
+                         plugin.processor->process(data) == kResultOk && buffers.finite();
               }),
               "setupProcessing / getLatencySamples / setActive out of memory: kOutOfMemory, then recovery");
     }

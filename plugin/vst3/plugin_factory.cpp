@@ -45,8 +45,8 @@ public:
     tresult queryInterface(const TUID iid, void** object) override
     {
         if (!object) return kInvalidArgument;
-        if (same_uid(iid, kFUnknownIid) || same_uid(iid, kPluginFactoryIid) || same_uid(iid, kPluginFactory2Iid)
-            || same_uid(iid, kPluginFactory3Iid)) {
+        if (same_uid(iid, kFUnknownIid) || same_uid(iid, kPluginFactoryIid) || same_uid(iid, kPluginFactory2Iid) ||
+            same_uid(iid, kPluginFactory3Iid)) {
             *object = this;
             addRef();
             return kResultOk;
@@ -154,5 +154,4 @@ __attribute__((visibility("default"))) bool ModuleExit()
     if (stemglue::vst3::module_entries > 0) --stemglue::vst3::module_entries;
     return true;
 }
-
 }

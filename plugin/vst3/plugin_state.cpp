@@ -48,11 +48,11 @@ bool find_magic(IBStream* stream)
 bool write_state(IBStream* stream, const PlainValues& values)
 {
     if (!stream) return false;
-    bool ok = write_value(stream, kStateMagic) && write_value(stream, kStateVersion)
-              && write_value(stream, static_cast<uint32>(kNumParameters));
+    bool ok = write_value(stream, kStateMagic) && write_value(stream, kStateVersion) &&
+              write_value(stream, static_cast<uint32>(kNumParameters));
     for (int i = 0; ok && i < kNumParameters; ++i)
-        ok = write_value(stream, parameter_hash(kParameters[static_cast<size_t>(i)].id))
-             && write_value(stream, values[static_cast<size_t>(i)]);
+        ok = write_value(stream, parameter_hash(kParameters[static_cast<size_t>(i)].id)) &&
+             write_value(stream, values[static_cast<size_t>(i)]);
     return ok;
 }
 

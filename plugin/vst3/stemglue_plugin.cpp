@@ -65,8 +65,8 @@ bool track_id_taken(double id, const StemGluePlugin* self) noexcept
 double draw_track_id(const StemGluePlugin* self) noexcept
 {
     static uint64_t draws = 0;
-    uint64_t state = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())
-                     ^ reinterpret_cast<uintptr_t>(self) ^ (++draws << 40);
+    uint64_t state = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                     reinterpret_cast<uintptr_t>(self) ^ (++draws << 40);
     const double range = kParameters[kTrackIdIndex].max_value + 1.0;
     for (;;) {
         const double id = static_cast<double>(splitmix64(state) % static_cast<uint64_t>(range));
@@ -81,7 +81,10 @@ int index_for_id(ParamID id) noexcept
     return -1;
 }
 
-const ParameterSpec& spec_at(int index) noexcept { return kParameters[static_cast<size_t>(index)]; }
+const ParameterSpec& spec_at(int index) noexcept
+{
+    return kParameters[static_cast<size_t>(index)];
+}
 
 // Whether a new normalized value changes a structural parameter. JUCE hosts keep parameters as
 // float and echo them back through the process queue after a state load: a difference within
@@ -162,7 +165,10 @@ StemGluePlugin::~StemGluePlugin()
     if (handler_) handler_->release();
 }
 
-double StemGluePlugin::track_id() const noexcept { return plain_value(kTrackIdIndex); }
+double StemGluePlugin::track_id() const noexcept
+{
+    return plain_value(kTrackIdIndex);
+}
 
 double StemGluePlugin::plain_value(int index) const noexcept
 {
@@ -189,7 +195,10 @@ tresult StemGluePlugin::queryInterface(const TUID iid, void** object)
     return kResultOk;
 }
 
-uint32 StemGluePlugin::addRef() { return ++reference_count_; }
+uint32 StemGluePlugin::addRef()
+{
+    return ++reference_count_;
+}
 
 uint32 StemGluePlugin::release()
 {
@@ -198,7 +207,10 @@ uint32 StemGluePlugin::release()
     return remaining;
 }
 
-tresult StemGluePlugin::initialize(FUnknown*) { return kResultOk; }
+tresult StemGluePlugin::initialize(FUnknown*)
+{
+    return kResultOk;
+}
 
 tresult StemGluePlugin::terminate()
 {
@@ -211,9 +223,15 @@ tresult StemGluePlugin::terminate()
 
 // --- IComponent ------------------------------------------------------------------------------
 
-tresult StemGluePlugin::getControllerClassId(TUID) { return kNotImplemented; }  // single component
+tresult StemGluePlugin::getControllerClassId(TUID)
+{
+    return kNotImplemented;
+}  // single component
 
-tresult StemGluePlugin::setIoMode(IoMode) { return kResultOk; }
+tresult StemGluePlugin::setIoMode(IoMode)
+{
+    return kResultOk;
+}
 
 int32 StemGluePlugin::getBusCount(MediaType type, BusDirection direction)
 {
@@ -237,7 +255,10 @@ tresult StemGluePlugin::getBusInfo(MediaType type, BusDirection direction, int32
     return kResultOk;
 }
 
-tresult StemGluePlugin::getRoutingInfo(RoutingInfo&, RoutingInfo&) { return kNotImplemented; }
+tresult StemGluePlugin::getRoutingInfo(RoutingInfo&, RoutingInfo&)
+{
+    return kNotImplemented;
+}
 
 tresult StemGluePlugin::activateBus(MediaType type, BusDirection direction, int32 index, TBool state)
 {
@@ -260,7 +281,10 @@ tresult StemGluePlugin::setActive(TBool state)
     });
 }
 
-tresult StemGluePlugin::setState(IBStream* state) { return values_from_state(state); }
+tresult StemGluePlugin::setState(IBStream* state)
+{
+    return values_from_state(state);
+}
 
 tresult StemGluePlugin::getState(IBStream* state)
 {
@@ -386,9 +410,8 @@ uint32 StemGluePlugin::getProcessContextRequirements()
 void StemGluePlugin::prepare_engine()
 {
     const int block = std::clamp(setup_.max_samples_per_block, 1, kMaxEngineBlock);
-    if (prepared_ && prepared_sample_rate_ == setup_.sample_rate && prepared_block_ == block)
-        return;
-    prepared_ = false;  // until prepare() has returned: a bad_alloc leaves the engine unusable
+    if (prepared_ && prepared_sample_rate_ == setup_.sample_rate && prepared_block_ == block) return;
+    prepared_ = false;                              // until prepare() has returned: a bad_alloc leaves the engine unusable
     engine_.prepare(setup_.sample_rate, block, 2);  // mono runs on the first channel
     const ParameterSpec& oversampling = spec_at(kOversamplingIndex);
     for (int choice = 0; choice < oversampling.num_choices; ++choice) {
@@ -406,11 +429,11 @@ void StemGluePlugin::prepare_engine()
 bool StemGluePlugin::ensure_prepared() noexcept
 {
     return prepared_ || guarded([&] {
-               prepare_engine();
-               apply_all_parameters();
-               reset_engine();
-               return kResultOk;
-           }) == kResultOk;
+                            prepare_engine();
+                            apply_all_parameters();
+                            reset_engine();
+                            return kResultOk;
+                        }) == kResultOk;
 }
 
 void StemGluePlugin::apply_all_parameters() noexcept
@@ -424,15 +447,21 @@ void StemGluePlugin::apply_all_parameters() noexcept
 void StemGluePlugin::set_engine_parameter(int index, double normalized) noexcept
 {
     const ParameterSpec& spec = spec_at(index);
-    if (spec.timing == ParameterTiming::on_reset
-        && !structural_change(index, to_normalized(spec, engine_.get_parameter(index)), normalized))
+    if (spec.timing == ParameterTiming::on_reset &&
+        !structural_change(index, to_normalized(spec, engine_.get_parameter(index)), normalized))
         return;
     engine_.set_parameter(index, from_normalized(spec, normalized));
 }
 
-void StemGluePlugin::reset_engine() noexcept { engine_.reset(); }
+void StemGluePlugin::reset_engine() noexcept
+{
+    engine_.reset();
+}
 
-void StemGluePlugin::update_tail() noexcept { tail_samples_.store(engine_.tail_samples()); }
+void StemGluePlugin::update_tail() noexcept
+{
+    tail_samples_.store(engine_.tail_samples());
+}
 
 int StemGluePlugin::expected_latency() const noexcept
 {
@@ -477,7 +506,10 @@ int StemGluePlugin::collect_parameter_events(IParameterChanges* changes, int32 n
     return count;
 }
 
-int StemGluePlugin::main_channels() const noexcept { return __builtin_popcountll(main_arrangement_); }
+int StemGluePlugin::main_channels() const noexcept
+{
+    return __builtin_popcountll(main_arrangement_);
+}
 
 tresult StemGluePlugin::process(ProcessData& data)
 {
@@ -496,8 +528,8 @@ tresult StemGluePlugin::process(ProcessData& data)
     const int num_events = collect_parameter_events(data.input_parameter_changes, data.num_samples);
 
     // Flush calls (no samples or no buffers) carry parameter changes only.
-    const bool has_output = data.num_outputs > 0 && data.outputs && data.outputs[0].num_channels > 0
-                            && data.outputs[0].channel_buffers_32 && data.num_samples > 0;
+    const bool has_output = data.num_outputs > 0 && data.outputs && data.outputs[0].num_channels > 0 &&
+                            data.outputs[0].channel_buffers_32 && data.num_samples > 0;
     if (!has_output || data.symbolic_sample_size != kSample32 || !prepared_) {
         for (int e = 0; e < num_events; ++e) apply_event(events_[static_cast<size_t>(e)]);
         if (prepared_ && num_events > 0) update_tail();
@@ -545,9 +577,15 @@ tresult StemGluePlugin::process(ProcessData& data)
 
 // --- IEditController -------------------------------------------------------------------------
 
-tresult StemGluePlugin::setComponentState(IBStream* state) { return values_from_state(state); }
+tresult StemGluePlugin::setComponentState(IBStream* state)
+{
+    return values_from_state(state);
+}
 
-int32 StemGluePlugin::getParameterCount() { return kNumParameters; }
+int32 StemGluePlugin::getParameterCount()
+{
+    return kNumParameters;
+}
 
 tresult StemGluePlugin::getParameterInfo(int32 index, ParameterInfo& info)
 {
@@ -624,8 +662,8 @@ ParamValue StemGluePlugin::plainParamToNormalized(ParamID id, ParamValue plain_v
     // Ardour 7 shows a parameter with stepCount 1 as a toggle and sets its plain value to 0 or 1,
     // whatever the range (it sends 1 for "60 Hz"). For a two-entry list whose entries are not 0
     // and 1 themselves (the hum frequency: 50 / 60), 0 and 1 can only mean the entry's index.
-    if (spec.kind == ParameterKind::choice && spec.num_choices == 2 && (plain_value == 0.0 || plain_value == 1.0)
-        && !is_valid(spec, plain_value))
+    if (spec.kind == ParameterKind::choice && spec.num_choices == 2 && (plain_value == 0.0 || plain_value == 1.0) &&
+        !is_valid(spec, plain_value))
         return plain_value;
     return to_normalized(spec, plain_value);
 }
@@ -657,6 +695,9 @@ tresult StemGluePlugin::setComponentHandler(IComponentHandler* handler)
     return kResultOk;
 }
 
-IPlugView* StemGluePlugin::createView(FIDString) { return nullptr; }
+IPlugView* StemGluePlugin::createView(FIDString)
+{
+    return nullptr;
+}
 
 }  // namespace stemglue::vst3

@@ -127,8 +127,8 @@ private:
     double prepared_sample_rate_ = 0.0;
     int prepared_block_ = 0;
     bool active_ = false;
-    std::atomic<bool> state_changed_{false};       // setState stored new values: apply them in process()
-    std::atomic<int64_t> tail_samples_{0};         // the engine's tail for the values it has (-1: endless)
+    std::atomic<bool> state_changed_{false};  // setState stored new values: apply them in process()
+    std::atomic<int64_t> tail_samples_{0};    // the engine's tail for the values it has (-1: endless)
     // Latency per tube oversampling choice (the one structural parameter that sets the latency),
     // measured at prepare so a loaded state's latency is known before the engine applies it.
     std::array<int, 4> latency_by_oversampling_{};

@@ -61,7 +61,10 @@ constexpr Uid make_uid(uint32 a, uint32 b, uint32 c, uint32 d)
     return uid;
 }
 
-inline bool same_uid(const int8* a, const Uid& b) { return a && std::memcmp(a, b.bytes, 16) == 0; }
+inline bool same_uid(const int8* a, const Uid& b)
+{
+    return a && std::memcmp(a, b.bytes, 16) == 0;
+}
 
 inline constexpr Uid kFUnknownIid = make_uid(0x00000000, 0x00000000, 0xC0000000, 0x00000046);
 inline constexpr Uid kPluginBaseIid = make_uid(0x22888DDB, 0x156E45AE, 0x8358B348, 0x08190625);
@@ -340,15 +343,16 @@ inline constexpr uint32 kNeedTransportState = 1u << 10;
 static_assert(sizeof(ProcessSetup) == 24);
 static_assert(sizeof(AudioBusBuffers) == 24 && offsetof(AudioBusBuffers, silence_flags) == 8);
 static_assert(sizeof(ProcessData) == 80 && offsetof(ProcessData, inputs) == 24 && offsetof(ProcessData, process_context) == 72);
-static_assert(sizeof(ProcessContext) == 112 && offsetof(ProcessContext, tempo) == 72 && offsetof(ProcessContext, samples_to_next_clock) == 104);
+static_assert(sizeof(ProcessContext) == 112 && offsetof(ProcessContext, tempo) == 72 &&
+              offsetof(ProcessContext, samples_to_next_clock) == 104);
 static_assert(sizeof(BusInfo) == 276 && offsetof(BusInfo, bus_type) == 268);
 static_assert(sizeof(RoutingInfo) == 12);
-static_assert(sizeof(ParameterInfo) == 792 && offsetof(ParameterInfo, step_count) == 772
-              && offsetof(ParameterInfo, default_normalized_value) == 776 && offsetof(ParameterInfo, flags) == 788);
+static_assert(sizeof(ParameterInfo) == 792 && offsetof(ParameterInfo, step_count) == 772 &&
+              offsetof(ParameterInfo, default_normalized_value) == 776 && offsetof(ParameterInfo, flags) == 788);
 static_assert(sizeof(PFactoryInfo) == 452 && offsetof(PFactoryInfo, flags) == 448);
 static_assert(sizeof(PClassInfo) == 116 && offsetof(PClassInfo, name) == 52);
 static_assert(sizeof(PClassInfo2) == 440 && offsetof(PClassInfo2, sdk_version) == 376);
-static_assert(sizeof(PClassInfoW) == 696 && offsetof(PClassInfoW, class_flags) == 180
-              && offsetof(PClassInfoW, sdk_version) == 568);
+static_assert(sizeof(PClassInfoW) == 696 && offsetof(PClassInfoW, class_flags) == 180 &&
+              offsetof(PClassInfoW, sdk_version) == 568);
 
 }  // namespace stemglue::vst3

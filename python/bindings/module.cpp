@@ -134,8 +134,8 @@ PYBIND11_MODULE(_core, m)
         py::arg("id"), py::arg("normalized"));
 
     m.def(
-        "is_valid", [](const std::string& id, double plain) { return is_valid(kParameters[index_of(id)], plain); },
-        py::arg("id"), py::arg("plain"));
+        "is_valid", [](const std::string& id, double plain) { return is_valid(kParameters[index_of(id)], plain); }, py::arg("id"),
+        py::arg("plain"));
 
     m.def("stream_key", &stream_key, py::arg("seed"), py::arg("stream"));
     bind_draws<uint64_t>(m, "random_u64", [](uint64_t key, uint64_t i) { return random_u64(key, i); });

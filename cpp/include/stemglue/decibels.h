@@ -29,10 +29,12 @@ inline double log2_approx(float x) noexcept  // x > 0 and normal
 inline float exp2_approx(double x) noexcept
 {
     x = x < -126.0 ? -126.0 : (x > 126.0 ? 126.0 : x);
-    const int whole = static_cast<int>(x + 126.5) - 126;                          // round to nearest
-    const float t = static_cast<float>((x - whole) * 0.69314718055994531);         // |t| <= ln 2 / 2
+    const int whole = static_cast<int>(x + 126.5) - 126;                    // round to nearest
+    const float t = static_cast<float>((x - whole) * 0.69314718055994531);  // |t| <= ln 2 / 2
     // e^t by its Taylor series to t^7: exact to 1e-8 over the range.
-    const float e = 1.0f + t * (1.0f + t * (1.0f / 2 + t * (1.0f / 6 + t * (1.0f / 24 + t * (1.0f / 120 + t * (1.0f / 720 + t * (1.0f / 5040)))))));
+    const float e =
+        1.0f +
+        t * (1.0f + t * (1.0f / 2 + t * (1.0f / 6 + t * (1.0f / 24 + t * (1.0f / 120 + t * (1.0f / 720 + t * (1.0f / 5040)))))));
     const uint32_t scale_bits = static_cast<uint32_t>(whole + 127) << 23;
     float scale;
     std::memcpy(&scale, &scale_bits, sizeof scale);
@@ -46,6 +48,9 @@ inline double magnitude_to_db(float magnitude, float floor_magnitude, double flo
     return magnitude > floor_magnitude ? db : floor_db;
 }
 
-inline float db_to_magnitude(double db) noexcept { return exp2_approx(db * 0.16609640474436813); }  // log2(10) / 20
+inline float db_to_magnitude(double db) noexcept
+{
+    return exp2_approx(db * 0.16609640474436813);
+}  // log2(10) / 20
 
 }  // namespace stemglue

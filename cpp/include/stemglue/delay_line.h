@@ -33,7 +33,6 @@ public:
         std::copy(window + n, window + n + delay_, window);
     }
 
-
 private:
     std::vector<float> buffer_;
     size_t delay_ = 0;

@@ -30,7 +30,6 @@ public:
     /** out[j] = sum_i taps[i] * in[j - i]; in and out may alias; num_samples <= the prepared block. */
     void process(const float* in, float* out, int num_samples) noexcept;
 
-
 private:
     std::vector<float> taps_;
     std::vector<float> buffer_;  // [history | current block]

@@ -66,12 +66,12 @@ private:
     std::vector<Channel> channels_;
     Biquad highpass_;
     double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
-    double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
+    double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;                        // detector states (dB of gain reduction)
     double makeup_average_ = 0.0, input_power_ = 0.0, compressed_power_ = 0.0;  // auto makeup's averages
     double gain_reduction_db_ = 0.0;
 
-    std::vector<float> level_, gain_;           // sidechain magnitude; output gain (mixed)
-    std::vector<double> target_, reduction_;    // static curve's reduction; detector's (dB)
+    std::vector<float> level_, gain_;                     // sidechain magnitude; output gain (mixed)
+    std::vector<double> target_, reduction_;              // static curve's reduction; detector's (dB)
     std::vector<double> power_, compressed_, automatic_;  // input power (then its average), compressed; auto makeup
 };
 

@@ -13,7 +13,7 @@ namespace stemglue {
 
 inline constexpr int kMaxOversamplingStages = 3;
 inline constexpr std::array<int, kMaxOversamplingStages> kHalfbandTaps{95, 27, 19};  // each 4m + 3
-inline constexpr double kHalfbandKaiserBeta = 10.06;  // 0.1102 * (100 dB - 8.7)
+inline constexpr double kHalfbandKaiserBeta = 10.06;                                 // 0.1102 * (100 dB - 8.7)
 
 /** Modified Bessel function I0 by its power series (mirrored exactly in the reference). */
 double bessel_i0(double x) noexcept;

@@ -12,8 +12,9 @@ inline void sanitize(float* samples, int num_samples) noexcept
 {
     for (int j = 0; j < num_samples; ++j) {
         const float x = samples[j];
-        samples[j] = std::isfinite(x) ? (x > kMaxSampleMagnitude ? kMaxSampleMagnitude
-                                         : x < -kMaxSampleMagnitude ? -kMaxSampleMagnitude : x)
+        samples[j] = std::isfinite(x) ? (x > kMaxSampleMagnitude    ? kMaxSampleMagnitude
+                                         : x < -kMaxSampleMagnitude ? -kMaxSampleMagnitude
+                                                                    : x)
                                       : 0.0f;
     }
 }

@@ -38,7 +38,7 @@ private:
 
     struct Channel {
         Oversampler oversampler;
-        FirFilter post_filter;  // top rate
+        FirFilter post_filter;   // top rate
         DelayLine top_rate_pad;  // makes the total delay a whole number of base samples
         DelayLine dry_delay;
         double envelope = 0.0;

@@ -10,8 +10,7 @@ namespace stemglue {
 inline double a_weighting(double frequency_hz) noexcept
 {
     const double f2 = frequency_hz * frequency_hz;
-    const double c1 = 20.598997 * 20.598997, c2 = 107.65265 * 107.65265, c3 = 737.86223 * 737.86223,
-                 c4 = 12194.217 * 12194.217;
+    const double c1 = 20.598997 * 20.598997, c2 = 107.65265 * 107.65265, c3 = 737.86223 * 737.86223, c4 = 12194.217 * 12194.217;
     const double r = c4 * f2 * f2 / ((f2 + c1) * std::sqrt((f2 + c2) * (f2 + c3)) * (f2 + c4));
     return r * 1.2589254117941673;  // +2.00 dB puts 1 kHz at 0 dB
 }
