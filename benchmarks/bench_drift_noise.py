@@ -2,9 +2,8 @@
 a modulated delay) on the same audio in the same run."""
 
 import pytest
-from conftest import BLOCK_SIZE, SAMPLE_RATE
-
 import stemglue
+from conftest import BLOCK_SIZE, SAMPLE_RATE
 from stemglue import reference
 
 AUDIBLE_NOISE = {"hiss_db": -60.0, "hum_db": -66.0, "room_db": -60.0, "modulation_db": -50.0}  # every component on
@@ -17,16 +16,34 @@ def test_pedalboard_chorus(realtime, program):
     realtime("pedalboard Chorus", lambda audio: chorus(audio, SAMPLE_RATE, buffer_size=BLOCK_SIZE), program)
 
 
-@pytest.mark.parametrize(("name", "make"), [("native Drift", lambda: stemglue.Drift()), ("native Noise", lambda: stemglue.Noise(**AUDIBLE_NOISE)),
-                                           ("native StemGlue chain", lambda: stemglue.StemGlue())])
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("native Drift", lambda: stemglue.Drift()),
+        ("native Noise", lambda: stemglue.Noise(**AUDIBLE_NOISE)),
+        ("native StemGlue chain", lambda: stemglue.StemGlue()),
+    ],
+)
 def test_native(realtime, program, name, make):
     processor = make()
-    realtime(name, lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program, baseline="pedalboard Chorus")
+    realtime(
+        name, lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program, baseline="pedalboard Chorus"
+    )
 
 
-@pytest.mark.parametrize(("name", "make", "native"), [("reference Drift", reference.Drift, "native Drift"),
-                                                     ("reference Noise", lambda: reference.Noise(**AUDIBLE_NOISE), "native Noise")])
+@pytest.mark.parametrize(
+    ("name", "make", "native"),
+    [
+        ("reference Drift", reference.Drift, "native Drift"),
+        ("reference Noise", lambda: reference.Noise(**AUDIBLE_NOISE), "native Noise"),
+    ],
+)
 def test_reference(realtime, program, name, make, native):
     processor = make()
-    realtime(name, lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program[:, : SAMPLE_RATE], rounds=2,
-             baseline=native)
+    realtime(
+        name,
+        lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program[:, :SAMPLE_RATE],
+        rounds=2,
+        baseline=native,
+    )

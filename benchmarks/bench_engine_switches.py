@@ -2,9 +2,8 @@
 audio in the same run. A module whose switch has faded out does not run (only its latency
 alignment does), so all off should be many times faster than all on."""
 
-from conftest import BLOCK_SIZE, SAMPLE_RATE
-
 import stemglue
+from conftest import BLOCK_SIZE, SAMPLE_RATE
 
 ALL_OFF = {f"{info.id}_enabled": 0 for info in stemglue.modules()}
 
@@ -16,5 +15,9 @@ def test_chain_all_modules_on(realtime, program):
 
 def test_chain_all_modules_off(realtime, program):
     chain = stemglue.StemGlue(**ALL_OFF)
-    realtime("StemGlue all modules off", lambda audio: chain(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program,
-             baseline="StemGlue all modules on")
+    realtime(
+        "StemGlue all modules off",
+        lambda audio: chain(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program,
+        baseline="StemGlue all modules on",
+    )

@@ -2,9 +2,8 @@
 on the same audio in the same run."""
 
 import pytest
-from conftest import BLOCK_SIZE, SAMPLE_RATE
-
 import stemglue
+from conftest import BLOCK_SIZE, SAMPLE_RATE
 from stemglue import reference
 
 
@@ -24,18 +23,37 @@ def test_pedalboard_compressor(realtime, program):
 
 def test_native_room(realtime, program):
     room = stemglue.Room(mix_percent=100)
-    realtime("native Room", lambda audio: room(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program, baseline="pedalboard Reverb")
+    realtime(
+        "native Room",
+        lambda audio: room(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program,
+        baseline="pedalboard Reverb",
+    )
 
 
 def test_native_glue(realtime, program):
     glue = stemglue.GlueCompressor()
-    realtime("native GlueCompressor", lambda audio: glue(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program,
-             baseline="pedalboard Compressor")
+    realtime(
+        "native GlueCompressor",
+        lambda audio: glue(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program,
+        baseline="pedalboard Compressor",
+    )
 
 
-@pytest.mark.parametrize(("name", "make", "native"), [("reference Room", lambda: reference.Room(mix_percent=100), "native Room"),
-                                                     ("reference GlueCompressor", reference.GlueCompressor, "native GlueCompressor")])
+@pytest.mark.parametrize(
+    ("name", "make", "native"),
+    [
+        ("reference Room", lambda: reference.Room(mix_percent=100), "native Room"),
+        ("reference GlueCompressor", reference.GlueCompressor, "native GlueCompressor"),
+    ],
+)
 def test_reference(realtime, program, name, make, native):
     processor = make()
-    realtime(name, lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program[:, : SAMPLE_RATE], rounds=2,
-             baseline=native)
+    realtime(
+        name,
+        lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program[:, :SAMPLE_RATE],
+        rounds=2,
+        baseline=native,
+    )

@@ -1,9 +1,8 @@
 """Tube speed: every oversampling factor, native vs reference, against pedalboard's Distortion."""
 
 import pytest
-from conftest import BLOCK_SIZE, SAMPLE_RATE
-
 import stemglue
+from conftest import BLOCK_SIZE, SAMPLE_RATE
 from stemglue import reference
 
 
@@ -17,11 +16,20 @@ def test_pedalboard_distortion(realtime, program):
 @pytest.mark.parametrize("factor", [1, 2, 4, 8])
 def test_native_tube(realtime, program, factor):
     tube = stemglue.Tube(oversampling=factor)
-    realtime(f"native Tube {factor}x", lambda audio: tube(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program,
-             baseline="pedalboard Distortion")
+    realtime(
+        f"native Tube {factor}x",
+        lambda audio: tube(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program,
+        baseline="pedalboard Distortion",
+    )
 
 
 def test_reference_tube(realtime, program):
     tube = reference.Tube()
-    realtime("reference Tube 2x", lambda audio: tube(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program[:, : SAMPLE_RATE],
-             rounds=2, baseline="native Tube 2x")
+    realtime(
+        "reference Tube 2x",
+        lambda audio: tube(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program[:, :SAMPLE_RATE],
+        rounds=2,
+        baseline="native Tube 2x",
+    )

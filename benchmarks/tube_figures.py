@@ -2,7 +2,6 @@
 DC, latency, and C++/reference parity. Run: python benchmarks/tube_figures.py"""
 
 import numpy as np
-
 import stemglue
 from stemglue import reference
 from stemglue.analysis import alias_snr_db, coherent_sine, dc_level_dbfs, harmonic_levels_dbc
@@ -32,15 +31,24 @@ def main():
     for bias in (0.0, 0.3, 0.8):
         window, f0 = steady(stemglue.Tube(bias=bias), 1000, 0.5)
         h = harmonic_levels_dbc(window, f0, SAMPLE_RATE, 5)
-        print(f"  bias {bias:.1f}: H2 {h[0]:7.1f}  H3 {h[1]:7.1f}  H4 {h[2]:7.1f}  H5 {h[3]:7.1f}   DC {dc_level_dbfs(window):7.1f} dBFS")
+        print(
+            f"  bias {bias:.1f}: H2 {h[0]:7.1f}  H3 {h[1]:7.1f}  H4 {h[2]:7.1f}  H5 {h[3]:7.1f}   DC {dc_level_dbfs(window):7.1f} dBFS"
+        )
 
-    print("\nLatency (samples) by oversampling factor:", {f: stemglue.Tube(oversampling=f).latency_samples for f in (1, 2, 4, 8)})
+    print(
+        "\nLatency (samples) by oversampling factor:",
+        {f: stemglue.Tube(oversampling=f).latency_samples for f in (1, 2, 4, 8)},
+    )
 
     worst = -np.inf
     for rate in (44100, 48000, 96000):
         for channels in (1, 2):
             signal = demo_mix(rate, 1.0)[:channels].astype(np.float32)
-            for settings in ({}, {"drive_db": 30, "bias": 1, "oversampling": 8}, {"oversampling": 1, "adaa": 0, "tone_db": 9}):
+            for settings in (
+                {},
+                {"drive_db": 30, "bias": 1, "oversampling": 8},
+                {"oversampling": 1, "adaa": 0, "tone_db": 9},
+            ):
                 error = np.abs(stemglue.Tube(**settings)(signal, rate) - reference.Tube(**settings)(signal, rate)).max()
                 worst = max(worst, 20 * np.log10(error))
     print(f"\nParity C++ vs reference, demo music 1 s, 44.1/48/96 kHz, mono/stereo, 3 settings: worst {worst:.1f} dBFS")

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
-
 import stemglue
 
 SAMPLE_RATE = 48000
@@ -41,13 +40,24 @@ class ArdourHome:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "HOME": str(self.path), "XDG_CONFIG_HOME": str(self.path / ".config"),
-                "XDG_CACHE_HOME": str(self.path / ".cache")}
+        return {
+            **os.environ,
+            "HOME": str(self.path),
+            "XDG_CONFIG_HOME": str(self.path / ".config"),
+            "XDG_CACHE_HOME": str(self.path / ".cache"),
+        }
 
 
 def run(command: list[str], home: ArdourHome, cwd: Path, extra_env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(command, cwd=cwd, env={**home.env, **(extra_env or {})}, capture_output=True, text=True,
-                            timeout=TIMEOUT_S, check=False)
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env={**home.env, **(extra_env or {})},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
     output = result.stdout + result.stderr
     if result.returncode != 0:
         raise RuntimeError(f"{command[0]} exited with {result.returncode}:\n{output}")
@@ -119,6 +129,7 @@ def run_lua(home: ArdourHome, work: Path, body: str) -> list[list[str]]:
 
 # --- Ardour actions -------------------------------------------------------------------------------------
 
+
 @dataclass
 class PluginReport:
     names: list[str]  # parameters in the order Ardour lists them
@@ -130,10 +141,13 @@ class PluginReport:
 def parse_report(lines: list[list[str]]) -> PluginReport:
     parameters = [line[1:] for line in lines if line[0] == "parameter"]
     by_name = {spec.name: spec.id for spec in stemglue.parameters()}
-    (latency,), = [line[1:] for line in lines if line[0] == "latency"]
-    return PluginReport(names=[p[0] for p in parameters],
-                        values={by_name[p[0]]: float(p[1]) for p in parameters if p[0] in by_name},
-                        ranges={p[0]: (float(p[2]), float(p[3])) for p in parameters}, latency_samples=int(latency))
+    ((latency,),) = [line[1:] for line in lines if line[0] == "latency"]
+    return PluginReport(
+        names=[p[0] for p in parameters],
+        values={by_name[p[0]]: float(p[1]) for p in parameters if p[0] in by_name},
+        ranges={p[0]: (float(p[2]), float(p[3])) for p in parameters},
+        latency_samples=int(latency),
+    )
 
 
 def lua_save_snapshot(snapshot: str, settings: dict[str, float]) -> str:
@@ -157,13 +171,17 @@ class Take:
     snapshots: dict[str, PluginReport]
 
 
-def create_recorded_session(home: ArdourHome, work: Path, session: Path, min_samples: int,
-                            snapshots: dict[str, dict[str, float]]) -> Take:
+def create_recorded_session(
+    home: ArdourHome, work: Path, session: Path, min_samples: int, snapshots: dict[str, dict[str, float]]
+) -> Take:
     """A session with one stereo track holding StemGlue, and a take of at least min_samples recorded from
     the Dummy backend's inputs (the Dummy engine runs in real time). The take starts the session range.
     Ardour reports StemGlue's parameters and latency as inserted; the session is saved with them, then
     each of `snapshots` (in one process, which saves Ardour's start-up time) with its settings."""
-    lines = run_lua(home, work, f"""
+    lines = run_lua(
+        home,
+        work,
+        f"""
 local s = create_session("{session}", "{session.name}", {SAMPLE_RATE})
 local track = s:new_audio_track(2, 2, nil, 1, "{TRACK}", ARDOUR.PresentationInfo.max_order,
                                 ARDOUR.TrackMode.Normal, true):front()
@@ -190,8 +208,10 @@ for region in playlist:region_list():iter() do
   for c = 0, audio:n_channels() - 1 do print("@file\\t" .. region:source(c):to_filesource():path()) end
 end
 assert(s:save_state("", false, false, false, false, false) == 0, "cannot save")
-""" + "".join(lua_save_snapshot(name, settings) for name, settings in snapshots.items()))
-    (start, end), = [tuple(map(int, line[1:])) for line in lines if line[0] == "range"]
+"""
+        + "".join(lua_save_snapshot(name, settings) for name, settings in snapshots.items()),
+    )
+    ((start, end),) = [tuple(map(int, line[1:])) for line in lines if line[0] == "range"]
     regions = [tuple(map(int, line[1:])) for line in lines if line[0] == "region"]
     assert len(regions) == 1, lines
     position, offset, length = regions[0]
@@ -199,25 +219,40 @@ assert(s:save_state("", false, false, false, false, false) == 0, "cannot save")
     assert (position, offset, start, end) == (0, 0, 0, length), lines
     assert length >= min_samples, lines
     starts = [i for i, line in enumerate(lines) if line[0] == "snapshot"] + [len(lines)]
-    return Take(length, [Path(line[1]) for line in lines if line[0] == "file"], parse_report(lines[:starts[0]]),
-                {lines[a][1]: parse_report(lines[a:b]) for a, b in zip(starts, starts[1:])})
+    return Take(
+        length,
+        [Path(line[1]) for line in lines if line[0] == "file"],
+        parse_report(lines[: starts[0]]),
+        {lines[a][1]: parse_report(lines[a:b]) for a, b in zip(starts, starts[1:], strict=False)},
+    )
 
 
 def replace_take(take: Take, audio: np.ndarray) -> None:
     """Overwrite the recorded files with the test signal (same length, rate and 32-bit float format)."""
     assert audio.shape == (len(take.files), take.num_samples), (audio.shape, take)
-    for channel, path in zip(audio, take.files):
+    for channel, path in zip(audio, take.files, strict=False):
         info = soundfile.info(path)
-        assert (info.samplerate, info.channels, info.frames, info.subtype) == (SAMPLE_RATE, 1, take.num_samples, "FLOAT")
+        assert (info.samplerate, info.channels, info.frames, info.subtype) == (
+            SAMPLE_RATE,
+            1,
+            take.num_samples,
+            "FLOAT",
+        )
         soundfile.write(path, channel.astype(np.float32), SAMPLE_RATE, subtype="FLOAT", format=info.format)
 
 
 def load_snapshot(home: ArdourHome, work: Path, session: Path, snapshot: str) -> PluginReport:
     """Load a saved snapshot in a new Ardour process and report StemGlue's parameters and latency."""
-    return parse_report(run_lua(home, work, f"""
+    return parse_report(
+        run_lua(
+            home,
+            work,
+            f"""
 local s = load_session("{session}", "{snapshot}")
 report_plugin(stemglue(s))
-"""))
+""",
+        )
+    )
 
 
 def export(home: ArdourHome, work: Path, session: Path, snapshot: str) -> np.ndarray:

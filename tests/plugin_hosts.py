@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
 import numpy as np
-
 import stemglue
 
 SAMPLE_RATE = 48000
@@ -87,8 +86,13 @@ class DawDreamerRender:
     engine: object  # owns the plugin processor: using the plugin after the engine is freed crashes
 
 
-def render_in_dawdreamer(audio: np.ndarray, settings: dict[str, float] | None = None, *, sidechain: np.ndarray | None = None,
-                         state: str | None = None) -> DawDreamerRender:
+def render_in_dawdreamer(
+    audio: np.ndarray,
+    settings: dict[str, float] | None = None,
+    *,
+    sidechain: np.ndarray | None = None,
+    state: str | None = None,
+) -> DawDreamerRender:
     """Render audio through the plugin in DawDreamer."""
     import dawdreamer
 
@@ -113,7 +117,9 @@ def render_in_dawdreamer(audio: np.ndarray, settings: dict[str, float] | None = 
 
 def plain_values_from_dawdreamer(plugin) -> dict[str, float]:
     """The plugin's current plain values, by table id, read through DawDreamer's normalized values."""
-    return {spec.id: spec.from_normalized(plugin.get_parameter(index)) for index, spec in enumerate(stemglue.parameters())}
+    return {
+        spec.id: spec.from_normalized(plugin.get_parameter(index)) for index, spec in enumerate(stemglue.parameters())
+    }
 
 
 def load_dawdreamer_state(plugin, path_or_bytes) -> None:

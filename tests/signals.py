@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from stemglue.demo import demo_mix
 
 
@@ -29,7 +28,9 @@ def noise(channels: int, num_samples: int, seed: int = 0, level: float = 0.3) ->
     return (np.random.default_rng(seed).standard_normal((channels, num_samples)) * level).astype(np.float32)
 
 
-def sines(channels: int, num_samples: int, sample_rate: float, frequency_hz: float = 997.0, amplitude: float = 0.7) -> np.ndarray:
+def sines(
+    channels: int, num_samples: int, sample_rate: float, frequency_hz: float = 997.0, amplitude: float = 0.7
+) -> np.ndarray:
     t = np.arange(num_samples) / sample_rate
     rows = [amplitude * np.sin(2 * np.pi * frequency_hz * (1 + 0.5 * c) * t) for c in range(channels)]
     return np.array(rows, dtype=np.float32)

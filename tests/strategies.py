@@ -13,7 +13,9 @@ def legal_value(spec):
 
 def legal_settings(processor_class):
     """Constructor keywords of a processor class, each with any legal value."""
-    return st.fixed_dictionaries({keyword: legal_value(spec) for keyword, spec in processor_class.parameter_keywords().items()})
+    return st.fixed_dictionaries(
+        {keyword: legal_value(spec) for keyword, spec in processor_class.parameter_keywords().items()}
+    )
 
 
 # Values a caller of the raw core (stemglue._core) or a host could send: the core must clamp them.

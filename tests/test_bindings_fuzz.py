@@ -20,9 +20,8 @@ import numpy as np
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from strategies import hostile_value
-
 from stemglue import _core
+from strategies import hostile_value
 
 CLASSES = ["Tube", "Drift", "Noise", "Room", "GlueCompressor", "Engine"]
 TABLE = [SimpleNamespace(**entry) for entry in _core.parameters()]
@@ -95,8 +94,9 @@ def crash_report(child: subprocess.CompletedProcess) -> str:
 
 def confirm_alone(case: dict) -> str:
     """Heap corruption may crash a later case than the one that caused it: rerun the case alone."""
-    child = subprocess.run([sys.executable, __file__, "--worker"], input=json.dumps([case]), capture_output=True,
-                           text=True, timeout=300)
+    child = subprocess.run(
+        [sys.executable, __file__, "--worker"], input=json.dumps([case]), capture_output=True, text=True, timeout=300
+    )
     if child.returncode != 0:
         return " (also alone)"
     return " (NOT alone: an earlier case in the same process may have corrupted memory)"
@@ -107,8 +107,13 @@ def run_cases(cases: list[dict]) -> list[str]:
     problems = []
     remaining = cases
     while remaining:
-        child = subprocess.run([sys.executable, __file__, "--worker"], input=json.dumps(remaining), capture_output=True,
-                               text=True, timeout=300)
+        child = subprocess.run(
+            [sys.executable, __file__, "--worker"],
+            input=json.dumps(remaining),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         started = None
         finished = 0
         for line in child.stdout.splitlines():
@@ -147,11 +152,20 @@ def edge_values(spec) -> list[float]:
 @pytest.mark.parametrize("class_name", CLASSES)
 def test_every_parameter_at_every_edge_value(class_name):
     """Each table parameter alone at each edge value, set while running and then after reset()."""
-    check([
-        {"class": class_name, "rate": 48000, "block": 256, "channels": 2, "reset": True, "settings": [[spec.id, value]]}
-        for spec in TABLE
-        for value in edge_values(spec)
-    ])
+    check(
+        [
+            {
+                "class": class_name,
+                "rate": 48000,
+                "block": 256,
+                "channels": 2,
+                "reset": True,
+                "settings": [[spec.id, value]],
+            }
+            for spec in TABLE
+            for value in edge_values(spec)
+        ]
+    )
 
 
 @st.composite

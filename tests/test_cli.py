@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from signals import max_error_dbfs, music
-
 import stemglue
+from signals import max_error_dbfs, music
 from stemglue.cli import build_parser
 
 COMMAND = str(Path(sys.executable).parent / "stemglue")
@@ -77,7 +76,11 @@ def test_rendering_onto_the_input_is_refused(stem):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "no such file"), (b"RIFF\x00\x00\x00\x00WAVEjunk", "not a readable audio file"), (b"", "not a readable audio file")],
+    [
+        (None, "no such file"),
+        (b"RIFF\x00\x00\x00\x00WAVEjunk", "not a readable audio file"),
+        (b"", "not a readable audio file"),
+    ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
     source = tmp_path / "broken.wav"
@@ -131,7 +134,10 @@ def test_parameters_lists_the_table():
 def test_seed_gives_the_same_render_and_another_seed_another(stem, tmp_path):
     outputs = []
     for name, seed in (("a.wav", 5), ("b.wav", 5), ("c.wav", 6)):
-        assert run("render", stem, "-o", tmp_path / name, "--seed", seed, "--noise-hiss-db", "-60", "--no-tail").returncode == 0
+        assert (
+            run("render", stem, "-o", tmp_path / name, "--seed", seed, "--noise-hiss-db", "-60", "--no-tail").returncode
+            == 0
+        )
         outputs.append(soundfile.read(tmp_path / name, dtype="float32")[0])
     assert np.array_equal(outputs[0], outputs[1])
     assert max_error_dbfs(outputs[0].T, outputs[2].T) > -80
@@ -189,8 +195,9 @@ def test_ctrl_c_stops_the_render_at_once_and_leaves_nothing(tmp_path):
     second = (np.random.default_rng(1).standard_normal(48000) * 0.1).astype(np.float32)
     soundfile.write(source, np.tile(second, 600), 48000, subtype="PCM_16")  # 10 minutes, mono
     output = tmp_path / "out.wav"
-    with subprocess.Popen([COMMAND, "render", str(source), "-o", str(output)],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(
+        [COMMAND, "render", str(source), "-o", str(output)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
         # Interrupt once the render has started (its temp file exists), not while Python imports.
         deadline = time.monotonic() + 10
         while not list(tmp_path.glob(".out.wav.*")) and time.monotonic() < deadline and process.poll() is None:
@@ -286,8 +293,16 @@ def test_track_id_comes_from_the_file_name(stem, tmp_path):
     for folder, name in (("one", "kick.wav"), ("two", "kick.wav"), ("three", "snare.wav")):
         (tmp_path / folder).mkdir()
         shutil.copy(stem, tmp_path / folder / name)
-        result = run("render", tmp_path / folder / name, "-o", tmp_path / folder / "out.wav",
-                     "--seed", "5", "--noise-hiss-db", "-60")
+        result = run(
+            "render",
+            tmp_path / folder / name,
+            "-o",
+            tmp_path / folder / "out.wav",
+            "--seed",
+            "5",
+            "--noise-hiss-db",
+            "-60",
+        )
         assert result.returncode == 0, result.stderr
         assert f"track_id {track_id(name)}" in result.stdout  # printed, and recorded in the file:
         assert f"track_id={track_id(name)}" in soundfile.SoundFile(tmp_path / folder / "out.wav").comment
@@ -300,9 +315,28 @@ def test_track_id_comes_from_the_file_name(stem, tmp_path):
 
 def test_start_sample_places_the_file_on_the_timeline(stem, tmp_path):
     """A section rendered alone with --start-sample hears the white hiss a whole-song render has there."""
-    white_hiss = ["--noise-hiss-db", "-60", "--noise-hiss-color", "0", "--noise-hum-db", "-120", "--noise-room-db", "-120",
-                  "--noise-modulation-db", "-120", "--room-enabled", "0", "--drift-enabled", "0", "--glue-enabled", "0",
-                  "--tube-enabled", "0", "--track-id", "3"]
+    white_hiss = [
+        "--noise-hiss-db",
+        "-60",
+        "--noise-hiss-color",
+        "0",
+        "--noise-hum-db",
+        "-120",
+        "--noise-room-db",
+        "-120",
+        "--noise-modulation-db",
+        "-120",
+        "--room-enabled",
+        "0",
+        "--drift-enabled",
+        "0",
+        "--glue-enabled",
+        "0",
+        "--tube-enabled",
+        "0",
+        "--track-id",
+        "3",
+    ]
     silent = tmp_path / "silent.wav"
     soundfile.write(silent, np.zeros((9600, 1), np.float32), 48000, subtype="FLOAT")
     whole = run("render", silent, "-o", tmp_path / "whole.wav", *white_hiss)

@@ -15,10 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from signals import music
-
 import stemglue
 import stemglue.reference
+from signals import music
 
 THREADS = 4
 RENDERS = 16
@@ -70,7 +69,7 @@ def assert_all_equal_to(expected, results, what):
 
 
 @pytest.mark.parametrize(
-    "make, seconds",
+    ("make", "seconds"),
     [
         (lambda: stemglue.StemGlue(seed=7, room_mix_percent=40.0, tube_drive_db=12.0), 0.5),
         (lambda: stemglue.Tube(drive_db=18.0, oversampling=4), 0.5),

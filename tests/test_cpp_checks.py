@@ -25,8 +25,19 @@ def tool(name):
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
     build_dir = tmp_path_factory.mktemp("cpp-checks")
-    configure = [tool("cmake"), "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}",
-                 "-DCMAKE_BUILD_TYPE=Release", "-DSTEMGLUE_BUILD_PYTHON=OFF", "-DSTEMGLUE_BUILD_CPP_TESTS=ON"]
+    configure = [
+        tool("cmake"),
+        "-S",
+        str(ROOT),
+        "-B",
+        str(build_dir),
+        "-G",
+        "Ninja",
+        f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}",
+        "-DCMAKE_BUILD_TYPE=Release",
+        "-DSTEMGLUE_BUILD_PYTHON=OFF",
+        "-DSTEMGLUE_BUILD_CPP_TESTS=ON",
+    ]
     subprocess.run(configure, check=True, capture_output=True, text=True)
     result = subprocess.run([tool("cmake"), "--build", str(build_dir)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -35,7 +46,9 @@ def build(tmp_path_factory):
 
 @pytest.mark.parametrize("check", ["process_does_not_allocate", "decibels", "vst3_host_checks"])
 def test_cpp_check(build, check):
-    result = subprocess.run([tool("ctest"), "--test-dir", str(build), "-R", f"^{check}$", "-V"], capture_output=True, text=True)
+    result = subprocess.run(
+        [tool("ctest"), "--test-dir", str(build), "-R", f"^{check}$", "-V"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "100% tests passed" in result.stdout
     assert " passed, 0 failed" in result.stdout  # the check's own count: it ran and found nothing
@@ -45,12 +58,27 @@ def test_cpp_check(build, check):
 def sanitized_build(tmp_path_factory):
     """The core and the hostile-parameter check only, instrumented (no Python module, no plugin)."""
     build_dir = tmp_path_factory.mktemp("cpp-checks-sanitized")
-    configure = [tool("cmake"), "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}",
-                 "-DCMAKE_BUILD_TYPE=Release", "-DSTEMGLUE_BUILD_PYTHON=OFF", "-DSTEMGLUE_BUILD_VST3=OFF",
-                 "-DSTEMGLUE_BUILD_CPP_TESTS=ON", "-DSTEMGLUE_SANITIZE=ON"]
+    configure = [
+        tool("cmake"),
+        "-S",
+        str(ROOT),
+        "-B",
+        str(build_dir),
+        "-G",
+        "Ninja",
+        f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}",
+        "-DCMAKE_BUILD_TYPE=Release",
+        "-DSTEMGLUE_BUILD_PYTHON=OFF",
+        "-DSTEMGLUE_BUILD_VST3=OFF",
+        "-DSTEMGLUE_BUILD_CPP_TESTS=ON",
+        "-DSTEMGLUE_SANITIZE=ON",
+    ]
     subprocess.run(configure, check=True, capture_output=True, text=True)
-    result = subprocess.run([tool("cmake"), "--build", str(build_dir), "--target", "test_hostile_parameters", "-j", "2"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [tool("cmake"), "--build", str(build_dir), "--target", "test_hostile_parameters", "-j", "2"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return build_dir
 
@@ -62,8 +90,13 @@ def test_hostile_parameters_under_sanitizers(sanitized_build):
     """Every module, every table parameter, set to NaN, +-inf, +-1e9, min - 1, max + 1, 16 and -1:
     no out-of-bounds access, no undefined behaviour, and finite output on noise and NaN/inf input."""
     environment = dict(os.environ, ASAN_OPTIONS="abort_on_error=0:detect_leaks=1", UBSAN_OPTIONS="print_stacktrace=1")
-    result = subprocess.run([str(sanitized_build / "cpp" / "test_hostile_parameters")], capture_output=True, text=True,
-                            env=environment, timeout=600)
+    result = subprocess.run(
+        [str(sanitized_build / "cpp" / "test_hostile_parameters")],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
+    )
     cases = [line for line in result.stderr.splitlines() if line.startswith("case ")]
     report = [line for line in result.stderr.splitlines() if not line.startswith("case ")]
     where = f"in {cases[-1][5:]}" if cases else "before the first case"
@@ -71,6 +104,11 @@ def test_hostile_parameters_under_sanitizers(sanitized_build):
         pytest.fail(f"sanitizer report {where}:\n" + "\n".join(report[:40]), pytrace=False)
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     if result.returncode != 0:
-        pytest.fail(f"exit {result.returncode}; {len(failures)} non-finite cases:\n" + "\n".join(failures[:40]) +
-                    "\n" + result.stdout[-300:], pytrace=False)
+        pytest.fail(
+            f"exit {result.returncode}; {len(failures)} non-finite cases:\n"
+            + "\n".join(failures[:40])
+            + "\n"
+            + result.stdout[-300:],
+            pytrace=False,
+        )
     assert re.search(r"^[1-9]\d* passed, 0 failed$", result.stdout, re.MULTILINE), result.stdout[-2000:]

@@ -3,15 +3,14 @@
 import numpy as np
 import pytest
 import scipy.signal
+import stemglue
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import legal_settings
-from signals import parity_error_db, all_signals, max_error_dbfs, music
-
-import stemglue
+from signals import all_signals, max_error_dbfs, music, parity_error_db
 from stemglue import reference
 from stemglue.analysis import flutter_meter, speed_deviation
 from stemglue.reference.drift import weighted_wow_rms
+from strategies import legal_settings
 
 PARITY_DBFS = -100.0
 STILL = {"wow_percent": 0.0, "flutter_percent": 0.0, "tilt_db": 0.0, "gain_db": 0.0}
@@ -60,7 +59,9 @@ def test_flutter_meter_reads_the_flutter_setting(setting, rate_hz):
 
 @pytest.mark.parametrize(("wow", "rate_hz"), [(0.1, 0.5), (0.1, 1.0), (0.3, 2.5)])
 def test_sine_shows_the_cents_deviation_the_setting_predicts(wow, rate_hz):
-    output = stemglue.Drift(**{**STILL, "wow_percent": wow, "wow_rate_hz": rate_hz})(tone(62, frequency=1000.0), 48000)[0]
+    output = stemglue.Drift(**{**STILL, "wow_percent": wow, "wow_rate_hz": rate_hz})(tone(62, frequency=1000.0), 48000)[
+        0
+    ]
     reading = flutter_meter(output, 48000, tone_hz=1000.0)
     speed_rms = 0.01 * wow / (2 * np.sqrt(2) * weighted_wow_rms(rate_hz))  # unweighted, from the depth law
     assert reading.cents_sd == pytest.approx(1200 / np.log(2) * speed_rms, rel=0.10)
@@ -88,10 +89,15 @@ def tone_levels_db(output, sample_rate, frequencies, window_s=0.1):
     """Level of each tone (dB) per window, as rows."""
     window = int(window_s * sample_rate)
     t = np.arange(window) / sample_rate
-    return np.array([
-        [20 * np.log10(abs(np.dot(output[start : start + window], np.exp(-2j * np.pi * f * t)))) for f in frequencies]
-        for start in range(sample_rate, len(output) - window, window)
-    ])
+    return np.array(
+        [
+            [
+                20 * np.log10(abs(np.dot(output[start : start + window], np.exp(-2j * np.pi * f * t))))
+                for f in frequencies
+            ]
+            for start in range(sample_rate, len(output) - window, window)
+        ]
+    )
 
 
 def tilt_response_db(tilt_db, frequency, sample_rate=48000):
@@ -113,14 +119,18 @@ def test_tilt_drift_range_matches_setting():
         tilts.append(levels[:, 1] - levels[:, 0] - np.mean(levels[:, 1] - levels[:, 0]))
     # 60 Hz and 12 kHz see only part of the shelf gains of a first-order split; window means of an
     # OU process shrink its spread by 2 (tau/T)^2 (T/tau - 1 + exp(-T/tau)).
-    sensitivity = (tilt_response_db(1, 12000) - tilt_response_db(1, 60) - tilt_response_db(-1, 12000) + tilt_response_db(-1, 60)) / 2
+    sensitivity = (
+        tilt_response_db(1, 12000) - tilt_response_db(1, 60) - tilt_response_db(-1, 12000) + tilt_response_db(-1, 60)
+    ) / 2
     ratio = window_s / time_s
     window_shrink = np.sqrt(2 / ratio**2 * (ratio - 1 + np.exp(-ratio)))
     assert 2 * np.std(np.concatenate(tilts)) == pytest.approx(sensitivity * window_shrink * 1.0, rel=0.10)
 
 
 def test_gain_drift_range_matches_setting():
-    output = stemglue.Drift(wow_percent=0, flutter_percent=0, tilt_db=0, gain_db=0.6, time_s=1.0)(np.ones((1, 200 * 48000), np.float32), 48000)[0]
+    output = stemglue.Drift(wow_percent=0, flutter_percent=0, tilt_db=0, gain_db=0.6, time_s=1.0)(
+        np.ones((1, 200 * 48000), np.float32), 48000
+    )[0]
     level_db = 20 * np.log10(np.abs(output[48000:]))
     assert 2 * np.std(level_db) == pytest.approx(0.6, rel=0.10)
     assert abs(np.mean(level_db)) < 0.1  # it wanders around unity

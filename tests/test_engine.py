@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from signals import parity_error_db, max_error_dbfs, music, noise
-
 import stemglue
+from signals import max_error_dbfs, music, noise, parity_error_db
 from stemglue import reference
 
 PARITY_DBFS = -100.0
@@ -15,8 +14,12 @@ PARITY_DBFS = -100.0
 def test_chain_matches_reference(sample_rate, channels):
     signal = music(channels, sample_rate // 5, sample_rate)
     settings = {"tube_drive_db": 15.0, "mix_percent": 80.0, "output_gain_db": -3.0}
-    assert parity_error_db(stemglue.StemGlue(**settings)(signal, sample_rate),
-                           reference.StemGlue(**settings)(signal, sample_rate)) <= PARITY_DBFS
+    assert (
+        parity_error_db(
+            stemglue.StemGlue(**settings)(signal, sample_rate), reference.StemGlue(**settings)(signal, sample_rate)
+        )
+        <= PARITY_DBFS
+    )
 
 
 def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
@@ -24,8 +27,13 @@ def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
     by the modules before it and is followed by the delay of those after it (drift and noise vary in time, so
     order matters)."""
     signal = music(2, 9600, 48000)
-    modules = {"room": stemglue.Room(), "tube": stemglue.Tube(), "drift": stemglue.Drift(), "noise": stemglue.Noise(),
-               "glue": stemglue.GlueCompressor()}
+    modules = {
+        "room": stemglue.Room(),
+        "tube": stemglue.Tube(),
+        "drift": stemglue.Drift(),
+        "noise": stemglue.Noise(),
+        "glue": stemglue.GlueCompressor(),
+    }
     assert list(modules) == [entry["id"] for entry in stemglue._core.modules()]
     for module in modules.values():
         module.prepare(48000, 512, 2)
@@ -65,7 +73,9 @@ def raw(chain, signal):
 
 
 def delayed(signal, latency):
-    return np.concatenate([np.zeros((signal.shape[0], latency), signal.dtype), signal[:, : signal.shape[1] - latency]], axis=1)
+    return np.concatenate(
+        [np.zeros((signal.shape[0], latency), signal.dtype), signal[:, : signal.shape[1] - latency]], axis=1
+    )
 
 
 ALL_MODULES_OFF = {spec.id: 0 for spec in stemglue.parameters() if spec.id.endswith("_enabled")}
@@ -112,7 +122,9 @@ def test_seed_is_a_chain_parameter_applied_at_reset():
         chain.seed = -1
 
 
-def render_with_change(processor, signal: np.ndarray, block_size: int, change_at: int, changes: dict[str, float]) -> np.ndarray:
+def render_with_change(
+    processor, signal: np.ndarray, block_size: int, change_at: int, changes: dict[str, float]
+) -> np.ndarray:
     """Stream signal through processor, setting changes before the block that starts at change_at."""
     processor.prepare(48000, block_size, signal.shape[0])
     pieces = []
@@ -150,10 +162,15 @@ def test_structural_changes_do_not_depend_on_block_size_and_match_the_reference(
     native = {size: render_with_change(stemglue.StemGlue(), signal, size, 1024, STRUCTURAL) for size in (64, 256, 1024)}
     for size in (256, 1024):
         assert np.array_equal(native[size], native[64]), size
-    assert parity_error_db(native[64], render_with_change(reference.StemGlue(), signal, 64, 1024, STRUCTURAL)) <= PARITY_DBFS
+    assert (
+        parity_error_db(native[64], render_with_change(reference.StemGlue(), signal, 64, 1024, STRUCTURAL))
+        <= PARITY_DBFS
+    )
 
 
-def stream(processor, signal: np.ndarray, block_size: int, changes: dict[int, dict[str, float]], seek: int = 0) -> np.ndarray:
+def stream(
+    processor, signal: np.ndarray, block_size: int, changes: dict[int, dict[str, float]], seek: int = 0
+) -> np.ndarray:
     """Prepare, seek, then process in blocks, setting changes[start] before the block at start."""
     processor.prepare(48000, block_size, signal.shape[0])
     processor.seek(seek)
@@ -186,6 +203,7 @@ def test_a_module_switched_off_does_not_run_and_restarts_clean():
 def test_the_core_makes_every_value_legal(value):
     """Any value reaching the C++ core is made legal by its row (the Python API rejects them first)."""
     from stemglue import _core
+
     engine = _core.Engine()
     for spec in stemglue.parameters():
         engine.set_parameter(spec.id, value)

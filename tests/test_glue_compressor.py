@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 import scipy.signal
+import stemglue
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import legal_settings
 from signals import all_signals, music, parity_error_db
-
-import stemglue
 from stemglue import reference
+from strategies import legal_settings
 
 PARITY_DBFS = -100.0
 RATE = 48000
@@ -57,7 +56,10 @@ def test_native_matches_reference(sample_rate, channels):
 def test_random_settings_and_blocks(settings, block_size):
     signal = music(2, 3000, RATE) * 2
     native = stemglue.GlueCompressor(**settings)(signal, RATE, block_size=block_size)
-    assert parity_error_db(native, reference.GlueCompressor(**settings)(signal, RATE, block_size=block_size)) <= PARITY_DBFS
+    assert (
+        parity_error_db(native, reference.GlueCompressor(**settings)(signal, RATE, block_size=block_size))
+        <= PARITY_DBFS
+    )
     assert np.array_equal(native, stemglue.GlueCompressor(**settings)(signal, RATE, block_size=3000))
 
 
@@ -68,8 +70,9 @@ def test_static_curve_slope_above_the_knee_is_one_over_ratio(ratio, knee_db):
     levels = np.arange(threshold + knee_db / 2 + 2, 0.1, 2.0)
     outputs = []
     for level in levels:  # a fresh compressor per level, read once settled
-        compressor = stemglue.GlueCompressor(threshold_db=threshold, ratio=ratio, knee_db=knee_db, auto_release=0, release_ms=1200,
-                                              auto_makeup=0)  # the static curve, without auto makeup
+        compressor = stemglue.GlueCompressor(
+            threshold_db=threshold, ratio=ratio, knee_db=knee_db, auto_release=0, release_ms=1200, auto_makeup=0
+        )  # the static curve, without auto makeup
         output = compressor(tone([level], 0.5), RATE)[0, RATE // 4 :]
         outputs.append(20 * np.log10(np.max(np.abs(output))))
     slope = np.polyfit(levels, outputs, 1)[0]
@@ -78,7 +81,14 @@ def test_static_curve_slope_above_the_knee_is_one_over_ratio(ratio, knee_db):
 
 
 def test_soft_knee_is_smooth_and_below_threshold_is_untouched():
-    compressor_settings = {"threshold_db": -20.0, "ratio": 4.0, "knee_db": 12.0, "auto_release": 0, "release_ms": 1200, "auto_makeup": 0}
+    compressor_settings = {
+        "threshold_db": -20.0,
+        "ratio": 4.0,
+        "knee_db": 12.0,
+        "auto_release": 0,
+        "release_ms": 1200,
+        "auto_makeup": 0,
+    }
     quiet = stemglue.GlueCompressor(**compressor_settings)(tone([-40.0], 0.3), RATE)
     assert np.max(np.abs(quiet)) == pytest.approx(10 ** (-40 / 20), rel=1e-3)
     at_threshold = stemglue.GlueCompressor(**compressor_settings)(tone([-20.0], 0.5), RATE)[0, RATE // 4 :]
@@ -97,23 +107,29 @@ def time_to_fraction(trace, start, fraction, rising):
 
 @pytest.mark.parametrize("attack_ms", [3.0, 10.0, 30.0])
 def test_attack_reaches_63_percent_in_the_attack_time(attack_ms):
-    compressor = stemglue.GlueCompressor(threshold_db=-30, ratio=4, knee_db=0, attack_ms=attack_ms, auto_release=0, release_ms=1200,
-                                          auto_makeup=0)  # the detector alone: the trace reads the output gain
+    compressor = stemglue.GlueCompressor(
+        threshold_db=-30, ratio=4, knee_db=0, attack_ms=attack_ms, auto_release=0, release_ms=1200, auto_makeup=0
+    )  # the detector alone: the trace reads the output gain
     trace = gain_reduction_trace(compressor, tone([-50.0, -6.0], 1.0))
-    assert time_to_fraction(trace[: int(1.6 * RATE)], RATE, 0.632, rising=True) == pytest.approx(attack_ms / 1000, rel=0.15)
+    assert time_to_fraction(trace[: int(1.6 * RATE)], RATE, 0.632, rising=True) == pytest.approx(
+        attack_ms / 1000, rel=0.15
+    )
 
 
 @pytest.mark.parametrize("release_ms", [100.0, 300.0, 1000.0])
 def test_release_recovers_63_percent_in_the_release_time(release_ms):
-    compressor = stemglue.GlueCompressor(threshold_db=-30, ratio=4, knee_db=0, attack_ms=1, auto_release=0, release_ms=release_ms,
-                                          auto_makeup=0)
+    compressor = stemglue.GlueCompressor(
+        threshold_db=-30, ratio=4, knee_db=0, attack_ms=1, auto_release=0, release_ms=release_ms, auto_makeup=0
+    )
     trace = gain_reduction_trace(compressor, tone([-6.0, -80.0], 4.0))
     assert time_to_fraction(trace, 4 * RATE, 0.632, rising=False) == pytest.approx(release_ms / 1000, rel=0.15)
 
 
 def test_auto_release_is_faster_after_short_bursts():
     def recovery_after(burst_s):
-        compressor = stemglue.GlueCompressor(threshold_db=-30, ratio=4, knee_db=0, attack_ms=1, auto_release=1, auto_makeup=0)
+        compressor = stemglue.GlueCompressor(
+            threshold_db=-30, ratio=4, knee_db=0, attack_ms=1, auto_release=1, auto_makeup=0
+        )
         signal = np.concatenate([tone([-80.0], 1.0), tone([-6.0], burst_s), tone([-80.0], 4.0)], axis=1)
         trace = gain_reduction_trace(compressor, signal)
         end = int((1.0 + burst_s) * RATE)

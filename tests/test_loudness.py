@@ -9,7 +9,6 @@ import numpy as np
 import pyloudnorm
 import pytest
 import scipy.signal
-
 import stemglue
 from stemglue.demo import demo_mix, demo_stems
 
@@ -27,7 +26,9 @@ def lead_stem() -> np.ndarray:
         length = min(step, n - start)
         t = np.arange(length) / RATE
         phase = 440 * 2 ** (notes[k % len(notes)] / 12) * t
-        envelope = np.minimum(1, t / 0.005) * np.exp(-t / 0.4) * np.minimum(1, (length - np.arange(length)) / (0.01 * RATE))
+        envelope = (
+            np.minimum(1, t / 0.005) * np.exp(-t / 0.4) * np.minimum(1, (length - np.arange(length)) / (0.01 * RATE))
+        )
         out[start : start + length] = 2 * (phase - np.floor(phase + 0.5)) * envelope
     return scipy.signal.sosfilt(scipy.signal.butter(2, 3000, fs=RATE, output="sos"), out)
 
@@ -40,7 +41,8 @@ def vocal_stem() -> np.ndarray:
     phase = np.cumsum(f0) / RATE
     saw = 2 * (phase - np.floor(phase + 0.5))
     voice = sum(
-        gain * scipy.signal.sosfilt(scipy.signal.butter(2, [0.85 * f, 1.15 * f], "bandpass", fs=RATE, output="sos"), saw)
+        gain
+        * scipy.signal.sosfilt(scipy.signal.butter(2, [0.85 * f, 1.15 * f], "bandpass", fs=RATE, output="sos"), saw)
         for f, gain in ((700, 1.0), (1200, 0.6), (2600, 0.3))
     )
     phrases = scipy.signal.sosfilt(scipy.signal.butter(1, 8, fs=RATE, output="sos"), ((t % 2.0) < 1.7).astype(float))
@@ -93,7 +95,9 @@ TUBE_LOSES = {"drums", "bass", "keys", "lead"}
 @pytest.mark.parametrize("name", list(STEMS))
 def test_each_module_at_defaults_keeps_loudness(module, name, request):
     if module == "tube" and name in TUBE_LOSES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="tube level compensation is static (a -12 dBFS sine)"))
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="tube level compensation is static (a -12 dBFS sine)")
+        )
     assert abs(loudness_change(MODULES[module](), STEMS[name])) <= 0.3
 
 

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 import scipy.signal
-from signals import all_signals, max_error_dbfs, parity_error_db, sines
-
 import stemglue
+from signals import all_signals, max_error_dbfs, parity_error_db, sines
 from stemglue import reference
 from stemglue.analysis import a_weighted_rms_dbfs
 from stemglue.reference.noise import HUM_RECIPE_DB
@@ -22,7 +21,14 @@ def floor(seconds, sample_rate=48000, channels=1, **settings):
 @pytest.mark.parametrize("sample_rate", [44100, 48000, 96000])
 @pytest.mark.parametrize("channels", [1, 2])
 def test_native_matches_reference_with_the_same_seed(sample_rate, channels):
-    settings = {"hiss_db": -50.0, "hum_db": -55.0, "buzz_percent": 60.0, "room_db": -50.0, "modulation_db": -40.0, "seed": 3}
+    settings = {
+        "hiss_db": -50.0,
+        "hum_db": -55.0,
+        "buzz_percent": 60.0,
+        "room_db": -50.0,
+        "modulation_db": -40.0,
+        "seed": 3,
+    }
     for name, signal in all_signals(channels, sample_rate // 4, sample_rate).items():
         native = stemglue.Noise(**settings)(signal, sample_rate)
         expected = reference.Noise(**settings)(signal, sample_rate, block_size=333)
@@ -140,7 +146,8 @@ def test_the_same_seed_gives_the_same_floor_and_another_seed_another():
     assert abs(np.corrcoef(first[0], other[0])[0, 1]) < 0.2  # the noise differs (the hum line is shared)
     steady = {"hiss_db": -60.0}  # room tone wanders by design, so compare the steady hiss's level
     assert a_weighted_rms_dbfs(floor(2, seed=12, **steady)[0], 48000) == pytest.approx(
-        a_weighted_rms_dbfs(floor(2, seed=11, **steady)[0], 48000), abs=0.3)
+        a_weighted_rms_dbfs(floor(2, seed=11, **steady)[0], 48000), abs=0.3
+    )
 
 
 def test_block_size_and_channels_do_not_change_the_floor():
@@ -154,7 +161,11 @@ def test_block_size_and_channels_do_not_change_the_floor():
 
 @pytest.mark.parametrize("sample_rate", [8000, 192000])
 def test_hostile_input_and_extreme_settings(sample_rate):
-    loud = {keyword: spec.max for keyword, spec in stemglue.Noise.parameter_keywords().items() if keyword not in ("seed", "hum_hz")}
+    loud = {
+        keyword: spec.max
+        for keyword, spec in stemglue.Noise.parameter_keywords().items()
+        if keyword not in ("seed", "hum_hz")
+    }
     signal = sines(2, sample_rate // 2, sample_rate, 100.0, 0.5)
     signal[:, 50:60] = np.inf
     output = stemglue.Noise(**loud)(signal, sample_rate)

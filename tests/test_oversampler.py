@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import scipy.signal
-
 from stemglue.reference.oversampler import HALFBAND_KAISER_BETA, HALFBAND_TAPS, Oversampler, bessel_i0, design_halfband
 
 
@@ -23,7 +22,9 @@ def test_halfband_structure(num_taps):
     assert taps.sum() == pytest.approx(1.0, abs=2e-5)
 
 
-@pytest.mark.parametrize(("num_taps", "passband", "stopband"), [(95, 0.215, 0.285), (27, 0.125, 0.375), (19, 0.0625, 0.4375)])
+@pytest.mark.parametrize(
+    ("num_taps", "passband", "stopband"), [(95, 0.215, 0.285), (27, 0.125, 0.375), (19, 0.0625, 0.4375)]
+)
 def test_halfband_response(num_taps, passband, stopband):
     """Each stage guards the band the first stage passes (0.43 fs) with ~90 dB of rejection."""
     taps = design_halfband(num_taps, HALFBAND_KAISER_BETA)

@@ -5,7 +5,6 @@ import re
 
 import numpy as np
 import pytest
-
 import stemglue
 import stemglue.reference
 from stemglue import _core
@@ -49,16 +48,37 @@ def plain_probes(spec):
     the range, halves (rounding), the choices and their midpoints, signed zero, huge and non-finite."""
     span = spec.max - spec.min
     values = list(np.linspace(spec.min - span, spec.max + span, 301))
-    values += [spec.min, spec.max, spec.default, spec.skew_center, -0.0, 0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999999999999994]
+    values += [
+        spec.min,
+        spec.max,
+        spec.default,
+        spec.skew_center,
+        -0.0,
+        0.0,
+        0.5,
+        -0.5,
+        1.5,
+        2.5,
+        -2.5,
+        0.49999999999999994,
+    ]
     values += [math.floor(spec.min) + k + 0.5 for k in range(-2, 6)]
-    values += list(spec.choices) + [(a + b) / 2 for a, b in zip(spec.choices, spec.choices[1:])]
+    values += list(spec.choices) + [(a + b) / 2 for a, b in zip(spec.choices, spec.choices[1:], strict=False)]
     values += [1e300, -1e300, 5e-324, math.inf, -math.inf, math.nan]
     values += list(np.random.default_rng(spec.vst3_id).uniform(spec.min - span, spec.max + span, 200))
     return [float(value) for value in values]
 
 
 NORMALIZED_PROBES = [float(x) for x in np.linspace(-0.5, 1.5, 401)] + [
-    -0.0, 1e-300, 0.5, 1 - 1e-16, 1e300, math.inf, -math.inf, math.nan]
+    -0.0,
+    1e-300,
+    0.5,
+    1 - 1e-16,
+    1e300,
+    math.inf,
+    -math.inf,
+    math.nan,
+]
 
 
 def same(a, b):
@@ -126,9 +146,22 @@ def test_seed_accepts_only_whole_numbers():
     assert _core.is_valid("seed", 99999) and not _core.is_valid("seed", 100000)
 
 
-NATIVE_CLASSES = [stemglue.Tube, stemglue.Drift, stemglue.Noise, stemglue.Room, stemglue.GlueCompressor, stemglue.StemGlue]
-REFERENCE_CLASSES = [stemglue.reference.Tube, stemglue.reference.Drift, stemglue.reference.Noise, stemglue.reference.Room,
-                     stemglue.reference.GlueCompressor, stemglue.reference.StemGlue]
+NATIVE_CLASSES = [
+    stemglue.Tube,
+    stemglue.Drift,
+    stemglue.Noise,
+    stemglue.Room,
+    stemglue.GlueCompressor,
+    stemglue.StemGlue,
+]
+REFERENCE_CLASSES = [
+    stemglue.reference.Tube,
+    stemglue.reference.Drift,
+    stemglue.reference.Noise,
+    stemglue.reference.Room,
+    stemglue.reference.GlueCompressor,
+    stemglue.reference.StemGlue,
+]
 
 
 def far_value(spec):
@@ -158,4 +191,6 @@ def test_every_reference_keyword_property_sets_its_own_parameter(processor_class
     for keyword, spec in processor_class.parameter_keywords().items():
         setattr(processor, keyword, far_value(spec))
         assert processor.get_parameter(spec.id) == far_value(spec) and getattr(processor, keyword) == far_value(spec)
-    assert processor.parameter_values == {spec.id: far_value(spec) for spec in processor_class.parameter_keywords().values()}
+    assert processor.parameter_values == {
+        spec.id: far_value(spec) for spec in processor_class.parameter_keywords().values()
+    }

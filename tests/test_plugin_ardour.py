@@ -6,11 +6,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ardour_host import (SAMPLE_RATE, ArdourHome, PluginReport, create_recorded_session, export, install_plugin, installed,
-                         load_snapshot, replace_take)
-from signals import max_error_dbfs, music
-
 import stemglue
+from ardour_host import (
+    SAMPLE_RATE,
+    ArdourHome,
+    PluginReport,
+    create_recorded_session,
+    export,
+    install_plugin,
+    installed,
+    load_snapshot,
+    replace_take,
+)
+from signals import max_error_dbfs, music
 
 pytestmark = pytest.mark.skipif(not installed(), reason="Ardour 7 (ardour7-lua, ardour7-export) is not installed")
 
@@ -23,8 +31,12 @@ MUSIC_FROM = 24000
 EXPORT_FADE_IN = 4096
 
 # Randomness switched off for the settings snapshot (the default bounce checks it is keyed by the timeline).
-WITHOUT_RANDOMNESS = {"noise_enabled": 0.0, "drift_enabled": 0.0, "room_modulation_percent": 0.0,
-                      "tube_drive_db": 15.0}  # and one value changed, to survive save and reload
+WITHOUT_RANDOMNESS = {
+    "noise_enabled": 0.0,
+    "drift_enabled": 0.0,
+    "room_modulation_percent": 0.0,
+    "tube_drive_db": 15.0,
+}  # and one value changed, to survive save and reload
 
 
 def ardour_signal(num_samples: int) -> np.ndarray:
@@ -114,7 +126,9 @@ def test_bounce_without_randomness_equals_stemglue(ardour):
     output = ardour.bounce("settings")
     error = max_error_dbfs(output, expected_output(ardour.signal, ardour.saved.values))
     assert error <= PARITY_DBFS, f"bounce differs from stemglue.StemGlue by {error:.1f} dBFS"
-    assert max_error_dbfs(output, expected_output(ardour.signal, ardour.defaults.values)) > -60  # the settings did change it
+    assert (
+        max_error_dbfs(output, expected_output(ardour.signal, ardour.defaults.values)) > -60
+    )  # the settings did change it
 
 
 def test_default_bounce_equals_stemglue(ardour):

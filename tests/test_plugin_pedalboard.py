@@ -4,10 +4,9 @@ import gc
 
 import numpy as np
 import pytest
+import stemglue
 from plugin_hosts import SAMPLE_RATE, load_in_pedalboard, plain_values_from_pedalboard, set_in_pedalboard, track_id_of
 from signals import max_error_dbfs, music, noise
-
-import stemglue
 
 PARITY_DBFS = -100.0
 
@@ -66,7 +65,9 @@ def python_name(plugin, spec) -> str:
     return next(key for key, parameter in plugin.parameters.items() if parameter.name == spec.name)
 
 
-@pytest.mark.parametrize("spec", [spec for spec in stemglue.parameters() if spec.kind == "continuous"], ids=lambda spec: spec.id)
+@pytest.mark.parametrize(
+    "spec", [spec for spec in stemglue.parameters() if spec.kind == "continuous"], ids=lambda spec: spec.id
+)
 def test_every_continuous_parameter_is_set_by_number(shared_plugin, spec):
     # pedalboard types a parameter by parsing its value texts; units it cannot strip ("s", "m")
     # once made drift_time_s, room_size_m and room_rt60_s lists of strings.
@@ -80,7 +81,9 @@ def test_every_continuous_parameter_is_set_by_number(shared_plugin, spec):
         # pedalboard keeps the plugin's parse of str(plain) when it falls in the range of the
         # nearest of its 1001 sampled texts, else that range's start: one sampling step at most.
         assert raw == pytest.approx(spec.to_normalized(plain), abs=1.001e-3), (name, plain)
-        assert spec.from_normalized(raw) == pytest.approx(float(getattr(plugin, name)), abs=0.01 * (spec.max - spec.min))
+        assert spec.from_normalized(raw) == pytest.approx(
+            float(getattr(plugin, name)), abs=0.01 * (spec.max - spec.min)
+        )
 
 
 def test_choice_parameters_read_value_and_unit(shared_plugin):
@@ -145,8 +148,16 @@ def test_consecutive_renders_start_fresh(signal):
 
 
 def test_drift_and_noise_match_stemglue_for_the_same_seed(signal):
-    settings = {"seed": 4242.0, "drift_wow_percent": 0.3, "drift_flutter_percent": 0.2, "drift_tilt_db": 1.0,
-                "noise_hiss_db": -60.0, "noise_hum_db": -66.0, "noise_room_db": -60.0, "noise_modulation_db": -50.0}
+    settings = {
+        "seed": 4242.0,
+        "drift_wow_percent": 0.3,
+        "drift_flutter_percent": 0.2,
+        "drift_tilt_db": 1.0,
+        "noise_hiss_db": -60.0,
+        "noise_hum_db": -66.0,
+        "noise_room_db": -60.0,
+        "noise_modulation_db": -50.0,
+    }
     plugin = load_in_pedalboard()
     for parameter_id, plain in settings.items():
         set_in_pedalboard(plugin, parameter_id, plain)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import stemglue
 from plugin_hosts import (
     component_state_from_pedalboard,
     load_in_pedalboard,
@@ -23,27 +24,64 @@ from plugin_hosts import (
     set_in_pedalboard,
 )
 
-import stemglue
-
 DATA = Path(__file__).parent / "data"
 
 # Every value differs from its default, so a value the reader drops shows.
 VALUES = {
     1: {
-        "bypass": 1.0, "seed": 4242.0, "track_id": 271828.0, "mix_percent": 37.0, "output_gain_db": -6.24,
-        "tube_enabled": 0.0, "drift_enabled": 0.0, "noise_enabled": 0.0, "room_enabled": 0.0, "glue_enabled": 0.0,
-        "tube_drive_db": 5.76, "tube_bias": 0.37, "tube_bloom_percent": 37.0, "tube_tone_db": -3.12,
-        "tube_output_db": -6.24, "tube_mix_percent": 37.0, "tube_oversampling": 8.0, "tube_adaa": 0.0,
-        "drift_wow_percent": 0.185, "drift_wow_rate_hz": 1.425, "drift_flutter_percent": 0.111,
-        "drift_flutter_rate_hz": 9.92, "drift_tilt_db": 0.37, "drift_gain_db": 0.37, "drift_time_s": 11.73,
-        "drift_stereo_link_percent": 37.0, "noise_hiss_db": -90.4, "noise_hiss_color": 0.37, "noise_hum_db": -90.4,
-        "noise_hum_hz": 60.0, "noise_buzz_percent": 37.0, "noise_room_db": -90.4, "noise_modulation_db": -86.7,
-        "noise_floor_db": -6.24, "room_size_m": 12.99, "room_rt60_s": 1.543, "room_damping": 0.433,
-        "room_predelay_ms": 18.5, "room_early_percent": 37.0, "room_width_percent": 37.0,
-        "room_modulation_percent": 37.0, "room_mix_percent": 37.0, "room_source_x_percent": 38.3,
-        "room_source_y_percent": 38.3, "glue_threshold_db": -25.2, "glue_ratio": 4.33, "glue_knee_db": 4.44,
-        "glue_attack_ms": 11.163, "glue_release_ms": 475.5, "glue_auto_release": 0.0, "glue_sidechain_hpf_hz": 123.6,
-        "glue_makeup_db": 8.88, "glue_mix_percent": 37.0,
+        "bypass": 1.0,
+        "seed": 4242.0,
+        "track_id": 271828.0,
+        "mix_percent": 37.0,
+        "output_gain_db": -6.24,
+        "tube_enabled": 0.0,
+        "drift_enabled": 0.0,
+        "noise_enabled": 0.0,
+        "room_enabled": 0.0,
+        "glue_enabled": 0.0,
+        "tube_drive_db": 5.76,
+        "tube_bias": 0.37,
+        "tube_bloom_percent": 37.0,
+        "tube_tone_db": -3.12,
+        "tube_output_db": -6.24,
+        "tube_mix_percent": 37.0,
+        "tube_oversampling": 8.0,
+        "tube_adaa": 0.0,
+        "drift_wow_percent": 0.185,
+        "drift_wow_rate_hz": 1.425,
+        "drift_flutter_percent": 0.111,
+        "drift_flutter_rate_hz": 9.92,
+        "drift_tilt_db": 0.37,
+        "drift_gain_db": 0.37,
+        "drift_time_s": 11.73,
+        "drift_stereo_link_percent": 37.0,
+        "noise_hiss_db": -90.4,
+        "noise_hiss_color": 0.37,
+        "noise_hum_db": -90.4,
+        "noise_hum_hz": 60.0,
+        "noise_buzz_percent": 37.0,
+        "noise_room_db": -90.4,
+        "noise_modulation_db": -86.7,
+        "noise_floor_db": -6.24,
+        "room_size_m": 12.99,
+        "room_rt60_s": 1.543,
+        "room_damping": 0.433,
+        "room_predelay_ms": 18.5,
+        "room_early_percent": 37.0,
+        "room_width_percent": 37.0,
+        "room_modulation_percent": 37.0,
+        "room_mix_percent": 37.0,
+        "room_source_x_percent": 38.3,
+        "room_source_y_percent": 38.3,
+        "glue_threshold_db": -25.2,
+        "glue_ratio": 4.33,
+        "glue_knee_db": 4.44,
+        "glue_attack_ms": 11.163,
+        "glue_release_ms": 475.5,
+        "glue_auto_release": 0.0,
+        "glue_sidechain_hpf_hz": 123.6,
+        "glue_makeup_db": 8.88,
+        "glue_mix_percent": 37.0,
     },
 }
 

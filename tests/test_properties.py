@@ -1,13 +1,11 @@
 """Properties that hold for every setting (Hypothesis), on the native chain."""
 
 import numpy as np
+import stemglue
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import legal_settings
 from signals import impulses, music, noise, sines
-
-import stemglue
-
+from strategies import legal_settings
 
 chain_settings = legal_settings(stemglue.StemGlue)
 rates = st.sampled_from([8000, 44100, 48000, 96000, 192000])
@@ -17,7 +15,9 @@ NOISE_COMPONENTS = ["noise_hiss_db", "noise_hum_db", "noise_room_db"]  # modulat
 # The room at a high mix resonates on low, sustained input (measured: +23 dB on a 30 Hz full-scale
 # square in a 3 m room, RT60 4 s, 100 % mix) and the table gives no bound for that: bound tests keep
 # the room mix at its default (15 %); any mix is covered by the finite-only test.
-bounded_settings = chain_settings.map(lambda settings: dict(settings, room_mix_percent=SPECS["room_mix_percent"].default))
+bounded_settings = chain_settings.map(
+    lambda settings: dict(settings, room_mix_percent=SPECS["room_mix_percent"].default)
+)
 
 # Above the trims the table allows, a bounded input may still gain: tube bias and bloom
 # (asymmetry), drift's gain wander (1 dB at 2 sigma, at most), the tone tilt's shelf, the glue's

@@ -12,17 +12,29 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from signals import noise
-
 import stemglue
 import stemglue.reference
+from signals import noise
 from stemglue import _stubs
 from stemglue._parameters import modules
 
 SOURCE_PACKAGE = Path(__file__).resolve().parents[1] / "python" / "stemglue"
-NATIVE_CLASSES = [stemglue.Tube, stemglue.Drift, stemglue.Noise, stemglue.Room, stemglue.GlueCompressor, stemglue.StemGlue]
-REFERENCE_CLASSES = [stemglue.reference.Tube, stemglue.reference.Drift, stemglue.reference.Noise, stemglue.reference.Room,
-                     stemglue.reference.GlueCompressor, stemglue.reference.StemGlue]
+NATIVE_CLASSES = [
+    stemglue.Tube,
+    stemglue.Drift,
+    stemglue.Noise,
+    stemglue.Room,
+    stemglue.GlueCompressor,
+    stemglue.StemGlue,
+]
+REFERENCE_CLASSES = [
+    stemglue.reference.Tube,
+    stemglue.reference.Drift,
+    stemglue.reference.Noise,
+    stemglue.reference.Room,
+    stemglue.reference.GlueCompressor,
+    stemglue.reference.StemGlue,
+]
 ALL_CLASSES = NATIVE_CLASSES + REFERENCE_CLASSES
 
 
@@ -70,8 +82,10 @@ def test_help_lists_ranges_units_and_defaults():
 def test_repr_shows_current_values():
     tube = stemglue.Tube(drive_db=3)
     tube.mix_percent = 40
-    assert repr(tube) == ("stemglue.Tube(drive_db=3, bias=0.3, bloom_percent=30, tone_db=0, output_db=0, "
-                          "mix_percent=40, oversampling=2, adaa=1)")
+    assert repr(tube) == (
+        "stemglue.Tube(drive_db=3, bias=0.3, bloom_percent=30, tone_db=0, output_db=0, "
+        "mix_percent=40, oversampling=2, adaa=1)"
+    )
     assert "(seed=9," in repr(stemglue.reference.Noise(seed=9))
 
 
@@ -135,8 +149,10 @@ def test_reference_runs_without_the_compiled_extension():
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: stemglue.StemGlue(seed=5, room_mix_percent=40), lambda: stemglue.reference.Noise(seed=5, hiss_db=-50)],
-    ids=["native StemGlue", "reference Noise"])
+    "make",
+    [lambda: stemglue.StemGlue(seed=5, room_mix_percent=40), lambda: stemglue.reference.Noise(seed=5, hiss_db=-50)],
+    ids=["native StemGlue", "reference Noise"],
+)
 def test_one_instance_shared_by_threads_renders_as_if_alone(make):
     # Calls alternate block sizes, so each one prepares, resets and renders: without one lock
     # around the whole call another thread's prepare lands mid-render (3 of 16 renders differed).
@@ -146,7 +162,7 @@ def test_one_instance_shared_by_threads_renders_as_if_alone(make):
     shared = make()
     with ThreadPoolExecutor(max_workers=8) as pool:
         outputs = list(pool.map(lambda size: shared(audio, 48000, block_size=size), block_sizes))
-    for size, output in zip(block_sizes, outputs):
+    for size, output in zip(block_sizes, outputs, strict=False):
         np.testing.assert_array_equal(output, expected[size])
 
 

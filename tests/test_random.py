@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from stemglue import _core
 from stemglue.reference import random as reference
 
@@ -28,7 +27,10 @@ def test_draws_are_seekable_and_independent_of_how_they_are_taken():
     whole = _core.random_u64(key, 0, 10_000)
     pieces = np.concatenate([_core.random_u64(key, start, 1000) for start in range(0, 10_000, 1000)])
     assert np.array_equal(whole, pieces)
-    assert np.array_equal(_core.random_u64(key, 123_456_789_000, 3), reference.random_u64(key, [123_456_789_000, 123_456_789_001, 123_456_789_002]))
+    assert np.array_equal(
+        _core.random_u64(key, 123_456_789_000, 3),
+        reference.random_u64(key, [123_456_789_000, 123_456_789_001, 123_456_789_002]),
+    )
 
 
 def test_seeds_and_streams_give_unrelated_sequences():

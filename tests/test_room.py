@@ -3,16 +3,15 @@ a diffuse and non-metallic tail, and a dry path that is left alone."""
 
 import numpy as np
 import pytest
+import stemglue
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import legal_settings
 from signals import all_signals, max_error_dbfs, music, parity_error_db
-
-import stemglue
 from stemglue import reference
 from stemglue.analysis import band_decay_times_s, decay_time_s, normalized_echo_density, spectral_line_excess_db
 from stemglue.analysis.reverb import THIRD_OCTAVE_CENTRES_HZ
 from stemglue.reference.room import design_rt60, dimensions, early_taps, image_sources, positions, wall_reflection
+from strategies import legal_settings
 
 PARITY_DBFS = -100.0
 RATE = 48000
@@ -29,8 +28,14 @@ def band_decay_ratios(rt60_s, damping=1.0, seeds=range(1, 33)):
     is another source/listener pair in the same room, and pooling positions is how ISO 3382
     measures a room: a single response's T30 scatters by several per cent around the room's
     (for one seed at 0.3 s, by up to 17 % in some band)."""
-    responses = np.vstack([impulse_response(rt60_s * 1.6 + 0.3, early_percent=0, rt60_s=rt60_s, damping=damping, predelay_ms=0,
-                                            seed=seed) for seed in seeds])
+    responses = np.vstack(
+        [
+            impulse_response(
+                rt60_s * 1.6 + 0.3, early_percent=0, rt60_s=rt60_s, damping=damping, predelay_ms=0, seed=seed
+            )
+            for seed in seeds
+        ]
+    )
     measured = np.array(list(band_decay_times_s(responses, RATE).values()))
     return measured / design_rt60(np.array(THIRD_OCTAVE_CENTRES_HZ), 8.0, rt60_s, damping, RATE)
 
@@ -105,9 +110,9 @@ def test_early_reflection_delays_and_levels_match_pyroomacoustics():
 
     delays, gains = early_taps(size, rt60, 0.0, source_x, source_y, RATE)[0]
     assert len(delays) == keep.sum() == 62
-    ours = sorted(zip(delays, 20 * np.log10(gains)))
-    theirs = sorted(zip(theirs_delay, theirs_level_db))
-    for (our_delay, our_level), (their_delay, their_level) in zip(ours, theirs):
+    ours = sorted(zip(delays, 20 * np.log10(gains), strict=False))
+    theirs = sorted(zip(theirs_delay, theirs_level_db, strict=False))
+    for (our_delay, our_level), (their_delay, their_level) in zip(ours, theirs, strict=False):
         assert abs(our_delay - their_delay) <= 1.0
         assert abs(our_level - their_level) <= 1.0
 
@@ -120,7 +125,7 @@ def test_early_reflections_arrive_at_the_image_source_delays():
     np.add.at(expected, delays, gains)
     assert max_error_dbfs(left[np.newaxis], expected[np.newaxis]) < -100
     first_reflection = int(np.min(delays))
-    assert np.all(left[: first_reflection] == 0) and left[first_reflection] != 0
+    assert np.all(left[:first_reflection] == 0) and left[first_reflection] != 0
     assert len(image_sources(9.0, np.zeros(3))) == 62
 
 
@@ -134,13 +139,17 @@ def test_the_line_measure_sees_a_ringing_mode():
     t = np.arange(3 * RATE) / RATE
     diffuse = np.random.default_rng(0).standard_normal(t.size) * np.exp(-6.91 * t / 2.5)
     assert spectral_line_excess_db(diffuse, RATE) < 4.0
-    ringing = diffuse + 0.01 * np.sin(2 * np.pi * 1234.5 * t) * np.exp(-6.91 * t / 5.0)  # one mode that outlasts the rest
+    ringing = diffuse + 0.01 * np.sin(2 * np.pi * 1234.5 * t) * np.exp(
+        -6.91 * t / 5.0
+    )  # one mode that outlasts the rest
     assert spectral_line_excess_db(ringing, RATE) > 10.0
 
 
 @pytest.mark.parametrize("modulation", [0.0, 30.0, 100.0])
 def test_tail_has_no_metallic_lines(modulation):
-    response = impulse_response(3.0, channels=1, early_percent=0, rt60_s=2.5, modulation_percent=modulation, predelay_ms=0)[0]
+    response = impulse_response(
+        3.0, channels=1, early_percent=0, rt60_s=2.5, modulation_percent=modulation, predelay_ms=0
+    )[0]
     assert spectral_line_excess_db(response[int(0.1 * RATE) :], RATE) < 10.0
 
 
@@ -157,6 +166,13 @@ def test_modulation_moves_the_tail_and_stays_stable():
 def test_hostile_input_and_extremes_stay_finite(sample_rate):
     signal = music(2, sample_rate // 4, sample_rate)
     signal[:, 10:20] = np.nan
-    extreme = {"size_m": 30.0, "rt60_s": 4.0, "damping": 0.1, "predelay_ms": 50.0, "modulation_percent": 100.0, "mix_percent": 100.0}
+    extreme = {
+        "size_m": 30.0,
+        "rt60_s": 4.0,
+        "damping": 0.1,
+        "predelay_ms": 50.0,
+        "modulation_percent": 100.0,
+        "mix_percent": 100.0,
+    }
     output = stemglue.Room(**extreme)(signal, sample_rate)
     assert np.all(np.isfinite(output)) and np.abs(output).max() < 10

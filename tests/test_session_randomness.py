@@ -7,9 +7,8 @@ position, so a host's pre-roll does not change a bounce.
 
 import numpy as np
 import pytest
-from signals import max_error_dbfs, music, sines
-
 import stemglue
+from signals import max_error_dbfs, music, sines
 from stemglue import _core, reference
 
 SAMPLE_RATE = 48000
@@ -32,8 +31,10 @@ HISS_ONLY = {"room_db": -120, "hum_db": -120, "hiss_color": 0}
 
 def test_tracks_of_one_session_have_independent_hiss():
     # 10 s of stereo: the correlation of independent floors is ~N(0, 1/sqrt(960000)) = 0.001.
-    floors = [stemglue.Noise(seed=3, track_id=track, **HISS_ONLY)(silence(10), SAMPLE_RATE).astype(np.float64)
-              for track in (1, 2)]
+    floors = [
+        stemglue.Noise(seed=3, track_id=track, **HISS_ONLY)(silence(10), SAMPLE_RATE).astype(np.float64)
+        for track in (1, 2)
+    ]
     correlation = np.corrcoef(floors[0].ravel(), floors[1].ravel())[0, 1]
     assert abs(correlation) < 0.02
     # The same track id in another session (seed) is another track too.
@@ -44,15 +45,19 @@ def test_tracks_of_one_session_have_independent_hiss():
 def test_five_stems_floors_add_as_independent_noise():
     """Five stems rendered one by one with one seed: their floors sum about 7 dB above one (10 log10 5),
     not 14 dB as five copies of one floor would."""
-    floors = [stemglue.Noise(seed=3, track_id=track, **HISS_ONLY)(silence(4), SAMPLE_RATE).astype(np.float64)
-              for track in range(5)]
+    floors = [
+        stemglue.Noise(seed=3, track_id=track, **HISS_ONLY)(silence(4), SAMPLE_RATE).astype(np.float64)
+        for track in range(5)
+    ]
     rise_db = 10 * np.log10(np.mean(np.sum(floors, axis=0) ** 2) / np.mean(floors[0] ** 2))
     assert 6.0 < rise_db < 8.0
 
 
 def test_tracks_share_the_room_tone():
-    tones = [stemglue.Noise(seed=3, track_id=track, hiss_db=-120, hum_db=-120, modulation_db=-120)(silence(4), SAMPLE_RATE)
-             for track in (1, 2)]
+    tones = [
+        stemglue.Noise(seed=3, track_id=track, hiss_db=-120, hum_db=-120, modulation_db=-120)(silence(4), SAMPLE_RATE)
+        for track in (1, 2)
+    ]
     assert np.array_equal(tones[0], tones[1])
 
 
@@ -61,7 +66,9 @@ def test_tracks_share_the_transport_but_not_their_tolerances():
     transport_only = {"seed": 3, "wow_percent": 0.2, "flutter_percent": 0.1, "tilt_db": 0.0, "gain_db": 0.0}
     one, two = (stemglue.Drift(track_id=track, **transport_only)(tone, SAMPLE_RATE) for track in (1, 2))
     assert np.array_equal(one, two)  # one tape machine: the same wow and flutter on every track
-    assert max_error_dbfs(one, stemglue.Drift(**{**transport_only, "seed": 4})(tone, SAMPLE_RATE)) > -40  # another session
+    assert (
+        max_error_dbfs(one, stemglue.Drift(**{**transport_only, "seed": 4})(tone, SAMPLE_RATE)) > -40
+    )  # another session
     with_tolerances = {**transport_only, "tilt_db": 1.0, "gain_db": 1.0}
     one, two = (stemglue.Drift(track_id=track, **with_tolerances)(tone, SAMPLE_RATE) for track in (1, 2))
     assert max_error_dbfs(one, two) > -60  # each track's tone and level wander on their own
@@ -91,9 +98,9 @@ def test_a_bounce_after_preroll_equals_a_fresh_render():
     host.prepare(SAMPLE_RATE, 512, 2)
     render_engine(host, silence(2.1))  # stopped: free-running
     host.set_transport(True, 0)
-    bounce = np.concatenate([
-        render_engine(host, song[:, start : start + 512]) for start in range(0, song.shape[1], 512)
-    ], axis=1)
+    bounce = np.concatenate(
+        [render_engine(host, song[:, start : start + 512]) for start in range(0, song.shape[1], 512)], axis=1
+    )
     assert np.array_equal(bounce, expected)
 
     without_the_transport = _core.Engine()  # the old behaviour: keyed by samples since reset

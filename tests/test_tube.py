@@ -4,14 +4,13 @@ import concurrent.futures
 
 import numpy as np
 import pytest
+import stemglue
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import legal_settings
-from signals import parity_error_db, all_signals, max_error_dbfs, music, noise, sines, to_dbfs
-
-import stemglue
+from signals import all_signals, max_error_dbfs, music, noise, parity_error_db, sines, to_dbfs
 from stemglue import reference
 from stemglue.analysis import alias_snr_db, coherent_sine, dc_level_dbfs, harmonic_levels_dbc
+from strategies import legal_settings
 
 PARITY_DBFS = -100.0
 WINDOW = 1 << 16  # coherent analysis window
@@ -74,7 +73,9 @@ def test_automation_mid_stream_matches_reference():
 @pytest.mark.parametrize("implementation", [stemglue.Tube, reference.Tube], ids=["native", "reference"])
 def test_output_does_not_depend_on_block_size(implementation):
     signal = music(2, 4800, 48000)
-    outputs = [implementation(drive_db=12, oversampling=4)(signal, 48000, block_size=size) for size in (1, 7, 64, 512, 4800)]
+    outputs = [
+        implementation(drive_db=12, oversampling=4)(signal, 48000, block_size=size) for size in (1, 7, 64, 512, 4800)
+    ]
     for output in outputs[1:]:
         if implementation is stemglue.Tube:
             assert np.array_equal(output, outputs[0])  # bit-identical
@@ -266,6 +267,9 @@ def test_bad_audio_is_rejected_clearly(audio, sample_rate, message):
 @pytest.mark.parametrize("sample_rate", [8000, 192000])
 def test_extreme_settings_and_rates_stay_finite_and_bounded(sample_rate):
     signal = music(2, sample_rate // 4, sample_rate)
-    for corner in ({"drive_db": 36, "bias": 1, "tone_db": 12, "output_db": 24}, {"drive_db": -12, "bias": 0, "tone_db": -12, "output_db": -24}):
+    for corner in (
+        {"drive_db": 36, "bias": 1, "tone_db": 12, "output_db": 24},
+        {"drive_db": -12, "bias": 0, "tone_db": -12, "output_db": -24},
+    ):
         output = stemglue.Tube(oversampling=8, **corner)(signal, sample_rate)
         assert np.all(np.isfinite(output)) and np.abs(output).max() < 100

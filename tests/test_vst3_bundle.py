@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import stemglue
 
 COMMAND = str(Path(sys.executable).parent / "stemglue")
@@ -32,7 +31,10 @@ def test_install_plugin_copies_and_never_clobbers(tmp_path):
     result = subprocess.run([COMMAND, "install-plugin", "--destination", destination], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     installed = destination / "StemGlue.vst3" / "Contents" / f"{platform.machine()}-linux" / "StemGlue.so"
-    assert installed.read_bytes() == (stemglue.plugin_path() / installed.relative_to(destination / "StemGlue.vst3")).read_bytes()
+    assert (
+        installed.read_bytes()
+        == (stemglue.plugin_path() / installed.relative_to(destination / "StemGlue.vst3")).read_bytes()
+    )
     # The same build again: nothing to do.
     assert stemglue.install_plugin(destination) == destination / "StemGlue.vst3"
     # A different bundle is kept unless forced.

@@ -12,8 +12,20 @@ from stemglue.plugin import install_plugin, plugin_path
 
 __version__ = "0.1.0"
 
-__all__ = ["Drift", "GlueCompressor", "Noise", "Parameter", "Room", "StemGlue", "Tube", "install_plugin", "modules", "parameter",
-           "parameters", "plugin_path"]
+__all__ = [
+    "Drift",
+    "GlueCompressor",
+    "Noise",
+    "Parameter",
+    "Room",
+    "StemGlue",
+    "Tube",
+    "install_plugin",
+    "modules",
+    "parameter",
+    "parameters",
+    "plugin_path",
+]
 
 # The native processors load the compiled extension on first use, so that `import stemglue.reference`
 # (pure numpy) works where _core is not built or cannot load.

@@ -55,7 +55,9 @@ def check_sample_rate(sample_rate: object) -> float:
         raise ValueError(f"sample_rate must be a number in Hz; got {sample_rate!r}")
     rate = float(sample_rate)
     if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
-        raise ValueError(f"sample_rate must be between {MIN_SAMPLE_RATE:g} and {MAX_SAMPLE_RATE:g} Hz; got {sample_rate!r}")
+        raise ValueError(
+            f"sample_rate must be between {MIN_SAMPLE_RATE:g} and {MAX_SAMPLE_RATE:g} Hz; got {sample_rate!r}"
+        )
     return rate
 
 
@@ -152,9 +154,7 @@ class Processor:
                 raise ValueError("call prepare(sample_rate, max_block_size, num_channels) before process()")
             _, max_block, channels = self._prepared
             if block.shape[0] != channels or block.shape[1] > max_block:
-                raise ValueError(
-                    f"block must be ({channels}, <= {max_block}) as prepared; got shape {block.shape}"
-                )
+                raise ValueError(f"block must be ({channels}, <= {max_block}) as prepared; got shape {block.shape}")
             return self._render(block, max_block)
 
     @property
@@ -244,7 +244,9 @@ class Processor:
         return output.reshape(np.shape(audio))
 
     def __repr__(self) -> str:
-        values = ", ".join(f"{keyword}={self._values[spec.id]:g}" for keyword, spec in self.parameter_keywords().items())
+        values = ", ".join(
+            f"{keyword}={self._values[spec.id]:g}" for keyword, spec in self.parameter_keywords().items()
+        )
         return f"{type(self).__module__}.{type(self).__qualname__}({values})"
 
 
@@ -254,9 +256,7 @@ def parameter_keywords(module: str | None, random_keys: tuple[str, ...] = ()) ->
         return {spec.id: spec for spec in parameters()}
     prefix = f"{module}_"
     return {
-        spec.id.removeprefix(prefix): spec
-        for spec in parameters()
-        if spec.module == module or spec.id in random_keys
+        spec.id.removeprefix(prefix): spec for spec in parameters() if spec.module == module or spec.id in random_keys
     }
 
 
@@ -287,7 +287,9 @@ def init_signature(keywords: dict[str, Parameter]) -> inspect.Signature:
     """(self, *, keyword=default, ...) in table order."""
     parameters_ = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     parameters_ += [
-        inspect.Parameter(keyword, inspect.Parameter.KEYWORD_ONLY, default=plain_default(spec), annotation=annotation(spec))
+        inspect.Parameter(
+            keyword, inspect.Parameter.KEYWORD_ONLY, default=plain_default(spec), annotation=annotation(spec)
+        )
         for keyword, spec in keywords.items()
     ]
     return inspect.Signature(parameters_, return_annotation=None)
@@ -299,7 +301,11 @@ def annotation(spec: Parameter) -> type:
 
 def plain_default(spec: Parameter) -> float | int:
     # Whole-number parameters read as whole numbers in signatures and stubs (seed=1, oversampling=2).
-    return int(spec.default) if spec.kind in ("integer", "choice", "toggle") and spec.default.is_integer() else spec.default
+    return (
+        int(spec.default)
+        if spec.kind in ("integer", "choice", "toggle") and spec.default.is_integer()
+        else spec.default
+    )
 
 
 def _keyword_init(cls: type[Processor]) -> object:

@@ -36,7 +36,9 @@ def _docstring(text: str, indent: str) -> list[str]:
 
 
 def _class_stub(stub_file: str, class_name: str, doc: str, keywords: dict) -> list[str]:
-    signature = ", ".join(f"{keyword}: {annotation(spec).__name__} = {plain_default(spec)!r}" for keyword, spec in keywords.items())
+    signature = ", ".join(
+        f"{keyword}: {annotation(spec).__name__} = {plain_default(spec)!r}" for keyword, spec in keywords.items()
+    )
     lines = [f"class {class_name}(Processor):", *_docstring(doc, "    ")]
     lines.append(f"    def __init__(self, *, {signature}) -> None: ...")
     for keyword, spec in keywords.items():
@@ -53,12 +55,14 @@ def render_stubs() -> dict[str, str]:
     class_names = [info.class_name for info in modules()] + ["StemGlue"]
     classes = [getattr(reference, name) for name in class_names]
     native, ref = [], []
-    for name, cls in zip(class_names, classes):
+    for name, cls in zip(class_names, classes, strict=False):
         keywords = cls.parameter_keywords()
         native += ["", ""] + _class_stub("__init__.pyi", name, class_doc(summary(cls.module), keywords), keywords)
         ref += ["", ""] + _class_stub("reference/__init__.pyi", name, cls.__doc__ or "", keywords)
 
-    exported = sorted(class_names + ["Parameter", "install_plugin", "modules", "parameter", "parameters", "plugin_path"])
+    exported = sorted(
+        class_names + ["Parameter", "install_plugin", "modules", "parameter", "parameters", "plugin_path"]
+    )
     init = [
         HEADER.rstrip(),
         "from stemglue._parameters import Parameter as Parameter",

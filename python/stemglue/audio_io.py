@@ -135,8 +135,9 @@ def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
 def open_output(path: Path, sample_rate: int, channels: int) -> soundfile.SoundFile:
     """A 32-bit float WAV opened for writing in blocks (float: the chain may exceed 0 dBFS)."""
     try:
-        return soundfile.SoundFile(str(path), mode="w", samplerate=int(sample_rate), channels=int(channels),
-                                   subtype="FLOAT", format="WAV")
+        return soundfile.SoundFile(
+            str(path), mode="w", samplerate=int(sample_rate), channels=int(channels), subtype="FLOAT", format="WAV"
+        )
     except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
         raise AudioFileError(f"{path}: cannot write ({_first_line(error)})") from None
 
@@ -144,5 +145,8 @@ def open_output(path: Path, sample_rate: int, channels: int) -> soundfile.SoundF
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, *, overwrite: bool = False) -> None:
     """Write (channels, samples) audio as 32-bit float WAV, atomically (temp file + rename)."""
     audio = np.asarray(audio, dtype=np.float32)
-    with atomic_output(path, overwrite=overwrite) as temporary, open_output(temporary, sample_rate, audio.shape[0]) as sink:
+    with (
+        atomic_output(path, overwrite=overwrite) as temporary,
+        open_output(temporary, sample_rate, audio.shape[0]) as sink,
+    ):
         sink.write(audio.T)

@@ -64,8 +64,9 @@ def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
     for spec in parameters():
         # argparse %-formats help strings: a unit of "%" must be written "%%".
         help_text = f"{spec.name} ({spec.legal_values()}; default {spec.default:g})".replace("%", "%%")
-        group.add_argument(f"--{spec.id.replace('_', '-')}", dest=spec.id, type=float, default=None,
-                           metavar="VALUE", help=help_text)
+        group.add_argument(
+            f"--{spec.id.replace('_', '-')}", dest=spec.id, type=float, default=None, metavar="VALUE", help=help_text
+        )
 
 
 def _chosen_parameters(arguments: argparse.Namespace) -> dict[str, float]:
@@ -98,16 +99,25 @@ def _render(arguments: argparse.Namespace) -> int:
     named = "track_id" not in chosen
     progress = _Progress(f"rendering {arguments.input}")
     try:
-        rendered = render_file(arguments.input, arguments.output, chosen, block_size=arguments.block_size,
-                               overwrite=arguments.overwrite, tail=not arguments.no_tail, progress=progress,
-                               start_sample=arguments.start_sample)
+        rendered = render_file(
+            arguments.input,
+            arguments.output,
+            chosen,
+            block_size=arguments.block_size,
+            overwrite=arguments.overwrite,
+            tail=not arguments.no_tail,
+            progress=progress,
+            start_sample=arguments.start_sample,
+        )
     finally:
         progress.finish()
     origin = f"from the file name {Path(arguments.input).stem!r}; --track-id to choose" if named else "given"
     tail = rendered.output_frames - rendered.input_frames
-    print(f"wrote {arguments.output} ({rendered.output_frames} frames: {rendered.input_frames} of input "
-          f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels; "
-          f"track_id {rendered.track_id}, {origin})")
+    print(
+        f"wrote {arguments.output} ({rendered.output_frames} frames: {rendered.input_frames} of input "
+        f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels; "
+        f"track_id {rendered.track_id}, {origin})"
+    )
     return 0
 
 
@@ -152,21 +162,36 @@ def build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="render an audio file through StemGlue")
     render.add_argument("input", type=Path, help="input audio file (WAV, FLAC, AIFF, OGG ...)")
     render.add_argument("-o", "--output", type=Path, required=True, help="output WAV file (32-bit float)")
-    render.add_argument("--block-size", type=_block_size, default=512, metavar="SAMPLES",
-                        help=f"processing block size, 1 to {MAX_BLOCK_SIZE} (output does not depend on it)")
+    render.add_argument(
+        "--block-size",
+        type=_block_size,
+        default=512,
+        metavar="SAMPLES",
+        help=f"processing block size, 1 to {MAX_BLOCK_SIZE} (output does not depend on it)",
+    )
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    render.add_argument("--start-sample", type=_start_sample, default=0, metavar="SAMPLES",
-                        help="where the file starts on the song's timeline: noise, drift and room movement are keyed "
-                             "by it, so a section rendered alone matches the same stretch of the whole song (default 0)")
-    render.add_argument("--no-tail", action="store_true",
-                        help="stop at the input's length instead of letting the room's tail ring out")
+    render.add_argument(
+        "--start-sample",
+        type=_start_sample,
+        default=0,
+        metavar="SAMPLES",
+        help="where the file starts on the song's timeline: noise, drift and room movement are keyed "
+        "by it, so a section rendered alone matches the same stretch of the whole song (default 0)",
+    )
+    render.add_argument(
+        "--no-tail", action="store_true", help="stop at the input's length instead of letting the room's tail ring out"
+    )
     _add_parameter_options(render)
     render.set_defaults(run=_render)
 
     demo = commands.add_parser("demo", help="render the built-in generated multitrack, before and after")
     demo.add_argument("--output", type=Path, default=Path("stemglue-demo"), help="folder for before.wav and after.wav")
-    demo.add_argument("--seconds", type=_seconds, default=8.0,
-                      help=f"length of the demo, more than 0 and at most {MAX_DEMO_SECONDS:g}")
+    demo.add_argument(
+        "--seconds",
+        type=_seconds,
+        default=8.0,
+        help=f"length of the demo, more than 0 and at most {MAX_DEMO_SECONDS:g}",
+    )
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     _add_parameter_options(demo)
     demo.set_defaults(run=_demo)

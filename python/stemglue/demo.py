@@ -32,7 +32,9 @@ def demo_stems(sample_rate: float = 48000.0, seconds: float = 8.0, seed: int = 0
     stems = {name: np.zeros(n) for name in ("kick", "snare", "hihat", "bass", "keys")}
 
     hit = np.arange(int(0.4 * sample_rate)) / sample_rate
-    kick = np.sin(2 * np.pi * (45 * hit + (120 - 45) * 0.04 * (1 - np.exp(-hit / 0.04)))) * _envelope(len(hit), sample_rate, 0.12)
+    kick = np.sin(2 * np.pi * (45 * hit + (120 - 45) * 0.04 * (1 - np.exp(-hit / 0.04)))) * _envelope(
+        len(hit), sample_rate, 0.12
+    )
     noise = rng.standard_normal(int(0.25 * sample_rate))
     snare = (0.6 * noise + np.sin(2 * np.pi * 190 * hit[: len(noise)])) * _envelope(len(noise), sample_rate, 0.06)
     hat_sos = scipy.signal.butter(4, min(7000.0, 0.4 * sample_rate), "highpass", fs=sample_rate, output="sos")
@@ -54,7 +56,9 @@ def demo_stems(sample_rate: float = 48000.0, seconds: float = 8.0, seed: int = 0
         length = min(bar, n - start)
         phase = root * t[:length]
         bass = 2 * (phase - np.floor(phase + 0.5))
-        stems["bass"][start : start + length] = scipy.signal.sosfilt(lowpass, bass) * _envelope(length, sample_rate, 2.0)
+        stems["bass"][start : start + length] = scipy.signal.sosfilt(lowpass, bass) * _envelope(
+            length, sample_rate, 2.0
+        )
         chord = sum(np.sin(2 * np.pi * 4 * root * ratio * t[:length]) for ratio in (1.0, 2 ** (4 / 12), 2 ** (7 / 12)))
         stems["keys"][start : start + length] = chord / 3 * np.minimum(1.0, t[:length] / 0.01)
 

@@ -102,20 +102,26 @@ def render_file(
         sample_rate, channels, frames = int(source.samplerate), int(source.channels), int(source.frames)
         claimed = wav_claimed_frames(input_path)
         if claimed is not None and claimed > frames:
-            warn(f"{input_path}: truncated: the header claims {claimed} frames but the file holds {frames}; "
-                 f"rendering the {frames}")
+            warn(
+                f"{input_path}: truncated: the header claims {claimed} frames but the file holds {frames}; "
+                f"rendering the {frames}"
+            )
         try:
             processor.prepare(sample_rate, block_size, channels)
         except ValueError as error:
-            raise AudioFileError(f"{input_path}: {sample_rate} Hz with {channels} channels is not supported ({error})") from None
+            raise AudioFileError(
+                f"{input_path}: {sample_rate} Hz with {channels} channels is not supported ({error})"
+            ) from None
         processor.seek(start_sample)
 
         latency = processor.latency_samples
         total = frames + (round(tail_seconds(values) * sample_rate) if tail else 0)
         chunk = block_size * max(1, CHUNK_FRAMES // block_size)  # whole blocks: the library's boundaries
         to_skip, written, read = latency, 0, 0
-        with atomic_output(output_path, overwrite=overwrite) as temporary, \
-                open_output(temporary, sample_rate, channels) as sink:
+        with (
+            atomic_output(output_path, overwrite=overwrite) as temporary,
+            open_output(temporary, sample_rate, channels) as sink,
+        ):
             if chosen:  # how to redo it (libsndfile refuses an empty string)
                 sink.comment = " ".join(f"{key}={value:g}" for key, value in chosen.items())
             sink.software = "stemglue render"
@@ -131,7 +137,9 @@ def render_file(
                     if len(data) < chunk and read < frames:
                         warn(f"{input_path}: the file holds {read} of the {frames} frames it announces")
                         frames = read
-                out = np.concatenate([processor.process(block[:, i : i + block_size]) for i in range(0, chunk, block_size)], axis=1)
+                out = np.concatenate(
+                    [processor.process(block[:, i : i + block_size]) for i in range(0, chunk, block_size)], axis=1
+                )
                 out = out[:, to_skip:]  # the first `latency` samples precede the input: drop them
                 to_skip = max(0, to_skip - chunk)
                 out = out[:, : total - written]

@@ -1,10 +1,28 @@
 """Measurements used by the tests, the benchmarks and reports."""
 
 from stemglue.analysis.flutter import FlutterReading, flutter_meter, speed_deviation
-from stemglue.analysis.reverb import band_decay_times_s, decay_time_s, energy_decay_db, normalized_echo_density, spectral_line_excess_db
+from stemglue.analysis.reverb import (
+    band_decay_times_s,
+    decay_time_s,
+    energy_decay_db,
+    normalized_echo_density,
+    spectral_line_excess_db,
+)
 from stemglue.analysis.spectrum import alias_snr_db, coherent_sine, dc_level_dbfs, harmonic_levels_dbc
 from stemglue.analysis.weighting import a_weighted_rms_dbfs
 
 __all__ = [
-    "band_decay_times_s", "decay_time_s", "energy_decay_db", "normalized_echo_density", "spectral_line_excess_db",
-    "FlutterReading", "a_weighted_rms_dbfs", "alias_snr_db", "flutter_meter", "speed_deviation", "coherent_sine", "dc_level_dbfs", "harmonic_levels_dbc"]
+    "band_decay_times_s",
+    "decay_time_s",
+    "energy_decay_db",
+    "normalized_echo_density",
+    "spectral_line_excess_db",
+    "FlutterReading",
+    "a_weighted_rms_dbfs",
+    "alias_snr_db",
+    "flutter_meter",
+    "speed_deviation",
+    "coherent_sine",
+    "dc_level_dbfs",
+    "harmonic_levels_dbc",
+]

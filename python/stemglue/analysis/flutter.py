@@ -35,7 +35,9 @@ def speed_deviation(tone: np.ndarray, sample_rate: float, tone_hz: float = TEST_
     return frequency / np.mean(frequency) - 1.0
 
 
-def flutter_meter(tone: np.ndarray, sample_rate: float, tone_hz: float = TEST_TONE_HZ, settle_s: float = 2.0) -> FlutterReading:
+def flutter_meter(
+    tone: np.ndarray, sample_rate: float, tone_hz: float = TEST_TONE_HZ, settle_s: float = 2.0
+) -> FlutterReading:
     """Read a test tone (mono, at least settle_s + 5 s long) as a weighted flutter meter would."""
     deviation = speed_deviation(tone, sample_rate, tone_hz)
     settle = int(settle_s * DEVIATION_RATE_HZ)

@@ -18,7 +18,9 @@ def energy_decay_db(impulse_response: np.ndarray) -> np.ndarray:
     return 10 * np.log10(energy / energy[0] + 1e-300)
 
 
-def decay_time_s(impulse_response: np.ndarray, sample_rate: float, start_db: float = -5.0, end_db: float = -35.0) -> float:
+def decay_time_s(
+    impulse_response: np.ndarray, sample_rate: float, start_db: float = -5.0, end_db: float = -35.0
+) -> float:
     """T30 (default): the line fitted to the decay curve between start_db and end_db, extended to
     -60 dB. Rows of a 2-D input are pooled (see energy_decay_db)."""
     curve = energy_decay_db(impulse_response)
@@ -30,7 +32,9 @@ def decay_time_s(impulse_response: np.ndarray, sample_rate: float, start_db: flo
     return float(-60.0 / slope)
 
 
-def band_decay_times_s(impulse_response: np.ndarray, sample_rate: float, centres_hz=THIRD_OCTAVE_CENTRES_HZ) -> dict[float, float]:
+def band_decay_times_s(
+    impulse_response: np.ndarray, sample_rate: float, centres_hz=THIRD_OCTAVE_CENTRES_HZ
+) -> dict[float, float]:
     """T30 per third-octave band; rows of a 2-D input are pooled. Each band is filtered on the
     time-reversed response, so the filter's own ringing lands before the decay and does not
     lengthen short decays.
@@ -41,7 +45,9 @@ def band_decay_times_s(impulse_response: np.ndarray, sample_rate: float, centres
     reversed_responses = np.atleast_2d(np.asarray(impulse_response, dtype=np.float64))[:, ::-1]
     times = {}
     for centre in centres_hz:
-        band = scipy.signal.butter(3, [centre * 2 ** (-1 / 6), centre * 2 ** (1 / 6)], "bandpass", fs=sample_rate, output="sos")
+        band = scipy.signal.butter(
+            3, [centre * 2 ** (-1 / 6), centre * 2 ** (1 / 6)], "bandpass", fs=sample_rate, output="sos"
+        )
         times[centre] = decay_time_s(scipy.signal.sosfilt(band, reversed_responses, axis=-1)[:, ::-1], sample_rate)
     return times
 
@@ -58,7 +64,9 @@ def normalized_echo_density(impulse_response: np.ndarray, sample_rate: float, wi
     return np.convolve(outside, weights, mode="same") / scipy.special.erfc(1 / np.sqrt(2))
 
 
-def spectral_line_excess_db(tail: np.ndarray, sample_rate: float, low_hz: float = 100.0, high_hz: float = 10000.0) -> float:
+def spectral_line_excess_db(
+    tail: np.ndarray, sample_rate: float, low_hz: float = 100.0, high_hz: float = 10000.0
+) -> float:
     """How far the strongest spectral line of a reverb tail stands above the median of its
     third-octave band (Welch PSD, 8192-point segments); a metallic tail shows lines. The decay
     is divided out first (RMS envelope over 50 ms), so every segment counts alike: the estimate

@@ -34,7 +34,9 @@ def _harmonic_bin(fundamental_bin: int, harmonic: int, window: int) -> int | Non
     return index if index <= window // 2 else None
 
 
-def harmonic_levels_dbc(window: np.ndarray, fundamental_hz: float, sample_rate: float, num_harmonics: int = 5) -> np.ndarray:
+def harmonic_levels_dbc(
+    window: np.ndarray, fundamental_hz: float, sample_rate: float, num_harmonics: int = 5
+) -> np.ndarray:
     """Levels of H2..H(num_harmonics) relative to the fundamental (dBc) in one coherent window."""
     power = _power_spectrum(window)
     fundamental_bin = round(fundamental_hz * len(window) / sample_rate)

@@ -26,11 +26,11 @@ import numpy as np
 import scipy.signal
 
 from stemglue.analysis.weighting import flutter_weighting
-from stemglue.reference.oversampler import bessel_i0
+from stemglue.reference.module import ReferenceModule
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
+from stemglue.reference.oversampler import bessel_i0
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.module import ReferenceModule
 
 MAX_DISPLACEMENT_SECONDS = 0.010
 INTERPOLATOR_TAPS = 16
@@ -51,7 +51,9 @@ def interpolation_kernel() -> np.ndarray:
     for r in range(INTERPOLATOR_PHASES + 1):
         x = r / INTERPOLATOR_PHASES - (np.arange(INTERPOLATOR_TAPS) - (half - 1))
         ratio = x / half
-        window = np.array([bessel_i0(INTERPOLATOR_KAISER_BETA * np.sqrt(1 - q * q)) if abs(q) < 1 else 0.0 for q in ratio])
+        window = np.array(
+            [bessel_i0(INTERPOLATOR_KAISER_BETA * np.sqrt(1 - q * q)) if abs(q) < 1 else 0.0 for q in ratio]
+        )
         row = np.sinc(x) * window / bessel_i0(INTERPOLATOR_KAISER_BETA)
         kernel[r] = row / row.sum()  # unity DC at every phase: no AM as the delay moves
     kernel[0] = 0.0
@@ -78,8 +80,17 @@ class _Source:
     where the timeline is: wander at the first tick at or after position, oscillators where the
     nominal rates put them."""
 
-    def __init__(self, seed: int, own_seed: int, index: int, time_s: float, tick_rate: float, position: int,
-                 seconds: float, rates: tuple[float, float]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        own_seed: int,
+        index: int,
+        time_s: float,
+        tick_rate: float,
+        position: int,
+        seconds: float,
+        rates: tuple[float, float],
+    ) -> None:
         first_tick = (position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
 
         def start(component: int, time_constant_s: float, key_seed: int) -> OrnsteinUhlenbeck:
@@ -99,8 +110,11 @@ class _Source:
             self.processes["wow_rate"] = start(1, WOW_WANDER_SECONDS, seed)
         else:
             self.processes["phase"] = start(5, PHASE_WANDER_SECONDS, seed)
-        self.processes.update(wow_depth=start(2, WOW_WANDER_SECONDS, seed), tilt=start(3, time_s, own_seed),
-                              gain=start(4, time_s, own_seed))
+        self.processes.update(
+            wow_depth=start(2, WOW_WANDER_SECONDS, seed),
+            tilt=start(3, time_s, own_seed),
+            gain=start(4, time_s, own_seed),
+        )
 
 
 class Drift(ReferenceModule):
@@ -124,7 +138,13 @@ class Drift(ReferenceModule):
 
     def _reset_module(self) -> None:
         self._channels = [
-            {"history": np.zeros(self._history), "delay": [0.0, 0.0], "low": [1.0, 1.0], "level": [1.0, 1.0], "tilt": np.zeros(1)}
+            {
+                "history": np.zeros(self._history),
+                "delay": [0.0, 0.0],
+                "low": [1.0, 1.0],
+                "level": [1.0, 1.0],
+                "tilt": np.zeros(1),
+            }
             for _ in range(self._num_channels)
         ]
         self._seek_module()
@@ -142,12 +162,18 @@ class Drift(ReferenceModule):
         ]
         self._wow_leak = float(np.exp(-CONTROL_INTERVAL / (WOW_LEAK_SECONDS * self._sample_rate)))
         link = 0.01 * self._smoothers["stereo_link_percent"].current
-        amplitude = 0.01 * self._smoothers["wow_percent"].current / (2 * weighted_wow_rms(rate) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
-        for channel, mine in zip(self._channels, self._sources[1:]):
+        amplitude = (
+            0.01
+            * self._smoothers["wow_percent"].current
+            / (2 * weighted_wow_rms(rate) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
+        )
+        for channel, mine in zip(self._channels, self._sources[1:], strict=False):
             # start the wow where the integral of its speed would be, centred
             phase = self._sources[0].wow_phase + (1 - link) * PHASE_WANDER_CYCLES * mine.processes["phase"].value
             channel["wow"] = amplitude / (2 * np.pi * rate) * np.cos(2 * np.pi * phase)
-        self._tick({name: smoother.current for name, smoother in self._smoothers.items()})  # start where the sources are
+        self._tick(
+            {name: smoother.current for name, smoother in self._smoothers.items()}
+        )  # start where the sources are
         for channel in self._channels:  # a tick landing on the seek point would repeat the priming one
             for name in ("delay", "low", "level"):
                 channel[name] = [channel[name][1], channel[name][1]]
@@ -185,7 +211,7 @@ class Drift(ReferenceModule):
 
         link = 0.01 * values["stereo_link_percent"]
         own = np.sqrt(max(0.0, 1 - link * link))
-        for channel, mine in zip(self._channels, self._sources[1:]):
+        for channel, mine in zip(self._channels, self._sources[1:], strict=False):
             depth = np.clip(link * shared_depth + own * mine.processes["wow_depth"].step(), -2.5, 2.5)
             phase_wander = PHASE_WANDER_CYCLES * mine.processes["phase"].step()
             wow_phase = shared.wow_phase + (1 - link) * phase_wander
@@ -194,8 +220,11 @@ class Drift(ReferenceModule):
             channel["wow"] = channel["wow"] * self._wow_leak - wow * tick_seconds
             displacement = channel["wow"]
             for k, amplitude in enumerate(FLUTTER_HARMONICS, start=1):
-                displacement += flutter_scale * amplitude / (2 * np.pi * k * flutter_rate) * np.cos(
-                    2 * np.pi * (k * flutter_phase + shared.flutter_offsets[k - 1])
+                displacement += (
+                    flutter_scale
+                    * amplitude
+                    / (2 * np.pi * k * flutter_rate)
+                    * np.cos(2 * np.pi * (k * flutter_phase + shared.flutter_offsets[k - 1]))
                 )
             tilt_db = 0.5 * values["tilt_db"] * (link * shared_tilt + own * mine.processes["tilt"].step())
             gain_db = 0.5 * values["gain_db"] * (link * shared_gain + own * mine.processes["gain"].step())

@@ -100,7 +100,9 @@ class StemGlue(Processor):
     def _run_stage(self, name: str, x: np.ndarray, position: int) -> np.ndarray:
         switch = self._smoothers[f"{name}_enabled"]
         enabled = switch.next_values(x.shape[1])
-        aligned = np.stack([delay.process(channel) for delay, channel in zip(self._input_delays[name], x)])
+        aligned = np.stack(
+            [delay.process(channel) for delay, channel in zip(self._input_delays[name], x, strict=False)]
+        )
         if not switch.is_smoothing and switch.current <= 0:  # faded out: the module does not run
             self._running[name] = False
             return aligned
@@ -143,7 +145,7 @@ class StemGlue(Processor):
         structural = self._structural.next_values(n)
 
         x = sanitize(block)
-        dry = np.stack([delay.process(channel) for delay, channel in zip(self._dry_delays, x)])
+        dry = np.stack([delay.process(channel) for delay, channel in zip(self._dry_delays, x, strict=False)])
         for name in self._modules:
             x = self._run_stage(name, x, position)
 

@@ -1,15 +1,15 @@
 """Glue compressor, the reference for cpp/src/glue_compressor.cpp (Giannoulis, Massberg & Reiss).
 
-    sidechain  2nd-order Butterworth high-pass per channel; level = the larger magnitude, in dB
-    gain       soft-knee static curve -> target gain reduction g (dB)
-    detector   y1 = max(g, aR y1 + (1 - aR) g);  y = aA y + (1 - aA) y1   (smooth decoupled peak)
-    auto       fast branch (80 ms release) and a slow one (500 ms attack, 1.5 s release); the
-               larger reduction wins
-    auto       makeup a = sqrt(<p> / <p g^2>): p the input power (summed over channels), g = 10^(-y/20),
-    makeup     <> a one-pole average over 3 s from zero, so the ratio is a weighted mean from the
-               first sample and holds through silence; loudness-matched over seconds, the
-               dynamics within them left compressed (glue_auto_makeup)
-    output     x ((1 - mix) + mix a 10^((makeup - y) / 20)); no latency
+sidechain  2nd-order Butterworth high-pass per channel; level = the larger magnitude, in dB
+gain       soft-knee static curve -> target gain reduction g (dB)
+detector   y1 = max(g, aR y1 + (1 - aR) g);  y = aA y + (1 - aA) y1   (smooth decoupled peak)
+auto       fast branch (80 ms release) and a slow one (500 ms attack, 1.5 s release); the
+           larger reduction wins
+auto       makeup a = sqrt(<p> / <p g^2>): p the input power (summed over channels), g = 10^(-y/20),
+makeup     <> a one-pole average over 3 s from zero, so the ratio is a weighted mean from the
+           first sample and holds through silence; loudness-matched over seconds, the
+           dynamics within them left compressed (glue_auto_makeup)
+output     x ((1 - mix) + mix a 10^((makeup - y) / 20)); no latency
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from stemglue.reference.sanitize import sanitize
 from stemglue.reference.module import ReferenceModule
+from stemglue.reference.sanitize import sanitize
 
 AUTO_FAST_RELEASE_MS, AUTO_SLOW_ATTACK_MS, AUTO_SLOW_RELEASE_MS = 80.0, 500.0, 1500.0
 FLOOR_DB = -200.0
@@ -43,7 +43,9 @@ def highpass(frequency_hz: float, sample_rate: float) -> tuple[np.ndarray, np.nd
     w = 2 * np.pi * min(frequency_hz, 0.45 * sample_rate) / sample_rate
     alpha, cosine = np.sin(w) / np.sqrt(2.0), np.cos(w)
     a0 = 1 + alpha
-    return np.array([(1 + cosine) / 2, -(1 + cosine), (1 + cosine) / 2]) / a0, np.array([1.0, -2 * cosine / a0, (1 - alpha) / a0])
+    return np.array([(1 + cosine) / 2, -(1 + cosine), (1 + cosine) / 2]) / a0, np.array(
+        [1.0, -2 * cosine / a0, (1 - alpha) / a0]
+    )
 
 
 class GlueCompressor(ReferenceModule):
@@ -113,7 +115,9 @@ class GlueCompressor(ReferenceModule):
         power = np.sum(x * x, axis=0)
         b, a = [1 - average], [1.0, -average]
         input_power, _ = scipy.signal.lfilter(b, a, power, zi=[average * self._input_power])
-        compressed_power, _ = scipy.signal.lfilter(b, a, power * 10 ** (-0.1 * reduction), zi=[average * self._compressed_power])
+        compressed_power, _ = scipy.signal.lfilter(
+            b, a, power * 10 ** (-0.1 * reduction), zi=[average * self._compressed_power]
+        )
         if n:
             self._input_power, self._compressed_power = float(input_power[-1]), float(compressed_power[-1])
         floor = AUTO_MAKEUP_FLOOR_POWER

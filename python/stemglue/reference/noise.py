@@ -18,10 +18,10 @@ import scipy.signal
 
 from stemglue._parameters import parameter
 from stemglue.analysis.weighting import a_weighting
+from stemglue.reference.module import ReferenceModule
 from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.module import ReferenceModule
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
 MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM, HUM_PHASE_STREAM = 0x400, 0x500, 0x501, 0x502
@@ -57,7 +57,9 @@ def first_order_sections(b0, b1, a1) -> np.ndarray:
 def pink_sections(sample_rate: float) -> np.ndarray:
     poles = PINK_LOWEST_POLE_HZ * 10.0 ** (np.arange(PINK_SECTIONS) / 2.0)
     zeros = poles * 10.0**0.25
-    return first_order_sections(np.ones(PINK_SECTIONS), -np.exp(-2 * np.pi * zeros / sample_rate), np.exp(-2 * np.pi * poles / sample_rate))
+    return first_order_sections(
+        np.ones(PINK_SECTIONS), -np.exp(-2 * np.pi * zeros / sample_rate), np.exp(-2 * np.pi * poles / sample_rate)
+    )
 
 
 def room_sections(sample_rate: float) -> np.ndarray:
@@ -156,18 +158,31 @@ class Noise(ReferenceModule):
         tick_rate = self._sample_rate / CONTROL_INTERVAL
         first_tick = (self._position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
         seed, own = self._seed, track_seed(self._seed, self._track_id)
-        cycles = float(random_uniform(stream_key(own, HUM_PHASE_STREAM), np.arange(1))[0]) + self._hum_hz * self._position / self._sample_rate
+        cycles = (
+            float(random_uniform(stream_key(own, HUM_PHASE_STREAM), np.arange(1))[0])
+            + self._hum_hz * self._position / self._sample_rate
+        )
         self._hum_phase = cycles - np.floor(cycles)
         self._hum_frequency = _Wander(HUM_WANDER_SECONDS, tick_rate, stream_key(seed, HUM_FREQUENCY_STREAM), first_tick)
-        self._hum_level = _Wander(HUM_LEVEL_WANDER_SECONDS, tick_rate, stream_key(own, HUM_LEVEL_STREAM), first_tick,
-                                  lambda v: wander_gain(HUM_LEVEL_WANDER_DB, v))
+        self._hum_level = _Wander(
+            HUM_LEVEL_WANDER_SECONDS,
+            tick_rate,
+            stream_key(own, HUM_LEVEL_STREAM),
+            first_tick,
+            lambda v: wander_gain(HUM_LEVEL_WANDER_DB, v),
+        )
         self._channels = [
             {
                 "white": stream_key(own, HISS_WHITE_STREAM + c),
                 "pink": _FilteredNoise(self._pink, stream_key(own, HISS_PINK_STREAM + c)),
                 "room": _FilteredNoise(self._room, stream_key(seed, ROOM_STREAM + c)),
-                "room_level": _Wander(ROOM_WANDER_SECONDS, tick_rate, stream_key(seed, ROOM_LEVEL_STREAM + c), first_tick,
-                                      lambda v: wander_gain(ROOM_WANDER_DB, v)),
+                "room_level": _Wander(
+                    ROOM_WANDER_SECONDS,
+                    tick_rate,
+                    stream_key(seed, ROOM_LEVEL_STREAM + c),
+                    first_tick,
+                    lambda v: wander_gain(ROOM_WANDER_DB, v),
+                ),
                 "modulation": stream_key(own, MODULATION_STREAM + c),
             }
             for c in range(self._num_channels)

@@ -27,9 +27,9 @@ import numpy as np
 import scipy.linalg
 import scipy.signal
 
+from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_u64, random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.module import ReferenceModule
 
 SPEED_OF_SOUND = 343.0
 LISTENER_X, LISTENER_Y, HEIGHT_FRACTION, MIC_SPACING = 0.62, 0.5, 0.45, 0.2
@@ -83,7 +83,9 @@ def positions(size_m: float, source_x: float, source_y: float) -> tuple[np.ndarr
     room = dimensions(size_m)
     height = HEIGHT_FRACTION * room[2]
     source = np.array([source_x * room[0], source_y * room[1], height])
-    mics = [np.array([LISTENER_X * room[0], LISTENER_Y * room[1] + offset * MIC_SPACING, height]) for offset in (-0.5, 0.5)]
+    mics = [
+        np.array([LISTENER_X * room[0], LISTENER_Y * room[1] + offset * MIC_SPACING, height]) for offset in (-0.5, 0.5)
+    ]
     return source, mics
 
 
@@ -133,7 +135,9 @@ def line_delays(size_m: float, sample_rate: float) -> np.ndarray:
     return np.array(delays)
 
 
-def line_filters(delays: np.ndarray, rt60_s: float, damping: float, sample_rate: float) -> tuple[np.ndarray, np.ndarray]:
+def line_filters(
+    delays: np.ndarray, rt60_s: float, damping: float, sample_rate: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(gain g, pole p) per line: |H(1)| = g for the RT60, |H(-1)| for damping x RT60."""
     seconds = delays / sample_rate
     gain_dc = 10.0 ** (-3 * seconds / rt60_s)
@@ -141,7 +145,9 @@ def line_filters(delays: np.ndarray, rt60_s: float, damping: float, sample_rate:
     return gain_dc, (1 - ratio) / (1 + ratio)
 
 
-def design_rt60(frequency_hz: np.ndarray, size_m: float, rt60_s: float, damping: float, sample_rate: float) -> np.ndarray:
+def design_rt60(
+    frequency_hz: np.ndarray, size_m: float, rt60_s: float, damping: float, sample_rate: float
+) -> np.ndarray:
     """The decay time the lines are designed for at each frequency (their mean)."""
     delays = line_delays(size_m, sample_rate)
     gain, pole = line_filters(delays, rt60_s, damping, sample_rate)
@@ -165,12 +171,16 @@ class Room(ReferenceModule):
 
     def early_taps(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The early reflections now in use, per mic: (delays in samples, gains)."""
-        return early_taps(self._size_m, self._rt60_s, self._predelay_ms, self._source_x, self._source_y, self._sample_rate)
+        return early_taps(
+            self._size_m, self._rt60_s, self._predelay_ms, self._source_x, self._source_y, self._sample_rate
+        )
 
     def _reset_module(self) -> None:
         rate = self._sample_rate
         self._predelay = int(np.floor(self._predelay_ms * 0.001 * rate + 0.5))
-        self._input = np.zeros(int(4 * dimensions(MAX_SIZE_M).sum() / SPEED_OF_SOUND * rate + MAX_PREDELAY_MS / 1000 * rate) + 2)
+        self._input = np.zeros(
+            int(4 * dimensions(MAX_SIZE_M).sum() / SPEED_OF_SOUND * rate + MAX_PREDELAY_MS / 1000 * rate) + 2
+        )
         self._diffuser_delays = [max(1, int(np.floor(ms * 0.001 * rate + 0.5))) for ms in DIFFUSER_MS]
         self._diffuser_states = [np.zeros(d) for d in self._diffuser_delays]
         self._delays = line_delays(self._size_m, rate)
@@ -188,7 +198,9 @@ class Room(ReferenceModule):
         tick_seconds = (self._position // ROTATION_TICK * ROTATION_TICK) / self._sample_rate
         cycles = random_uniform(key, np.arange(LINES // 2)) + self._rates * tick_seconds
         self._phases = cycles - np.floor(cycles)
-        angle = 0.01 * self._smoothers["modulation_percent"].current * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
+        angle = (
+            0.01 * self._smoothers["modulation_percent"].current * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
+        )
         self._to = np.stack([np.cos(angle), np.sin(angle)])
         self._from = self._to.copy()
 
@@ -244,15 +256,21 @@ class Room(ReferenceModule):
             length = end - start
             signals = np.stack([line[:length] for line in self._lines])  # written delay samples ago
             for i in range(LINES):
-                signals[i], state = scipy.signal.lfilter([self._gains[i] * (1 - self._poles[i])], [1, -self._poles[i]], signals[i],
-                                                         zi=[self._poles[i] * self._line_states[i]])
+                signals[i], state = scipy.signal.lfilter(
+                    [self._gains[i] * (1 - self._poles[i])],
+                    [1, -self._poles[i]],
+                    signals[i],
+                    zi=[self._poles[i] * self._line_states[i]],
+                )
                 self._line_states[i] = signals[i][-1]
             mixed = HADAMARD @ signals / 4
             out[:, start:end] = mixed[list(self._output_rows)]
             a, b = mixed[: LINES // 2], mixed[LINES // 2 :]
             c, s = cosines[:, start:end], sines[:, start:end]
             feedback = np.vstack([c * a - s * b, s * a + c * b]) + self._input_signs[:, np.newaxis] * u[start:end]
-            self._lines = [np.concatenate([line[length:], written]) for line, written in zip(self._lines, feedback)]
+            self._lines = [
+                np.concatenate([line[length:], written]) for line, written in zip(self._lines, feedback, strict=False)
+            ]
         return out
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
@@ -269,7 +287,7 @@ class Room(ReferenceModule):
 
         early = np.zeros((2, n))
         for mic, (delays, gains) in enumerate(self._taps):
-            for delay, gain in zip(delays, gains):
+            for delay, gain in zip(delays, gains, strict=False):
                 early[mic] += gain * delayed(int(delay))
 
         u = delayed(self._predelay)

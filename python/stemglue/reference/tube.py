@@ -22,9 +22,9 @@ import scipy.signal
 
 from stemglue.reference.delay_line import DelayLine
 from stemglue.reference.fir_filter import FirFilter
+from stemglue.reference.module import ReferenceModule
 from stemglue.reference.oversampler import Oversampler
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.module import ReferenceModule
 
 BLOOM_ATTACK_MS = 10.0
 BLOOM_RELEASE_MS = 200.0
