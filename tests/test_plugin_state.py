@@ -84,6 +84,10 @@ VALUES = {
         "glue_mix_percent": 37.0,
     },
 }
+# Version 2: the same values, plus glue_auto_makeup (new in it) away from its default.
+VALUES[2] = {**VALUES[1], "glue_auto_makeup": 0.0}
+# What a migration sets where an old version held nothing (the default otherwise).
+MIGRATED = {1: {"glue_auto_makeup": 0.0}}
 
 
 def blob_path(version: int) -> Path:
@@ -115,8 +119,11 @@ def test_each_released_state_loads_the_values_it_holds(version):
     plugin = load_in_pedalboard()
     plugin.raw_state = pedalboard_state_from_component(blob_path(version).read_bytes())
     loaded = plain_values_from_pedalboard(plugin)
-    # Parameters a version did not know keep their defaults.
-    expected = {spec.id: VALUES[version].get(spec.id, spec.default) for spec in stemglue.parameters()}
+    # Parameters a version did not know keep their defaults, or what the migration sets for them.
+    absent = MIGRATED.get(version, {})
+    expected = {
+        spec.id: VALUES[version].get(spec.id, absent.get(spec.id, spec.default)) for spec in stemglue.parameters()
+    }
     # The values went through pedalboard's float32 parameters on the way in and out.
     assert loaded == pytest.approx(expected, rel=1e-6, abs=1e-6)
 

@@ -236,7 +236,7 @@ def test_start_sample_is_forwarded_as_a_seek_after_the_reset(processor_class):
     calls = []
     if hasattr(fx, "_core"):  # native: the call reaches the C++ object
         fx._core = _Recorder(fx._core, calls)
-    else:  # reference: the module's own _reset and seek (an instance attribute stands in for a missing seek)
+    else:  # reference: the module's own _reset and seek, wrapped by instance attributes
         original_reset, original_seek = fx._reset, getattr(fx, "seek", None)
 
         def reset():

@@ -8,7 +8,7 @@ position, so a host's pre-roll does not change a bounce.
 import numpy as np
 import pytest
 import stemglue
-from signals import max_error_dbfs, music, sines
+from signals import max_error_dbfs, music, parity_error_db, sines
 from stemglue import _core, reference
 
 SAMPLE_RATE = 48000
@@ -87,7 +87,9 @@ def render_engine(engine, audio: np.ndarray, block_size: int = 512) -> np.ndarra
 
 def test_a_bounce_after_preroll_equals_a_fresh_render():
     """A host that runs the plugin over silence while stopped (Ardour: ~2.1 s before an export) and
-    then plays from the song's start gets exactly what a fresh render gives."""
+    then plays from the song's start gets exactly what a fresh render gives: every random stream
+    restarts there, and the glue's slow auto-makeup averages (audio state, kept across seeks so a loop
+    does not make the level jump) gate out the pre-roll's floor."""
     song = np.concatenate([silence(0.1), music(2, SAMPLE_RATE // 2, SAMPLE_RATE)], axis=1)
     fresh = _core.Engine()
     fresh.prepare(SAMPLE_RATE, 512, 2)
@@ -122,10 +124,25 @@ def test_continuous_playback_does_not_reseek():
     assert np.array_equal(np.concatenate(pieces, axis=1), expected)
 
 
-@pytest.mark.parametrize("processor_class", [stemglue.StemGlue, reference.StemGlue], ids=["native", "reference"])
-def test_start_sample_is_the_same_for_native_and_reference(processor_class):
+def test_start_sample_is_the_same_for_native_and_reference():
     signal = music(2, 6000, SAMPLE_RATE)
     native = stemglue.StemGlue(seed=7, track_id=2)(signal, SAMPLE_RATE, start_sample=96_000)
-    other = processor_class(seed=7, track_id=2)(signal, SAMPLE_RATE, start_sample=96_000)
-    assert max_error_dbfs(native, other) < -100
-    assert max_error_dbfs(native, stemglue.StemGlue(seed=7, track_id=2)(signal, SAMPLE_RATE)) > -100
+    twin = reference.StemGlue(seed=7, track_id=2)(signal, SAMPLE_RATE, start_sample=96_000)
+    assert parity_error_db(native, twin) <= -100
+    # And the place matters: the same audio at the song's start carries other noise and drift.
+    assert max_error_dbfs(native, stemglue.StemGlue(seed=7, track_id=2)(signal, SAMPLE_RATE)) > -80
+
+
+def test_loops_keep_the_level():
+    """A seek (a locate, a loop) re-keys random streams but keeps the audio state, the glue's slow
+    makeup included: the level around a loop point does not jump."""
+    audio = music(2, 48000, SAMPLE_RATE)
+    engine = _core.Engine()
+    engine.prepare(SAMPLE_RATE, 512, 2)
+    straight = render_engine(engine, audio)
+    engine.reset()
+    first = render_engine(engine, audio[:, :24064])
+    engine.set_transport(True, 0)  # loop back to the start
+    looped = np.concatenate([first, render_engine(engine, audio[:, 24064:])], axis=1)
+    level = lambda x: 10 * np.log10(np.mean(x.astype(np.float64) ** 2))  # noqa: E731
+    assert abs(level(looped[:, 24064:30000]) - level(straight[:, 24064:30000])) < 0.3

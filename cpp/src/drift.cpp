@@ -138,16 +138,15 @@ void Drift::seek_module() noexcept
     }
     // Prime one tick with the values in effect now, so the sources start where they are, not
     // with a jump from rest.
-    const double now[] = {
-        wow_percent_.value(), rate, flutter_percent_.value(), flutter_rate_hz_.value(), tilt_db_.value(), gain_db_.value(),
-        link_percent_.value()};
-    wow_percent_values_ = &now[0];
-    wow_rate_values_ = &now[1];
-    flutter_percent_values_ = &now[2];
-    flutter_rate_values_ = &now[3];
-    tilt_values_ = &now[4];
-    gain_values_ = &now[5];
-    link_values_ = &now[6];
+    primed_ = {wow_percent_.value(), rate, flutter_percent_.value(), flutter_rate_hz_.value(), tilt_db_.value(), gain_db_.value(),
+               link_percent_.value()};
+    wow_percent_values_ = &primed_[0];
+    wow_rate_values_ = &primed_[1];
+    flutter_percent_values_ = &primed_[2];
+    flutter_rate_values_ = &primed_[3];
+    tilt_values_ = &primed_[4];
+    gain_values_ = &primed_[5];
+    link_values_ = &primed_[6];
     tick(0);
     for (Channel& channel : channels_) {  // a tick landing on the seek point would repeat the priming one
         channel.delay_from = channel.delay_to;

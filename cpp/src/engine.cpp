@@ -116,8 +116,9 @@ int64_t Engine::tail_samples() const noexcept
 
 bool Engine::has_pending_change() const noexcept
 {
+    // A module that is off takes its values when it is switched on (it starts from a reset).
     for (const Stage& stage : stages_)
-        if (stage.module->has_pending_change()) return true;
+        if (stage.running && stage.module->has_pending_change()) return true;
     return parameters_.has_pending_change();
 }
 
@@ -197,8 +198,9 @@ void Engine::run_chain(AudioBlock block, uint64_t position) noexcept
         float* x = block.channel(c);
         const float* dry = dry_[static_cast<size_t>(c)].data();
         for (int j = 0; j < n; ++j) {
-            const float mixed = static_cast<float>(crossfade(dry[j], x[j], mix[j]) * gain[j]);
-            x[j] = static_cast<float>(crossfade(mixed, dry[j], bypass[j]) * structural[j]);
+            // The structural fade never touches the bypassed dry.
+            const float mixed = static_cast<float>(crossfade(dry[j], x[j], mix[j]) * gain[j] * structural[j]);
+            x[j] = crossfade(mixed, dry[j], bypass[j]);
         }
     }
 }

@@ -14,6 +14,9 @@ constexpr double kFloorDb = -200.0, kFloorMagnitude = 1e-10;
 // Auto makeup: input and compressed power, each averaged over this time; their ratio is the
 // makeup (in power). Far slower than the release, so it restores loudness, not the dynamics.
 constexpr double kAutoMakeupMs = 3000.0, kAutoMakeupFloorPower = 1e-12;
+// Samples below -60 dBFS (summed power) do not move the averages, as BS.1770 gates silence: a noise
+// floor or a host's silent pre-roll leaves them exactly where they were.
+constexpr double kAutoMakeupGatePower = 1e-6;  // the default floor peaks at -63 dBFS
 
 double coefficient(double milliseconds, double sample_rate) noexcept
 {
@@ -108,11 +111,6 @@ void GlueCompressor::reset_module() noexcept
 {
     for (Channel& channel : channels_) channel = Channel{};
     peak_ = smooth_ = slow_peak_ = gain_reduction_db_ = 0.0;
-    seek_module();
-}
-
-void GlueCompressor::seek_module() noexcept
-{
     input_power_ = compressed_power_ = 0.0;
 }
 
@@ -133,6 +131,9 @@ void GlueCompressor::auto_makeup(AudioBlock input) noexcept
         const float* x = input.channel(c);
         for (int j = 0; j < n; ++j) power_[static_cast<size_t>(j)] += double(x[j]) * double(x[j]);
     }
+    for (int j = 0; j < n; ++j)
+        power_[static_cast<size_t>(j)] =
+            power_[static_cast<size_t>(j)] > kAutoMakeupGatePower ? power_[static_cast<size_t>(j)] : 0.0;
     compressed_input_power(power_.data(), reduction_.data(), compressed_.data(), n);
     const double average = makeup_average_;
     double input_power = input_power_, compressed_power = compressed_power_;

@@ -308,6 +308,7 @@ void Room::design_decay() noexcept
 void Room::reset_module() noexcept
 {
     predelay_samples_ = static_cast<int>(std::lround(predelay_ms_.value() * 0.001 * sample_rate_));
+    average_input_power_ = average_output_power_ = 0.0;
     input_.clear();
     for (Ring& diffuser : diffusers_) diffuser.clear();
     for (Ring& line : lines_) line.clear();
@@ -345,7 +346,6 @@ void Room::reset_module() noexcept
 // position (its seeded start plus the rate times the last tick's time).
 void Room::seek_module() noexcept
 {
-    average_input_power_ = average_output_power_ = 0.0;
     const uint64_t key = stream_key(static_cast<uint64_t>(seed_.value()), kRotationStream);
     const double tick_seconds = double(position_ / kRotationTick * kRotationTick) / sample_rate_;
     for (int k = 0; k < kLines / 2; ++k) {

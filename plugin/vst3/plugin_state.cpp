@@ -58,8 +58,8 @@ bool write_state(IBStream* stream, const PlainValues& values)
 
 namespace {
 
-// Version 1 payload: (hash, plain value) pairs; parameters it lacks keep their defaults.
-bool read_v1(IBStream* stream, PlainValues& loaded)
+// Versions 1 and 2: (hash, plain value) pairs; parameters it lacks keep their defaults.
+bool read_pairs(IBStream* stream, PlainValues& loaded)
 {
     uint32 count = 0;
     if (!read_value(stream, count)) return false;
@@ -74,13 +74,19 @@ bool read_v1(IBStream* stream, PlainValues& loaded)
     return true;
 }
 
+// Version 1 knew no auto makeup: its projects keep their level.
+void migrate_v1_to_v2(PlainValues& values)
+{
+    values[static_cast<size_t>(param("glue_auto_makeup"))] = 0.0;
+}
+
 // Brings values read in `version`'s layout up to the current version, one step per version:
 // add `case N: migrate_vN_to_vN1(values); break;` for each format change.
 bool migrate(uint32 version, PlainValues& values)
 {
-    (void)values;
     for (; version < kStateVersion; ++version) {
         switch (version) {
+            case 1: migrate_v1_to_v2(values); break;
             default: return false;  // a missing step: refuse rather than load wrong values
         }
     }
@@ -97,7 +103,8 @@ bool read_state(IBStream* stream, PlainValues& values)
     for (int i = 0; i < kNumParameters; ++i) loaded[static_cast<size_t>(i)] = kParameters[static_cast<size_t>(i)].default_value;
     bool read = false;
     switch (version) {
-        case 1: read = read_v1(stream, loaded); break;
+        case 1:
+        case 2: read = read_pairs(stream, loaded); break;
         default: return false;  // 0 was never written; newer versions are unknown to this build
     }
     if (!read || !migrate(version, loaded)) return false;

@@ -6,6 +6,8 @@
 // Format history (tests/data/plugin_state_v<N>.bin holds one blob of each, loaded by
 // tests/test_plugin_state.py):
 //   1  count (uint32), then count x (parameter hash uint32, plain value double).
+//   2  the same layout. New with it: glue_auto_makeup (default on), which a version-1 state loads
+//      as off, since the projects that saved it had no auto makeup and must keep their level.
 //
 // Changing the format: bump kStateVersion, keep the old version's reader, add a
 // migrate_v<N>_to_v<N+1>() step in plugin_state.cpp, and commit a blob of the new version
@@ -23,7 +25,7 @@ namespace stemglue::vst3 {
 using PlainValues = std::array<double, kNumParameters>;
 
 inline constexpr uint32 kStateMagic = 0x554C4753u;  // "SGLU" in little-endian byte order
-inline constexpr uint32 kStateVersion = 1;
+inline constexpr uint32 kStateVersion = 2;
 
 /** Write every parameter's plain value; false if the stream refused bytes. */
 bool write_state(IBStream* stream, const PlainValues& values);

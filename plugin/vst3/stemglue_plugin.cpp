@@ -92,7 +92,12 @@ const ParameterSpec& spec_at(int index) noexcept
 // mid-way by its echo of the track id).
 bool structural_change(int index, double previous, double next) noexcept
 {
-    return spec_at(index).timing == ParameterTiming::on_reset && std::abs(previous - next) > 1e-6;
+    const ParameterSpec& spec = spec_at(index);
+    if (spec.timing != ParameterTiming::on_reset) return false;
+    // Whole numbers and list entries compare as plain values (one track id step is 1e-6
+    // normalized), continuous values within float precision.
+    if (spec.kind != ParameterKind::continuous) return from_normalized(spec, previous) != from_normalized(spec, next);
+    return std::abs(previous - next) > 1e-6;
 }
 
 void copy_to_string128(const char* text, String128 out) noexcept
@@ -519,11 +524,15 @@ tresult StemGluePlugin::process(ProcessData& data)
     // latency reports the position of the block's output and feeds the input that much early
     // (Ardour starts a bounce at -latency), so the input's place on the song is position + latency:
     // the place an offline render of the song keys it by.
+    // The latency is the one the host compensated when this playback started: a structural change
+    // while playing moves ours, not the host's offset, and must not cause a second, unfaded seek.
     if (prepared_ && data.process_context) {
         const ProcessContext& context = *data.process_context;
-        const TSamples input_position = context.project_time_samples + engine_.latency_samples();
-        const bool playing = (context.state & kPlaying) != 0 && input_position >= 0;
-        engine_.set_transport(playing, static_cast<uint64_t>(std::max<TSamples>(0, input_position)));
+        const bool host_playing = (context.state & kPlaying) != 0;
+        if (host_playing && !host_was_playing_) transport_latency_ = engine_.latency_samples();
+        host_was_playing_ = host_playing;
+        const TSamples input_position = context.project_time_samples + transport_latency_;
+        engine_.set_transport(host_playing && input_position >= 0, static_cast<uint64_t>(std::max<TSamples>(0, input_position)));
     }
     const int num_events = collect_parameter_events(data.input_parameter_changes, data.num_samples);
 
@@ -680,8 +689,10 @@ tresult StemGluePlugin::setParamNormalized(ParamID id, ParamValue value)
     if (index < 0 || !std::isfinite(value)) return kInvalidArgument;
     value = std::clamp(value, 0.0, 1.0);
     const double previous = normalized_values_[static_cast<size_t>(index)].exchange(value);
-    // A structural change (e.g. oversampling) may change the latency: ask the host to query it
-    // again. The engine applies it at its own silent point (a 10 ms fade out and in).
+    // The next process() hands it to the engine (a structural one at the engine's own silent point:
+    // a 10 ms fade out and in), even if the host sends no queue point. A structural change may
+    // change the latency: ask the host to query it again.
+    state_changed_.store(true);
     if (structural_change(index, previous, value) && handler_) handler_->restartComponent(kLatencyChanged);
     return kResultOk;
 }

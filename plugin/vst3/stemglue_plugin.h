@@ -127,7 +127,9 @@ private:
     double prepared_sample_rate_ = 0.0;
     int prepared_block_ = 0;
     bool active_ = false;
-    std::atomic<bool> state_changed_{false};  // setState stored new values: apply them in process()
+    std::atomic<bool> state_changed_{false};  // setState / the controller stored new values: apply them in process()
+    bool host_was_playing_ = false;           // audio thread: the transport state of the last block
+    int transport_latency_ = 0;               // audio thread: our latency when this playback started
     std::atomic<int64_t> tail_samples_{0};    // the engine's tail for the values it has (-1: endless)
     // Latency per tube oversampling choice (the one structural parameter that sets the latency),
     // measured at prepare so a loaded state's latency is known before the engine applies it.

@@ -15,7 +15,7 @@ class Room(Processor):
     """A shared room: image-source early reflections from the room's geometry and a 16-line FDN tail with frequency-dependent decay; predelay, size, RT60, damping, width, mix.
 
     Keyword arguments (also properties of the same name):
-        seed -- Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere.
+        seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
         size_m -- Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays.
         rt60_s -- Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption.
         damping -- Room Damping: between 0.1 and 1, default 0.5. RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker.
@@ -29,7 +29,7 @@ class Room(Processor):
     """
     def __init__(self, *, seed: int = 1, size_m: float = 8.0, rt60_s: float = 0.6, damping: float = 0.5, predelay_ms: float = 5.0, early_percent: float = 50.0, width_percent: float = 100.0, modulation_percent: float = 30.0, mix_percent: float = 15.0, source_x_percent: float = 30.0, source_y_percent: float = 35.0) -> None: ...
     seed: int
-    """Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere."""
+    """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     size_m: float
     """Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."""
     rt60_s: float
@@ -88,7 +88,7 @@ class Drift(Processor):
     """Analog drift: wow and flutter (set as a weighted meter reads them), slow tilt and gain wander.
 
     Keyword arguments (also properties of the same name):
-        seed -- Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere.
+        seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
         track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         wow_percent -- Drift Wow: between 0 and 0.5 %, default 0.05. Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent.
         wow_rate_hz -- Drift Wow Rate: between 0.5 and 3 Hz, default 1. Centre rate of the wow; it wanders about 10 % around it.
@@ -101,7 +101,7 @@ class Drift(Processor):
     """
     def __init__(self, *, seed: int = 1, track_id: int = 0, wow_percent: float = 0.05, wow_rate_hz: float = 1.0, flutter_percent: float = 0.03, flutter_rate_hz: float = 8.0, tilt_db: float = 0.2, gain_db: float = 0.1, time_s: float = 8.0, stereo_link_percent: float = 80.0) -> None: ...
     seed: int
-    """Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere."""
+    """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
     """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
     wow_percent: float
@@ -126,7 +126,7 @@ class Noise(Processor):
     """Noise floor: hiss (white to pink), mains hum and buzz, room tone, tape modulation noise.
 
     Keyword arguments (also properties of the same name):
-        seed -- Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere.
+        seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
         track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         hiss_db -- Noise Hiss: between -120 and -40 dB, default -84. Hiss level, A-weighted RMS dBFS.
         hiss_color -- Noise Hiss Color: between 0 and 1, default 0.5. 0 white (flat), 1 pink (-10 dB per decade); the A-weighted level stays as set.
@@ -139,7 +139,7 @@ class Noise(Processor):
     """
     def __init__(self, *, seed: int = 1, track_id: int = 0, hiss_db: float = -84.0, hiss_color: float = 0.5, hum_db: float = -100.0, hum_hz: float = 50, buzz_percent: float = 10.0, room_db: float = -90.0, modulation_db: float = -66.0, floor_db: float = 0.0) -> None: ...
     seed: int
-    """Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere."""
+    """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
     """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
     hiss_db: float
@@ -206,15 +206,25 @@ class StemGlue(Processor):
 
     Keyword arguments (also properties of the same name):
         bypass -- Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms).
-        seed -- Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere.
+        seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
         track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         mix_percent -- Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input.
         output_gain_db -- Output Gain: between -24 and 24 dB, default 0. Final level after the mix.
+        room_enabled -- Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded).
         tube_enabled -- Tube Enabled: 0 or 1 (or a bool), default 1. Tube stage on/off (crossfaded; the chain latency does not change).
         drift_enabled -- Drift Enabled: 0 or 1 (or a bool), default 1. Drift stage on/off (crossfaded; the chain latency does not change).
         noise_enabled -- Noise Enabled: 0 or 1 (or a bool), default 1. Noise floor on/off (crossfaded).
-        room_enabled -- Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded).
         glue_enabled -- Glue Enabled: 0 or 1 (or a bool), default 1. Glue compressor on/off (crossfaded).
+        room_size_m -- Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays.
+        room_rt60_s -- Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption.
+        room_damping -- Room Damping: between 0.1 and 1, default 0.5. RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker.
+        room_predelay_ms -- Room Predelay: between 0 and 50 ms, default 5. Gap before the first reflection.
+        room_early_percent -- Room Early/Late: between 0 and 100 %, default 50. Balance of early reflections (100) against the late tail (0); both full at 50.
+        room_width_percent -- Room Width: between 0 and 100 %, default 100. Stereo width of the room sound (0 is mono).
+        room_modulation_percent -- Room Modulation: between 0 and 100 %, default 30. Slow rotation inside the feedback matrix: the tail moves and never rings.
+        room_mix_percent -- Room Mix: between 0 and 100 %, default 15. Blend of the room sound with the dry signal (the dry path has no added delay).
+        room_source_x_percent -- Room Source X: between 5 and 95 %, default 30. Source position along the room's length (the listener stands at 62 %).
+        room_source_y_percent -- Room Source Y: between 5 and 95 %, default 35. Source position across the room's width (the listener stands at 50 %).
         tube_drive_db -- Tube Drive: between -12 and 36 dB, default 6. Gain into the triode curve; 0 dB puts a full-scale peak at the knee.
         tube_bias -- Tube Bias: between 0 and 1, default 0.3. Operating-point offset: 0 is symmetric (odd harmonics only), higher gives even harmonics.
         tube_bloom_percent -- Tube Bloom: between 0 and 100 %, default 30. Program-dependent bias shift and sag: loud passages get more asymmetry and a little less gain.
@@ -239,16 +249,6 @@ class StemGlue(Processor):
         noise_room_db -- Noise Room Tone: between -120 and -40 dB, default -90. Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS.
         noise_modulation_db -- Noise Modulation: between -120 and -30 dB, default -66. Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal.
         noise_floor_db -- Noise Floor: between -24 and 24 dB, default 0. Master level of every noise component.
-        room_size_m -- Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays.
-        room_rt60_s -- Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption.
-        room_damping -- Room Damping: between 0.1 and 1, default 0.5. RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker.
-        room_predelay_ms -- Room Predelay: between 0 and 50 ms, default 5. Gap before the first reflection.
-        room_early_percent -- Room Early/Late: between 0 and 100 %, default 50. Balance of early reflections (100) against the late tail (0); both full at 50.
-        room_width_percent -- Room Width: between 0 and 100 %, default 100. Stereo width of the room sound (0 is mono).
-        room_modulation_percent -- Room Modulation: between 0 and 100 %, default 30. Slow rotation inside the feedback matrix: the tail moves and never rings.
-        room_mix_percent -- Room Mix: between 0 and 100 %, default 15. Blend of the room sound with the dry signal (the dry path has no added delay).
-        room_source_x_percent -- Room Source X: between 5 and 95 %, default 30. Source position along the room's length (the listener stands at 62 %).
-        room_source_y_percent -- Room Source Y: between 5 and 95 %, default 35. Source position across the room's width (the listener stands at 50 %).
         glue_threshold_db -- Glue Threshold: between -40 and 0 dB, default -18. Level above which the bus is compressed (peak, after the sidechain high-pass).
         glue_ratio -- Glue Ratio: between 1 and 10, default 2. Compression ratio above the knee (2 to 4 glues).
         glue_knee_db -- Glue Knee: between 0 and 12 dB, default 6. Width of the soft knee around the threshold.
@@ -260,27 +260,47 @@ class StemGlue(Processor):
         glue_auto_makeup -- Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s.
         glue_mix_percent -- Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus.
     """
-    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, tube_enabled: float = 1, drift_enabled: float = 1, noise_enabled: float = 1, room_enabled: float = 1, glue_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
+    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, room_enabled: float = 1, tube_enabled: float = 1, drift_enabled: float = 1, noise_enabled: float = 1, glue_enabled: float = 1, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
     bypass: float
     """Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms)."""
     seed: int
-    """Seed: a whole number between 0 and 99999, default 1. Key of all randomness: the same seed gives the same performance everywhere."""
+    """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
     """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
     mix_percent: float
     """Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input."""
     output_gain_db: float
     """Output Gain: between -24 and 24 dB, default 0. Final level after the mix."""
+    room_enabled: float
+    """Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded)."""
     tube_enabled: float
     """Tube Enabled: 0 or 1 (or a bool), default 1. Tube stage on/off (crossfaded; the chain latency does not change)."""
     drift_enabled: float
     """Drift Enabled: 0 or 1 (or a bool), default 1. Drift stage on/off (crossfaded; the chain latency does not change)."""
     noise_enabled: float
     """Noise Enabled: 0 or 1 (or a bool), default 1. Noise floor on/off (crossfaded)."""
-    room_enabled: float
-    """Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded)."""
     glue_enabled: float
     """Glue Enabled: 0 or 1 (or a bool), default 1. Glue compressor on/off (crossfaded)."""
+    room_size_m: float
+    """Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."""
+    room_rt60_s: float
+    """Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption."""
+    room_damping: float
+    """Room Damping: between 0.1 and 1, default 0.5. RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker."""
+    room_predelay_ms: float
+    """Room Predelay: between 0 and 50 ms, default 5. Gap before the first reflection."""
+    room_early_percent: float
+    """Room Early/Late: between 0 and 100 %, default 50. Balance of early reflections (100) against the late tail (0); both full at 50."""
+    room_width_percent: float
+    """Room Width: between 0 and 100 %, default 100. Stereo width of the room sound (0 is mono)."""
+    room_modulation_percent: float
+    """Room Modulation: between 0 and 100 %, default 30. Slow rotation inside the feedback matrix: the tail moves and never rings."""
+    room_mix_percent: float
+    """Room Mix: between 0 and 100 %, default 15. Blend of the room sound with the dry signal (the dry path has no added delay)."""
+    room_source_x_percent: float
+    """Room Source X: between 5 and 95 %, default 30. Source position along the room's length (the listener stands at 62 %)."""
+    room_source_y_percent: float
+    """Room Source Y: between 5 and 95 %, default 35. Source position across the room's width (the listener stands at 50 %)."""
     tube_drive_db: float
     """Tube Drive: between -12 and 36 dB, default 6. Gain into the triode curve; 0 dB puts a full-scale peak at the knee."""
     tube_bias: float
@@ -329,26 +349,6 @@ class StemGlue(Processor):
     """Noise Modulation: between -120 and -30 dB, default -66. Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal."""
     noise_floor_db: float
     """Noise Floor: between -24 and 24 dB, default 0. Master level of every noise component."""
-    room_size_m: float
-    """Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."""
-    room_rt60_s: float
-    """Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption."""
-    room_damping: float
-    """Room Damping: between 0.1 and 1, default 0.5. RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker."""
-    room_predelay_ms: float
-    """Room Predelay: between 0 and 50 ms, default 5. Gap before the first reflection."""
-    room_early_percent: float
-    """Room Early/Late: between 0 and 100 %, default 50. Balance of early reflections (100) against the late tail (0); both full at 50."""
-    room_width_percent: float
-    """Room Width: between 0 and 100 %, default 100. Stereo width of the room sound (0 is mono)."""
-    room_modulation_percent: float
-    """Room Modulation: between 0 and 100 %, default 30. Slow rotation inside the feedback matrix: the tail moves and never rings."""
-    room_mix_percent: float
-    """Room Mix: between 0 and 100 %, default 15. Blend of the room sound with the dry signal (the dry path has no added delay)."""
-    room_source_x_percent: float
-    """Room Source X: between 5 and 95 %, default 30. Source position along the room's length (the listener stands at 62 %)."""
-    room_source_y_percent: float
-    """Room Source Y: between 5 and 95 %, default 35. Source position across the room's width (the listener stands at 50 %)."""
     glue_threshold_db: float
     """Glue Threshold: between -40 and 0 dB, default -18. Level above which the bus is compressed (peak, after the sidechain high-pass)."""
     glue_ratio: float

@@ -48,8 +48,6 @@ class NativeProcessor(Processor):
         with self._lock:
             self._core.seek(int(position))
 
-    _seek = seek
-
     def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
         return self._core.render(audio, block_size)
 

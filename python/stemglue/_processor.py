@@ -171,17 +171,9 @@ class Processor:
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         raise NotImplementedError
 
-    def _seek(self, position: int) -> None:
-        """Key the random streams to the timeline position of the next sample (after a reset).
-
-        Reference processors forward to their seek(position). TODO(core): every reference module
-        and _core processor gets seek(); until then a processor without it only starts at 0.
-        """
-        seek = getattr(self, "seek", None)
-        if seek is not None:
-            seek(position)
-        elif position != 0:
-            raise NotImplementedError(f"{type(self).__name__} cannot start at start_sample={position} yet (no seek())")
+    def seek(self, position: int) -> None:
+        """Key the random streams to the timeline position of the next sample; audio state is kept."""
+        raise NotImplementedError
 
     def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
         """Process contiguous (channels, samples) audio in blocks of block_size."""
@@ -231,7 +223,7 @@ class Processor:
             else:
                 start_sample = -1  # continuing: no seek
             if start_sample >= 0:
-                self._seek(int(start_sample))
+                self.seek(int(start_sample))
             if array.shape[1] == 0:
                 return np.zeros(np.shape(audio), dtype=self.dtype)
             block = np.ascontiguousarray(array, dtype=self.dtype)

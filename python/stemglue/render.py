@@ -115,7 +115,8 @@ def render_file(
         processor.seek(start_sample)
 
         latency = processor.latency_samples
-        total = frames + (round(tail_seconds(values) * sample_rate) if tail else 0)
+        tail_frames = round(tail_seconds(values) * sample_rate) if tail else 0
+        total = frames + tail_frames
         chunk = block_size * max(1, CHUNK_FRAMES // block_size)  # whole blocks: the library's boundaries
         to_skip, written, read = latency, 0, 0
         with (
@@ -137,6 +138,7 @@ def render_file(
                     if len(data) < chunk and read < frames:
                         warn(f"{input_path}: the file holds {read} of the {frames} frames it announces")
                         frames = read
+                        total = frames + tail_frames  # no silence where the file held nothing
                 out = np.concatenate(
                     [processor.process(block[:, i : i + block_size]) for i in range(0, chunk, block_size)], axis=1
                 )

@@ -50,7 +50,7 @@ inline double magnitude_to_db(float magnitude, float floor_magnitude, double flo
 
 inline float db_to_magnitude(double db) noexcept
 {
-    return exp2_approx(db * 0.16609640474436813);
-}  // log2(10) / 20
+    return exp2_approx(db * 0.16609640474436813);  // log2(10) / 20
+}
 
 }  // namespace stemglue

@@ -79,7 +79,8 @@ private:
     double normalised_wow_rate_ = 0.0, wow_rms_ = 1.0, normalised_flutter_rate_ = 0.0, flutter_rms_ = 1.0;
     double wow_leak_ = 1.0;
 
-    // Smoothed parameters for the current chunk.
+    std::array<double, 7> primed_{};  // the values in effect at a seek, for the priming tick
+    // Smoothed parameters for the current chunk (or primed_).
     const double *wow_percent_values_ = nullptr, *wow_rate_values_ = nullptr, *flutter_percent_values_ = nullptr,
                  *flutter_rate_values_ = nullptr, *tilt_values_ = nullptr, *gain_values_ = nullptr, *link_values_ = nullptr;
 };

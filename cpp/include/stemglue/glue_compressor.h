@@ -8,8 +8,9 @@
 //   auto        two branches, fast (80 ms release) and slow (500 ms attack, 1.5 s release); the
 //               larger wins, so recovery is quick after peaks and slow after sustained compression
 //   auto makeup sqrt(<p> / <p g^2>): p the input power, g the compressor's gain, <> a 3 s one-pole
-//               average; loudness-matched over seconds, the dynamics within them left compressed;
-//               the averages restart at a seek (another place in the song)
+//               average (frozen while auto makeup is off; samples below -60 dBFS are gated out);
+//               loudness-matched over seconds, the
+//               dynamics within them left compressed
 //   output      makeup, then mix with the uncompressed input (parallel compression). No latency.
 #pragma once
 
@@ -30,7 +31,6 @@ public:
 private:
     void prepare_module() override;
     void reset_module() noexcept override;
-    void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     void update_coefficients() noexcept;
     void auto_makeup(AudioBlock input) noexcept;

@@ -8,7 +8,8 @@
 //                              the start hears there (hosts report it; Python passes start_sample)
 //   set_parameter(index, v)    plain units, any value (made legal by the parameter's row)
 //   process(block)             in place; noexcept, no allocation, locks or I/O
-//   latency_samples()          fixed between resets
+//   latency_samples()          fixed between resets (the Engine's changes only at the silent point
+//                              where it applies a structural change)
 //
 // A module declares its parameters as ModuleParameter members bound to table rows; this base
 // routes, prepares and resets them, sanitises the input and cuts blocks into chunks.

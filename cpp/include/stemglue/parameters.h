@@ -120,23 +120,45 @@ inline constexpr std::array kParameters = {
     Param("global", "bypass", "Bypass").toggle(0).smoothed_ms(10)
         .help("Output the latency-aligned dry input (crossfaded over 10 ms)."),
     Param("global", "seed", "Seed").integer(0, 99999, 1).on_reset()
-        .help("Key of all randomness: the same seed gives the same performance everywhere."),
+        .help("Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."),
     Param("global", "track_id", "Track ID").integer(0, 999999, 0).on_reset()
         .help("Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."),
     Param("global", "mix_percent", "Mix").percent(100).smoothed_ms(20)
         .help("Blend of the processed chain with the latency-aligned dry input."),
     Param("global", "output_gain_db", "Output Gain").decibels(-24, 24, 0).smoothed_ms(20)
         .help("Final level after the mix."),
+    Param("global", "room_enabled", "Room Enabled").toggle(1).smoothed_ms(10)
+        .help("Shared room on/off (crossfaded)."),
     Param("global", "tube_enabled", "Tube Enabled").toggle(1).smoothed_ms(10)
         .help("Tube stage on/off (crossfaded; the chain latency does not change)."),
     Param("global", "drift_enabled", "Drift Enabled").toggle(1).smoothed_ms(10)
         .help("Drift stage on/off (crossfaded; the chain latency does not change)."),
     Param("global", "noise_enabled", "Noise Enabled").toggle(1).smoothed_ms(10)
         .help("Noise floor on/off (crossfaded)."),
-    Param("global", "room_enabled", "Room Enabled").toggle(1).smoothed_ms(10)
-        .help("Shared room on/off (crossfaded)."),
     Param("global", "glue_enabled", "Glue Enabled").toggle(1).smoothed_ms(10)
         .help("Glue compressor on/off (crossfaded)."),
+
+    // --- room (image-source early reflections + 16-line FDN tail) ---
+    Param("room", "room_size_m", "Room Size").range(3, 30, 8, "m").skewed(10).on_reset()
+        .help("Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."),
+    Param("room", "room_rt60_s", "Room RT60").range(0.1, 4, 0.6, "s").skewed(1).immediate()
+        .help("Decay time to -60 dB at low frequencies; also sets the walls' absorption."),
+    Param("room", "room_damping", "Room Damping").range(0.1, 1, 0.5, "").immediate()
+        .help("RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker."),
+    Param("room", "room_predelay_ms", "Room Predelay").range(0, 50, 5, "ms").skewed(15).on_reset()
+        .help("Gap before the first reflection."),
+    Param("room", "room_early_percent", "Room Early/Late").percent(50).smoothed_ms(20)
+        .help("Balance of early reflections (100) against the late tail (0); both full at 50."),
+    Param("room", "room_width_percent", "Room Width").percent(100).smoothed_ms(20)
+        .help("Stereo width of the room sound (0 is mono)."),
+    Param("room", "room_modulation_percent", "Room Modulation").percent(30).smoothed_ms(20)
+        .help("Slow rotation inside the feedback matrix: the tail moves and never rings."),
+    Param("room", "room_mix_percent", "Room Mix").percent(15).smoothed_ms(20)
+        .help("Blend of the room sound with the dry signal (the dry path has no added delay)."),
+    Param("room", "room_source_x_percent", "Room Source X").range(5, 95, 30, "%").immediate()
+        .help("Source position along the room's length (the listener stands at 62 %)."),
+    Param("room", "room_source_y_percent", "Room Source Y").range(5, 95, 35, "%").immediate()
+        .help("Source position across the room's width (the listener stands at 50 %)."),
 
     // --- tube ---
     Param("tube", "tube_drive_db", "Tube Drive").decibels(-12, 36, 6).smoothed_ms(20)
@@ -191,28 +213,6 @@ inline constexpr std::array kParameters = {
         .help("Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal."),
     Param("noise", "noise_floor_db", "Noise Floor").decibels(-24, 24, 0).smoothed_ms(20)
         .help("Master level of every noise component."),
-
-    // --- room (image-source early reflections + 16-line FDN tail) ---
-    Param("room", "room_size_m", "Room Size").range(3, 30, 8, "m").skewed(10).on_reset()
-        .help("Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."),
-    Param("room", "room_rt60_s", "Room RT60").range(0.1, 4, 0.6, "s").skewed(1).immediate()
-        .help("Decay time to -60 dB at low frequencies; also sets the walls' absorption."),
-    Param("room", "room_damping", "Room Damping").range(0.1, 1, 0.5, "").immediate()
-        .help("RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker."),
-    Param("room", "room_predelay_ms", "Room Predelay").range(0, 50, 5, "ms").skewed(15).on_reset()
-        .help("Gap before the first reflection."),
-    Param("room", "room_early_percent", "Room Early/Late").percent(50).smoothed_ms(20)
-        .help("Balance of early reflections (100) against the late tail (0); both full at 50."),
-    Param("room", "room_width_percent", "Room Width").percent(100).smoothed_ms(20)
-        .help("Stereo width of the room sound (0 is mono)."),
-    Param("room", "room_modulation_percent", "Room Modulation").percent(30).smoothed_ms(20)
-        .help("Slow rotation inside the feedback matrix: the tail moves and never rings."),
-    Param("room", "room_mix_percent", "Room Mix").percent(15).smoothed_ms(20)
-        .help("Blend of the room sound with the dry signal (the dry path has no added delay)."),
-    Param("room", "room_source_x_percent", "Room Source X").range(5, 95, 30, "%").immediate()
-        .help("Source position along the room's length (the listener stands at 62 %)."),
-    Param("room", "room_source_y_percent", "Room Source Y").range(5, 95, 35, "%").immediate()
-        .help("Source position across the room's width (the listener stands at 50 %)."),
 
     // --- glue compressor (feed-forward, log domain, stereo-linked) ---
     Param("glue", "glue_threshold_db", "Glue Threshold").decibels(-40, 0, -18).smoothed_ms(20)

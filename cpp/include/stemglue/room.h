@@ -15,7 +15,7 @@
 //              seed is another source/listener pair in the same room
 //   output     early/late balance, width (mid/side); the dry stays at unity up to mix 50 % (the room
 //              is added) and fades to pure wet at 100 %; then a loudness match sqrt(<in^2>/<out^2>)
-//              (1 s averages, restarted at a seek), applied as fully as the dry is present, so the
+//              (1 s averages), applied as fully as the dry is present, so the
 //              comb of early reflections on the dry does not change the loudness
 //
 // The FDN runs in sub-blocks no longer than its shortest line, so each sub-block reads only

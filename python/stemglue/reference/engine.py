@@ -81,9 +81,10 @@ class StemGlue(Processor):
 
     def seek(self, position: int) -> None:
         """Re-key every module's random streams to a timeline position (the next sample's)."""
-        self._position = int(position)
-        for module in self._modules.values():
-            module.seek(self._position)
+        with self._lock:
+            self._position = int(position)
+            for module in self._modules.values():
+                module.seek(self._position)
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         if parameter_id in self._smoothers:
@@ -95,7 +96,8 @@ class StemGlue(Processor):
 
     @property
     def has_pending_change(self) -> bool:
-        return any(module.has_pending_change for module in self._modules.values())
+        # A module that is off takes its values when it is switched on (it starts from a reset).
+        return any(module.has_pending_change for name, module in self._modules.items() if self._running[name])
 
     def _run_stage(self, name: str, x: np.ndarray, position: int) -> np.ndarray:
         switch = self._smoothers[f"{name}_enabled"]
@@ -149,5 +151,5 @@ class StemGlue(Processor):
         for name in self._modules:
             x = self._run_stage(name, x, position)
 
-        mixed = (dry * (1.0 - mix) + x * mix) * gain
-        return (mixed * (1.0 - bypass) + dry * bypass) * structural
+        mixed = (dry * (1.0 - mix) + x * mix) * gain * structural  # the bypassed dry is never faded
+        return mixed * (1.0 - bypass) + dry * bypass

@@ -25,6 +25,7 @@ class ReferenceModule(Processor):
         self._num_channels = 0
         self._position = 0  # timeline position of the next sample
         self._pending: dict[str, float] = {}  # structural values waiting for reset
+        self._applied: dict[str, float] = {}  # structural values in effect
         super().__init__(**values)
 
     @property
@@ -44,6 +45,7 @@ class ReferenceModule(Processor):
     def _reset(self) -> None:
         for name, value in self._pending.items():
             self._set_setting(name, value)
+        self._applied.update(self._pending)
         self._pending.clear()
         for smoother in self._smoothers.values():
             smoother.snap_to_target()
@@ -53,14 +55,18 @@ class ReferenceModule(Processor):
 
     def seek(self, position: int) -> None:
         """Re-key random streams to a timeline position (the next sample's); audio state is kept."""
-        self._position = int(position)
-        if self.prepared:
-            self._seek_module()
+        with self._lock:
+            self._position = int(position)
+            if self.prepared:
+                self._seek_module()
 
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
         name = parameter_id.removeprefix(f"{self.module}_")
-        if parameter(parameter_id).timing == "on_reset":
-            self._pending[name] = value
+        if parameter(parameter_id).timing == "on_reset":  # pending only while it differs, as in C++
+            if name in self._applied and self._applied[name] == value:
+                self._pending.pop(name, None)
+            else:
+                self._pending[name] = value
         elif name in self._smoothers:
             self._smoothers[name].set_target(value)
         else:

@@ -15,7 +15,7 @@
               in the same room
     output    early/late balance, mid/side width; x min(1, 2 (1 - mix)) + room mix (the dry at unity
               up to 50 %, pure wet at 100 %); then scaled by 1 + dry (sqrt(<in^2> / <out^2>) - 1),
-              <> 1 s one-pole averages of the summed channel powers from zero (restarted at a seek):
+              <> 1 s one-pole averages of the summed channel powers from zero:
               a loudness match, so the early reflections' comb on the dry does not change the loudness
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
@@ -177,6 +177,7 @@ class Room(ReferenceModule):
 
     def _reset_module(self) -> None:
         rate = self._sample_rate
+        self._match_in = self._match_out = 0.0
         self._predelay = int(np.floor(self._predelay_ms * 0.001 * rate + 0.5))
         self._input = np.zeros(
             int(4 * dimensions(MAX_SIZE_M).sum() / SPEED_OF_SOUND * rate + MAX_PREDELAY_MS / 1000 * rate) + 2
@@ -192,7 +193,6 @@ class Room(ReferenceModule):
 
     def _seek_module(self) -> None:
         """The rotations where the timeline puts them: seeded start plus rate times the last tick's time."""
-        self._match_in = self._match_out = 0.0
         key = stream_key(self._seed, ROTATION_STREAM)
         self._rates = 0.11 + 0.07 * np.arange(LINES // 2)
         tick_seconds = (self._position // ROTATION_TICK * ROTATION_TICK) / self._sample_rate
