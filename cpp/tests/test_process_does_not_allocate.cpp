@@ -1,6 +1,7 @@
-// process(), reset() and set_parameter() must never allocate: every operator new while the
-// counter is armed is a failure. Exercises every oversampling factor, parameter glides and
-// blocks longer than max_block_size.
+// process(), reset(), seek(), set_transport() and set_parameter() must never allocate: every
+// operator new while the counter is armed is a failure. Exercises every oversampling factor,
+// parameter glides, blocks longer than max_block_size, structural changes applied inside
+// process(), modules switched off and on (a reset inside process()) and timeline jumps.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -69,6 +70,32 @@ int main()
             ++failed;
             std::printf("FAILED: %ld allocations at %gx oversampling\n", allocations, factor);
         }
+    }
+    // While running: structural values (applied at the engine's silent point), switches and seeks.
+    counting = true;
+    allocations = 0;
+    const char* switches[] = {"room_enabled", "tube_enabled", "drift_enabled", "noise_enabled", "glue_enabled"};
+    for (int block = 0; block < 200; ++block) {
+        for (int j = 0; j < 1000; ++j) left[j] = right[j] = 0.5f * std::sin(0.013f * (block * 1000 + j));
+        if (block % 10 == 0) {
+            engine.set_parameter(param("tube_oversampling"), block % 20 == 0 ? 8.0 : 2.0);
+            engine.set_parameter(param("room_size_m"), block % 20 == 0 ? 25.0 : 6.0);
+            engine.set_parameter(param("seed"), block);
+            engine.set_parameter(param("track_id"), block * 7);
+        }
+        engine.set_parameter(parameter_index(switches[block % 5]), block % 3 == 0 ? 0.0 : 1.0);
+        engine.set_parameter(param("room_rt60_s"), 0.3 + 0.01 * block);
+        engine.set_parameter(param("glue_attack_ms"), 1.0 + block % 20);
+        engine.set_transport(block % 4 != 0, static_cast<uint64_t>(block % 13 == 0 ? 0 : block * 1000));
+        if (block % 17 == 0) engine.seek(static_cast<uint64_t>(block) * 4800);
+        engine.process({channels, 2, block % 3 == 0 ? 1000 : 97});
+    }
+    counting = false;
+    if (allocations == 0) {
+        ++passed;
+    } else {
+        ++failed;
+        std::printf("FAILED: %ld allocations with structural changes, switches and seeks\n", allocations);
     }
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
