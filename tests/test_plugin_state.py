@@ -84,8 +84,9 @@ VALUES = {
         "glue_mix_percent": 37.0,
     },
 }
-# Version 2: the same values, plus glue_auto_makeup (new in it) away from its default.
-VALUES[2] = {**VALUES[1], "glue_auto_makeup": 0.0}
+# Version 2: the same values, plus glue_auto_makeup (new in it) away from its default, and another
+# track id (an instance still holding version 1's id would make the plugin draw a new one).
+VALUES[2] = {**VALUES[1], "glue_auto_makeup": 0.0, "track_id": 314159.0}
 # What a migration sets where an old version held nothing (the default otherwise).
 MIGRATED = {1: {"glue_auto_makeup": 0.0}}
 
