@@ -50,27 +50,6 @@ std::string number(double value)
     return text;
 }
 
-const char* kind_name(ParameterKind kind)
-{
-    switch (kind) {
-        case ParameterKind::toggle: return "toggle";
-        case ParameterKind::integer: return "integer";
-        case ParameterKind::choice: return "choice";
-        case ParameterKind::continuous: break;
-    }
-    return "continuous";
-}
-
-const char* timing_name(ParameterTiming timing)
-{
-    switch (timing) {
-        case ParameterTiming::immediate: return "immediate";
-        case ParameterTiming::on_reset: return "on_reset";
-        case ParameterTiming::smoothed: break;
-    }
-    return "smoothed";
-}
-
 // One row with the keys _core.parameters() gives.
 std::string parameter_row(const ParameterSpec& spec)
 {

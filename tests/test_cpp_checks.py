@@ -22,26 +22,21 @@ def tool(name):
     return str(found)
 
 
-@pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    build_dir = tmp_path_factory.mktemp("cpp-checks")
-    configure = [
-        tool("cmake"),
-        "-S",
-        str(ROOT),
-        "-B",
-        str(build_dir),
-        "-G",
-        "Ninja",
-        f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}",
-        "-DCMAKE_BUILD_TYPE=Release",
-        "-DSTEMGLUE_BUILD_PYTHON=OFF",
-        "-DSTEMGLUE_BUILD_CPP_TESTS=ON",
-    ]
+def configure_and_build(build_dir: Path, *options: str, target: str | None = None) -> Path:
+    """A Release build of the C++ checks with Ninja (both from the [test] extra) and extra CMake options."""
+    configure = [tool("cmake"), "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja",
+                 f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}", "-DCMAKE_BUILD_TYPE=Release", "-DSTEMGLUE_BUILD_PYTHON=OFF",
+                 "-DSTEMGLUE_BUILD_CPP_TESTS=ON", *options]  # fmt: skip
     subprocess.run(configure, check=True, capture_output=True, text=True)
-    result = subprocess.run([tool("cmake"), "--build", str(build_dir)], capture_output=True, text=True)
+    command = [tool("cmake"), "--build", str(build_dir), "-j", "2"] + (["--target", target] if target else [])
+    result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return build_dir
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    return configure_and_build(tmp_path_factory.mktemp("cpp-checks"))
 
 
 @pytest.mark.parametrize("check", ["process_does_not_allocate", "decibels", "vst3_host_checks"])
@@ -58,29 +53,8 @@ def test_cpp_check(build, check):
 def sanitized_build(tmp_path_factory):
     """The core and the hostile-parameter check only, instrumented (no Python module, no plugin)."""
     build_dir = tmp_path_factory.mktemp("cpp-checks-sanitized")
-    configure = [
-        tool("cmake"),
-        "-S",
-        str(ROOT),
-        "-B",
-        str(build_dir),
-        "-G",
-        "Ninja",
-        f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}",
-        "-DCMAKE_BUILD_TYPE=Release",
-        "-DSTEMGLUE_BUILD_PYTHON=OFF",
-        "-DSTEMGLUE_BUILD_VST3=OFF",
-        "-DSTEMGLUE_BUILD_CPP_TESTS=ON",
-        "-DSTEMGLUE_SANITIZE=ON",
-    ]
-    subprocess.run(configure, check=True, capture_output=True, text=True)
-    result = subprocess.run(
-        [tool("cmake"), "--build", str(build_dir), "--target", "test_hostile_parameters", "-j", "2"],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return build_dir
+    return configure_and_build(build_dir, "-DSTEMGLUE_BUILD_VST3=OFF", "-DSTEMGLUE_SANITIZE=ON",
+                               target="test_hostile_parameters")  # fmt: skip
 
 
 SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: \w+Sanitizer")

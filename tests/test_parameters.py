@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import stemglue
 import stemglue.reference
+from processor_classes import NATIVE_CLASSES, REFERENCE_CLASSES
 from stemglue import _core
 
 
@@ -144,24 +145,6 @@ def test_seed_accepts_only_whole_numbers():
         stemglue.StemGlue(seed=1.5)
     assert stemglue.StemGlue(seed=7).seed == 7
     assert _core.is_valid("seed", 99999) and not _core.is_valid("seed", 100000)
-
-
-NATIVE_CLASSES = [
-    stemglue.Tube,
-    stemglue.Drift,
-    stemglue.Noise,
-    stemglue.Room,
-    stemglue.GlueCompressor,
-    stemglue.StemGlue,
-]
-REFERENCE_CLASSES = [
-    stemglue.reference.Tube,
-    stemglue.reference.Drift,
-    stemglue.reference.Noise,
-    stemglue.reference.Room,
-    stemglue.reference.GlueCompressor,
-    stemglue.reference.StemGlue,
-]
 
 
 def far_value(spec):

@@ -14,27 +14,12 @@ import numpy as np
 import pytest
 import stemglue
 import stemglue.reference
+from processor_classes import NATIVE_CLASSES, REFERENCE_CLASSES
 from signals import noise
 from stemglue import _stubs
 from stemglue._parameters import modules
 
 SOURCE_PACKAGE = Path(__file__).resolve().parents[1] / "python" / "stemglue"
-NATIVE_CLASSES = [
-    stemglue.Tube,
-    stemglue.Drift,
-    stemglue.Noise,
-    stemglue.Room,
-    stemglue.GlueCompressor,
-    stemglue.StemGlue,
-]
-REFERENCE_CLASSES = [
-    stemglue.reference.Tube,
-    stemglue.reference.Drift,
-    stemglue.reference.Noise,
-    stemglue.reference.Room,
-    stemglue.reference.GlueCompressor,
-    stemglue.reference.StemGlue,
-]
 ALL_CLASSES = NATIVE_CLASSES + REFERENCE_CLASSES
 
 

@@ -28,27 +28,6 @@ int index_of(const std::string& id)
     return index;
 }
 
-const char* kind_name(ParameterKind kind)
-{
-    switch (kind) {
-        case ParameterKind::toggle: return "toggle";
-        case ParameterKind::integer: return "integer";
-        case ParameterKind::choice: return "choice";
-        case ParameterKind::continuous: break;
-    }
-    return "continuous";
-}
-
-const char* timing_name(ParameterTiming timing)
-{
-    switch (timing) {
-        case ParameterTiming::immediate: return "immediate";
-        case ParameterTiming::on_reset: return "on_reset";
-        case ParameterTiming::smoothed: break;
-    }
-    return "smoothed";
-}
-
 py::list parameter_table()
 {
     py::list table;
@@ -58,13 +37,13 @@ py::list parameter_table()
         entry["name"] = std::string(spec.name);
         entry["unit"] = std::string(spec.unit);
         entry["module"] = std::string(spec.module);
-        entry["kind"] = kind_name(spec.kind);
+        entry["kind"] = std::string(kind_name(spec.kind));
         entry["min"] = spec.min_value;
         entry["max"] = spec.max_value;
         entry["default"] = spec.default_value;
         entry["skew_center"] = spec.skew_center;
         entry["smoothing_ms"] = spec.smoothing_ms;
-        entry["timing"] = timing_name(spec.timing);
+        entry["timing"] = std::string(timing_name(spec.timing));
         entry["choices"] = std::vector<double>(spec.choice_values.begin(), spec.choice_values.begin() + spec.num_choices);
         entry["vst3_id"] = parameter_hash(spec.id);
         entry["description"] = std::string(spec.description);

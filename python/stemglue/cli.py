@@ -29,24 +29,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE_OR_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _block_size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
-    if not 1 <= value <= MAX_BLOCK_SIZE:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_BLOCK_SIZE}; got {value}")
-    return value
+def _whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number in [low, high] (no upper bound without high)."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"must be {bounds}; got {value}")
+        return value
 
-def _start_sample(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of samples; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more; got {value}")
-    return value
+    return parse
 
 
 def _seconds(text: str) -> float:
@@ -164,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True, help="output WAV file (32-bit float)")
     render.add_argument(
         "--block-size",
-        type=_block_size,
+        type=_whole_number(1, MAX_BLOCK_SIZE),
         default=512,
         metavar="SAMPLES",
         help=f"processing block size, 1 to {MAX_BLOCK_SIZE} (output does not depend on it)",
@@ -172,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
     render.add_argument(
         "--start-sample",
-        type=_start_sample,
+        type=_whole_number(0),
         default=0,
         metavar="SAMPLES",
         help="where the file starts on the song's timeline: noise, drift and room movement are keyed "

@@ -265,6 +265,28 @@ constexpr uint32_t parameter_hash(std::string_view id) noexcept
     return hash & 0x7FFFFFFFu;
 }
 
+// The names the Python side and the JSON table use for a kind and a timing.
+constexpr std::string_view kind_name(ParameterKind kind) noexcept
+{
+    switch (kind) {
+        case ParameterKind::toggle: return "toggle";
+        case ParameterKind::integer: return "integer";
+        case ParameterKind::choice: return "choice";
+        case ParameterKind::continuous: break;
+    }
+    return "continuous";
+}
+
+constexpr std::string_view timing_name(ParameterTiming timing) noexcept
+{
+    switch (timing) {
+        case ParameterTiming::immediate: return "immediate";
+        case ParameterTiming::on_reset: return "on_reset";
+        case ParameterTiming::smoothed: break;
+    }
+    return "smoothed";
+}
+
 // Plain value -> [0, 1], the mapping every host sees.
 double to_normalized(const ParameterSpec& spec, double plain) noexcept;
 // [0, 1] -> plain value, snapped to the parameter's kind.
