@@ -694,13 +694,22 @@ int main(int argc, char** argv)
         stemglue::Engine mirror;
         engine_like(mirror, plugin);
         Buffers buffers(2, 512, 0.0f);
-        bool same = true;
-        for (int block = 0; block < 3; ++block) {
-            fill_sine(buffers, 512, block * 512);
-            ProcessData data = buffers.data(512);
-            plugin.processor->process(data);
-            same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
-        }
+        // Blocks [first, first + 3) through the plugin and the mirror: the same output? A silent point?
+        bool silent_point = false;
+        auto same_three_blocks = [&](int first) {
+            bool same = true;
+            for (int block = first; block < first + 3; ++block) {
+                fill_sine(buffers, 512, block * 512);
+                ProcessData data = buffers.data(512);
+                plugin.processor->process(data);
+                same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
+                for (int j = 0; j < 512; ++j)
+                    silent_point |=
+                        buffers.out[0][static_cast<size_t>(j)] == 0.0f && buffers.out[1][static_cast<size_t>(j)] == 0.0f;
+            }
+            return same;
+        };
+        const bool same = same_three_blocks(0);
         check(same, "the plugin renders what the engine renders");
         MemoryStream state;
         {
@@ -726,30 +735,15 @@ int main(int argc, char** argv)
             }
         };
         set_like_plugin(mirror);
-        bool silent_point = false;
-        same = true;
-        for (int block = 3; block < 6; ++block) {
-            fill_sine(buffers, 512, block * 512);
-            ProcessData data = buffers.data(512);
-            plugin.processor->process(data);
-            same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
-            for (int j = 0; j < 512; ++j)
-                silent_point |= buffers.out[0][static_cast<size_t>(j)] == 0.0f && buffers.out[1][static_cast<size_t>(j)] == 0.0f;
-        }
-        check(same && silent_point, "the loaded structural values apply at the engine's silent point, as in the engine");
+        silent_point = false;
+        check(same_three_blocks(3) && silent_point,
+              "the loaded structural values apply at the engine's silent point, as in the engine");
         plugin.controller->setComponentHandler(nullptr);
 
         // A structural change that arrives only as a queue point applies the same way.
         plugin.send({{"Room Size", 9.0}, {"Seed", 123.0}});
         set_like_plugin(mirror);
-        same = true;
-        for (int block = 6; block < 9; ++block) {
-            fill_sine(buffers, 512, block * 512);
-            ProcessData data = buffers.data(512);
-            plugin.processor->process(data);
-            same &= same_output(buffers, engine_output(mirror, buffers, 512), 512);
-        }
-        check(same, "a structural value from the process queue applies as in the engine");
+        check(same_three_blocks(6), "a structural value from the process queue applies as in the engine");
 
         // A newer format is refused, values untouched.
         MemoryStream newer;
