@@ -103,7 +103,7 @@ void Engine::set_transport(bool playing, uint64_t position_samples) noexcept
 
 int64_t Engine::tail_samples() const noexcept
 {
-    if (bypass_.target() >= 1.0) return 0;
+    if (bypass_.target() >= 1.0 || mix_percent_.target() <= 0.0) return 0;  // the output is the dry
     int64_t tail = 0;
     for (const Stage& stage : stages_) {
         if (stage.enabled->target() <= 0.0) continue;

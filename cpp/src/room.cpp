@@ -362,8 +362,10 @@ void Room::seek_module() noexcept
 int64_t Room::tail_samples() const noexcept
 {
     if (mix_percent_.target() <= 0.0) return 0;
-    // Until the tail is 90 dB down: 1.5 RT60 after the predelay and the longest reflection.
-    const double seconds = 0.001 * predelay_ms_.target() + 1.5 * rt60_s_.target() + 3.0 * size_m_.target() / kSpeedOfSound;
+    // Until the tail is 90 dB down: 1.5 RT60 (the longest decay; damping only shortens the highs)
+    // after the predelay and the travel of the order-3 reflections and the FDN's first pass, at
+    // most about four room lengths.
+    const double seconds = 0.001 * predelay_ms_.target() + 1.5 * rt60_s_.target() + 4.0 * size_m_.target() / kSpeedOfSound;
     return static_cast<int64_t>(std::ceil(seconds * sample_rate_));
 }
 

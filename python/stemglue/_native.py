@@ -34,6 +34,11 @@ class NativeProcessor(Processor):
     def latency_samples(self) -> int:
         return self._core.latency_samples
 
+    @property
+    def tail_samples(self) -> int:
+        """Samples the output keeps sounding after the input stops, beyond the latency; -1: never ends."""
+        return self._core.tail_samples
+
     def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
         self._core.prepare(sample_rate, max_block_size, num_channels)
 

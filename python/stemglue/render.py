@@ -24,7 +24,6 @@ MAX_TAIL_SECONDS = 10.0
 #: Frames per file read and write: large enough that file access costs nothing, small enough
 #: that memory stays a few MB (the processor still sees blocks of block_size).
 CHUNK_FRAMES = 65536
-SPEED_OF_SOUND = 343.0
 
 
 def track_id_for(path: Path) -> int:
@@ -33,28 +32,14 @@ def track_id_for(path: Path) -> int:
     return zlib.crc32(Path(path).stem.encode("utf-8")) % 1_000_000
 
 
-def tail_seconds(values: dict[str, float]) -> float:
-    """How long the output continues after the input ends: the room's decay, or nothing.
-
-    Not "until the output stays below -90 dBFS": the noise module adds hiss for ever (-84 dBFS by
-    default), so the output never falls silent and a measured stop rule would need a second,
-    noise-free render. The room is the only module whose output outlives its input by more than
-    its latency (tube, drift, noise and glue settle in milliseconds, and the latency flush covers
-    fixed delays), so the tail is bounded by its decay: the sound reaches the room after the
-    predelay, its order-3 early reflections and the FDN's first pass travel at most about four
-    room lengths, and the longest decay is room_rt60_s (damping only shortens the highs), so a
-    further 1.5 x RT60 is 90 dB down: a full-scale input's tail has fallen below -90 dBFS.
-    """
-    room_audible = (
-        values["bypass"] < 0.5
-        and values["mix_percent"] > 0
-        and values["room_enabled"] >= 0.5
-        and values["room_mix_percent"] > 0
-    )
-    if not room_audible:
-        return 0.0
-    travel = values["room_predelay_ms"] / 1000.0 + 4.0 * values["room_size_m"] / SPEED_OF_SOUND
-    return min(travel + 1.5 * values["room_rt60_s"], MAX_TAIL_SECONDS)
+def tail_frames(values: dict[str, float], sample_rate: float) -> int:
+    """How long the output continues after the input ends, as the core reports it (for the room: its
+    travel plus 1.5 RT60, 90 dB down), capped at MAX_TAIL_SECONDS. The noise floor is left out: it
+    never ends (-84 dBFS of hiss by default), so "until the output stays below -90 dBFS" would never
+    stop; the render ends where the decaying sound has."""
+    chain = StemGlue(**{**values, "noise_enabled": 0})
+    chain.prepare(sample_rate, 512, 1)
+    return min(chain.tail_samples, round(MAX_TAIL_SECONDS * sample_rate))
 
 
 @dataclass(frozen=True)
@@ -115,8 +100,8 @@ def render_file(
         processor.seek(start_sample)
 
         latency = processor.latency_samples
-        tail_frames = round(tail_seconds(values) * sample_rate) if tail else 0
-        total = frames + tail_frames
+        tail_length = tail_frames(values, sample_rate) if tail else 0
+        total = frames + tail_length
         chunk = block_size * max(1, CHUNK_FRAMES // block_size)  # whole blocks: the library's boundaries
         to_skip, written, read = latency, 0, 0
         with (
@@ -138,7 +123,7 @@ def render_file(
                     if len(data) < chunk and read < frames:
                         warn(f"{input_path}: the file holds {read} of the {frames} frames it announces")
                         frames = read
-                        total = frames + tail_frames  # no silence where the file held nothing
+                        total = frames + tail_length  # no silence where the file held nothing
                 out = np.concatenate(
                     [processor.process(block[:, i : i + block_size]) for i in range(0, chunk, block_size)], axis=1
                 )
