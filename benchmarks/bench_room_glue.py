@@ -48,12 +48,5 @@ def test_native_glue(realtime, program):
         ("reference GlueCompressor", reference.GlueCompressor, "native GlueCompressor"),
     ],
 )
-def test_reference(realtime, program, name, make, native):
-    processor = make()
-    realtime(
-        name,
-        lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
-        program[:, :SAMPLE_RATE],
-        rounds=2,
-        baseline=native,
-    )
+def test_reference(reference_speed, name, make, native):
+    reference_speed(name, make(), native)

@@ -24,12 +24,5 @@ def test_native_tube(realtime, program, factor):
     )
 
 
-def test_reference_tube(realtime, program):
-    tube = reference.Tube()
-    realtime(
-        "reference Tube 2x",
-        lambda audio: tube(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
-        program[:, :SAMPLE_RATE],
-        rounds=2,
-        baseline="native Tube 2x",
-    )
+def test_reference_tube(reference_speed):
+    reference_speed("reference Tube 2x", reference.Tube(), "native Tube 2x")

@@ -32,6 +32,17 @@ def realtime(benchmark):
     return run
 
 
+@pytest.fixture
+def reference_speed(realtime, program):
+    """A numpy reference on one second (it is slow), against its native twin's factor."""
+
+    def run(name, processor, native):
+        render = lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE)  # noqa: E731
+        return realtime(name, render, program[:, :SAMPLE_RATE], rounds=2, baseline=native)
+
+    return run
+
+
 def pytest_terminal_summary(terminalreporter):
     if not _speeds:
         return

@@ -34,7 +34,7 @@ def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
         "noise": stemglue.Noise(),
         "glue": stemglue.GlueCompressor(),
     }
-    assert list(modules) == [entry["id"] for entry in stemglue._core.modules()]
+    assert list(modules) == [info.id for info in stemglue.modules()]
     for module in modules.values():
         module.prepare(48000, 512, 2)
     latencies = {name: module.latency_samples for name, module in modules.items()}

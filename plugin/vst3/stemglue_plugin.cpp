@@ -306,7 +306,7 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
         PlainValues values;
         if (!read_state(state, values)) return kResultFalse;
         const int latency_before = expected_latency();
-        bool structural_changed = false, track_id_redrawn = false;
+        bool track_id_redrawn = false;
         {
             std::lock_guard<std::mutex> lock(registry_mutex);
             // A state copied from a live instance (a duplicated track) must not share its track id.
@@ -322,11 +322,8 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
                     track_id_redrawn = true;
                 }
             }
-            for (int i = 0; i < kNumParameters; ++i) {
-                const double normalized = to_normalized(spec_at(i), values[static_cast<size_t>(i)]);
-                const double previous = normalized_values_[static_cast<size_t>(i)].exchange(normalized);
-                structural_changed |= structural_change(i, previous, normalized);
-            }
+            for (int i = 0; i < kNumParameters; ++i)
+                normalized_values_[static_cast<size_t>(i)].store(to_normalized(spec_at(i), values[static_cast<size_t>(i)]));
         }
         state_changed_.store(true);
         // Host callbacks only after the lock is released (a host may call back into us).

@@ -141,16 +141,10 @@ PYBIND11_MODULE(_core, m)
     py::class_<Engine, Module>(m, "_Engine")
         .def("set_transport", &Engine::set_transport, py::arg("playing"), py::arg("position_samples"));
 
-    py::list module_table;
+    // The module list itself reaches Python through parameter_table.json (stemglue.modules()).
     for (const ModuleInfo& info : modules()) {
-        py::dict entry;
-        entry["id"] = std::string(info.id);
-        entry["class_name"] = std::string(info.class_name);
-        entry["description"] = std::string(info.description);
-        module_table.append(entry);
         const std::string id(info.id);
         m.attr(std::string(info.class_name).c_str()) = py::cpp_function([id] { return create_module(id); });
     }
-    m.def("modules", [module_table] { return module_table; }, "The modules in signal-flow order.");
     m.def("Engine", [] { return std::make_unique<Engine>(); }, "The whole StemGlue chain (C++).");
 }
