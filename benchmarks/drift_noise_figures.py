@@ -8,6 +8,7 @@ import stemglue
 from stemglue import reference
 from stemglue.analysis import a_weighted_rms_dbfs, flutter_meter, speed_deviation
 from stemglue.demo import demo_mix
+from stemglue.reference.drift import weighted_wow_rms
 from stemglue.reference.noise import HUM_RECIPE_DB
 
 RATE = 48000
@@ -34,7 +35,8 @@ def main():
             print(f"  {kind:7} {setting:4.2f} %: min {min(ratios):.3f}  max {max(ratios):.3f}")
 
     reading = flutter_meter(stemglue.Drift(**{**STILL, "wow_percent": 0.1})(tone(62, 1000.0), RATE)[0], RATE, 1000.0)
-    print(f"\nCents SD, 1 kHz sine, wow 0.1 % at 1 Hz: {reading.cents_sd:.2f} (the depth law predicts 2.04)")
+    predicted = 1200 / np.log(2) * 0.01 * 0.1 / (2 * np.sqrt(2) * weighted_wow_rms(1.0))
+    print(f"\nCents SD, 1 kHz sine, wow 0.1 % at 1 Hz: {reading.cents_sd:.2f} (the depth law predicts {predicted:.2f})")
 
     print("\nStereo link -> L/R wow correlation (120 s, seeds 1-3):")
     for link in (100, 90, 80, 50, 0):

@@ -41,6 +41,33 @@ def test_random_settings_and_blocks_match_reference(settings, block_size):
     assert np.array_equal(native, stemglue.Drift(**settings)(signal, 48000, block_size=3000))
 
 
+def test_automated_rates_bend_the_modulation_without_a_jump():
+    """Rates and the drift time are clocks re-anchored where they change, and the wow's speed and
+    rate glide together: the reference agrees, and the speed never jumps (a phase step, or a
+    displacement amplitude following a fast rate change, shows as a spike in the speed deviation)."""
+    settings = {"wow_percent": 0.3, "flutter_percent": 0.1, "tilt_db": 1.0, "gain_db": 1.0, "seed": 5}
+    automation = {
+        20: {"drift_wow_rate_hz": 3.0, "drift_flutter_rate_hz": 12.0, "drift_time_s": 2.0},
+        60: {"drift_wow_rate_hz": 0.5},
+    }
+    signal = tone(4, frequency=3150.0)
+
+    def render(drift, changes):
+        drift.prepare(48000, 2400, 1)
+        blocks = []
+        for index, start in enumerate(range(0, signal.shape[1], 2400)):
+            for parameter_id, value in changes.get(index, {}).items():
+                drift.set_parameter(parameter_id, value)
+            blocks.append(drift.process(signal[:, start : start + 2400]))
+        return np.concatenate(blocks, axis=1)
+
+    automated = render(stemglue.Drift(**settings), automation)
+    assert parity_error_db(automated, render(reference.Drift(**settings), automation)) <= PARITY_DBFS
+    peak = np.max(np.abs(speed_deviation(automated[0], 48000)[200:-200]))
+    still_peak = np.max(np.abs(speed_deviation(render(stemglue.Drift(**settings), {})[0], 48000)[200:-200]))
+    assert peak < 1.5 * still_peak, peak / still_peak  # measured 1.12x; without the glide, 1 -> 3 Hz alone gave 5.7x
+
+
 @pytest.mark.parametrize("setting", [0.02, 0.1, 0.3])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_flutter_meter_reads_the_wow_setting(setting, seed):
@@ -117,14 +144,12 @@ def test_tilt_drift_range_matches_setting():
         drift = stemglue.Drift(wow_percent=0, flutter_percent=0, tilt_db=1.0, gain_db=0, time_s=time_s, seed=seed)
         levels = tone_levels_db(drift(probe, sample_rate)[0], sample_rate, (60.0, 12000.0), window_s)
         tilts.append(levels[:, 1] - levels[:, 0] - np.mean(levels[:, 1] - levels[:, 0]))
-    # 60 Hz and 12 kHz see only part of the shelf gains of a first-order split; window means of an
-    # OU process shrink its spread by 2 (tau/T)^2 (T/tau - 1 + exp(-T/tau)).
+    # 60 Hz and 12 kHz see only part of the shelf gains of a first-order split. (Means over 0.1 s
+    # windows of a smooth wander with knots 1 s apart keep 99.9 % of its spread.)
     sensitivity = (
         tilt_response_db(1, 12000) - tilt_response_db(1, 60) - tilt_response_db(-1, 12000) + tilt_response_db(-1, 60)
     ) / 2
-    ratio = window_s / time_s
-    window_shrink = np.sqrt(2 / ratio**2 * (ratio - 1 + np.exp(-ratio)))
-    assert 2 * np.std(np.concatenate(tilts)) == pytest.approx(sensitivity * window_shrink * 1.0, rel=0.10)
+    assert 2 * np.std(np.concatenate(tilts)) == pytest.approx(sensitivity * 1.0, rel=0.10)
 
 
 def test_gain_drift_range_matches_setting():
@@ -183,3 +208,13 @@ def test_interpolator_error_is_far_below_the_smallest_depth():
             response = np.sum(taps * np.exp(1j * w * offsets))
             assert abs(np.angle(response) / w - mu) < 1e-3  # samples: < 21 ns, 1/1500 of 32 us
             assert abs(20 * np.log10(abs(response))) < 0.01
+
+
+@pytest.mark.parametrize("frequency", [18000.0, 20000.0])
+def test_the_delay_keeps_the_top_octave(frequency):
+    """A fractional read may not dull the top: within 0.2 dB at 20 kHz (a 16-tap read lost 1.2 dB,
+    which took 0.16 LU off a drum stem with cymbals)."""
+    t = np.arange(48000) / 48000
+    probe = (0.5 * np.sin(2 * np.pi * frequency * t))[np.newaxis].astype(np.float32)
+    output = stemglue.Drift(**{**STILL, "wow_percent": 0.1})(probe, 48000)[0, 4800:-4800]
+    assert abs(20 * np.log10(np.sqrt(2 * np.mean(output.astype(np.float64) ** 2)) / 0.5)) < 0.2

@@ -237,16 +237,3 @@ def test_start_sample_is_forwarded_as_a_seek_after_the_reset(processor_class):
     fx(np.zeros((1, 32)), 48000, start_sample=4800)  # prepares
     fx(np.zeros((1, 32)), 48000)  # resets
     assert calls == ["reset", 4800, "reset", 0]
-
-
-@pytest.mark.parametrize("processor_class", [stemglue.Noise, stemglue.reference.Noise], ids=["native", "reference"])
-def test_rendering_from_start_sample_continues_the_full_render(processor_class):
-    """Draws are keyed by the timeline: white hiss from start_sample is the full render's stretch,
-    sample for sample. (Filtered and wandering components restart from rest or from a draw at the
-    seek point, so they are the same process but not the same samples.)"""
-    fx = processor_class(seed=4, hiss_db=-50, hiss_color=0, hum_db=-120, room_db=-120, modulation_db=-120)
-    start = 12_345
-    full = fx(np.zeros((2, start + 4000)), 48000)
-    part = fx(np.zeros((2, 4000)), 48000, start_sample=start)
-    np.testing.assert_array_equal(part, full[:, start:])
-    assert not np.allclose(part, fx(np.zeros((2, 4000)), 48000))  # and position 0 is another stretch

@@ -124,6 +124,63 @@ def test_continuous_playback_does_not_reseek():
     assert np.array_equal(np.concatenate(pieces, axis=1), expected)
 
 
+# --- playback from the middle of a song ------------------------------------------------------
+# Every random value is a pure function of the timeline (draws keyed by sample, wanders by smooth
+# random values at control ticks, phases by timeline clocks), and a filtered noise that starts warms
+# up over its own memory first. So a render from start_sample is the full render's stretch: bit
+# for bit where no filter state is involved, within float32 rounding where one is.
+
+EVERY_COMPONENT = {"hiss_db": -50, "hiss_color": 0.7, "hum_db": -60, "buzz_percent": 50, "room_db": -60}
+
+
+@pytest.mark.parametrize("start", [12_345, 100_000], ids=["within-pink-memory", "beyond-pink-memory"])
+@pytest.mark.parametrize("processor_class", [stemglue.Noise, reference.Noise], ids=["native", "reference"])
+def test_a_floor_rendered_from_mid_song_is_the_full_renders_stretch(processor_class, start):
+    fx = processor_class(seed=4, track_id=9, modulation_db=-120, **EVERY_COMPONENT)
+    full = fx(silence((start + 6000) / SAMPLE_RATE), SAMPLE_RATE)[:, start:]
+    part = fx(silence(6000 / SAMPLE_RATE), SAMPLE_RATE, start_sample=start)
+    floor_peak_db = max_error_dbfs(full, np.zeros_like(full))
+    assert max_error_dbfs(part, full) < floor_peak_db - 120  # about 1 float32 step (measured -137)
+    assert max_error_dbfs(part, fx(silence(6000 / SAMPLE_RATE), SAMPLE_RATE)) > floor_peak_db - 20  # another place
+
+
+@pytest.mark.parametrize(
+    "processor_class", [stemglue.Drift, reference.Drift, stemglue.Room, reference.Room], ids=lambda c: c.__module__
+)
+def test_modulation_rendered_from_mid_song_is_the_full_renders_stretch(processor_class):
+    """Music entering at sample 100 000: the same drift and room motion, bit for bit."""
+    start, song = 100_000, music(2, 24_000, SAMPLE_RATE)
+    drift = {"wow_percent": 0.3, "flutter_percent": 0.2, "tilt_db": 1, "gain_db": 1, "stereo_link_percent": 50}
+    fx = processor_class(seed=4, **(drift if "Drift" in processor_class.__name__ else {}))
+    full = fx(np.concatenate([silence(start / SAMPLE_RATE), song], axis=1), SAMPLE_RATE)[:, start:]
+    np.testing.assert_array_equal(fx(song, SAMPLE_RATE, start_sample=start), full)
+
+
+def test_the_chain_rendered_from_mid_song_is_the_full_renders_stretch():
+    start, song = 100_000, music(2, 24_000, SAMPLE_RATE)
+    fx = stemglue.StemGlue(seed=4, track_id=9)
+    full = fx(np.concatenate([silence(start / SAMPLE_RATE), song], axis=1), SAMPLE_RATE)[:, start:]
+    assert max_error_dbfs(fx(song, SAMPLE_RATE, start_sample=start), full) < -120  # measured -130.5
+
+
+def test_a_host_playing_from_mid_song_gets_the_full_render():
+    """The host path of the same property: stopped (free-running) for a while, then playing from
+    sample 100 000, the engine gives what playing the song from its start gives there."""
+    start, song = 100_000, music(2, 24_000, SAMPLE_RATE)
+    full = _core.Engine()
+    full.prepare(SAMPLE_RATE, 512, 2)
+    full.set_transport(True, 0)
+    expected = render_engine(full, np.concatenate([silence(start / SAMPLE_RATE), song], axis=1))[:, start:]
+    host = _core.Engine()
+    host.prepare(SAMPLE_RATE, 512, 2)
+    render_engine(host, silence(0.5))  # stopped
+    pieces = []
+    for offset in range(0, song.shape[1], 512):
+        host.set_transport(True, start + offset)
+        pieces.append(render_engine(host, song[:, offset : offset + 512]))
+    assert max_error_dbfs(np.concatenate(pieces, axis=1), expected) < -120
+
+
 def test_start_sample_is_the_same_for_native_and_reference():
     signal = music(2, 6000, SAMPLE_RATE)
     native = stemglue.StemGlue(seed=7, track_id=2)(signal, SAMPLE_RATE, start_sample=96_000)

@@ -12,9 +12,9 @@ namespace {
 
 constexpr uint64_t kDriftStreams = 0x600;  // + 16 * source + component
 constexpr double kWowRateWander = 0.1, kWowDepthWander = 0.1, kWowWanderSeconds = 1.0;
+constexpr double kWowGlideSeconds = 1.0;                     // how fast the wow's amplitudes follow its settings
 constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
 constexpr double kTiltPivotHz = 800.0;
-constexpr double kWowLeakSeconds = 10.0;                               // keeps the integrated wow displacement centred
 constexpr double kPhaseWanderCycles = 0.5, kPhaseWanderSeconds = 4.0;  // per-channel phase offset wander
 constexpr double kInterpolatorKaiserBeta = 8.0;
 
@@ -23,9 +23,10 @@ uint64_t source_stream(size_t source, int component)
     return kDriftStreams + 16 * source + static_cast<uint64_t>(component);
 }
 
-// RMS of the weighted speed of a unit-amplitude wow at rate_hz whose rate wanders by
-// (1 + kWowRateWander r), r ~ N(0, 1): sqrt(E[W(f (1 + 0.1 r))^2] / 2), by the trapezoid rule
-// over r in [-4, 4] (the weighting is not flat below 4 Hz, so the wander moves the reading).
+// RMS of the weighted speed of a wow of unit nominal speed amplitude at rate_hz whose rate wanders
+// by (1 + kWowRateWander r), r ~ N(0, 1). The displacement's amplitude holds, so the speed scales
+// with the rate: sqrt(E[((1 + 0.1 r) W(f (1 + 0.1 r)))^2] / 2), by the trapezoid rule over r in
+// [-4, 4] (the weighting is not flat below 4 Hz, so the wander moves the reading).
 double weighted_wow_rms(double rate_hz) noexcept
 {
     constexpr int kPoints = 33;
@@ -33,7 +34,8 @@ double weighted_wow_rms(double rate_hz) noexcept
     for (int i = 0; i < kPoints; ++i) {
         const double r = -4.0 + 8.0 * i / (kPoints - 1);
         const double weight = std::exp(-0.5 * r * r) * (i == 0 || i == kPoints - 1 ? 0.5 : 1.0);
-        const double speed = flutter_weighting(rate_hz * (1.0 + kWowRateWander * r));
+        const double ratio = 1.0 + kWowRateWander * r;
+        const double speed = ratio * flutter_weighting(rate_hz * ratio);
         total += weight * speed * speed;
         weights += weight;
     }
@@ -51,6 +53,14 @@ double weighted_flutter_rms(double rate_hz) noexcept
     return std::sqrt(0.5 * total);
 }
 
+// One step of a one-pole glide that lands exactly on its target (so a glide ends, and a render
+// that never moved equals one restarted there).
+void glide(double& value, double target, double coefficient) noexcept
+{
+    value += coefficient * (target - value);
+    if (std::abs(target - value) <= 1e-12 * std::abs(target)) value = target;
+}
+
 }  // namespace
 
 void Drift::prepare_module()
@@ -61,7 +71,7 @@ void Drift::prepare_module()
     channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     for (Channel& channel : channels_) channel.history.assign(static_cast<size_t>(history_ + max_block_size_), 0.0f);
 
-    // Row r holds the taps for a read r / phases of a sample late; tap k weighs x[i0 - 7 + k].
+    // Row r holds the taps for a read r / phases of a sample late; tap k weighs x[i0 - (taps / 2 - 1) + k].
     const int half = kInterpolatorTaps / 2;
     kernel_.assign(static_cast<size_t>((kInterpolatorPhases + 1) * kInterpolatorTaps), 0.0f);
     const double window_norm = bessel_i0(kInterpolatorKaiserBeta);
@@ -85,6 +95,7 @@ void Drift::prepare_module()
         }
     }
     tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate_);
+    wow_glide_ = 1.0 - std::exp(-kControlInterval / (kWowGlideSeconds * sample_rate_));
 }
 
 void Drift::reset_module() noexcept
@@ -96,50 +107,24 @@ void Drift::reset_module() noexcept
     seek_module();
 }
 
-// Restart every source where the timeline is: the transport's wow and flutter are keyed by the
-// seed (every track of a session shares them), tilt and gain by the track (its own tolerances).
+// Put every source where the timeline is: the transport's wow and flutter are keyed by the seed
+// (every track of a session shares them), tilt and gain by the track (its own tolerances).
 void Drift::seek_module() noexcept
 {
     const uint64_t seed = static_cast<uint64_t>(seed_.value());
     const uint64_t own_seed = track_seed(seed, static_cast<uint64_t>(track_id_.value()));
-    const double tick_rate = sample_rate_ / kControlInterval;
-    const uint64_t first_tick = (position_ + kControlInterval - 1) / kControlInterval;
-    const double seconds = double(position_) / sample_rate_;
-    applied_time_s_ = time_s_.value();
     for (size_t s = 0; s < sources_.size(); ++s) {
         Source& source = sources_[s];
-        auto start = [&](OrnsteinUhlenbeck& process, double time_constant_s, uint64_t key_seed, int component) {
-            process.prepare(time_constant_s, tick_rate, stream_key(key_seed, source_stream(s, component)));
-            process.reset(first_tick);
-        };
-        if (s == 0) {  // the shared oscillators (where the nominal rates put them) and their rate wander
-            const uint64_t phases = stream_key(seed, source_stream(s, 0));
-            source.wow_phase = random_uniform(phases, 0) + wow_rate_hz_.value() * seconds;
-            source.flutter_phase = random_uniform(phases, 1) + flutter_rate_hz_.value() * seconds;
-            source.wow_phase -= std::floor(source.wow_phase);
-            source.flutter_phase -= std::floor(source.flutter_phase);
-            for (size_t k = 0; k < 3; ++k) source.flutter_offsets[k] = random_uniform(phases, 2 + k);
-            start(source.wow_rate, kWowWanderSeconds, seed, 1);
-        } else {  // a channel's phase-offset wander
-            start(source.phase, kPhaseWanderSeconds, seed, 5);
-        }
-        start(source.wow_depth, kWowWanderSeconds, seed, 2);
-        start(source.tilt, applied_time_s_, own_seed, 3);
-        start(source.gain, applied_time_s_, own_seed, 4);
+        source.wow_rate.set_key(stream_key(seed, source_stream(s, 1)));
+        source.wow_depth.set_key(stream_key(seed, source_stream(s, 2)));
+        source.tilt.set_key(stream_key(own_seed, source_stream(s, 3)));
+        source.gain.set_key(stream_key(own_seed, source_stream(s, 4)));
+        source.phase.set_key(stream_key(seed, source_stream(s, 5)));
     }
-    wow_leak_ = std::exp(-kControlInterval / (kWowLeakSeconds * sample_rate_));
-    const double rate = wow_rate_hz_.value(), link = 0.01 * link_percent_.value();
-    for (size_t c = 0; c < channels_.size(); ++c) {
-        // Start the wow where the integral of its speed would be, centred.
-        const double phase = sources_[0].wow_phase + (1.0 - link) * kPhaseWanderCycles * sources_[c + 1].phase.value();
-        channels_[c].wow_displacement_s = 0.01 * wow_percent_.value() /
-                                          (2.0 * weighted_wow_rms(rate) * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander)) /
-                                          (2.0 * M_PI * rate) * std::cos(2.0 * M_PI * phase);
-    }
-    // Prime one tick with the values in effect now, so the sources start where they are, not
-    // with a jump from rest.
-    primed_ = {wow_percent_.value(), rate, flutter_percent_.value(), flutter_rate_hz_.value(), tilt_db_.value(), gain_db_.value(),
-               link_percent_.value()};
+    const uint64_t phases = stream_key(seed, source_stream(0, 0));
+    for (size_t k = 0; k < 3; ++k) flutter_offsets_[k] = random_uniform(phases, 2 + k);
+    primed_ = {wow_percent_.value(), wow_rate_hz_.value(), flutter_percent_.value(), flutter_rate_hz_.value(),
+               tilt_db_.value(),     gain_db_.value(),     link_percent_.value()};
     wow_percent_values_ = &primed_[0];
     wow_rate_values_ = &primed_[1];
     flutter_percent_values_ = &primed_[2];
@@ -147,76 +132,92 @@ void Drift::seek_module() noexcept
     tilt_values_ = &primed_[4];
     gain_values_ = &primed_[5];
     link_values_ = &primed_[6];
-    tick(0);
-    for (Channel& channel : channels_) {  // a tick landing on the seek point would repeat the priming one
-        channel.delay_from = channel.delay_to;
-        channel.low_from = channel.low_to;
-        channel.level_from = channel.level_to;
-    }
+    const double tick_seconds = kControlInterval / sample_rate_;
+    wow_clock_.restart(random_uniform(phases, 0), wow_rate_hz_.value() * tick_seconds);
+    flutter_clock_.restart(random_uniform(phases, 1), flutter_rate_hz_.value() * tick_seconds);
+    tone_clock_.restart(0.0, tick_seconds / time_s_.value());
+    glided_wow_speed_ = wow_speed(0);
+    glided_wow_rate_hz_ = wow_rate_hz_.value();
+    // Samples before the next tick run from the previous tick's values to its values.
+    const uint64_t next_tick = (position_ + kControlInterval - 1) / kControlInterval;
+    evaluate(next_tick == 0 ? 0 : next_tick - 1, 0);
+    for (Channel& channel : channels_) channel.start_interval();
+    evaluate(next_tick, 0);
 }
 
-// Advance every source one control tick, with the parameters at sample j of the chunk.
-void Drift::tick(size_t j) noexcept
+// The wow's speed amplitude for the settings at sample j: a weighted meter reads the setting (2
+// sigma; see drift.h).
+double Drift::wow_speed(size_t j) noexcept
 {
+    const double rate = wow_rate_values_[j];
+    if (rate != normalised_wow_rate_) {
+        wow_rms_ = weighted_wow_rms(rate);
+        normalised_wow_rate_ = rate;
+    }
+    return 0.01 * wow_percent_values_[j] / (2.0 * wow_rms_ * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander));
+}
+
+// One control tick on: the wow's speed amplitude and rate glide towards the settings at sample j
+// of the chunk, and the clocks run at their rates from here. The wow's displacement is
+// speed / (2 pi rate) at the clock's phase; had it followed a 50 ms parameter ramp, a rate change
+// from 1 to 3 Hz would have kicked the speed by 5 %. Gliding speed and rate together over
+// kWowGlideSeconds keeps the speed amplitude what it is set to.
+void Drift::advance_controls(uint64_t tick, size_t j) noexcept
+{
+    glide(glided_wow_speed_, wow_speed(j), wow_glide_);
+    glide(glided_wow_rate_hz_, wow_rate_values_[j], wow_glide_);
     const double tick_seconds = kControlInterval / sample_rate_;
-    const double tick_rate = sample_rate_ / kControlInterval;
-    if (time_s_.value() != applied_time_s_) {
-        applied_time_s_ = time_s_.value();
-        for (Source& source : sources_) {
-            source.tilt.set_time_constant(applied_time_s_, tick_rate);
-            source.gain.set_time_constant(applied_time_s_, tick_rate);
-        }
-    }
-    // Speed amplitudes that make a weighted meter read the settings (2 sigma; see drift.h).
-    const double wow_rate = wow_rate_values_[j], flutter_rate = flutter_rate_values_[j];
-    if (wow_rate != normalised_wow_rate_) {
-        wow_rms_ = weighted_wow_rms(wow_rate);
-        normalised_wow_rate_ = wow_rate;
-    }
-    const double wow_speed =
-        0.01 * wow_percent_values_[j] / (2.0 * wow_rms_ * std::sqrt(1.0 + kWowDepthWander * kWowDepthWander));
+    wow_clock_.set_rate(tick, glided_wow_rate_hz_ * tick_seconds);
+    flutter_clock_.set_rate(tick, flutter_rate_values_[j] * tick_seconds);
+    tone_clock_.set_rate(tick, tick_seconds / time_s_.value());
+}
+
+// The delay, tilt and level of every channel at a control tick (into the *_to values), with the
+// parameters at sample j of the chunk.
+void Drift::evaluate(uint64_t tick, size_t j) noexcept
+{
+    // The flutter's speed amplitude makes a weighted meter read the setting (2 sigma; see drift.h).
+    const double flutter_rate = flutter_rate_values_[j];
     if (flutter_rate != normalised_flutter_rate_) {
         flutter_rms_ = weighted_flutter_rms(flutter_rate);
         normalised_flutter_rate_ = flutter_rate;
     }
     const double flutter_scale = 0.01 * flutter_percent_values_[j] / (2.0 * flutter_rms_);
 
-    // The shared source runs the oscillators; channels add a wandering phase offset scaled by
-    // (1 - link), so each keeps the exact depth, and mix the Gaussian wanders, which keeps their
-    // variance.
+    const double seconds = static_cast<double>(tick) * (kControlInterval / sample_rate_);
+    const double wow_time = seconds / kWowWanderSeconds, phase_time = seconds / kPhaseWanderSeconds;
+    const double tone_time = tone_clock_.at(tick);
+    // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
     Source& shared = sources_[0];
-    const double rate_wander = std::clamp(shared.wow_rate.step(), -2.5, 2.5);
-    shared.wow_phase += wow_rate * (1.0 + kWowRateWander * rate_wander) * tick_seconds;
-    shared.wow_phase -= std::floor(shared.wow_phase);
-    shared.flutter_phase += flutter_rate * tick_seconds;
-    shared.flutter_phase -= std::floor(shared.flutter_phase);
-    const double shared_depth = shared.wow_depth.step(), shared_tilt = shared.tilt.step(), shared_gain = shared.gain.step();
+    const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;
+    double wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_time);
+    const double wow_amplitude_s = glided_wow_speed_ / (2.0 * M_PI * glided_wow_rate_hz_);
+    double flutter_phase = flutter_clock_.at(tick);
+    wow_phase -= std::floor(wow_phase);
+    flutter_phase -= std::floor(flutter_phase);
+    const double shared_depth = shared.wow_depth.at(wow_time), shared_tilt = shared.tilt.at(tone_time),
+                 shared_gain = shared.gain.at(tone_time);
 
+    // Channels add a wandering phase offset scaled by (1 - link), so each keeps the exact depth,
+    // and mix the Gaussian wanders, which keeps their variance.
     const double link = 0.01 * link_values_[j], own = std::sqrt(std::max(0.0, 1.0 - link * link));
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
         Source& mine = sources_[c + 1];
-        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.step(), -2.5, 2.5);
-        const double phase_wander = kPhaseWanderCycles * mine.phase.step();
-        const double wow_phase = shared.wow_phase + (1.0 - link) * phase_wander;
-        const double flutter_phase = shared.flutter_phase + (1.0 - link) * phase_wander;
-        // Wow wanders in speed (depth scales it, rate moves its phase); the delay is its integral,
-        // so the wander is a slow modulation of the wow, never a step in the delay.
-        const double wow = wow_speed * (1.0 + kWowDepthWander * depth) * std::sin(2.0 * M_PI * wow_phase);
-        channel.wow_displacement_s = channel.wow_displacement_s * wow_leak_ - wow * tick_seconds;
-        double displacement = channel.wow_displacement_s;
+        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_time), -2.5, 2.5);
+        const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_time);
+        // The displacement whose speed is the wow, centred.
+        double displacement =
+            wow_amplitude_s * (1.0 + kWowDepthWander * depth) * std::cos(2.0 * M_PI * (wow_phase + phase_offset));
         for (int k = 0; k < 3; ++k)
-            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate) *
-                            std::cos(2.0 * M_PI * ((k + 1) * flutter_phase + shared.flutter_offsets[static_cast<size_t>(k)]));
-        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.step());
-        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.step());
-
-        channel.delay_from = channel.delay_to;
+            displacement +=
+                flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate) *
+                std::cos(2.0 * M_PI * ((k + 1) * (flutter_phase + phase_offset) + flutter_offsets_[static_cast<size_t>(k)]));
+        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_time));
+        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_time));
         channel.delay_to =
             latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
-        channel.low_from = channel.low_to;
         channel.low_to = std::pow(10.0, -tilt_db / 40.0);
-        channel.level_from = channel.level_to;
         channel.level_to = std::pow(10.0, gain_db / 20.0);
     }
 }
@@ -240,7 +241,12 @@ void Drift::process_chunk(AudioBlock block) noexcept
     for (int j = 0; j < n; ++j) {
         const uint64_t position = position_ + static_cast<uint64_t>(j);
         const double fraction = double(position % kControlInterval) / kControlInterval;
-        if (fraction == 0.0) tick(static_cast<size_t>(j));
+        if (fraction == 0.0) {  // a control tick: the next tick's values become the target
+            for (Channel& channel : channels_) channel.start_interval();
+            const uint64_t tick = position / kControlInterval;
+            advance_controls(tick, static_cast<size_t>(j));
+            evaluate(tick + 1, static_cast<size_t>(j));
+        }
         for (int c = 0; c < block.num_channels; ++c) {
             Channel& channel = channels_[static_cast<size_t>(c)];
             // Split the delay, not the read position, into whole and fraction: then the result never

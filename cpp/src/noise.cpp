@@ -37,6 +37,12 @@ double wander_gain(double sigma_db, double value) noexcept
     return std::pow(10.0, (sigma_db * value - sigma_db * sigma_db * std::log(10.0) / 20.0) / 20.0);
 }
 
+// Samples until a pole decays by 120 dB: then a restarted filter's state is the running one's.
+uint64_t memory_samples(double pole) noexcept
+{
+    return static_cast<uint64_t>(std::ceil(std::log(1e-6) / std::log(pole)));
+}
+
 double level_gain(const ParameterSpec& spec, double db) noexcept
 {
     return db <= spec.min_value ? 0.0 : std::pow(10.0, db / 20.0);
@@ -81,6 +87,14 @@ void Noise::FirstOrderCascade::reset() noexcept
 {
     x1.fill(0.0);
     y1.fill(0.0);
+    running = false;
+}
+
+void Noise::FirstOrderCascade::warm_up(uint64_t key, uint64_t position) noexcept
+{
+    reset();
+    for (uint64_t i = position > memory_samples ? position - memory_samples : 0; i < position; ++i) process(draw(key, i));
+    running = true;
 }
 
 void Noise::prepare_module()
@@ -97,11 +111,13 @@ void Noise::prepare_module()
         pink_design_.a1[s] = std::exp(-2.0 * M_PI * pole_hz / sample_rate);
     }
     pink_design_.sections = kPinkSections;
+    pink_design_.memory_samples = memory_samples(pink_design_.a1[0]);
     room_design_ = FirstOrderCascade{};
     const double room_pole = std::exp(-2.0 * M_PI * kRoomCornerHz / sample_rate);
     room_design_.b0[0] = 1.0 - room_pole;
     room_design_.a1[0] = room_pole;
     room_design_.sections = 1;
+    room_design_.memory_samples = memory_samples(room_pole);
 
     FirstOrderCascade white;  // no sections: flat
     white_a_weighted_power_ = a_weighted_power(white, sample_rate);
@@ -132,38 +148,48 @@ void Noise::reset_module() noexcept
     seek_module();
 }
 
-// Every stream restarts where the timeline is; the filters restart from rest (they hold only
-// noise, so the jump is at the floor's level).
+// Every stream is put where the timeline is. The filters start from rest and warm up when their
+// component first sounds (process_chunk), so a filter that stays off costs nothing.
 void Noise::seek_module() noexcept
 {
     const uint64_t seed = static_cast<uint64_t>(seed_.value());
     const uint64_t own_seed = track_seed(seed, static_cast<uint64_t>(track_id_.value()));
-    const double tick_rate = sample_rate_ / kControlInterval;
-    const uint64_t first_tick = (position_ + kControlInterval - 1) / kControlInterval;
-    // The hum's phase: this track's own offset, advanced at the nominal mains frequency.
-    const double cycles =
-        random_uniform(stream_key(own_seed, kHumPhaseStream), 0) + hum_hz_.value() * double(position_) / sample_rate_;
-    hum_phase_ = cycles - std::floor(cycles);
-    hum_frequency_.prepare(kHumWanderSeconds, tick_rate, stream_key(seed, kHumFrequencyStream));
-    hum_level_.prepare(kHumLevelWanderSeconds, tick_rate, stream_key(own_seed, kHumLevelStream));
-    hum_frequency_.reset(first_tick);
-    hum_level_.reset(first_tick);
-    hum_frequency_from_ = hum_frequency_to_ = hum_frequency_.value();
-    hum_level_from_ = hum_level_to_ = wander_gain(kHumLevelWanderDb, hum_level_.value());
+    // The hum's phase: this track's own offset, advanced at the mains frequency.
+    hum_clock_.restart(random_uniform(stream_key(own_seed, kHumPhaseStream), 0), hum_hz_.value() / sample_rate_);
+    hum_frequency_.set_key(stream_key(seed, kHumFrequencyStream));
+    hum_level_.set_key(stream_key(own_seed, kHumLevelStream));
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
         channel.hiss_pink = pink_design_;
         channel.room = room_design_;
-        channel.hiss_pink.reset();
-        channel.room.reset();
         channel.hiss_white_key = stream_key(own_seed, kHissWhiteStream + c);
         channel.hiss_pink_key = stream_key(own_seed, kHissPinkStream + c);
         channel.room_key = stream_key(seed, kRoomStream + c);
         channel.modulation_key = stream_key(own_seed, kModulationStream + c);
-        channel.room_level.prepare(kRoomWanderSeconds, tick_rate, stream_key(seed, kRoomLevelStream + c));
-        channel.room_level.reset(first_tick);
-        channel.room_level_from = channel.room_level_to = wander_gain(kRoomWanderDb, channel.room_level.value());
+        channel.room_level.set_key(stream_key(seed, kRoomLevelStream + c));
     }
+    // Samples before the next tick run from the previous tick's values to its values.
+    const uint64_t next_tick = (position_ + kControlInterval - 1) / kControlInterval;
+    for (const uint64_t tick : {next_tick == 0 ? 0 : next_tick - 1, next_tick}) {
+        evaluate_hum(tick);
+        for (Channel& channel : channels_) channel.evaluate_room_level(tick_seconds(tick));
+    }
+}
+
+void Noise::Channel::evaluate_room_level(double seconds) noexcept
+{
+    room_level_from = room_level_to;
+    room_level_to = wander_gain(kRoomWanderDb, room_level.at(seconds / kRoomWanderSeconds));
+}
+
+void Noise::evaluate_hum(uint64_t tick) noexcept
+{
+    const double seconds = tick_seconds(tick);
+    // The mains frequency wanders as a phase whose slope moves it by kHumWanderHz RMS.
+    hum_wander_from_ = hum_wander_to_;
+    hum_wander_to_ = kHumWanderHz * kHumWanderSeconds / SmoothRandom::kSlopeRms * hum_frequency_.at(seconds / kHumWanderSeconds);
+    hum_level_from_ = hum_level_to_;
+    hum_level_to_ = wander_gain(kHumLevelWanderDb, hum_level_.at(seconds / kHumLevelWanderSeconds));
 }
 
 int64_t Noise::tail_samples() const noexcept
@@ -209,20 +235,17 @@ void Noise::process_chunk(AudioBlock block) noexcept
     for (auto* gains : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_})
         std::fill(gains->begin() + static_cast<std::ptrdiff_t>(varying), gains->begin() + n, (*gains)[0]);
 
-    // Hum: one mains for every channel. Modulation values are interpolated between control ticks.
-    const double hum_hz = hum_hz_.value();
+    // Hum: one mains for every channel. Wanders are interpolated between control ticks.
+    hum_clock_.set_rate(position_, hum_hz_.value() / sample_rate_);
     uint64_t position = position_;
     for (size_t j = 0; j < count; ++j, ++position) {
         const double fraction = double(position % kControlInterval) / kControlInterval;
-        if (fraction == 0.0) {
-            hum_frequency_from_ = hum_frequency_to_;
-            hum_frequency_to_ = hum_frequency_.step();
-            hum_level_from_ = hum_level_to_;
-            hum_level_to_ = wander_gain(kHumLevelWanderDb, hum_level_.step());
-        }
-        const double wander = hum_frequency_from_ + (hum_frequency_to_ - hum_frequency_from_) * fraction;
+        if (fraction == 0.0) evaluate_hum(position / kControlInterval + 1);
+        const double wander = hum_wander_from_ + (hum_wander_to_ - hum_wander_from_) * fraction;
         const double level = hum_level_from_ + (hum_level_to_ - hum_level_from_) * fraction;
-        const double index = hum_phase_ * kHumTableSize;
+        double phase = hum_clock_.at(position) + wander;
+        phase -= std::floor(phase);
+        const double index = phase * kHumTableSize;
         const int i = std::min(static_cast<int>(index), kHumTableSize - 1);
         const double t = index - i;
         const double hum = hum_table_[static_cast<size_t>(i)] +
@@ -230,8 +253,6 @@ void Noise::process_chunk(AudioBlock block) noexcept
         const double buzz = buzz_table_[static_cast<size_t>(i)] +
                             (buzz_table_[static_cast<size_t>(i) + 1] - buzz_table_[static_cast<size_t>(i)]) * t;
         hum_wave_[j] = (hum_gain_[j] * hum + buzz_gain_[j] * buzz) * level;
-        hum_phase_ += (hum_hz + kHumWanderHz * wander) / sample_rate_;
-        hum_phase_ -= std::floor(hum_phase_);
     }
 
     for (int c = 0; c < block.num_channels; ++c) {
@@ -240,19 +261,25 @@ void Noise::process_chunk(AudioBlock block) noexcept
         position = position_;
         for (size_t j = 0; j < count; ++j, ++position) {
             const double fraction = double(position % kControlInterval) / kControlInterval;
-            if (fraction == 0.0) {
-                channel.room_level_from = channel.room_level_to;
-                channel.room_level_to = wander_gain(kRoomWanderDb, channel.room_level.step());
-            }
+            if (fraction == 0.0) channel.evaluate_room_level(tick_seconds(position / kControlInterval + 1));
             const double input = x[j];
             const double level = std::abs(input);
             channel.envelope += (level > channel.envelope ? envelope_attack_ : envelope_release_) * (level - channel.envelope);
 
-            // Each component runs (and its filter advances) only where its gain is not zero.
+            // Each component runs (and its filter advances) only where its gain is not zero; a
+            // filter that starts warms up first.
             double floor = hum_wave_[j];
             if (white_gain_[j] != 0.0) floor += white_gain_[j] * draw(channel.hiss_white_key, position);
-            if (pink_gain_[j] != 0.0) floor += pink_gain_[j] * channel.hiss_pink.process(draw(channel.hiss_pink_key, position));
-            if (room_gain_[j] != 0.0) {
+            if (pink_gain_[j] == 0.0) {
+                channel.hiss_pink.running = false;
+            } else {
+                if (!channel.hiss_pink.running) channel.hiss_pink.warm_up(channel.hiss_pink_key, position);
+                floor += pink_gain_[j] * channel.hiss_pink.process(draw(channel.hiss_pink_key, position));
+            }
+            if (room_gain_[j] == 0.0) {
+                channel.room.running = false;
+            } else {
+                if (!channel.room.running) channel.room.warm_up(channel.room_key, position);
                 const double wander = channel.room_level_from + (channel.room_level_to - channel.room_level_from) * fraction;
                 floor += room_gain_[j] * wander * channel.room.process(draw(channel.room_key, position));
             }

@@ -342,20 +342,29 @@ void Room::reset_module() noexcept
     seek_module();
 }
 
-// The rotations are where the timeline puts them: each angle's phase is a pure function of the
-// position (its seeded start plus the rate times the last tick's time).
+// The rotations are where the timeline puts them: each angle is a pure function of its rotation
+// tick (a seeded start plus the rate times the tick's time), never a running sum.
 void Room::seek_module() noexcept
 {
     const uint64_t key = stream_key(static_cast<uint64_t>(seed_.value()), kRotationStream);
-    const double tick_seconds = double(position_ / kRotationTick * kRotationTick) / sample_rate_;
-    for (int k = 0; k < kLines / 2; ++k) {
-        const size_t s = static_cast<size_t>(k);
-        rotation_rate_hz_[s] = 0.11 + 0.07 * k;
-        const double cycles = random_uniform(key, s) + rotation_rate_hz_[s] * tick_seconds;
-        rotation_phase_[s] = cycles - std::floor(cycles);
-        const double angle = 0.01 * modulation_percent_.value() * kMaxRotationRad * std::sin(2.0 * M_PI * rotation_phase_[s]);
-        cos_from_[s] = cos_to_[s] = std::cos(angle);
-        sin_from_[s] = sin_to_[s] = std::sin(angle);
+    for (size_t s = 0; s < kLines / 2; ++s) rotation_offset_[s] = random_uniform(key, s);
+    // Samples before the next tick run from the previous tick's angles to its angles.
+    const uint64_t next_tick = (position_ + kRotationTick - 1) / kRotationTick;
+    rotate_to(next_tick == 0 ? 0 : next_tick - 1, modulation_percent_.value());
+    rotate_to(next_tick, modulation_percent_.value());
+}
+
+// The angles at a rotation tick become the target; the last target becomes the start.
+void Room::rotate_to(uint64_t tick, double modulation_percent) noexcept
+{
+    const double seconds = static_cast<double>(tick) * (kRotationTick / sample_rate_);
+    for (size_t s = 0; s < kLines / 2; ++s) {
+        const double cycles = rotation_offset_[s] + (0.11 + 0.07 * static_cast<double>(s)) * seconds;
+        const double angle = 0.01 * modulation_percent * kMaxRotationRad * std::sin(2.0 * M_PI * (cycles - std::floor(cycles)));
+        cos_from_[s] = cos_to_[s];
+        sin_from_[s] = sin_to_[s];
+        cos_to_[s] = std::cos(angle);
+        sin_to_[s] = std::sin(angle);
     }
 }
 
@@ -385,19 +394,9 @@ void Room::fill_rotations(int n) noexcept
     // the unit circle, so the feedback can only lose energy between ticks, by at most step^2 / 8
     // (~8e-7 at 48 kHz): stable, and far below any decay the lines are set for.
     for (int start = 0; start < n;) {
-        const int phase = static_cast<int>((position_ + static_cast<uint64_t>(start)) % kRotationTick);
-        if (phase == 0)
-            for (int k = 0; k < kLines / 2; ++k) {
-                const size_t s = static_cast<size_t>(k);
-                cos_from_[s] = cos_to_[s];
-                sin_from_[s] = sin_to_[s];
-                rotation_phase_[s] += rotation_rate_hz_[s] * kRotationTick / sample_rate_;
-                rotation_phase_[s] -= std::floor(rotation_phase_[s]);
-                const double angle = 0.01 * modulation_values_[static_cast<size_t>(start)] * kMaxRotationRad *
-                                     std::sin(2.0 * M_PI * rotation_phase_[s]);
-                cos_to_[s] = std::cos(angle);
-                sin_to_[s] = std::sin(angle);
-            }
+        const uint64_t position = position_ + static_cast<uint64_t>(start);
+        const int phase = static_cast<int>(position % kRotationTick);
+        if (phase == 0) rotate_to(position / kRotationTick + 1, modulation_values_[static_cast<size_t>(start)]);
         const int end = std::min(n, start + kRotationTick - phase);
         for (int k = 0; k < kLines / 2; ++k) {
             const size_t s = static_cast<size_t>(k);

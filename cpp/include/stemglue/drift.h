@@ -1,19 +1,22 @@
 // Drift: analog speed and tone instability.
 //
-//   speed     one modulated delay line carries wow and flutter. Wow is a sine speed deviation whose
-//             rate (+-10 %) and depth (+-10 %) wander (Ornstein-Uhlenbeck, 1 s), integrated (with
-//             a 10 s leak) into the delay; flutter is a capstan-like
-//             f/2f/3f series with speed amplitudes 230:80:99. Depths are set in the units of a
-//             weighted flutter meter (2 sigma, 4 Hz weighting), so a meter reads the setting.
-//   tone      a slow random tilt around 800 Hz and a slow random gain (OU, drift_time_s).
+//   speed     one modulated delay line carries wow and flutter. Wow is a sine displacement at f
+//             whose depth wanders (+-10 %) and whose phase wanders so its rate moves by +-10 %
+//             (smooth random, 1 s); flutter is a capstan-like f/2f/3f series with speed amplitudes
+//             230:80:99. Depths are set in the units of a weighted flutter meter (2 sigma, 4 Hz
+//             weighting), so a meter reads the setting. The wow's depth and rate glide to a new
+//             setting over about a second, as a transport's speed would.
+//   tone      a slow random tilt around 800 Hz and a slow random gain (knots drift_time_s apart).
 //   stereo    one shared oscillator set; each channel offsets its phases by (1 - link) times its
-//             own slowly wandering offset (OU, 0.5 cycle, 4 s), so every channel keeps the exact
-//             depth while unlinked channels drift in and out of phase; each hears
+//             own wandering offset (0.5 cycle, 4 s), so every channel keeps the exact depth while
+//             unlinked channels drift in and out of phase; each hears
 //             link * shared + sqrt(1 - link^2) * own of every Gaussian wander (depth, tilt, gain).
 //
-// Sources update every kControlInterval samples (keyed by tick index) and are interpolated
-// linearly in between. The delay is read with a 16-tap Kaiser-windowed sinc (512 phases, linear
-// between phases, every phase normalised to unity DC gain); whole-sample delays read exactly.
+// Every source is a pure function of the control tick (smooth_random.h, timeline_clock.h), so
+// playback started anywhere gives the modulation a full render gives there. Values are computed
+// every kControlInterval samples and interpolated linearly in between. The delay is read with a
+// 24-tap Kaiser-windowed sinc (512 phases, linear between phases, every phase normalised to unity
+// DC gain; within 0.13 dB to 20 kHz at 48 kHz); whole-sample delays read exactly.
 #pragma once
 
 #include <array>
@@ -21,7 +24,8 @@
 #include <vector>
 
 #include "stemglue/module.h"
-#include "stemglue/ou_process.h"
+#include "stemglue/smooth_random.h"
+#include "stemglue/timeline_clock.h"
 
 namespace stemglue {
 
@@ -31,7 +35,7 @@ public:
     int latency_samples() const noexcept override { return latency_samples_; }
 
     static constexpr double kMaxDisplacementSeconds = 0.010;
-    static constexpr int kInterpolatorTaps = 16;
+    static constexpr int kInterpolatorTaps = 24;
     static constexpr int kInterpolatorPhases = 512;
 
 private:
@@ -39,22 +43,27 @@ private:
     void reset_module() noexcept override;
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
-    void tick(size_t position_in_chunk) noexcept;
+    double wow_speed(size_t j) noexcept;
+    void advance_controls(uint64_t tick, size_t j) noexcept;
+    void evaluate(uint64_t tick, size_t j) noexcept;
 
-    // Source 0 is shared: its phases run and its rate wanders. A channel's source holds its own
-    // phase-offset, depth, tilt and gain wander.
+    // Source 0 is shared (the transport's rate and depth wander); a channel's source holds its own
+    // phase-offset and depth wander. Every source has its own tilt and gain wander.
     struct Source {
-        double wow_phase = 0.0, flutter_phase = 0.0;  // cycles
-        std::array<double, 3> flutter_offsets{};      // cycles, per harmonic (shared source)
-        OrnsteinUhlenbeck wow_rate, wow_depth, tilt, gain, phase;
+        SmoothRandom wow_rate, wow_depth, tilt, gain, phase;
     };
 
     struct Channel {
         std::vector<float> history;  // [history | block], reads reach back 2 * latency + taps
-        // Interpolated between the last and next tick: delay (samples), tilt gains, level.
+        // Values at the last and the next control tick: delay (samples), tilt gains, level.
         double delay_from = 0, delay_to = 0, low_from = 1, low_to = 1, level_from = 1, level_to = 1;
         double tilt_lowpass = 0.0;
-        double wow_displacement_s = 0.0;  // integral of the wow speed (leaky)
+        void start_interval() noexcept
+        {
+            delay_from = delay_to;
+            low_from = low_to;
+            level_from = level_to;
+        }
     };
 
     ModuleParameter wow_percent_{parameters_, "drift_wow_percent"};
@@ -74,12 +83,15 @@ private:
     std::vector<Channel> channels_;
     std::vector<float> kernel_;  // (phases + 1) x taps
     double tilt_coefficient_ = 0.0;
-    double applied_time_s_ = 0.0;
+    // Oscillator phases (cycles) and the tone wander's time (knot spacings), per control tick.
+    TimelineClock wow_clock_, flutter_clock_, tone_clock_;
+    std::array<double, 3> flutter_offsets_{};  // cycles, per harmonic
+    // The wow's speed amplitude and rate, gliding to the settings (coefficient per tick).
+    double glided_wow_speed_ = 0.0, glided_wow_rate_hz_ = 1.0, wow_glide_ = 0.0;
     // Weighted RMS per unit of wow and of flutter, cached per rate (recomputed when a rate moves).
     double normalised_wow_rate_ = 0.0, wow_rms_ = 1.0, normalised_flutter_rate_ = 0.0, flutter_rms_ = 1.0;
-    double wow_leak_ = 1.0;
 
-    std::array<double, 7> primed_{};  // the values in effect at a seek, for the priming tick
+    std::array<double, 7> primed_{};  // the values in effect at a seek
     // Smoothed parameters for the current chunk (or primed_).
     const double *wow_percent_values_ = nullptr, *wow_rate_values_ = nullptr, *flutter_percent_values_ = nullptr,
                  *flutter_rate_values_ = nullptr, *tilt_values_ = nullptr, *gain_values_ = nullptr, *link_values_ = nullptr;

@@ -3,13 +3,17 @@
 //   hiss        white and pink (first-order pole/zero pairs, two per decade) noise crossfaded by
 //               colour, scaled so its A-weighted RMS is the set level whatever the colour
 //   hum         mains fundamental + transformer harmonics (wavetable), optional rectifier buzz at
-//               twice the mains; its frequency (+-0.02 Hz) and level (+-0.5 dB) wander slowly;
-//               the same in every channel, as one mains feeds them all
+//               twice the mains; its frequency (+-0.02 Hz, as a phase wander) and level (+-0.5 dB)
+//               wander slowly; the same in every channel, as one mains feeds them all
 //   room tone   noise falling 6 dB/octave above 60 Hz (rumble), level fluctuating +-1.5 dB (2 s)
 //   modulation  noise scaled by an envelope of the signal (tape modulation noise)
 //
-// Every draw is keyed by (seed, stream, timeline sample index): the floor never repeats, is
-// block-size independent, and is the same in C++ and Python. What a session shares (the mains'
+// Every draw is keyed by (seed, stream, timeline sample index), and the wanders and the hum's
+// phase are pure functions of the timeline (smooth_random.h, timeline_clock.h): the floor never
+// repeats, is block-size independent, is the same in C++ and Python, and playback started anywhere
+// gives what a full render gives there. A filter (pink, room) that starts, at a seek or when its
+// component is switched on, first runs over the draws of its own memory before that point (until
+// its slowest pole has decayed by 120 dB), so its state is the full render's too. What a session shares (the mains'
 // frequency wander, the room tone) is keyed by the seed; what a track owns (hiss, modulation
 // noise, its hum's phase and level) by the seed and the track id. A component at its minimum
 // level is off and draws nothing (the others are unaffected, being keyed by index).
@@ -20,7 +24,8 @@
 #include <vector>
 
 #include "stemglue/module.h"
-#include "stemglue/ou_process.h"
+#include "stemglue/smooth_random.h"
+#include "stemglue/timeline_clock.h"
 
 namespace stemglue {
 
@@ -41,17 +46,25 @@ private:
     struct FirstOrderCascade {
         std::array<double, kPinkSections> b0{}, b1{}, a1{}, x1{}, y1{};
         int sections = 0;
+        uint64_t memory_samples = 0;  // until the slowest pole has decayed by 120 dB
+        bool running = false;         // false until it is warmed up at a position
         double process(double x) noexcept;
         void reset() noexcept;
+        /** From rest, run over the keyed draws of its memory before position. */
+        void warm_up(uint64_t key, uint64_t position) noexcept;
     };
 
     struct Channel {
         FirstOrderCascade hiss_pink, room;
-        OrnsteinUhlenbeck room_level;
+        SmoothRandom room_level;
         uint64_t hiss_white_key = 0, hiss_pink_key = 0, room_key = 0, modulation_key = 0;
         double envelope = 0.0;
         double room_level_from = 1.0, room_level_to = 1.0;  // wander gains at the last and next tick
+        void evaluate_room_level(double seconds) noexcept;  // the next tick's, into room_level_to
     };
+
+    double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kControlInterval / sample_rate_); }
+    void evaluate_hum(uint64_t tick) noexcept;  // the hum's wanders at the next tick, into the *_to values
 
     ModuleParameter hiss_db_{parameters_, "noise_hiss_db"};
     ModuleParameter hiss_color_{parameters_, "noise_hiss_color"};
@@ -69,10 +82,10 @@ private:
     double white_a_weighted_power_ = 1.0, pink_a_weighted_power_ = 1.0, room_a_weighted_power_ = 1.0;
 
     std::vector<double> hum_table_, buzz_table_;
-    OrnsteinUhlenbeck hum_frequency_, hum_level_;
-    double hum_phase_ = 0.0;
-    double hum_frequency_from_ = 0.0, hum_frequency_to_ = 0.0;  // unit wander at the last and next tick
-    double hum_level_from_ = 1.0, hum_level_to_ = 1.0;          // level wander gains
+    TimelineClock hum_clock_;  // the mains' nominal phase, cycles per sample
+    SmoothRandom hum_frequency_, hum_level_;
+    double hum_wander_from_ = 0.0, hum_wander_to_ = 0.0;  // phase wander (cycles) at the last and next tick
+    double hum_level_from_ = 1.0, hum_level_to_ = 1.0;    // level wander gains
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;

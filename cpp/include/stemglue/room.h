@@ -53,6 +53,7 @@ private:
     void design_reflections() noexcept;
     void design_decay() noexcept;
     void fill_rotations(int n) noexcept;
+    void rotate_to(uint64_t tick, double modulation_percent) noexcept;
     void run_late(const float* input, int n) noexcept;
 
     // A ring buffer read and written a block at a time.
@@ -90,7 +91,7 @@ private:
     std::array<double, kLines> line_feed_{}, line_pole_{}, line_state_{};
     std::array<float, kLines> input_signs_{};
     int left_row_ = 0, right_row_ = 1;
-    std::array<double, kLines / 2> rotation_rate_hz_{}, rotation_phase_{};
+    std::array<double, kLines / 2> rotation_offset_{};  // cycles, seeded
     std::array<double, kLines / 2> cos_from_{}, sin_from_{}, cos_to_{}, sin_to_{};
 
     double match_average_ = 0.0, average_input_power_ = 0.0, average_output_power_ = 0.0;  // loudness match

@@ -2,50 +2,57 @@
 
 One modulated delay carries wow and flutter; a slow random tilt and gain follow it.
 
-    wow       speed A (1 + 0.1 depth) sin(2 pi phase), phase advancing at f (1 + 0.1 rate), rate
-              and depth wandering (OU, 1 s); the delay is its integral (leaking over 10 s), so
-              the wander never steps the delay
+    wow       displacement A (1 + 0.1 depth) / (2 pi f) cos(2 pi phase): its speed is a sine of
+              amplitude A at f; the phase carries a smooth random wander (1 s knots) whose slope
+              moves the rate by 10 % RMS, and the depth wanders by 10 % (1 s knots). A and f
+              glide to new settings together over about a second (WOW_GLIDE_SECONDS): a
+              displacement amplitude that followed a 50 ms rate ramp would kick the speed
     flutter   capstan-like: harmonics f, 2f, 3f with speed amplitudes 230:80:99
     depths    set as a weighted flutter meter reads them (2 sigma, 4 Hz weighting), so
               A = wow / (2 rms sqrt(1.01)), rms the weighted RMS of a unit wow averaged over its
               rate wander (see weighted_wow_rms), and likewise for the flutter series
-    tone      tilt (around 800 Hz) and gain, each 0.5 * setting * OU(drift_time_s): 2 sigma = setting
+    tone      tilt (around 800 Hz) and gain, each 0.5 * setting * wander (knots drift_time_s
+              apart): 2 sigma = setting
     stereo    one shared oscillator set; each channel offsets its phases by (1 - link) times its own
-              slowly wandering offset (OU, 0.5 cycle, 4 s), so every channel keeps the exact depth
-              while unlinked channels drift in and out of phase; each hears
+              wandering offset (0.5 cycle, 4 s knots), so every channel keeps the exact depth while
+              unlinked channels drift in and out of phase; each hears
               link * shared + sqrt(1 - link^2) * own of every Gaussian wander (depth, tilt, gain)
 
-Sources tick every CONTROL_INTERVAL samples and are interpolated linearly between ticks. The delay
-is read by a 16-tap Kaiser (beta 8) windowed sinc at 512 phases, linear between phases, every
-phase normalised to unity DC gain; whole-sample delays are exact.
+Every value is a pure function of the control tick (smooth_random, timeline_clock): computed
+every CONTROL_INTERVAL samples and interpolated linearly between ticks. The delay is read by a
+24-tap Kaiser (beta 8) windowed sinc at 512 phases, linear between phases, every phase normalised
+to unity DC gain; whole-sample delays are exact.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import scipy.signal
 
 from stemglue.analysis.weighting import flutter_weighting
 from stemglue.reference.module import ReferenceModule
-from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
 from stemglue.reference.oversampler import bessel_i0
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
+from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, smooth_random
+from stemglue.reference.timeline_clock import TimelineClock
 
 MAX_DISPLACEMENT_SECONDS = 0.010
-INTERPOLATOR_TAPS = 16
+INTERPOLATOR_TAPS = 24  # flat to 20 kHz at 48 kHz (-0.13 dB; 16 taps lost 1.2 dB)
 INTERPOLATOR_PHASES = 512
 INTERPOLATOR_KAISER_BETA = 8.0
 DRIFT_STREAMS = 0x600  # + 16 * source + component
 WOW_RATE_WANDER, WOW_DEPTH_WANDER, WOW_WANDER_SECONDS = 0.1, 0.1, 1.0
+WOW_GLIDE_SECONDS = 1.0  # how fast the wow's amplitudes follow its settings
 FLUTTER_HARMONICS = (230.0, 80.0, 99.0)
 TILT_PIVOT_HZ = 800.0
-WOW_LEAK_SECONDS = 10.0
 PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
 
 
 def interpolation_kernel() -> np.ndarray:
-    """(phases + 1, taps): row r reads r / phases of a sample late; tap k weighs x[i0 - 7 + k]."""
+    """(phases + 1, taps): row r reads r / phases of a sample late; tap k weighs x[i0 - (taps / 2 - 1) + k]."""
     half = INTERPOLATOR_TAPS // 2
     kernel = np.zeros((INTERPOLATOR_PHASES + 1, INTERPOLATOR_TAPS))
     for r in range(INTERPOLATOR_PHASES + 1):
@@ -63,58 +70,28 @@ def interpolation_kernel() -> np.ndarray:
     return kernel
 
 
+@functools.lru_cache(maxsize=256)  # called at every control tick, mostly with one rate
 def weighted_wow_rms(rate_hz: float) -> float:
-    """sqrt(E[W(f (1 + 0.1 r))^2] / 2), r ~ N(0, 1), trapezoid rule on [-4, 4]: the weighting is
-    not flat below 4 Hz, so the rate wander moves the reading."""
+    """sqrt(E[((1 + 0.1 r) W(f (1 + 0.1 r)))^2] / 2), r ~ N(0, 1), trapezoid rule on [-4, 4]: the
+    displacement's amplitude holds, so the speed scales with the wandering rate, and the weighting
+    is not flat below 4 Hz, so the wander moves the reading."""
     r = np.linspace(-4.0, 4.0, 33)
     weight = np.exp(-0.5 * r * r)
     weight[[0, -1]] *= 0.5
-    speed = flutter_weighting(rate_hz * (1 + WOW_RATE_WANDER * r))
+    ratio = 1 + WOW_RATE_WANDER * r
+    speed = ratio * flutter_weighting(rate_hz * ratio)
     return float(np.sqrt(0.5 * np.sum(weight * speed * speed) / np.sum(weight)))
 
 
-class _Source:
-    """Source 0 is shared: its oscillators run and its rate wanders. A channel's source holds its
-    own phase-offset wander. Every source has its own depth, tilt and gain wander. The transport's
-    (wow, flutter) are keyed by the seed, tilt and gain by the track (own_seed). Everything starts
-    where the timeline is: wander at the first tick at or after position, oscillators where the
-    nominal rates put them."""
+def wow_speed(wow_percent: float, rate_hz: float) -> float:
+    """The wow's speed amplitude: a weighted meter reads the setting (2 sigma)."""
+    return 0.01 * wow_percent / (2 * weighted_wow_rms(rate_hz) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
 
-    def __init__(
-        self,
-        seed: int,
-        own_seed: int,
-        index: int,
-        time_s: float,
-        tick_rate: float,
-        position: int,
-        seconds: float,
-        rates: tuple[float, float],
-    ) -> None:
-        first_tick = (position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
 
-        def start(component: int, time_constant_s: float, key_seed: int) -> OrnsteinUhlenbeck:
-            process = OrnsteinUhlenbeck()
-            process.prepare(time_constant_s, tick_rate, stream_key(key_seed, DRIFT_STREAMS + 16 * index + component))
-            process.reset(first_tick)
-            return process
-
-        self.processes = {}
-        if index == 0:
-            phases = random_uniform(stream_key(seed, DRIFT_STREAMS), np.arange(5))
-            wow_phase = float(phases[0]) + rates[0] * seconds
-            flutter_phase = float(phases[1]) + rates[1] * seconds
-            self.wow_phase = wow_phase - np.floor(wow_phase)
-            self.flutter_phase = flutter_phase - np.floor(flutter_phase)
-            self.flutter_offsets = phases[2:5]
-            self.processes["wow_rate"] = start(1, WOW_WANDER_SECONDS, seed)
-        else:
-            self.processes["phase"] = start(5, PHASE_WANDER_SECONDS, seed)
-        self.processes.update(
-            wow_depth=start(2, WOW_WANDER_SECONDS, seed),
-            tilt=start(3, time_s, own_seed),
-            gain=start(4, time_s, own_seed),
-        )
+def glide(value: float, target: float, coefficient: float) -> float:
+    """One step of a one-pole glide that lands exactly on its target."""
+    value += coefficient * (target - value)
+    return target if abs(target - value) <= 1e-12 * abs(target) else value
 
 
 class Drift(ReferenceModule):
@@ -135,48 +112,38 @@ class Drift(ReferenceModule):
         self._history = 2 * self._latency + INTERPOLATOR_TAPS
         self._kernel = interpolation_kernel()
         self._tilt_coefficient = 1.0 - np.exp(-2 * np.pi * TILT_PIVOT_HZ / self._sample_rate)
+        self._glide = 1.0 - np.exp(-CONTROL_INTERVAL / (WOW_GLIDE_SECONDS * self._sample_rate))
 
     def _reset_module(self) -> None:
-        self._channels = [
-            {
-                "history": np.zeros(self._history),
-                "delay": [0.0, 0.0],
-                "low": [1.0, 1.0],
-                "level": [1.0, 1.0],
-                "tilt": np.zeros(1),
-            }
-            for _ in range(self._num_channels)
-        ]
+        self._histories = np.zeros((self._num_channels, self._history))
+        self._tilt_states = np.zeros((self._num_channels, 1))
         self._seek_module()
 
     def _seek_module(self) -> None:
-        self._tick_rate = self._sample_rate / CONTROL_INTERVAL
-        self._applied_time_s = self._time_s
-        rate = self._smoothers["wow_rate_hz"].current
-        rates = (rate, self._smoothers["flutter_rate_hz"].current)
-        seconds = self._position / self._sample_rate
-        own_seed = track_seed(self._seed, self._track_id)
-        self._sources = [
-            _Source(self._seed, own_seed, s, self._time_s, self._tick_rate, self._position, seconds, rates)
-            for s in range(self._num_channels + 1)
-        ]
-        self._wow_leak = float(np.exp(-CONTROL_INTERVAL / (WOW_LEAK_SECONDS * self._sample_rate)))
-        link = 0.01 * self._smoothers["stereo_link_percent"].current
-        amplitude = (
-            0.01
-            * self._smoothers["wow_percent"].current
-            / (2 * weighted_wow_rms(rate) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
-        )
-        for channel, mine in zip(self._channels, self._sources[1:], strict=False):
-            # start the wow where the integral of its speed would be, centred
-            phase = self._sources[0].wow_phase + (1 - link) * PHASE_WANDER_CYCLES * mine.processes["phase"].value
-            channel["wow"] = amplitude / (2 * np.pi * rate) * np.cos(2 * np.pi * phase)
-        self._tick(
-            {name: smoother.current for name, smoother in self._smoothers.items()}
-        )  # start where the sources are
-        for channel in self._channels:  # a tick landing on the seek point would repeat the priming one
-            for name in ("delay", "low", "level"):
-                channel[name] = [channel[name][1], channel[name][1]]
+        """Every source where the timeline puts it: the transport's wow and flutter keyed by the
+        seed, tilt and gain by the track."""
+        seed, own = self._seed, track_seed(self._seed, self._track_id)
+
+        def keys(component: int, key_seed: int) -> list[int]:
+            return [stream_key(key_seed, DRIFT_STREAMS + 16 * s + component) for s in range(self._num_channels + 1)]
+
+        self._keys = {"wow_rate": keys(1, seed), "wow_depth": keys(2, seed), "tilt": keys(3, own)}
+        self._keys.update(gain=keys(4, own), phase=keys(5, seed))
+        phases = random_uniform(stream_key(seed, DRIFT_STREAMS), np.arange(5))
+        self._flutter_offsets = phases[2:5]
+        now = {name: smoother.current for name, smoother in self._smoothers.items()}
+        tick_seconds = CONTROL_INTERVAL / self._sample_rate
+        self._wow_clock = TimelineClock(float(phases[0]), now["wow_rate_hz"] * tick_seconds)
+        self._flutter_clock = TimelineClock(float(phases[1]), now["flutter_rate_hz"] * tick_seconds)
+        self._tone_clock = TimelineClock(0.0, tick_seconds / self._time_s)
+        self._wow = (wow_speed(now["wow_percent"], now["wow_rate_hz"]), now["wow_rate_hz"])  # gliding speed, rate
+        # samples before the next tick run from the previous tick's values to its values
+        next_tick = (self._position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
+        ticks = np.array([max(next_tick - 1, 0), next_tick])
+        controls = np.array([self._controls_at(int(t)) for t in ticks]).T
+        values = self._evaluate(ticks, controls, {name: np.full(2, v) for name, v in now.items()})
+        self._from = values[:, :, 0]
+        self._to = values[:, :, 1]
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "time_s":
@@ -186,76 +153,86 @@ class Drift(ReferenceModule):
         elif name == "track_id":
             self._track_id = int(value)
 
-    def _tick(self, values: dict[str, float]) -> None:
-        tick_seconds = CONTROL_INTERVAL / self._sample_rate
-        if self._time_s != self._applied_time_s:
-            for source in self._sources:
-                source.processes["tilt"].set_time_constant(self._time_s, self._tick_rate)
-                source.processes["gain"].set_time_constant(self._time_s, self._tick_rate)
-            self._applied_time_s = self._time_s
-        wow_rate, flutter_rate = values["wow_rate_hz"], values["flutter_rate_hz"]
-        wow_speed = 0.01 * values["wow_percent"] / (2 * weighted_wow_rms(wow_rate) * np.sqrt(1 + WOW_DEPTH_WANDER**2))
-        harmonics = np.arange(1, 4)
-        weighted = np.sum((np.array(FLUTTER_HARMONICS) * flutter_weighting(harmonics * flutter_rate)) ** 2)
-        flutter_scale = 0.01 * values["flutter_percent"] / (np.sqrt(2.0) * np.sqrt(weighted))
+    def _controls_at(self, tick: int) -> tuple[float, ...]:
+        """Clocks (wow phase, flutter phase, tone time) at a tick, the wow's displacement amplitude
+        (s) and its rate wander's phase amplitude (cycles: 10 % of the rate RMS through the slope)."""
+        clocks = (self._wow_clock, self._flutter_clock, self._tone_clock)
+        speed, rate = self._wow
+        rate_wander = WOW_RATE_WANDER * rate * WOW_WANDER_SECONDS / SLOPE_RMS
+        return (*(clock.at(tick) for clock in clocks), speed / (2 * np.pi * rate), rate_wander)
 
-        shared = self._sources[0]
-        rate_wander = np.clip(shared.processes["wow_rate"].step(), -2.5, 2.5)
-        shared.wow_phase += wow_rate * (1 + WOW_RATE_WANDER * rate_wander) * tick_seconds
-        shared.wow_phase -= np.floor(shared.wow_phase)
-        shared.flutter_phase += flutter_rate * tick_seconds
-        shared.flutter_phase -= np.floor(shared.flutter_phase)
-        shared_depth = shared.processes["wow_depth"].step()
-        shared_tilt = shared.processes["tilt"].step()
-        shared_gain = shared.processes["gain"].step()
+    def _evaluate(self, ticks: np.ndarray, controls: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+        """(delay, low gain, level) x channel x tick at the given control ticks."""
+        wow_clock, flutter_clock, tone_time, wow_amplitude, rate_wander = controls
+        flutter_rate = values["flutter_rate_hz"]
+        harmonics = np.arange(1, 4)[:, np.newaxis]
+        weighted = np.sum(
+            (np.array(FLUTTER_HARMONICS)[:, np.newaxis] * flutter_weighting(harmonics * flutter_rate)) ** 2, 0
+        )
+        flutter_scale = 0.01 * values["flutter_percent"] / (2 * np.sqrt(0.5 * weighted))
+
+        seconds = ticks.astype(np.float64) * (CONTROL_INTERVAL / self._sample_rate)
+        wow_time, phase_time = seconds / WOW_WANDER_SECONDS, seconds / PHASE_WANDER_SECONDS
+        # the shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS
+        wow_phase = wow_clock + rate_wander * smooth_random(self._keys["wow_rate"][0], wow_time)
+        wow_phase -= np.floor(wow_phase)
+        flutter_phase = flutter_clock - np.floor(flutter_clock)
+
+        def mixed(name: str, time: np.ndarray, c: int) -> np.ndarray:
+            """link * shared + sqrt(1 - link^2) * own: keeps the variance"""
+            shared, mine = smooth_random(self._keys[name][0], time), smooth_random(self._keys[name][c + 1], time)
+            return link * shared + own * mine
 
         link = 0.01 * values["stereo_link_percent"]
-        own = np.sqrt(max(0.0, 1 - link * link))
-        for channel, mine in zip(self._channels, self._sources[1:], strict=False):
-            depth = np.clip(link * shared_depth + own * mine.processes["wow_depth"].step(), -2.5, 2.5)
-            phase_wander = PHASE_WANDER_CYCLES * mine.processes["phase"].step()
-            wow_phase = shared.wow_phase + (1 - link) * phase_wander
-            flutter_phase = shared.flutter_phase + (1 - link) * phase_wander
-            wow = wow_speed * (1 + WOW_DEPTH_WANDER * depth) * np.sin(2 * np.pi * wow_phase)
-            channel["wow"] = channel["wow"] * self._wow_leak - wow * tick_seconds
-            displacement = channel["wow"]
+        own = np.sqrt(np.maximum(0.0, 1 - link * link))
+        out = np.empty((3, self._num_channels, len(ticks)))
+        for c in range(self._num_channels):
+            depth = np.clip(mixed("wow_depth", wow_time, c), -2.5, 2.5)
+            offset = (1 - link) * PHASE_WANDER_CYCLES * smooth_random(self._keys["phase"][c + 1], phase_time)
+            # the displacement whose speed is the wow, centred
+            displacement = wow_amplitude * (1 + WOW_DEPTH_WANDER * depth) * np.cos(2 * np.pi * (wow_phase + offset))
             for k, amplitude in enumerate(FLUTTER_HARMONICS, start=1):
                 displacement += (
                     flutter_scale
                     * amplitude
                     / (2 * np.pi * k * flutter_rate)
-                    * np.cos(2 * np.pi * (k * flutter_phase + shared.flutter_offsets[k - 1]))
+                    * np.cos(2 * np.pi * (k * (flutter_phase + offset) + self._flutter_offsets[k - 1]))
                 )
-            tilt_db = 0.5 * values["tilt_db"] * (link * shared_tilt + own * mine.processes["tilt"].step())
-            gain_db = 0.5 * values["gain_db"] * (link * shared_gain + own * mine.processes["gain"].step())
+            tilt_db = 0.5 * values["tilt_db"] * mixed("tilt", tone_time, c)
+            gain_db = 0.5 * values["gain_db"] * mixed("gain", tone_time, c)
             displacement = np.clip(displacement, -MAX_DISPLACEMENT_SECONDS, MAX_DISPLACEMENT_SECONDS)
-            channel["delay"] = [channel["delay"][1], self._latency + displacement * self._sample_rate]
-            channel["low"] = [channel["low"][1], 10 ** (-tilt_db / 40)]
-            channel["level"] = [channel["level"][1], 10 ** (gain_db / 20)]
+            out[:, c] = self._latency + displacement * self._sample_rate, 10 ** (-tilt_db / 40), 10 ** (gain_db / 20)
+        return out
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
         values = self._smoothed_values(n)
-        delay = np.empty((self._num_channels, n))
-        low = np.empty((self._num_channels, n))
-        level = np.empty((self._num_channels, n))
-        # Between control ticks every value moves linearly from its last tick to its next one.
-        start = 0
-        while start < n:
-            if (self._position + start) % CONTROL_INTERVAL == 0:
-                self._tick({name: float(v[start]) for name, v in values.items()})
-            end = min(n, start + CONTROL_INTERVAL - (self._position + start) % CONTROL_INTERVAL)
-            fraction = ((self._position + np.arange(start, end)) % CONTROL_INTERVAL) / CONTROL_INTERVAL
-            for c, channel in enumerate(self._channels):
-                for target, name in ((delay, "delay"), (low, "low"), (level, "level")):
-                    first, last = channel[name]
-                    target[c, start:end] = first + (last - first) * fraction
-            start = end
+        # At each control tick inside the block the wow's speed and rate glide one tick towards the
+        # settings of that sample, the clocks take their rates, and the next tick's values become the target.
+        boundaries = np.flatnonzero((self._position + np.arange(n)) % CONTROL_INTERVAL == 0)
+        ticks = (self._position + boundaries) // CONTROL_INTERVAL
+        tick_seconds = CONTROL_INTERVAL / self._sample_rate
+        controls = np.empty((5, len(ticks)))
+        for i, (tick, j) in enumerate(zip(ticks, boundaries, strict=True)):
+            speed = glide(self._wow[0], wow_speed(values["wow_percent"][j], values["wow_rate_hz"][j]), self._glide)
+            self._wow = speed, glide(self._wow[1], values["wow_rate_hz"][j], self._glide)
+            self._wow_clock.set_rate(int(tick), self._wow[1] * tick_seconds)
+            self._flutter_clock.set_rate(int(tick), values["flutter_rate_hz"][j] * tick_seconds)
+            self._tone_clock.set_rate(int(tick), tick_seconds / self._time_s)
+            controls[:, i] = self._controls_at(int(tick) + 1)
+        targets = self._evaluate(ticks + 1, controls, {name: v[boundaries] for name, v in values.items()})
+        # sample j runs from starts[segment] to ends[segment], segment = ticks at or before j
+        ends = np.concatenate([self._to[:, :, np.newaxis], targets], axis=2)
+        starts = np.concatenate([self._from[:, :, np.newaxis], ends[:, :, :-1]], axis=2)
+        segment = np.searchsorted(boundaries, np.arange(n), side="right")
+        fraction = ((self._position + np.arange(n)) % CONTROL_INTERVAL) / CONTROL_INTERVAL
+        delay, low, level = starts[:, :, segment] + (ends[:, :, segment] - starts[:, :, segment]) * fraction
+        self._from, self._to = starts[:, :, -1], ends[:, :, -1]
 
         out = np.empty_like(block)
         half = INTERPOLATOR_TAPS // 2
-        for c, channel in enumerate(self._channels):
-            history = np.concatenate([channel["history"], sanitize(block[c])])
+        for c in range(self._num_channels):
+            history = np.concatenate([self._histories[c], sanitize(block[c])])
             whole_delay = np.ceil(delay[c])
             whole = self._history + np.arange(n) - whole_delay  # read from x[n - whole_delay] ...
             phase = (whole_delay - delay[c]) * INTERPOLATOR_PHASES  # ... plus this fraction later
@@ -264,10 +241,10 @@ class Drift(ReferenceModule):
             taps = self._kernel[row] + (self._kernel[row + 1] - self._kernel[row]) * blend
             samples = history[whole.astype(np.int64)[:, np.newaxis] - (half - 1) + np.arange(INTERPOLATOR_TAPS)]
             delayed = np.sum(taps * samples, axis=1)
-            channel["history"] = history[n:]
+            self._histories[c] = history[n:]
 
             a = self._tilt_coefficient
-            lowpass, channel["tilt"] = scipy.signal.lfilter([a], [1.0, a - 1.0], delayed, zi=channel["tilt"])
+            lowpass, self._tilt_states[c] = scipy.signal.lfilter([a], [1.0, a - 1.0], delayed, zi=self._tilt_states[c])
             out[c] = (lowpass * low[c] + (delayed - lowpass) / low[c]) * level[c]
         self._position += n
         return out

@@ -4,11 +4,15 @@ Summed onto the input, per timeline sample n (every draw keyed by (seed or track
 
     hiss       (1 - c) g white[n] + c g pink[n], g chosen so the A-weighted RMS is the set level
     hum        the mains fundamental + transformer harmonics (+ rectifier buzz at twice the mains)
-               from one wavetable phase shared by every channel; frequency and level wander slowly
+               from one wavetable phase shared by every channel: the nominal phase plus a smooth
+               wander whose slope moves the frequency by 0.02 Hz RMS; its level wanders slowly
     room tone  noise falling 6 dB/octave above 60 Hz (rumble), its level wandering +-1.5 dB (2 s)
     modulation noise times an attack/release envelope of the signal
 
-A component at its minimum level is off: it draws nothing and its filter does not advance.
+A component at its minimum level is off: it draws nothing and its filter does not advance. The
+wanders and the hum's phase are pure functions of the timeline; a filter that starts (at a seek,
+or when its component is switched on) first runs over the draws of its memory before that point
+(until its slowest pole has decayed by 120 dB), so playback from anywhere gives the full render.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import scipy.signal
 from stemglue._parameters import parameter
 from stemglue.analysis.weighting import a_weighting
 from stemglue.reference.module import ReferenceModule
-from stemglue.reference.ou_process import CONTROL_INTERVAL, OrnsteinUhlenbeck
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
+from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, smooth_random
+from stemglue.reference.timeline_clock import TimelineClock
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
 MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM, HUM_PHASE_STREAM = 0x400, 0x500, 0x501, 0x502
@@ -44,9 +49,9 @@ def draw(key: int, indices: np.ndarray) -> np.ndarray:
     return (random_uniform(key, indices) - 0.5) * 3.4641016151377544
 
 
-def wander_gain(sigma_db: float, value: float) -> float:
+def wander_gain(sigma_db: float, value: np.ndarray) -> np.ndarray:
     """Gain of a level wander of sigma_db, corrected so its mean power is 1."""
-    return float(10.0 ** ((sigma_db * value - sigma_db * sigma_db * np.log(10.0) / 20.0) / 20.0))
+    return 10.0 ** ((sigma_db * value - sigma_db * sigma_db * np.log(10.0) / 20.0) / 20.0)
 
 
 def first_order_sections(b0, b1, a1) -> np.ndarray:
@@ -93,38 +98,51 @@ def lookup(table: np.ndarray, phase: np.ndarray) -> np.ndarray:
 
 
 class _Wander:
-    """An OU value interpolated between control ticks (optionally mapped, e.g. to a gain)."""
+    """A smooth random value (knots `seconds` apart), mapped (e.g. to a gain), linear between ticks."""
 
-    def __init__(self, seconds: float, tick_rate: float, key: int, first_tick: int, mapping=lambda v: v) -> None:
-        self.process = OrnsteinUhlenbeck()
-        self.process.prepare(seconds, tick_rate, key)
-        self.process.reset(first_tick)
-        self.mapping = mapping
-        self.to = mapping(self.process.value)
-        self.start = self.to
+    def __init__(self, seconds: float, key: int, mapping=lambda v: v) -> None:
+        self.seconds, self.key, self.mapping = seconds, key, mapping
 
-    def values(self, positions: np.ndarray) -> np.ndarray:
-        out = np.empty(len(positions))
-        for j, position in enumerate(positions):
-            fraction = (position % CONTROL_INTERVAL) / CONTROL_INTERVAL
-            if fraction == 0.0:
-                self.start, self.to = self.to, self.mapping(self.process.step())
-            out[j] = self.start + (self.to - self.start) * fraction
-        return out
+    def values(self, positions: np.ndarray, sample_rate: float) -> np.ndarray:
+        """At sample positions: from the value at the tick before to the one at the tick after."""
+        tick = positions // np.uint64(CONTROL_INTERVAL)
+        fraction = (positions % np.uint64(CONTROL_INTERVAL)) / CONTROL_INTERVAL
+
+        def at(ticks: np.ndarray) -> np.ndarray:
+            seconds = ticks.astype(np.float64) * (CONTROL_INTERVAL / sample_rate)
+            return self.mapping(smooth_random(self.key, seconds / self.seconds))
+
+        start = at(tick)
+        return start + (at(tick + np.uint64(1)) - start) * fraction
 
 
 class _FilteredNoise:
-    """Keyed draws through sections, advanced only at the samples where it is on."""
+    """Keyed draws through sections, advanced only at the samples where it is on. A run of samples
+    that starts it (at a seek or a switch-on) first warms it up from rest over the draws of its
+    memory (until its slowest pole has decayed by 120 dB)."""
 
     def __init__(self, sections: np.ndarray, key: int) -> None:
         self.sections = sections
         self.key = key
-        self.state = np.zeros((len(sections), 2))
+        self.memory = int(np.ceil(np.log(1e-6) / np.log(-sections[0, 4])))
+        self.state = None  # not running
 
-    def values(self, positions: np.ndarray) -> np.ndarray:
-        if len(positions) == 0:
-            return np.zeros(0)
-        out, self.state = scipy.signal.sosfilt(self.sections, draw(self.key, positions), zi=self.state)
+    def values(self, positions: np.ndarray, on: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(positions))
+        starts = np.flatnonzero(on & ~np.concatenate([[False], on[:-1]]))
+        ends = np.flatnonzero(on & ~np.concatenate([on[1:], [False]])) + 1
+        for start, end in zip(starts, ends, strict=True):
+            position = int(positions[start])
+            if start > 0 or self.state is None:  # not running: warm up
+                self.state = np.zeros((len(self.sections), 2))
+                if position > 0:
+                    history = draw(self.key, np.arange(max(0, position - self.memory), position, dtype=np.uint64))
+                    _, self.state = scipy.signal.sosfilt(self.sections, history, zi=self.state)
+            out[start:end], self.state = scipy.signal.sosfilt(
+                self.sections, draw(self.key, positions[start:end]), zi=self.state
+            )
+        if len(on) and not on[-1]:
+            self.state = None
         return out
 
 
@@ -153,23 +171,19 @@ class Noise(ReferenceModule):
         self._seek_module()
 
     def _seek_module(self) -> None:
-        """Every stream restarts where the timeline is; the filters restart from rest. The session
-        (seed) shares the mains' frequency wander and the room tone; the track owns the rest."""
-        tick_rate = self._sample_rate / CONTROL_INTERVAL
-        first_tick = (self._position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
+        """Every stream where the timeline puts it; the filters warm up when they first sound. The
+        session (seed) shares the mains' frequency wander and the room tone; the track owns the rest."""
         seed, own = self._seed, track_seed(self._seed, self._track_id)
-        cycles = (
-            float(random_uniform(stream_key(own, HUM_PHASE_STREAM), np.arange(1))[0])
-            + self._hum_hz * self._position / self._sample_rate
+        origin = float(random_uniform(stream_key(own, HUM_PHASE_STREAM), np.arange(1))[0])
+        self._hum_clock = TimelineClock(origin, self._hum_hz / self._sample_rate)
+        # the mains frequency wanders as a phase whose slope moves it by HUM_WANDER_HZ RMS
+        self._hum_wander = _Wander(
+            HUM_WANDER_SECONDS,
+            stream_key(seed, HUM_FREQUENCY_STREAM),
+            lambda v: HUM_WANDER_HZ * HUM_WANDER_SECONDS / SLOPE_RMS * v,
         )
-        self._hum_phase = cycles - np.floor(cycles)
-        self._hum_frequency = _Wander(HUM_WANDER_SECONDS, tick_rate, stream_key(seed, HUM_FREQUENCY_STREAM), first_tick)
         self._hum_level = _Wander(
-            HUM_LEVEL_WANDER_SECONDS,
-            tick_rate,
-            stream_key(own, HUM_LEVEL_STREAM),
-            first_tick,
-            lambda v: wander_gain(HUM_LEVEL_WANDER_DB, v),
+            HUM_LEVEL_WANDER_SECONDS, stream_key(own, HUM_LEVEL_STREAM), lambda v: wander_gain(HUM_LEVEL_WANDER_DB, v)
         )
         self._channels = [
             {
@@ -178,9 +192,7 @@ class Noise(ReferenceModule):
                 "room": _FilteredNoise(self._room, stream_key(seed, ROOM_STREAM + c)),
                 "room_level": _Wander(
                     ROOM_WANDER_SECONDS,
-                    tick_rate,
                     stream_key(seed, ROOM_LEVEL_STREAM + c),
-                    first_tick,
                     lambda v: wander_gain(ROOM_WANDER_DB, v),
                 ),
                 "modulation": stream_key(own, MODULATION_STREAM + c),
@@ -218,12 +230,13 @@ class Noise(ReferenceModule):
         room_gain = room_gain * floor_gain / np.sqrt(self._room_power)
         modulation_gain = modulation_gain * floor_gain
 
-        # Hum: the phase advances by the wandering mains frequency, one sample at a time.
-        frequency = self._hum_hz + HUM_WANDER_HZ * self._hum_frequency.values(positions)
-        level = self._hum_level.values(positions)
-        phase = (self._hum_phase + np.concatenate([[0.0], np.cumsum(frequency / self._sample_rate)])) % 1.0
-        self._hum_phase = float(phase[-1])
-        phase = phase[:-1]
+        # Hum: the nominal phase (a pure function of the position) plus its wander.
+        self._hum_clock.set_rate(self._position, self._hum_hz / self._sample_rate)
+        clock = self._hum_clock
+        phase = clock.anchor_value + clock.rate * (positions - np.uint64(clock.anchor_step)).astype(np.float64)
+        phase += self._hum_wander.values(positions, self._sample_rate)
+        phase -= np.floor(phase)
+        level = self._hum_level.values(positions, self._sample_rate)
         hum = (hum_gain * lookup(self._hum_table, phase) + buzz_gain * lookup(self._buzz_table, phase)) * level
 
         out = np.empty_like(block)
@@ -235,15 +248,13 @@ class Noise(ReferenceModule):
                 state += (self._attack if level_now > state else self._release) * (level_now - state)
                 envelope[j] = state
             self._envelopes[c] = state
-            room_wander = channel["room_level"].values(positions)
+            room_wander = channel["room_level"].values(positions, self._sample_rate)
 
             floor = hum.copy()
             on = white_gain != 0
             floor[on] += white_gain[on] * draw(channel["white"], positions[on])
-            on = pink_gain != 0
-            floor[on] += pink_gain[on] * channel["pink"].values(positions[on])
-            on = room_gain != 0
-            floor[on] += room_gain[on] * room_wander[on] * channel["room"].values(positions[on])
+            floor += pink_gain * channel["pink"].values(positions, pink_gain != 0)
+            floor += room_gain * room_wander * channel["room"].values(positions, room_gain != 0)
             on = modulation_gain != 0
             floor[on] += modulation_gain[on] * envelope[on] * draw(channel["modulation"], positions[on])
             out[c] = x + floor

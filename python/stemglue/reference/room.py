@@ -192,17 +192,20 @@ class Room(ReferenceModule):
         self._seek_module()
 
     def _seek_module(self) -> None:
-        """The rotations where the timeline puts them: seeded start plus rate times the last tick's time."""
-        key = stream_key(self._seed, ROTATION_STREAM)
-        self._rates = 0.11 + 0.07 * np.arange(LINES // 2)
-        tick_seconds = (self._position // ROTATION_TICK * ROTATION_TICK) / self._sample_rate
-        cycles = random_uniform(key, np.arange(LINES // 2)) + self._rates * tick_seconds
-        self._phases = cycles - np.floor(cycles)
-        angle = (
-            0.01 * self._smoothers["modulation_percent"].current * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
-        )
-        self._to = np.stack([np.cos(angle), np.sin(angle)])
-        self._from = self._to.copy()
+        """The rotations where the timeline puts them: each angle a pure function of its tick."""
+        self._offsets = random_uniform(stream_key(self._seed, ROTATION_STREAM), np.arange(LINES // 2))
+        next_tick = (self._position + ROTATION_TICK - 1) // ROTATION_TICK
+        modulation = self._smoothers["modulation_percent"].current
+        self._to = np.zeros((2, LINES // 2))
+        self._rotate_to(max(next_tick - 1, 0), modulation)
+        self._rotate_to(next_tick, modulation)
+
+    def _rotate_to(self, tick: int, modulation_percent: float) -> None:
+        """The angles at a rotation tick (seeded start plus rate times the tick's time) become the target."""
+        seconds = float(tick) * (ROTATION_TICK / self._sample_rate)
+        cycles = self._offsets + (0.11 + 0.07 * np.arange(LINES // 2)) * seconds
+        angle = 0.01 * modulation_percent * MAX_ROTATION_RAD * np.sin(2 * np.pi * (cycles - np.floor(cycles)))
+        self._from, self._to = self._to, np.stack([np.cos(angle), np.sin(angle)])
 
     def _design(self) -> None:
         if self._delays is None:
@@ -234,11 +237,7 @@ class Room(ReferenceModule):
         start = 0
         while start < n:
             if (self._position + start) % ROTATION_TICK == 0:
-                self._from = self._to.copy()
-                self._phases = self._phases + self._rates * ROTATION_TICK / self._sample_rate
-                self._phases -= np.floor(self._phases)
-                angle = 0.01 * modulation[start] * MAX_ROTATION_RAD * np.sin(2 * np.pi * self._phases)
-                self._to = np.stack([np.cos(angle), np.sin(angle)])
+                self._rotate_to((self._position + start) // ROTATION_TICK + 1, modulation[start])
             end = min(n, start + ROTATION_TICK - (self._position + start) % ROTATION_TICK)
             fraction = ((self._position + np.arange(start, end)) % ROTATION_TICK) / ROTATION_TICK
             cosines[:, start:end] = self._from[0][:, None] + (self._to[0] - self._from[0])[:, None] * fraction

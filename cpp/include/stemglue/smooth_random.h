@@ -1,0 +1,61 @@
+// Seekable smooth randomness (dsp-facts.md section 7): unit-normal values at integer knots, keyed
+// by (stream key, knot index), joined by a uniform cubic B-spline and scaled to unit variance at
+// every point (the plain spline's variance dips from 0.50 at a knot to 0.46 between knots).
+// Mirror: stemglue/reference/smooth_random.py.
+//
+// Its value at any time u (in knot spacings) is a pure function of the key and u, so playback
+// started anywhere lands exactly where a full render is, whatever ran before. The spline is C2,
+// so a delay it modulates has a smooth speed. Knots one time constant apart correlate about as an
+// Ornstein-Uhlenbeck process with that time constant does (0.5 at one spacing; OU 1/e = 0.37).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+#include "stemglue/random.h"
+
+namespace stemglue {
+
+// Slow modulation is evaluated every kControlInterval samples of the timeline (a control tick)
+// and interpolated linearly in between.
+inline constexpr int kControlInterval = 32;
+
+class SmoothRandom {
+public:
+    // RMS over a knot interval of the slope d/du. Used as a phase, a wander of
+    // a * at(t / spacing_s) cycles moves the frequency by a * kSlopeRms / spacing_s Hz RMS.
+    static constexpr double kSlopeRms = 1.179026;
+
+    void set_key(uint64_t key) noexcept
+    {
+        key_ = key;
+        first_knot_ = kNoKnot;
+    }
+
+    /** The value at u >= 0 knot spacings (the four knots around u are cached). */
+    double at(double u) noexcept
+    {
+        const double whole = std::floor(std::max(u, 0.0));
+        const double t = std::max(u, 0.0) - whole;
+        const uint64_t knot = static_cast<uint64_t>(whole);
+        if (knot != first_knot_) {
+            const bool next = first_knot_ != kNoKnot && knot == first_knot_ + 1;
+            for (uint64_t m = 0; m < 4; ++m) knots_[m] = next && m < 3 ? knots_[m + 1] : random_gaussian(key_, knot + m);
+            first_knot_ = knot;
+        }
+        const double s = 1.0 - t, t2 = t * t, t3 = t2 * t;
+        const double b0 = s * s * s / 6.0, b1 = (3.0 * t3 - 6.0 * t2 + 4.0) / 6.0;
+        const double b2 = (-3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0) / 6.0, b3 = t3 / 6.0;
+        return (b0 * knots_[0] + b1 * knots_[1] + b2 * knots_[2] + b3 * knots_[3]) /
+               std::sqrt(b0 * b0 + b1 * b1 + b2 * b2 + b3 * b3);
+    }
+
+private:
+    static constexpr uint64_t kNoKnot = ~0ull;
+    uint64_t key_ = 0, first_knot_ = kNoKnot;
+    std::array<double, 4> knots_{};
+};
+
+}  // namespace stemglue

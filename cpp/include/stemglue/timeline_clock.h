@@ -1,0 +1,43 @@
+// A quantity that advances at a settable rate per step of the timeline: an oscillator's phase
+// (cycles per sample or per control tick) or a wander's time (knot spacings per tick).
+// Mirror: stemglue/reference/timeline_clock.py.
+//
+// While the rate holds, its value is a pure function of the step, not a running sum: restarted at
+// a seek, it is put where it would be had the current rate always held, so playback from anywhere
+// gives the bits a full render gives there. A rate change re-anchors it, so automation bends it
+// without a jump.
+#pragma once
+
+#include <cstdint>
+
+namespace stemglue {
+
+class TimelineClock {
+public:
+    void restart(double origin, double rate) noexcept
+    {
+        anchor_step_ = 0;
+        anchor_value_ = origin;
+        rate_ = rate;
+    }
+
+    /** From this step on, advance at rate. */
+    void set_rate(uint64_t step, double rate) noexcept
+    {
+        if (rate == rate_) return;
+        anchor_value_ = at(step);
+        anchor_step_ = step;
+        rate_ = rate;
+    }
+
+    double at(uint64_t step) const noexcept
+    {
+        return anchor_value_ + rate_ * static_cast<double>(static_cast<int64_t>(step - anchor_step_));
+    }
+
+private:
+    uint64_t anchor_step_ = 0;
+    double anchor_value_ = 0.0, rate_ = 0.0;
+};
+
+}  // namespace stemglue
