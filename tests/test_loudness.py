@@ -87,17 +87,13 @@ MODULES = {
     "room": stemglue.Room,
     "glue": stemglue.GlueCompressor,
 }
-# Measured before the tube's level compensation is made programme-dependent: -0.31 to -0.37 LU.
-TUBE_LOSES = {"drums", "bass", "keys", "lead"}
 
 
 @pytest.mark.parametrize("module", list(MODULES))
 @pytest.mark.parametrize("name", list(STEMS))
-def test_each_module_at_defaults_keeps_loudness(module, name, request):
-    if module == "tube" and name in TUBE_LOSES:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="tube level compensation is static (a -12 dBFS sine)")
-        )
+def test_each_module_at_defaults_keeps_loudness(module, name):
+    # The tube's static compensation alone lost 0.31 to 0.37 LU on drums, bass, keys and lead; its
+    # slow loudness match keeps it within 0.23 LU (the first seconds, before the averages settle).
     assert abs(loudness_change(MODULES[module](), STEMS[name])) <= 0.3
 
 

@@ -15,6 +15,17 @@ constexpr double kBloomBiasDepth = 2.0;  // bias grows up to 3x at full bloom
 // Swing at which the curve's secant gain is compensated: the RMS amplitude of a -12 dBFS sine,
 // so that sine keeps its RMS level (within about 1 dB) at any drive, clean or fully clipped.
 constexpr double kLevelReferenceSwing = 0.25 / 1.4142135623730951;
+// Loudness match: the static compensation above is exact for one swing only, and a loud stem
+// compresses more (-0.31 to -0.37 LU on loud stems at defaults). Each channel's wet is trimmed by
+// the square root of its power loss: the ratio of short-term (400 ms, as BS.1770's momentary
+// loudness) powers of the latency-aligned dry and the DC-free wet, averaged in time over 3 s. The
+// time average (not a power-weighted one) lets a quiet passage lose a loud one's trim in seconds.
+// It is a weighted mean (sum and weight from zero), each ratio weighted by how much heard signal
+// its short-term powers hold (a 400 ms average of the gate), so the first, unsettled ratios of a
+// stream barely count; samples below -60 dBFS move nothing, so silence holds the trim. Far slower than the bloom, it leaves the
+// dynamics to the tube.
+constexpr double kMatchShortMs = 400.0, kMatchMs = 3000.0, kMatchGatePower = 1e-6, kMatchFloorPower = 1e-12;
+constexpr double kMatchMaxPowerRatio = 16.0;  // +-12 dB: a bound for the first samples of a stream
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kDcBlockerHz = 10.0;
 constexpr double kPostFilterTaps[] = {1.0 / 32, -7.0 / 32, 22.0 / 32, 22.0 / 32, -7.0 / 32, 1.0 / 32};
@@ -123,6 +134,8 @@ void Tube::prepare_module()
 
     bloom_attack_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomAttackMs * sample_rate_));
     bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomReleaseMs * sample_rate_));
+    match_short_ = std::exp(-1000.0 / (kMatchShortMs * sample_rate_));
+    match_average_ = std::exp(-1000.0 / (kMatchMs * sample_rate_));
     tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate_);
     dc_pole_ = std::exp(-2.0 * M_PI * kDcBlockerHz / sample_rate_);
 }
@@ -147,6 +160,7 @@ void Tube::reset_module() noexcept
         shaper_root_[c][0] = std::sqrt(1.0f + shaper_v_[c][0] * shaper_v_[c][0]);
         channel.tilt_lowpass = 0.0;
         channel.dc_input = channel.dc_output = 0.0;
+        channel.dry_power = channel.wet_power = channel.settled = channel.ratio_sum = channel.ratio_weight = 0.0;
     }
 }
 
@@ -196,15 +210,28 @@ void Tube::process_chunk(AudioBlock block) noexcept
         channel.top_rate_pad.process(top, top, n * factor);
         channel.oversampler.downsample(top, wet_.data(), n);
 
+        const double short_average = match_short_, average = match_average_;
         for (int j = 0; j < n; ++j) {
             const size_t s = static_cast<size_t>(j);
-            const double wet = wet_[s];
+            // DC first (bias and asymmetric clipping leave some), so the match weighs what is heard.
+            const double blocked = wet_[s] - channel.dc_input + dc_pole_ * channel.dc_output;
+            channel.dc_input = wet_[s];
+            channel.dc_output = blocked;
+            const double dry_power = double(dry_[s]) * double(dry_[s]);
+            const double heard = dry_power > kMatchGatePower ? 1.0 : 0.0;
+            channel.dry_power = (1.0 - short_average) * (heard * dry_power) + short_average * channel.dry_power;
+            channel.wet_power = (1.0 - short_average) * (heard * blocked * blocked) + short_average * channel.wet_power;
+            const double ratio = std::clamp((channel.dry_power + kMatchFloorPower) / (channel.wet_power + kMatchFloorPower),
+                                            1.0 / kMatchMaxPowerRatio, kMatchMaxPowerRatio);
+            channel.settled = (1.0 - short_average) * heard + short_average * channel.settled;
+            const double weight = heard * channel.settled;
+            channel.ratio_sum = (1.0 - average) * (weight * ratio) + average * channel.ratio_sum;
+            channel.ratio_weight = (1.0 - average) * weight + average * channel.ratio_weight;
+            const double trim = channel.ratio_weight > 0.0 ? std::sqrt(channel.ratio_sum / channel.ratio_weight) : 1.0;
+            const double wet = blocked * trim;
             channel.tilt_lowpass += tilt_coefficient_ * (wet - channel.tilt_lowpass);
             const double tilted = channel.tilt_lowpass * tilt_low_gain[s] + (wet - channel.tilt_lowpass) * tilt_high_gain_[s];
-            const double blocked = tilted - channel.dc_input + dc_pole_ * channel.dc_output;
-            channel.dc_input = tilted;
-            channel.dc_output = blocked;
-            const double out = blocked * output_gain[s];
+            const double out = tilted * output_gain[s];
             x[j] = static_cast<float>(double(dry_[s]) * (1.0 - mix[s]) + out * mix[s]);
         }
     }

@@ -2,7 +2,7 @@
 //
 //   x -> [bloom envelope] -> oversample -> v = g x + bias -> ADAA1 shaper f(v) = v / sqrt(1 + v^2)
 //     -> minus f(bias), level compensation -> droop/half-sample post filter -> downsample
-//     -> tone tilt -> DC blocker -> output trim -> mix with the latency-aligned input
+//     -> DC blocker -> loudness match (3 s) -> tone tilt -> output trim -> mix with the latency-aligned input
 //
 // The algebraic sigmoid is odd, so bias 0 gives odd harmonics only; bias moves the operating point
 // for even harmonics. Its ADAA1 has the closed form (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
@@ -44,6 +44,9 @@ private:
         double envelope = 0.0;
         double tilt_lowpass = 0.0;
         double dc_input = 0.0, dc_output = 0.0;
+        // The loudness match: short-term powers and how settled they are, and the time average of
+        // their ratio (sum, weight).
+        double dry_power = 0.0, wet_power = 0.0, settled = 0.0, ratio_sum = 0.0, ratio_weight = 0.0;
     };
 
     ModuleParameter drive_db_{parameters_, "tube_drive_db"};
@@ -59,7 +62,7 @@ private:
     int factor_ = 1;
 
     double bloom_attack_coefficient_ = 0.0, bloom_release_coefficient_ = 0.0;
-    double tilt_coefficient_ = 0.0, dc_pole_ = 0.0;
+    double tilt_coefficient_ = 0.0, dc_pole_ = 0.0, match_short_ = 0.0, match_average_ = 0.0;
 
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;

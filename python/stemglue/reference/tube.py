@@ -5,7 +5,8 @@ Signal flow, per channel:
     x -> bloom envelope (attack 10 ms, release 200 ms) of the driven level
       -> oversample -> v = g x + bias -> shaper f(v) = v / sqrt(1 + v^2) with ADAA1
       -> minus f(bias), times the level-compensating makeup -> post filter -> pad -> downsample
-      -> tilt around 800 Hz -> 10 Hz DC blocker -> output trim -> mix with the aligned input
+      -> 10 Hz DC blocker -> loudness match (3 s) -> tilt around 800 Hz -> output trim
+      -> mix with the aligned input
 
 f is odd, so bias 0 gives odd harmonics only. Bloom raises the bias (more even harmonics) and
 sags the gain on loud passages. ADAA1 of f is exactly (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
@@ -33,6 +34,13 @@ BLOOM_BIAS_DEPTH = 2.0  # bias grows up to 3x at full bloom
 # Swing at which the curve's secant gain is compensated: the RMS amplitude of a -12 dBFS sine,
 # so that sine keeps its RMS level (within about 1 dB) at any drive, clean or fully clipped.
 LEVEL_REFERENCE_SWING = 0.25 / 1.4142135623730951
+# Loudness match: the static compensation is exact for one swing only, and a loud stem compresses
+# more. Each channel's wet is trimmed by the square root of its power loss: the ratio of 400 ms
+# powers of the latency-aligned dry and the DC-free wet, averaged in time over 3 s (a weighted
+# mean, each ratio weighted by a 400 ms average of the gate, so a stream's first, unsettled ratios
+# barely count); samples below -60 dBFS move nothing.
+MATCH_SHORT_MS, MATCH_MS, MATCH_GATE_POWER, MATCH_FLOOR_POWER = 400.0, 3000.0, 1e-6, 1e-12
+MATCH_MAX_POWER_RATIO = 16.0  # +-12 dB: a bound for the first samples of a stream
 TILT_PIVOT_HZ = 800.0
 DC_BLOCKER_HZ = 10.0
 SHAPER_AND_POST_DELAY_TOP_RATE = 3  # ADAA 0.5 + post filter 2.5
@@ -86,6 +94,8 @@ class _Channel:
         self.previous_root = float(np.sqrt(1.0 + bias * bias))
         self.tilt_state = np.zeros(1)
         self.dc_state = np.zeros(1)
+        # the loudness match: short-term powers, and the time average of their ratio (sum, weight)
+        self.dry_power = self.wet_power = self.settled = self.ratio_sum = self.ratio_weight = 0.0
 
 
 class Tube(ReferenceModule):
@@ -108,6 +118,8 @@ class Tube(ReferenceModule):
         self._release = 1.0 - np.exp(-1000.0 / (BLOOM_RELEASE_MS * rate))
         self._tilt_coefficient = 1.0 - np.exp(-2.0 * np.pi * TILT_PIVOT_HZ / rate)
         self._dc_pole = np.exp(-2.0 * np.pi * DC_BLOCKER_HZ / rate)
+        self._match_short = np.exp(-1000.0 / (MATCH_SHORT_MS * rate))
+        self._match_average = np.exp(-1000.0 / (MATCH_MS * rate))
 
     def _reset_module(self) -> None:
         for channel in self._channels:
@@ -167,12 +179,39 @@ class Tube(ReferenceModule):
             top = channel.top_rate_pad.process(channel.post_filter.process(top))
             wet = channel.oversampler.downsample(top)
 
-            # Tilt: complementary one-pole split at the pivot; then a one-pole DC blocker.
+            # DC first (bias and asymmetric clipping leave some), so the match weighs what is heard.
+            wet, channel.dc_state = scipy.signal.lfilter([1.0, -1.0], [1.0, -self._dc_pole], wet, zi=channel.dc_state)
+
+            # Loudness match: gated short-term powers; the time average of their ratio.
+            def average(x, coefficient, state):
+                return scipy.signal.lfilter([1 - coefficient], [1, -coefficient], x, zi=[coefficient * state])[0]
+
+            heard = (dry * dry > MATCH_GATE_POWER).astype(np.float64)
+            dry_power = average(heard * (dry * dry), self._match_short, channel.dry_power)
+            wet_power = average(heard * wet * wet, self._match_short, channel.wet_power)
+            ratio = np.clip(
+                (dry_power + MATCH_FLOOR_POWER) / (wet_power + MATCH_FLOOR_POWER),
+                1 / MATCH_MAX_POWER_RATIO,
+                MATCH_MAX_POWER_RATIO,
+            )
+            settled = average(heard, self._match_short, channel.settled)
+            weight = heard * settled
+            ratio_sum = average(weight * ratio, self._match_average, channel.ratio_sum)
+            ratio_weight = average(weight, self._match_average, channel.ratio_weight)
+            channel.dry_power, channel.wet_power, channel.settled = (
+                float(dry_power[-1]),
+                float(wet_power[-1]),
+                float(settled[-1]),
+            )
+            channel.ratio_sum, channel.ratio_weight = float(ratio_sum[-1]), float(ratio_weight[-1])
+            positive = ratio_weight > 0
+            trim = np.ones(n)
+            trim[positive] = np.sqrt(ratio_sum[positive] / ratio_weight[positive])
+            wet = wet * trim
+
+            # Tilt: complementary one-pole split at the pivot.
             a = self._tilt_coefficient
             lowpass, channel.tilt_state = scipy.signal.lfilter([a], [1.0, a - 1.0], wet, zi=channel.tilt_state)
             tilted = lowpass * tilt_low_gain + (wet - lowpass) * tilt_high_gain
-            blocked, channel.dc_state = scipy.signal.lfilter(
-                [1.0, -1.0], [1.0, -self._dc_pole], tilted, zi=channel.dc_state
-            )
-            out[c] = dry * (1.0 - mix) + blocked * output_gain * mix
+            out[c] = dry * (1.0 - mix) + tilted * output_gain * mix
         return out
