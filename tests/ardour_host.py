@@ -3,7 +3,8 @@
 Ardour has no file import in Lua, so a session gets its audio by recording the Dummy backend's input for
 a set length; the test then overwrites the recorded take (32-bit float mono WAVs, one per channel) with
 its own signal of the same length. Every Ardour process runs with HOME set to a temporary folder whose
-~/.vst3 holds a link to the built bundle, so the user's own ~/.vst3 and Ardour caches are never touched.
+~/.vst3 holds a link to the built bundle and a copy of its .vstpreset files, so the user's own ~/.vst3
+and Ardour caches are never touched.
 
 Each function below is one Ardour process and one short Lua script (the first one also saves the
 snapshots the tests need, which saves an Ardour start-up of ~5 s each). Lua reports back by printing lines
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 import stemglue
+from stemglue.plugin import PRESET_SUBFOLDER, preset_folder
 
 SAMPLE_RATE = 48000
 TIMEOUT_S = 120
@@ -71,6 +73,7 @@ def install_plugin(home_path: Path) -> ArdourHome:
     vst3.mkdir(parents=True)
     bundle = vst3 / "StemGlue.vst3"
     bundle.symlink_to(stemglue.plugin_path())
+    shutil.copytree(preset_folder(), vst3 / PRESET_SUBFOLDER)  # where Ardour looks for presets
     output = run([str(SCANNER), "-f", str(bundle)], home, home.path, {"LD_LIBRARY_PATH": "/usr/lib/ardour7"})
     if "Found Plugin: StemGlue" not in output:
         raise RuntimeError(f"Ardour's VST3 scanner did not find StemGlue:\n{output}")
@@ -262,3 +265,33 @@ def export(home: ArdourHome, work: Path, session: Path, snapshot: str) -> np.nda
     audio, rate = soundfile.read(out, dtype="float32", always_2d=True)
     assert rate == SAMPLE_RATE
     return audio.T
+
+
+def recall_presets(home: ArdourHome, work: Path, session: Path, snapshot: str) -> dict[tuple[str, str], PluginReport]:
+    """Load every factory preset into the snapshot's StemGlue, as Ardour lists it twice: the plugin's own
+    program (preset URI "VST3-P:<class id>:<number>") and the installed .vstpreset file ("VST3-S:<class
+    id>:<name>"). Reports StemGlue after each, by (kind, preset name); kind is "program" or "file"."""
+    names = "{" + ", ".join(f'"{preset.name}"' for preset in stemglue.presets()) + "}"
+    lines = run_lua(
+        home,
+        work,
+        f"""
+local s = load_session("{session}", "{snapshot}")
+local proc = stemglue(s)
+local plugin = proc:to_insert():plugin(0)
+for number, name in ipairs({names}) do
+  for _, kind in ipairs({{"program", "file"}}) do
+    local uri = kind == "program" and string.format("VST3-P:%s:%04d", plugin:unique_id(), number - 1)
+                                   or string.format("VST3-S:%s:%s", plugin:unique_id(), name)
+    local preset = plugin:preset_by_uri(uri)
+    assert(preset and preset.label == name, "Ardour does not list " .. uri)
+    assert(plugin:load_preset(preset), "Ardour cannot load " .. uri)
+    ARDOUR.LuaAPI.usleep(100000)  -- a few engine cycles: a program's values come back from process()
+    print("@preset\\t" .. kind .. "\\t" .. name)
+    report_plugin(proc)
+  end
+end
+""",
+    )
+    starts = [i for i, line in enumerate(lines) if line[0] == "preset"] + [len(lines)]
+    return {(lines[a][1], lines[a][2]): parse_report(lines[a:b]) for a, b in zip(starts, starts[1:], strict=False)}

@@ -1,5 +1,6 @@
 """The built StemGlue.vst3 inside Debian's Ardour 7, headless: listed parameters, reported latency,
-state through save and reload, and bounces compared with stemglue.StemGlue."""
+state through save and reload, bounces compared with stemglue.StemGlue, and the factory presets
+recalled from Ardour's preset list."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from ardour_host import (
     install_plugin,
     installed,
     load_snapshot,
+    recall_presets,
     replace_take,
 )
 from signals import max_error_dbfs, music
@@ -138,3 +140,17 @@ def test_default_bounce_equals_stemglue(ardour):
     expected = expected_output(ardour.signal, ardour.defaults.values)[:, EXPORT_FADE_IN:]
     error = max_error_dbfs(output, expected)
     assert error <= PARITY_DBFS, f"bounce differs from stemglue.StemGlue by {error:.1f} dBFS"
+
+
+@pytest.fixture(scope="module")
+def recalled(ardour) -> dict:
+    return recall_presets(ardour.home, ardour.root, ardour.session, "settings")
+
+
+def test_every_preset_is_listed_and_recalled_as_program_and_as_file(ardour, recalled):
+    assert set(recalled) == {(kind, p.name) for kind in ("program", "file") for p in stemglue.presets()}
+    kept = {key: ardour.saved.values[key] for key in ("bypass", "seed", "track_id")}
+    for (kind, name), report in recalled.items():
+        expected = stemglue.StemGlue.from_preset(name, **kept).parameter_values
+        assert report.values == pytest.approx(expected, rel=1e-5, abs=1e-4), (kind, name)
+        assert report.latency_samples == latency_samples(expected), (kind, name)
