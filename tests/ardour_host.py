@@ -108,7 +108,8 @@ function report_plugin(proc)
     if plugin:parameter_is_input(i) and plugin:parameter_is_control(i) then
       local _, d = plugin:get_parameter_descriptor(i, ARDOUR.ParameterDescriptor())
       local value = ARDOUR.LuaAPI.get_processor_param(proc, i, true)
-      print(string.format("@parameter\\t%s\\t%.17g\\t%.17g\\t%.17g", plugin:parameter_label(i), value, d[2].lower, d[2].upper))
+      print(string.format("@parameter\\t%s\\t%.17g\\t%.17g\\t%.17g\\t%s\\t%s", plugin:parameter_label(i), value,
+                          d[2].lower, d[2].upper, tostring(d[2].toggled), tostring(d[2].enumeration)))
     end
   end
   print("@latency\\t" .. proc:signal_latency())
@@ -138,6 +139,7 @@ class PluginReport:
     names: list[str]  # parameters in the order Ardour lists them
     values: dict[str, float]  # plain values, by table id
     ranges: dict[str, tuple[float, float]]  # by name, as Ardour shows them
+    kinds: dict[str, tuple[bool, bool]]  # by name: Ardour's ParameterDescriptor toggled and enumeration
     latency_samples: int
 
 
@@ -149,6 +151,7 @@ def parse_report(lines: list[list[str]]) -> PluginReport:
         names=[p[0] for p in parameters],
         values={by_name[p[0]]: float(p[1]) for p in parameters if p[0] in by_name},
         ranges={p[0]: (float(p[2]), float(p[3])) for p in parameters},
+        kinds={p[0]: (p[4] == "true", p[5] == "true") for p in parameters},
         latency_samples=int(latency),
     )
 

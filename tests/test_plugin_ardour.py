@@ -154,3 +154,19 @@ def test_every_preset_is_listed_and_recalled_as_program_and_as_file(ardour, reca
         expected = stemglue.StemGlue.from_preset(name, **kept).parameter_values
         assert report.values == pytest.approx(expected, rel=1e-5, abs=1e-4), (kind, name)
         assert report.latency_samples == latency_samples(expected), (kind, name)
+
+
+def test_hum_frequency_is_a_toggle_between_50_and_60_hz_in_ardour(ardour, recalled):
+    """Ardour 7.3 cannot show a VST3 parameter as a list: VST3PI::get_parameter_descriptor
+    (libs/ardour/vst3_plugin.cc) sets `desc.toggled = 1 == p.steps` and `desc.enumeration = p.is_enum`,
+    and VST3Plugin::get_parameter_descriptor then calls desc.update_steps(), which clears enumeration
+    when there are no scale points (libs/ardour/parameter_descriptor.cc) -- and VST3Plugin has no
+    get_scale_points. So a two-entry list (stepCount 1 + kIsList) is a toggle there whatever its flags.
+    It toggles between the right frequencies, and a preset that sets 60 Hz recalls as 60 Hz."""
+    name = stemglue.parameter("noise_hum_hz").name
+    assert ardour.defaults.kinds[name] == (True, False)  # toggled, not an enumeration
+    assert ardour.defaults.ranges[name] == (50.0, 60.0)
+    assert ardour.defaults.values["noise_hum_hz"] == 50.0
+    assert stemglue.preset("guitar").values["noise_hum_hz"] == 60.0
+    assert recalled[("program", "guitar")].values["noise_hum_hz"] == 60.0
+    assert recalled[("file", "guitar")].values["noise_hum_hz"] == 60.0

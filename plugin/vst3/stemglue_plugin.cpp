@@ -752,6 +752,14 @@ tresult StemGluePlugin::getParameterInfo(int32 index, ParameterInfo& info)
     // Every parameter is automatable: Ardour lists no others. A structural one takes effect at the
     // engine's next reset (see the header) and announces its latency from setParamNormalized.
     info.flags = kCanAutomate;
+    // A list, with stepCount entries - 1 (hum frequency: 1). Ardour 7.3 still shows a two-entry list
+    // as an on/off toggle and can show no VST3 parameter as a list: VST3PI::get_parameter_descriptor
+    // (libs/ardour/vst3_plugin.cc) sets `desc.toggled = 1 == p.steps` and `desc.enumeration =
+    // p.is_enum`, then ParameterDescriptor::update_steps() clears enumeration when no scale points
+    // exist, and VST3Plugin has no get_scale_points (the same in Ardour's master, 22ed8656c2). Only
+    // a stepCount other than 1 avoids the toggle, and that would declare 50/60 Hz a continuous range
+    // or a list of more entries to the hosts that read the flags right (pedalboard, DawDreamer, the
+    // validator). So it stays a list; plainParamToNormalized takes Ardour's 0/1 toggle values.
     if (spec.kind == ParameterKind::choice) info.flags |= kIsList;
     if (index == kBypassIndex) info.flags |= kIsBypass;
     return kResultOk;
