@@ -1,7 +1,8 @@
-// Build-time tool: writes the parameter table (cpp/include/stemglue/parameters.h) and the chain's
-// module list as JSON, installed next to stemglue._core as stemglue/parameter_table.json. The
-// Python package, and so the numpy reference, reads that file: it runs without the compiled
-// extension, while the C++ header stays the one declaration of every parameter.
+// Build-time tool: writes the parameter table (cpp/include/stemglue/parameters.h), the chain's
+// module list and the factory presets (cpp/include/stemglue/presets.h) as JSON, installed next to
+// stemglue._core as stemglue/parameter_table.json. The Python package, and so the numpy reference,
+// reads that file: it runs without the compiled extension, while the C++ headers stay the one
+// declaration of every parameter and preset.
 //
 // Usage: dump_parameter_table OUTPUT.json
 #include <cmath>
@@ -15,6 +16,7 @@
 
 #include "stemglue/module_list.h"
 #include "stemglue/parameters.h"
+#include "stemglue/presets.h"
 
 namespace {
 
@@ -65,6 +67,18 @@ std::string parameter_row(const ParameterSpec& spec)
            ", \"description\": " + quoted(spec.description) + "}";
 }
 
+// One preset: its name, category, description and the values it sets, by parameter id.
+std::string preset_row(const Preset& preset)
+{
+    std::string values = "{";
+    for (int v = 0; v < preset.num_values; ++v) {
+        const PresetValue& value = preset.values[static_cast<size_t>(v)];
+        values += (v ? ", " : "") + quoted(kParameters[static_cast<size_t>(value.index)].id) + ": " + number(value.value);
+    }
+    return "{\"name\": " + quoted(preset.name) + ", \"category\": " + quoted(preset.category) +
+           ", \"description\": " + quoted(preset.description) + ", \"values\": " + values + "}}";
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -89,6 +103,9 @@ int main(int argc, char** argv)
              << ", \"description\": " << quoted(list[i].description) << ", \"random_keys\": " << keys << "]}"
              << (i + 1 < list.size() ? ",\n" : "\n");
     }
+    json << "  ],\n  \"presets\": [\n";
+    for (size_t i = 0; i < kPresets.size(); ++i)
+        json << "    " << preset_row(kPresets[i]) << (i + 1 < kPresets.size() ? ",\n" : "\n");
     json << "  ]\n}\n";
 
     std::ofstream file(argv[1], std::ios::binary);

@@ -3,7 +3,8 @@
 Ardour has no file import in Lua, so a session gets its audio by recording the Dummy backend's input for
 a set length; the test then overwrites the recorded take (32-bit float mono WAVs, one per channel) with
 its own signal of the same length. Every Ardour process runs with HOME set to a temporary folder whose
-~/.vst3 holds a link to the built bundle, so the user's own ~/.vst3 and Ardour caches are never touched.
+~/.vst3 holds a link to the built bundle and a copy of its .vstpreset files, so the user's own ~/.vst3
+and Ardour caches are never touched.
 
 Each function below is one Ardour process and one short Lua script (the first one also saves the
 snapshots the tests need, which saves an Ardour start-up of ~5 s each). Lua reports back by printing lines
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 import stemglue
+from stemglue.plugin import PRESET_SUBFOLDER, preset_folder
 
 SAMPLE_RATE = 48000
 TIMEOUT_S = 120
@@ -71,6 +73,7 @@ def install_plugin(home_path: Path) -> ArdourHome:
     vst3.mkdir(parents=True)
     bundle = vst3 / "StemGlue.vst3"
     bundle.symlink_to(stemglue.plugin_path())
+    shutil.copytree(preset_folder(), vst3 / PRESET_SUBFOLDER)  # where Ardour looks for presets
     output = run([str(SCANNER), "-f", str(bundle)], home, home.path, {"LD_LIBRARY_PATH": "/usr/lib/ardour7"})
     if "Found Plugin: StemGlue" not in output:
         raise RuntimeError(f"Ardour's VST3 scanner did not find StemGlue:\n{output}")
@@ -105,7 +108,8 @@ function report_plugin(proc)
     if plugin:parameter_is_input(i) and plugin:parameter_is_control(i) then
       local _, d = plugin:get_parameter_descriptor(i, ARDOUR.ParameterDescriptor())
       local value = ARDOUR.LuaAPI.get_processor_param(proc, i, true)
-      print(string.format("@parameter\\t%s\\t%.17g\\t%.17g\\t%.17g", plugin:parameter_label(i), value, d[2].lower, d[2].upper))
+      print(string.format("@parameter\\t%s\\t%.17g\\t%.17g\\t%.17g\\t%s\\t%s", plugin:parameter_label(i), value,
+                          d[2].lower, d[2].upper, tostring(d[2].toggled), tostring(d[2].enumeration)))
     end
   end
   print("@latency\\t" .. proc:signal_latency())
@@ -135,6 +139,7 @@ class PluginReport:
     names: list[str]  # parameters in the order Ardour lists them
     values: dict[str, float]  # plain values, by table id
     ranges: dict[str, tuple[float, float]]  # by name, as Ardour shows them
+    kinds: dict[str, tuple[bool, bool]]  # by name: Ardour's ParameterDescriptor toggled and enumeration
     latency_samples: int
 
 
@@ -146,6 +151,7 @@ def parse_report(lines: list[list[str]]) -> PluginReport:
         names=[p[0] for p in parameters],
         values={by_name[p[0]]: float(p[1]) for p in parameters if p[0] in by_name},
         ranges={p[0]: (float(p[2]), float(p[3])) for p in parameters},
+        kinds={p[0]: (p[4] == "true", p[5] == "true") for p in parameters},
         latency_samples=int(latency),
     )
 
@@ -262,3 +268,33 @@ def export(home: ArdourHome, work: Path, session: Path, snapshot: str) -> np.nda
     audio, rate = soundfile.read(out, dtype="float32", always_2d=True)
     assert rate == SAMPLE_RATE
     return audio.T
+
+
+def recall_presets(home: ArdourHome, work: Path, session: Path, snapshot: str) -> dict[tuple[str, str], PluginReport]:
+    """Load every factory preset into the snapshot's StemGlue, as Ardour lists it twice: the plugin's own
+    program (preset URI "VST3-P:<class id>:<number>") and the installed .vstpreset file ("VST3-S:<class
+    id>:<name>"). Reports StemGlue after each, by (kind, preset name); kind is "program" or "file"."""
+    names = "{" + ", ".join(f'"{preset.name}"' for preset in stemglue.presets()) + "}"
+    lines = run_lua(
+        home,
+        work,
+        f"""
+local s = load_session("{session}", "{snapshot}")
+local proc = stemglue(s)
+local plugin = proc:to_insert():plugin(0)
+for number, name in ipairs({names}) do
+  for _, kind in ipairs({{"program", "file"}}) do
+    local uri = kind == "program" and string.format("VST3-P:%s:%04d", plugin:unique_id(), number - 1)
+                                   or string.format("VST3-S:%s:%s", plugin:unique_id(), name)
+    local preset = plugin:preset_by_uri(uri)
+    assert(preset and preset.label == name, "Ardour does not list " .. uri)
+    assert(plugin:load_preset(preset), "Ardour cannot load " .. uri)
+    ARDOUR.LuaAPI.usleep(100000)  -- a few engine cycles: a program's values come back from process()
+    print("@preset\\t" .. kind .. "\\t" .. name)
+    report_plugin(proc)
+  end
+end
+""",
+    )
+    starts = [i for i, line in enumerate(lines) if line[0] == "preset"] + [len(lines)]
+    return {(lines[a][1], lines[a][2]): parse_report(lines[a:b]) for a, b in zip(starts, starts[1:], strict=False)}

@@ -11,6 +11,8 @@ import stemglue
 
 SAMPLE_RATE = 48000
 BLOCK_SIZE = 512
+#: The plugin's program-change parameter (the factory presets), listed after the table's parameters.
+PROGRAM_PARAMETER = "Preset"
 
 
 def load_in_pedalboard():
@@ -24,6 +26,8 @@ def plain_values_from_pedalboard(plugin) -> dict[str, float]:
     by_name = {spec.name: spec for spec in stemglue.parameters()}
     values = {}
     for parameter in plugin.parameters.values():
+        if parameter.name == PROGRAM_PARAMETER:
+            continue
         spec = by_name[parameter.name]
         values[spec.id] = spec.from_normalized(parameter.raw_value)
     return values

@@ -1,5 +1,6 @@
 """The built StemGlue.vst3 inside Debian's Ardour 7, headless: listed parameters, reported latency,
-state through save and reload, and bounces compared with stemglue.StemGlue."""
+state through save and reload, bounces compared with stemglue.StemGlue, and the factory presets
+recalled from Ardour's preset list."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from ardour_host import (
     install_plugin,
     installed,
     load_snapshot,
+    recall_presets,
     replace_take,
 )
 from signals import max_error_dbfs, music
@@ -138,3 +140,33 @@ def test_default_bounce_equals_stemglue(ardour):
     expected = expected_output(ardour.signal, ardour.defaults.values)[:, EXPORT_FADE_IN:]
     error = max_error_dbfs(output, expected)
     assert error <= PARITY_DBFS, f"bounce differs from stemglue.StemGlue by {error:.1f} dBFS"
+
+
+@pytest.fixture(scope="module")
+def recalled(ardour) -> dict:
+    return recall_presets(ardour.home, ardour.root, ardour.session, "settings")
+
+
+def test_every_preset_is_listed_and_recalled_as_program_and_as_file(ardour, recalled):
+    assert set(recalled) == {(kind, p.name) for kind in ("program", "file") for p in stemglue.presets()}
+    kept = {key: ardour.saved.values[key] for key in ("bypass", "seed", "track_id")}
+    for (kind, name), report in recalled.items():
+        expected = stemglue.StemGlue.from_preset(name, **kept).parameter_values
+        assert report.values == pytest.approx(expected, rel=1e-5, abs=1e-4), (kind, name)
+        assert report.latency_samples == latency_samples(expected), (kind, name)
+
+
+def test_hum_frequency_is_a_toggle_between_50_and_60_hz_in_ardour(ardour, recalled):
+    """Ardour 7.3 cannot show a VST3 parameter as a list: VST3PI::get_parameter_descriptor
+    (libs/ardour/vst3_plugin.cc) sets `desc.toggled = 1 == p.steps` and `desc.enumeration = p.is_enum`,
+    and VST3Plugin::get_parameter_descriptor then calls desc.update_steps(), which clears enumeration
+    when there are no scale points (libs/ardour/parameter_descriptor.cc) -- and VST3Plugin has no
+    get_scale_points. So a two-entry list (stepCount 1 + kIsList) is a toggle there whatever its flags.
+    It toggles between the right frequencies, and a preset that sets 60 Hz recalls as 60 Hz."""
+    name = stemglue.parameter("noise_hum_hz").name
+    assert ardour.defaults.kinds[name] == (True, False)  # toggled, not an enumeration
+    assert ardour.defaults.ranges[name] == (50.0, 60.0)
+    assert ardour.defaults.values["noise_hum_hz"] == 50.0
+    assert stemglue.preset("guitar").values["noise_hum_hz"] == 60.0
+    assert recalled[("program", "guitar")].values["noise_hum_hz"] == 60.0
+    assert recalled[("file", "guitar")].values["noise_hum_hz"] == 60.0

@@ -5,7 +5,14 @@ import gc
 import numpy as np
 import pytest
 import stemglue
-from plugin_hosts import SAMPLE_RATE, load_in_pedalboard, plain_values_from_pedalboard, set_in_pedalboard, track_id_of
+from plugin_hosts import (
+    PROGRAM_PARAMETER,
+    SAMPLE_RATE,
+    load_in_pedalboard,
+    plain_values_from_pedalboard,
+    set_in_pedalboard,
+    track_id_of,
+)
 from signals import max_error_dbfs, music, noise
 
 PARITY_DBFS = -100.0
@@ -18,7 +25,8 @@ def signal():
 
 def test_parameters_are_the_table(signal):
     plugin = load_in_pedalboard()
-    assert [parameter.name for parameter in plugin.parameters.values()] == [spec.name for spec in stemglue.parameters()]
+    names = [parameter.name for parameter in plugin.parameters.values()]
+    assert names == [spec.name for spec in stemglue.parameters()] + [PROGRAM_PARAMETER]
     values = plain_values_from_pedalboard(plugin)
     assert values.pop("track_id") == int(values_track_id := track_id_of(plugin)) and 0 <= values_track_id <= 999999
     assert values == pytest.approx({spec.id: spec.default for spec in stemglue.parameters() if spec.id != "track_id"})

@@ -44,7 +44,7 @@ def test_install_plugin_copies_and_never_clobbers(tmp_path):
     assert installed.read_bytes() == b"someone else's build"
     stemglue.install_plugin(destination, force=True)
     assert installed.read_bytes() != b"someone else's build"
-    assert sorted(p.name for p in destination.iterdir()) == ["StemGlue.vst3"]
+    assert sorted(p.name for p in destination.iterdir()) == ["StemGlue.vst3", "presets"]
 
 
 def test_install_plugin_defaults_to_home_vst3(tmp_path, monkeypatch):

@@ -1,7 +1,8 @@
 // A minimal VST3 host, on our own ABI declarations, that loads the built bundle with dlopen and
 // makes the calls real hosts make that pedalboard and DawDreamer never do: flush calls with null
 // buffers, process before setup, disabled sidechains, sample-accurate parameter points, state
-// with foreign bytes around it, double initialize/terminate; and it counts the plugin's heap
+// with foreign bytes around it, double initialize/terminate, 64-bit buffers, units and program
+// changes (IUnitInfo); and it counts the plugin's heap
 // allocations in process() and makes every allocation fail to see that no exception escapes.
 // Usage: vst3_host_checks path/to/StemGlue.so
 //
@@ -27,7 +28,9 @@
 
 #include "../vst3/vst3_abi.h"
 #include "stemglue/engine.h"
+#include "stemglue/module_list.h"
 #include "stemglue/parameters.h"
+#include "stemglue/presets.h"
 
 namespace {
 std::atomic<bool> counting{false};  // count allocations while set
@@ -188,7 +191,12 @@ struct Queue : HostObject<IParamValueQueue> {
         value = points[static_cast<size_t>(index)].second;
         return kResultOk;
     }
-    tresult addPoint(int32, ParamValue, int32&) override { return kNotImplemented; }
+    tresult addPoint(int32 offset, ParamValue value, int32& index) override
+    {
+        index = static_cast<int32>(points.size());
+        points.push_back({offset, value});
+        return kResultOk;
+    }
 };
 
 struct Changes : HostObject<IParameterChanges> {
@@ -196,6 +204,47 @@ struct Changes : HostObject<IParameterChanges> {
     int32 getParameterCount() override { return static_cast<int32>(queues.size()); }
     IParamValueQueue* getParameterData(int32 index) override { return &queues[static_cast<size_t>(index)]; }
     IParamValueQueue* addParameterData(const ParamID&, int32&) override { return nullptr; }
+};
+
+// Output changes (the plugin reports values): queues come from a pool made beforehand, so the host
+// allocates nothing inside process().
+struct OutputChanges : HostObject<IParameterChanges> {
+    std::vector<Queue> queues;
+    size_t used = 0;
+    explicit OutputChanges(size_t capacity) : queues(capacity)
+    {
+        for (Queue& queue : queues) queue.points.reserve(4);
+    }
+    int32 getParameterCount() override { return static_cast<int32>(used); }
+    IParamValueQueue* getParameterData(int32 index) override { return &queues[static_cast<size_t>(index)]; }
+    IParamValueQueue* addParameterData(const ParamID& id, int32& index) override
+    {
+        if (used == queues.size()) return nullptr;
+        index = static_cast<int32>(used);
+        queues[used].id = id;
+        return &queues[used++];
+    }
+};
+
+struct Host : HostObject<IHostApplication> {
+    const char* name = "Ardour";
+    tresult queryInterface(const TUID iid, void** object) override
+    {
+        *object = same_uid(iid, kHostApplicationIid) || same_uid(iid, kFUnknownIid) ? this : nullptr;
+        return *object ? kResultOk : kNoInterface;
+    }
+    tresult getName(String128 out) override
+    {
+        int c = 0;
+        for (; name[c]; ++c) out[c] = static_cast<char16>(name[c]);
+        out[c] = 0;
+        return kResultOk;
+    }
+    tresult createInstance(TUID, TUID, void** object) override
+    {
+        *object = nullptr;
+        return kNotImplemented;
+    }
 };
 
 struct Handler : HostObject<IComponentHandler> {
@@ -267,12 +316,12 @@ struct Plugin {
     }
     // What a host does to change parameters between blocks: a flush with one point per parameter.
     void send(const std::vector<std::pair<const char*, double>>& plain_values);
-    void start(int32 block, int32 channels = 2)
+    void start(int32 block, int32 channels = 2, int32 sample_size = kSample32)
     {
         SpeakerArrangement arrangement = channels == 1 ? kSpeakerMono : kSpeakerStereo;
         SpeakerArrangement inputs[2] = {arrangement, kSpeakerStereo};
         processor->setBusArrangements(inputs, 2, &arrangement, 1);
-        ProcessSetup setup{2, kSample32, block, 48000.0};
+        ProcessSetup setup{2, sample_size, block, 48000.0};
         processor->setupProcessing(setup);
         component->setActive(1);
         processor->setProcessing(1);
@@ -315,6 +364,44 @@ struct Buffers {
         return true;
     }
 };
+
+// The same buses with double buffers (a 64-bit host).
+struct Buffers64 {
+    std::vector<std::vector<double>> in, out;
+    std::vector<double*> in_pointers, out_pointers;
+    AudioBusBuffers in_bus{}, out_bus{};
+
+    Buffers64(int channels, int samples)
+        : in(static_cast<size_t>(channels), std::vector<double>(static_cast<size_t>(samples), 0.0)),
+          out(static_cast<size_t>(channels), std::vector<double>(static_cast<size_t>(samples), 0.0))
+    {
+        for (auto& c : in) in_pointers.push_back(c.data());
+        for (auto& c : out) out_pointers.push_back(c.data());
+        in_bus.num_channels = out_bus.num_channels = channels;
+        in_bus.channel_buffers_64 = in_pointers.data();
+        out_bus.channel_buffers_64 = out_pointers.data();
+    }
+    ProcessData data(int samples, IParameterChanges* changes = nullptr)
+    {
+        ProcessData d{};
+        d.process_mode = 2;
+        d.symbolic_sample_size = kSample64;
+        d.num_samples = samples;
+        d.num_inputs = 1;
+        d.num_outputs = 1;
+        d.inputs = &in_bus;
+        d.outputs = &out_bus;
+        d.input_parameter_changes = changes;
+        return d;
+    }
+};
+
+std::string ascii(const String128 text)
+{
+    std::string out;
+    for (int c = 0; c < 128 && text[c]; ++c) out += static_cast<char>(text[c]);
+    return out;
+}
 
 void Plugin::send(const std::vector<std::pair<const char*, double>>& plain_values)
 {
@@ -427,7 +514,10 @@ int main(int argc, char** argv)
         plugin.processor->getBusArrangement(kOutput, 0, got);
         check(got == kSpeakerMono, "arrangement reported back");
         check(plugin.processor->setBusArrangements(&mono, 1, &stereo, 1) == kResultFalse, "mono in / stereo out refused");
-        check(plugin.processor->canProcessSampleSize(kSample64) == kResultFalse, "64-bit not claimed");
+        check(plugin.processor->canProcessSampleSize(kSample64) == kResultTrue &&
+                  plugin.processor->canProcessSampleSize(kSample32) == kResultTrue &&
+                  plugin.processor->canProcessSampleSize(7) == kResultFalse,
+              "32-bit and 64-bit processing claimed, nothing else");
 
         Buffers early(2, 64, 0.5f);
         early.out[0][3] = 7.0f;
@@ -822,6 +912,191 @@ int main(int argc, char** argv)
         saved.position = 0;
         check(reloaded.component->setState(&saved) == kResultOk && reloaded.plain("Track ID") == first_id,
               "a reloaded project keeps its saved track id");
+    }
+
+    {
+        // 64-bit hosts: double buffers give what float buffers give (the samples are floats either
+        // way), also for blocks longer than the plugin's chunk, with automation points on both
+        // sides of a chunk edge, in place, and without allocating.
+        Plugin single(factory), twin(factory);
+        single.set_plain("Track ID", 7.0);
+        twin.set_plain("Track ID", 7.0);
+        single.start(4096);
+        twin.start(4096, 2, kSample64);
+        Changes changes;
+        changes.queues.push_back({});
+        changes.queues[0].id = single.id_of("Tube Drive");
+        changes.queues[0].points = {{100, 0.8}, {2047, 0.3}, {2048, 0.6}, {3000, 0.9}};
+        Buffers floats(2, 4096, 0.0f);
+        Buffers64 doubles(2, 4096);
+        bool same = true, in_place_same = true;
+        long counted = 0;
+        for (int block = 0; block < 4; ++block) {
+            fill_sine(floats, 4096, block * 4096);
+            for (size_t c = 0; c < 2; ++c)
+                for (size_t j = 0; j < 4096; ++j) doubles.in[c][j] = floats.in[c][j];
+            ProcessData float_data = floats.data(4096, &changes);
+            single.processor->process(float_data);
+            const bool in_place = block == 3;  // the last block: input and output are the same buffers
+            if (in_place) {
+                doubles.out = doubles.in;
+                doubles.in_pointers = {doubles.out[0].data(), doubles.out[1].data()};
+                doubles.out_pointers = doubles.in_pointers;
+                doubles.in_bus.channel_buffers_64 = doubles.in_pointers.data();
+                doubles.out_bus.channel_buffers_64 = doubles.out_pointers.data();
+            }
+            ProcessData double_data = doubles.data(4096, &changes);
+            counted += allocations_during([&] { twin.processor->process(double_data); });
+            for (size_t c = 0; c < 2; ++c)
+                for (size_t j = 0; j < 4096; ++j)
+                    (in_place ? in_place_same : same) &= doubles.out[c][j] == static_cast<double>(floats.out[c][j]);
+        }
+        check(same, "64-bit processing gives the 32-bit output, automation included");
+        check(in_place_same, "64-bit processing in place");
+        check(counted == 0, "64-bit process() allocates nothing");
+        Buffers64 mono(1, 512);
+        mono.in[0].assign(512, std::nan(""));
+        ProcessData flush_64{};
+        flush_64.symbolic_sample_size = kSample64;
+        check(twin.processor->process(flush_64) == kResultOk, "64-bit flush without buffers");
+        ProcessData poisoned = mono.data(512);
+        bool finite = twin.processor->process(poisoned) == kResultOk;
+        for (double x : mono.out[0]) finite &= std::isfinite(x);
+        check(finite, "64-bit NaN input, fewer channels than the arrangement: finite output");
+    }
+
+    {
+        // IUnitInfo: a root unit "Global" with the presets' program list, one unit per module; every
+        // parameter in its module's unit, switches included.
+        Plugin plugin(factory);
+        IUnitInfo* units = nullptr;
+        check(plugin.component->queryInterface(kUnitInfoIid.bytes, reinterpret_cast<void**>(&units)) == kResultOk && units,
+              "IUnitInfo");
+        const auto& modules = stemglue::modules();
+        check(units->getUnitCount() == 1 + static_cast<int32>(modules.size()), "a unit per module plus the root");
+        std::vector<std::string> names;
+        bool tree = true;
+        for (int32 i = 0; i < units->getUnitCount(); ++i) {
+            UnitInfo unit{};
+            tree &= units->getUnitInfo(i, unit) == kResultOk && unit.id == i &&
+                    unit.parent_unit_id == (i == 0 ? kNoParentUnitId : kRootUnitId) &&
+                    unit.program_list_id == (i == 0 ? 1 : kNoProgramListId);
+            names.push_back(ascii(unit.name));
+        }
+        UnitInfo none{};
+        check(tree && units->getUnitInfo(units->getUnitCount(), none) == kInvalidArgument, "unit tree");
+        check(names == std::vector<std::string>{"Global", "Room", "Tube", "Drift", "Noise", "Glue"}, "unit names");
+        auto unit_of = [&](const char* title) {
+            for (int32 i = 0; i < plugin.controller->getParameterCount(); ++i) {
+                ParameterInfo info{};
+                plugin.controller->getParameterInfo(i, info);
+                if (ascii(info.title) == title) return names[static_cast<size_t>(info.unit_id)];
+            }
+            return std::string("?");
+        };
+        check(unit_of("Tube Drive") == "Tube" && unit_of("Tube Enabled") == "Tube" && unit_of("Glue Ratio") == "Glue" &&
+                  unit_of("Room Size") == "Room" && unit_of("Mix") == "Global" && unit_of("Seed") == "Global" &&
+                  unit_of("Preset") == "Global",
+              "parameters sit in their module's unit");
+
+        // The program list is the preset list; the program-change parameter selects from it.
+        ProgramListInfo list{};
+        check(units->getProgramListCount() == 1 && units->getProgramListInfo(0, list) == kResultOk && list.id == 1 &&
+                  list.program_count == stemglue::kNumPresets,
+              "one program list holding every preset");
+        bool program_names = true;
+        for (int32 p = 0; p < list.program_count; ++p) {
+            String128 name{};
+            program_names &= units->getProgramName(list.id, p, name) == kResultOk &&
+                             ascii(name) == std::string(stemglue::kPresets[static_cast<size_t>(p)].name);
+        }
+        String128 name{};
+        check(program_names && units->getProgramName(list.id, list.program_count, name) == kInvalidArgument,
+              "program names are the preset names");
+        ParameterInfo program{};
+        plugin.controller->getParameterInfo(plugin.controller->getParameterCount() - 1, program);
+        check(program.flags == (kCanAutomate | kIsList | kIsProgramChange) && program.step_count == list.program_count - 1 &&
+                  program.unit_id == kRootUnitId && program.default_normalized_value == 0.0,
+              "the program-change parameter: a list over the presets, last, in the root unit");
+        units->release();
+
+        const int cassette = stemglue::preset_index("cassette");
+        const double cassette_normalized = cassette / double(stemglue::kNumPresets - 1);
+        plugin.set_plain("Seed", 321.0);
+        plugin.set_plain("Track ID", 654.0);
+        plugin.set_plain("Glue Ratio", 7.0);
+        Handler handler;
+        plugin.controller->setComponentHandler(&handler);
+        check(plugin.controller->setParamNormalized(program.id, cassette_normalized) == kResultOk &&
+                  handler.restarted_with(kParamValuesChanged),
+              "selecting a program announces new parameter values");
+        std::array<double, stemglue::kNumParameters> expected{};
+        for (int i = 0; i < stemglue::kNumParameters; ++i) expected[static_cast<size_t>(i)] = 1e9;
+        stemglue::apply_preset(stemglue::kPresets[static_cast<size_t>(cassette)], expected);
+        bool values = true;
+        for (int i = 0; i < stemglue::kNumParameters; ++i) {
+            const ParamID id = stemglue::parameter_hash(stemglue::kParameters[static_cast<size_t>(i)].id);
+            const double plain = plugin.controller->normalizedParamToPlain(id, plugin.controller->getParamNormalized(id));
+            if (!stemglue::kept_by_presets(i)) values &= std::abs(plain - expected[static_cast<size_t>(i)]) < 1e-9;
+        }
+        check(values && std::abs(plugin.plain("Glue Ratio") - 2.0) < 1e-9, "the program's values are the preset's");
+        check(plugin.plain("Seed") == 321.0 && plugin.plain("Track ID") == 654.0, "a program keeps seed and track id");
+        String128 text{};
+        plugin.controller->getParamStringByValue(program.id, cassette_normalized, text);
+        check(ascii(text) == "cassette" && plugin.controller->getParamNormalized(program.id) == cassette_normalized,
+              "the program parameter reads the preset's name");
+        handler.restarts.clear();
+        plugin.controller->setParamNormalized(program.id, cassette_normalized);
+        check(handler.restarts.empty(), "the selected program sent again with its values unchanged (an echo) is no change");
+        plugin.set_plain("Tube Drive", 30.0);
+        plugin.controller->setParamNormalized(program.id, cassette_normalized);
+        check(handler.restarted_with(kParamValuesChanged) && std::abs(plugin.plain("Tube Drive") - 12.0) < 1e-9,
+              "selecting the program again after an edit restores its values");
+        plugin.controller->setComponentHandler(nullptr);
+
+        // A program change as a queue point, on the audio thread: applied in place, as the engine
+        // renders the preset's values; no allocation.
+        Plugin queued(factory);
+        queued.start(512);
+        Changes change;
+        change.queues.push_back({});
+        change.queues[0].id = program.id;
+        change.queues[0].points = {{0, stemglue::preset_index("worn 4-track") / double(stemglue::kNumPresets - 1)}};
+        Buffers buffers(2, 512, 0.0f);
+        fill_sine(buffers, 512, 0);
+        ProcessData data = buffers.data(512, &change);
+        check(allocations_during([&] { queued.processor->process(data); }) == 0,
+              "a program change in process() allocates nothing");
+        check(queued.plain("Tube Drive") == 18.0 && queued.plain("Noise Hum") == -78.0, "a queued program change applies");
+
+        // The processor reports every value to the host after a program change (Ardour reads
+        // these), once.
+        auto reported_values = [&](Plugin& target) {
+            OutputChanges output(static_cast<size_t>(stemglue::kNumParameters + 8));
+            ProcessData block = buffers.data(512);
+            block.output_parameter_changes = &output;
+            const long allocated = allocations_during([&] { target.processor->process(block); });
+            bool exact = allocated == 0;
+            for (size_t q = 0; q < output.used; ++q)
+                exact &= output.queues[q].points.size() == 1 &&
+                         output.queues[q].points[0].second == target.controller->getParamNormalized(output.queues[q].id);
+            return exact ? static_cast<int>(output.used) : -1;
+        };
+        check(reported_values(queued) == stemglue::kNumParameters + 1 && reported_values(queued) == 0,
+              "after a program change the next block reports every value through outputParameterChanges");
+
+        // Ardour 7 takes its process lock around loading a preset and again in restartComponent:
+        // there the values go through outputParameterChanges only.
+        Host ardour;
+        Plugin in_ardour(factory);
+        in_ardour.component->initialize(&ardour);
+        in_ardour.start(512);
+        Handler ardour_handler;
+        in_ardour.controller->setComponentHandler(&ardour_handler);
+        in_ardour.controller->setParamNormalized(program.id, cassette_normalized);
+        check(ardour_handler.restarts.empty() && reported_values(in_ardour) == stemglue::kNumParameters + 1,
+              "in Ardour a program change is reported from process(), without a restart");
+        in_ardour.controller->setComponentHandler(nullptr);
     }
 
     {

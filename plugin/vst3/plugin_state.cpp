@@ -45,14 +45,16 @@ bool find_magic(IBStream* stream)
 
 }  // namespace
 
-bool write_state(IBStream* stream, const PlainValues& values)
+bool write_state(IBStream* stream, const PlainValues& values, bool preset)
 {
     if (!stream) return false;
-    bool ok = write_value(stream, kStateMagic) && write_value(stream, kStateVersion) &&
-              write_value(stream, static_cast<uint32>(kNumParameters));
+    uint32 count = 0;
+    for (int i = 0; i < kNumParameters; ++i) count += preset && kept_by_presets(i) ? 0 : 1;
+    bool ok = write_value(stream, kStateMagic) && write_value(stream, kStateVersion) && write_value(stream, count);
     for (int i = 0; ok && i < kNumParameters; ++i)
-        ok = write_value(stream, parameter_hash(kParameters[static_cast<size_t>(i)].id)) &&
-             write_value(stream, values[static_cast<size_t>(i)]);
+        if (!preset || !kept_by_presets(i))
+            ok = write_value(stream, parameter_hash(kParameters[static_cast<size_t>(i)].id)) &&
+                 write_value(stream, values[static_cast<size_t>(i)]);
     return ok;
 }
 
@@ -100,7 +102,9 @@ bool read_state(IBStream* stream, PlainValues& values)
     uint32 version = 0;
     if (!stream || !find_magic(stream) || !read_value(stream, version)) return false;
     PlainValues loaded;
-    for (int i = 0; i < kNumParameters; ++i) loaded[static_cast<size_t>(i)] = kParameters[static_cast<size_t>(i)].default_value;
+    for (int i = 0; i < kNumParameters; ++i)
+        loaded[static_cast<size_t>(i)] =
+            kept_by_presets(i) ? values[static_cast<size_t>(i)] : kParameters[static_cast<size_t>(i)].default_value;
     bool read = false;
     switch (version) {
         case 1:

@@ -10,13 +10,24 @@
 #include <new>
 #include <vector>
 
+#include "plugin_units.h"
+
 namespace stemglue::vst3 {
 namespace {
 
 constexpr int kBypassIndex = param("bypass");
 constexpr int kTrackIdIndex = param("track_id");
 constexpr int kOversamplingIndex = param("tube_oversampling");
-constexpr int kMaxEngineBlock = 2048;  // the engine cuts longer host blocks; output is identical
+// The program-change parameter's id: after the table's, and like theirs a hash of a name.
+constexpr ParamID kProgramId = parameter_hash("program");
+
+constexpr bool program_id_is_free()
+{
+    for (const ParameterSpec& spec : kParameters)
+        if (parameter_hash(spec.id) == kProgramId) return false;
+    return true;
+}
+static_assert(program_id_is_free(), "the program parameter's id collides with a table parameter's");
 
 static_assert(kParameters[kOversamplingIndex].num_choices == 4, "latency_by_oversampling_ has one entry per choice");
 
@@ -194,6 +205,8 @@ tresult StemGluePlugin::queryInterface(const TUID iid, void** object)
         found = static_cast<IEditController*>(this);
     else if (same_uid(iid, kProcessContextRequirementsIid))
         found = static_cast<IProcessContextRequirements*>(this);
+    else if (same_uid(iid, kUnitInfoIid))
+        found = static_cast<IUnitInfo*>(this);
     *object = found;
     if (!found) return kNoInterface;
     addRef();
@@ -212,8 +225,17 @@ uint32 StemGluePlugin::release()
     return remaining;
 }
 
-tresult StemGluePlugin::initialize(FUnknown*)
+tresult StemGluePlugin::initialize(FUnknown* context)
 {
+    IHostApplication* host = nullptr;
+    if (context && context->queryInterface(kHostApplicationIid.bytes, reinterpret_cast<void**>(&host)) == kResultOk && host) {
+        String128 name{};
+        if (host->getName(name) == kResultOk) {
+            const char16 ardour[] = u"Ardour";
+            host_is_ardour_ = std::equal(ardour, ardour + 6, name);
+        }
+        host->release();
+    }
     return kResultOk;
 }
 
@@ -303,10 +325,11 @@ tresult StemGluePlugin::getState(IBStream* state)
 tresult StemGluePlugin::values_from_state(IBStream* state)
 {
     return guarded([&] {
-        PlainValues values;
+        PlainValues values;  // what the state lacks and presets keep (bypass, seed, track id) stays as it is
+        for (int i = 0; i < kNumParameters; ++i) values[static_cast<size_t>(i)] = plain_value(i);
         if (!read_state(state, values)) return kResultFalse;
         const int latency_before = expected_latency();
-        bool track_id_redrawn = false;
+        bool track_id_redrawn = false, values_changed = false;
         {
             std::lock_guard<std::mutex> lock(registry_mutex);
             // A state copied from a live instance (a duplicated track) must not share its track id.
@@ -322,8 +345,10 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
                     track_id_redrawn = true;
                 }
             }
-            for (int i = 0; i < kNumParameters; ++i)
-                normalized_values_[static_cast<size_t>(i)].store(to_normalized(spec_at(i), values[static_cast<size_t>(i)]));
+            for (int i = 0; i < kNumParameters; ++i) {
+                const double normalized = to_normalized(spec_at(i), values[static_cast<size_t>(i)]);
+                values_changed |= normalized_values_[static_cast<size_t>(i)].exchange(normalized) != normalized;
+            }
         }
         state_changed_.store(true);
         // Host callbacks only after the lock is released (a host may call back into us).
@@ -332,8 +357,12 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
             handler_->beginEdit(id);
             handler_->performEdit(id, normalized_values_[kTrackIdIndex].load());
             handler_->endEdit(id);
-            handler_->restartComponent(kParamValuesChanged);
         }
+        if (handler_ && track_id_redrawn) handler_->restartComponent(kParamValuesChanged);
+        // A host loading a preset file (JUCE's setStateFromVSTPresetFile) does not read the values
+        // back by itself: without this it kept showing, and later sent, the values from before.
+        else if (values_changed)
+            values_changed_at_once();
         if (handler_ && prepared_ && expected_latency() != latency_before) handler_->restartComponent(kLatencyChanged);
         return kResultOk;
     });
@@ -362,7 +391,7 @@ tresult StemGluePlugin::getBusArrangement(BusDirection direction, int32 index, S
 
 tresult StemGluePlugin::canProcessSampleSize(int32 symbolic_sample_size)
 {
-    return symbolic_sample_size == kSample32 ? kResultTrue : kResultFalse;
+    return symbolic_sample_size == kSample32 || symbolic_sample_size == kSample64 ? kResultTrue : kResultFalse;
 }
 
 uint32 StemGluePlugin::getLatencySamples()
@@ -374,7 +403,8 @@ uint32 StemGluePlugin::getLatencySamples()
 tresult StemGluePlugin::setupProcessing(ProcessSetup& setup)
 {
     if (active_) return kResultFalse;  // the spec allows setup only while inactive
-    if (!(setup.sample_rate > 0.0) || setup.max_samples_per_block < 0 || setup.symbolic_sample_size != kSample32)
+    if (!(setup.sample_rate > 0.0) || setup.max_samples_per_block < 0 ||
+        canProcessSampleSize(setup.symbolic_sample_size) != kResultTrue)
         return kResultFalse;
     setup_ = setup;
     return guarded([&] {
@@ -475,8 +505,32 @@ int StemGluePlugin::expected_latency() const noexcept
 
 void StemGluePlugin::apply_event(const ParameterEvent& event) noexcept
 {
+    if (event.index == kProgramIndex) {
+        if (select_program(static_cast<int>(std::lround(event.normalized * (kNumPresets - 1)))))
+            for (int i = 0; i < kNumParameters; ++i) set_engine_parameter(i, normalized_values_[static_cast<size_t>(i)].load());
+        return;
+    }
     normalized_values_[static_cast<size_t>(event.index)].store(event.normalized);
     set_engine_parameter(event.index, event.normalized);
+}
+
+// Stores a preset's values as the parameters' values; false if they and the selected program were
+// already those (a host echoing the program's value). Selecting the current program again after an
+// edit restores it. No allocation (the audio thread calls it for queue points).
+bool StemGluePlugin::select_program(int program) noexcept
+{
+    program = std::clamp(program, 0, kNumPresets - 1);
+    bool changed = program_.exchange(program) != program;
+    PlainValues values;
+    for (int i = 0; i < kNumParameters; ++i) values[static_cast<size_t>(i)] = plain_value(i);
+    apply_preset(kPresets[static_cast<size_t>(program)], values);
+    for (int i = 0; i < kNumParameters; ++i) {
+        if (kept_by_presets(i)) continue;
+        const double normalized = to_normalized(spec_at(i), values[static_cast<size_t>(i)]);
+        changed |= normalized_values_[static_cast<size_t>(i)].exchange(normalized) != normalized;
+    }
+    if (changed) announce_values_.store(true);
+    return changed;
 }
 
 int StemGluePlugin::collect_parameter_events(IParameterChanges* changes, int32 num_samples) noexcept
@@ -487,7 +541,8 @@ int StemGluePlugin::collect_parameter_events(IParameterChanges* changes, int32 n
     for (int32 q = 0; q < num_queues; ++q) {
         IParamValueQueue* queue = changes->getParameterData(q);
         if (!queue) continue;
-        const int index = index_for_id(queue->getParameterId());
+        const ParamID id = queue->getParameterId();
+        const int index = id == kProgramId ? kProgramIndex : index_for_id(id);
         if (index < 0) continue;
         const int32 num_points = queue->getPointCount();
         for (int32 p = 0; p < num_points && count < kMaxParameterEvents; ++p) {
@@ -534,51 +589,120 @@ tresult StemGluePlugin::process(ProcessData& data)
     const int num_events = collect_parameter_events(data.input_parameter_changes, data.num_samples);
 
     // Flush calls (no samples or no buffers) carry parameter changes only.
+    const bool known_size = data.symbolic_sample_size == kSample32 || data.symbolic_sample_size == kSample64;
     const bool has_output = data.num_outputs > 0 && data.outputs && data.outputs[0].num_channels > 0 &&
                             data.outputs[0].channel_buffers_32 && data.num_samples > 0;
-    if (!has_output || data.symbolic_sample_size != kSample32 || !prepared_) {
+    if (!has_output || !known_size || !prepared_) {
         for (int e = 0; e < num_events; ++e) apply_event(events_[static_cast<size_t>(e)]);
         if (prepared_ && num_events > 0) update_tail();
-        if (has_output && data.symbolic_sample_size == kSample32) {  // process before setup: silence
-            for (int32 c = 0; c < data.outputs[0].num_channels; ++c)
-                if (float* out = data.outputs[0].channel_buffers_32[c]) std::fill(out, out + data.num_samples, 0.0f);
+        if (data.output_parameter_changes && announce_values_.exchange(false)) announce_values(data.output_parameter_changes);
+        if (has_output && known_size) {  // process before setup: silence
+            for (int32 c = 0; c < data.outputs[0].num_channels; ++c) {
+                if (data.symbolic_sample_size == kSample64) {
+                    if (double* out = data.outputs[0].channel_buffers_64[c]) std::fill(out, out + data.num_samples, 0.0);
+                } else if (float* out = data.outputs[0].channel_buffers_32[c]) {
+                    std::fill(out, out + data.num_samples, 0.0f);
+                }
+            }
         }
         return kResultOk;
     }
 
     AudioBusBuffers& output = data.outputs[0];
     const int num_channels = std::min({output.num_channels, 2, main_channels()});
-    float* channels[2] = {nullptr, nullptr};
-    for (int c = 0; c < num_channels; ++c) {
-        channels[c] = output.channel_buffers_32[c];
-        if (!channels[c]) return kResultOk;
+    for (int c = 0; c < num_channels; ++c)
+        if (!output.channel_buffers_32[c]) return kResultOk;  // the union's pointers are null alike
+    if (data.symbolic_sample_size == kSample64) {
+        process_64(data, num_channels, num_events);
+    } else {
+        float* channels[2] = {nullptr, nullptr};
+        for (int c = 0; c < num_channels; ++c) channels[c] = output.channel_buffers_32[c];
+        const AudioBusBuffers* input =
+            (data.num_inputs > 0 && data.inputs && data.inputs[0].channel_buffers_32 && data.inputs[0].num_channels > 0)
+                ? &data.inputs[0]
+                : nullptr;
+        for (int c = 0; c < num_channels; ++c) {
+            const float* in = input ? input->channel_buffers_32[std::min(c, input->num_channels - 1)] : nullptr;
+            if (!in)
+                std::fill(channels[c], channels[c] + data.num_samples, 0.0f);
+            else if (in != channels[c])
+                std::memcpy(channels[c], in, sizeof(float) * static_cast<size_t>(data.num_samples));
+        }
+        int next_event = 0;
+        render(channels, num_channels, 0, data.num_samples, num_events, next_event);
+        while (next_event < num_events) apply_event(events_[static_cast<size_t>(next_event++)]);
     }
-    const AudioBusBuffers* input =
-        (data.num_inputs > 0 && data.inputs && data.inputs[0].channel_buffers_32 && data.inputs[0].num_channels > 0)
-            ? &data.inputs[0]
-            : nullptr;
-    for (int c = 0; c < num_channels; ++c) {
-        const float* in = input ? input->channel_buffers_32[std::min(c, input->num_channels - 1)] : nullptr;
-        if (!in)
-            std::fill(channels[c], channels[c] + data.num_samples, 0.0f);
-        else if (in != channels[c])
-            std::memcpy(channels[c], in, sizeof(float) * static_cast<size_t>(data.num_samples));
-    }
+    if (num_events > 0) update_tail();
+    if (data.output_parameter_changes && announce_values_.exchange(false)) announce_values(data.output_parameter_changes);
+    output.silence_flags = 0;
+    return kResultOk;
+}
 
-    // Sample-accurate automation: split the block at every parameter point.
-    int position = 0, next_event = 0;
-    while (position < data.num_samples) {
+// Every parameter's value (and the program) as a point at offset 0 of the host's output changes.
+// The queues are the host's: no allocation here.
+void StemGluePlugin::announce_values(IParameterChanges* changes) noexcept
+{
+    for (int i = 0; i <= kNumParameters; ++i) {
+        const ParamID id = i == kProgramIndex ? kProgramId : parameter_hash(spec_at(i).id);
+        int32 queue_index = 0, point_index = 0;
+        if (IParamValueQueue* queue = changes->addParameterData(id, queue_index))
+            queue->addPoint(0, getParamNormalized(id), point_index);
+    }
+}
+
+// The host asked to read every value again now, where that is safe (see host_is_ardour_).
+void StemGluePlugin::values_changed_at_once() noexcept
+{
+    if (handler_ && !host_is_ardour_) handler_->restartComponent(kParamValuesChanged);
+}
+
+// Runs the engine over `length` samples of `channels` that start `start` samples into the host's
+// block, applying each parameter point at its sample (sample-accurate automation: the block is
+// split at every point). events_[next_event, num_events) are sorted by offset.
+void StemGluePlugin::render(float* const* channels, int num_channels, int start, int length, int num_events,
+                            int& next_event) noexcept
+{
+    const int stop = start + length;
+    int position = start;
+    while (position < stop) {
         while (next_event < num_events && events_[static_cast<size_t>(next_event)].offset <= position)
             apply_event(events_[static_cast<size_t>(next_event++)]);
-        const int end = next_event < num_events ? events_[static_cast<size_t>(next_event)].offset : data.num_samples;
-        float* segment[2] = {channels[0] ? channels[0] + position : nullptr, channels[1] ? channels[1] + position : nullptr};
+        const int end = next_event < num_events ? std::min(events_[static_cast<size_t>(next_event)].offset, stop) : stop;
+        float* segment[2] = {channels[0] ? channels[0] + (position - start) : nullptr,
+                             channels[1] ? channels[1] + (position - start) : nullptr};
         engine_.process({segment, num_channels, end - position});
         position = end;
     }
+}
+
+// Double buffers: each chunk of at most kMaxEngineBlock samples is converted into the float
+// scratch buffers, rendered there and converted back (input and output may be the same buffers).
+void StemGluePlugin::process_64(ProcessData& data, int num_channels, int num_events) noexcept
+{
+    double* const* outputs = data.outputs[0].channel_buffers_64;
+    const AudioBusBuffers* input =
+        (data.num_inputs > 0 && data.inputs && data.inputs[0].channel_buffers_64 && data.inputs[0].num_channels > 0)
+            ? &data.inputs[0]
+            : nullptr;
+    float* channels[2] = {scratch_[0].data(), num_channels > 1 ? scratch_[1].data() : nullptr};
+    int next_event = 0;
+    for (int start = 0; start < data.num_samples; start += kMaxEngineBlock) {
+        const int length = std::min(kMaxEngineBlock, data.num_samples - start);
+        for (int c = 0; c < num_channels; ++c) {
+            const double* in = input ? input->channel_buffers_64[std::min(c, input->num_channels - 1)] : nullptr;
+            float* scratch = scratch_[static_cast<size_t>(c)].data();
+            if (!in)
+                std::fill(scratch, scratch + length, 0.0f);
+            else
+                for (int j = 0; j < length; ++j) scratch[j] = static_cast<float>(in[start + j]);
+        }
+        render(channels, num_channels, start, length, num_events, next_event);
+        for (int c = 0; c < num_channels; ++c) {
+            const float* scratch = scratch_[static_cast<size_t>(c)].data();
+            for (int j = 0; j < length; ++j) outputs[c][start + j] = scratch[j];
+        }
+    }
     while (next_event < num_events) apply_event(events_[static_cast<size_t>(next_event++)]);
-    if (num_events > 0) update_tail();
-    output.silence_flags = 0;
-    return kResultOk;
 }
 
 // --- IEditController -------------------------------------------------------------------------
@@ -590,14 +714,25 @@ tresult StemGluePlugin::setComponentState(IBStream* state)
 
 int32 StemGluePlugin::getParameterCount()
 {
-    return kNumParameters;
+    return kNumParameters + 1;  // the table, then the program change
 }
 
 tresult StemGluePlugin::getParameterInfo(int32 index, ParameterInfo& info)
 {
-    if (index < 0 || index >= kNumParameters) return kInvalidArgument;
-    const ParameterSpec& spec = spec_at(index);
+    if (index < 0 || index > kNumParameters) return kInvalidArgument;
     std::memset(&info, 0, sizeof(info));
+    if (index == kProgramIndex) {
+        // The factory presets, in the root unit whose program list they are (Ardour finds the list
+        // through this parameter's unit).
+        info.id = kProgramId;
+        copy_to_string128("Preset", info.title);
+        copy_to_string128("Preset", info.short_title);
+        info.step_count = kNumPresets - 1;
+        info.unit_id = kRootUnitId;
+        info.flags = kCanAutomate | kIsList | kIsProgramChange;
+        return kResultOk;
+    }
+    const ParameterSpec& spec = spec_at(index);
     info.id = parameter_hash(spec.id);
     copy_to_string128(spec.name, info.title);
     copy_to_string128(spec.name.substr(0, 24), info.short_title);
@@ -613,10 +748,18 @@ tresult StemGluePlugin::getParameterInfo(int32 index, ParameterInfo& info)
     // these defaults (it showed 0 while the plugin held its drawn id), and resetting to 0 would
     // give every track the same id.
     if (index == kTrackIdIndex) info.default_normalized_value = normalized_values_[kTrackIdIndex].load();
-    info.unit_id = 0;
+    info.unit_id = unit_of_parameter(index);
     // Every parameter is automatable: Ardour lists no others. A structural one takes effect at the
     // engine's next reset (see the header) and announces its latency from setParamNormalized.
     info.flags = kCanAutomate;
+    // A list, with stepCount entries - 1 (hum frequency: 1). Ardour 7.3 still shows a two-entry list
+    // as an on/off toggle and can show no VST3 parameter as a list: VST3PI::get_parameter_descriptor
+    // (libs/ardour/vst3_plugin.cc) sets `desc.toggled = 1 == p.steps` and `desc.enumeration =
+    // p.is_enum`, then ParameterDescriptor::update_steps() clears enumeration when no scale points
+    // exist, and VST3Plugin has no get_scale_points (the same in Ardour's master, 22ed8656c2). Only
+    // a stepCount other than 1 avoids the toggle, and that would declare 50/60 Hz a continuous range
+    // or a list of more entries to the hosts that read the flags right (pedalboard, DawDreamer, the
+    // validator). So it stays a list; plainParamToNormalized takes Ardour's 0/1 toggle values.
     if (spec.kind == ParameterKind::choice) info.flags |= kIsList;
     if (index == kBypassIndex) info.flags |= kIsBypass;
     return kResultOk;
@@ -624,6 +767,11 @@ tresult StemGluePlugin::getParameterInfo(int32 index, ParameterInfo& info)
 
 tresult StemGluePlugin::getParamStringByValue(ParamID id, ParamValue value_normalized, String128 string)
 {
+    if (id == kProgramId && string) {
+        const int program = static_cast<int>(std::lround(std::clamp(value_normalized, 0.0, 1.0) * (kNumPresets - 1)));
+        copy_to_string128(kPresets[static_cast<size_t>(program)].name, string);
+        return kResultOk;
+    }
     const int index = index_for_id(id);
     if (index < 0 || !string) return kInvalidArgument;
     char text[64];
@@ -635,11 +783,17 @@ tresult StemGluePlugin::getParamStringByValue(ParamID id, ParamValue value_norma
 tresult StemGluePlugin::getParamValueByString(ParamID id, TChar* string, ParamValue& value_normalized)
 {
     const int index = index_for_id(id);
-    if (index < 0 || !string) return kInvalidArgument;
+    if ((index < 0 && id != kProgramId) || !string) return kInvalidArgument;
     char text[128];
     int length = 0;
     for (; string[length] != 0 && length < 127; ++length) text[length] = static_cast<char>(string[length] & 0x7F);
     text[length] = '\0';
+    if (id == kProgramId) {
+        const int program = preset_index(text);
+        if (program < 0) return kResultFalse;
+        value_normalized = program / double(kNumPresets - 1);
+        return kResultOk;
+    }
     double plain;
     if (std::strncmp(text, "On", 2) == 0) {
         plain = 1.0;
@@ -656,12 +810,15 @@ tresult StemGluePlugin::getParamValueByString(ParamID id, TChar* string, ParamVa
 
 ParamValue StemGluePlugin::normalizedParamToPlain(ParamID id, ParamValue value_normalized)
 {
+    // The program's plain value is the preset's number.
+    if (id == kProgramId) return std::lround(std::clamp(value_normalized, 0.0, 1.0) * (kNumPresets - 1));
     const int index = index_for_id(id);
     return index < 0 ? value_normalized : from_normalized(spec_at(index), value_normalized);
 }
 
 ParamValue StemGluePlugin::plainParamToNormalized(ParamID id, ParamValue plain_value)
 {
+    if (id == kProgramId) return std::clamp(std::round(plain_value), 0.0, double(kNumPresets - 1)) / (kNumPresets - 1);
     const int index = index_for_id(id);
     if (index < 0) return plain_value;
     const ParameterSpec& spec = spec_at(index);
@@ -676,12 +833,21 @@ ParamValue StemGluePlugin::plainParamToNormalized(ParamID id, ParamValue plain_v
 
 ParamValue StemGluePlugin::getParamNormalized(ParamID id)
 {
+    if (id == kProgramId) return program_.load() / double(kNumPresets - 1);
     const int index = index_for_id(id);
     return index < 0 ? 0.0 : normalized_values_[static_cast<size_t>(index)].load();
 }
 
 tresult StemGluePlugin::setParamNormalized(ParamID id, ParamValue value)
 {
+    if (id == kProgramId && std::isfinite(value)) {
+        const int latency_before = expected_latency();
+        if (!select_program(static_cast<int>(std::lround(std::clamp(value, 0.0, 1.0) * (kNumPresets - 1))))) return kResultOk;
+        state_changed_.store(true);
+        values_changed_at_once();  // every parameter changed
+        if (handler_ && expected_latency() != latency_before) handler_->restartComponent(kLatencyChanged);
+        return kResultOk;
+    }
     const int index = index_for_id(id);
     if (index < 0 || !std::isfinite(value)) return kInvalidArgument;
     value = std::clamp(value, 0.0, 1.0);
@@ -706,6 +872,83 @@ tresult StemGluePlugin::setComponentHandler(IComponentHandler* handler)
 IPlugView* StemGluePlugin::createView(FIDString)
 {
     return nullptr;
+}
+
+// --- IUnitInfo -------------------------------------------------------------------------------
+
+int32 StemGluePlugin::getUnitCount()
+{
+    try {
+        return unit_count();
+    } catch (...) {  // the module list could not be built: the root unit alone
+        return 1;
+    }
+}
+
+tresult StemGluePlugin::getUnitInfo(int32 unit_index, UnitInfo& info)
+{
+    return guarded([&] { return unit_info(unit_index, info) ? kResultOk : kInvalidArgument; });
+}
+
+int32 StemGluePlugin::getProgramListCount()
+{
+    return 1;
+}
+
+tresult StemGluePlugin::getProgramListInfo(int32 list_index, ProgramListInfo& info)
+{
+    if (list_index != 0) return kInvalidArgument;
+    std::memset(&info, 0, sizeof(info));
+    info.id = kPresetListId;
+    copy_to_string128("Factory Presets", info.name);
+    info.program_count = kNumPresets;
+    return kResultOk;
+}
+
+tresult StemGluePlugin::getProgramName(ProgramListID list_id, int32 program_index, String128 name)
+{
+    if (list_id != kPresetListId || program_index < 0 || program_index >= kNumPresets || !name) return kInvalidArgument;
+    copy_to_string128(kPresets[static_cast<size_t>(program_index)].name, name);
+    return kResultOk;
+}
+
+tresult StemGluePlugin::getProgramInfo(ProgramListID, int32, CString, String128)
+{
+    return kResultFalse;  // no attributes beyond the name
+}
+
+tresult StemGluePlugin::hasProgramPitchNames(ProgramListID, int32)
+{
+    return kResultFalse;
+}
+
+tresult StemGluePlugin::getProgramPitchName(ProgramListID, int32, int16, String128)
+{
+    return kResultFalse;
+}
+
+UnitID StemGluePlugin::getSelectedUnit()
+{
+    return selected_unit_;
+}
+
+tresult StemGluePlugin::selectUnit(UnitID unit_id)
+{
+    if (unit_id < 0 || unit_id >= getUnitCount()) return kInvalidArgument;
+    selected_unit_ = unit_id;
+    return kResultOk;
+}
+
+tresult StemGluePlugin::getUnitByBus(MediaType type, BusDirection direction, int32 bus_index, int32, UnitID& unit_id)
+{
+    if (type != kAudio || bus_index < 0 || bus_index >= getBusCount(type, direction)) return kInvalidArgument;
+    unit_id = kRootUnitId;  // the buses belong to the whole chain
+    return kResultOk;
+}
+
+tresult StemGluePlugin::setUnitProgramData(int32, int32, IBStream*)
+{
+    return kNotImplemented;  // programs are fixed; a host loads a preset's state with setState
 }
 
 }  // namespace stemglue::vst3

@@ -16,6 +16,17 @@
 //
 // While the host plays, its ProcessContext position keys every random stream (Engine::set_transport).
 //
+// Presets (cpp/include/stemglue/presets.h) are the root unit's program list (IUnitInfo) and a
+// program-change parameter after the table's parameters. Selecting another program sets every
+// parameter to the preset's values (bypass, seed and track id stay), from setParamNormalized or a
+// queue point alike; the next process() reports every value through outputParameterChanges, and
+// setParamNormalized / setState also call restartComponent(kParamValuesChanged) at once, except in
+// Ardour (see host_is_ardour_). Choosing the selected program again restores its values
+// after an edit; a value that changes nothing (a host's echo) is no change and is not announced.
+//
+// 64-bit hosts: process() converts double buffers to float at the edges, in chunks through
+// preallocated buffers; the DSP is the same float engine.
+//
 // Every entry point that can allocate catches exceptions and answers kOutOfMemory /
 // kInternalError: no C++ exception crosses the plugin ABI. process() never allocates or locks.
 //
@@ -30,6 +41,7 @@
 
 #include "plugin_state.h"
 #include "stemglue/engine.h"
+#include "stemglue/presets.h"
 #include "vst3_abi.h"
 
 namespace stemglue::vst3 {
@@ -39,6 +51,7 @@ inline constexpr Uid kStemGlueClassId = make_uid(0x5374656D, 0x476C7565, 0x56535
 class StemGluePlugin final : public IComponent,
                              public IAudioProcessor,
                              public IEditController,
+                             public IUnitInfo,
                              public IProcessContextRequirements {
 public:
     StemGluePlugin();
@@ -91,6 +104,20 @@ public:
     tresult setComponentHandler(IComponentHandler* handler) override;
     IPlugView* createView(FIDString name) override;
 
+    // IUnitInfo: one unit per module; the root unit holds the factory presets' program list.
+    int32 getUnitCount() override;
+    tresult getUnitInfo(int32 unit_index, UnitInfo& info) override;
+    int32 getProgramListCount() override;
+    tresult getProgramListInfo(int32 list_index, ProgramListInfo& info) override;
+    tresult getProgramName(ProgramListID list_id, int32 program_index, String128 name) override;
+    tresult getProgramInfo(ProgramListID list_id, int32 program_index, CString attribute_id, String128 attribute_value) override;
+    tresult hasProgramPitchNames(ProgramListID list_id, int32 program_index) override;
+    tresult getProgramPitchName(ProgramListID list_id, int32 program_index, int16 midi_pitch, String128 name) override;
+    UnitID getSelectedUnit() override;
+    tresult selectUnit(UnitID unit_id) override;
+    tresult getUnitByBus(MediaType type, BusDirection direction, int32 bus_index, int32 channel, UnitID& unit_id) override;
+    tresult setUnitProgramData(int32 list_or_unit_id, int32 program_index, IBStream* data) override;
+
     /** This instance's track id (plain value); read by the instance registry. */
     double track_id() const noexcept;
 
@@ -103,6 +130,8 @@ private:
         double normalized;
     };
     static constexpr int kMaxParameterEvents = 4096;
+    static constexpr int kMaxEngineBlock = 2048;          // the engine cuts longer host blocks; output is identical
+    static constexpr int kProgramIndex = kNumParameters;  // the program-change parameter's index in events
 
     void prepare_engine();
     bool ensure_prepared() noexcept;
@@ -113,6 +142,11 @@ private:
     int expected_latency() const noexcept;
     void apply_event(const ParameterEvent& event) noexcept;
     int collect_parameter_events(IParameterChanges* changes, int32 num_samples) noexcept;
+    bool select_program(int program) noexcept;
+    void render(float* const* channels, int num_channels, int start, int length, int num_events, int& next_event) noexcept;
+    void process_64(ProcessData& data, int num_channels, int num_events) noexcept;
+    void announce_values(IParameterChanges* changes) noexcept;
+    void values_changed_at_once() noexcept;
     tresult values_from_state(IBStream* state);
     double plain_value(int index) const noexcept;
     int main_channels() const noexcept;
@@ -141,6 +175,15 @@ private:
     bool bus_active_[3] = {true, true, true};  // main in, sidechain in, main out
 
     std::array<ParameterEvent, kMaxParameterEvents> events_{};
+    std::atomic<int> program_{0};               // the selected factory preset (0 is the defaults)
+    std::atomic<bool> announce_values_{false};  // a program changed: report every value from process()
+    // Ardour 7 holds its process lock while loading a preset (VST3Plugin::load_preset) and takes
+    // it again in restartComponent(kParamValuesChanged) (VST3PI::restartComponent): a restart from
+    // inside setParamNormalized / setState deadlocks it. It reads outputParameterChanges
+    // (VST3PI::process) and re-reads values after a state load by itself, so it is not asked.
+    bool host_is_ardour_ = false;
+    UnitID selected_unit_ = kRootUnitId;
+    std::array<std::array<float, kMaxEngineBlock>, 2> scratch_{};  // 64-bit processing runs through these
 };
 
 }  // namespace stemglue::vst3

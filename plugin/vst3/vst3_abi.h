@@ -34,6 +34,8 @@ using BusDirection = int32;
 using BusType = int32;
 using IoMode = int32;
 using UnitID = int32;
+using ProgramListID = int32;
+using CString = const char*;
 using Sample32 = float;
 using Sample64 = double;
 
@@ -75,6 +77,8 @@ inline constexpr Uid kComponentIid = make_uid(0xE831FF31, 0xF2D54301, 0x928EBBEE
 inline constexpr Uid kAudioProcessorIid = make_uid(0x42043F99, 0xB7DA453C, 0xA569E79D, 0x9AAEC33D);
 inline constexpr Uid kProcessContextRequirementsIid = make_uid(0x2A654303, 0xEF764E3D, 0x95B5FE83, 0x730EF6D0);
 inline constexpr Uid kEditControllerIid = make_uid(0xDCD7BBE3, 0x7742448D, 0xA874AACC, 0x979C759E);
+inline constexpr Uid kHostApplicationIid = make_uid(0x58E595CC, 0xDB2D4969, 0x8B6AAF8C, 0x36A664E5);
+inline constexpr Uid kUnitInfoIid = make_uid(0x3D4BD6B5, 0x913A4FD2, 0xA886E768, 0xA5EB92C1);
 
 // --- interfaces ---------------------------------------------------------------------------------
 
@@ -280,6 +284,11 @@ struct ParameterInfo {
     int32 flags;
 };
 
+struct IHostApplication : FUnknown {
+    virtual tresult getName(String128 name) = 0;
+    virtual tresult createInstance(TUID class_id, TUID iid, void** object) = 0;
+};
+
 struct IComponentHandler : FUnknown {
     virtual tresult beginEdit(ParamID id) = 0;
     virtual tresult performEdit(ParamID id, ParamValue value_normalized) = 0;
@@ -305,6 +314,36 @@ struct IEditController : IPluginBase {
     virtual IPlugView* createView(FIDString name) = 0;
 };
 
+// A unit groups parameters in hosts (one per module here); a unit may own a program list.
+struct UnitInfo {
+    UnitID id;
+    UnitID parent_unit_id;
+    String128 name;
+    ProgramListID program_list_id;
+};
+
+struct ProgramListInfo {
+    ProgramListID id;
+    String128 name;
+    int32 program_count;
+};
+
+struct IUnitInfo : FUnknown {
+    virtual int32 getUnitCount() = 0;
+    virtual tresult getUnitInfo(int32 unit_index, UnitInfo& info) = 0;
+    virtual int32 getProgramListCount() = 0;
+    virtual tresult getProgramListInfo(int32 list_index, ProgramListInfo& info) = 0;
+    virtual tresult getProgramName(ProgramListID list_id, int32 program_index, String128 name) = 0;
+    virtual tresult getProgramInfo(ProgramListID list_id, int32 program_index, CString attribute_id,
+                                   String128 attribute_value) = 0;
+    virtual tresult hasProgramPitchNames(ProgramListID list_id, int32 program_index) = 0;
+    virtual tresult getProgramPitchName(ProgramListID list_id, int32 program_index, int16 midi_pitch, String128 name) = 0;
+    virtual UnitID getSelectedUnit() = 0;
+    virtual tresult selectUnit(UnitID unit_id) = 0;
+    virtual tresult getUnitByBus(MediaType type, BusDirection direction, int32 bus_index, int32 channel, UnitID& unit_id) = 0;
+    virtual tresult setUnitProgramData(int32 list_or_unit_id, int32 program_index, IBStream* data) = 0;
+};
+
 // --- constants ----------------------------------------------------------------------------------
 
 inline constexpr MediaType kAudio = 0;
@@ -318,7 +357,11 @@ inline constexpr int32 kSample32 = 0;
 inline constexpr int32 kSample64 = 1;
 inline constexpr int32 kCanAutomate = 1 << 0;
 inline constexpr int32 kIsList = 1 << 3;
+inline constexpr int32 kIsProgramChange = 1 << 15;
 inline constexpr int32 kIsBypass = 1 << 16;
+inline constexpr UnitID kRootUnitId = 0;
+inline constexpr UnitID kNoParentUnitId = -1;
+inline constexpr ProgramListID kNoProgramListId = -1;
 inline constexpr int32 kParamValuesChanged = 1 << 2;
 inline constexpr int32 kLatencyChanged = 1 << 3;
 inline constexpr uint32 kInfiniteTail = 0xFFFFFFFFu;
@@ -349,6 +392,8 @@ static_assert(sizeof(BusInfo) == 276 && offsetof(BusInfo, bus_type) == 268);
 static_assert(sizeof(RoutingInfo) == 12);
 static_assert(sizeof(ParameterInfo) == 792 && offsetof(ParameterInfo, step_count) == 772 &&
               offsetof(ParameterInfo, default_normalized_value) == 776 && offsetof(ParameterInfo, flags) == 788);
+static_assert(sizeof(UnitInfo) == 268 && offsetof(UnitInfo, program_list_id) == 264);
+static_assert(sizeof(ProgramListInfo) == 264 && offsetof(ProgramListInfo, program_count) == 260);
 static_assert(sizeof(PFactoryInfo) == 452 && offsetof(PFactoryInfo, flags) == 448);
 static_assert(sizeof(PClassInfo) == 116 && offsetof(PClassInfo, name) == 52);
 static_assert(sizeof(PClassInfo2) == 440 && offsetof(PClassInfo2, sdk_version) == 376);

@@ -1,13 +1,15 @@
 """StemGlue: puts back what machine-generated stems leave out.
 
 Each module is a processor with pedalboard-style keywords (``Tube(drive_db=6)``) that renders
-``(channels, samples)`` audio with ``fx(audio, sample_rate)``. ``stemglue.reference`` holds the
+``(channels, samples)`` audio with ``fx(audio, sample_rate)``; ``StemGlue.from_preset(name)``
+starts the whole chain from a factory preset (``presets()`` lists them). ``stemglue.reference`` holds the
 readable numpy versions of the same processors, with the same parameters and output.
 """
 
 from __future__ import annotations
 
 from stemglue._parameters import Parameter, modules, parameter, parameters
+from stemglue._presets import Preset, preset, presets
 from stemglue.plugin import install_plugin, plugin_path
 
 __version__ = "0.1.0"
@@ -17,6 +19,7 @@ __all__ = [
     "GlueCompressor",
     "Noise",
     "Parameter",
+    "Preset",
     "Room",
     "StemGlue",
     "Tube",
@@ -24,6 +27,8 @@ __all__ = [
     "modules",
     "parameter",
     "parameters",
+    "preset",
+    "presets",
     "plugin_path",
 ]
 

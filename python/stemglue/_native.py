@@ -12,6 +12,7 @@ import numpy as np
 
 from stemglue import _core
 from stemglue._parameters import Module, modules
+from stemglue._presets import FromPreset
 from stemglue._processor import Processor
 
 
@@ -79,6 +80,6 @@ MODULE_CLASSES = {info.class_name: _module_class(info) for info in modules()}
 globals().update(MODULE_CLASSES)
 
 
-class StemGlue(NativeProcessor):
+class StemGlue(FromPreset, NativeProcessor):
     module = None
     _core_class = _core.Engine

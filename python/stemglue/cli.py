@@ -10,6 +10,7 @@ from pathlib import Path
 import soundfile
 
 from stemglue._parameters import parameters
+from stemglue._presets import preset, presets
 from stemglue.audio_io import AudioFileError, check_output_path, write_audio
 
 EXIT_USAGE_OR_INPUT = 2
@@ -55,7 +56,21 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _preset_name(text: str) -> str:
+    try:
+        return preset(text).name
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--preset",
+        type=_preset_name,
+        default=None,
+        metavar="NAME",
+        help="start from a factory preset (see `stemglue presets`); parameter options given as well win",
+    )
     group = parser.add_argument_group("parameters (plain units; see `stemglue parameters`)")
     for spec in parameters():
         # argparse %-formats help strings: a unit of "%" must be written "%%".
@@ -66,7 +81,12 @@ def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _chosen_parameters(arguments: argparse.Namespace) -> dict[str, float]:
-    return {spec.id: getattr(arguments, spec.id) for spec in parameters() if getattr(arguments, spec.id) is not None}
+    """The preset's values (if one is named), then every parameter option given."""
+    chosen = dict(preset(arguments.preset).values) if arguments.preset is not None else {}
+    chosen.update(
+        {spec.id: getattr(arguments, spec.id) for spec in parameters() if getattr(arguments, spec.id) is not None}
+    )
+    return chosen
 
 
 class _Progress:
@@ -138,16 +158,22 @@ def _demo(arguments: argparse.Namespace) -> int:
 
 
 def _install_plugin(arguments: argparse.Namespace) -> int:
-    from stemglue.plugin import install_plugin
+    from stemglue.plugin import PRESET_SUBFOLDER, install_plugin
 
     target = install_plugin(arguments.destination, force=arguments.force)
-    print(f"installed {target}")
+    print(f"installed {target} and its factory presets in {target.parent / PRESET_SUBFOLDER}")
     return 0
 
 
 def _list_parameters(_: argparse.Namespace) -> int:
     for spec in parameters():
         print(f"{spec.id:22} {spec.legal_values():40} default {spec.default:g}  {spec.description}")
+    return 0
+
+
+def _list_presets(_: argparse.Namespace) -> int:
+    for found in presets():
+        print(f"{found.name:20} {found.category:10} {found.description}")
     return 0
 
 
@@ -192,13 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_parameter_options(demo)
     demo.set_defaults(run=_demo)
 
-    install = commands.add_parser("install-plugin", help="copy StemGlue.vst3 into ~/.vst3")
+    install = commands.add_parser("install-plugin", help="copy StemGlue.vst3 and its .vstpreset files into ~/.vst3")
     install.add_argument("--destination", type=Path, default=None, help="folder (default ~/.vst3)")
     install.add_argument("--force", action="store_true", help="replace a different StemGlue.vst3 there")
     install.set_defaults(run=_install_plugin)
 
     listing = commands.add_parser("parameters", help="list every parameter with its range")
     listing.set_defaults(run=_list_parameters)
+
+    preset_listing = commands.add_parser("presets", help="list the factory presets (for --preset)")
+    preset_listing.set_defaults(run=_list_presets)
     return parser
 
 

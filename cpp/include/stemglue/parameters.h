@@ -116,7 +116,8 @@ constexpr ParameterSpec Param(std::string_view module, std::string_view id, std:
 
 // clang-format off
 inline constexpr std::array kParameters = {
-    // --- global (the whole chain) ---
+    // --- global (the whole chain; each module's on/off switch heads its section, so hosts that group
+    // parameters by unit keep this order) ---
     Param("global", "bypass", "Bypass").toggle(0).smoothed_ms(10)
         .help("Output the latency-aligned dry input (crossfaded over 10 ms)."),
     Param("global", "seed", "Seed").integer(0, 99999, 1).on_reset()
@@ -127,18 +128,10 @@ inline constexpr std::array kParameters = {
         .help("Blend of the processed chain with the latency-aligned dry input."),
     Param("global", "output_gain_db", "Output Gain").decibels(-24, 24, 0).smoothed_ms(20)
         .help("Final level after the mix."),
-    Param("global", "room_enabled", "Room Enabled").toggle(1).smoothed_ms(10)
-        .help("Shared room on/off (crossfaded)."),
-    Param("global", "tube_enabled", "Tube Enabled").toggle(1).smoothed_ms(10)
-        .help("Tube stage on/off (crossfaded; the chain latency does not change)."),
-    Param("global", "drift_enabled", "Drift Enabled").toggle(1).smoothed_ms(10)
-        .help("Drift stage on/off (crossfaded; the chain latency does not change)."),
-    Param("global", "noise_enabled", "Noise Enabled").toggle(1).smoothed_ms(10)
-        .help("Noise floor on/off (crossfaded)."),
-    Param("global", "glue_enabled", "Glue Enabled").toggle(1).smoothed_ms(10)
-        .help("Glue compressor on/off (crossfaded)."),
 
     // --- room (image-source early reflections + 16-line FDN tail) ---
+    Param("global", "room_enabled", "Room Enabled").toggle(1).smoothed_ms(10)
+        .help("Shared room on/off (crossfaded)."),
     Param("room", "room_size_m", "Room Size").range(3, 30, 8, "m").skewed(10).on_reset()
         .help("Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."),
     Param("room", "room_rt60_s", "Room RT60").range(0.1, 4, 0.6, "s").skewed(1).immediate()
@@ -161,6 +154,8 @@ inline constexpr std::array kParameters = {
         .help("Source position across the room's width (the listener stands at 50 %)."),
 
     // --- tube ---
+    Param("global", "tube_enabled", "Tube Enabled").toggle(1).smoothed_ms(10)
+        .help("Tube stage on/off (crossfaded; the chain latency does not change)."),
     Param("tube", "tube_drive_db", "Tube Drive").decibels(-12, 36, 6).smoothed_ms(20)
         .help("Gain into the triode curve; 0 dB puts a full-scale peak at the knee."),
     Param("tube", "tube_bias", "Tube Bias").range(0, 1, 0.3, "").smoothed_ms(20)
@@ -179,6 +174,8 @@ inline constexpr std::array kParameters = {
         .help("First-order antiderivative antialiasing (same latency and frequency response either way)."),
 
     // --- drift (depths are what a weighted flutter meter reads: 2 sigma, 4 Hz weighting) ---
+    Param("global", "drift_enabled", "Drift Enabled").toggle(1).smoothed_ms(10)
+        .help("Drift stage on/off (crossfaded; the chain latency does not change)."),
     Param("drift", "drift_wow_percent", "Drift Wow").range(0, 0.5, 0.05, "%").skewed(0.1).smoothed_ms(50)
         .help("Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent."),
     Param("drift", "drift_wow_rate_hz", "Drift Wow Rate").range(0.5, 3, 1, "Hz").skewed(1.2).smoothed_ms(50)
@@ -197,6 +194,8 @@ inline constexpr std::array kParameters = {
         .help("How much left and right drift together (100: one machine; 0: independent)."),
 
     // --- noise (levels are RMS dBFS; the minimum switches a component off) ---
+    Param("global", "noise_enabled", "Noise Enabled").toggle(1).smoothed_ms(10)
+        .help("Noise floor on/off (crossfaded)."),
     Param("noise", "noise_hiss_db", "Noise Hiss").decibels(-120, -40, -84).smoothed_ms(20)
         .help("Hiss level, A-weighted RMS dBFS."),
     Param("noise", "noise_hiss_color", "Noise Hiss Color").range(0, 1, 0.5, "").smoothed_ms(20)
@@ -215,6 +214,8 @@ inline constexpr std::array kParameters = {
         .help("Master level of every noise component."),
 
     // --- glue compressor (feed-forward, log domain, stereo-linked) ---
+    Param("global", "glue_enabled", "Glue Enabled").toggle(1).smoothed_ms(10)
+        .help("Glue compressor on/off (crossfaded)."),
     Param("glue", "glue_threshold_db", "Glue Threshold").decibels(-40, 0, -18).smoothed_ms(20)
         .help("Level above which the bus is compressed (peak, after the sidechain high-pass)."),
     Param("glue", "glue_ratio", "Glue Ratio").range(1, 10, 2, "").skewed(3).smoothed_ms(20)

@@ -17,6 +17,7 @@ import importlib
 import numpy as np
 
 from stemglue._parameters import modules, parameter, parameters
+from stemglue._presets import FromPreset
 from stemglue._processor import Processor
 from stemglue.reference.delay_line import DelayLine
 from stemglue.reference.sanitize import sanitize
@@ -31,7 +32,7 @@ MODULES = {info.id: MODULE_CLASSES[info.class_name] for info in modules()}
 STRUCTURAL_FADE_MS = 10.0
 
 
-class StemGlue(Processor):
+class StemGlue(FromPreset, Processor):
     """Reference chain: same keywords (full table ids), call signature and output as stemglue.StemGlue."""
 
     module = None
