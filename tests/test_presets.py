@@ -11,6 +11,7 @@ import pytest
 import soundfile
 import stemglue
 from signals import max_error_dbfs, music
+from stemglue import reference
 
 COMMAND = str(Path(sys.executable).parent / "stemglue")
 RATE = 48000
@@ -57,8 +58,8 @@ def test_from_preset_sets_the_preset_s_values_and_overrides_win(signal):
 def test_the_reference_chain_takes_the_same_presets():
     for preset in stemglue.presets():
         native = stemglue.StemGlue.from_preset(preset.name, track_id=3)
-        reference = stemglue.reference.StemGlue.from_preset(preset.name, track_id=3)
-        assert reference.parameter_values == native.parameter_values
+        twin = reference.StemGlue.from_preset(preset.name, track_id=3)
+        assert twin.parameter_values == native.parameter_values
 
 
 def test_unknown_presets_and_keywords_are_refused_by_name():
