@@ -12,7 +12,7 @@ namespace {
 
 constexpr uint64_t kDriftStreams = 0x600;  // + 16 * source + component
 constexpr double kWowRateWander = 0.1, kWowDepthWander = 0.1, kWowWanderSeconds = 1.0;
-constexpr double kWowGlideSeconds = 1.0;                     // how fast the wow's amplitudes follow its settings
+constexpr double kWowGlideSeconds = 1.0;                     // how fast the wow's speed and rate follow the settings
 constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kPhaseWanderCycles = 0.5, kPhaseWanderSeconds = 4.0;  // per-channel phase offset wander
