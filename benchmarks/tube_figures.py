@@ -12,8 +12,9 @@ WINDOW = 1 << 16
 
 
 def steady(tube, frequency_hz, amplitude=1.0):
-    signal, exact_hz = coherent_sine(frequency_hz, SAMPLE_RATE, 3 * WINDOW, amplitude, WINDOW)
-    return tube(signal.astype(np.float32)[np.newaxis], SAMPLE_RATE)[0, WINDOW : 2 * WINDOW].astype(float), exact_hz
+    signal, exact_hz = coherent_sine(frequency_hz, SAMPLE_RATE, 4 * WINDOW, amplitude, WINDOW)
+    # the third window: the loudness match has settled (about 2 s)
+    return tube(signal.astype(np.float32)[np.newaxis], SAMPLE_RATE)[0, 2 * WINDOW : 3 * WINDOW].astype(float), exact_hz
 
 
 def main():

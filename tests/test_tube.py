@@ -17,10 +17,12 @@ WINDOW = 1 << 16  # coherent analysis window
 
 
 def steady_window(processor, frequency_hz, sample_rate=48000, amplitude=1.0):
-    """Process 3 windows of a coherent sine; return the middle one (settled, clear of the flush)."""
-    signal, exact_hz = coherent_sine(frequency_hz, sample_rate, 3 * WINDOW, amplitude, WINDOW)
+    """Process 4 windows of a coherent sine; return the third: settled (the loudness match takes
+    about 2 s to find a steady tone's trim, and a drifting gain would leak as non-harmonic power)
+    and clear of the flush."""
+    signal, exact_hz = coherent_sine(frequency_hz, sample_rate, 4 * WINDOW, amplitude, WINDOW)
     output = processor(signal.astype(np.float32)[np.newaxis], sample_rate)[0]
-    return output[WINDOW : 2 * WINDOW].astype(np.float64), exact_hz
+    return output[2 * WINDOW : 3 * WINDOW].astype(np.float64), exact_hz
 
 
 # --- parity -------------------------------------------------------------------------------------
@@ -208,6 +210,30 @@ def test_bloom_recovers_after_a_loud_burst():
     assert abs(20 * np.log10(a)) > 1  # the burst's trim is still there (the burst compressed hard) ...
     assert max_error_dbfs((basis @ [a, b])[None], recovered[None]) < -80  # ... but only as a gain
     assert max_error_dbfs(render(1.0, 20.0), render(None, 20.0)) < -70  # and the trim returns in seconds
+
+
+def test_the_loudness_match_ignores_a_dc_offset():
+    """The match weighs DC-free dry and wet: an input offset (which the tube's blocker removes) must
+    not read as lost power and lift the wet (it lifted it by 8 dB at 0.05)."""
+    t = np.arange(4 * 48000) / 48000
+    levels = []
+    for offset in (0.0, 0.05):
+        signal = (0.03 * np.sin(2 * np.pi * 1000 * t) + offset)[np.newaxis].astype(np.float32)
+        output = stemglue.Tube()(signal, 48000)[0, 96000:].astype(np.float64)
+        levels.append(to_dbfs(np.std(output)))
+    assert abs(levels[1] - levels[0]) < 0.1
+
+
+def test_the_first_hit_of_a_stream_is_not_boosted():
+    """Before the match has heard enough to know the loss it holds the static compensation: the
+    first kick of a stream comes out as it would without the match (it came out 5 dB louder)."""
+    n = np.arange(4800)
+    kick = (0.9 * np.sin(2 * np.pi * 55 * n / 48000) * np.exp(-n / 1500))[np.newaxis].astype(np.float32)
+    signal = np.concatenate([kick, np.zeros((1, 19200), np.float32)], axis=1)
+    tube = stemglue.Tube()
+    output = tube(signal, 48000)[0, tube.latency_samples :].astype(np.float64)
+    hit = slice(480, 2400)  # 10 to 50 ms
+    assert to_dbfs(np.std(output[hit])) - to_dbfs(np.std(kick[0, hit])) < 0.5
 
 
 def test_tone_tilts_the_spectrum_by_its_setting():

@@ -58,7 +58,7 @@ double weighted_flutter_rms(double rate_hz) noexcept
 void glide(double& value, double target, double coefficient) noexcept
 {
     value += coefficient * (target - value);
-    if (std::abs(target - value) <= 1e-12 * std::abs(target)) value = target;
+    if (std::abs(target - value) <= 1e-12 * std::abs(target) + 1e-15) value = target;
 }
 
 }  // namespace

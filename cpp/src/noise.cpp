@@ -14,8 +14,10 @@ namespace {
 constexpr uint64_t kHissWhiteStream = 0x100, kHissPinkStream = 0x200, kRoomStream = 0x300, kRoomLevelStream = 0x380,
                    kModulationStream = 0x400, kHumFrequencyStream = 0x500, kHumLevelStream = 0x501, kHumPhaseStream = 0x502;
 
-constexpr double kPinkLowestPoleHz = 2.0;  // poles 2 Hz * 10^(k/2), zeros a quarter decade above
-constexpr double kRoomCornerHz = 60.0;     // room tone falls 6 dB/octave above (HVAC-like rumble)
+// Poles 20 Hz * 10^(k/2), zeros a quarter decade above: pink from 20 Hz to 20 kHz. (From 2 Hz the
+// filter remembered 1.1 s, which a seek must replay: 2.6 ms of a 48 kHz block budget of 1.3 ms.)
+constexpr double kPinkLowestPoleHz = 20.0;
+constexpr double kRoomCornerHz = 60.0;  // room tone falls 6 dB/octave above (HVAC-like rumble)
 constexpr double kRoomWanderDb = 1.5, kRoomWanderSeconds = 2.0;
 constexpr double kHumWanderHz = 0.02, kHumWanderSeconds = 5.0;
 constexpr double kHumLevelWanderDb = 0.5, kHumLevelWanderSeconds = 4.0;

@@ -18,14 +18,16 @@ constexpr double kLevelReferenceSwing = 0.25 / 1.4142135623730951;
 // Loudness match: the static compensation above is exact for one swing only, and a loud stem
 // compresses more (-0.31 to -0.37 LU on loud stems at defaults). Each channel's wet is trimmed by
 // the square root of its power loss: the ratio of short-term (400 ms, as BS.1770's momentary
-// loudness) powers of the latency-aligned dry and the DC-free wet, averaged in time over 3 s. The
-// time average (not a power-weighted one) lets a quiet passage lose a loud one's trim in seconds.
-// It is a weighted mean (sum and weight from zero), each ratio weighted by how much heard signal
-// its short-term powers hold (a 400 ms average of the gate), so the first, unsettled ratios of a
-// stream barely count; samples below -60 dBFS move nothing, so silence holds the trim. Far slower than the bloom, it leaves the
-// dynamics to the tube.
+// loudness) powers of the DC-free, latency-aligned dry and wet, averaged in time over 3 s while
+// the dry is above -60 dBFS (silence holds the trim). A time average, not a power-weighted one,
+// lets a quiet passage lose a loud one's trim in seconds. Each ratio is weighted by how much heard
+// signal its short-term powers hold (a 400 ms average of the gate), and the average holds a prior
+// at unity worth 0.1 s of that weight, fading as the short averages settle: a stream's first,
+// unsettled ratios cannot swing the trim, and a steady signal still gets its own trim within about
+// a second. Far slower than the bloom, it leaves the dynamics to the tube.
 constexpr double kMatchShortMs = 400.0, kMatchMs = 3000.0, kMatchGatePower = 1e-6, kMatchFloorPower = 1e-12;
-constexpr double kMatchMaxPowerRatio = 16.0;  // +-12 dB: a bound for the first samples of a stream
+constexpr double kMatchPriorSeconds = 0.1;
+constexpr double kMatchMaxPowerRatio = 16.0;  // +-12 dB
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kDcBlockerHz = 10.0;
 constexpr double kPostFilterTaps[] = {1.0 / 32, -7.0 / 32, 22.0 / 32, 22.0 / 32, -7.0 / 32, 1.0 / 32};
@@ -136,6 +138,7 @@ void Tube::prepare_module()
     bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomReleaseMs * sample_rate_));
     match_short_ = std::exp(-1000.0 / (kMatchShortMs * sample_rate_));
     match_average_ = std::exp(-1000.0 / (kMatchMs * sample_rate_));
+    match_prior_weight_ = 1.0 - std::exp(-1000.0 * kMatchPriorSeconds / kMatchMs);
     tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate_);
     dc_pole_ = std::exp(-2.0 * M_PI * kDcBlockerHz / sample_rate_);
 }
@@ -159,8 +162,10 @@ void Tube::reset_module() noexcept
         shaper_v_[c][0] = static_cast<float>(bias_.value());
         shaper_root_[c][0] = std::sqrt(1.0f + shaper_v_[c][0] * shaper_v_[c][0]);
         channel.tilt_lowpass = 0.0;
-        channel.dc_input = channel.dc_output = 0.0;
-        channel.dry_power = channel.wet_power = channel.settled = channel.ratio_sum = channel.ratio_weight = 0.0;
+        channel.wet_dc = channel.dry_dc = DcBlocker{};
+        channel.dry_power = channel.wet_power = channel.settled = 0.0;
+        channel.ratio_sum = channel.ratio_weight = 0.0;
+        channel.prior = match_prior_weight_;
     }
 }
 
@@ -213,21 +218,23 @@ void Tube::process_chunk(AudioBlock block) noexcept
         const double short_average = match_short_, average = match_average_;
         for (int j = 0; j < n; ++j) {
             const size_t s = static_cast<size_t>(j);
-            // DC first (bias and asymmetric clipping leave some), so the match weighs what is heard.
-            const double blocked = wet_[s] - channel.dc_input + dc_pole_ * channel.dc_output;
-            channel.dc_input = wet_[s];
-            channel.dc_output = blocked;
-            const double dry_power = double(dry_[s]) * double(dry_[s]);
+            // DC first (bias and asymmetric clipping leave some, and the input may carry some), so
+            // the match weighs what is heard.
+            const double blocked = channel.wet_dc.process(wet_[s], dc_pole_);
+            const double dry = channel.dry_dc.process(dry_[s], dc_pole_);
+            const double dry_power = dry * dry;
             const double heard = dry_power > kMatchGatePower ? 1.0 : 0.0;
             channel.dry_power = (1.0 - short_average) * (heard * dry_power) + short_average * channel.dry_power;
             channel.wet_power = (1.0 - short_average) * (heard * blocked * blocked) + short_average * channel.wet_power;
-            const double ratio = std::clamp((channel.dry_power + kMatchFloorPower) / (channel.wet_power + kMatchFloorPower),
-                                            1.0 / kMatchMaxPowerRatio, kMatchMaxPowerRatio);
             channel.settled = (1.0 - short_average) * heard + short_average * channel.settled;
-            const double weight = heard * channel.settled;
-            channel.ratio_sum = (1.0 - average) * (weight * ratio) + average * channel.ratio_sum;
-            channel.ratio_weight = (1.0 - average) * weight + average * channel.ratio_weight;
-            const double trim = channel.ratio_weight > 0.0 ? std::sqrt(channel.ratio_sum / channel.ratio_weight) : 1.0;
+            if (heard != 0.0) {
+                const double ratio = std::clamp((channel.dry_power + kMatchFloorPower) / (channel.wet_power + kMatchFloorPower),
+                                                1.0 / kMatchMaxPowerRatio, kMatchMaxPowerRatio);
+                channel.ratio_sum = (1.0 - average) * (channel.settled * ratio) + average * channel.ratio_sum;
+                channel.ratio_weight = (1.0 - average) * channel.settled + average * channel.ratio_weight;
+                channel.prior *= short_average;
+            }
+            const double trim = std::sqrt((channel.ratio_sum + channel.prior) / (channel.ratio_weight + channel.prior));
             const double wet = blocked * trim;
             channel.tilt_lowpass += tilt_coefficient_ * (wet - channel.tilt_lowpass);
             const double tilted = channel.tilt_lowpass * tilt_low_gain[s] + (wet - channel.tilt_lowpass) * tilt_high_gain_[s];

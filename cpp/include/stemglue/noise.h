@@ -1,6 +1,6 @@
 // Noise: the floor a recording chain adds, summed onto the input.
 //
-//   hiss        white and pink (first-order pole/zero pairs, two per decade) noise crossfaded by
+//   hiss        white and pink (first-order pole/zero pairs, two per decade from 20 Hz) noise crossfaded by
 //               colour, scaled so its A-weighted RMS is the set level whatever the colour
 //   hum         mains fundamental + transformer harmonics (wavetable), optional rectifier buzz at
 //               twice the mains; its frequency (+-0.02 Hz, as a phase wander) and level (+-0.5 dB)
@@ -33,7 +33,7 @@ class Noise final : public Module {
 public:
     int64_t tail_samples() const noexcept override;
 
-    static constexpr int kPinkSections = 9;
+    static constexpr int kPinkSections = 7;
     static constexpr int kHumTableSize = 4096;
 
 private:

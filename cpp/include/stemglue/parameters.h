@@ -189,7 +189,7 @@ inline constexpr std::array kParameters = {
     Param("drift", "drift_gain_db", "Drift Gain").decibels(0, 1, 0.1).smoothed_ms(50)
         .help("Slow random level wander, 2 sigma in dB."),
     Param("drift", "drift_time_s", "Drift Time").range(1, 30, 8, "s").skewed(6).immediate()
-        .help("Time constant of the tilt and level wander."),
+        .help("How slowly the tilt and level wander: seconds between its random turning points."),
     Param("drift", "drift_stereo_link_percent", "Drift Stereo Link").percent(80).smoothed_ms(50)
         .help("How much left and right drift together (100: one machine; 0: independent)."),
 

@@ -1,4 +1,4 @@
-// Seekable smooth randomness (dsp-facts.md section 7): unit-normal values at integer knots, keyed
+// Seekable smooth randomness (the shared reference facts, dsp-facts.md section 7): unit-normal values at integer knots, keyed
 // by (stream key, knot index), joined by a uniform cubic B-spline and scaled to unit variance at
 // every point (the plain spline's variance dips from 0.50 at a knot to 0.46 between knots).
 // Mirror: stemglue/reference/smooth_random.py.
@@ -34,11 +34,12 @@ public:
         first_knot_ = kNoKnot;
     }
 
-    /** The value at u >= 0 knot spacings (the four knots around u are cached). */
+    /** The value at u >= 0 knot spacings (the four knots around u are cached); NaN or negative u reads 0. */
     double at(double u) noexcept
     {
-        const double whole = std::floor(std::max(u, 0.0));
-        const double t = std::max(u, 0.0) - whole;
+        u = u > 0.0 ? u : 0.0;
+        const double whole = std::floor(u);
+        const double t = u - whole;
         const uint64_t knot = static_cast<uint64_t>(whole);
         if (knot != first_knot_) {
             const bool next = first_knot_ != kNoKnot && knot == first_knot_ + 1;

@@ -36,6 +36,17 @@ private:
     void process_chunk(AudioBlock block) noexcept override;
     static int latency_for_factor(int factor) noexcept;
 
+    // y = x - x' + pole y': a one-pole DC blocker.
+    struct DcBlocker {
+        double input = 0.0, output = 0.0;
+        double process(double x, double pole) noexcept
+        {
+            output = x - input + pole * output;
+            input = x;
+            return output;
+        }
+    };
+
     struct Channel {
         Oversampler oversampler;
         FirFilter post_filter;   // top rate
@@ -43,10 +54,10 @@ private:
         DelayLine dry_delay;
         double envelope = 0.0;
         double tilt_lowpass = 0.0;
-        double dc_input = 0.0, dc_output = 0.0;
-        // The loudness match: short-term powers and how settled they are, and the time average of
-        // their ratio (sum, weight).
-        double dry_power = 0.0, wet_power = 0.0, settled = 0.0, ratio_sum = 0.0, ratio_weight = 0.0;
+        DcBlocker wet_dc, dry_dc;  // the dry's only for the loudness match
+        // The loudness match: short-term powers and how settled they are, the time average of their
+        // ratio (sum, weight) and the fading weight of its prior at unity.
+        double dry_power = 0.0, wet_power = 0.0, settled = 0.0, ratio_sum = 0.0, ratio_weight = 0.0, prior = 0.0;
     };
 
     ModuleParameter drive_db_{parameters_, "tube_drive_db"};
@@ -62,7 +73,7 @@ private:
     int factor_ = 1;
 
     double bloom_attack_coefficient_ = 0.0, bloom_release_coefficient_ = 0.0;
-    double tilt_coefficient_ = 0.0, dc_pole_ = 0.0, match_short_ = 0.0, match_average_ = 0.0;
+    double tilt_coefficient_ = 0.0, dc_pole_ = 0.0, match_short_ = 0.0, match_average_ = 0.0, match_prior_weight_ = 1.0;
 
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;

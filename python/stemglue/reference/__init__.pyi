@@ -91,7 +91,7 @@ class Drift(Processor):
         flutter_rate_hz -- Drift Flutter Rate: between 4 and 20 Hz, default 8. Fundamental rate of the flutter.
         tilt_db -- Drift Tilt: between 0 and 1 dB, default 0.2. Slow random spectral tilt around 800 Hz, 2 sigma in dB.
         gain_db -- Drift Gain: between 0 and 1 dB, default 0.1. Slow random level wander, 2 sigma in dB.
-        time_s -- Drift Time: between 1 and 30 s, default 8. Time constant of the tilt and level wander.
+        time_s -- Drift Time: between 1 and 30 s, default 8. How slowly the tilt and level wander: seconds between its random turning points.
         stereo_link_percent -- Drift Stereo Link: between 0 and 100 %, default 80. How much left and right drift together (100: one machine; 0: independent).
     """
     def __init__(self, *, seed: int = 1, track_id: int = 0, wow_percent: float = 0.05, wow_rate_hz: float = 1.0, flutter_percent: float = 0.03, flutter_rate_hz: float = 8.0, tilt_db: float = 0.2, gain_db: float = 0.1, time_s: float = 8.0, stereo_link_percent: float = 80.0) -> None: ...
@@ -112,7 +112,7 @@ class Drift(Processor):
     gain_db: float
     """Drift Gain: between 0 and 1 dB, default 0.1. Slow random level wander, 2 sigma in dB."""
     time_s: float
-    """Drift Time: between 1 and 30 s, default 8. Time constant of the tilt and level wander."""
+    """Drift Time: between 1 and 30 s, default 8. How slowly the tilt and level wander: seconds between its random turning points."""
     stereo_link_percent: float
     """Drift Stereo Link: between 0 and 100 %, default 80. How much left and right drift together (100: one machine; 0: independent)."""
 
@@ -229,7 +229,7 @@ class StemGlue(Processor):
         drift_flutter_rate_hz -- Drift Flutter Rate: between 4 and 20 Hz, default 8. Fundamental rate of the flutter.
         drift_tilt_db -- Drift Tilt: between 0 and 1 dB, default 0.2. Slow random spectral tilt around 800 Hz, 2 sigma in dB.
         drift_gain_db -- Drift Gain: between 0 and 1 dB, default 0.1. Slow random level wander, 2 sigma in dB.
-        drift_time_s -- Drift Time: between 1 and 30 s, default 8. Time constant of the tilt and level wander.
+        drift_time_s -- Drift Time: between 1 and 30 s, default 8. How slowly the tilt and level wander: seconds between its random turning points.
         drift_stereo_link_percent -- Drift Stereo Link: between 0 and 100 %, default 80. How much left and right drift together (100: one machine; 0: independent).
         noise_enabled -- Noise Enabled: 0 or 1 (or a bool), default 1. Noise floor on/off (crossfaded).
         noise_hiss_db -- Noise Hiss: between -120 and -40 dB, default -84. Hiss level, A-weighted RMS dBFS.
@@ -318,7 +318,7 @@ class StemGlue(Processor):
     drift_gain_db: float
     """Drift Gain: between 0 and 1 dB, default 0.1. Slow random level wander, 2 sigma in dB."""
     drift_time_s: float
-    """Drift Time: between 1 and 30 s, default 8. Time constant of the tilt and level wander."""
+    """Drift Time: between 1 and 30 s, default 8. How slowly the tilt and level wander: seconds between its random turning points."""
     drift_stereo_link_percent: float
     """Drift Stereo Link: between 0 and 100 %, default 80. How much left and right drift together (100: one machine; 0: independent)."""
     noise_enabled: float

@@ -91,7 +91,7 @@ def wow_speed(wow_percent: float, rate_hz: float) -> float:
 def glide(value: float, target: float, coefficient: float) -> float:
     """One step of a one-pole glide that lands exactly on its target."""
     value += coefficient * (target - value)
-    return target if abs(target - value) <= 1e-12 * abs(target) else value
+    return target if abs(target - value) <= 1e-12 * abs(target) + 1e-15 else value
 
 
 class Drift(ReferenceModule):

@@ -31,8 +31,8 @@ from stemglue.reference.timeline_clock import TimelineClock
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
 MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM, HUM_PHASE_STREAM = 0x400, 0x500, 0x501, 0x502
 
-PINK_SECTIONS = 9
-PINK_LOWEST_POLE_HZ = 2.0  # poles 2 Hz * 10^(k/2), zeros a quarter decade above each
+PINK_SECTIONS = 7
+PINK_LOWEST_POLE_HZ = 20.0  # poles 20 Hz * 10^(k/2), zeros a quarter decade above each: pink from 20 Hz
 ROOM_CORNER_HZ = 60.0  # room tone falls 6 dB/octave above (HVAC-like rumble)
 ROOM_WANDER_DB, ROOM_WANDER_SECONDS = 1.5, 2.0
 HUM_WANDER_HZ, HUM_WANDER_SECONDS = 0.02, 5.0

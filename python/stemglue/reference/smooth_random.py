@@ -16,9 +16,10 @@ SLOPE_RMS = 1.179026  # RMS of d/du over a knot interval (tests/test_smooth_rand
 
 
 def smooth_random(key: int, u: np.ndarray | float) -> np.ndarray:
-    """The values at u >= 0 knot spacings."""
+    """The values at u >= 0 knot spacings; NaN or negative u reads 0."""
     shape = np.shape(u)
-    u = np.maximum(np.atleast_1d(np.asarray(u, dtype=np.float64)), 0.0)  # arrays: uint64 arithmetic wraps silently
+    u = np.atleast_1d(np.asarray(u, dtype=np.float64))  # arrays: uint64 arithmetic wraps silently
+    u = np.where(u > 0.0, u, 0.0)  # NaN or negative reads 0
     whole = np.floor(u)
     t = u - whole
     knot = whole.astype(np.uint64)

@@ -36,11 +36,13 @@ BLOOM_BIAS_DEPTH = 2.0  # bias grows up to 3x at full bloom
 LEVEL_REFERENCE_SWING = 0.25 / 1.4142135623730951
 # Loudness match: the static compensation is exact for one swing only, and a loud stem compresses
 # more. Each channel's wet is trimmed by the square root of its power loss: the ratio of 400 ms
-# powers of the latency-aligned dry and the DC-free wet, averaged in time over 3 s (a weighted
-# mean, each ratio weighted by a 400 ms average of the gate, so a stream's first, unsettled ratios
-# barely count); samples below -60 dBFS move nothing.
+# powers of the DC-free, latency-aligned dry and wet, averaged in time over 3 s while the dry is
+# above -60 dBFS (silence holds the trim); each ratio weighted by a 400 ms average of the gate, plus
+# a prior at unity worth 0.1 s of that weight that fades as the short averages settle, so a
+# stream's first ratios cannot swing the trim.
 MATCH_SHORT_MS, MATCH_MS, MATCH_GATE_POWER, MATCH_FLOOR_POWER = 400.0, 3000.0, 1e-6, 1e-12
-MATCH_MAX_POWER_RATIO = 16.0  # +-12 dB: a bound for the first samples of a stream
+MATCH_PRIOR_WEIGHT = 1.0 - float(np.exp(-1000.0 * 0.1 / MATCH_MS))  # 0.1 s of settled weight
+MATCH_MAX_POWER_RATIO = 16.0  # +-12 dB
 TILT_PIVOT_HZ = 800.0
 DC_BLOCKER_HZ = 10.0
 SHAPER_AND_POST_DELAY_TOP_RATE = 3  # ADAA 0.5 + post filter 2.5
@@ -94,8 +96,11 @@ class _Channel:
         self.previous_root = float(np.sqrt(1.0 + bias * bias))
         self.tilt_state = np.zeros(1)
         self.dc_state = np.zeros(1)
-        # the loudness match: short-term powers, and the time average of their ratio (sum, weight)
-        self.dry_power = self.wet_power = self.settled = self.ratio_sum = self.ratio_weight = 0.0
+        self.dry_dc_state = np.zeros(1)  # the dry's DC blocker, for the loudness match only
+        # the loudness match: short-term powers and how settled, the time average of their ratio
+        self.dry_power = self.wet_power = self.settled = 0.0
+        self.ratio_sum = self.ratio_weight = 0.0
+        self.prior = MATCH_PRIOR_WEIGHT
 
 
 class Tube(ReferenceModule):
@@ -179,34 +184,44 @@ class Tube(ReferenceModule):
             top = channel.top_rate_pad.process(channel.post_filter.process(top))
             wet = channel.oversampler.downsample(top)
 
-            # DC first (bias and asymmetric clipping leave some), so the match weighs what is heard.
-            wet, channel.dc_state = scipy.signal.lfilter([1.0, -1.0], [1.0, -self._dc_pole], wet, zi=channel.dc_state)
+            # DC first (bias and asymmetric clipping leave some, and the input may carry some), so
+            # the match weighs what is heard.
+            blocker = ([1.0, -1.0], [1.0, -self._dc_pole])
+            wet, channel.dc_state = scipy.signal.lfilter(*blocker, wet, zi=channel.dc_state)
+            dry_blocked, channel.dry_dc_state = scipy.signal.lfilter(*blocker, dry, zi=channel.dry_dc_state)
 
-            # Loudness match: gated short-term powers; the time average of their ratio.
+            # Loudness match: gated short-term powers; the time average of their ratio, moved only
+            # where the dry is heard.
             def average(x, coefficient, state):
                 return scipy.signal.lfilter([1 - coefficient], [1, -coefficient], x, zi=[coefficient * state])[0]
 
-            heard = (dry * dry > MATCH_GATE_POWER).astype(np.float64)
-            dry_power = average(heard * (dry * dry), self._match_short, channel.dry_power)
+            dry_power = dry_blocked * dry_blocked
+            heard = (dry_power > MATCH_GATE_POWER).astype(np.float64)
+            dry_power = average(heard * dry_power, self._match_short, channel.dry_power)
             wet_power = average(heard * wet * wet, self._match_short, channel.wet_power)
+            settled = average(heard, self._match_short, channel.settled)
             ratio = np.clip(
                 (dry_power + MATCH_FLOOR_POWER) / (wet_power + MATCH_FLOOR_POWER),
                 1 / MATCH_MAX_POWER_RATIO,
                 MATCH_MAX_POWER_RATIO,
             )
-            settled = average(heard, self._match_short, channel.settled)
-            weight = heard * settled
-            ratio_sum = average(weight * ratio, self._match_average, channel.ratio_sum)
-            ratio_weight = average(weight, self._match_average, channel.ratio_weight)
-            channel.dry_power, channel.wet_power, channel.settled = (
-                float(dry_power[-1]),
-                float(wet_power[-1]),
-                float(settled[-1]),
+            ratio_sum, ratio_weight = np.full(n, channel.ratio_sum), np.full(n, channel.ratio_weight)
+            prior = channel.prior * self._match_short ** np.cumsum(heard)
+            moved = np.flatnonzero(heard)
+            if len(moved):  # an average over the heard samples, held in between
+                last = np.searchsorted(moved, np.arange(n), side="right") - 1
+                sums = average(settled[moved] * ratio[moved], self._match_average, channel.ratio_sum)
+                weights = average(settled[moved], self._match_average, channel.ratio_weight)
+                ratio_sum = np.where(last >= 0, sums[last], channel.ratio_sum)
+                ratio_weight = np.where(last >= 0, weights[last], channel.ratio_weight)
+            channel.dry_power, channel.wet_power = float(dry_power[-1]), float(wet_power[-1])
+            channel.settled = float(settled[-1])
+            channel.ratio_sum, channel.ratio_weight, channel.prior = (
+                float(ratio_sum[-1]),
+                float(ratio_weight[-1]),
+                float(prior[-1]),
             )
-            channel.ratio_sum, channel.ratio_weight = float(ratio_sum[-1]), float(ratio_weight[-1])
-            positive = ratio_weight > 0
-            trim = np.ones(n)
-            trim[positive] = np.sqrt(ratio_sum[positive] / ratio_weight[positive])
+            trim = np.sqrt((ratio_sum + prior) / (ratio_weight + prior))
             wet = wet * trim
 
             # Tilt: complementary one-pole split at the pivot.
