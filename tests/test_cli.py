@@ -317,7 +317,7 @@ def test_start_sample_places_the_file_on_the_timeline(stem, tmp_path):
     """A section rendered alone with --start-sample gets what a whole-song render has there (every
     module at its defaults: floor, drift, room), the song being silent before it."""
     section, sample_rate = soundfile.read(stem, dtype="float32")
-    start = 60_000  # beyond the pink hiss filter's memory (52 800 samples at 48 kHz)
+    start = 60_000  # beyond the pink hiss filter's memory (5 300 samples at 48 kHz)
     song = tmp_path / "song.wav"
     soundfile.write(song, np.concatenate([np.zeros((start, 2), np.float32), section]), sample_rate, subtype="FLOAT")
     whole = run("render", song, "-o", tmp_path / "whole.wav", "--track-id", "3")

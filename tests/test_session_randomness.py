@@ -133,7 +133,7 @@ def test_continuous_playback_does_not_reseek():
 EVERY_COMPONENT = {"hiss_db": -50, "hiss_color": 0.7, "hum_db": -60, "buzz_percent": 50, "room_db": -60}
 
 
-@pytest.mark.parametrize("start", [12_345, 100_000], ids=["within-pink-memory", "beyond-pink-memory"])
+@pytest.mark.parametrize("start", [4_321, 100_000], ids=["within-pink-memory", "beyond-pink-memory"])
 @pytest.mark.parametrize("processor_class", [stemglue.Noise, reference.Noise], ids=["native", "reference"])
 def test_a_floor_rendered_from_mid_song_is_the_full_renders_stretch(processor_class, start):
     fx = processor_class(seed=4, track_id=9, modulation_db=-120, **EVERY_COMPONENT)
