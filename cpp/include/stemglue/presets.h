@@ -65,9 +65,9 @@ constexpr bool kept_by_presets(int index) noexcept
 // Levels: 0 VU (the tape's or console's reference level) sits at -18 dBFS, so a floor "65 dB below
 // the reference" is -83 dB(A) here. Flutter figures are what a DIN/IEC weighted meter reads (2 sigma);
 // wow and flutter are independent, so the meter reads about sqrt(wow^2 + flutter^2). The tube keeps
-// loudness itself; where a preset's darker tone still moved the demo mix's loudness by more than
-// 0.5 LU (the tilt lifts the lows), tube_output_db (before the tape's noise, so the floor stays as
-// described) brings it back near 0: an A/B should not be won by level.
+// loudness itself; where a preset's tone tilt still moved the demo mix's loudness by more than
+// 0.5 LU (a tilt around 800 Hz is not loudness-neutral), tube_output_db (before the tape's noise, so
+// the floor stays as described) brings it back near 0: an A/B should not be won by level.
 // benchmarks/preset_figures.py measures all three for every preset.
 // clang-format off
 inline constexpr std::array kPresets = {
@@ -131,7 +131,7 @@ inline constexpr std::array kPresets = {
          set("glue_attack_ms", 5), set("glue_release_ms", 200)}),
     make_preset("guitar", "stem",
         "An amp in a room: amp hiss at -70 dB(A) with 60 Hz hum, room air at -80 dB(A), a 6 m room at 20 %, 15 dB drive.",
-        {set("tube_drive_db", 15), set("tube_bias", 0.5), set("tube_tone_db", 1),
+        {set("tube_drive_db", 15), set("tube_bias", 0.5), set("tube_tone_db", 1), set("tube_output_db", 0.6),
          set("noise_hiss_db", -70),
          set("noise_hum_db", -85), set("noise_hum_hz", 60), set("noise_room_db", -80), set("room_size_m", 6),
          set("room_mix_percent", 20), set("room_early_percent", 70)}),
