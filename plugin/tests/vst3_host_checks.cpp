@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../vst3/vst3_abi.h"
@@ -328,26 +329,34 @@ struct Plugin {
     }
 };
 
-struct Buffers {
-    std::vector<std::vector<float>> in, out;
-    std::vector<float*> in_pointers, out_pointers;
+// Input and output buses of float (a 32-bit host) or double (a 64-bit host) buffers.
+template <typename Sample>
+struct BusBuffers {
+    static constexpr bool kSingle = std::is_same_v<Sample, float>;
+    std::vector<std::vector<Sample>> in, out;
+    std::vector<Sample*> in_pointers, out_pointers;
     AudioBusBuffers in_bus{}, out_bus{};
 
-    Buffers(int channels, int samples, float value)
-        : in(static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(samples), value)),
-          out(static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(samples), 0.0f))
+    BusBuffers(int channels, int samples, Sample value = 0)
+        : in(static_cast<size_t>(channels), std::vector<Sample>(static_cast<size_t>(samples), value)),
+          out(static_cast<size_t>(channels), std::vector<Sample>(static_cast<size_t>(samples), Sample(0)))
     {
         for (auto& c : in) in_pointers.push_back(c.data());
         for (auto& c : out) out_pointers.push_back(c.data());
         in_bus.num_channels = out_bus.num_channels = channels;
-        in_bus.channel_buffers_32 = in_pointers.data();
-        out_bus.channel_buffers_32 = out_pointers.data();
+        if constexpr (kSingle) {
+            in_bus.channel_buffers_32 = in_pointers.data();
+            out_bus.channel_buffers_32 = out_pointers.data();
+        } else {
+            in_bus.channel_buffers_64 = in_pointers.data();
+            out_bus.channel_buffers_64 = out_pointers.data();
+        }
     }
     ProcessData data(int samples, IParameterChanges* changes = nullptr)
     {
         ProcessData d{};
         d.process_mode = 2;
-        d.symbolic_sample_size = kSample32;
+        d.symbolic_sample_size = kSingle ? kSample32 : kSample64;
         d.num_samples = samples;
         d.num_inputs = 1;
         d.num_outputs = 1;
@@ -359,42 +368,13 @@ struct Buffers {
     bool finite() const
     {
         for (auto& c : out)
-            for (float x : c)
+            for (Sample x : c)
                 if (!std::isfinite(x)) return false;
         return true;
     }
 };
-
-// The same buses with double buffers (a 64-bit host).
-struct Buffers64 {
-    std::vector<std::vector<double>> in, out;
-    std::vector<double*> in_pointers, out_pointers;
-    AudioBusBuffers in_bus{}, out_bus{};
-
-    Buffers64(int channels, int samples)
-        : in(static_cast<size_t>(channels), std::vector<double>(static_cast<size_t>(samples), 0.0)),
-          out(static_cast<size_t>(channels), std::vector<double>(static_cast<size_t>(samples), 0.0))
-    {
-        for (auto& c : in) in_pointers.push_back(c.data());
-        for (auto& c : out) out_pointers.push_back(c.data());
-        in_bus.num_channels = out_bus.num_channels = channels;
-        in_bus.channel_buffers_64 = in_pointers.data();
-        out_bus.channel_buffers_64 = out_pointers.data();
-    }
-    ProcessData data(int samples, IParameterChanges* changes = nullptr)
-    {
-        ProcessData d{};
-        d.process_mode = 2;
-        d.symbolic_sample_size = kSample64;
-        d.num_samples = samples;
-        d.num_inputs = 1;
-        d.num_outputs = 1;
-        d.inputs = &in_bus;
-        d.outputs = &out_bus;
-        d.input_parameter_changes = changes;
-        return d;
-    }
-};
+using Buffers = BusBuffers<float>;
+using Buffers64 = BusBuffers<double>;
 
 std::string ascii(const String128 text)
 {
