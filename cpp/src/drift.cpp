@@ -138,11 +138,10 @@ void Drift::seek_module() noexcept
     tone_clock_.restart(0.0, tick_seconds / time_s_.value());
     glided_wow_speed_ = wow_speed(0);
     glided_wow_rate_hz_ = wow_rate_hz_.value();
-    // Samples before the next tick run from the previous tick's values to its values.
-    const uint64_t next_tick = (position_ + kControlInterval - 1) / kControlInterval;
-    evaluate(next_tick == 0 ? 0 : next_tick - 1, 0);
+    const TickSpan ticks = ticks_around(position_, kControlInterval);
+    evaluate(ticks.previous, 0);
     for (Channel& channel : channels_) channel.start_interval();
-    evaluate(next_tick, 0);
+    evaluate(ticks.next, 0);
 }
 
 // The wow's speed amplitude for the settings at sample j: a weighted meter reads the setting (2

@@ -170,9 +170,8 @@ void Noise::seek_module() noexcept
         channel.modulation_key = stream_key(own_seed, kModulationStream + c);
         channel.room_level.set_key(stream_key(seed, kRoomLevelStream + c));
     }
-    // Samples before the next tick run from the previous tick's values to its values.
-    const uint64_t next_tick = (position_ + kControlInterval - 1) / kControlInterval;
-    for (const uint64_t tick : {next_tick == 0 ? 0 : next_tick - 1, next_tick}) {
+    const TickSpan ticks = ticks_around(position_, kControlInterval);
+    for (const uint64_t tick : {ticks.previous, ticks.next}) {
         evaluate_hum(tick);
         for (Channel& channel : channels_) channel.evaluate_room_level(tick_seconds(tick));
     }

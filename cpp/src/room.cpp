@@ -5,6 +5,7 @@
 
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
+#include "stemglue/timeline_clock.h"
 
 namespace stemglue {
 namespace {
@@ -348,10 +349,9 @@ void Room::seek_module() noexcept
 {
     const uint64_t key = stream_key(static_cast<uint64_t>(seed_.value()), kRotationStream);
     for (size_t s = 0; s < kLines / 2; ++s) rotation_offset_[s] = random_uniform(key, s);
-    // Samples before the next tick run from the previous tick's angles to its angles.
-    const uint64_t next_tick = (position_ + kRotationTick - 1) / kRotationTick;
-    rotate_to(next_tick == 0 ? 0 : next_tick - 1, modulation_percent_.value());
-    rotate_to(next_tick, modulation_percent_.value());
+    const TickSpan ticks = ticks_around(position_, kRotationTick);
+    rotate_to(ticks.previous, modulation_percent_.value());
+    rotate_to(ticks.next, modulation_percent_.value());
 }
 
 // The angles at a rotation tick become the target; the last target becomes the start.

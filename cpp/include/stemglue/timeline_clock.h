@@ -12,6 +12,18 @@
 
 namespace stemglue {
 
+// Where a seek lands between two ticks of a control grid (every `interval` samples): the samples
+// before the next tick run from the previous tick's values to the next tick's, as in a full run.
+struct TickSpan {
+    uint64_t previous, next;
+};
+
+inline TickSpan ticks_around(uint64_t position, uint64_t interval) noexcept
+{
+    const uint64_t next = (position + interval - 1) / interval;
+    return {next == 0 ? 0 : next - 1, next};
+}
+
 class TimelineClock {
 public:
     void restart(double origin, double rate) noexcept

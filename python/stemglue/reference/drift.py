@@ -37,7 +37,7 @@ from stemglue.reference.oversampler import bessel_i0
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, smooth_random
-from stemglue.reference.timeline_clock import TimelineClock
+from stemglue.reference.timeline_clock import TimelineClock, ticks_around
 
 MAX_DISPLACEMENT_SECONDS = 0.010
 INTERPOLATOR_TAPS = 24  # flat to 20 kHz at 48 kHz (-0.13 dB; 16 taps lost 1.2 dB)
@@ -137,9 +137,7 @@ class Drift(ReferenceModule):
         self._flutter_clock = TimelineClock(float(phases[1]), now["flutter_rate_hz"] * tick_seconds)
         self._tone_clock = TimelineClock(0.0, tick_seconds / self._time_s)
         self._wow = (wow_speed(now["wow_percent"], now["wow_rate_hz"]), now["wow_rate_hz"])  # gliding speed, rate
-        # samples before the next tick run from the previous tick's values to its values
-        next_tick = (self._position + CONTROL_INTERVAL - 1) // CONTROL_INTERVAL
-        ticks = np.array([max(next_tick - 1, 0), next_tick])
+        ticks = np.array(ticks_around(self._position, CONTROL_INTERVAL))
         controls = np.array([self._controls_at(int(t)) for t in ticks]).T
         values = self._evaluate(ticks, controls, {name: np.full(2, v) for name, v in now.items()})
         self._from = values[:, :, 0]

@@ -30,6 +30,7 @@ import scipy.signal
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_u64, random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
+from stemglue.reference.timeline_clock import ticks_around
 
 SPEED_OF_SOUND = 343.0
 LISTENER_X, LISTENER_Y, HEIGHT_FRACTION, MIC_SPACING = 0.62, 0.5, 0.45, 0.2
@@ -194,11 +195,10 @@ class Room(ReferenceModule):
     def _seek_module(self) -> None:
         """The rotations where the timeline puts them: each angle a pure function of its tick."""
         self._offsets = random_uniform(stream_key(self._seed, ROTATION_STREAM), np.arange(LINES // 2))
-        next_tick = (self._position + ROTATION_TICK - 1) // ROTATION_TICK
         modulation = self._smoothers["modulation_percent"].current
         self._to = np.zeros((2, LINES // 2))
-        self._rotate_to(max(next_tick - 1, 0), modulation)
-        self._rotate_to(next_tick, modulation)
+        for tick in ticks_around(self._position, ROTATION_TICK):
+            self._rotate_to(tick, modulation)
 
     def _rotate_to(self, tick: int, modulation_percent: float) -> None:
         """The angles at a rotation tick (seeded start plus rate times the tick's time) become the target."""

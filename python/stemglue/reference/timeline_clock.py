@@ -7,6 +7,13 @@ restart at a seek lands where a full render at that rate is; a rate change re-an
 from __future__ import annotations
 
 
+def ticks_around(position: int, interval: int) -> tuple[int, int]:
+    """Where a seek lands on a control grid: the samples before the next tick run from the previous
+    tick's values to the next tick's, as in a full run. (previous, next)."""
+    next_tick = (position + interval - 1) // interval
+    return max(next_tick - 1, 0), next_tick
+
+
 class TimelineClock:
     def __init__(self, origin: float = 0.0, rate: float = 0.0) -> None:
         self.restart(origin, rate)
