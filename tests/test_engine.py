@@ -28,6 +28,7 @@ def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
     order matters)."""
     signal = music(2, 9600, 48000)
     modules = {
+        "humanize": stemglue.Humanize(),
         "room": stemglue.Room(),
         "tube": stemglue.Tube(),
         "drift": stemglue.Drift(),
@@ -92,9 +93,10 @@ def test_bypass_ignores_output_gain_and_latency_stays():
     signal = noise(2, 4800)
     chain = stemglue.StemGlue(bypass=1, output_gain_db=-20, tube_oversampling=8)
     output, latency = raw(chain, signal)
-    drift = stemglue.Drift()
+    humanize, drift = stemglue.Humanize(), stemglue.Drift()
+    humanize.prepare(48000, 512, 2)
     drift.prepare(48000, 512, 2)
-    assert latency == stemglue.Tube(oversampling=8).latency_samples + drift.latency_samples
+    assert latency == humanize.latency_samples + stemglue.Tube(oversampling=8).latency_samples + drift.latency_samples
     assert max_error_dbfs(output, delayed(signal, latency)) < -120
 
 
@@ -195,8 +197,17 @@ def test_a_module_switched_off_does_not_run_and_restarts_clean():
     without = stream(stemglue.StemGlue(**only_room, room_enabled=0), signal, 128, {})
     assert np.array_equal(toggled[:, 3840 + settled : 9600], without[:, 3840 + settled : 9600])
     # Back on: a fresh room from there (no tail from before it went off), keyed where the timeline is.
-    fresh = stream(stemglue.StemGlue(**only_room), signal[:, 9600:], 128, {}, seek=9600)
-    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, settled:])
+    # The room hears the chain's input through the lookahead of the stage before it (Humanize, off),
+    # so the fresh chain starts early enough to fill that and switches the room on at 9600 too.
+    lead = 128 * -(-stemglue.Humanize().latency_samples // 128)
+    fresh = stream(
+        stemglue.StemGlue(**only_room, room_enabled=0),
+        signal[:, 9600 - lead :],
+        128,
+        {lead: {"room_enabled": 1}},
+        seek=9600 - lead,
+    )
+    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, lead + settled :])
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1e9, 1e9, 16.0, -1.0])

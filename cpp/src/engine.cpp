@@ -101,6 +101,12 @@ void Engine::set_transport(bool playing, uint64_t position_samples) noexcept
     if (playing && position_samples != position_) seek(position_samples);
 }
 
+void Engine::set_tempo(double tempo_bpm, double beat) noexcept
+{
+    // Anchored on the timeline, so a stage switched on later still places the beat right.
+    for (Stage& stage : stages_) stage.module->set_musical_time(tempo_bpm, beat, position_);
+}
+
 int64_t Engine::tail_samples() const noexcept
 {
     if (bypass_.target() >= 1.0 || mix_percent_.target() <= 0.0) return 0;  // the output is the dry

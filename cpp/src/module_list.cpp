@@ -2,6 +2,7 @@
 
 #include "stemglue/drift.h"
 #include "stemglue/glue_compressor.h"
+#include "stemglue/humanize.h"
 #include "stemglue/noise.h"
 #include "stemglue/room.h"
 #include "stemglue/tube.h"
@@ -20,6 +21,10 @@ std::unique_ptr<Module> make()
 const std::vector<ModuleInfo>& modules()
 {
     static const std::vector<ModuleInfo> list = {
+        {"humanize", "Humanize",
+         "Human micro-timing and per-hit dynamics: onsets found with lookahead move by long-range-correlated "
+         "offsets, feel and a band clock, spliced before each onset (no resampling); per-event gains and accents.",
+         &make<Humanize>},
         {"room", "Room",
          "A shared room: image-source early reflections from the room's geometry and a 16-line FDN tail with "
          "frequency-dependent decay; predelay, size, RT60, damping, width, mix.",

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -585,6 +586,12 @@ tresult StemGluePlugin::process(ProcessData& data)
         host_was_playing_ = host_playing;
         const TSamples input_position = context.project_time_samples + transport_latency_;
         engine_.set_transport(host_playing && input_position >= 0, static_cast<uint64_t>(std::max<TSamples>(0, input_position)));
+        // The beat of the same input sample: the host's musical position plus our latency in beats.
+        const double tempo = (context.state & kTempoValid) != 0 ? context.tempo : 0.0;
+        const bool beat_known = host_playing && tempo > 0.0 && (context.state & kProjectTimeMusicValid) != 0;
+        const double beats_per_sample = tempo / (60.0 * setup_.sample_rate);
+        engine_.set_tempo(tempo, beat_known ? context.project_time_music + transport_latency_ * beats_per_sample
+                                            : std::numeric_limits<double>::quiet_NaN());
     }
     const int num_events = collect_parameter_events(data.input_parameter_changes, data.num_samples);
 

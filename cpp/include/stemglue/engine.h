@@ -1,5 +1,5 @@
 // Engine: the whole StemGlue chain as one processor. The modules run in the order of
-// module_list.h (a recording's signal flow: Room -> Tube -> Drift -> Noise -> GlueCompressor),
+// module_list.h (a recording's signal flow: Humanize -> Room -> Tube -> Drift -> Noise -> GlueCompressor),
 // each behind its own enable switch (crossfaded against its latency-aligned input, so the chain's
 // latency never changes; a module whose switch has faded to off does not run, and starts from a
 // reset when switched on again), then the global mix with the latency-aligned dry input, output
@@ -33,6 +33,9 @@ public:
      *  first sample; a jump (a locate, a loop, a bounce after pre-roll) re-keys every random stream
      *  there. While stopped the chain free-runs. */
     void set_transport(bool playing, uint64_t position_samples) noexcept;
+    /** The host's tempo (0: none) and, while it plays, the quarter-note position of the block's first
+     *  input sample (NaN: none), for the modules that follow the beat. Call after set_transport. */
+    void set_tempo(double tempo_bpm, double beat) noexcept;
     /** Delay of every path: the modules' latencies; fixed between resets. */
     int latency_samples() const noexcept override;
     int max_latency_samples() const noexcept override;

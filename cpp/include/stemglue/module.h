@@ -6,6 +6,8 @@
 //   seek(position_samples)     the timeline position of the next sample: random streams are keyed
 //                              by it, so a render started at a position hears what a render from
 //                              the start hears there (hosts report it; Python passes start_sample)
+//   set_musical_time(bpm, beat, at) the host's tempo and the quarter-note position of timeline
+//                              sample `at`, when it gives them (modules that follow the beat read them)
 //   set_parameter(index, v)    plain units, any value (made legal by the parameter's row)
 //   process(block)             in place; noexcept, no allocation, locks or I/O
 //   latency_samples()          fixed between resets (the Engine's changes only at the silent point
@@ -15,7 +17,9 @@
 // routes, prepares and resets them, sanitises the input and cuts blocks into chunks.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 #include "stemglue/audio_block.h"
@@ -36,6 +40,14 @@ public:
     void reset() noexcept;
     /** Re-key random streams to a timeline position (the next sample's); audio state is kept. */
     void seek(uint64_t position_samples) noexcept;
+    /** The host's tempo (0: none given) and the quarter-note position of the timeline sample
+     *  beat_position (NaN: none given), kept until the next call. */
+    void set_musical_time(double tempo_bpm, double beat, uint64_t beat_position) noexcept
+    {
+        host_tempo_bpm_ = tempo_bpm > 0.0 && tempo_bpm < 1e4 ? tempo_bpm : 0.0;
+        host_beat_ = std::isfinite(beat) ? beat : std::numeric_limits<double>::quiet_NaN();
+        host_beat_position_ = beat_position;
+    }
     /** Plain-unit value for any row of the table; rows this module does not own are ignored. */
     virtual void set_parameter(int index, double value) noexcept { parameters_.set(index, value); }
     /** The value a row of this module holds now (its target), or NaN if the module does not own it. */
@@ -65,7 +77,10 @@ protected:
     double sample_rate_ = 48000.0;
     int max_block_size_ = 0;
     int num_channels_ = 0;
-    uint64_t position_ = 0;  // timeline position of the next sample
+    uint64_t position_ = 0;                                        // timeline position of the next sample
+    double host_tempo_bpm_ = 0.0;                                  // 0: the host gave none
+    double host_beat_ = std::numeric_limits<double>::quiet_NaN();  // quarter notes at host_beat_position_
+    uint64_t host_beat_position_ = 0;
 
 private:
     bool prepared() const noexcept { return max_block_size_ > 0; }

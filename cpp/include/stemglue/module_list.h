@@ -1,6 +1,6 @@
 // The modules of the chain, in the order of a recording's signal flow:
 //
-//   performance (Humanize, next) -> space (Room; Bleed in sessions) -> microphone preamp (Tube)
+//   performance (Humanize) -> space (Room; Bleed in sessions) -> microphone preamp (Tube)
 //     -> tape (Drift, then Noise) -> bus (GlueCompressor)
 //
 // So the room hears the performance, the preamp saturates the room's sound with it, the tape

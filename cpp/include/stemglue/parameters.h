@@ -129,6 +129,32 @@ inline constexpr std::array kParameters = {
     Param("global", "output_gain_db", "Output Gain").decibels(-24, 24, 0).smoothed_ms(20)
         .help("Final level after the mix."),
 
+    // --- humanize (per-event micro-timing and dynamics: audio moves only at edit points before onsets) ---
+    Param("global", "humanize_enabled", "Humanize Enabled").toggle(0).smoothed_ms(10)
+        .help("Humanize stage on/off (crossfaded; its lookahead is in the chain's latency either way)."),
+    Param("humanize", "humanize_timing_ms", "Humanize Timing").range(0, 30, 4, "ms").skewed(6).immediate()
+        .help("Standard deviation of each player's per-event timing offsets."),
+    Param("humanize", "humanize_correlation", "Humanize Correlation").range(0, 1, 0.7, "").immediate()
+        .help("Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players)."),
+    Param("humanize", "humanize_feel_ms", "Humanize Feel").range(-30, 30, 0, "ms").immediate()
+        .help("Constant push (negative, ahead of the beat) or lay-back (positive)."),
+    Param("humanize", "humanize_band_drift_ms", "Humanize Band Drift").range(0, 30, 2, "ms").skewed(6).immediate()
+        .help("Slow tempo breathing keyed by the seed only: every track of one seed drifts together."),
+    Param("humanize", "humanize_dynamics_db", "Humanize Dynamics").decibels(0, 6, 0.8).immediate()
+        .help("Standard deviation of per-event level changes (correlated as the timing is)."),
+    Param("humanize", "humanize_accent_db", "Humanize Accent").decibels(0, 12, 1).immediate()
+        .help("With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway)."),
+    Param("humanize", "humanize_tempo_bpm", "Humanize Tempo").range(0, 300, 0, "BPM").skewed(120).immediate()
+        .help("Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count)."),
+    Param("humanize", "humanize_sensitivity", "Humanize Sensitivity").range(0, 100, 50, "").immediate()
+        .help("Onset detector, 0 to 100: higher finds softer note starts."),
+    Param("humanize", "humanize_max_shift_ms", "Humanize Max Shift").range(1, 100, 20, "ms").skewed(25).on_reset()
+        .help("Largest move either way; also the lookahead, so it sets the latency."),
+    Param("humanize", "humanize_crossfade_ms", "Humanize Crossfade").range(0.5, 20, 3, "ms").skewed(4).on_reset()
+        .help("Length of the equal-power splice before each moved onset."),
+    Param("humanize", "humanize_mix_percent", "Humanize Mix").percent(100).smoothed_ms(20)
+        .help("Blend of the humanized signal with its latency-aligned input."),
+
     // --- room (image-source early reflections + 16-line FDN tail) ---
     Param("global", "room_enabled", "Room Enabled").toggle(1).smoothed_ms(10)
         .help("Shared room on/off (crossfaded)."),

@@ -3,7 +3,54 @@ from typing import Self
 
 from stemglue._processor import Processor
 
-__all__ = ['Drift', 'GlueCompressor', 'Noise', 'Room', 'StemGlue', 'Tube']
+__all__ = ['Drift', 'GlueCompressor', 'Humanize', 'Noise', 'Room', 'StemGlue', 'Tube']
+
+
+class Humanize(Processor):
+    """Reference Humanize: same keywords, call signature and output as stemglue.Humanize.
+
+    Keyword arguments (also properties of the same name):
+        seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
+        timing_ms -- Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets.
+        correlation -- Humanize Correlation: between 0 and 1, default 0.7. Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players).
+        feel_ms -- Humanize Feel: between -30 and 30 ms, default 0. Constant push (negative, ahead of the beat) or lay-back (positive).
+        band_drift_ms -- Humanize Band Drift: between 0 and 30 ms, default 2. Slow tempo breathing keyed by the seed only: every track of one seed drifts together.
+        dynamics_db -- Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is).
+        accent_db -- Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway).
+        tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count).
+        sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts.
+        max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
+        crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
+        mix_percent -- Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input.
+    """
+    def __init__(self, *, seed: int = 1, track_id: int = 0, timing_ms: float = 4.0, correlation: float = 0.7, feel_ms: float = 0.0, band_drift_ms: float = 2.0, dynamics_db: float = 0.8, accent_db: float = 1.0, tempo_bpm: float = 0.0, sensitivity: float = 50.0, max_shift_ms: float = 20.0, crossfade_ms: float = 3.0, mix_percent: float = 100.0) -> None: ...
+    seed: int
+    """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
+    track_id: int
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
+    timing_ms: float
+    """Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets."""
+    correlation: float
+    """Humanize Correlation: between 0 and 1, default 0.7. Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players)."""
+    feel_ms: float
+    """Humanize Feel: between -30 and 30 ms, default 0. Constant push (negative, ahead of the beat) or lay-back (positive)."""
+    band_drift_ms: float
+    """Humanize Band Drift: between 0 and 30 ms, default 2. Slow tempo breathing keyed by the seed only: every track of one seed drifts together."""
+    dynamics_db: float
+    """Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is)."""
+    accent_db: float
+    """Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway)."""
+    tempo_bpm: float
+    """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count)."""
+    sensitivity: float
+    """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts."""
+    max_shift_ms: float
+    """Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency."""
+    crossfade_ms: float
+    """Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset."""
+    mix_percent: float
+    """Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input."""
 
 
 class Room(Processor):
@@ -202,6 +249,18 @@ class StemGlue(Processor):
         track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         mix_percent -- Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input.
         output_gain_db -- Output Gain: between -24 and 24 dB, default 0. Final level after the mix.
+        humanize_enabled -- Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off (crossfaded; its lookahead is in the chain's latency either way).
+        humanize_timing_ms -- Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets.
+        humanize_correlation -- Humanize Correlation: between 0 and 1, default 0.7. Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players).
+        humanize_feel_ms -- Humanize Feel: between -30 and 30 ms, default 0. Constant push (negative, ahead of the beat) or lay-back (positive).
+        humanize_band_drift_ms -- Humanize Band Drift: between 0 and 30 ms, default 2. Slow tempo breathing keyed by the seed only: every track of one seed drifts together.
+        humanize_dynamics_db -- Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is).
+        humanize_accent_db -- Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway).
+        humanize_tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count).
+        humanize_sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts.
+        humanize_max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
+        humanize_crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
+        humanize_mix_percent -- Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input.
         room_enabled -- Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded).
         room_size_m -- Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays.
         room_rt60_s -- Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption.
@@ -252,7 +311,7 @@ class StemGlue(Processor):
         glue_auto_makeup -- Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s.
         glue_mix_percent -- Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus.
     """
-    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, room_enabled: float = 1, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, tube_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_enabled: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_enabled: float = 1, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, glue_enabled: float = 1, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
+    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, humanize_enabled: float = 0, humanize_timing_ms: float = 4.0, humanize_correlation: float = 0.7, humanize_feel_ms: float = 0.0, humanize_band_drift_ms: float = 2.0, humanize_dynamics_db: float = 0.8, humanize_accent_db: float = 1.0, humanize_tempo_bpm: float = 0.0, humanize_sensitivity: float = 50.0, humanize_max_shift_ms: float = 20.0, humanize_crossfade_ms: float = 3.0, humanize_mix_percent: float = 100.0, room_enabled: float = 1, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, tube_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_enabled: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_enabled: float = 1, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, glue_enabled: float = 1, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
     bypass: float
     """Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms)."""
     seed: int
@@ -263,6 +322,30 @@ class StemGlue(Processor):
     """Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input."""
     output_gain_db: float
     """Output Gain: between -24 and 24 dB, default 0. Final level after the mix."""
+    humanize_enabled: float
+    """Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off (crossfaded; its lookahead is in the chain's latency either way)."""
+    humanize_timing_ms: float
+    """Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets."""
+    humanize_correlation: float
+    """Humanize Correlation: between 0 and 1, default 0.7. Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players)."""
+    humanize_feel_ms: float
+    """Humanize Feel: between -30 and 30 ms, default 0. Constant push (negative, ahead of the beat) or lay-back (positive)."""
+    humanize_band_drift_ms: float
+    """Humanize Band Drift: between 0 and 30 ms, default 2. Slow tempo breathing keyed by the seed only: every track of one seed drifts together."""
+    humanize_dynamics_db: float
+    """Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is)."""
+    humanize_accent_db: float
+    """Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway)."""
+    humanize_tempo_bpm: float
+    """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count)."""
+    humanize_sensitivity: float
+    """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts."""
+    humanize_max_shift_ms: float
+    """Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency."""
+    humanize_crossfade_ms: float
+    """Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset."""
+    humanize_mix_percent: float
+    """Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input."""
     room_enabled: float
     """Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded)."""
     room_size_m: float

@@ -1,0 +1,115 @@
+// Humanize: per-event micro-timing and dynamics on audio. Mirror: stemglue/reference/humanize.py,
+// whose docstring states the algorithm in full.
+//
+//   detector  mono sum -> eight octave band-passes (62.5 Hz .. 8 kHz); every 2.5 ms of the timeline
+//             a frame of band levels (dB over a -70 dB floor); flux = summed rise over the louder of
+//             the two frames before; onset where it tops 24 dB * 8^(-sensitivity/100) + its 40 ms
+//             mean, at least 25 ms after the last
+//   offset    feel + timing * (white + octave-spaced smooth randoms: a 1/f^correlation process keyed
+//             by the track and by sixteenths with a tempo, else by event count) + band drift (keyed
+//             by the seed only), whole samples, within +-max_shift
+//   gain      dynamics * (its own such process) + accent by position in the beat
+//   audio     y[n] = g x[n - L - o], one integer delay at a time (sustained notes keep their pitch);
+//             each change an equal-power crossfade ending 1 ms before the onset's guard on both
+//             reads. Latency L = max_shift + crossfade + guard + 2 hops (the detector's delay).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "stemglue/module.h"
+
+namespace stemglue {
+
+class Humanize final : public Module {
+public:
+    static constexpr int kNumBands = 8;
+    static constexpr int kOctaves = 7;
+    static constexpr int kFluxHistory = 16;
+
+    int latency_samples() const noexcept override;
+    int max_latency_samples() const noexcept override;
+    int64_t tail_samples() const noexcept override { return shift_; }
+    /** Onsets found since the last reset (timeline samples of their estimates), for tests. */
+    uint64_t events_detected() const noexcept { return events_detected_; }
+
+private:
+    struct Biquad {  // direct form II transposed, as scipy.signal.lfilter
+        double b0 = 0, b2 = 0, a1 = 0, a2 = 0, z0 = 0, z1 = 0;
+        double step(double x) noexcept
+        {
+            const double y = b0 * x + z0;
+            z0 = -a1 * y + z1;
+            z1 = b2 * x - a2 * y;
+            return y;
+        }
+    };
+    struct Edit {
+        int64_t start = 0;  // stream sample where the crossfade begins
+        int offset = 0;     // samples later (negative: earlier)
+        double gain = 1.0;
+    };
+
+    void prepare_module() override;
+    void reset_module() noexcept override;
+    void seek_module() noexcept override;
+    void process_chunk(AudioBlock block) noexcept override;
+
+    int sizes_latency(int shift, int crossfade) const noexcept;
+    void detect(AudioBlock block) noexcept;
+    void frame_done(int64_t frame_end) noexcept;
+    void plan(int64_t guard, int64_t estimate) noexcept;
+    double long_range(uint64_t key, uint64_t stream, double u, uint64_t white_key) const noexcept;
+    double tempo_bpm() const noexcept;
+    double beats_at(uint64_t timeline) const noexcept;
+
+    ModuleParameter timing_ms_{parameters_, "humanize_timing_ms"};
+    ModuleParameter correlation_{parameters_, "humanize_correlation"};
+    ModuleParameter feel_ms_{parameters_, "humanize_feel_ms"};
+    ModuleParameter band_drift_ms_{parameters_, "humanize_band_drift_ms"};
+    ModuleParameter dynamics_db_{parameters_, "humanize_dynamics_db"};
+    ModuleParameter accent_db_{parameters_, "humanize_accent_db"};
+    ModuleParameter tempo_bpm_{parameters_, "humanize_tempo_bpm"};
+    ModuleParameter sensitivity_{parameters_, "humanize_sensitivity"};
+    ModuleParameter max_shift_ms_{parameters_, "humanize_max_shift_ms"};
+    ModuleParameter crossfade_ms_{parameters_, "humanize_crossfade_ms"};
+    ModuleParameter mix_percent_{parameters_, "humanize_mix_percent"};
+    ModuleParameter seed_{parameters_, "seed"};
+    ModuleParameter track_id_{parameters_, "track_id"};
+
+    // sizes in samples (set at reset)
+    int hop_ = 120, shift_ = 0, crossfade_ = 1, guard_ = 0, latency_ = 0;
+
+    // delay line: every channel's input, a power of two long
+    std::vector<std::vector<float>> history_;
+    uint64_t mask_ = 0;
+    int64_t stream_ = 0;           // samples since the reset
+    int64_t timeline_offset_ = 0;  // timeline position - stream position
+
+    // detector
+    std::array<Biquad, kNumBands> bands_{};
+    std::array<double, kNumBands> band_sums_{}, previous_{}, before_previous_{};
+    std::array<double, kFluxHistory> flux_history_{};
+    int flux_newest_ = 0;
+    int64_t frames_since_onset_ = 0;
+    uint64_t events_detected_ = 0;
+
+    // planning and playback
+    static constexpr int kMaxEdits = 64;
+    std::array<Edit, kMaxEdits> queue_{};
+    int queue_head_ = 0, queue_size_ = 0;
+    uint64_t group_ = 0;
+    bool has_last_ = false;
+    int64_t last_guard_ = 0;
+    int last_offset_ = 0;
+    double last_gain_ = 1.0;
+    int offset_ = 0;  // in effect outside an edit
+    double gain_ = 1.0;
+    bool fading_ = false;
+    Edit from_{}, to_{};
+    std::vector<double> fade_weights_;  // (k + 0.5) / crossfade
+    std::vector<double> mono_;          // the channels' mean
+};
+
+}  // namespace stemglue

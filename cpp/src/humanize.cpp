@@ -1,0 +1,319 @@
+#include "stemglue/humanize.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "stemglue/random.h"
+#include "stemglue/smooth_random.h"
+
+namespace stemglue {
+namespace {
+
+constexpr double kHopMs = 2.5, kGuardMs = 1.0, kMinIoiMs = 25.0;
+constexpr std::array<double, Humanize::kNumBands> kBandCentersHz = {62.5, 125, 250, 500, 1000, 2000, 4000, 8000};
+constexpr double kBandQ = 1.4142135623730951;  // one octave
+constexpr double kLevelFloor = 1e-7;           // mean square: -70 dBFS in a band
+constexpr uint64_t kTimingStream = 0x600, kDynamicsStream = 0x680, kBandStream = 0x700;
+constexpr double kBandKnotSeconds = 4.0, kBandKnotBeats = 8.0;
+constexpr double kKeysPerBeat = 48.0;
+constexpr double kPi = 3.141592653589793;
+
+// Round half up (the reference's whole()).
+int64_t whole(double x) noexcept
+{
+    return static_cast<int64_t>(std::floor(x + 0.5));
+}
+
+int hop_samples(double sample_rate) noexcept
+{
+    return static_cast<int>(std::max<int64_t>(8, whole(sample_rate * kHopMs / 1000.0)));
+}
+
+int ms_to_samples(double ms, double sample_rate) noexcept
+{
+    return static_cast<int>(whole(ms * sample_rate / 1000.0));
+}
+
+// +1/2 on the beat, 0 on the eighth between, -1/2 on the other sixteenths, 0 off the grid.
+double accent_weight(double beats) noexcept
+{
+    const double sixteenths = 4.0 * beats;
+    const double nearest = std::floor(sixteenths + 0.5);
+    if (std::abs(sixteenths - nearest) > 1.0 / 6.0) return 0.0;
+    const int64_t slot = static_cast<int64_t>(nearest) % 4;
+    if (slot == 0) return 0.5;
+    return slot == 2 || slot == -2 ? 0.0 : -0.5;
+}
+
+}  // namespace
+
+int Humanize::sizes_latency(int shift, int crossfade) const noexcept
+{
+    return shift + crossfade + ms_to_samples(kGuardMs, sample_rate_) + 2 * hop_samples(sample_rate_);
+}
+
+int Humanize::latency_samples() const noexcept
+{
+    return sizes_latency(ms_to_samples(max_shift_ms_.value(), sample_rate_),
+                         std::max(1, ms_to_samples(crossfade_ms_.value(), sample_rate_)));
+}
+
+int Humanize::max_latency_samples() const noexcept
+{
+    return sizes_latency(ms_to_samples(max_shift_ms_.spec().max_value, sample_rate_),
+                         std::max(1, ms_to_samples(crossfade_ms_.spec().max_value, sample_rate_)));
+}
+
+void Humanize::prepare_module()
+{
+    const int max_shift = ms_to_samples(max_shift_ms_.spec().max_value, sample_rate_);
+    const size_t span = static_cast<size_t>(max_latency_samples() + max_shift + max_block_size_ + 1);
+    size_t length = 1;
+    while (length < span) length <<= 1;
+    history_.assign(static_cast<size_t>(num_channels_), std::vector<float>(length, 0.0f));
+    mask_ = length - 1;
+    fade_weights_.assign(static_cast<size_t>(std::max(1, ms_to_samples(crossfade_ms_.spec().max_value, sample_rate_))), 0.0);
+    mono_.assign(static_cast<size_t>(max_block_size_), 0.0);
+    for (int b = 0; b < kNumBands; ++b) {
+        const double w = 2.0 * kPi * std::min(kBandCentersHz[static_cast<size_t>(b)], 0.4 * sample_rate_) / sample_rate_;
+        const double alpha = std::sin(w) / (2.0 * kBandQ);
+        const double a0 = 1.0 + alpha;
+        Biquad& band = bands_[static_cast<size_t>(b)];
+        band.b0 = alpha / a0;
+        band.b2 = -alpha / a0;
+        band.a1 = -2.0 * std::cos(w) / a0;
+        band.a2 = (1.0 - alpha) / a0;
+    }
+}
+
+void Humanize::reset_module() noexcept
+{
+    hop_ = hop_samples(sample_rate_);
+    shift_ = ms_to_samples(max_shift_ms_.value(), sample_rate_);
+    crossfade_ = std::max(1, ms_to_samples(crossfade_ms_.value(), sample_rate_));
+    guard_ = ms_to_samples(kGuardMs, sample_rate_);
+    latency_ = latency_samples();
+    for (std::vector<float>& channel : history_) std::fill(channel.begin(), channel.end(), 0.0f);
+    stream_ = 0;
+    timeline_offset_ = 0;
+
+    const double floor_db = 10.0 * std::log10(kLevelFloor);
+    for (Biquad& band : bands_) band.z0 = band.z1 = 0.0;
+    band_sums_.fill(0.0);
+    previous_.fill(floor_db);
+    before_previous_.fill(floor_db);
+    flux_history_.fill(0.0);
+    flux_newest_ = 0;
+    frames_since_onset_ = int64_t{1} << 30;
+    events_detected_ = 0;
+
+    queue_head_ = queue_size_ = 0;
+    group_ = 0;
+    has_last_ = false;
+    last_guard_ = 0;
+    last_offset_ = offset_ = 0;
+    last_gain_ = gain_ = 1.0;
+    fading_ = false;
+    for (int k = 0; k < crossfade_; ++k) fade_weights_[static_cast<size_t>(k)] = (k + 0.5) / crossfade_;
+}
+
+void Humanize::seek_module() noexcept
+{
+    timeline_offset_ = static_cast<int64_t>(position_) - stream_;
+}
+
+double Humanize::tempo_bpm() const noexcept
+{
+    return tempo_bpm_.value() > 0.0 ? tempo_bpm_.value() : host_tempo_bpm_;
+}
+
+double Humanize::beats_at(uint64_t timeline) const noexcept
+{
+    const double per_sample = tempo_bpm() / (60.0 * sample_rate_);
+    if (std::isnan(host_beat_)) return static_cast<double>(timeline) * per_sample;
+    return host_beat_ + (static_cast<double>(timeline) - static_cast<double>(host_beat_position_)) * per_sample;
+}
+
+// White draw plus smooth randoms 2 ... 64 units apart; each octave adds the power a 1/f^beta
+// spectrum steps up by at its cutoff, so beta 0 leaves the white draw alone.
+double Humanize::long_range(uint64_t key, uint64_t stream, double u, uint64_t white_key) const noexcept
+{
+    const double beta = correlation_.value();
+    std::array<double, kOctaves> variance{};
+    double total = 1.0;
+    variance[0] = 1.0;
+    for (int j = 1; j < kOctaves; ++j) {
+        variance[static_cast<size_t>(j)] = (std::pow(2.0, j * beta) - std::pow(2.0, (j - 1) * beta)) / std::pow(2.0, j);
+        total += variance[static_cast<size_t>(j)];
+    }
+    double value = std::sqrt(variance[0] / total) * random_gaussian(stream_key(key, stream), white_key);
+    SmoothRandom smooth;
+    for (int j = 1; j < kOctaves; ++j) {
+        smooth.set_key(stream_key(key, stream + static_cast<uint64_t>(j)));
+        value += std::sqrt(variance[static_cast<size_t>(j)] / total) * smooth.at(u / std::pow(2.0, j));
+    }
+    return value;
+}
+
+void Humanize::detect(AudioBlock block) noexcept
+{
+    const int n = block.num_samples;
+    for (int j = 0; j < n; ++j) {
+        double sum = 0.0;
+        for (int c = 0; c < block.num_channels; ++c) sum += static_cast<double>(block.channel(c)[j]);
+        mono_[static_cast<size_t>(j)] = block.num_channels > 0 ? sum / block.num_channels : 0.0;
+    }
+    int start = 0;
+    while (start < n) {
+        const int64_t timeline = stream_ + start + timeline_offset_;
+        const int64_t into_frame = ((timeline % hop_) + hop_) % hop_;
+        const int end = static_cast<int>(std::min<int64_t>(n, start + hop_ - into_frame));
+        for (int b = 0; b < kNumBands; ++b) {
+            Biquad& band = bands_[static_cast<size_t>(b)];
+            double sum = band_sums_[static_cast<size_t>(b)];
+            for (int j = start; j < end; ++j) {
+                const double y = band.step(mono_[static_cast<size_t>(j)]);
+                sum += y * y;
+            }
+            band_sums_[static_cast<size_t>(b)] = sum;
+        }
+        start = end;
+        if (((stream_ + end + timeline_offset_) % hop_ + hop_) % hop_ == 0) frame_done(stream_ + end);
+    }
+}
+
+void Humanize::frame_done(int64_t frame_end) noexcept
+{
+    std::array<double, kNumBands> levels{};
+    double flux = 0.0;
+    for (size_t b = 0; b < kNumBands; ++b) {
+        levels[b] = 10.0 * std::log10(band_sums_[b] / hop_ + kLevelFloor);
+        band_sums_[b] = 0.0;
+        flux += std::max(0.0, levels[b] - std::max(previous_[b], before_previous_[b]));
+    }
+    // The mean of the last frames' flux, newest first (the reference's order).
+    double mean = 0.0;
+    for (int k = 0; k < kFluxHistory; ++k) mean += flux_history_[static_cast<size_t>((flux_newest_ + k) % kFluxHistory)];
+    const double threshold = 24.0 * std::pow(8.0, -sensitivity_.value() / 100.0) + mean / kFluxHistory;
+    flux_newest_ = (flux_newest_ + kFluxHistory - 1) % kFluxHistory;
+    flux_history_[static_cast<size_t>(flux_newest_)] = flux;
+    before_previous_ = previous_;
+    previous_ = levels;
+    ++frames_since_onset_;
+    if (flux > threshold && frames_since_onset_ >= whole(kMinIoiMs / kHopMs)) {
+        frames_since_onset_ = 0;
+        plan(frame_end - 2 * hop_, frame_end - hop_);
+    }
+}
+
+void Humanize::plan(int64_t guard, int64_t estimate) noexcept
+{
+    ++events_detected_;
+    if (has_last_ && guard - last_guard_ < 2 * (crossfade_ + guard_)) return;  // moves with the event before
+    const int64_t timeline_signed = estimate + timeline_offset_;
+    const uint64_t timeline = static_cast<uint64_t>(std::max<int64_t>(0, timeline_signed));
+    const uint64_t seed = static_cast<uint64_t>(seed_.value());
+    const uint64_t own = track_seed(seed, static_cast<uint64_t>(track_id_.value()));
+    double u = 0.0, band_u = 0.0, accent = 0.0;
+    uint64_t white_key = 0;
+    if (tempo_bpm() > 0.0) {
+        const double beats = beats_at(timeline);
+        u = 4.0 * beats;
+        white_key = static_cast<uint64_t>(std::max<int64_t>(0, whole(kKeysPerBeat * beats)));
+        band_u = beats / kBandKnotBeats;
+        accent = accent_db_.value() * accent_weight(beats);
+    } else {
+        u = static_cast<double>(group_);
+        white_key = group_;
+        band_u = static_cast<double>(timeline) / sample_rate_ / kBandKnotSeconds;
+    }
+    SmoothRandom band;
+    band.set_key(stream_key(seed, kBandStream));
+    const double offset_ms = feel_ms_.value() + timing_ms_.value() * long_range(own, kTimingStream, u, white_key) +
+                             band_drift_ms_.value() * band.at(band_u);
+    int offset = static_cast<int>(std::clamp<int64_t>(whole(offset_ms * sample_rate_ / 1000.0), -shift_, shift_));
+    if (has_last_) {
+        const int64_t step = (guard - last_guard_ - crossfade_ - 2 * guard_) / 2;  // >= 0 here
+        offset = static_cast<int>(std::clamp<int64_t>(offset, last_offset_ - step, last_offset_ + step));
+    }
+    const double gain_db = dynamics_db_.value() * long_range(own, kDynamicsStream, u, white_key) + accent;
+    const double gain = std::pow(10.0, gain_db / 20.0);
+    ++group_;
+    has_last_ = true;
+    last_guard_ = guard;
+    if ((offset != last_offset_ || gain != last_gain_) && queue_size_ < kMaxEdits) {  // nothing to splice otherwise
+        Edit& edit = queue_[static_cast<size_t>((queue_head_ + queue_size_) % kMaxEdits)];
+        edit.start = guard + latency_ + std::min(last_offset_, offset) - guard_ - crossfade_;
+        edit.offset = offset;
+        edit.gain = gain;
+        ++queue_size_;
+    }
+    last_offset_ = offset;
+    last_gain_ = gain;
+}
+
+void Humanize::process_chunk(AudioBlock block) noexcept
+{
+    const int n = block.num_samples;
+    detect(block);
+    for (int c = 0; c < block.num_channels; ++c) {
+        std::vector<float>& history = history_[static_cast<size_t>(c)];
+        const float* x = block.channel(c);
+        for (int j = 0; j < n; ++j) history[static_cast<size_t>(static_cast<uint64_t>(stream_ + j) & mask_)] = x[j];
+    }
+    const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
+    auto read = [this](const std::vector<float>& history, int64_t at, int offset) {
+        return static_cast<double>(history[static_cast<size_t>(static_cast<uint64_t>(at - latency_ - offset) & mask_)]);
+    };
+
+    for (int c = 0; c < block.num_channels; ++c) {
+        // Every channel replays the same schedule: run it on a copy of the state, keep the last.
+        bool fading = fading_;
+        Edit from = from_, to = to_;
+        int offset = offset_, head = queue_head_, size = queue_size_;
+        double gain = gain_;
+        const std::vector<float>& history = history_[static_cast<size_t>(c)];
+        float* y = block.channel(c);
+        for (int j = 0; j < n; ++j) {
+            const int64_t at = stream_ + j;
+            if (!fading && size > 0 && queue_[static_cast<size_t>(head)].start <= at) {
+                from = {at, offset, gain};
+                to = queue_[static_cast<size_t>(head)];
+                to.start = at;
+                head = (head + 1) % kMaxEdits;
+                --size;
+                fading = true;
+            }
+            double wet = 0.0;
+            if (fading) {
+                const double p = fade_weights_[static_cast<size_t>(at - to.start)];
+                double a = 1.0 - p, b = p;
+                if (from.offset != to.offset) {
+                    a = std::cos(0.5 * kPi * p);
+                    b = std::sin(0.5 * kPi * p);
+                }
+                wet = a * from.gain * read(history, at, from.offset) + b * to.gain * read(history, at, to.offset);
+                if (at + 1 == to.start + crossfade_) {
+                    offset = to.offset;
+                    gain = to.gain;
+                    fading = false;
+                }
+            } else {
+                wet = gain * read(history, at, offset);
+            }
+            y[j] = static_cast<float>(mix[j] * wet + (1.0 - mix[j]) * read(history, at, 0));
+        }
+        if (c == block.num_channels - 1) {
+            fading_ = fading;
+            from_ = from;
+            to_ = to;
+            offset_ = offset;
+            gain_ = gain;
+            queue_head_ = head;
+            queue_size_ = size;
+        }
+    }
+    stream_ += n;
+}
+
+}  // namespace stemglue

@@ -1,0 +1,288 @@
+"""Humanize, the reference for cpp/src/humanize.cpp: per-event micro-timing and dynamics on audio.
+
+detector  the mono sum through eight octave band-passes (62.5 Hz - 8 kHz, RBJ, Q sqrt 2); every
+          HOP_MS of the timeline a frame: band levels 10 log10(mean square + 1e-7) (the floor keeps
+          a -60 dBFS hiss flat); flux = sum of each band's rise over the louder of the two frames
+          before; an onset where the flux exceeds 24 dB * 8^(-sensitivity/100) plus its mean over
+          the last 40 ms, at least 25 ms after the previous one. It is known one frame after the
+          frame that rose, and starts no earlier than the frame before that (the guard).
+offset    feel + timing * P(u) + band_drift * B, in whole samples, at most max_shift either way.
+          P is long-range correlated: white draws plus smooth randoms (smooth_random.py) with knots
+          2, 4 ... 64 events apart, each octave adding the step a 1/f^correlation spectrum needs
+          at its cutoff; keyed by the track. B is a smooth random keyed by the seed only (the band
+          clock: every track of one seed breathes together), knots 8 beats or 4 s apart.
+          With a tempo u counts sixteenths of the timeline (playing from bar 17 draws what a full
+          render draws there); without one, events since the start.
+gain      dynamics * P'(u) (its own streams) + accent by position in the beat (tempo known only).
+audio     y[n] = g x[n - L - o]: one integer delay at a time, no resampling. Each event's change
+          is an equal-power crossfade of crossfade_ms (linear when only the gain changes) that ends
+          GUARD_MS before the guard on the earlier of the two reads, so both read the gap before
+          the onset. Consecutive offsets differ by at most half the gap between the events (hits
+          never swap or re-read the previous attack); events closer than 2 (crossfade + guard)
+          move with the one before.
+latency   L = max_shift + crossfade + guard + 2 hops: the edit for an event starts at the earliest
+          when the detector knows it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.signal
+
+from stemglue.reference.module import ReferenceModule
+from stemglue.reference.random import random_gaussian, stream_key, track_seed
+from stemglue.reference.smooth_random import smooth_random
+
+HOP_MS, GUARD_MS, MIN_IOI_MS = 2.5, 1.0, 25.0
+BAND_CENTERS_HZ = (62.5, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
+BAND_Q = math.sqrt(2.0)  # one octave
+LEVEL_FLOOR = 1e-7  # mean square: -70 dBFS in a band
+FLUX_HISTORY_FRAMES = 16  # adaptive threshold over 40 ms
+OCTAVES = 7  # white, then smooth randoms with knots 2 ... 64 events apart
+TIMING_STREAM, DYNAMICS_STREAM, BAND_STREAM = 0x600, 0x680, 0x700
+BAND_KNOT_SECONDS, BAND_KNOT_BEATS = 4.0, 8.0
+KEYS_PER_BEAT = 48  # white draws with a tempo: one per 1/48 beat
+
+
+def whole(x: float) -> int:
+    """Round half up, as C++ floor(x + 0.5)."""
+    return int(math.floor(x + 0.5))
+
+
+def hop_samples(sample_rate: float) -> int:
+    return max(8, whole(sample_rate * HOP_MS / 1000.0))
+
+
+def bandpass(center_hz: float, sample_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """RBJ band-pass (0 dB peak), centre kept below 0.4 of the sample rate."""
+    w = 2.0 * math.pi * min(center_hz, 0.4 * sample_rate) / sample_rate
+    alpha = math.sin(w) / (2.0 * BAND_Q)
+    a0 = 1.0 + alpha
+    return np.array([alpha / a0, 0.0, -alpha / a0]), np.array([1.0, -2.0 * math.cos(w) / a0, (1.0 - alpha) / a0])
+
+
+def threshold_db(sensitivity: float) -> float:
+    return 24.0 * 8.0 ** (-sensitivity / 100.0)
+
+
+def octave_weights(correlation: float) -> np.ndarray:
+    """Weights of the white draw and the smooth randoms (unit variance in all): each octave adds the
+    power a 1/f^beta spectrum steps up by at its cutoff; beta 0 leaves the white draw alone."""
+    beta = correlation
+    variance = [1.0] + [(2.0 ** (j * beta) - 2.0 ** ((j - 1) * beta)) / 2.0**j for j in range(1, OCTAVES)]
+    total = sum(variance)
+    return np.array([math.sqrt(v / total) for v in variance])
+
+
+def long_range(key: int, stream: int, u: float, white_key: int, correlation: float) -> float:
+    """One unit-variance draw of the long-range-correlated process at u (events or sixteenths)."""
+    weights = octave_weights(correlation)
+    value = weights[0] * float(random_gaussian(stream_key(key, stream), np.array([white_key], dtype=np.uint64))[0])
+    for j in range(1, OCTAVES):
+        value += weights[j] * float(smooth_random(stream_key(key, stream + j), u / 2.0**j))
+    return value
+
+
+def accent_weight(beats: float) -> float:
+    """+1/2 on the beat, 0 on the eighth between, -1/2 on the other sixteenths, 0 off the grid."""
+    sixteenths = 4.0 * beats
+    nearest = math.floor(sixteenths + 0.5)
+    if abs(sixteenths - nearest) > 1.0 / 6.0:
+        return 0.0
+    return {0: 0.5, 2: 0.0}.get(int(nearest) % 4, -0.5)
+
+
+class Humanize(ReferenceModule):
+    """Reference Humanize: same keywords, call signature and output as stemglue.Humanize."""
+
+    module = "humanize"
+
+    def __init__(self, **values: object) -> None:
+        self._seed = self._track_id = 0
+        self._max_shift_ms, self._crossfade_ms = 20.0, 3.0
+        self._settings: dict[str, float] = {}
+        self.events: list[int] = []  # onset estimates on the timeline, as detected (for tests)
+        super().__init__(**values)
+
+    def _set_setting(self, name: str, value: float) -> None:
+        if name == "seed":
+            self._seed = int(value)
+        elif name == "track_id":
+            self._track_id = int(value)
+        elif name == "max_shift_ms":
+            self._max_shift_ms = value
+        elif name == "crossfade_ms":
+            self._crossfade_ms = value
+        else:
+            self._settings[name] = value
+
+    def _sizes(self) -> tuple[int, int, int, int]:
+        """hop, max shift, crossfade, guard in samples."""
+        rate = self._sample_rate or 48000.0
+        return (
+            hop_samples(rate),
+            whole(self._max_shift_ms * rate / 1000.0),
+            max(1, whole(self._crossfade_ms * rate / 1000.0)),
+            whole(GUARD_MS * rate / 1000.0),
+        )
+
+    @property
+    def latency_samples(self) -> int:
+        hop, shift, crossfade, guard = self._sizes()
+        return shift + crossfade + guard + 2 * hop
+
+    @property
+    def tail_samples(self) -> int:
+        return self._sizes()[1]
+
+    def _prepare_module(self) -> None:
+        self._filters = [bandpass(f, self._sample_rate) for f in BAND_CENTERS_HZ]
+
+    def _reset_module(self) -> None:
+        hop, shift, crossfade, guard = self._sizes()
+        self._hop, self._shift, self._crossfade, self._guard = hop, shift, crossfade, guard
+        self._latency = self.latency_samples
+        self._history = np.zeros((self._num_channels, self._latency + shift))
+        self._stream = 0  # samples processed since the reset
+        self._timeline_offset = 0  # timeline position - stream position
+        # detector
+        self._filter_state = np.zeros((len(BAND_CENTERS_HZ), 2))
+        self._band_sums = np.zeros(len(BAND_CENTERS_HZ))
+        floor_db = 10.0 * math.log10(LEVEL_FLOOR)
+        self._previous = [np.full(len(BAND_CENTERS_HZ), floor_db), np.full(len(BAND_CENTERS_HZ), floor_db)]
+        self._flux_history = np.zeros(FLUX_HISTORY_FRAMES)
+        self._frames_since_onset = 1 << 30
+        # planning and playback
+        self._group = 0
+        self._last_guard: int | None = None
+        self._last_offset, self._last_gain = 0, 1.0
+        self._queue: list[tuple[int, int, float]] = []  # (start, offset, gain) of planned edits
+        self._offset, self._gain = 0, 1.0  # in effect outside an edit
+        self._fade: tuple[int, int, float, int, float] | None = None  # start, from offset/gain, to offset/gain
+        self.events = []
+        self._fade_weights = (np.arange(crossfade) + 0.5) / crossfade
+
+    def _seek_module(self) -> None:
+        self._timeline_offset = self._position - self._stream
+
+    # --- detector and planning ------------------------------------------------------------------
+
+    def _tempo_bpm(self) -> float:
+        return self._settings.get("tempo_bpm", 0.0)
+
+    def _detect(self, mono: np.ndarray) -> None:
+        bands = np.empty((len(self._filters), len(mono)))
+        for b, (num, den) in enumerate(self._filters):
+            bands[b], self._filter_state[b] = scipy.signal.lfilter(num, den, mono, zi=self._filter_state[b])
+        squares = bands * bands
+        hop, start = self._hop, 0
+        while start < len(mono):
+            timeline = self._stream + start + self._timeline_offset
+            end = min(len(mono), start + hop - timeline % hop)
+            self._band_sums += np.sum(squares[:, start:end], axis=1)
+            start = end
+            if (self._stream + end + self._timeline_offset) % hop == 0:
+                self._frame_done(self._stream + end)
+
+    def _frame_done(self, frame_end: int) -> None:
+        levels = np.array([10.0 * math.log10(s / self._hop + LEVEL_FLOOR) for s in self._band_sums])
+        self._band_sums[:] = 0.0
+        reference = np.maximum(self._previous[0], self._previous[1])
+        flux = 0.0
+        for b in range(len(levels)):
+            flux += max(0.0, levels[b] - reference[b])
+        mean = 0.0
+        for value in self._flux_history:
+            mean += value
+        threshold = threshold_db(self._settings.get("sensitivity", 50.0)) + mean / FLUX_HISTORY_FRAMES
+        self._flux_history = np.roll(self._flux_history, 1)
+        self._flux_history[0] = flux
+        self._previous = [levels, self._previous[0]]
+        self._frames_since_onset += 1
+        min_frames = whole(MIN_IOI_MS / HOP_MS)
+        if flux > threshold and self._frames_since_onset >= min_frames:
+            self._frames_since_onset = 0
+            self._plan(guard=frame_end - 2 * self._hop, estimate=frame_end - self._hop)
+
+    def _plan(self, guard: int, estimate: int) -> None:
+        rate, settings = self._sample_rate, self._settings
+        timeline = estimate + self._timeline_offset
+        self.events.append(timeline)
+        if self._last_guard is not None and guard - self._last_guard < 2 * (self._crossfade + self._guard):
+            return  # too close: it moves with the event before
+        tempo = self._tempo_bpm()
+        correlation = settings.get("correlation", 0.7)
+        own = track_seed(self._seed, self._track_id)
+        if tempo > 0.0:
+            beats = timeline * tempo / (60.0 * rate)
+            u, white_key, band_u = 4.0 * beats, max(0, whole(KEYS_PER_BEAT * beats)), beats / BAND_KNOT_BEATS
+            accent = settings.get("accent_db", 1.0) * accent_weight(beats)
+        else:
+            u, white_key, band_u = float(self._group), self._group, timeline / rate / BAND_KNOT_SECONDS
+            accent = 0.0
+        band = float(smooth_random(stream_key(self._seed, BAND_STREAM), band_u))
+        offset_ms = (
+            settings.get("feel_ms", 0.0)
+            + settings.get("timing_ms", 4.0) * long_range(own, TIMING_STREAM, u, white_key, correlation)
+            + settings.get("band_drift_ms", 2.0) * band
+        )
+        offset = min(self._shift, max(-self._shift, whole(offset_ms * rate / 1000.0)))
+        if self._last_guard is not None:
+            step = (guard - self._last_guard - self._crossfade - 2 * self._guard) // 2
+            offset = min(self._last_offset + step, max(self._last_offset - step, offset))
+        gain_db = (
+            settings.get("dynamics_db", 0.8) * long_range(own, DYNAMICS_STREAM, u, white_key, correlation) + accent
+        )
+        gain = 10.0 ** (gain_db / 20.0)
+        self._group += 1
+        self._last_guard = guard
+        if offset != self._last_offset or gain != self._last_gain:  # nothing to splice otherwise
+            start = guard + self._latency + min(self._last_offset, offset) - self._guard - self._crossfade
+            self._queue.append((start, offset, gain))
+        self._last_offset, self._last_gain = offset, gain
+
+    # --- audio ----------------------------------------------------------------------------------
+
+    def _process_block(self, block: np.ndarray) -> np.ndarray:
+        x = block.astype(np.float64)
+        n = x.shape[1]
+        self._detect(np.sum(x, axis=0) / x.shape[0] if x.shape[0] else np.zeros(n))
+        buffer = np.concatenate([self._history, x], axis=1)
+        origin = self._stream - self._history.shape[1]  # stream position of buffer[:, 0]
+
+        def read(first: int, count: int, offset: int) -> np.ndarray:
+            at = first - self._latency - offset - origin
+            return buffer[:, at : at + count]
+
+        wet = np.empty_like(x)
+        position, end = self._stream, self._stream + n
+        while position < end:
+            if self._fade is None and self._queue and self._queue[0][0] <= position:
+                _, offset, gain = self._queue.pop(0)
+                self._fade = (position, self._offset, self._gain, offset, gain)
+            if self._fade is not None:
+                start, from_offset, from_gain, to_offset, to_gain = self._fade
+                stop = min(end, start + self._crossfade)
+                p = self._fade_weights[position - start : stop - start]
+                if from_offset != to_offset:
+                    a, b = np.cos(0.5 * np.pi * p), np.sin(0.5 * np.pi * p)
+                else:
+                    a, b = 1.0 - p, p
+                count = stop - position
+                wet[:, position - self._stream : stop - self._stream] = a * from_gain * read(
+                    position, count, from_offset
+                ) + b * to_gain * read(position, count, to_offset)
+                if stop == start + self._crossfade:
+                    self._offset, self._gain, self._fade = to_offset, to_gain, None
+            else:
+                stop = min(end, self._queue[0][0]) if self._queue else end
+                count = stop - position
+                wet[:, position - self._stream : stop - self._stream] = self._gain * read(position, count, self._offset)
+            position = stop
+        mix = 0.01 * self._smoothed_values(n)["mix_percent"]
+        out = mix * wet + (1.0 - mix) * read(self._stream, n, 0)
+        self._history = buffer[:, buffer.shape[1] - self._history.shape[1] :]
+        self._stream = end
+        return out
