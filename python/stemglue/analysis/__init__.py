@@ -9,6 +9,13 @@ from stemglue.analysis.reverb import (
     spectral_line_excess_db,
 )
 from stemglue.analysis.spectrum import alias_snr_db, coherent_sine, dc_level_dbfs, harmonic_levels_dbc
+from stemglue.analysis.timing import (
+    TimingStatistics,
+    hit_peak_levels_db,
+    locate_onsets,
+    onset_f_measure,
+    timing_statistics,
+)
 from stemglue.analysis.weighting import a_weighted_rms_dbfs
 
 __all__ = [
@@ -25,4 +32,9 @@ __all__ = [
     "coherent_sine",
     "dc_level_dbfs",
     "harmonic_levels_dbc",
+    "TimingStatistics",
+    "hit_peak_levels_db",
+    "locate_onsets",
+    "onset_f_measure",
+    "timing_statistics",
 ]
