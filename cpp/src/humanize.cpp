@@ -13,6 +13,7 @@ constexpr double kHopMs = 2.5, kGuardMs = 1.0, kMinIoiMs = 25.0;
 constexpr std::array<double, Humanize::kNumBands> kBandCentersHz = {62.5, 125, 250, 500, 1000, 2000, 4000, 8000};
 constexpr double kBandQ = 1.4142135623730951;  // one octave
 constexpr double kLevelFloor = 1e-7;           // mean square: -70 dBFS in a band
+constexpr double kMinSmoothingS = 0.003;
 constexpr uint64_t kTimingStream = 0x600, kDynamicsStream = 0x680, kBandStream = 0x700;
 constexpr double kBandKnotSeconds = 4.0, kBandKnotBeats = 8.0;
 constexpr double kKeysPerBeat = 48.0;
@@ -27,6 +28,12 @@ int64_t whole(double x) noexcept
 int hop_samples(double sample_rate) noexcept
 {
     return static_cast<int>(std::max<int64_t>(8, whole(sample_rate * kHopMs / 1000.0)));
+}
+
+// Envelope time constant of a band: a period of its centre, at least 3 ms.
+double smoothing_s(double center_hz) noexcept
+{
+    return std::max(kMinSmoothingS, 1.0 / center_hz);
 }
 
 int ms_to_samples(double ms, double sample_rate) noexcept
@@ -49,7 +56,7 @@ double accent_weight(double beats) noexcept
 
 int Humanize::sizes_latency(int shift, int crossfade) const noexcept
 {
-    return shift + crossfade + ms_to_samples(kGuardMs, sample_rate_) + 2 * hop_samples(sample_rate_);
+    return shift + crossfade + ms_to_samples(kGuardMs, sample_rate_) + (kBacktrackFrames + 2) * hop_samples(sample_rate_);
 }
 
 int Humanize::latency_samples() const noexcept
@@ -83,6 +90,8 @@ void Humanize::prepare_module()
         band.b2 = -alpha / a0;
         band.a1 = -2.0 * std::cos(w) / a0;
         band.a2 = (1.0 - alpha) / a0;
+        smoothing_[static_cast<size_t>(b)] =
+            1.0 - std::exp(-1.0 / (smoothing_s(kBandCentersHz[static_cast<size_t>(b)]) * sample_rate_));
     }
 }
 
@@ -99,9 +108,10 @@ void Humanize::reset_module() noexcept
 
     const double floor_db = 10.0 * std::log10(kLevelFloor);
     for (Biquad& band : bands_) band.z0 = band.z1 = 0.0;
-    band_sums_.fill(0.0);
-    previous_.fill(floor_db);
-    before_previous_.fill(floor_db);
+    envelopes_.fill(0.0);
+    for (auto& levels : levels_) levels.fill(floor_db);
+    totals_.fill(10.0 * std::log10(kNumBands * kLevelFloor));
+    level_newest_ = 0;
     flux_history_.fill(0.0);
     flux_newest_ = 0;
     frames_since_onset_ = int64_t{1} << 30;
@@ -168,14 +178,16 @@ void Humanize::detect(AudioBlock block) noexcept
         const int64_t timeline = stream_ + start + timeline_offset_;
         const int64_t into_frame = ((timeline % hop_) + hop_) % hop_;
         const int end = static_cast<int>(std::min<int64_t>(n, start + hop_ - into_frame));
-        for (int b = 0; b < kNumBands; ++b) {
-            Biquad& band = bands_[static_cast<size_t>(b)];
-            double sum = band_sums_[static_cast<size_t>(b)];
+        for (size_t b = 0; b < kNumBands; ++b) {
+            Biquad& band = bands_[b];
+            const double alpha = smoothing_[b];
+            double envelope = envelopes_[b];
             for (int j = start; j < end; ++j) {
                 const double y = band.step(mono_[static_cast<size_t>(j)]);
-                sum += y * y;
+                const double z = -(alpha - 1.0) * envelope;  // scipy.signal.lfilter([a], [1, a - 1])
+                envelope = alpha * (y * y) + z;
             }
-            band_sums_[static_cast<size_t>(b)] = sum;
+            envelopes_[b] = envelope;
         }
         start = end;
         if (((stream_ + end + timeline_offset_) % hop_ + hop_) % hop_ == 0) frame_done(stream_ + end);
@@ -185,24 +197,33 @@ void Humanize::detect(AudioBlock block) noexcept
 void Humanize::frame_done(int64_t frame_end) noexcept
 {
     std::array<double, kNumBands> levels{};
-    double flux = 0.0;
+    double flux = 0.0, energy = 0.0;
     for (size_t b = 0; b < kNumBands; ++b) {
-        levels[b] = 10.0 * std::log10(band_sums_[b] / hop_ + kLevelFloor);
-        band_sums_[b] = 0.0;
-        flux += std::max(0.0, levels[b] - std::max(previous_[b], before_previous_[b]));
+        levels[b] = 10.0 * std::log10(envelopes_[b] + kLevelFloor);
+        energy += envelopes_[b];
+        // Each band against its loudest of the last 30 ms (a low note's period: its pulses never count).
+        double reference = levels_[static_cast<size_t>(level_newest_)][b];
+        for (int k = 1; k < kReferenceFrames; ++k)
+            reference = std::max(reference, levels_[static_cast<size_t>((level_newest_ + k) % kLevelHistory)][b]);
+        flux += std::max(0.0, levels[b] - reference);
     }
     // The mean of the last frames' flux, newest first (the reference's order).
     double mean = 0.0;
     for (int k = 0; k < kFluxHistory; ++k) mean += flux_history_[static_cast<size_t>((flux_newest_ + k) % kFluxHistory)];
-    const double threshold = 24.0 * std::pow(8.0, -sensitivity_.value() / 100.0) + mean / kFluxHistory;
+    const double threshold = 36.0 * std::pow(8.0, -sensitivity_.value() / 100.0) + mean / kFluxHistory;
     flux_newest_ = (flux_newest_ + kFluxHistory - 1) % kFluxHistory;
     flux_history_[static_cast<size_t>(flux_newest_)] = flux;
-    before_previous_ = previous_;
-    previous_ = levels;
+    level_newest_ = (level_newest_ + kLevelHistory - 1) % kLevelHistory;
+    levels_[static_cast<size_t>(level_newest_)] = levels;
+    totals_[static_cast<size_t>(level_newest_)] = 10.0 * std::log10(energy + kNumBands * kLevelFloor);
     ++frames_since_onset_;
     if (flux > threshold && frames_since_onset_ >= whole(kMinIoiMs / kHopMs)) {
         frames_since_onset_ = 0;
-        plan(frame_end - 2 * hop_, frame_end - hop_);
+        // Back to where the rise began: the smoothed level climbs for a while before it counts.
+        int back = 0;
+        auto total = [this](int age) { return totals_[static_cast<size_t>((level_newest_ + age) % kLevelHistory)]; };
+        while (back < kBacktrackFrames && total(back + 1) < total(back)) ++back;
+        plan(frame_end - (back + 2) * hop_, frame_end - (back + 1) * hop_);
     }
 }
 

@@ -26,7 +26,10 @@ class Humanize final : public Module {
 public:
     static constexpr int kNumBands = 8;
     static constexpr int kOctaves = 7;
-    static constexpr int kFluxHistory = 16;
+    static constexpr int kFluxHistory = 16;      // adaptive threshold over 40 ms
+    static constexpr int kLevelHistory = 16;     // frames of band levels kept
+    static constexpr int kReferenceFrames = 12;  // a band's rise is over its loudest of these
+    static constexpr int kBacktrackFrames = 12;  // an onset is placed up to 30 ms before the frame that found it
 
     int latency_samples() const noexcept override;
     int max_latency_samples() const noexcept override;
@@ -89,7 +92,10 @@ private:
 
     // detector
     std::array<Biquad, kNumBands> bands_{};
-    std::array<double, kNumBands> band_sums_{}, previous_{}, before_previous_{};
+    std::array<double, kNumBands> smoothing_{}, envelopes_{};            // one-pole coefficient, smoothed square
+    std::array<std::array<double, kNumBands>, kLevelHistory> levels_{};  // dB, ring, newest at level_newest_
+    std::array<double, kLevelHistory> totals_{};                         // dB of the summed envelopes
+    int level_newest_ = 0;
     std::array<double, kFluxHistory> flux_history_{};
     int flux_newest_ = 0;
     int64_t frames_since_onset_ = 0;

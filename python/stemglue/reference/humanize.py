@@ -39,7 +39,11 @@ HOP_MS, GUARD_MS, MIN_IOI_MS = 2.5, 1.0, 25.0
 BAND_CENTERS_HZ = (62.5, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
 BAND_Q = math.sqrt(2.0)  # one octave
 LEVEL_FLOOR = 1e-7  # mean square: -70 dBFS in a band
+MIN_SMOOTHING_S = 0.003
 FLUX_HISTORY_FRAMES = 16  # adaptive threshold over 40 ms
+LEVEL_HISTORY_FRAMES = 16  # longer than the largest band lag (16 ms = 6 frames) and the backtrack
+REFERENCE_FRAMES = 12
+BACKTRACK_FRAMES = 12  # an onset is placed up to 30 ms before the frame that found it
 OCTAVES = 7  # white, then smooth randoms with knots 2 ... 64 events apart
 TIMING_STREAM, DYNAMICS_STREAM, BAND_STREAM = 0x600, 0x680, 0x700
 BAND_KNOT_SECONDS, BAND_KNOT_BEATS = 4.0, 8.0
@@ -63,8 +67,14 @@ def bandpass(center_hz: float, sample_rate: float) -> tuple[np.ndarray, np.ndarr
     return np.array([alpha / a0, 0.0, -alpha / a0]), np.array([1.0, -2.0 * math.cos(w) / a0, (1.0 - alpha) / a0])
 
 
+def smoothing_s(center_hz: float) -> float:
+    """Envelope time constant of a band: a period of its centre (the ripple of a tone stays under
+    0.4 dB), at least 3 ms."""
+    return max(MIN_SMOOTHING_S, 1.0 / center_hz)
+
+
 def threshold_db(sensitivity: float) -> float:
-    return 24.0 * 8.0 ** (-sensitivity / 100.0)
+    return 36.0 * 8.0 ** (-sensitivity / 100.0)
 
 
 def octave_weights(correlation: float) -> np.ndarray:
@@ -104,6 +114,7 @@ class Humanize(ReferenceModule):
         self._max_shift_ms, self._crossfade_ms = 20.0, 3.0
         self._settings: dict[str, float] = {}
         self.events: list[int] = []  # onset estimates on the timeline, as detected (for tests)
+        self.edits: list[int] = []  # stream samples where a splice began (for tests)
         super().__init__(**values)
 
     def _set_setting(self, name: str, value: float) -> None:
@@ -131,14 +142,17 @@ class Humanize(ReferenceModule):
     @property
     def latency_samples(self) -> int:
         hop, shift, crossfade, guard = self._sizes()
-        return shift + crossfade + guard + 2 * hop
+        return shift + crossfade + guard + (BACKTRACK_FRAMES + 2) * hop
 
     @property
     def tail_samples(self) -> int:
         return self._sizes()[1]
 
     def _prepare_module(self) -> None:
-        self._filters = [bandpass(f, self._sample_rate) for f in BAND_CENTERS_HZ]
+        rate = self._sample_rate
+        self._filters = [bandpass(f, rate) for f in BAND_CENTERS_HZ]
+        times = [smoothing_s(f) for f in BAND_CENTERS_HZ]
+        self._smoothing = [1.0 - math.exp(-1.0 / (t * rate)) for t in times]
 
     def _reset_module(self) -> None:
         hop, shift, crossfade, guard = self._sizes()
@@ -149,9 +163,10 @@ class Humanize(ReferenceModule):
         self._timeline_offset = 0  # timeline position - stream position
         # detector
         self._filter_state = np.zeros((len(BAND_CENTERS_HZ), 2))
-        self._band_sums = np.zeros(len(BAND_CENTERS_HZ))
+        self._envelopes = np.zeros(len(BAND_CENTERS_HZ))  # smoothed mean squares
         floor_db = 10.0 * math.log10(LEVEL_FLOOR)
-        self._previous = [np.full(len(BAND_CENTERS_HZ), floor_db), np.full(len(BAND_CENTERS_HZ), floor_db)]
+        self._levels = np.full((LEVEL_HISTORY_FRAMES, len(BAND_CENTERS_HZ)), floor_db)  # newest first
+        self._totals = np.full(LEVEL_HISTORY_FRAMES, 10.0 * math.log10(len(BAND_CENTERS_HZ) * LEVEL_FLOOR))
         self._flux_history = np.zeros(FLUX_HISTORY_FRAMES)
         self._frames_since_onset = 1 << 30
         # planning and playback
@@ -161,7 +176,7 @@ class Humanize(ReferenceModule):
         self._queue: list[tuple[int, int, float]] = []  # (start, offset, gain) of planned edits
         self._offset, self._gain = 0, 1.0  # in effect outside an edit
         self._fade: tuple[int, int, float, int, float] | None = None  # start, from offset/gain, to offset/gain
-        self.events = []
+        self.events, self.edits = [], []
         self._fade_weights = (np.arange(crossfade) + 0.5) / crossfade
 
     def _seek_module(self) -> None:
@@ -173,25 +188,28 @@ class Humanize(ReferenceModule):
         return self._settings.get("tempo_bpm", 0.0)
 
     def _detect(self, mono: np.ndarray) -> None:
-        bands = np.empty((len(self._filters), len(mono)))
+        squares = np.empty((len(self._filters), len(mono)))
         for b, (num, den) in enumerate(self._filters):
-            bands[b], self._filter_state[b] = scipy.signal.lfilter(num, den, mono, zi=self._filter_state[b])
-        squares = bands * bands
-        hop, start = self._hop, 0
-        while start < len(mono):
-            timeline = self._stream + start + self._timeline_offset
-            end = min(len(mono), start + hop - timeline % hop)
-            self._band_sums += np.sum(squares[:, start:end], axis=1)
-            start = end
-            if (self._stream + end + self._timeline_offset) % hop == 0:
-                self._frame_done(self._stream + end)
+            band, self._filter_state[b] = scipy.signal.lfilter(num, den, mono, zi=self._filter_state[b])
+            squares[b] = band * band
+        envelopes = np.empty_like(squares)
+        for b, smoothing in enumerate(self._smoothing):
+            envelopes[b], _ = scipy.signal.lfilter(
+                [smoothing], [1.0, smoothing - 1.0], squares[b], zi=[(1.0 - smoothing) * self._envelopes[b]]
+            )
+        if len(mono):
+            self._envelopes = envelopes[:, -1].copy()
+        hop = self._hop
+        first = (-(self._stream + self._timeline_offset)) % hop  # the first frame end in this chunk, minus one
+        for last in range(first - 1 if first else hop - 1, len(mono), hop):
+            self._frame_done(self._stream + last + 1, envelopes[:, last])
 
-    def _frame_done(self, frame_end: int) -> None:
-        levels = np.array([10.0 * math.log10(s / self._hop + LEVEL_FLOOR) for s in self._band_sums])
-        self._band_sums[:] = 0.0
-        reference = np.maximum(self._previous[0], self._previous[1])
+    def _frame_done(self, frame_end: int, envelopes: np.ndarray) -> None:
+        levels = np.array([10.0 * math.log10(e + LEVEL_FLOOR) for e in envelopes])
+        total = 10.0 * math.log10(float(np.sum(envelopes)) + len(envelopes) * LEVEL_FLOOR)
         flux = 0.0
-        for b in range(len(levels)):
+        reference = np.max(self._levels[:REFERENCE_FRAMES], axis=0)
+        for b in range(len(levels)):  # each band against its loudest of the last 30 ms (a low note's period)
             flux += max(0.0, levels[b] - reference[b])
         mean = 0.0
         for value in self._flux_history:
@@ -199,12 +217,19 @@ class Humanize(ReferenceModule):
         threshold = threshold_db(self._settings.get("sensitivity", 50.0)) + mean / FLUX_HISTORY_FRAMES
         self._flux_history = np.roll(self._flux_history, 1)
         self._flux_history[0] = flux
-        self._previous = [levels, self._previous[0]]
+        self._levels = np.roll(self._levels, 1, axis=0)
+        self._levels[0] = levels
+        self._totals = np.roll(self._totals, 1)
+        self._totals[0] = total
         self._frames_since_onset += 1
         min_frames = whole(MIN_IOI_MS / HOP_MS)
         if flux > threshold and self._frames_since_onset >= min_frames:
             self._frames_since_onset = 0
-            self._plan(guard=frame_end - 2 * self._hop, estimate=frame_end - self._hop)
+            # Back to where the rise began: the smoothed level climbs for a while before it counts.
+            back = 0
+            while back < BACKTRACK_FRAMES and self._totals[back + 1] < self._totals[back]:
+                back += 1
+            self._plan(guard=frame_end - (back + 2) * self._hop, estimate=frame_end - (back + 1) * self._hop)
 
     def _plan(self, guard: int, estimate: int) -> None:
         rate, settings = self._sample_rate, self._settings
@@ -262,6 +287,7 @@ class Humanize(ReferenceModule):
             if self._fade is None and self._queue and self._queue[0][0] <= position:
                 _, offset, gain = self._queue.pop(0)
                 self._fade = (position, self._offset, self._gain, offset, gain)
+                self.edits.append(position)
             if self._fade is not None:
                 start, from_offset, from_gain, to_offset, to_gain = self._fade
                 stop = min(end, start + self._crossfade)
