@@ -96,11 +96,14 @@ def render_in_dawdreamer(
     *,
     sidechain: np.ndarray | None = None,
     state: str | None = None,
+    bpm: float | None = None,
 ) -> DawDreamerRender:
-    """Render audio through the plugin in DawDreamer."""
+    """Render audio through the plugin in DawDreamer (at the engine's tempo, or bpm)."""
     import dawdreamer
 
     engine = dawdreamer.RenderEngine(SAMPLE_RATE, BLOCK_SIZE)
+    if bpm is not None:
+        engine.set_bpm(bpm)
     source = engine.make_playback_processor("source", audio)
     plugin = engine.make_plugin_processor("stemglue", str(stemglue.plugin_path()))
     if state is not None:

@@ -142,20 +142,22 @@ STRUCTURAL = {"tube_oversampling": 4, "seed": 9, "track_id": 5, "room_size_m": 2
 
 
 def test_structural_changes_apply_at_a_silent_point_without_a_click():
-    signal = music(2, 9600, 48000)
+    signal = music(2, 16000, 48000)
     chain = stemglue.StemGlue()
     before = chain.latency_samples
-    output = render_with_change(chain, signal, 64, 3200, STRUCTURAL)
+    change = 6400  # the raw stream carries music from the chain's latency (about 3,400 samples) on
+    output = render_with_change(chain, signal, 64, change, STRUCTURAL)
     at_four_times = stemglue.StemGlue(tube_oversampling=4)
     at_four_times.prepare(48000, 64, 2)
     assert chain.latency_samples == at_four_times.latency_samples != before
     fade = 480  # 10 ms at 48 kHz
     # The output dips to silence exactly fade samples after the change, then fades back in.
-    assert np.all(output[:, 3200 + fade - 1] == 0)
-    assert np.max(np.abs(output[:, 3200 + fade - 48 : 3200 + fade + 48])) < 0.2 * np.max(np.abs(output[:, :3200]))
+    assert np.all(output[:, change + fade - 1] == 0)
+    loud = np.max(np.abs(output[:, :change]))
+    assert np.max(np.abs(output[:, change + fade - 48 : change + fade + 48])) < 0.2 * loud
     # Around the change, no step larger than the largest sample-to-sample step of the music rendered unchanged.
     unchanged = render_with_change(stemglue.StemGlue(), signal, 64, 0, {})
-    around = output[:, 3200 : 3200 + 4 * fade]
+    around = output[:, change : change + 4 * fade]
     assert np.max(np.abs(np.diff(around, axis=1))) <= np.max(np.abs(np.diff(unchanged, axis=1)))
 
 

@@ -39,6 +39,14 @@ WITHOUT_RANDOMNESS = {
     "room_modulation_percent": 0.0,
     "tube_drive_db": 15.0,
 }  # and one value changed, to survive save and reload
+# Humanize on top, following Ardour's tempo (a new session's 120 bpm) and musical position.
+HUMANIZED = WITHOUT_RANDOMNESS | {
+    "humanize_enabled": 1.0,
+    "humanize_timing_ms": 10.0,
+    "humanize_dynamics_db": 2.0,
+    "humanize_accent_db": 4.0,
+}
+ARDOUR_TEMPO_BPM = 120.0
 
 
 def ardour_signal(num_samples: int) -> np.ndarray:
@@ -56,6 +64,7 @@ class ArdourSession:
     signal: np.ndarray  # what the take holds
     defaults: PluginReport  # the fresh insert
     saved: PluginReport  # after WITHOUT_RANDOMNESS, saved as the snapshot "settings"
+    humanized: PluginReport  # after HUMANIZED, saved as the snapshot "humanize"
     bounces: dict[str, np.ndarray] = field(default_factory=dict)
 
     def bounce(self, snapshot: str) -> np.ndarray:
@@ -71,10 +80,13 @@ def ardour(tmp_path_factory) -> ArdourSession:
     root = tmp_path_factory.mktemp("ardour")
     home = install_plugin(root / "home")
     session = root / "session"
-    take = create_recorded_session(home, root, session, SIGNAL_SAMPLES, {"settings": WITHOUT_RANDOMNESS})
+    snapshots = {"settings": WITHOUT_RANDOMNESS, "humanize": HUMANIZED}
+    take = create_recorded_session(home, root, session, SIGNAL_SAMPLES, snapshots)
     signal = ardour_signal(take.num_samples)
     replace_take(take, signal)
-    return ArdourSession(home, root, session, signal, take.plugin, take.snapshots["settings"])
+    return ArdourSession(
+        home, root, session, signal, take.plugin, take.snapshots["settings"], take.snapshots["humanize"]
+    )
 
 
 def expected_output(signal: np.ndarray, settings: dict[str, float]) -> np.ndarray:
@@ -140,6 +152,19 @@ def test_default_bounce_equals_stemglue(ardour):
     expected = expected_output(ardour.signal, ardour.defaults.values)[:, EXPORT_FADE_IN:]
     error = max_error_dbfs(output, expected)
     assert error <= PARITY_DBFS, f"bounce differs from stemglue.StemGlue by {error:.1f} dBFS"
+
+
+def test_humanize_follows_ardours_tempo_and_position(ardour):
+    """With its own tempo at 0, Humanize takes Ardour's: accents and beat-keyed offsets land as
+    stemglue.StemGlue places them at 120 bpm from the start of the timeline."""
+    values = ardour.humanized.values
+    assert values["humanize_enabled"] == 1.0 and values["humanize_tempo_bpm"] == 0.0
+    output = ardour.bounce("humanize")[:, EXPORT_FADE_IN:]
+    expected = expected_output(ardour.signal, values | {"humanize_tempo_bpm": ARDOUR_TEMPO_BPM})[:, EXPORT_FADE_IN:]
+    error = max_error_dbfs(output, expected)
+    assert error <= PARITY_DBFS, f"bounce differs from stemglue.StemGlue by {error:.1f} dBFS"
+    # and the tempo mattered: without one the offsets are keyed by event count, with no accents
+    assert max_error_dbfs(output, expected_output(ardour.signal, values)[:, EXPORT_FADE_IN:]) > -60
 
 
 @pytest.fixture(scope="module")

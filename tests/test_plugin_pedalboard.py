@@ -16,6 +16,7 @@ from plugin_hosts import (
 from signals import max_error_dbfs, music, noise
 
 PARITY_DBFS = -100.0
+PEDALBOARD_TEMPO_BPM = 120.0
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,7 @@ def test_default_output_equals_stemglue(signal):
         {"tube_drive_db": 24.0, "tube_bias": 0.8, "tube_tone_db": -4.0},
         {"tube_oversampling": 8.0, "mix_percent": 60.0, "output_gain_db": -6.0},
         {"tube_oversampling": 1.0, "tube_adaa": 0.0, "tube_bloom_percent": 100.0},
+        {"humanize_enabled": 1.0, "humanize_timing_ms": 12.0, "humanize_dynamics_db": 2.0, "humanize_feel_ms": 4.0},
     ],
 )
 def test_parameters_set_through_the_host_change_output_as_stemglue_predicts(signal, settings):
@@ -53,7 +55,8 @@ def test_parameters_set_through_the_host_change_output_as_stemglue_predicts(sign
         set_in_pedalboard(plugin, parameter_id, plain)
     plain = plain_values_from_pedalboard(plugin)
     output = plugin(signal, SAMPLE_RATE)
-    expected = stemglue.StemGlue(**plain)(signal, SAMPLE_RATE)
+    # pedalboard's host reports JUCE's default tempo, 120 bpm, which Humanize follows (its own is 0)
+    expected = stemglue.StemGlue(**plain | {"humanize_tempo_bpm": PEDALBOARD_TEMPO_BPM})(signal, SAMPLE_RATE)
     assert max_error_dbfs(output, expected) <= PARITY_DBFS
     assert max_error_dbfs(output, stemglue.StemGlue()(signal, SAMPLE_RATE)) > -60  # and it did change
 

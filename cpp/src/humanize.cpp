@@ -17,6 +17,9 @@ constexpr double kMinSmoothingS = 0.003;
 constexpr uint64_t kTimingStream = 0x600, kDynamicsStream = 0x680, kBandStream = 0x700;
 constexpr double kBandKnotSeconds = 4.0, kBandKnotBeats = 8.0;
 constexpr double kKeysPerBeat = 48.0;
+// A host's musical position within this of the one the tempo gives from the timeline's start is
+// taken as that one: hosts round it (Ardour to 1/1920 beat), and a draw must not move with them.
+constexpr double kHostBeatToleranceBeats = 1.0 / 64.0;
 constexpr double kPi = 3.141592653589793;
 
 // Round half up (the reference's whole()).
@@ -140,8 +143,10 @@ double Humanize::tempo_bpm() const noexcept
 double Humanize::beats_at(uint64_t timeline) const noexcept
 {
     const double per_sample = tempo_bpm() / (60.0 * sample_rate_);
-    if (std::isnan(host_beat_)) return static_cast<double>(timeline) * per_sample;
-    return host_beat_ + (static_cast<double>(timeline) - static_cast<double>(host_beat_position_)) * per_sample;
+    const double from_start = static_cast<double>(timeline) * per_sample;
+    if (std::isnan(host_beat_)) return from_start;
+    const double hosted = host_beat_ + (static_cast<double>(timeline) - static_cast<double>(host_beat_position_)) * per_sample;
+    return std::abs(hosted - from_start) < kHostBeatToleranceBeats ? from_start : hosted;  // a tempo map, a song not at 0
 }
 
 // White draw plus smooth randoms 2 ... 64 units apart; each octave adds the power a 1/f^beta
@@ -309,9 +314,10 @@ void Humanize::process_chunk(AudioBlock block) noexcept
             if (fading) {
                 const double p = fade_weights_[static_cast<size_t>(at - to.start)];
                 double a = 1.0 - p, b = p;
-                if (from.offset != to.offset) {
-                    a = std::cos(0.5 * kPi * p);
-                    b = std::sin(0.5 * kPi * p);
+                if (from.offset != to.offset) {  // equal power, with flat ends (no corner in either gain)
+                    const double angle = 0.25 * kPi * (1.0 - std::cos(kPi * p));
+                    a = std::cos(angle);
+                    b = std::sin(angle);
                 }
                 wet = a * from.gain * read(history, at, from.offset) + b * to.gain * read(history, at, to.offset);
                 if (at + 1 == to.start + crossfade_) {

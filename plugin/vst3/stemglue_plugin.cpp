@@ -129,12 +129,12 @@ void copy_to_string128(std::string_view text, String128 out) noexcept
 // The unit as written after a value. pedalboard infers each parameter's type by parsing the texts
 // at 1001 points, and it strips only the suffixes x % * , . Hz ms dB sec dBTP seconds: a text
 // ending in "s" or "m" is not a number to it, and the parameter becomes a list of strings that
-// cannot be set by number. So seconds read "sec"; metres carry no unit in the text (the
-// ParameterInfo units still say "m").
+// cannot be set by number. So seconds read "sec"; metres and BPM carry no unit in the text (the
+// ParameterInfo units still say "m" and "BPM").
 std::string_view text_unit(std::string_view unit) noexcept
 {
     if (unit == "s") return "sec";
-    if (unit == "m") return "";
+    if (unit == "m" || unit == "BPM") return "";
     return unit;
 }
 

@@ -1,17 +1,18 @@
 // Humanize: per-event micro-timing and dynamics on audio. Mirror: stemglue/reference/humanize.py,
 // whose docstring states the algorithm in full.
 //
-//   detector  mono sum -> eight octave band-passes (62.5 Hz .. 8 kHz); every 2.5 ms of the timeline
-//             a frame of band levels (dB over a -70 dB floor); flux = summed rise over the louder of
-//             the two frames before; onset where it tops 24 dB * 8^(-sensitivity/100) + its 40 ms
-//             mean, at least 25 ms after the last
+//   detector  mono sum -> eight octave band-passes (62.5 Hz .. 8 kHz) -> smoothed squares; every
+//             2.5 ms of the timeline a frame of band levels (dB over a -70 dB floor); flux = summed
+//             rise of each band over its loudest of the last 30 ms; onset where it tops
+//             36 dB * 8^(-sensitivity/100) + its 40 ms mean, at least 25 ms after the last,
+//             backtracked to where the level began to rise
 //   offset    feel + timing * (white + octave-spaced smooth randoms: a 1/f^correlation process keyed
 //             by the track and by sixteenths with a tempo, else by event count) + band drift (keyed
 //             by the seed only), whole samples, within +-max_shift
 //   gain      dynamics * (its own such process) + accent by position in the beat
 //   audio     y[n] = g x[n - L - o], one integer delay at a time (sustained notes keep their pitch);
 //             each change an equal-power crossfade ending 1 ms before the onset's guard on both
-//             reads. Latency L = max_shift + crossfade + guard + 2 hops (the detector's delay).
+//             reads. Latency L = max_shift + crossfade + guard + 14 hops (the detector's delay).
 #pragma once
 
 #include <array>

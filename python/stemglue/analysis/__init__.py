@@ -1,6 +1,7 @@
 """Measurements used by the tests, the benchmarks and reports."""
 
 from stemglue.analysis.flutter import FlutterReading, flutter_meter, speed_deviation
+from stemglue.analysis.pitch import partial_cents
 from stemglue.analysis.reverb import (
     band_decay_times_s,
     decay_time_s,
@@ -37,4 +38,5 @@ __all__ = [
     "locate_onsets",
     "onset_f_measure",
     "timing_statistics",
+    "partial_cents",
 ]

@@ -1,11 +1,13 @@
 """Humanize, the reference for cpp/src/humanize.cpp: per-event micro-timing and dynamics on audio.
 
-detector  the mono sum through eight octave band-passes (62.5 Hz - 8 kHz, RBJ, Q sqrt 2); every
-          HOP_MS of the timeline a frame: band levels 10 log10(mean square + 1e-7) (the floor keeps
-          a -60 dBFS hiss flat); flux = sum of each band's rise over the louder of the two frames
-          before; an onset where the flux exceeds 24 dB * 8^(-sensitivity/100) plus its mean over
-          the last 40 ms, at least 25 ms after the previous one. It is known one frame after the
-          frame that rose, and starts no earlier than the frame before that (the guard).
+detector  the mono sum through eight octave band-passes (62.5 Hz - 8 kHz, RBJ, Q sqrt 2), each
+          squared and smoothed by a one-pole of a period of its centre (at least 3 ms); every
+          HOP_MS of the timeline a frame of band levels 10 log10(envelope + 1e-7) (the floor keeps
+          a -60 dBFS hiss flat). flux = sum of each band's rise over its loudest level of the last
+          30 ms (so a low note's pulses, one per period, never count). An onset where the flux
+          exceeds 36 dB * 8^(-sensitivity/100) plus its mean over the last 40 ms, at least 25 ms
+          after the previous one; its estimate is backtracked (at most 30 ms) to the frame where
+          the summed level began to rise, and the guard is one frame before that.
 offset    feel + timing * P(u) + band_drift * B, in whole samples, at most max_shift either way.
           P is long-range correlated: white draws plus smooth randoms (smooth_random.py) with knots
           2, 4 ... 64 events apart, each octave adding the step a 1/f^correlation spectrum needs
@@ -15,13 +17,14 @@ offset    feel + timing * P(u) + band_drift * B, in whole samples, at most max_s
           render draws there); without one, events since the start.
 gain      dynamics * P'(u) (its own streams) + accent by position in the beat (tempo known only).
 audio     y[n] = g x[n - L - o]: one integer delay at a time, no resampling. Each event's change
-          is an equal-power crossfade of crossfade_ms (linear when only the gain changes) that ends
+          is an equal-power crossfade of crossfade_ms, its angle a raised cosine so neither gain has
+          a corner (linear in amplitude when only the gain changes), that ends
           GUARD_MS before the guard on the earlier of the two reads, so both read the gap before
           the onset. Consecutive offsets differ by at most half the gap between the events (hits
           never swap or re-read the previous attack); events closer than 2 (crossfade + guard)
           move with the one before.
-latency   L = max_shift + crossfade + guard + 2 hops: the edit for an event starts at the earliest
-          when the detector knows it.
+latency   L = max_shift + crossfade + guard + (backtrack + 2) hops: the edit for an event starts at
+          the earliest when the detector knows it.
 """
 
 from __future__ import annotations
@@ -292,8 +295,9 @@ class Humanize(ReferenceModule):
                 start, from_offset, from_gain, to_offset, to_gain = self._fade
                 stop = min(end, start + self._crossfade)
                 p = self._fade_weights[position - start : stop - start]
-                if from_offset != to_offset:
-                    a, b = np.cos(0.5 * np.pi * p), np.sin(0.5 * np.pi * p)
+                if from_offset != to_offset:  # equal power, with flat ends (no corner in either gain)
+                    angle = 0.25 * np.pi * (1.0 - np.cos(np.pi * p))
+                    a, b = np.cos(angle), np.sin(angle)
                 else:
                     a, b = 1.0 - p, p
                 count = stop - position

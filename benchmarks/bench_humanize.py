@@ -1,0 +1,32 @@
+"""Humanize speed against pedalboard's Chorus on the same audio in the same run, and the chain with
+Humanize switched on."""
+
+import pytest
+import stemglue
+from conftest import BLOCK_SIZE, SAMPLE_RATE
+from stemglue import reference
+
+
+def test_pedalboard_chorus(realtime, program):
+    import pedalboard
+
+    chorus = pedalboard.Chorus()
+    realtime("pedalboard Chorus", lambda audio: chorus(audio, SAMPLE_RATE, buffer_size=BLOCK_SIZE), program)
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("native Humanize", lambda: stemglue.Humanize(timing_ms=8.0)),
+        ("native StemGlue chain + Humanize", lambda: stemglue.StemGlue(humanize_enabled=1.0)),
+    ],
+)
+def test_native(realtime, program, name, make):
+    processor = make()
+    realtime(
+        name, lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program, baseline="pedalboard Chorus"
+    )
+
+
+def test_reference(reference_speed):
+    reference_speed("reference Humanize", reference.Humanize(timing_ms=8.0), "native Humanize")
