@@ -46,7 +46,8 @@ def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
         alone = type(module)()(delayed(signal, before), 48000, reset=False)
         after = latency - before - latencies[name]
         assert max_error_dbfs(output, delayed(alone, after)) < -120, name
-        before += latencies[name]
+        # Humanize's switch is structural: while off, its lookahead is no latency at all.
+        before += latencies[name] if name != "humanize" else 0
 
 
 def test_switching_mid_stream_matches_reference():
@@ -93,10 +94,9 @@ def test_bypass_ignores_output_gain_and_latency_stays():
     signal = noise(2, 4800)
     chain = stemglue.StemGlue(bypass=1, output_gain_db=-20, tube_oversampling=8)
     output, latency = raw(chain, signal)
-    humanize, drift = stemglue.Humanize(), stemglue.Drift()
-    humanize.prepare(48000, 512, 2)
+    drift = stemglue.Drift()
     drift.prepare(48000, 512, 2)
-    assert latency == humanize.latency_samples + stemglue.Tube(oversampling=8).latency_samples + drift.latency_samples
+    assert latency == stemglue.Tube(oversampling=8).latency_samples + drift.latency_samples  # Humanize is off
     assert max_error_dbfs(output, delayed(signal, latency)) < -120
 
 
@@ -142,22 +142,20 @@ STRUCTURAL = {"tube_oversampling": 4, "seed": 9, "track_id": 5, "room_size_m": 2
 
 
 def test_structural_changes_apply_at_a_silent_point_without_a_click():
-    signal = music(2, 16000, 48000)
+    signal = music(2, 9600, 48000)
     chain = stemglue.StemGlue()
     before = chain.latency_samples
-    change = 6400  # the raw stream carries music from the chain's latency (about 3,400 samples) on
-    output = render_with_change(chain, signal, 64, change, STRUCTURAL)
+    output = render_with_change(chain, signal, 64, 3200, STRUCTURAL)
     at_four_times = stemglue.StemGlue(tube_oversampling=4)
     at_four_times.prepare(48000, 64, 2)
     assert chain.latency_samples == at_four_times.latency_samples != before
     fade = 480  # 10 ms at 48 kHz
     # The output dips to silence exactly fade samples after the change, then fades back in.
-    assert np.all(output[:, change + fade - 1] == 0)
-    loud = np.max(np.abs(output[:, :change]))
-    assert np.max(np.abs(output[:, change + fade - 48 : change + fade + 48])) < 0.2 * loud
+    assert np.all(output[:, 3200 + fade - 1] == 0)
+    assert np.max(np.abs(output[:, 3200 + fade - 48 : 3200 + fade + 48])) < 0.2 * np.max(np.abs(output[:, :3200]))
     # Around the change, no step larger than the largest sample-to-sample step of the music rendered unchanged.
     unchanged = render_with_change(stemglue.StemGlue(), signal, 64, 0, {})
-    around = output[:, change : change + 4 * fade]
+    around = output[:, 3200 : 3200 + 4 * fade]
     assert np.max(np.abs(np.diff(around, axis=1))) <= np.max(np.abs(np.diff(unchanged, axis=1)))
 
 
@@ -199,17 +197,24 @@ def test_a_module_switched_off_does_not_run_and_restarts_clean():
     without = stream(stemglue.StemGlue(**only_room, room_enabled=0), signal, 128, {})
     assert np.array_equal(toggled[:, 3840 + settled : 9600], without[:, 3840 + settled : 9600])
     # Back on: a fresh room from there (no tail from before it went off), keyed where the timeline is.
-    # The room hears the chain's input through the lookahead of the stage before it (Humanize, off),
-    # so the fresh chain starts early enough to fill that and switches the room on at 9600 too.
-    lead = 128 * -(-stemglue.Humanize().latency_samples // 128)
-    fresh = stream(
-        stemglue.StemGlue(**only_room, room_enabled=0),
-        signal[:, 9600 - lead :],
-        128,
-        {lead: {"room_enabled": 1}},
-        seek=9600 - lead,
+    fresh = stream(stemglue.StemGlue(**only_room), signal[:, 9600:], 128, {}, seek=9600)
+    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, settled:])
+
+
+def test_the_humanize_switch_is_structural_and_its_lookahead_counts_only_while_on():
+    signal = music(2, 19200, 48000)
+    chain = stemglue.StemGlue(humanize_timing_ms=15.0)
+    output = render_with_change(chain, signal, 64, 4800, {"humanize_enabled": 1.0})
+    humanize, without = stemglue.Humanize(), stemglue.StemGlue()
+    humanize.prepare(48000, 64, 2)
+    without.prepare(48000, 64, 2)
+    assert chain.latency_samples == without.latency_samples + humanize.latency_samples
+    fade = 480  # it waits for the silent point, as the other structural values do
+    assert np.all(output[:, 4800 + fade - 1] == 0)
+    reference_output = render_with_change(
+        reference.StemGlue(humanize_timing_ms=15.0), signal, 64, 4800, {"humanize_enabled": 1.0}
     )
-    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, lead + settled :])
+    assert parity_error_db(output, reference_output) <= PARITY_DBFS
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1e9, 1e9, 16.0, -1.0])

@@ -55,6 +55,19 @@ def test_reported_latency_is_the_measured_impulse_delay(factor):
     assert int(np.argmax(np.abs(output[0, : reported + 1000]))) == 100 + reported
 
 
+@pytest.mark.parametrize("max_shift_ms", [5.0, 60.0])
+def test_humanize_lookahead_is_reported_only_while_it_is_on(signal, max_shift_ms):
+    settings = {"humanize_max_shift_ms": max_shift_ms, "humanize_crossfade_ms": 8.0}
+    latencies = []
+    for enabled in (0.0, 1.0):
+        rendered = render_in_dawdreamer(signal[:, :4800], settings | {"humanize_enabled": enabled})
+        chain = stemglue.StemGlue(**settings, humanize_enabled=enabled)
+        chain.prepare(SAMPLE_RATE, 512, 2)
+        assert rendered.plugin.get_latency_samples() == chain.latency_samples
+        latencies.append(chain.latency_samples)
+    assert latencies[1] > latencies[0]  # it counted while on
+
+
 def test_parameters_change_output_as_stemglue_predicts(signal):
     settings = {"tube_drive_db": 30.0, "tube_bias": 0.6, "mix_percent": 70.0, "track_id": 4321.0}
     output = render_in_dawdreamer(signal, settings).output

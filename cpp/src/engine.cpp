@@ -28,10 +28,18 @@ Engine::Engine()
     }
 }
 
+// A module whose switch is structural (its row applies at reset, as Humanize's lookahead does)
+// neither runs nor delays while it is off.
+int Engine::stage_latency(const Stage& stage) const noexcept
+{
+    const bool structural = stage.enabled->spec().timing == ParameterTiming::on_reset;
+    return structural && stage.enabled->value() <= 0.0 ? 0 : stage.module->latency_samples();
+}
+
 int Engine::latency_samples() const noexcept
 {
     int latency = 0;
-    for (const Stage& stage : stages_) latency += stage.module->latency_samples();
+    for (const Stage& stage : stages_) latency += stage_latency(stage);
     return latency;
 }
 
@@ -64,7 +72,7 @@ void Engine::reset_module() noexcept
     for (Stage& stage : stages_) {
         stage.module->reset();
         for (DelayLine& delay : stage.input_delay) {
-            delay.set_delay(stage.module->latency_samples());
+            delay.set_delay(stage_latency(stage));
             delay.reset();
         }
         stage.running = stage.enabled->value() > 0.0;
@@ -181,6 +189,7 @@ void Engine::process_chunk(AudioBlock block) noexcept
 // fades back in.
 void Engine::apply_structural_changes(uint64_t position) noexcept
 {
+    parameters_.apply_structural();  // the chain's own (a structural switch); the modules' at their reset
     reset_module();
     for (Stage& stage : stages_) stage.module->seek(position);
     structural_gain_.reset(0.0);

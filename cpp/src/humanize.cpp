@@ -57,21 +57,20 @@ double accent_weight(double beats) noexcept
 
 }  // namespace
 
-int Humanize::sizes_latency(int shift, int crossfade) const noexcept
+int Humanize::latency_for(double sample_rate, double max_shift_ms, double crossfade_ms) noexcept
 {
-    return shift + crossfade + ms_to_samples(kGuardMs, sample_rate_) + (kBacktrackFrames + 2) * hop_samples(sample_rate_);
+    return ms_to_samples(max_shift_ms, sample_rate) + std::max(1, ms_to_samples(crossfade_ms, sample_rate)) +
+           ms_to_samples(kGuardMs, sample_rate) + (kBacktrackFrames + 2) * hop_samples(sample_rate);
 }
 
 int Humanize::latency_samples() const noexcept
 {
-    return sizes_latency(ms_to_samples(max_shift_ms_.value(), sample_rate_),
-                         std::max(1, ms_to_samples(crossfade_ms_.value(), sample_rate_)));
+    return latency_for(sample_rate_, max_shift_ms_.value(), crossfade_ms_.value());
 }
 
 int Humanize::max_latency_samples() const noexcept
 {
-    return sizes_latency(ms_to_samples(max_shift_ms_.spec().max_value, sample_rate_),
-                         std::max(1, ms_to_samples(crossfade_ms_.spec().max_value, sample_rate_)));
+    return latency_for(sample_rate_, max_shift_ms_.spec().max_value, crossfade_ms_.spec().max_value);
 }
 
 void Humanize::prepare_module()

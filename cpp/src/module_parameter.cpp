@@ -25,6 +25,11 @@ void ParameterList::reset() noexcept
     for (int i = 0; i < count_; ++i) items_[static_cast<size_t>(i)]->reset();
 }
 
+void ParameterList::apply_structural() noexcept
+{
+    for (int i = 0; i < count_; ++i) items_[static_cast<size_t>(i)]->apply_structural();
+}
+
 bool ParameterList::set(int index, double value) noexcept
 {
     bool found = false;
@@ -86,6 +91,11 @@ void ModuleParameter::reset() noexcept
 {
     applied_ = target_;
     smoother_.reset(target_);
+}
+
+void ModuleParameter::apply_structural() noexcept
+{
+    if (spec().timing == ParameterTiming::on_reset) reset();
 }
 
 }  // namespace stemglue

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugin_units.h"
+#include "stemglue/humanize.h"
 
 namespace stemglue::vst3 {
 namespace {
@@ -19,6 +20,9 @@ namespace {
 constexpr int kBypassIndex = param("bypass");
 constexpr int kTrackIdIndex = param("track_id");
 constexpr int kOversamplingIndex = param("tube_oversampling");
+constexpr int kHumanizeIndex = param("humanize_enabled");
+constexpr int kMaxShiftIndex = param("humanize_max_shift_ms");
+constexpr int kCrossfadeIndex = param("humanize_crossfade_ms");
 // The program-change parameter's id: after the table's, and like theirs a hash of a name.
 constexpr ParamID kProgramId = parameter_hash("program");
 
@@ -447,6 +451,7 @@ void StemGluePlugin::prepare_engine()
     prepared_ = false;                              // until prepare() has returned: a bad_alloc leaves the engine unusable
     engine_.prepare(setup_.sample_rate, block, 2);  // mono runs on the first channel
     const ParameterSpec& oversampling = spec_at(kOversamplingIndex);
+    engine_.set_parameter(kHumanizeIndex, 0.0);  // the table holds the chain without Humanize's lookahead
     for (int choice = 0; choice < oversampling.num_choices; ++choice) {
         engine_.set_parameter(kOversamplingIndex, oversampling.choice_values[static_cast<size_t>(choice)]);
         engine_.reset();
@@ -501,7 +506,12 @@ int StemGluePlugin::expected_latency() const noexcept
     if (!prepared_) return 0;
     const double normalized = normalized_values_[kOversamplingIndex].load();
     const ParameterSpec& oversampling = spec_at(kOversamplingIndex);
-    return latency_by_oversampling_[static_cast<size_t>(std::lround(normalized * (oversampling.num_choices - 1)))];
+    const int chain = latency_by_oversampling_[static_cast<size_t>(std::lround(normalized * (oversampling.num_choices - 1)))];
+    if (normalized_values_[kHumanizeIndex].load() < 0.5) return chain;  // off, its lookahead is no latency
+    auto plain = [this](int index) {
+        return from_normalized(spec_at(index), normalized_values_[static_cast<size_t>(index)].load());
+    };
+    return chain + Humanize::latency_for(prepared_sample_rate_, plain(kMaxShiftIndex), plain(kCrossfadeIndex));
 }
 
 void StemGluePlugin::apply_event(const ParameterEvent& event) noexcept

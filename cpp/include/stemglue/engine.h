@@ -5,7 +5,8 @@
 // reset when switched on again), then the global mix with the latency-aligned dry input, output
 // gain and bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
 //
-// Structural parameters (seed, track id, oversampling, room size, predelay) set while running
+// Structural parameters (seed, track id, oversampling, room size, predelay, and the Humanize switch,
+// whose lookahead counts only while it is on) set while running
 // apply at a safe point: the output fades out over kStructuralFadeMs, every module is reset there
 // (the latency may change), and the output fades back in. A reset() applies them at once.
 #pragma once
@@ -56,6 +57,7 @@ private:
     void reset_module() noexcept override;
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
+    int stage_latency(const Stage& stage) const noexcept;
     void run_stage(Stage& stage, AudioBlock block, uint64_t position) noexcept;
     void run_chain(AudioBlock block, uint64_t position) noexcept;
     void apply_structural_changes(uint64_t position) noexcept;

@@ -32,6 +32,8 @@ public:
     static constexpr int kReferenceFrames = 12;  // a band's rise is over its loudest of these
     static constexpr int kBacktrackFrames = 12;  // an onset is placed up to 30 ms before the frame that found it
 
+    /** The lookahead for these settings: max shift + crossfade + guard + the detector's 14 frames. */
+    static int latency_for(double sample_rate, double max_shift_ms, double crossfade_ms) noexcept;
     int latency_samples() const noexcept override;
     int max_latency_samples() const noexcept override;
     int64_t tail_samples() const noexcept override { return shift_; }
@@ -60,7 +62,6 @@ private:
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
 
-    int sizes_latency(int shift, int crossfade) const noexcept;
     void detect(AudioBlock block) noexcept;
     void frame_done(int64_t frame_end) noexcept;
     void plan(int64_t guard, int64_t estimate) noexcept;

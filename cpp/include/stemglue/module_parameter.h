@@ -35,6 +35,8 @@ public:
     void prepare(double sample_rate, int max_block_size);
     /** Smoothers jump to their targets; structural values take effect. */
     void reset() noexcept;
+    /** Structural values take effect; smoothers glide on. */
+    void apply_structural() noexcept;
     /** Route a table value to the parameter that owns it; false if none here does. */
     bool set(int index, double value) noexcept;
     /** The owning parameter of a table index, or nullptr. */
@@ -80,6 +82,8 @@ public:
 
     void prepare(double sample_rate, int max_block_size);
     void reset() noexcept;
+    /** A structural value takes effect (others are unchanged). */
+    void apply_structural() noexcept;
 
 private:
     int index_;

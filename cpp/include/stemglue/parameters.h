@@ -130,8 +130,8 @@ inline constexpr std::array kParameters = {
         .help("Final level after the mix."),
 
     // --- humanize (per-event micro-timing and dynamics: audio moves only at edit points before onsets) ---
-    Param("global", "humanize_enabled", "Humanize Enabled").toggle(0).smoothed_ms(10)
-        .help("Humanize stage on/off (crossfaded; its lookahead is in the chain's latency either way)."),
+    Param("global", "humanize_enabled", "Humanize Enabled").toggle(0).on_reset()
+        .help("Humanize stage on/off; structural (applied at a 10 ms silent point): its lookahead is latency only while it is on."),
     Param("humanize", "humanize_timing_ms", "Humanize Timing").range(0, 30, 4, "ms").skewed(6).immediate()
         .help("Standard deviation of each player's per-event timing offsets."),
     Param("humanize", "humanize_correlation", "Humanize Correlation").range(0, 1, 0.7, "").immediate()

@@ -249,7 +249,7 @@ class StemGlue(Processor):
         track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         mix_percent -- Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input.
         output_gain_db -- Output Gain: between -24 and 24 dB, default 0. Final level after the mix.
-        humanize_enabled -- Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off (crossfaded; its lookahead is in the chain's latency either way).
+        humanize_enabled -- Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off; structural (applied at a 10 ms silent point): its lookahead is latency only while it is on.
         humanize_timing_ms -- Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets.
         humanize_correlation -- Humanize Correlation: between 0 and 1, default 0.7. Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players).
         humanize_feel_ms -- Humanize Feel: between -30 and 30 ms, default 0. Constant push (negative, ahead of the beat) or lay-back (positive).
@@ -323,7 +323,7 @@ class StemGlue(Processor):
     output_gain_db: float
     """Output Gain: between -24 and 24 dB, default 0. Final level after the mix."""
     humanize_enabled: float
-    """Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off (crossfaded; its lookahead is in the chain's latency either way)."""
+    """Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off; structural (applied at a 10 ms silent point): its lookahead is latency only while it is on."""
     humanize_timing_ms: float
     """Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets."""
     humanize_correlation: float

@@ -44,6 +44,11 @@ class StemGlue(FromPreset, Processor):
         self._smoothers = {
             spec.id: LinearSmoother() for spec in parameters() if spec.module == "global" and spec.timing == "smoothed"
         }
+        # Switches whose row applies at reset (Humanize's): while off, the module neither runs nor delays.
+        self._switch_target = {
+            spec.id: spec.default for spec in parameters() if spec.id.endswith("_enabled") and spec.timing == "on_reset"
+        }
+        self._switch_applied = dict(self._switch_target)
         self._running = {name: True for name in self._modules}
         self._structural = LinearSmoother()  # 1, or fading around a structural change
         self._position = 0
@@ -51,9 +56,13 @@ class StemGlue(FromPreset, Processor):
         self._input_delays: dict[str, list[DelayLine]] = {}
         super().__init__(**values)
 
+    def _stage_latency(self, name: str) -> int:
+        switched_off = self._switch_applied.get(f"{name}_enabled", 1.0) <= 0
+        return 0 if switched_off else self._modules[name].latency_samples
+
     @property
     def latency_samples(self) -> int:
-        return sum(module.latency_samples for module in self._modules.values())
+        return sum(self._stage_latency(name) for name in self._modules)
 
     def _prepare(self, sample_rate: float, max_block_size: int, num_channels: int) -> None:
         for module in self._modules.values():
@@ -72,11 +81,12 @@ class StemGlue(FromPreset, Processor):
 
     def _reset_modules(self) -> None:
         self._structural.reset(1.0)
+        self._switch_applied.update(self._switch_target)
         for name, module in self._modules.items():
             module.reset()
             for delay in self._input_delays.get(name, []):
-                delay.set_delay(module.latency_samples)
-            self._running[name] = self._smoothers[f"{name}_enabled"].current > 0
+                delay.set_delay(self._stage_latency(name))
+            self._running[name] = self._switch(name) > 0
         for delay in self._dry_delays:
             delay.set_delay(self.latency_samples)
 
@@ -87,7 +97,15 @@ class StemGlue(FromPreset, Processor):
             for module in self._modules.values():
                 module.seek(self._position)
 
+    def _switch(self, name: str) -> float:
+        """A module's enable switch now: its smoother, or a structural switch's applied value."""
+        switch = f"{name}_enabled"
+        return self._switch_applied[switch] if switch in self._switch_applied else self._smoothers[switch].current
+
     def _apply_parameter(self, parameter_id: str, value: float) -> None:
+        if parameter_id in self._switch_target:
+            self._switch_target[parameter_id] = value
+            return
         if parameter_id in self._smoothers:
             self._smoothers[parameter_id].set_target(value)
             return
@@ -98,15 +116,17 @@ class StemGlue(FromPreset, Processor):
     @property
     def has_pending_change(self) -> bool:
         # A module that is off takes its values when it is switched on (it starts from a reset).
-        return any(module.has_pending_change for name, module in self._modules.items() if self._running[name])
+        return self._switch_target != self._switch_applied or any(
+            module.has_pending_change for name, module in self._modules.items() if self._running[name]
+        )
 
     def _run_stage(self, name: str, x: np.ndarray, position: int) -> np.ndarray:
-        switch = self._smoothers[f"{name}_enabled"]
-        enabled = switch.next_values(x.shape[1])
+        smoother = self._smoothers.get(f"{name}_enabled")
+        enabled = smoother.next_values(x.shape[1]) if smoother else np.full(x.shape[1], self._switch(name))
         aligned = np.stack(
             [delay.process(channel) for delay, channel in zip(self._input_delays[name], x, strict=False)]
         )
-        if not switch.is_smoothing and switch.current <= 0:  # faded out: the module does not run
+        if not (smoother and smoother.is_smoothing) and self._switch(name) <= 0:  # off: the module does not run
             self._running[name] = False
             return aligned
         module = self._modules[name]
