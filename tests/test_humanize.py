@@ -191,7 +191,7 @@ DETECTOR_SHORTFALL = {
     "drums": "0.97 / 0.81 / 0.88: a fifth of the hits missed",
     "bass": "0.94 / 0.90 / 0.92",
     "keys": "0.91 / 0.79 / 0.84",
-    "vocal": "1.00 / 0.67 / 0.80: the legato notes (a pitch glide with a small dip) are missed",
+    "vocal": "1.00 / 0.67 / 0.80: a third of the note starts missed",
 }
 
 
