@@ -3,6 +3,8 @@
 Onsets in the output are located by template cross-correlation (stemglue.analysis.locate_onsets),
 never by the module's own detector."""
 
+import functools
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -195,6 +197,7 @@ DETECTOR_SHORTFALL = {
 }
 
 
+@functools.cache
 def detector_scores(name: str) -> tuple[float, float, float]:
     audio, onsets = STEMS[name](20.0, RATE, seed=0)
     probe = reference.Humanize()

@@ -17,6 +17,7 @@ constexpr double kMinSmoothingS = 0.003;
 constexpr uint64_t kTimingStream = 0x600, kDynamicsStream = 0x680, kBandStream = 0x700;
 constexpr double kBandKnotSeconds = 4.0, kBandKnotBeats = 8.0;
 constexpr double kKeysPerBeat = 48.0;
+constexpr double kMinTempoBpm = 1.0;
 // A host's musical position within this of the one the tempo gives from the timeline's start is
 // taken as that one: hosts round it (Ardour to 1/1920 beat), and a draw must not move with them.
 constexpr double kHostBeatToleranceBeats = 1.0 / 64.0;
@@ -134,9 +135,11 @@ void Humanize::seek_module() noexcept
     timeline_offset_ = static_cast<int64_t>(position_) - stream_;
 }
 
+// Below 1 bpm a tempo is no tempo (and a denormal setting must not depend on the FPU's flags).
 double Humanize::tempo_bpm() const noexcept
 {
-    return tempo_bpm_.value() > 0.0 ? tempo_bpm_.value() : host_tempo_bpm_;
+    const double own = tempo_bpm_.value() >= kMinTempoBpm ? tempo_bpm_.value() : host_tempo_bpm_;
+    return own >= kMinTempoBpm ? own : 0.0;
 }
 
 double Humanize::beats_at(uint64_t timeline) const noexcept

@@ -145,7 +145,7 @@ inline constexpr std::array kParameters = {
     Param("humanize", "humanize_accent_db", "Humanize Accent").decibels(0, 12, 1).immediate()
         .help("With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway)."),
     Param("humanize", "humanize_tempo_bpm", "Humanize Tempo").range(0, 300, 0, "BPM").skewed(120).immediate()
-        .help("Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count)."),
+        .help("Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count)."),
     Param("humanize", "humanize_sensitivity", "Humanize Sensitivity").range(0, 100, 50, "").immediate()
         .help("Onset detector, 0 to 100: higher finds softer note starts."),
     Param("humanize", "humanize_max_shift_ms", "Humanize Max Shift").range(1, 100, 20, "ms").skewed(25).on_reset()

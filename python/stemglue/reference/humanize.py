@@ -51,6 +51,7 @@ OCTAVES = 7  # white, then smooth randoms with knots 2 ... 64 events apart
 TIMING_STREAM, DYNAMICS_STREAM, BAND_STREAM = 0x600, 0x680, 0x700
 BAND_KNOT_SECONDS, BAND_KNOT_BEATS = 4.0, 8.0
 KEYS_PER_BEAT = 48  # white draws with a tempo: one per 1/48 beat
+MIN_TEMPO_BPM = 1.0
 
 
 def whole(x: float) -> int:
@@ -188,7 +189,9 @@ class Humanize(ReferenceModule):
     # --- detector and planning ------------------------------------------------------------------
 
     def _tempo_bpm(self) -> float:
-        return self._settings.get("tempo_bpm", 0.0)
+        """Below 1 bpm a tempo is no tempo."""
+        tempo = self._settings.get("tempo_bpm", 0.0)
+        return tempo if tempo >= MIN_TEMPO_BPM else 0.0
 
     def _detect(self, mono: np.ndarray) -> None:
         squares = np.empty((len(self._filters), len(mono)))
