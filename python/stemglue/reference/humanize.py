@@ -34,6 +34,7 @@ import math
 import numpy as np
 import scipy.signal
 
+from stemglue._parameters import parameter
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_gaussian, stream_key, track_seed
 from stemglue.reference.smooth_random import smooth_random
@@ -115,8 +116,10 @@ class Humanize(ReferenceModule):
 
     def __init__(self, **values: object) -> None:
         self._seed = self._track_id = 0
-        self._max_shift_ms, self._crossfade_ms = 20.0, 3.0
-        self._settings: dict[str, float] = {}
+        # structural: the table's defaults until a reset applies what was set
+        self._max_shift_ms = parameter("humanize_max_shift_ms").default
+        self._crossfade_ms = parameter("humanize_crossfade_ms").default
+        self._settings: dict[str, float] = {}  # the rest of the module's rows, by name (every one is set)
         self.events: list[int] = []  # onset estimates on the timeline, as detected (for tests)
         self.edits: list[int] = []  # stream samples where a splice began (for tests)
         super().__init__(**values)
@@ -190,7 +193,7 @@ class Humanize(ReferenceModule):
 
     def _tempo_bpm(self) -> float:
         """Below 1 bpm a tempo is no tempo."""
-        tempo = self._settings.get("tempo_bpm", 0.0)
+        tempo = self._settings["tempo_bpm"]
         return tempo if tempo >= MIN_TEMPO_BPM else 0.0
 
     def _detect(self, mono: np.ndarray) -> None:
@@ -220,7 +223,7 @@ class Humanize(ReferenceModule):
         mean = 0.0
         for value in self._flux_history:
             mean += value
-        threshold = threshold_db(self._settings.get("sensitivity", 50.0)) + mean / FLUX_HISTORY_FRAMES
+        threshold = threshold_db(self._settings["sensitivity"]) + mean / FLUX_HISTORY_FRAMES
         self._flux_history = np.roll(self._flux_history, 1)
         self._flux_history[0] = flux
         self._levels = np.roll(self._levels, 1, axis=0)
@@ -244,28 +247,26 @@ class Humanize(ReferenceModule):
         if self._last_guard is not None and guard - self._last_guard < 2 * (self._crossfade + self._guard):
             return  # too close: it moves with the event before
         tempo = self._tempo_bpm()
-        correlation = settings.get("correlation", 0.7)
+        correlation = settings["correlation"]
         own = track_seed(self._seed, self._track_id)
         if tempo > 0.0:
             beats = timeline * tempo / (60.0 * rate)
             u, white_key, band_u = 4.0 * beats, max(0, whole(KEYS_PER_BEAT * beats)), beats / BAND_KNOT_BEATS
-            accent = settings.get("accent_db", 1.0) * accent_weight(beats)
+            accent = settings["accent_db"] * accent_weight(beats)
         else:
             u, white_key, band_u = float(self._group), self._group, timeline / rate / BAND_KNOT_SECONDS
             accent = 0.0
         band = float(smooth_random(stream_key(self._seed, BAND_STREAM), band_u))
         offset_ms = (
-            settings.get("feel_ms", 0.0)
-            + settings.get("timing_ms", 4.0) * long_range(own, TIMING_STREAM, u, white_key, correlation)
-            + settings.get("band_drift_ms", 2.0) * band
+            settings["feel_ms"]
+            + settings["timing_ms"] * long_range(own, TIMING_STREAM, u, white_key, correlation)
+            + settings["band_drift_ms"] * band
         )
         offset = min(self._shift, max(-self._shift, whole(offset_ms * rate / 1000.0)))
         if self._last_guard is not None:
             step = (guard - self._last_guard - self._crossfade - 2 * self._guard) // 2
             offset = min(self._last_offset + step, max(self._last_offset - step, offset))
-        gain_db = (
-            settings.get("dynamics_db", 0.8) * long_range(own, DYNAMICS_STREAM, u, white_key, correlation) + accent
-        )
+        gain_db = settings["dynamics_db"] * long_range(own, DYNAMICS_STREAM, u, white_key, correlation) + accent
         gain = 10.0 ** (gain_db / 20.0)
         self._group += 1
         self._last_guard = guard
