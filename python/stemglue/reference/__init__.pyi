@@ -18,7 +18,7 @@ class Humanize(Processor):
         band_drift_ms -- Humanize Band Drift: between 0 and 30 ms, default 2. Slow tempo breathing keyed by the seed only: every track of one seed drifts together.
         dynamics_db -- Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is).
         accent_db -- Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway).
-        tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count).
+        tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count).
         sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts.
         max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
         crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
@@ -42,7 +42,7 @@ class Humanize(Processor):
     accent_db: float
     """Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway)."""
     tempo_bpm: float
-    """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count)."""
+    """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count)."""
     sensitivity: float
     """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts."""
     max_shift_ms: float
@@ -256,7 +256,7 @@ class StemGlue(Processor):
         humanize_band_drift_ms -- Humanize Band Drift: between 0 and 30 ms, default 2. Slow tempo breathing keyed by the seed only: every track of one seed drifts together.
         humanize_dynamics_db -- Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is).
         humanize_accent_db -- Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway).
-        humanize_tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count).
+        humanize_tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count).
         humanize_sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts.
         humanize_max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
         humanize_crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
@@ -337,7 +337,7 @@ class StemGlue(Processor):
     humanize_accent_db: float
     """Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway)."""
     humanize_tempo_bpm: float
-    """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; 0 takes the host's, or none (events keyed by count)."""
+    """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count)."""
     humanize_sensitivity: float
     """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts."""
     humanize_max_shift_ms: float
