@@ -57,6 +57,35 @@ def test_native_matches_reference(sample_rate, channels):
             assert parity_error_db(native, reference.Humanize(**settings)(signal, sample_rate)) <= PARITY_DBFS, name
 
 
+@pytest.mark.parametrize(
+    ("settings", "start_sample"),
+    [
+        ({"tempo_bpm": 125.0}, 36960),  # an event whose beat sits on the accent window's edge
+        ({"tempo_bpm": 175.0, "timing_ms": 20.0, "correlation": 0.0, "max_shift_ms": 60.0}, 70560),  # on a key's edge
+    ],
+)
+def test_beats_on_an_edge_round_alike_in_both(settings, start_sample):
+    drums, _ = drum_stem(1.0, RATE, seed=2)
+    native = stemglue.Humanize(**settings)(drums, RATE, start_sample=start_sample)
+    assert (
+        parity_error_db(native, reference.Humanize(**settings)(drums, RATE, start_sample=start_sample)) <= PARITY_DBFS
+    )
+
+
+def test_a_steady_tone_backtracks_alike_in_both():
+    """A tone whose period divides the frame gives totals equal to the last bit: both sum them alike."""
+    num_samples = 4 * RATE
+    t = np.arange(num_samples) / RATE
+    clicks = np.zeros(num_samples)
+    burst = 0.6 * np.sin(2 * np.pi * 3000 * np.arange(200) / RATE) * np.exp(-np.arange(200) / 40)
+    for start in range(RATE // 2, num_samples - RATE // 4, int(0.37 * RATE)):
+        clicks[start : start + 200] += burst
+    signal = (0.3 * np.sin(2 * np.pi * 800.0 * t) + clicks).astype(np.float32)[np.newaxis]
+    settings = {"timing_ms": 12.0, "dynamics_db": 2.0, "max_shift_ms": 40.0}
+    native = stemglue.Humanize(**settings)(signal, RATE)
+    assert parity_error_db(native, reference.Humanize(**settings)(signal, RATE)) <= PARITY_DBFS
+
+
 @given(settings=legal_settings(stemglue.Humanize), block_size=st.integers(1, 700))
 def test_random_settings_and_blocks_match_reference(settings, block_size):
     signal, _ = drum_stem(1.5, RATE, seed=1)

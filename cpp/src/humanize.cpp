@@ -144,10 +144,12 @@ double Humanize::tempo_bpm() const noexcept
 
 double Humanize::beats_at(uint64_t timeline) const noexcept
 {
-    const double per_sample = tempo_bpm() / (60.0 * sample_rate_);
-    const double from_start = static_cast<double>(timeline) * per_sample;
+    // timeline * tempo / (60 rate), in the reference's order: a beat on a key's edge must round alike.
+    const double tempo = tempo_bpm(), per_minute = 60.0 * sample_rate_;
+    const double from_start = static_cast<double>(timeline) * tempo / per_minute;
     if (std::isnan(host_beat_)) return from_start;
-    const double hosted = host_beat_ + (static_cast<double>(timeline) - static_cast<double>(host_beat_position_)) * per_sample;
+    const double hosted =
+        host_beat_ + (static_cast<double>(timeline) - static_cast<double>(host_beat_position_)) * tempo / per_minute;
     return std::abs(hosted - from_start) < kHostBeatToleranceBeats ? from_start : hosted;  // a tempo map, a song not at 0
 }
 

@@ -215,7 +215,10 @@ class Humanize(ReferenceModule):
 
     def _frame_done(self, frame_end: int, envelopes: np.ndarray) -> None:
         levels = np.array([10.0 * math.log10(e + LEVEL_FLOOR) for e in envelopes])
-        total = 10.0 * math.log10(float(np.sum(envelopes)) + len(envelopes) * LEVEL_FLOOR)
+        energy = 0.0
+        for envelope in envelopes:  # in band order, as C++ sums: the backtrack compares totals strictly
+            energy += float(envelope)
+        total = 10.0 * math.log10(energy + len(envelopes) * LEVEL_FLOOR)
         flux = 0.0
         reference = np.max(self._levels[:REFERENCE_FRAMES], axis=0)
         for b in range(len(levels)):  # each band against its loudest of the last 30 ms (a low note's period)
