@@ -1,6 +1,7 @@
 """The real `stemglue` command on real audio files."""
 
 import argparse
+import os
 import shutil
 import signal
 import subprocess
@@ -196,7 +197,11 @@ def test_ctrl_c_stops_the_render_at_once_and_leaves_nothing(tmp_path):
     soundfile.write(source, np.tile(second, 600), 48000, subtype="PCM_16")  # 10 minutes, mono
     output = tmp_path / "out.wav"
     with subprocess.Popen(
-        [COMMAND, "render", str(source), "-o", str(output)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [COMMAND, "render", str(source), "-o", str(output)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONFAULTHANDLER": "1"},
     ) as process:
         # Interrupt once the render has started (its temp file exists), not while Python imports.
         deadline = time.monotonic() + 10
@@ -208,6 +213,10 @@ def test_ctrl_c_stops_the_render_at_once_and_leaves_nothing(tmp_path):
         sent = time.monotonic()
         try:
             _, stderr = process.communicate(timeout=3)  # about 0.2 s when idle; slack for a loaded machine
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # faulthandler prints where the render was stuck
+            _, stderr = process.communicate(timeout=10)
+            pytest.fail(f"the render went on after Ctrl-C:\n{stderr}")
         finally:
             process.kill()
         stopped_after = time.monotonic() - sent
