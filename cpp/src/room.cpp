@@ -260,6 +260,7 @@ void Room::design_reflections() noexcept
     const double reflection = std::sqrt(1.0 - absorption);
     const double source_xyz[3] = {source.x, source.y, source.z}, size_xyz[3] = {room.x, room.y, room.z};
 
+    double mean_direct_squared = 0.0;
     for (int mic = 0; mic < 2; ++mic) {
         const double listener[3] = {kListenerX * room.x, kListenerY * room.y + (mic == 0 ? -0.5 : 0.5) * kMicSpacing, height};
         double direct = 0.0;
@@ -289,7 +290,17 @@ void Room::design_reflections() noexcept
                                     static_cast<float>(std::pow(reflection, order) * direct / distance)};
                             }
         tap_counts_[static_cast<size_t>(mic)] = count;
+        mean_direct_squared += 0.5 * direct * direct;
     }
+    // The tail continues the reflections' decay at their level. Image sources fill space one per
+    // room volume, each heard at (d_direct / d)^2 of the direct energy, so reflections arrive with
+    // 4 pi c d_direct^2 / V of it per second, times the decay: the diffuse field. The FDN spreads
+    // an impulse's unit energy evenly over its lines, so each output carries 1 / (total line
+    // length) per sample, times the same decay.
+    int total_line_samples = 0;
+    for (int delay : line_delays_) total_line_samples += delay;
+    const double diffuse_per_sample = 4.0 * M_PI * kSpeedOfSound * mean_direct_squared / (volume * sample_rate_);
+    late_level_ = std::sqrt(diffuse_per_sample * total_line_samples);
 }
 
 void Room::design_decay() noexcept
@@ -421,8 +432,9 @@ void Room::run_late(const float* input, int n) noexcept
         absorb(signals.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), length);
         hadamard(signals.data(), length);
         // The outputs are two rows of the (unitary) Hadamard mix: orthogonal, so L and R are uncorrelated.
-        copy_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], 0.25f, length);
-        copy_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], 0.25f, length);
+        const float output_gain = static_cast<float>(0.25 * late_level_);
+        copy_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], output_gain, length);
+        copy_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], output_gain, length);
         // Then the slow rotations of line pairs (k, k + 8), and the input.
         for (int k = 0; k < kLines / 2; ++k) {
             const size_t s = static_cast<size_t>(k);

@@ -12,7 +12,9 @@
 //              by < 1e-6 between angle updates) and the tail moves without the high-frequency
 //              loss of interpolated delay modulation. The seed picks
 //              the input's +-1/4 sign pattern and the two Hadamard rows the outputs read: each
-//              seed is another source/listener pair in the same room
+//              seed is another source/listener pair in the same room. The outputs are scaled to the
+//              diffuse level the reflections arrive at (4 pi c d_direct^2 / V of the direct energy
+//              per second), so early and late lie on one exponential decay
 //   output     early/late balance, width (mid/side); the dry stays at unity up to mix 50 % (the room
 //              is added) and fades to pure wet at 100 %; then a loudness match sqrt(<in^2>/<out^2>)
 //              (1 s averages), applied as fully as the dry is present, so the
@@ -83,6 +85,7 @@ private:
     std::array<std::array<Tap, kMaxTaps>, 2> taps_{};
     std::array<int, 2> tap_counts_{};
     int predelay_samples_ = 0;
+    double late_level_ = 1.0;  // the tail's output gain: the diffuse field the reflections begin
 
     std::array<Ring, kDiffusers> diffusers_;
     std::array<int, kDiffusers> diffuser_delays_{};

@@ -12,7 +12,8 @@
               (k, k + 8), (cos, sin) new every 128 samples and linear between (a chord, so it
               never adds energy); the outputs read two rows of the Hadamard mix; the seed picks
               them and the input's +-1/4 sign pattern: each seed is another source/listener pair
-              in the same room
+              in the same room. The outputs are scaled to the reflections' diffuse level (see
+              late_level), so early and late lie on one exponential decay
     output    early/late balance, mid/side width; x min(1, 2 (1 - mix)) + room mix (the dry at unity
               up to 50 %, pure wet at 100 %); then scaled by 1 + dry (sqrt(<in^2> / <out^2>) - 1),
               <> 1 s one-pole averages of the summed channel powers from zero:
@@ -122,6 +123,19 @@ def early_taps(size_m, rt60_s, predelay_ms, source_x, source_y, sample_rate):
     return taps
 
 
+def late_level(size_m: float, source_x: float, source_y: float, sample_rate: float) -> float:
+    """The tail's output gain, so that it continues the reflections' decay at their level. Image
+    sources fill space one per room volume, each heard at (d_direct / d)^2 of the direct energy:
+    reflections bring 4 pi c d_direct^2 / V of it per second (mean over the mics), times the decay.
+    The FDN spreads an impulse's unit energy evenly over its lines, so an output carries
+    1 / (total line length) per sample, times the same decay."""
+    source, mics = positions(size_m, source_x, source_y)
+    direct_squared = np.mean([max(float(np.linalg.norm(source - mic)), 0.1) ** 2 for mic in mics])
+    volume = float(np.prod(dimensions(size_m)))
+    diffuse_per_sample = 4 * np.pi * SPEED_OF_SOUND * direct_squared / (volume * sample_rate)
+    return float(np.sqrt(diffuse_per_sample * np.sum(line_delays(size_m, sample_rate))))
+
+
 def line_delays(size_m: float, sample_rate: float) -> np.ndarray:
     """Mutually prime delays: the next unused prime above 0.35..1.65 x the mean line delay (short
     lines return early for density, long ones keep the modes dense)."""
@@ -212,6 +226,7 @@ class Room(ReferenceModule):
             return
         self._gains, self._poles = line_filters(self._delays, self._rt60_s, self._damping, self._sample_rate)
         self._taps = self.early_taps()
+        self._late_level = late_level(self._size_m, self._source_x, self._source_y, self._sample_rate)
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "size_m":  # structural: the base applies it at reset
@@ -263,7 +278,7 @@ class Room(ReferenceModule):
                 )
                 self._line_states[i] = signals[i][-1]
             mixed = HADAMARD @ signals / 4
-            out[:, start:end] = mixed[list(self._output_rows)]
+            out[:, start:end] = mixed[list(self._output_rows)] * self._late_level
             a, b = mixed[: LINES // 2], mixed[LINES // 2 :]
             c, s = cosines[:, start:end], sines[:, start:end]
             feedback = np.vstack([c * a - s * b, s * a + c * b]) + self._input_signs[:, np.newaxis] * u[start:end]
