@@ -202,6 +202,9 @@ def test_ctrl_c_stops_the_render_at_once_and_leaves_nothing(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ | {"PYTHONFAULTHANDLER": "1"},
+        # As from a terminal. A runner started in the background (nohup, `&` without job control)
+        # ignores SIGINT, the child would inherit that, and Python keeps an ignored SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as process:
         # Interrupt once the render has started (its temp file exists), not while Python imports.
         deadline = time.monotonic() + 10
