@@ -76,10 +76,13 @@ def test_silence_gets_only_a_noise_floor_as_loud_as_its_settings(settings, sampl
         expected_db = 10 * np.log10(power) + settings["noise_floor_db"] + trim_gain_db(settings)
         rms_db = float(10 * np.log10(max(float(np.mean(floor.astype(np.float64) ** 2)), 1e-60)))
         assert rms_db <= expected_db + 16.0, f"floor {rms_db:.1f} dB RMS > {expected_db:.1f} + 16 dB"
-    else:  # every component at its minimum is off
-        assert np.abs(floor).max() < 1e-6, peak_db(floor)
+    # Silent: below -120 dBFS before the trims. The tube's biased curve leaves a rounding-level start
+    # transient (-160 dBFS at the output before +40 dB of trims, in a case Hypothesis found).
+    silent = 1e-6 * 10 ** (trim_gain_db(settings) / 20)
+    if power == 0:  # every component at its minimum is off
+        assert np.abs(floor).max() < silent, peak_db(floor)
     chain.noise_enabled = 0
-    assert np.abs(chain(silence, sample_rate)).max() < 1e-6  # without the floor, silence stays silent
+    assert np.abs(chain(silence, sample_rate)).max() < silent  # without the floor, silence stays silent
 
 
 @given(settings=chain_settings, block_size=st.integers(1, 1500))
