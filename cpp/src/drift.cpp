@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "stemglue/oversampler.h"  // bessel_i0
 #include "stemglue/random.h"
 #include "stemglue/weighting.h"
 
@@ -16,7 +15,6 @@ constexpr double kWowGlideSeconds = 1.0;                     // how fast the wow
 constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kPhaseWanderCycles = 0.5, kPhaseWanderSeconds = 4.0;  // per-channel phase offset wander
-constexpr double kInterpolatorKaiserBeta = 8.0;
 
 uint64_t source_stream(size_t source, int component)
 {
@@ -65,35 +63,12 @@ void glide(double& value, double target, double coefficient) noexcept
 
 void Drift::prepare_module()
 {
-    latency_samples_ = static_cast<int>(std::ceil(kMaxDisplacementSeconds * sample_rate_)) + kInterpolatorTaps / 2;
-    history_ = 2 * latency_samples_ + kInterpolatorTaps;
+    latency_samples_ = static_cast<int>(std::ceil(kMaxDisplacementSeconds * sample_rate_)) + SincInterpolator::kHalf;
+    history_ = 2 * latency_samples_ + SincInterpolator::kTaps;
     sources_.assign(static_cast<size_t>(num_channels_) + 1, Source{});
     channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     for (Channel& channel : channels_) channel.history.assign(static_cast<size_t>(history_ + max_block_size_), 0.0f);
 
-    // Row r holds the taps for a read r / phases of a sample late; tap k weighs x[i0 - (taps / 2 - 1) + k].
-    const int half = kInterpolatorTaps / 2;
-    kernel_.assign(static_cast<size_t>((kInterpolatorPhases + 1) * kInterpolatorTaps), 0.0f);
-    const double window_norm = bessel_i0(kInterpolatorKaiserBeta);
-    for (int r = 0; r <= kInterpolatorPhases; ++r) {
-        const double mu = double(r) / kInterpolatorPhases;
-        std::array<double, kInterpolatorTaps> row{};
-        double sum = 0.0;
-        for (int k = 0; k < kInterpolatorTaps; ++k) {
-            const double x = mu - (k - (half - 1));
-            const double ratio = x / half;
-            const double window =
-                std::abs(ratio) < 1.0 ? bessel_i0(kInterpolatorKaiserBeta * std::sqrt(1.0 - ratio * ratio)) / window_norm : 0.0;
-            row[static_cast<size_t>(k)] = (x == 0.0 ? 1.0 : std::sin(M_PI * x) / (M_PI * x)) * window;
-            sum += row[static_cast<size_t>(k)];
-        }
-        for (int k = 0; k < kInterpolatorTaps; ++k) {
-            double tap = row[static_cast<size_t>(k)] / sum;  // unity DC at every phase: no AM as the delay moves
-            if (r == 0) tap = k == half - 1 ? 1.0 : 0.0;     // whole-sample delays are exact
-            if (r == kInterpolatorPhases) tap = k == half ? 1.0 : 0.0;
-            kernel_[static_cast<size_t>(r * kInterpolatorTaps + k)] = static_cast<float>(tap);
-        }
-    }
     tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate_);
     wow_glide_ = 1.0 - std::exp(-kControlInterval / (kWowGlideSeconds * sample_rate_));
 }
@@ -236,7 +211,6 @@ void Drift::process_chunk(AudioBlock block) noexcept
         const float* x = block.channel(c);
         std::copy(x, x + n, channels_[static_cast<size_t>(c)].history.data() + history_);
     }
-    const int half = kInterpolatorTaps / 2;
     for (int j = 0; j < n; ++j) {
         const uint64_t position = position_ + static_cast<uint64_t>(j);
         const double fraction = double(position % kControlInterval) / kControlInterval;
@@ -251,15 +225,7 @@ void Drift::process_chunk(AudioBlock block) noexcept
             // Split the delay, not the read position, into whole and fraction: then the result never
             // depends on where the block boundary falls.
             const double delay = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
-            const double whole_delay = std::ceil(delay);
-            const double phase = (whole_delay - delay) * kInterpolatorPhases;  // how far past x[n - whole_delay]
-            const int row = std::min(static_cast<int>(phase), kInterpolatorPhases - 1);
-            const float blend = static_cast<float>(phase - row);
-            const float* first = kernel_.data() + row * kInterpolatorTaps;
-            const float* second = first + kInterpolatorTaps;
-            const float* samples = channel.history.data() + history_ + j - static_cast<ptrdiff_t>(whole_delay) - (half - 1);
-            float sum = 0.0f;
-            for (int k = 0; k < kInterpolatorTaps; ++k) sum += (first[k] + (second[k] - first[k]) * blend) * samples[k];
+            const float sum = interpolator_.read(channel.history.data() + history_ + j, delay);
 
             const double low_gain = channel.low_from + (channel.low_to - channel.low_from) * fraction;
             const double level = channel.level_from + (channel.level_to - channel.level_from) * fraction;

@@ -14,9 +14,8 @@
 //
 // Every source is a pure function of the control tick (smooth_random.h, timeline_clock.h), so
 // playback started anywhere gives the modulation a full render gives there. Values are computed
-// every kControlInterval samples and interpolated linearly in between. The delay is read with a
-// 24-tap Kaiser-windowed sinc (512 phases, linear between phases, every phase normalised to unity
-// DC gain; within 0.13 dB to 20 kHz at 48 kHz); whole-sample delays read exactly.
+// every kControlInterval samples and interpolated linearly in between. The delay is read with the
+// chain's windowed-sinc interpolator (sinc_interpolator.h).
 #pragma once
 
 #include <array>
@@ -24,6 +23,7 @@
 #include <vector>
 
 #include "stemglue/module.h"
+#include "stemglue/sinc_interpolator.h"
 #include "stemglue/smooth_random.h"
 #include "stemglue/timeline_clock.h"
 
@@ -35,8 +35,6 @@ public:
     int latency_samples() const noexcept override { return latency_samples_; }
 
     static constexpr double kMaxDisplacementSeconds = 0.010;
-    static constexpr int kInterpolatorTaps = 24;
-    static constexpr int kInterpolatorPhases = 512;
 
 private:
     void prepare_module() override;
@@ -81,7 +79,7 @@ private:
     int history_ = 0;
     std::vector<Source> sources_;  // [shared, channel 0, channel 1, ...]
     std::vector<Channel> channels_;
-    std::vector<float> kernel_;  // (phases + 1) x taps
+    SincInterpolator interpolator_;
     double tilt_coefficient_ = 0.0;
     // Oscillator phases (cycles) and the tone wander's time (knot spacings), per control tick.
     TimelineClock wow_clock_, flutter_clock_, tone_clock_;

@@ -26,23 +26,18 @@ to unity DC gain; whole-sample delays are exact.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import scipy.signal
 
 from stemglue.analysis.weighting import flutter_weighting
+from stemglue.reference import sinc_interpolator
 from stemglue.reference.module import ReferenceModule
-from stemglue.reference.oversampler import bessel_i0
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, smooth_random
 from stemglue.reference.timeline_clock import TimelineClock, ticks_around
 
 MAX_DISPLACEMENT_SECONDS = 0.010
-INTERPOLATOR_TAPS = 24  # flat to 20 kHz at 48 kHz (-0.13 dB; 16 taps lost 1.2 dB)
-INTERPOLATOR_PHASES = 512
-INTERPOLATOR_KAISER_BETA = 8.0
 DRIFT_STREAMS = 0x600  # + 16 * source + component
 WOW_RATE_WANDER, WOW_DEPTH_WANDER, WOW_WANDER_SECONDS = 0.1, 0.1, 1.0
 WOW_GLIDE_SECONDS = 1.0  # how fast the wow's speed and rate follow the settings
@@ -51,26 +46,6 @@ TILT_PIVOT_HZ = 800.0
 PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
 
 
-def interpolation_kernel() -> np.ndarray:
-    """(phases + 1, taps): row r reads r / phases of a sample late; tap k weighs x[i0 - (taps / 2 - 1) + k]."""
-    half = INTERPOLATOR_TAPS // 2
-    kernel = np.zeros((INTERPOLATOR_PHASES + 1, INTERPOLATOR_TAPS))
-    for r in range(INTERPOLATOR_PHASES + 1):
-        x = r / INTERPOLATOR_PHASES - (np.arange(INTERPOLATOR_TAPS) - (half - 1))
-        ratio = x / half
-        window = np.array(
-            [bessel_i0(INTERPOLATOR_KAISER_BETA * np.sqrt(1 - q * q)) if abs(q) < 1 else 0.0 for q in ratio]
-        )
-        row = np.sinc(x) * window / bessel_i0(INTERPOLATOR_KAISER_BETA)
-        kernel[r] = row / row.sum()  # unity DC at every phase: no AM as the delay moves
-    kernel[0] = 0.0
-    kernel[0, half - 1] = 1.0
-    kernel[-1] = 0.0
-    kernel[-1, half] = 1.0
-    return kernel
-
-
-@functools.lru_cache(maxsize=256)  # called at every control tick, mostly with one rate
 def weighted_wow_rms(rate_hz: float) -> float:
     """sqrt(E[((1 + 0.1 r) W(f (1 + 0.1 r)))^2] / 2), r ~ N(0, 1), trapezoid rule on [-4, 4]: the
     displacement's amplitude holds, so the speed scales with the wandering rate, and the weighting
@@ -108,9 +83,8 @@ class Drift(ReferenceModule):
         return self._latency
 
     def _prepare_module(self) -> None:
-        self._latency = int(np.ceil(MAX_DISPLACEMENT_SECONDS * self._sample_rate)) + INTERPOLATOR_TAPS // 2
-        self._history = 2 * self._latency + INTERPOLATOR_TAPS
-        self._kernel = interpolation_kernel()
+        self._latency = int(np.ceil(MAX_DISPLACEMENT_SECONDS * self._sample_rate)) + sinc_interpolator.HALF
+        self._history = 2 * self._latency + sinc_interpolator.TAPS
         self._tilt_coefficient = 1.0 - np.exp(-2 * np.pi * TILT_PIVOT_HZ / self._sample_rate)
         self._glide = 1.0 - np.exp(-CONTROL_INTERVAL / (WOW_GLIDE_SECONDS * self._sample_rate))
 
@@ -228,17 +202,9 @@ class Drift(ReferenceModule):
         self._from, self._to = starts[:, :, -1], ends[:, :, -1]
 
         out = np.empty_like(block)
-        half = INTERPOLATOR_TAPS // 2
         for c in range(self._num_channels):
             history = np.concatenate([self._histories[c], sanitize(block[c])])
-            whole_delay = np.ceil(delay[c])
-            whole = self._history + np.arange(n) - whole_delay  # read from x[n - whole_delay] ...
-            phase = (whole_delay - delay[c]) * INTERPOLATOR_PHASES  # ... plus this fraction later
-            row = np.minimum(phase.astype(np.int64), INTERPOLATOR_PHASES - 1)
-            blend = (phase - row)[:, np.newaxis]
-            taps = self._kernel[row] + (self._kernel[row + 1] - self._kernel[row]) * blend
-            samples = history[whole.astype(np.int64)[:, np.newaxis] - (half - 1) + np.arange(INTERPOLATOR_TAPS)]
-            delayed = np.sum(taps * samples, axis=1)
+            delayed = sinc_interpolator.read(history, self._history + np.arange(n), delay[c])
             self._histories[c] = history[n:]
 
             a = self._tilt_coefficient
