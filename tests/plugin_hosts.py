@@ -72,7 +72,9 @@ def track_id_of(plugin) -> float:
     return plain_values_from_pedalboard(plugin)["track_id"]
 
 
-def stemglue_as_dawdreamer_plays(settings: dict[str, float], signal: np.ndarray) -> np.ndarray:
+def stemglue_as_dawdreamer_plays(
+    settings: dict[str, float], signal: np.ndarray, sidechain: np.ndarray | None = None
+) -> np.ndarray:
     """stemglue.StemGlue's raw (latency-delayed) stream as the plugin gives it in DawDreamer, which
     reports its playing position from 0 but does not compensate latency: the plugin places its input
     at position + latency, where a compensating host (Ardour) feeds it."""
@@ -80,7 +82,16 @@ def stemglue_as_dawdreamer_plays(settings: dict[str, float], signal: np.ndarray)
     processor.prepare(SAMPLE_RATE, BLOCK_SIZE, signal.shape[0])
     processor.seek(processor.latency_samples)
     blocks = range(0, signal.shape[1], BLOCK_SIZE)
-    return np.concatenate([processor.process(signal[:, start : start + BLOCK_SIZE]) for start in blocks], axis=1)
+    return np.concatenate(
+        [
+            processor.process(
+                signal[:, start : start + BLOCK_SIZE],
+                None if sidechain is None else sidechain[:, start : start + BLOCK_SIZE],
+            )
+            for start in blocks
+        ],
+        axis=1,
+    )
 
 
 @dataclass

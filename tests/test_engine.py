@@ -23,12 +23,13 @@ def test_chain_matches_reference(sample_rate, channels):
 
 
 def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
-    """Room -> Tube -> Drift -> Noise -> Glue (a recording's signal flow): a module alone sees the input delayed
+    """Humanize -> Bleed -> Room -> Tube -> Drift -> Noise -> Glue (a recording's signal flow): a module alone sees the input delayed
     by the modules before it and is followed by the delay of those after it (drift and noise vary in time, so
     order matters)."""
     signal = music(2, 9600, 48000)
     modules = {
         "humanize": stemglue.Humanize(),
+        "bleed": stemglue.Bleed(),
         "room": stemglue.Room(),
         "tube": stemglue.Tube(),
         "drift": stemglue.Drift(),
@@ -46,8 +47,8 @@ def test_each_module_alone_is_the_module_in_its_place_in_the_chain():
         alone = type(module)()(delayed(signal, before), 48000, reset=False)
         after = latency - before - latencies[name]
         assert max_error_dbfs(output, delayed(alone, after)) < -120, name
-        # Humanize's switch is structural: while off, its lookahead is no latency at all.
-        before += latencies[name] if name != "humanize" else 0
+        # A structural switch (Humanize's, Bleed's): while off, the module's latency is none at all.
+        before += latencies[name] if stemglue.parameter(f"{name}_enabled").timing != "on_reset" else 0
 
 
 def test_switching_mid_stream_matches_reference():
@@ -215,6 +216,35 @@ def test_the_humanize_switch_is_structural_and_its_lookahead_counts_only_while_o
         reference.StemGlue(humanize_timing_ms=15.0), signal, 64, 4800, {"humanize_enabled": 1.0}
     )
     assert parity_error_db(output, reference_output) <= PARITY_DBFS
+
+
+def test_the_chain_hears_the_sidechain_through_bleed_alone():
+    """With only Bleed on, the chain is Bleed; with the whole chain on, the C++ and the reference
+    hear the sidechain alike; with Bleed off, the sidechain changes nothing."""
+    signal, other = music(2, 9600, 48000), noise(2, 9600, seed=5)
+    only_bleed = {**ALL_MODULES_OFF, "bleed_enabled": 1, "bleed_distance_m": 1.3}
+    assert np.array_equal(
+        stemglue.StemGlue(**only_bleed)(signal, 48000, sidechain=other),
+        stemglue.Bleed(distance_m=1.3)(signal, 48000, sidechain=other),
+    )
+    everything = {"bleed_enabled": 1, "humanize_enabled": 1, "humanize_timing_ms": 10.0}
+    native = stemglue.StemGlue(**everything)(signal, 48000, sidechain=other)
+    assert parity_error_db(native, reference.StemGlue(**everything)(signal, 48000, sidechain=other)) <= PARITY_DBFS
+    assert np.array_equal(stemglue.StemGlue()(signal, 48000, sidechain=other), stemglue.StemGlue()(signal, 48000))
+
+
+def test_the_sidechain_stays_aligned_behind_a_lookahead():
+    """Humanize's lookahead delays the channel; the sidechain is delayed with it, so the bleed
+    lands where it would without Humanize (a still Humanize is a pure delay)."""
+    still = {"humanize_timing_ms": 0, "humanize_band_drift_ms": 0, "humanize_dynamics_db": 0, "humanize_accent_db": 0}
+    other = np.zeros((1, 9600), np.float32)
+    other[0, 3000] = 1.0
+    silent = np.zeros((1, 9600), np.float32)
+    base = {**ALL_MODULES_OFF, "bleed_enabled": 1, "bleed_distance_m": 2.0}
+    without = stemglue.StemGlue(**base)(silent, 48000, sidechain=other)
+    behind = stemglue.StemGlue(**{**base, "humanize_enabled": 1, **still})
+    assert np.array_equal(behind(silent, 48000, sidechain=other), without)
+    assert np.max(np.abs(without)) > 0.05  # 0.3 m / 2 m, cardioid at 90 degrees: -22.5 dB
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1e9, 1e9, 16.0, -1.0])

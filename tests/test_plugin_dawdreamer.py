@@ -100,8 +100,19 @@ def test_saved_state_restores_in_another_instance(signal, tmp_path):
     assert plain_values_from_dawdreamer(second.plugin) == pytest.approx(saved_values)  # track id included
 
 
-def test_sidechain_input_is_accepted_and_leaves_the_main_path_alone(signal):
-    # Bleed is not implemented: a loud sidechain must not change a single sample.
+def test_sidechain_is_heard_through_bleed_as_stemglue_hears_it(signal):
+    """A sidechain graph: the other stem bleeds into this one as stemglue.StemGlue puts it."""
+    settings = {"track_id": 77.0, "bleed_enabled": 1.0, "bleed_distance_m": 1.1, "bleed_angle_deg": 40.0}
+    other = music(2, SAMPLE_RATE, SAMPLE_RATE)[::-1].copy()
+    rendered = render_in_dawdreamer(signal, settings, sidechain=other)
+    expected = stemglue_as_dawdreamer_plays(settings, signal, sidechain=other)
+    assert max_error_dbfs(rendered.output, expected) <= PARITY_DBFS
+    without_bleed = stemglue_as_dawdreamer_plays(settings, signal)
+    assert max_error_dbfs(rendered.output, without_bleed) > -40  # the bleed is there
+
+
+def test_sidechain_input_is_accepted_and_leaves_the_main_path_alone_while_bleed_is_off(signal):
+    # Bleed off (the default): a loud sidechain must not change a single sample.
     settings = {"track_id": 77.0}
     loud = music(2, SAMPLE_RATE, SAMPLE_RATE)[::-1] * 4.0
     with_sidechain = render_in_dawdreamer(signal, settings, sidechain=loud)

@@ -47,7 +47,7 @@ def test_native_and_reference_classes_take_the_same_keywords():
 
 
 def test_table_module_list_names_the_classes_in_signal_flow_order():
-    assert [info.id for info in modules()] == ["humanize", "room", "tube", "drift", "noise", "glue"]
+    assert [info.id for info in modules()] == ["humanize", "bleed", "room", "tube", "drift", "noise", "glue"]
     for info in modules():
         assert getattr(stemglue, info.class_name).module == info.id
         assert getattr(stemglue.reference, info.class_name).module == info.id

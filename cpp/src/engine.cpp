@@ -6,6 +6,7 @@
 #include <string>
 
 #include "stemglue/module_list.h"
+#include "stemglue/sanitize.h"
 
 namespace stemglue {
 namespace {
@@ -58,7 +59,9 @@ void Engine::prepare_module()
         stage.input_delay.assign(channels, DelayLine{});
         for (DelayLine& delay : stage.input_delay) delay.prepare(stage.module->max_latency_samples(), max_block_size_);
         stage.input.assign(channels, std::vector<float>(block));
+        stage.sidechain_delay.prepare(stage.module->max_latency_samples(), max_block_size_);
     }
+    sidechain_mono_.assign(block, 0.0f);
     dry_delay_.assign(channels, DelayLine{});
     for (DelayLine& delay : dry_delay_) delay.prepare(max_latency_samples(), max_block_size_);
     dry_.assign(channels, std::vector<float>(block));
@@ -75,6 +78,8 @@ void Engine::reset_module() noexcept
             delay.set_delay(stage_latency(stage));
             delay.reset();
         }
+        stage.sidechain_delay.set_delay(stage_latency(stage));
+        stage.sidechain_delay.reset();
         stage.running = stage.enabled->value() > 0.0;
     }
     for (DelayLine& delay : dry_delay_) {
@@ -136,15 +141,18 @@ bool Engine::has_pending_change() const noexcept
     return parameters_.has_pending_change();
 }
 
-void Engine::run_stage(Stage& stage, AudioBlock block, uint64_t position) noexcept
+void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept
 {
     const int n = block.num_samples;
+    // The stage hears the sidechain aligned as its input is; then the sidechain takes the stage's delay.
+    const AudioBlock heard{&sidechain, sidechain ? 1 : 0, n};
     const double* enabled = stage.enabled->fill(n);
     if (!stage.enabled->is_smoothing() && stage.enabled->value() <= 0.0) {
         // Faded out: the module costs nothing; its aligned input passes.
         stage.running = false;
         for (int c = 0; c < block.num_channels; ++c)
             stage.input_delay[static_cast<size_t>(c)].process(block.channel(c), block.channel(c), n);
+        if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
         return;
     }
     if (!stage.running) {  // switched back on: start clean, where the timeline is
@@ -154,21 +162,37 @@ void Engine::run_stage(Stage& stage, AudioBlock block, uint64_t position) noexce
     }
     for (int c = 0; c < block.num_channels; ++c)
         std::copy(block.channel(c), block.channel(c) + n, stage.input[static_cast<size_t>(c)].data());
-    stage.module->process(block);
+    stage.module->process(block, heard);
     for (int c = 0; c < block.num_channels; ++c) {
         float* aligned = stage.input[static_cast<size_t>(c)].data();
         stage.input_delay[static_cast<size_t>(c)].process(aligned, aligned, n);
         float* x = block.channel(c);
         for (int j = 0; j < n; ++j) x[j] = crossfade(aligned[j], x[j], enabled[j]);
     }
+    if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
 }
 
 void Engine::process_chunk(AudioBlock block) noexcept
 {
+    // The sidechain is mixed and carried along only while a stage that hears it runs or is being
+    // switched on (such a stage's switch is structural: the delays restart with it).
+    float* sidechain = nullptr;
+    bool heard = false;
+    for (const Stage& stage : stages_)
+        heard = heard || (stage.module->hears_sidechain() && (stage.running || stage.enabled->target() > 0.0));
+    if (sidechain_.num_channels > 0 && heard) {
+        sidechain = sidechain_mono_.data();
+        const float share = 1.0f / static_cast<float>(sidechain_.num_channels);
+        for (int j = 0; j < block.num_samples; ++j) {
+            float sum = 0.0f;
+            for (int c = 0; c < sidechain_.num_channels; ++c) sum += sanitized(sidechain_.channel(c)[j]);
+            sidechain[j] = sum * share;
+        }
+    }
     if (structural_gain_.target() == 1.0 && has_pending_change()) structural_gain_.set_target(0.0);
     const int to_silence = structural_gain_.target() == 0.0 ? structural_gain_.remaining() : -1;
     if (to_silence < 0 || to_silence >= block.num_samples) {
-        run_chain(block, position_);
+        run_chain(block, sidechain, position_);
         if (to_silence == block.num_samples) apply_structural_changes(position_ + static_cast<uint64_t>(to_silence));
         return;
     }
@@ -180,9 +204,10 @@ void Engine::process_chunk(AudioBlock block) noexcept
         head[c] = block.channel(c);
         rest[c] = block.channel(c) + to_silence;
     }
-    run_chain({head, block.num_channels, to_silence}, position_);
+    run_chain({head, block.num_channels, to_silence}, sidechain, position_);
     apply_structural_changes(position_ + static_cast<uint64_t>(to_silence));
-    run_chain({rest, block.num_channels, block.num_samples - to_silence}, position_ + static_cast<uint64_t>(to_silence));
+    run_chain({rest, block.num_channels, block.num_samples - to_silence}, sidechain ? sidechain + to_silence : nullptr,
+              position_ + static_cast<uint64_t>(to_silence));
 }
 
 // At silence: every module takes its structural values where the timeline is, and the output
@@ -196,7 +221,7 @@ void Engine::apply_structural_changes(uint64_t position) noexcept
     structural_gain_.set_target(1.0);
 }
 
-void Engine::run_chain(AudioBlock block, uint64_t position) noexcept
+void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) noexcept
 {
     const int n = block.num_samples;
     const double* bypass = bypass_.fill(n);
@@ -207,7 +232,7 @@ void Engine::run_chain(AudioBlock block, uint64_t position) noexcept
 
     for (int c = 0; c < block.num_channels; ++c)
         dry_delay_[static_cast<size_t>(c)].process(block.channel(c), dry_[static_cast<size_t>(c)].data(), n);
-    for (Stage& stage : stages_) run_stage(stage, block, position);
+    for (Stage& stage : stages_) run_stage(stage, block, sidechain, position);
 
     for (int c = 0; c < block.num_channels; ++c) {
         float* x = block.channel(c);

@@ -36,13 +36,20 @@ double Module::get_parameter(int index) const noexcept
     return parameter ? parameter->target() : std::numeric_limits<double>::quiet_NaN();
 }
 
-void Module::process(AudioBlock block) noexcept
+void Module::process(AudioBlock block, AudioBlock sidechain) noexcept
 {
-    process_in_chunks(block, num_channels_, max_block_size_, [this](AudioBlock chunk) {
+    float* sidechain_channels[kMaxChannels];
+    const int sidechain_count = sidechain.num_samples >= block.num_samples ? std::min(sidechain.num_channels, kMaxChannels) : 0;
+    int start = 0;
+    process_in_chunks(block, num_channels_, max_block_size_, [&](AudioBlock chunk) {
+        for (int c = 0; c < sidechain_count; ++c) sidechain_channels[c] = sidechain.channels[c] + start;
+        sidechain_ = AudioBlock{sidechain_channels, sidechain_count, chunk.num_samples};
         for (int c = 0; c < chunk.num_channels; ++c) sanitize(chunk.channel(c), chunk.num_samples);
         process_chunk(chunk);
         position_ += static_cast<uint64_t>(chunk.num_samples);
+        start += chunk.num_samples;
     });
+    sidechain_ = AudioBlock{nullptr, 0, 0};
 }
 
 }  // namespace stemglue

@@ -1,5 +1,6 @@
 #include "stemglue/module_list.h"
 
+#include "stemglue/bleed.h"
 #include "stemglue/drift.h"
 #include "stemglue/glue_compressor.h"
 #include "stemglue/humanize.h"
@@ -25,6 +26,10 @@ const std::vector<ModuleInfo>& modules()
          "Human micro-timing and per-hit dynamics: onsets found with lookahead move by long-range-correlated "
          "offsets, feel and a band clock, spliced before each onset (no resampling); per-event gains and accents.",
          &make<Humanize>},
+        {"bleed", "Bleed",
+         "Microphone bleed: the sidechain's source as this channel's microphone hears it (distance delay, inverse-distance "
+         "level, first-order polar pattern, off-axis loss of highs, polarity), added to the channel.",
+         &make<Bleed>},
         {"room", "Room",
          "A shared room: image-source early reflections from the room's geometry and a 16-line FDN tail with "
          "frequency-dependent decay; predelay, size, RT60, damping, width, mix.",

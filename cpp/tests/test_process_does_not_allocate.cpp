@@ -50,9 +50,11 @@ int main()
     Engine engine;
     engine.set_parameter(param("humanize_enabled"), 1.0);
     engine.set_parameter(param("humanize_timing_ms"), 20.0);
+    engine.set_parameter(param("bleed_enabled"), 1.0);
     engine.prepare(48000.0, 256, 2);
-    std::vector<float> left(1000), right(1000);
+    std::vector<float> left(1000), right(1000), other(1000);
     float* channels[2] = {left.data(), right.data()};
+    float* sidechain[1] = {other.data()};  // another stem, heard by Bleed
 
     for (double factor : {1.0, 2.0, 4.0, 8.0}) {
         counting = true;
@@ -62,10 +64,12 @@ int main()
         for (int block = 0; block < 50; ++block) {
             // Bursts, so Humanize finds onsets and splices.
             for (int j = 0; j < 1000; ++j)
-                left[j] = right[j] = (j / 150) % 2 ? 0.0f : 0.8f * std::sin(0.01f * (block * 1000 + j));
+                other[j] = left[j] = right[j] = (j / 150) % 2 ? 0.0f : 0.8f * std::sin(0.01f * (block * 1000 + j));
             engine.set_parameter(param("tube_drive_db"), block % 2 ? 24.0 : 0.0);
             engine.set_parameter(param("bypass"), block % 7 == 3 ? 1.0 : 0.0);
-            engine.process({channels, 2, block % 3 == 0 ? 1000 : 97});  // longer and shorter than 256
+            engine.set_parameter(param("bleed_distance_m"), block % 2 ? 0.5 : 20.0);
+            const int n = block % 3 == 0 ? 1000 : 97;  // longer and shorter than 256
+            engine.process({channels, 2, n}, {sidechain, 1, n});
         }
         counting = false;
         if (allocations == 0) {
@@ -78,7 +82,7 @@ int main()
     // While running: structural values (applied at the engine's silent point), switches and seeks.
     counting = true;
     allocations = 0;
-    const char* switches[] = {"humanize_enabled", "room_enabled",  "tube_enabled",
+    const char* switches[] = {"humanize_enabled", "bleed_enabled", "room_enabled", "tube_enabled",
                               "drift_enabled",    "noise_enabled", "glue_enabled"};
     for (int block = 0; block < 200; ++block) {
         for (int j = 0; j < 1000; ++j) left[j] = right[j] = (j / 120) % 2 ? 0.0f : 0.5f * std::sin(0.013f * (block * 1000 + j));
@@ -89,13 +93,14 @@ int main()
             engine.set_parameter(param("track_id"), block * 7);
             engine.set_parameter(param("humanize_max_shift_ms"), block % 20 == 0 ? 100.0 : 5.0);
         }
-        engine.set_parameter(parameter_index(switches[block % 6]), block % 3 == 0 ? 0.0 : 1.0);
+        engine.set_parameter(parameter_index(switches[block % 7]), block % 3 == 0 ? 0.0 : 1.0);
         engine.set_parameter(param("room_rt60_s"), 0.3 + 0.01 * block);
         engine.set_parameter(param("glue_attack_ms"), 1.0 + block % 20);
         engine.set_transport(block % 4 != 0, static_cast<uint64_t>(block % 13 == 0 ? 0 : block * 1000));
         engine.set_tempo(block % 5 == 0 ? 0.0 : 90.0 + block, block % 4 != 0 ? 0.5 * block : std::nan(""));
         if (block % 17 == 0) engine.seek(static_cast<uint64_t>(block) * 4800);
-        engine.process({channels, 2, block % 3 == 0 ? 1000 : 97});
+        const int n = block % 3 == 0 ? 1000 : 97;
+        engine.process({channels, 2, n}, {sidechain, 1, n});
     }
     counting = false;
     if (allocations == 0) {

@@ -965,7 +965,8 @@ int main(int argc, char** argv)
         }
         UnitInfo none{};
         check(tree && units->getUnitInfo(units->getUnitCount(), none) == kInvalidArgument, "unit tree");
-        check(names == std::vector<std::string>{"Global", "Humanize", "Room", "Tube", "Drift", "Noise", "Glue"}, "unit names");
+        check(names == std::vector<std::string>{"Global", "Humanize", "Bleed", "Room", "Tube", "Drift", "Noise", "Glue"},
+              "unit names");
         auto unit_of = [&](const char* title) {
             for (int32 i = 0; i < plugin.controller->getParameterCount(); ++i) {
                 ParameterInfo info{};

@@ -133,12 +133,12 @@ void copy_to_string128(std::string_view text, String128 out) noexcept
 // The unit as written after a value. pedalboard infers each parameter's type by parsing the texts
 // at 1001 points, and it strips only the suffixes x % * , . Hz ms dB sec dBTP seconds: a text
 // ending in "s" or "m" is not a number to it, and the parameter becomes a list of strings that
-// cannot be set by number. So seconds read "sec"; metres and BPM carry no unit in the text (the
-// ParameterInfo units still say "m" and "BPM").
+// cannot be set by number. So seconds read "sec"; metres, degrees and BPM carry no unit in the
+// text (the ParameterInfo units still say "m", "deg" and "BPM").
 std::string_view text_unit(std::string_view unit) noexcept
 {
     if (unit == "s") return "sec";
-    if (unit == "m" || unit == "BPM") return "";
+    if (unit == "m" || unit == "deg" || unit == "BPM") return "";
     return unit;
 }
 
@@ -646,7 +646,7 @@ tresult StemGluePlugin::process(ProcessData& data)
                 std::memcpy(channels[c], in, sizeof(float) * static_cast<size_t>(data.num_samples));
         }
         int next_event = 0;
-        render(channels, num_channels, 0, data.num_samples, num_events, next_event);
+        render(channels, num_channels, sidechain_32(data), 0, data.num_samples, num_events, next_event);
         while (next_event < num_events) apply_event(events_[static_cast<size_t>(next_event++)]);
     }
     if (num_events > 0) update_tail();
@@ -673,11 +673,23 @@ void StemGluePlugin::values_changed_at_once() noexcept
     if (handler_ && !host_is_ardour_) handler_->restartComponent(kParamValuesChanged);
 }
 
-// Runs the engine over `length` samples of `channels` that start `start` samples into the host's
-// block, applying each parameter point at its sample (sample-accurate automation: the block is
-// split at every point). events_[next_event, num_events) are sorted by offset.
-void StemGluePlugin::render(float* const* channels, int num_channels, int start, int length, int num_events,
-                            int& next_event) noexcept
+StemGluePlugin::Sidechain StemGluePlugin::sidechain_32(const ProcessData& data) const noexcept
+{
+    Sidechain sidechain;
+    if (!bus_active_[1] || data.num_inputs < 2 || !data.inputs || !data.inputs[1].channel_buffers_32) return sidechain;
+    const int count = std::min(data.inputs[1].num_channels, 2);
+    for (int c = 0; c < count; ++c)
+        if (!(sidechain.channels[c] = data.inputs[1].channel_buffers_32[c])) return Sidechain{};
+    sidechain.num_channels = count;
+    return sidechain;
+}
+
+// Runs the engine over `length` samples of `channels` (and of the sidechain's, which are read
+// only) that start `start` samples into the host's block, applying each parameter point at its
+// sample (sample-accurate automation: the block is split at every point). events_[next_event,
+// num_events) are sorted by offset.
+void StemGluePlugin::render(float* const* channels, int num_channels, const Sidechain& sidechain, int start, int length,
+                            int num_events, int& next_event) noexcept
 {
     const int stop = start + length;
     int position = start;
@@ -687,7 +699,9 @@ void StemGluePlugin::render(float* const* channels, int num_channels, int start,
         const int end = next_event < num_events ? std::min(events_[static_cast<size_t>(next_event)].offset, stop) : stop;
         float* segment[2] = {channels[0] ? channels[0] + (position - start) : nullptr,
                              channels[1] ? channels[1] + (position - start) : nullptr};
-        engine_.process({segment, num_channels, end - position});
+        float* heard[2] = {nullptr, nullptr};
+        for (int c = 0; c < sidechain.num_channels; ++c) heard[c] = sidechain.channels[c] + (position - start);
+        engine_.process({segment, num_channels, end - position}, {heard, sidechain.num_channels, end - position});
         position = end;
     }
 }
@@ -702,6 +716,16 @@ void StemGluePlugin::process_64(ProcessData& data, int num_channels, int num_eve
             ? &data.inputs[0]
             : nullptr;
     float* channels[2] = {scratch_[0].data(), num_channels > 1 ? scratch_[1].data() : nullptr};
+    Sidechain sidechain;
+    const AudioBusBuffers* aux =
+        bus_active_[1] && data.num_inputs > 1 && data.inputs && data.inputs[1].channel_buffers_64 ? &data.inputs[1] : nullptr;
+    if (aux) {
+        sidechain.num_channels = std::min(aux->num_channels, 2);
+        for (int c = 0; c < sidechain.num_channels; ++c) {
+            sidechain.channels[c] = sidechain_scratch_[static_cast<size_t>(c)].data();
+            if (!aux->channel_buffers_64[c]) sidechain.num_channels = 0;
+        }
+    }
     int next_event = 0;
     for (int start = 0; start < data.num_samples; start += kMaxEngineBlock) {
         const int length = std::min(kMaxEngineBlock, data.num_samples - start);
@@ -713,7 +737,9 @@ void StemGluePlugin::process_64(ProcessData& data, int num_channels, int num_eve
             else
                 for (int j = 0; j < length; ++j) scratch[j] = static_cast<float>(in[start + j]);
         }
-        render(channels, num_channels, start, length, num_events, next_event);
+        for (int c = 0; c < sidechain.num_channels; ++c)
+            for (int j = 0; j < length; ++j) sidechain.channels[c][j] = static_cast<float>(aux->channel_buffers_64[c][start + j]);
+        render(channels, num_channels, sidechain, start, length, num_events, next_event);
         for (int c = 0; c < num_channels; ++c) {
             const float* scratch = scratch_[static_cast<size_t>(c)].data();
             for (int j = 0; j < length; ++j) outputs[c][start + j] = scratch[j];

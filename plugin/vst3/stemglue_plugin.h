@@ -143,7 +143,14 @@ private:
     void apply_event(const ParameterEvent& event) noexcept;
     int collect_parameter_events(IParameterChanges* changes, int32 num_samples) noexcept;
     bool select_program(int program) noexcept;
-    void render(float* const* channels, int num_channels, int start, int length, int num_events, int& next_event) noexcept;
+    // The sidechain bus's buffers when the host gives them (another stem, for Bleed): up to two channels.
+    struct Sidechain {
+        float* channels[2] = {nullptr, nullptr};
+        int num_channels = 0;
+    };
+    Sidechain sidechain_32(const ProcessData& data) const noexcept;
+    void render(float* const* channels, int num_channels, const Sidechain& sidechain, int start, int length, int num_events,
+                int& next_event) noexcept;
     void process_64(ProcessData& data, int num_channels, int num_events) noexcept;
     void announce_values(IParameterChanges* changes) noexcept;
     void values_changed_at_once() noexcept;
@@ -184,6 +191,7 @@ private:
     bool host_is_ardour_ = false;
     UnitID selected_unit_ = kRootUnitId;
     std::array<std::array<float, kMaxEngineBlock>, 2> scratch_{};  // 64-bit processing runs through these
+    std::array<std::array<float, kMaxEngineBlock>, 2> sidechain_scratch_{};
 };
 
 }  // namespace stemglue::vst3

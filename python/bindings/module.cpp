@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,11 +53,18 @@ py::list parameter_table()
     return table;
 }
 
-// Processes a copy of (channels, samples) float32 audio in blocks, without the GIL.
-AudioArray render(Module& processor, const AudioArray& audio, int block_size)
+// Processes a copy of (channels, samples) float32 audio in blocks, without the GIL; a sidechain
+// (channels, samples as long) is heard alongside.
+AudioArray render(Module& processor, const AudioArray& audio, int block_size, const std::optional<AudioArray>& sidechain)
 {
     if (audio.ndim() != 2) throw py::value_error("audio must be 2-D (channels, samples)");
     if (block_size < 1) throw py::value_error("block_size must be >= 1");
+    if (sidechain && (sidechain->ndim() != 2 || sidechain->shape(1) != audio.shape(1) || sidechain->shape(0) > kMaxChannels))
+        throw py::value_error("sidechain must be 2-D (channels <= 64, as many samples as audio)");
+    const int sidechain_channels = sidechain ? static_cast<int>(sidechain->shape(0)) : 0;
+    std::vector<float*> sidechain_pointers(static_cast<size_t>(sidechain_channels));
+    // Read only: the core never writes a sidechain.
+    float* sidechain_base = sidechain ? const_cast<float*>(sidechain->data()) : nullptr;
     AudioArray output(std::vector<py::ssize_t>{audio.shape(0), audio.shape(1)});
     std::memcpy(output.mutable_data(), audio.data(), sizeof(float) * static_cast<size_t>(audio.size()));
     const int num_channels = static_cast<int>(audio.shape(0));
@@ -68,7 +76,9 @@ AudioArray render(Module& processor, const AudioArray& audio, int block_size)
         for (py::ssize_t start = 0; start < num_samples; start += block_size) {
             for (int c = 0; c < num_channels; ++c) pointers[static_cast<size_t>(c)] = base + c * num_samples + start;
             const int length = static_cast<int>(std::min<py::ssize_t>(block_size, num_samples - start));
-            processor.process({pointers.data(), num_channels, length});
+            for (int c = 0; c < sidechain_channels; ++c)
+                sidechain_pointers[static_cast<size_t>(c)] = sidechain_base + c * num_samples + start;
+            processor.process({pointers.data(), num_channels, length}, {sidechain_pointers.data(), sidechain_channels, length});
         }
     }
     return output;
@@ -132,8 +142,9 @@ PYBIND11_MODULE(_core, m)
         .def(
             "get_parameter", [](const Module& self, const std::string& id) { return self.get_parameter(index_of(id)); },
             py::arg("id"), "The value the processor holds (NaN if the row is not its own).")
-        .def("render", &render, py::arg("audio"), py::arg("block_size"),
-             "Process a copy of (channels, samples) float32 audio in blocks of block_size; the GIL is released.")
+        .def("render", &render, py::arg("audio"), py::arg("block_size"), py::arg("sidechain") = std::nullopt,
+             "Process a copy of (channels, samples) float32 audio in blocks of block_size, hearing a sidechain of "
+             "(channels, samples) if given; the GIL is released.")
         .def_property_readonly("latency_samples", &Module::latency_samples)
         .def_property_readonly("tail_samples", &Module::tail_samples);
     py::class_<GlueCompressor, Module>(m, "_GlueCompressor")

@@ -15,6 +15,7 @@ from stemglue.plugin import install_plugin, plugin_path
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bleed",
     "Drift",
     "GlueCompressor",
     "Humanize",

@@ -13,7 +13,7 @@ from stemglue.plugin import install_plugin as install_plugin
 from stemglue.plugin import plugin_path as plugin_path
 
 __version__: str
-__all__ = ['Drift', 'GlueCompressor', 'Humanize', 'Noise', 'Parameter', 'Preset', 'Room', 'StemGlue', 'Tube', 'install_plugin', 'modules', 'parameter', 'parameters', 'plugin_path', 'preset', 'presets']
+__all__ = ['Bleed', 'Drift', 'GlueCompressor', 'Humanize', 'Noise', 'Parameter', 'Preset', 'Room', 'StemGlue', 'Tube', 'install_plugin', 'modules', 'parameter', 'parameters', 'plugin_path', 'preset', 'presets']
 
 
 class Humanize(Processor):
@@ -61,6 +61,32 @@ class Humanize(Processor):
     """Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset."""
     mix_percent: float
     """Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input."""
+
+
+class Bleed(Processor):
+    """Microphone bleed: the sidechain's source as this channel's microphone hears it (distance delay, inverse-distance level, first-order polar pattern, off-axis loss of highs, polarity), added to the channel.
+
+    Keyword arguments (also properties of the same name):
+        distance_m -- Bleed Distance: between 0.1 and 30 m, default 3. From the sidechain's source to this microphone: delay and inverse-distance level.
+        source_distance_m -- Bleed Source Distance: between 0.02 and 5 m, default 0.3. From the sidechain's source to its own microphone, where its recording was made: level and delay are relative to it.
+        angle_deg -- Bleed Angle: between 0 and 180 deg, default 90. Arrival off this microphone's axis: sets the pattern's gain and the off-axis loss of highs.
+        pattern -- Bleed Pattern: between 0 and 1, default 0.5. This microphone's first-order pattern: 1 omni, 0.5 cardioid, 0.37 supercardioid, 0.25 hypercardioid, 0 figure-8.
+        level_db -- Bleed Level: between -48 and 16 dB, default 0. Trim on the modelled level, as a bleed matrix's per-pair override.
+        invert -- Bleed Invert: 0 or 1 (or a bool), default 0. Polarity of the bleed (a microphone facing the other way, or wired so).
+    """
+    def __init__(self, *, distance_m: float = 3.0, source_distance_m: float = 0.3, angle_deg: float = 90.0, pattern: float = 0.5, level_db: float = 0.0, invert: float = 0) -> None: ...
+    distance_m: float
+    """Bleed Distance: between 0.1 and 30 m, default 3. From the sidechain's source to this microphone: delay and inverse-distance level."""
+    source_distance_m: float
+    """Bleed Source Distance: between 0.02 and 5 m, default 0.3. From the sidechain's source to its own microphone, where its recording was made: level and delay are relative to it."""
+    angle_deg: float
+    """Bleed Angle: between 0 and 180 deg, default 90. Arrival off this microphone's axis: sets the pattern's gain and the off-axis loss of highs."""
+    pattern: float
+    """Bleed Pattern: between 0 and 1, default 0.5. This microphone's first-order pattern: 1 omni, 0.5 cardioid, 0.37 supercardioid, 0.25 hypercardioid, 0 figure-8."""
+    level_db: float
+    """Bleed Level: between -48 and 16 dB, default 0. Trim on the modelled level, as a bleed matrix's per-pair override."""
+    invert: float
+    """Bleed Invert: 0 or 1 (or a bool), default 0. Polarity of the bleed (a microphone facing the other way, or wired so)."""
 
 
 class Room(Processor):
@@ -254,7 +280,7 @@ class GlueCompressor(Processor):
 
 
 class StemGlue(Processor):
-    """The whole chain in a recording's signal flow (Humanize -> Room -> Tube -> Drift -> Noise -> GlueCompressor), with global mix, output gain, bypass, seed and track id.
+    """The whole chain in a recording's signal flow (Humanize -> Bleed -> Room -> Tube -> Drift -> Noise -> GlueCompressor), with global mix, output gain, bypass, seed and track id.
 
     Keyword arguments (also properties of the same name):
         bypass -- Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms).
@@ -274,6 +300,13 @@ class StemGlue(Processor):
         humanize_max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
         humanize_crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
         humanize_mix_percent -- Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input.
+        bleed_enabled -- Bleed Enabled: 0 or 1 (or a bool), default 0. Bleed stage on/off; structural (applied at a 10 ms silent point): 12 samples of latency only while it is on.
+        bleed_distance_m -- Bleed Distance: between 0.1 and 30 m, default 3. From the sidechain's source to this microphone: delay and inverse-distance level.
+        bleed_source_distance_m -- Bleed Source Distance: between 0.02 and 5 m, default 0.3. From the sidechain's source to its own microphone, where its recording was made: level and delay are relative to it.
+        bleed_angle_deg -- Bleed Angle: between 0 and 180 deg, default 90. Arrival off this microphone's axis: sets the pattern's gain and the off-axis loss of highs.
+        bleed_pattern -- Bleed Pattern: between 0 and 1, default 0.5. This microphone's first-order pattern: 1 omni, 0.5 cardioid, 0.37 supercardioid, 0.25 hypercardioid, 0 figure-8.
+        bleed_level_db -- Bleed Level: between -48 and 16 dB, default 0. Trim on the modelled level, as a bleed matrix's per-pair override.
+        bleed_invert -- Bleed Invert: 0 or 1 (or a bool), default 0. Polarity of the bleed (a microphone facing the other way, or wired so).
         room_enabled -- Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded).
         room_size_m -- Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays.
         room_rt60_s -- Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption.
@@ -324,7 +357,7 @@ class StemGlue(Processor):
         glue_auto_makeup -- Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s.
         glue_mix_percent -- Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus.
     """
-    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, humanize_enabled: float = 0, humanize_timing_ms: float = 4.0, humanize_correlation: float = 0.7, humanize_feel_ms: float = 0.0, humanize_band_drift_ms: float = 2.0, humanize_dynamics_db: float = 0.8, humanize_accent_db: float = 1.0, humanize_tempo_bpm: float = 0.0, humanize_sensitivity: float = 50.0, humanize_max_shift_ms: float = 20.0, humanize_crossfade_ms: float = 3.0, humanize_mix_percent: float = 100.0, room_enabled: float = 1, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, tube_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_enabled: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_enabled: float = 1, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, glue_enabled: float = 1, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
+    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, humanize_enabled: float = 0, humanize_timing_ms: float = 4.0, humanize_correlation: float = 0.7, humanize_feel_ms: float = 0.0, humanize_band_drift_ms: float = 2.0, humanize_dynamics_db: float = 0.8, humanize_accent_db: float = 1.0, humanize_tempo_bpm: float = 0.0, humanize_sensitivity: float = 50.0, humanize_max_shift_ms: float = 20.0, humanize_crossfade_ms: float = 3.0, humanize_mix_percent: float = 100.0, bleed_enabled: float = 0, bleed_distance_m: float = 3.0, bleed_source_distance_m: float = 0.3, bleed_angle_deg: float = 90.0, bleed_pattern: float = 0.5, bleed_level_db: float = 0.0, bleed_invert: float = 0, room_enabled: float = 1, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, tube_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_enabled: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_enabled: float = 1, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, glue_enabled: float = 1, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
     bypass: float
     """Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms)."""
     seed: int
@@ -359,6 +392,20 @@ class StemGlue(Processor):
     """Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset."""
     humanize_mix_percent: float
     """Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input."""
+    bleed_enabled: float
+    """Bleed Enabled: 0 or 1 (or a bool), default 0. Bleed stage on/off; structural (applied at a 10 ms silent point): 12 samples of latency only while it is on."""
+    bleed_distance_m: float
+    """Bleed Distance: between 0.1 and 30 m, default 3. From the sidechain's source to this microphone: delay and inverse-distance level."""
+    bleed_source_distance_m: float
+    """Bleed Source Distance: between 0.02 and 5 m, default 0.3. From the sidechain's source to its own microphone, where its recording was made: level and delay are relative to it."""
+    bleed_angle_deg: float
+    """Bleed Angle: between 0 and 180 deg, default 90. Arrival off this microphone's axis: sets the pattern's gain and the off-axis loss of highs."""
+    bleed_pattern: float
+    """Bleed Pattern: between 0 and 1, default 0.5. This microphone's first-order pattern: 1 omni, 0.5 cardioid, 0.37 supercardioid, 0.25 hypercardioid, 0 figure-8."""
+    bleed_level_db: float
+    """Bleed Level: between -48 and 16 dB, default 0. Trim on the modelled level, as a bleed matrix's per-pair override."""
+    bleed_invert: float
+    """Bleed Invert: 0 or 1 (or a bool), default 0. Polarity of the bleed (a microphone facing the other way, or wired so)."""
     room_enabled: float
     """Room Enabled: 0 or 1 (or a bool), default 1. Shared room on/off (crossfaded)."""
     room_size_m: float

@@ -54,8 +54,8 @@ class NativeProcessor(Processor):
         with self._lock:
             self._core.seek(int(position))
 
-    def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
-        return self._core.render(audio, block_size)
+    def _render(self, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None) -> np.ndarray:
+        return self._core.render(audio, block_size, sidechain)
 
 
 class _GainReductionReadout:

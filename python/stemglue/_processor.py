@@ -88,6 +88,7 @@ class Processor:
         return parameter_keywords(cls.module, cls.random_keys)
 
     def __init__(self, **values: object) -> None:
+        self._sidechain: np.ndarray | None = None  # the block's part of the aux input (reference modules)
         # Created before anything else: every lifecycle call below takes it.
         self._lock = threading.RLock()
         keywords = self.parameter_keywords()
@@ -146,8 +147,9 @@ class Processor:
         with self._lock:
             self._reset()
 
-    def process(self, block: np.ndarray) -> np.ndarray:
-        """Process one (channels, samples) block of at most max_block_size samples."""
+    def process(self, block: np.ndarray, sidechain: np.ndarray | None = None) -> np.ndarray:
+        """Process one (channels, samples) block of at most max_block_size samples; ``sidechain``
+        (any channels, as many samples) is another source the processor hears (Bleed)."""
         block = np.ascontiguousarray(as_audio(block), dtype=self.dtype)
         with self._lock:
             if self._prepared is None:
@@ -155,7 +157,18 @@ class Processor:
             _, max_block, channels = self._prepared
             if block.shape[0] != channels or block.shape[1] > max_block:
                 raise ValueError(f"block must be ({channels}, <= {max_block}) as prepared; got shape {block.shape}")
-            return self._render(block, max_block)
+            return self._render(block, max_block, self._as_sidechain(sidechain, block.shape[1]))
+
+    def _as_sidechain(self, sidechain: object, samples: int) -> np.ndarray | None:
+        if sidechain is None:
+            return None
+        array = np.ascontiguousarray(as_audio(sidechain), dtype=self.dtype)
+        if array.shape[1] != samples or array.shape[0] > MAX_CHANNELS:
+            raise ValueError(
+                f"sidechain must have as many samples as the audio ({samples}) and at most {MAX_CHANNELS} "
+                f"channels; got shape {array.shape}"
+            )
+        return array
 
     @property
     def latency_samples(self) -> int:
@@ -175,21 +188,32 @@ class Processor:
         """Key the random streams to the timeline position of the next sample; audio state is kept."""
         raise NotImplementedError
 
-    def _render(self, audio: np.ndarray, block_size: int) -> np.ndarray:
-        """Process contiguous (channels, samples) audio in blocks of block_size."""
+    def _render(self, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None) -> np.ndarray:
+        """Process contiguous (channels, samples) audio in blocks of block_size, hearing the sidechain."""
         output = np.empty_like(audio)
         for start in range(0, audio.shape[1], block_size):
-            output[:, start : start + block_size] = self._process_block(audio[:, start : start + block_size])
+            end = start + block_size
+            self._sidechain = None if sidechain is None else sidechain[:, start:end]
+            output[:, start:end] = self._process_block(audio[:, start:end])
+        self._sidechain = None
         return output
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
-        """One block (reference processors); native processors override _render instead."""
+        """One block (reference processors; the sidechain's part is self._sidechain); native
+        processors override _render instead."""
         raise NotImplementedError
 
     # --- whole-signal rendering ------------------------------------------------------------------
 
     def __call__(
-        self, audio: object, sample_rate: float, *, block_size: int = 512, reset: bool = True, start_sample: int = 0
+        self,
+        audio: object,
+        sample_rate: float,
+        *,
+        block_size: int = 512,
+        reset: bool = True,
+        start_sample: int = 0,
+        sidechain: object = None,
     ) -> np.ndarray:
         """Render audio ((channels, samples), or 1-D mono) and return an array of the same shape.
 
@@ -200,6 +224,9 @@ class Processor:
         ``start_sample`` is the timeline position of the first sample: randomness (noise, drift,
         room modulation) is keyed by it, so rendering a song from the middle gives what a full
         render gives there. It applies when the stream starts (a reset or the first call).
+
+        ``sidechain`` ((channels, samples) or 1-D, as long as ``audio``) is another source the
+        processor hears: Bleed adds it as this channel's microphone picks it up.
         """
         array = as_audio(audio)
         rate = check_sample_rate(sample_rate)
@@ -227,12 +254,14 @@ class Processor:
             if array.shape[1] == 0:
                 return np.zeros(np.shape(audio), dtype=self.dtype)
             block = np.ascontiguousarray(array, dtype=self.dtype)
+            heard = self._as_sidechain(sidechain, block.shape[1])
             if reset and self.latency_samples > 0:
                 latency = self.latency_samples
-                padded = np.concatenate([block, np.zeros((channels, latency), dtype=self.dtype)], axis=1)
-                output = self._render(padded, int(block_size))[:, latency:]
+                padded = np.pad(block, ((0, 0), (0, latency)))
+                heard = None if heard is None else np.pad(heard, ((0, 0), (0, latency)))
+                output = self._render(padded, int(block_size), heard)[:, latency:]
             else:
-                output = self._render(block, int(block_size))
+                output = self._render(block, int(block_size), heard)
         return output.reshape(np.shape(audio))
 
     def __repr__(self) -> str:

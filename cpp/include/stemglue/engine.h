@@ -50,6 +50,7 @@ private:
         std::unique_ptr<ModuleParameter> enabled;
         std::vector<DelayLine> input_delay;
         std::vector<std::vector<float>> input;
+        DelayLine sidechain_delay;  // keeps the sidechain aligned with the main path after this stage
         bool running = true;
     };
 
@@ -58,8 +59,8 @@ private:
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     int stage_latency(const Stage& stage) const noexcept;
-    void run_stage(Stage& stage, AudioBlock block, uint64_t position) noexcept;
-    void run_chain(AudioBlock block, uint64_t position) noexcept;
+    void run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept;
+    void run_chain(AudioBlock block, float* sidechain, uint64_t position) noexcept;
     void apply_structural_changes(uint64_t position) noexcept;
 
     ModuleParameter bypass_{parameters_, "bypass"};
@@ -71,6 +72,7 @@ private:
 
     std::vector<DelayLine> dry_delay_;
     std::vector<std::vector<float>> dry_;
+    std::vector<float> sidechain_mono_;  // the aux input, sanitised and mixed to one source
 };
 
 }  // namespace stemglue

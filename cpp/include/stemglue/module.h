@@ -9,7 +9,8 @@
 //   set_musical_time(bpm, beat, at) the host's tempo and the quarter-note position of timeline
 //                              sample `at`, when it gives them (modules that follow the beat read them)
 //   set_parameter(index, v)    plain units, any value (made legal by the parameter's row)
-//   process(block)             in place; noexcept, no allocation, locks or I/O
+//   process(block[, sidechain]) in place; noexcept, no allocation, locks or I/O; the sidechain
+//                              (another source, for Bleed) is read, never written
 //   latency_samples()          fixed between resets (the Engine's changes only at the silent point
 //                              where it applies a structural change)
 //
@@ -53,13 +54,18 @@ public:
     /** The value a row of this module holds now (its target), or NaN if the module does not own it. */
     virtual double get_parameter(int index) const noexcept;
     /** Process in place: up to the prepared channels, any number of samples. */
-    void process(AudioBlock block) noexcept;
+    void process(AudioBlock block) noexcept { process(block, AudioBlock{nullptr, 0, 0}); }
+    /** The same, hearing an aux input of as many samples (read, never written; any channel count;
+     *  0 channels: none). Modules that hear another source read it (Bleed); the others ignore it. */
+    void process(AudioBlock block, AudioBlock sidechain) noexcept;
     /** Delay of every path in samples; fixed between resets. */
     virtual int latency_samples() const noexcept { return 0; }
     /** The largest latency any setting can give (for the Engine's alignment buffers). */
     virtual int max_latency_samples() const noexcept { return latency_samples(); }
     /** Samples the output keeps sounding after the input stops (beyond the latency); -1 = never ends. */
     virtual int64_t tail_samples() const noexcept { return 0; }
+    /** Whether process() reads the sidechain (the Engine carries one only while such a stage runs). */
+    virtual bool hears_sidechain() const noexcept { return false; }
     /** Whether a structural value waits for the next reset. */
     virtual bool has_pending_change() const noexcept { return parameters_.has_pending_change(); }
 
@@ -74,6 +80,8 @@ protected:
     virtual void process_chunk(AudioBlock block) noexcept = 0;
 
     ParameterList parameters_;
+    AudioBlock sidechain_{nullptr, 0, 0};  // the aux input's part for the chunk in process_chunk
+
     double sample_rate_ = 48000.0;
     int max_block_size_ = 0;
     int num_channels_ = 0;

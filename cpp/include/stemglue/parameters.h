@@ -155,6 +155,22 @@ inline constexpr std::array kParameters = {
     Param("humanize", "humanize_mix_percent", "Humanize Mix").percent(100).smoothed_ms(20)
         .help("Blend of the humanized signal with its latency-aligned input."),
 
+    // --- bleed (the sidechain's source as this channel's microphone hears it) ---
+    Param("global", "bleed_enabled", "Bleed Enabled").toggle(0).on_reset()
+        .help("Bleed stage on/off; structural (applied at a 10 ms silent point): 12 samples of latency only while it is on."),
+    Param("bleed", "bleed_distance_m", "Bleed Distance").range(0.1, 30, 3, "m").skewed(3).smoothed_ms(50)
+        .help("From the sidechain's source to this microphone: delay and inverse-distance level."),
+    Param("bleed", "bleed_source_distance_m", "Bleed Source Distance").range(0.02, 5, 0.3, "m").skewed(0.5).smoothed_ms(50)
+        .help("From the sidechain's source to its own microphone, where its recording was made: level and delay are relative to it."),
+    Param("bleed", "bleed_angle_deg", "Bleed Angle").range(0, 180, 90, "deg").smoothed_ms(50)
+        .help("Arrival off this microphone's axis: sets the pattern's gain and the off-axis loss of highs."),
+    Param("bleed", "bleed_pattern", "Bleed Pattern").range(0, 1, 0.5, "").smoothed_ms(50)
+        .help("This microphone's first-order pattern: 1 omni, 0.5 cardioid, 0.37 supercardioid, 0.25 hypercardioid, 0 figure-8."),
+    Param("bleed", "bleed_level_db", "Bleed Level").decibels(-48, 16, 0).smoothed_ms(20)
+        .help("Trim on the modelled level, as a bleed matrix's per-pair override."),
+    Param("bleed", "bleed_invert", "Bleed Invert").toggle(0).smoothed_ms(10)
+        .help("Polarity of the bleed (a microphone facing the other way, or wired so)."),
+
     // --- room (image-source early reflections + 16-line FDN tail) ---
     Param("global", "room_enabled", "Room Enabled").toggle(1).smoothed_ms(10)
         .help("Shared room on/off (crossfaded)."),

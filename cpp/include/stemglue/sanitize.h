@@ -8,15 +8,17 @@ namespace stemglue {
 
 inline constexpr float kMaxSampleMagnitude = 1.0e5f;  // +100 dBFS
 
+inline float sanitized(float x) noexcept
+{
+    return std::isfinite(x) ? (x > kMaxSampleMagnitude    ? kMaxSampleMagnitude
+                               : x < -kMaxSampleMagnitude ? -kMaxSampleMagnitude
+                                                          : x)
+                            : 0.0f;
+}
+
 inline void sanitize(float* samples, int num_samples) noexcept
 {
-    for (int j = 0; j < num_samples; ++j) {
-        const float x = samples[j];
-        samples[j] = std::isfinite(x) ? (x > kMaxSampleMagnitude    ? kMaxSampleMagnitude
-                                         : x < -kMaxSampleMagnitude ? -kMaxSampleMagnitude
-                                                                    : x)
-                                      : 0.0f;
-    }
+    for (int j = 0; j < num_samples; ++j) samples[j] = sanitized(samples[j]);
 }
 
 }  // namespace stemglue

@@ -8,4 +8,4 @@ from stemglue.reference.engine import MODULE_CLASSES, StemGlue
 
 globals().update(MODULE_CLASSES)
 
-__all__ = ["Drift", "GlueCompressor", "Humanize", "Noise", "Room", "StemGlue", "Tube"]
+__all__ = ["Bleed", "Drift", "GlueCompressor", "Humanize", "Noise", "Room", "StemGlue", "Tube"]

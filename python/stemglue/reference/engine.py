@@ -1,7 +1,7 @@
 """The whole chain, the reference for cpp/src/engine.cpp.
 
 The modules run in the order of cpp/include/stemglue/module_list.h (a recording's signal flow:
-Room -> Tube -> Drift -> Noise -> Glue), each crossfaded against its latency-aligned input by its
+Humanize -> Bleed -> Room -> Tube -> Drift -> Noise -> Glue), each crossfaded against its latency-aligned input by its
 enable switch; a module whose switch has faded to off does not run and starts from a reset (at the
 timeline's position) when switched on again. Then the global mix with the latency-aligned dry
 input, output gain, and the bypass crossfade to the aligned dry input.
@@ -54,6 +54,7 @@ class StemGlue(FromPreset, Processor):
         self._position = 0
         self._dry_delays: list[DelayLine] = []
         self._input_delays: dict[str, list[DelayLine]] = {}
+        self._sidechain_delays: dict[str, DelayLine] = {}  # keep the sidechain aligned after each stage
         super().__init__(**values)
 
     def _stage_latency(self, name: str) -> int:
@@ -71,6 +72,7 @@ class StemGlue(FromPreset, Processor):
             smoother.prepare(sample_rate, parameter(name).smoothing_ms)
         self._dry_delays = [DelayLine() for _ in range(num_channels)]
         self._input_delays = {name: [DelayLine() for _ in range(num_channels)] for name in self._modules}
+        self._sidechain_delays = {name: DelayLine() for name in self._modules}
         self._structural.prepare(sample_rate, STRUCTURAL_FADE_MS)
 
     def _reset(self) -> None:
@@ -86,6 +88,8 @@ class StemGlue(FromPreset, Processor):
             module.reset()
             for delay in self._input_delays.get(name, []):
                 delay.set_delay(self._stage_latency(name))
+            if name in self._sidechain_delays:
+                self._sidechain_delays[name].set_delay(self._stage_latency(name))
             self._running[name] = self._switch(name) > 0
         for delay in self._dry_delays:
             delay.set_delay(self.latency_samples)
@@ -120,7 +124,8 @@ class StemGlue(FromPreset, Processor):
             module.has_pending_change for name, module in self._modules.items() if self._running[name]
         )
 
-    def _run_stage(self, name: str, x: np.ndarray, position: int) -> np.ndarray:
+    def _run_stage(self, name: str, x: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
+        """The stage hears the sidechain aligned as its input is (the sidechain then takes its delay)."""
         smoother = self._smoothers.get(f"{name}_enabled")
         enabled = smoother.next_values(x.shape[1]) if smoother else np.full(x.shape[1], self._switch(name))
         aligned = np.stack(
@@ -134,6 +139,7 @@ class StemGlue(FromPreset, Processor):
             module.reset()
             module.seek(position)
             self._running[name] = True
+        module._sidechain = None if sidechain is None else sidechain[np.newaxis]
         return aligned * (1.0 - enabled) + module._process_block(x) * enabled
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
@@ -142,15 +148,20 @@ class StemGlue(FromPreset, Processor):
         if self._structural.target == 1.0 and self.has_pending_change:
             self._structural.set_target(0.0)
         to_silence = self._structural.remaining if self._structural.target == 0.0 else -1
+        # The aux input, sanitised and mixed to one source.
+        side = (
+            None if self._sidechain is None or len(self._sidechain) == 0 else np.mean(sanitize(self._sidechain), axis=0)
+        )
         if to_silence < 0 or to_silence >= n:
-            out = self._run_chain(block, start)
+            out = self._run_chain(block, side, start)
             if to_silence == n:
                 self._apply_structural_changes(start + n)
             return out
         # The fade reaches silence inside this block: apply the change exactly there.
-        head = self._run_chain(block[:, :to_silence], start)
+        head = self._run_chain(block[:, :to_silence], None if side is None else side[:to_silence], start)
         self._apply_structural_changes(start + to_silence)
-        return np.concatenate([head, self._run_chain(block[:, to_silence:], start + to_silence)], axis=1)
+        rest = self._run_chain(block[:, to_silence:], None if side is None else side[to_silence:], start + to_silence)
+        return np.concatenate([head, rest], axis=1)
 
     def _apply_structural_changes(self, position: int) -> None:
         """At silence: every module takes its structural values where the timeline is; fade back in."""
@@ -160,7 +171,7 @@ class StemGlue(FromPreset, Processor):
         self._structural.reset(0.0)
         self._structural.set_target(1.0)
 
-    def _run_chain(self, block: np.ndarray, position: int) -> np.ndarray:
+    def _run_chain(self, block: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         n = block.shape[1]
         bypass = self._smoothers["bypass"].next_values(n)
         mix = 0.01 * self._smoothers["mix_percent"].next_values(n)
@@ -170,7 +181,9 @@ class StemGlue(FromPreset, Processor):
         x = sanitize(block)
         dry = np.stack([delay.process(channel) for delay, channel in zip(self._dry_delays, x, strict=False)])
         for name in self._modules:
-            x = self._run_stage(name, x, position)
+            x = self._run_stage(name, x, sidechain, position)
+            if sidechain is not None:
+                sidechain = self._sidechain_delays[name].process(sidechain)
 
         mixed = (dry * (1.0 - mix) + x * mix) * gain * structural  # the bypassed dry is never faded
         return mixed * (1.0 - bypass) + dry * bypass
