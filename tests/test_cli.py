@@ -229,11 +229,11 @@ def test_ctrl_c_stops_the_render_at_once_and_leaves_nothing(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["long.wav"]  # no output, no temp file
 
 
-def test_a_directory_as_input_says_so(tmp_path):
+def test_a_directory_as_input_is_a_session_and_an_empty_one_says_so(tmp_path):
     folder = tmp_path / "stems"
     folder.mkdir()
-    result = run("render", folder, "-o", tmp_path / "out.wav")
-    one_line_error(result, folder, "is a directory")
+    result = run("render", folder, "-o", tmp_path / "out")
+    one_line_error(result, folder, "holds no audio files")
     assert "no such file" not in result.stderr
 
 

@@ -1,9 +1,14 @@
 """The built StemGlue.vst3 inside DawDreamer (a JUCE host that does not compensate latency)."""
 
 import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile
 import stemglue
 from plugin_hosts import (
     SAMPLE_RATE,
@@ -166,3 +171,34 @@ def test_drift_and_noise_match_stemglue_for_the_same_seed(signal):
     }
     output = render_in_dawdreamer(signal, settings).output
     assert max_error_dbfs(output, stemglue_as_dawdreamer_plays(settings, signal)) <= PARITY_DBFS
+
+
+def test_a_sessions_pair_sounds_as_the_plugin_hears_it_through_its_sidechain(tmp_path):
+    """The session renderer's bass with the drums bleeding in equals the plugin on the bass track
+    with the drums on its sidechain, set to the session's bleed pair (every other module off)."""
+    drums, bass = music(2, SAMPLE_RATE, SAMPLE_RATE), music(2, SAMPLE_RATE, SAMPLE_RATE)[::-1].copy()
+    (tmp_path / "stems").mkdir()
+    soundfile.write(tmp_path / "stems" / "drums.wav", drums.T, SAMPLE_RATE, subtype="FLOAT")
+    soundfile.write(tmp_path / "stems" / "bass.wav", bass.T, SAMPLE_RATE, subtype="FLOAT")
+    others_off = [a for info in stemglue.modules() if info.id != "bleed" for a in (f"--{info.id}-enabled", "0")]
+    command = [
+        str(Path(sys.executable).parent / "stemglue"),
+        "render",
+        str(tmp_path / "stems"),
+        "-o",
+        str(tmp_path / "out"),
+    ]
+    subprocess.run([*command, "--no-tail", *others_off], check=True, capture_output=True)
+    pair = next(p for p in json.loads((tmp_path / "out" / "session.json").read_text())["bleed"] if p["into"] == "bass")
+    session_bass = soundfile.read(tmp_path / "out" / "stems" / "bass.wav", dtype="float32", always_2d=True)[0].T
+
+    settings = {f"{info.id}_enabled": 0.0 for info in stemglue.modules()} | {"bleed_enabled": 1.0}
+    settings |= {f"bleed_{key}": pair[key] for key in ("distance_m", "source_distance_m", "angle_deg", "pattern")}
+    settings |= {"bleed_level_db": pair["isolation_db"]}
+    chain = stemglue.StemGlue(**settings)
+    chain.prepare(SAMPLE_RATE, 512, 2)
+    latency = chain.latency_samples  # DawDreamer does not compensate it (switched-off stages keep theirs)
+    pad = ((0, 0), (0, latency))
+    rendered = render_in_dawdreamer(np.pad(bass, pad), settings, sidechain=np.pad(drums, pad))
+    plugin_bass = rendered.output[:, latency:]
+    assert max_error_dbfs(plugin_bass, session_bass) <= -90  # the plugin's values pass through float32 normalisation

@@ -11,7 +11,8 @@ import soundfile
 
 from stemglue._parameters import parameters
 from stemglue._presets import preset, presets
-from stemglue.audio_io import AudioFileError, check_output_path, write_audio
+from stemglue.audio_io import AudioFileError, atomic_output, check_output_path, write_audio
+from stemglue.stage import LAYOUTS
 
 EXIT_USAGE_OR_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C'd command
@@ -112,6 +113,13 @@ def _render(arguments: argparse.Namespace) -> int:
     from stemglue.render import render_file
 
     chosen = _chosen_parameters(arguments)
+    if arguments.session is not None and arguments.inputs:
+        raise ValueError("give either --session FILE or the stems, not both")
+    if arguments.session is None and not arguments.inputs:
+        raise ValueError("nothing to render: give an audio file, several stems, a folder or --session FILE")
+    if arguments.session is not None or len(arguments.inputs) > 1 or arguments.inputs[0].is_dir():
+        return _render_session(arguments, chosen)
+    arguments.input = arguments.inputs[0]
     named = "track_id" not in chosen
     progress = _Progress(f"rendering {arguments.input}")
     try:
@@ -134,6 +142,55 @@ def _render(arguments: argparse.Namespace) -> int:
         f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels; "
         f"track_id {rendered.track_id}, {origin})"
     )
+    return 0
+
+
+def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> int:
+    from stemglue.session import render_session
+
+    if arguments.output.suffix.lower() in {".wav", ".flac", ".aif", ".aiff"}:
+        raise AudioFileError(
+            f"{arguments.output}: a session writes a folder (stems/, mix.wav, session.json); name a folder"
+        )
+    progress = _Progress(f"rendering the session into {arguments.output}")
+    try:
+        rendered = render_session(
+            arguments.inputs,
+            arguments.output,
+            chosen,
+            layout=arguments.layout,
+            session_file=arguments.session,
+            block_size=arguments.block_size,
+            overwrite=arguments.overwrite,
+            tail=not arguments.no_tail,
+            start_sample=arguments.start_sample,
+            progress=progress,
+        )
+    finally:
+        progress.finish()
+    print(
+        f"wrote {arguments.output}: {len(rendered.stems)} stems ({', '.join(rendered.stems)}), mix.wav and "
+        f"session.json ({rendered.output_frames} frames, {rendered.sample_rate} Hz, {rendered.channels} channels; "
+        f"{rendered.pairs} bleed pairs, layout {rendered.layout})"
+    )
+    return 0
+
+
+def _session_init(arguments: argparse.Namespace) -> int:
+    from stemglue.session import stem_files
+    from stemglue.session_file import session_file_text
+
+    folder = Path(arguments.folder)
+    if not folder.is_dir():
+        raise AudioFileError(f"{folder}: not a folder of stems")
+    files = stem_files([folder])
+    output = arguments.output or folder / "session.toml"
+    if output.exists() and not arguments.overwrite:
+        raise AudioFileError(f"{output}: exists already; pass --overwrite to replace it")
+    text = session_file_text(files, output.resolve().parent, arguments.layout)
+    with atomic_output(output, overwrite=arguments.overwrite) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    print(f"wrote {output} ({len(files)} stems); edit it, then: stemglue render --session {output} -o OUTDIR")
     return 0
 
 
@@ -181,9 +238,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="stemglue", description="Humanize / glue processing for stems.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    render = commands.add_parser("render", help="render an audio file through StemGlue")
-    render.add_argument("input", type=Path, help="input audio file (WAV, FLAC, AIFF, OGG ...)")
-    render.add_argument("-o", "--output", type=Path, required=True, help="output WAV file (32-bit float)")
+    render = commands.add_parser(
+        "render", help="render an audio file, or the stems of one multitrack as a session, through StemGlue"
+    )
+    render.add_argument(
+        "inputs",
+        type=Path,
+        nargs="*",
+        metavar="INPUT",
+        help="an audio file (WAV, FLAC, AIFF, OGG ...); several stems, or one folder of them, render as one "
+        "session: one room, bleed between the stems, one band clock",
+    )
+    render.add_argument(
+        "--session",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="render the session a session file describes (see `stemglue session init`); options given win",
+    )
+    render.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="output WAV file (32-bit float); for a session, a new folder for stems/, mix.wav and session.json",
+    )
+    render.add_argument(
+        "--layout",
+        choices=sorted(LAYOUTS),
+        default="band-room",
+        help="session: the stage the stems stand on (their room positions and bleed; default band-room)",
+    )
     render.add_argument(
         "--block-size",
         type=_whole_number(1, MAX_BLOCK_SIZE),
@@ -217,6 +302,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     _add_parameter_options(demo)
     demo.set_defaults(run=_demo)
+
+    session = commands.add_parser("session", help="session files: describe a multitrack for `render --session`")
+    session_commands = session.add_subparsers(dest="session_command", required=True, metavar="COMMAND")
+    init = session_commands.add_parser(
+        "init", help="write a session file for a folder of stems, roles guessed from the file names"
+    )
+    init.add_argument("folder", type=Path, help="the folder of stems")
+    init.add_argument(
+        "-o", "--output", type=Path, default=None, help="the session file to write (default FOLDER/session.toml)"
+    )
+    init.add_argument("--layout", choices=sorted(LAYOUTS), default="band-room", help="the stage (default band-room)")
+    init.add_argument("--overwrite", action="store_true", help="replace an existing session file")
+    init.set_defaults(run=_session_init)
 
     install = commands.add_parser("install-plugin", help="copy StemGlue.vst3 and its .vstpreset files into ~/.vst3")
     install.add_argument("--destination", type=Path, default=None, help="folder (default ~/.vst3)")

@@ -1,0 +1,172 @@
+"""Session files (TOML): which stems a session has, their roles and places on the stage, settings
+for all stems and for each, and overrides of single bleed pairs. `stemglue session init FOLDER`
+writes one with roles guessed from the file names; `stemglue render --session FILE -o OUTDIR`
+renders it."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stemglue._parameters import parameters
+from stemglue.stage import LAYOUTS, PATTERNS, guess_role
+
+ROLES = ("kick", "snare", "hat", "tom", "overheads", "room", "drums", "bass", "guitar", "keys", "vocal", "fx")
+
+
+class SessionFileError(ValueError):
+    """A session file that cannot be used, with a one-line reason naming it."""
+
+
+@dataclass
+class StemSpec:
+    name: str
+    path: Path
+    role: str
+    source_m: tuple[float, float, float] | None = None  # None: where the layout puts the role
+    mic_distance_m: float | None = None
+    pattern: str | None = None
+    settings: dict[str, float] = field(default_factory=dict)  # this stem's own values
+
+
+@dataclass
+class PairOverride:
+    source: str
+    into: str
+    level_db: float = 0.0  # added to the modelled level
+    mute: bool = False
+    invert: bool = False
+
+
+@dataclass
+class SessionSpec:
+    layout: str
+    settings: dict[str, float]
+    stems: list[StemSpec]
+    overrides: list[PairOverride] = field(default_factory=list)
+
+
+def spec_from_files(files: list[Path], layout: str, settings: dict[str, float]) -> SessionSpec:
+    """A session of the files, roles guessed from their names."""
+    return SessionSpec(layout, dict(settings), [StemSpec(p.stem, p, guess_role(p.stem)) for p in files])
+
+
+def _settings(table: object, where: str, path: Path) -> dict[str, float]:
+    ids = {spec.id for spec in parameters()}
+    if not isinstance(table, dict):
+        raise SessionFileError(f"{path}: {where} must be a table of parameter = value")
+    for key, value in table.items():
+        if key not in ids:
+            raise SessionFileError(f"{path}: {where}: unknown parameter {key!r} (see `stemglue parameters`)")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SessionFileError(f"{path}: {where}.{key} must be a number")
+    return {key: float(value) for key, value in table.items()}
+
+
+def read_session_file(path: Path) -> SessionSpec:
+    """The session a TOML file describes; stem files are relative to the file's folder."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SessionFileError(f"{path}: no such session file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SessionFileError(f"{path}: cannot be read ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SessionFileError(f"{path}: not valid TOML ({error})") from None
+    layout = data.get("layout", "band-room")
+    if layout not in LAYOUTS:
+        raise SessionFileError(f"{path}: unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    settings = _settings(data.get("settings", {}), "settings", path)
+    stems_table = data.get("stems")
+    if not isinstance(stems_table, dict) or not stems_table:
+        raise SessionFileError(f"{path}: no [stems.<name>] tables: a session needs its stems")
+    stems = []
+    for name, entry in stems_table.items():
+        where = f"stems.{name}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise SessionFileError(f'{path}: {where} needs file = "<audio file>"')
+        role = entry.get("role", guess_role(name))
+        if role not in ROLES:
+            raise SessionFileError(f"{path}: {where}.role {role!r} is not one of {', '.join(ROLES)}")
+        source = entry.get("source_m")
+        if source is not None and (
+            not isinstance(source, list) or len(source) != 3 or not all(isinstance(v, int | float) for v in source)
+        ):
+            raise SessionFileError(f"{path}: {where}.source_m must be [x, y, z] in metres")
+        pattern = entry.get("pattern")
+        if pattern is not None and pattern not in PATTERNS:
+            raise SessionFileError(f"{path}: {where}.pattern {pattern!r} is not one of {', '.join(PATTERNS)}")
+        distance = entry.get("mic_distance_m")
+        if distance is not None and (not isinstance(distance, int | float) or not 0.02 <= distance <= 5):
+            raise SessionFileError(f"{path}: {where}.mic_distance_m must be 0.02 to 5 m")
+        stems.append(
+            StemSpec(
+                name,
+                (path.parent / entry["file"]),
+                role,
+                None if source is None else tuple(float(v) for v in source),
+                None if distance is None else float(distance),
+                pattern,
+                _settings(entry.get("settings", {}), f"{where}.settings", path),
+            )
+        )
+    names = {stem.name for stem in stems}
+    overrides = []
+    for index, entry in enumerate(data.get("bleed", [])):
+        where = f"bleed[{index}]"
+        if not isinstance(entry, dict) or entry.get("source") not in names or entry.get("into") not in names:
+            raise SessionFileError(f"{path}: {where} needs source and into naming two of the stems")
+        level = entry.get("level_db", 0.0)
+        if isinstance(level, bool) or not isinstance(level, int | float) or not -48 <= level <= 16:
+            raise SessionFileError(f"{path}: {where}.level_db must be -48 to 16 dB")
+        overrides.append(
+            PairOverride(
+                entry["source"], entry["into"], float(level), bool(entry.get("mute")), bool(entry.get("invert"))
+            )
+        )
+    return SessionSpec(layout, settings, stems, overrides)
+
+
+def session_file_text(files: list[Path], folder: Path, layout: str = "band-room") -> str:
+    """A session file for the files, roles guessed from their names, ready to edit."""
+    lines = [
+        "# StemGlue session. Edit roles, places and settings, then:",
+        "#   stemglue render --session session.toml -o OUTDIR",
+        f"# Roles: {', '.join(ROLES)}. Layouts: {', '.join(LAYOUTS)}.",
+        "# Positions are metres in the room (x along it, y across, z up); see `stemglue parameters`",
+        "# for every setting.",
+        "",
+        f'layout = "{layout}"',
+        "",
+        "[settings]  # for every stem",
+        "seed = 1",
+        "# humanize_enabled = 1",
+        "# room_rt60_s = 0.8",
+    ]
+    for path in files:
+        name = path.stem
+        lines += [
+            "",
+            f'[stems."{name}"]',
+            f'file = "{Path(os.path.relpath(Path(path).resolve(), folder)).as_posix()}"',
+            f'role = "{guess_role(name)}"',
+            "# source_m = [2.0, 3.0, 1.0]     # instead of the layout's place for the role",
+            "# mic_distance_m = 0.3",
+            '# pattern = "cardioid"          # omni, subcardioid, cardioid, supercardioid, hypercardioid, figure-8',
+            "# settings = { tube_drive_db = 9 }",
+        ]
+    lines += [
+        "",
+        "# One bleed pair changed (a drum sampler's bleed matrix): what `into`'s microphone hears of `source`.",
+        "# [[bleed]]",
+        f'# source = "{files[0].stem}"',
+        f'# into = "{files[-1].stem}"',
+        "# level_db = -6     # added to the modelled level",
+        "# mute = false",
+        "# invert = false",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,148 @@
+"""`stemglue render` on several stems or a folder: one session, run as a user runs it, on real files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import soxr
+import stemglue
+from signals import bass_stem, drum_stem, keys_stem
+
+COMMAND = str(Path(sys.executable).parent / "stemglue")
+RATE = 48000
+ONLY_BLEED = [f"--{info.id}-enabled" for info in stemglue.modules() if info.id != "bleed"]
+
+
+def run(*arguments):
+    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def stems(tmp_path):
+    """Three stems as a user might have them: 24-bit stereo drums, 16-bit mono bass a second
+    shorter, keys at 44.1 kHz."""
+    folder = tmp_path / "stems"
+    folder.mkdir()
+    soundfile.write(folder / "drums.wav", drum_stem(3.0)[0].T, RATE, subtype="PCM_24")
+    soundfile.write(folder / "bass.wav", bass_stem(2.0)[0][:1].T, RATE, subtype="PCM_16")
+    soundfile.write(folder / "keys.wav", soxr.resample(keys_stem(3.0)[0].T, RATE, 44100), 44100, subtype="FLOAT")
+    return folder
+
+
+def read(path):
+    audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    return audio.T, rate
+
+
+def test_a_folder_renders_stems_a_mix_and_a_session_file(stems, tmp_path):
+    before = {path.name: path.read_bytes() for path in stems.iterdir()}
+    result = run("render", stems, "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "3 stems" in result.stdout and "6 bleed pairs" in result.stdout
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["mix.wav", "session.json", "stems"]
+    lengths = {read(path)[0].shape for path in [*sorted((out / "stems").iterdir()), out / "mix.wav"]}
+    assert len(lengths) == 1 and lengths.pop()[0] == 2  # one length and channel count for all
+    session = json.loads((out / "session.json").read_text())
+    assert session["sample_rate"] == RATE and session["layout"] == "band-room"
+    assert session["output_frames"] > session["input_frames"] == 3 * RATE  # the room's tail
+    conversions = {name: stem["conversions"] for name, stem in session["stems"].items()}
+    assert any("44100 Hz to 48000 Hz" in c for c in conversions["keys"])
+    assert any("mono to stereo" in c for c in conversions["bass"])
+    assert any("padded" in c for c in conversions["bass"]) and conversions["drums"] == []
+    assert {stem["role"] for stem in session["stems"].values()} == {"drums", "bass", "keys"}
+    assert len({stem["track_id"] for stem in session["stems"].values()}) == 3  # each stem its own floor
+    assert len(session["bleed"]) == 6
+    assert set(session["bleed"][0]) >= {"source", "into", "delay_ms", "level_db", "pattern", "angle_deg", "distance_m"}
+    assert {path.name: path.read_bytes() for path in stems.iterdir()} == before  # inputs untouched
+
+
+def test_each_stem_hears_the_others_at_the_matrix_delay_and_level(stems, tmp_path):
+    """Everything but Bleed off: a stem's output minus its input is exactly the other stems' bleed
+    as Bleed renders each pair of the matrix, and the drums' part lands at the pair's delay."""
+    switches_off = [a for s in ONLY_BLEED for a in (s, 0)]
+    assert run("render", stems, "-o", tmp_path / "out", "--no-tail", *switches_off).returncode == 0
+    session = json.loads((tmp_path / "out" / "session.json").read_text())
+    pairs = {(p["source"], p["into"]): p for p in session["bleed"]}
+    bass_in = np.repeat(np.pad(read(stems / "bass.wav")[0], ((0, 0), (0, RATE))), 2, axis=0)
+    spill = read(tmp_path / "out" / "stems" / "bass.wav")[0] - bass_in
+    keys, keys_rate = read(stems / "keys.wav")
+    sources = {"drums": read(stems / "drums.wav")[0], "keys": soxr.resample(keys.T, keys_rate, RATE, quality="VHQ").T}
+    keywords = ("distance_m", "source_distance_m", "angle_deg", "pattern")
+    expected = sum(
+        stemglue.Bleed(
+            **{k: pairs[(name, "bass")][k] for k in keywords}, level_db=pairs[(name, "bass")]["isolation_db"]
+        )(np.zeros_like(spill), RATE, sidechain=np.ascontiguousarray(source[:, : spill.shape[1]], np.float32))
+        for name, source in sources.items()
+    )
+    assert np.max(np.abs(spill - expected)) < 1e-5
+    # An independent look: the drums' bleed correlates best with the drums at the pair's delay.
+    drums, lags = sources["drums"].mean(axis=0), np.arange(480)
+    correlation = [np.dot(spill[0][lag : lag + RATE], drums[:RATE]) for lag in lags]
+    assert abs(np.argmax(correlation) - pairs[("drums", "bass")]["delay_ms"] * RATE / 1000) <= 1
+
+
+def test_the_mix_is_the_sum_of_the_stems_through_the_bus_glue(stems, tmp_path):
+    assert run("render", stems, "-o", tmp_path / "plain", "--glue-enabled", 0).returncode == 0
+    stem_sum = sum(read(p)[0].astype(np.float64) for p in (tmp_path / "plain" / "stems").iterdir())
+    assert np.max(np.abs(read(tmp_path / "plain" / "mix.wav")[0] - stem_sum)) < 1e-6
+    assert run("render", stems, "-o", tmp_path / "glued").returncode == 0
+    stems_glued = sum(read(p)[0] for p in sorted((tmp_path / "glued" / "stems").iterdir(), key=lambda p: p.name))
+    expected = stemglue.GlueCompressor()(np.asarray(stems_glued, np.float32), RATE, reset=False)
+    assert np.max(np.abs(read(tmp_path / "glued" / "mix.wav")[0] - expected)) < 1e-5
+
+
+def test_stems_given_one_by_one_are_a_session_too(stems, tmp_path):
+    result = run("render", stems / "drums.wav", stems / "keys.wav", "-o", tmp_path / "pair", "--layout", "iso-booths")
+    assert result.returncode == 0, result.stderr
+    session = json.loads((tmp_path / "pair" / "session.json").read_text())
+    assert session["layout"] == "iso-booths" and sorted(session["stems"]) == ["drums", "keys"]
+    assert all(pair["isolation_db"] == -30.0 for pair in session["bleed"])
+
+
+def test_a_corrupt_stem_stops_the_session_naming_it_and_writes_nothing(stems, tmp_path):
+    (stems / "broken.wav").write_bytes(b"RIFF....WAVEfmt nonsense")
+    result = run("render", stems, "-o", tmp_path / "out")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "broken.wav" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stems"]  # no output, no staging folder
+
+
+def test_an_existing_output_folder_needs_overwrite(stems, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    result = run("render", stems, "-o", tmp_path / "out")
+    assert result.returncode == 2 and "--overwrite" in result.stderr
+    assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
+    assert run("render", stems, "-o", tmp_path / "out", "--overwrite").returncode == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mix.wav", "session.json", "stems"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "stems"]
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda folder: None, "holds no audio files"),
+        (lambda folder: (folder / "a.txt").write_text("x"), "holds no audio files"),
+    ],
+)
+def test_a_folder_without_audio_says_so(tmp_path, make, fragment):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    make(folder)
+    result = run("render", folder, "-o", tmp_path / "out")
+    assert result.returncode == 2 and fragment in result.stderr and str(folder) in result.stderr
+
+
+def test_two_stems_of_one_name_and_a_wav_output_are_refused(stems, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "drums.wav").write_bytes((stems / "drums.wav").read_bytes())
+    result = run("render", stems / "drums.wav", other / "drums.wav", "-o", tmp_path / "out")
+    assert result.returncode == 2 and "two stems share this name" in result.stderr
+    result = run("render", stems, "-o", tmp_path / "mix.wav")
+    assert result.returncode == 2 and "name a folder" in result.stderr

@@ -1,0 +1,130 @@
+"""Session files: `stemglue session init` writes one a user can edit; `render --session` renders
+what it says (roles, places, per-stem settings, bleed overrides); a bad one is a one-line error."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from signals import bass_stem, drum_stem, keys_stem
+from stemglue.session_file import SessionFileError, read_session_file
+
+COMMAND = str(Path(sys.executable).parent / "stemglue")
+RATE = 48000
+
+
+def run(*arguments):
+    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    stems = tmp_path / "stems"
+    stems.mkdir()
+    soundfile.write(stems / "Kick In.wav", drum_stem(2.0)[0].T, RATE, subtype="FLOAT")
+    soundfile.write(stems / "bass DI.wav", bass_stem(2.0)[0].T, RATE, subtype="FLOAT")
+    soundfile.write(stems / "Lead Vox.wav", keys_stem(2.0)[0].T, RATE, subtype="FLOAT")
+    return stems
+
+
+def test_init_writes_a_file_that_renders_as_the_folder_does(folder, tmp_path):
+    result = run("session", "init", folder)
+    assert result.returncode == 0, result.stderr
+    session_file = folder / "session.toml"
+    spec = read_session_file(session_file)
+    assert {stem.name: stem.role for stem in spec.stems} == {"Kick In": "kick", "bass DI": "bass", "Lead Vox": "vocal"}
+    assert all(stem.path.exists() for stem in spec.stems)
+    assert run("session", "init", folder).returncode == 2  # never overwritten without --overwrite
+    assert run("render", "--session", session_file, "-o", tmp_path / "a", "--no-tail").returncode == 0
+    assert run("render", folder, "-o", tmp_path / "b", "--no-tail").returncode == 0
+    for name in ("Kick In", "bass DI", "Lead Vox"):
+        a = soundfile.read(tmp_path / "a" / "stems" / f"{name}.wav")[0]
+        b = soundfile.read(tmp_path / "b" / "stems" / f"{name}.wav")[0]
+        assert np.array_equal(a, b), name
+
+
+def test_the_file_sets_places_settings_and_single_pairs(folder, tmp_path):
+    session_file = tmp_path / "mine.toml"
+    session_file.write_text(
+        f"""
+layout = "iso-booths"
+[settings]
+seed = 7
+room_rt60_s = 0.9
+[stems.kick]
+file = "{(folder / "Kick In.wav").as_posix()}"
+role = "kick"
+[stems.bass]
+file = "stems/bass DI.wav"
+role = "bass"
+source_m = [2.0, 2.0, 0.5]
+mic_distance_m = 0.5
+pattern = "omni"
+settings = {{ tube_drive_db = 12, track_id = 42 }}
+[stems.vox]
+file = "stems/Lead Vox.wav"
+role = "vocal"
+[[bleed]]
+source = "kick"
+into = "vox"
+mute = true
+[[bleed]]
+source = "bass"
+into = "kick"
+level_db = -6
+invert = true
+"""
+    )
+    result = run("render", "--session", session_file, "-o", tmp_path / "out", "--room-mix-percent", 30)
+    assert result.returncode == 0, result.stderr
+    session = json.loads((tmp_path / "out" / "session.json").read_text())
+    assert session["layout"] == "iso-booths" and session["seed"] == 7
+    assert session["settings"]["room_rt60_s"] == 0.9 and session["settings"]["room_mix_percent"] == 30  # flags win
+    bass = session["stems"]["bass"]
+    assert bass["track_id"] == 42 and bass["settings"]["tube_drive_db"] == 12
+    assert bass["placement"]["source_m"] == [2.0, 2.0, 0.5] and bass["placement"]["pattern"] == "omni"
+    pairs = {(p["source"], p["into"]): p for p in session["bleed"]}
+    assert ("kick", "vox") not in pairs and len(pairs) == 5
+    assert pairs[("bass", "kick")]["trim_db"] == -6 and pairs[("bass", "kick")]["invert"] is True
+    kick_in_bass = pairs[("kick", "bass")]  # across a booth wall
+    assert kick_in_bass["isolation_db"] == -30.0 and kick_in_bass["pattern"] == 1.0  # the bass mic is omni now
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("layout = [", "not valid TOML"),
+        ('layout = "stadium"\n[stems.a]\nfile = "a.wav"', "unknown layout"),
+        ("[settings]\nseed = 1", "no [stems.<name>] tables"),
+        ('[stems.a]\nrole = "kick"', 'needs file = "<audio file>"'),
+        ('[stems.a]\nfile = "a.wav"\nrole = "tuba"', "role 'tuba' is not one of"),
+        ('[settings]\nroom_size = 3\n[stems.a]\nfile = "a.wav"', "unknown parameter 'room_size'"),
+        ('[stems.a]\nfile = "a.wav"\nsource_m = [1, 2]', "source_m must be [x, y, z]"),
+        ('[stems.a]\nfile = "a.wav"\npattern = "shotgun"', "pattern 'shotgun'"),
+        ('[stems.a]\nfile = "a.wav"\n[[bleed]]\nsource = "a"\ninto = "b"', "needs source and into"),
+    ],
+)
+def test_a_bad_session_file_is_one_line_naming_it(tmp_path, text, fragment):
+    session_file = tmp_path / "bad.toml"
+    session_file.write_text(text)
+    with pytest.raises(SessionFileError, match="bad.toml"):
+        read_session_file(session_file)
+    result = run("render", "--session", session_file, "-o", tmp_path / "out")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert fragment in result.stderr and "bad.toml" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_stem_file_is_named(tmp_path):
+    session_file = tmp_path / "s.toml"
+    session_file.write_text('[stems.gone]\nfile = "gone.wav"\n')
+    result = run("render", "--session", session_file, "-o", tmp_path / "out")
+    assert result.returncode == 2 and "gone.wav" in result.stderr and "no such file" in result.stderr
+
+
+def test_session_and_stems_together_or_nothing_at_all_are_refused(folder, tmp_path):
+    assert "not both" in run("render", folder, "--session", tmp_path / "s.toml", "-o", tmp_path / "o").stderr
+    assert "nothing to render" in run("render", "-o", tmp_path / "o").stderr
