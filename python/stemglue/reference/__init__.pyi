@@ -84,7 +84,6 @@ class Room(Processor):
 
     Keyword arguments (also properties of the same name):
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
-        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
         size_m -- Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays.
         rt60_s -- Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption.
         damping -- Room Damping: between 0.1 and 1, default 0.5. RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker.
@@ -96,11 +95,9 @@ class Room(Processor):
         source_x_percent -- Room Source X: between 5 and 95 %, default 30. Source position along the room's length (the listener stands at 62 %).
         source_y_percent -- Room Source Y: between 5 and 95 %, default 35. Source position across the room's width (the listener stands at 50 %).
     """
-    def __init__(self, *, seed: int = 1, track_id: int = 0, size_m: float = 8.0, rt60_s: float = 0.6, damping: float = 0.5, predelay_ms: float = 5.0, early_percent: float = 50.0, width_percent: float = 100.0, modulation_percent: float = 30.0, mix_percent: float = 15.0, source_x_percent: float = 30.0, source_y_percent: float = 35.0) -> None: ...
+    def __init__(self, *, seed: int = 1, size_m: float = 8.0, rt60_s: float = 0.6, damping: float = 0.5, predelay_ms: float = 5.0, early_percent: float = 50.0, width_percent: float = 100.0, modulation_percent: float = 30.0, mix_percent: float = 15.0, source_x_percent: float = 30.0, source_y_percent: float = 35.0) -> None: ...
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
-    track_id: int
-    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
     size_m: float
     """Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."""
     rt60_s: float
