@@ -1,8 +1,11 @@
 """`stemglue render` on several stems or a folder: one session, run as a user runs it, on real files."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,15 +115,49 @@ def test_a_corrupt_stem_stops_the_session_naming_it_and_writes_nothing(stems, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stems"]  # no output, no staging folder
 
 
-def test_an_existing_output_folder_needs_overwrite(stems, tmp_path):
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "keep.txt").write_text("mine")
+def test_overwrite_replaces_a_sessions_outputs_and_nothing_else(stems, tmp_path):
+    assert run("render", stems, "-o", tmp_path / "out").returncode == 0
     result = run("render", stems, "-o", tmp_path / "out")
     assert result.returncode == 2 and "--overwrite" in result.stderr
-    assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
     assert run("render", stems, "-o", tmp_path / "out", "--overwrite").returncode == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mix.wav", "session.json", "stems"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "stems"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "stems"]  # no staging or old folder left
+    # A folder holding anything else is never replaced (-o ~/Music --overwrite must not wipe it).
+    (tmp_path / "music").mkdir()
+    (tmp_path / "music" / "keep.txt").write_text("mine")
+    result = run("render", stems, "-o", tmp_path / "music", "--overwrite")
+    assert result.returncode == 2 and "holds other files (keep.txt)" in result.stderr
+    assert (tmp_path / "music" / "keep.txt").read_text() == "mine"
+    result = run("render", stems, "-o", stems, "--overwrite")  # the stems' own folder
+    assert result.returncode == 2 and len(list(stems.iterdir())) == 3
+
+
+def test_output_gain_and_mix_apply_once_and_a_stem_without_bleed_stays_aligned(stems, tmp_path):
+    """Only Bleed on: +6 dB of output gain is +6 dB on every stem (not twice), and a stem whose
+    incoming pairs are all muted comes out exactly as it went in."""
+    switches_off = [a for s in ONLY_BLEED for a in (s, 0)]
+    assert run("render", stems, "-o", tmp_path / "a", "--no-tail", *switches_off).returncode == 0
+    assert run("render", stems, "-o", tmp_path / "b", "--no-tail", *switches_off, "--output-gain-db", 6).returncode == 0
+    for name in ("drums", "bass", "keys"):
+        a, b = read(tmp_path / "a" / "stems" / f"{name}.wav")[0], read(tmp_path / "b" / "stems" / f"{name}.wav")[0]
+        assert 20 * np.log10(np.std(b) / np.std(a)) == pytest.approx(6.0, abs=0.01)
+    session_file = tmp_path / "muted.toml"
+    session_file.write_text(
+        "".join(f'[stems.{n}]\nfile = "stems/{n}.wav"\n' for n in ("drums", "bass", "keys"))
+        + "".join(f'[[bleed]]\nsource = "{n}"\ninto = "drums"\nmute = true\n' for n in ("bass", "keys"))
+    )
+    assert run("render", "--session", session_file, "-o", tmp_path / "m", "--no-tail", *switches_off).returncode == 0
+    drums_out = read(tmp_path / "m" / "stems" / "drums.wav")[0]
+    assert np.max(np.abs(drums_out - read(stems / "drums.wav")[0])) < 1e-7
+
+
+def test_two_files_of_one_name_in_a_folder_are_refused(stems, tmp_path):
+    (stems / "drums.flac").write_bytes(b"")  # drums.wav is there too
+    result = run("render", stems, "-o", tmp_path / "out")
+    assert result.returncode == 2 and "two stems share this name" in result.stderr and "drums" in result.stderr
+    (stems / "drums.flac").unlink()
+    (stems / "._keys.wav").write_bytes(b"\x00\x05\x16\x07")  # a macOS AppleDouble file is not a stem
+    assert run("render", stems, "-o", tmp_path / "out").returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -146,3 +183,31 @@ def test_two_stems_of_one_name_and_a_wav_output_are_refused(stems, tmp_path):
     assert result.returncode == 2 and "two stems share this name" in result.stderr
     result = run("render", stems, "-o", tmp_path / "mix.wav")
     assert result.returncode == 2 and "name a folder" in result.stderr
+
+
+def test_ctrl_c_stops_a_session_and_leaves_nothing(tmp_path):
+    folder = tmp_path / "long"
+    folder.mkdir()
+    second = (np.random.default_rng(2).standard_normal(RATE) * 0.1).astype(np.float32)
+    for name in ("drums", "bass", "keys"):
+        soundfile.write(folder / f"{name}.wav", np.tile(second, 120), RATE, subtype="PCM_16")  # 2 minutes each
+    with subprocess.Popen(
+        [COMMAND, "render", str(folder), "-o", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONFAULTHANDLER": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as from a terminal
+    ) as process:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob(".out.*")) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert process.poll() is None, "the session ended before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=5)
+        finally:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long"]  # no output, no staging folder

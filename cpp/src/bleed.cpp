@@ -19,6 +19,12 @@ double Bleed::shelf_gain(double pattern, double angle_deg) noexcept
     return std::pow(10.0, -loss_db / 20.0);
 }
 
+int64_t Bleed::tail_samples() const noexcept
+{
+    const double path_m = std::max(0.0, distance_m_.target() - source_distance_m_.target());
+    return static_cast<int64_t>(std::ceil(path_m / kSpeedOfSound * sample_rate_));
+}
+
 void Bleed::prepare_module()
 {
     // The longest path (30 m, no distance to subtract) plus the latency, and the taps either side.

@@ -180,9 +180,9 @@ void Engine::process_chunk(AudioBlock block) noexcept
     bool heard = false;
     for (const Stage& stage : stages_)
         heard = heard || (stage.module->hears_sidechain() && (stage.running || stage.enabled->target() > 0.0));
-    if (sidechain_.num_channels > 0 && heard) {
+    if (heard) {  // without an aux input the source is silent (and the delays forget what they held)
         sidechain = sidechain_mono_.data();
-        const float share = 1.0f / static_cast<float>(sidechain_.num_channels);
+        const float share = sidechain_.num_channels > 0 ? 1.0f / static_cast<float>(sidechain_.num_channels) : 0.0f;
         for (int j = 0; j < block.num_samples; ++j) {
             float sum = 0.0f;
             for (int c = 0; c < sidechain_.num_channels; ++c) sum += sanitized(sidechain_.channel(c)[j]);

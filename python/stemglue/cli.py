@@ -119,6 +119,8 @@ def _render(arguments: argparse.Namespace) -> int:
         raise ValueError("nothing to render: give an audio file, several stems, a folder or --session FILE")
     if arguments.session is not None or len(arguments.inputs) > 1 or arguments.inputs[0].is_dir():
         return _render_session(arguments, chosen)
+    if arguments.layout is not None:
+        raise ValueError("--layout places the stems of a session; one file has no stage")
     arguments.input = arguments.inputs[0]
     named = "track_id" not in chosen
     progress = _Progress(f"rendering {arguments.input}")
@@ -146,9 +148,11 @@ def _render(arguments: argparse.Namespace) -> int:
 
 
 def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> int:
-    from stemglue.session import render_session
+    from stemglue.session import AUDIO_SUFFIXES, render_session
 
-    if arguments.output.suffix.lower() in {".wav", ".flac", ".aif", ".aiff"}:
+    if arguments.session is not None and arguments.layout is not None:
+        raise ValueError("--layout: the session file names its layout (layout = ...); change it there")
+    if arguments.output.suffix.lower() in AUDIO_SUFFIXES:
         raise AudioFileError(
             f"{arguments.output}: a session writes a folder (stems/, mix.wav, session.json); name a folder"
         )
@@ -158,7 +162,7 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
             arguments.inputs,
             arguments.output,
             chosen,
-            layout=arguments.layout,
+            layout=arguments.layout or "band-room",
             session_file=arguments.session,
             block_size=arguments.block_size,
             overwrite=arguments.overwrite,
@@ -266,8 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--layout",
         choices=sorted(LAYOUTS),
-        default="band-room",
-        help="session: the stage the stems stand on (their room positions and bleed; default band-room)",
+        default=None,
+        help="session: the stage the stems stand on (their room positions and bleed; default band-room; "
+        "a session file names its own)",
     )
     render.add_argument(
         "--block-size",

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from stemglue._native import Bleed, GlueCompressor, StemGlue
+from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameters
 from stemglue.audio_io import AudioFileError, open_output, read_audio
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for
@@ -36,6 +36,7 @@ from stemglue.session_file import SessionSpec, read_session_file, spec_from_file
 from stemglue.stage import LAYOUTS, BleedPair, Placement, bleed_matrix, place, room_source_percent
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".w64", ".caf"}
+SESSION_OUTPUTS = {"stems", "mix.wav", "session.json"}  # all --overwrite may replace
 
 
 @dataclass
@@ -61,11 +62,15 @@ def stem_files(inputs: list[Path]) -> list[Path]:
     """The audio files of a folder (sorted by name), or the files given."""
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
         folder = Path(inputs[0])
-        files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        files = sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".")  # ._x.wav: macOS
+        )
         if not files:
             raise AudioFileError(f"{folder}: holds no audio files ({', '.join(sorted(AUDIO_SUFFIXES))})")
-        return files
-    files = [Path(p) for p in inputs]
+    else:
+        files = [Path(p) for p in inputs]
     names = [p.stem for p in files]
     for name in names:
         if names.count(name) > 1:
@@ -173,6 +178,11 @@ def render_session(
         raise AudioFileError(f"{outdir}: exists already; pass --overwrite to replace it")
     if outdir.exists() and not outdir.is_dir():
         raise AudioFileError(f"{outdir}: is a file; the session's output is a folder")
+    if outdir.exists() and (others := sorted({p.name for p in outdir.iterdir()} - SESSION_OUTPUTS)):
+        raise AudioFileError(
+            f"{outdir}: holds other files ({', '.join(others[:3])}); --overwrite replaces only a session's "
+            "outputs: choose a new folder"
+        )
     if not outdir.parent.is_dir():
         raise AudioFileError(f"{outdir}: the folder {outdir.parent} does not exist")
     if layout not in LAYOUTS:
@@ -182,6 +192,9 @@ def render_session(
         spec.settings |= dict(parameters_by_id or {})
     else:
         spec = spec_from_files(stem_files(inputs), layout, dict(parameters_by_id or {}))
+    for stem in spec.stems:
+        if outdir.resolve() in Path(stem.path).resolve().parents:
+            raise AudioFileError(f"{stem.path}: lies inside the output folder {outdir}; choose another output")
     chosen = {"bleed_enabled": 1.0} | spec.settings
     StemGlue(**chosen)  # bad values fail here, before any file is read
     for stem in spec.stems:
@@ -210,35 +223,43 @@ def render_session(
     performers, rooms = {}, {}
     for stem in stems:
         own = stem_values[stem.name] | {"track_id": track_ids[stem.name]}
-        performers[stem.name] = StemGlue(**_only(own, {"humanize"}))
+        humanize = {p.id.removeprefix("humanize_"): own[p.id] for p in parameters() if p.module == "humanize"}
+        keys = {"seed": own["seed"], "track_id": own["track_id"]}
+        performers[stem.name] = Humanize(**humanize | keys) if own["humanize_enabled"] > 0 else None
         position = room_source_percent(placements[stem.name].source_m, own["room_size_m"])
         rooms[stem.name] = StemGlue(**_only(own, own_chain) | position)
     microphones = {(pair.source, pair.into): Bleed(**pair.bleed_settings()) for pair in pairs}
     glue = {p.id.removeprefix("glue_"): values[p.id] for p in parameters() if p.module == "glue"}
     bus = GlueCompressor(**glue) if values["glue_enabled"] > 0 else None
-    for processor in [*performers.values(), *microphones.values(), *rooms.values()]:
+    for processor in [*(p for p in performers.values() if p), *microphones.values(), *rooms.values()]:
         processor.prepare(rate, block_size, channels)
         processor.seek(start_sample)
     if bus is not None:
         bus.prepare(rate, block_size, channels)
     # Stems whose settings give other latencies wait for the slowest: the performances line up
     # before the microphones, the stems before the mix.
-    performed_latency = max(p.latency_samples for p in performers.values())
+    performer_latency = {name: p.latency_samples if p else 0 for name, p in performers.items()}
+    performed_latency = max(performer_latency.values())
     room_latency = max(r.latency_samples for r in rooms.values())
+    bleed_latency = Bleed().latency_samples if pairs else 0  # every pair's
+    heard_through = {pair.into for pair in pairs}
     line_up = {
         name: (
-            _Delay(performed_latency - performers[name].latency_samples, channels),
+            _Delay(performed_latency - performer_latency[name], channels),
+            # a stem whose every incoming pair is muted waits as long as a Bleed would have delayed it
+            _Delay(0 if name in heard_through else bleed_latency, channels),
             _Delay(room_latency - rooms[name].latency_samples, channels),
         )
         for name in performers
     }
-    latency = performed_latency + (Bleed().latency_samples if pairs else 0) + room_latency
+    latency = performed_latency + bleed_latency + room_latency
     frames = stems[0].audio.shape[1]
     quiet = {"humanize_enabled": 0, "bleed_enabled": 0}
-    tail_length = max(tail_frames(v | quiet, rate) for v in stem_values.values()) if tail else 0
+    # The room's tail (each stem's settings), after the longest bleed path.
+    longest_bleed = int(np.ceil(max((pair.delay_ms for pair in pairs), default=0.0) * rate / 1000))
+    tail_length = max(tail_frames(v | quiet, rate) for v in stem_values.values()) + longest_bleed if tail else 0
     total = frames + tail_length
 
-    outdir.parent.mkdir(parents=True, exist_ok=True)
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     except OSError as error:
@@ -279,7 +300,12 @@ def render_session(
         if outdir.exists():  # --overwrite: the old session goes only once the new one is complete
             old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=outdir.parent))
             os.replace(outdir, old / outdir.name)
-            os.replace(staging, outdir)
+            try:
+                os.replace(staging, outdir)
+            except BaseException:
+                os.replace(old / outdir.name, outdir)  # put the old session back
+                old.rmdir()
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, outdir)
@@ -310,13 +336,14 @@ def _in_blocks(processor, audio: np.ndarray, block_size: int, sidechain: np.ndar
 def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs: list[BleedPair], block_size: int):
     """One chunk of every stem through performance, microphones and the rest of its chain."""
     performed = {
-        name: line_up[name][0](_in_blocks(performers[name], audio, block_size)) for name, audio in inputs.items()
+        name: line_up[name][0](audio if performers[name] is None else _in_blocks(performers[name], audio, block_size))
+        for name, audio in inputs.items()
     }
     heard = {}
     for name, own in performed.items():
         into = [pair for pair in pairs if pair.into == name]
         if not into:
-            heard[name] = own
+            heard[name] = line_up[name][1](own)
             continue
         # The first pair's Bleed carries the stem's own sound (delayed by its latency, as every pair's
         # bleed is); the others add their source's bleed to silence.
@@ -325,7 +352,7 @@ def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs: list[B
         for pair in into[1:]:
             total += _in_blocks(microphones[(pair.source, name)], silence, block_size, performed[pair.source])
         heard[name] = total
-    return {name: line_up[name][1](_in_blocks(rooms[name], audio, block_size)) for name, audio in heard.items()}
+    return {name: line_up[name][2](_in_blocks(rooms[name], audio, block_size)) for name, audio in heard.items()}
 
 
 def _session_report(stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids) -> dict:

@@ -5,6 +5,7 @@ renders it."""
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ def read_session_file(path: Path) -> SessionSpec:
     stems = []
     for name, entry in stems_table.items():
         where = f"stems.{name}"
+        if not name or name.startswith(".") or any(c in name for c in "/\\\0"):
+            raise SessionFileError(f"{path}: {where}: a stem's name becomes its file name: no / \\ or leading dot")
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise SessionFileError(f'{path}: {where} needs file = "<audio file>"')
         role = entry.get("role", guess_role(name))
@@ -150,8 +153,8 @@ def session_file_text(files: list[Path], folder: Path, layout: str = "band-room"
         name = path.stem
         lines += [
             "",
-            f'[stems."{name}"]',
-            f'file = "{Path(os.path.relpath(Path(path).resolve(), folder)).as_posix()}"',
+            f"[stems.{json.dumps(name)}]",  # a TOML basic string: JSON's escapes are TOML's
+            f"file = {json.dumps(Path(os.path.relpath(Path(path).resolve(), folder)).as_posix())}",
             f'role = "{guess_role(name)}"',
             "# source_m = [2.0, 3.0, 1.0]     # instead of the layout's place for the role",
             "# mic_distance_m = 0.3",
@@ -162,8 +165,8 @@ def session_file_text(files: list[Path], folder: Path, layout: str = "band-room"
         "",
         "# One bleed pair changed (a drum sampler's bleed matrix): what `into`'s microphone hears of `source`.",
         "# [[bleed]]",
-        f'# source = "{files[0].stem}"',
-        f'# into = "{files[-1].stem}"',
+        f"# source = {json.dumps(files[0].stem)}",
+        f"# into = {json.dumps(files[-1].stem)}",
         "# level_db = -6     # added to the modelled level",
         "# mute = false",
         "# invert = false",

@@ -28,6 +28,8 @@ class Bleed final : public Module {
 public:
     int latency_samples() const noexcept override { return SincInterpolator::kHalf; }
     bool hears_sidechain() const noexcept override { return true; }
+    /** The longest path still arriving after the source stops. */
+    int64_t tail_samples() const noexcept override;
 
     static constexpr double kSpeedOfSound = 343.0;
     static constexpr double kSplitHz = 3000.0;

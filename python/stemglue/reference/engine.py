@@ -148,10 +148,10 @@ class StemGlue(FromPreset, Processor):
         if self._structural.target == 1.0 and self.has_pending_change:
             self._structural.set_target(0.0)
         to_silence = self._structural.remaining if self._structural.target == 0.0 else -1
-        # The aux input, sanitised and mixed to one source.
-        side = (
-            None if self._sidechain is None or len(self._sidechain) == 0 else np.mean(sanitize(self._sidechain), axis=0)
-        )
+        # The aux input, sanitised and mixed to one source; without one, a silent source (so the
+        # sidechain's delays forget what they held, as in C++).
+        no_aux = self._sidechain is None or len(self._sidechain) == 0
+        side = np.zeros(n) if no_aux else np.mean(sanitize(self._sidechain), axis=0)
         if to_silence < 0 or to_silence >= n:
             out = self._run_chain(block, side, start)
             if to_silence == n:
