@@ -1,12 +1,9 @@
 """The real `stemglue` command on real audio files."""
 
 import argparse
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 import stemglue
+from interrupt import ctrl_c_once_started
 from signals import max_error_dbfs, music
 from stemglue.cli import build_parser
 
@@ -195,37 +193,11 @@ def test_ctrl_c_stops_the_render_at_once_and_leaves_nothing(tmp_path):
     source = tmp_path / "long.wav"
     second = (np.random.default_rng(1).standard_normal(48000) * 0.1).astype(np.float32)
     soundfile.write(source, np.tile(second, 600), 48000, subtype="PCM_16")  # 10 minutes, mono
-    output = tmp_path / "out.wav"
-    with subprocess.Popen(
-        [COMMAND, "render", str(source), "-o", str(output)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ | {"PYTHONFAULTHANDLER": "1"},
-        # As from a terminal. A runner started in the background (nohup, `&` without job control)
-        # ignores SIGINT, the child would inherit that, and Python keeps an ignored SIGINT ignored.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    ) as process:
-        # Interrupt once the render has started (its temp file exists), not while Python imports.
-        deadline = time.monotonic() + 10
-        while not list(tmp_path.glob(".out.wav.*")) and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        time.sleep(1.0)
-        assert process.poll() is None, "the render ended before it could be interrupted"
-        process.send_signal(signal.SIGINT)
-        sent = time.monotonic()
-        try:
-            _, stderr = process.communicate(timeout=3)  # about 0.2 s when idle; slack for a loaded machine
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGABRT)  # faulthandler prints where the render was stuck
-            _, stderr = process.communicate(timeout=10)
-            pytest.fail(f"the render went on after Ctrl-C:\n{stderr}")
-        finally:
-            process.kill()
-        stopped_after = time.monotonic() - sent
-    assert process.returncode == 130, stderr
+    returncode, stderr = ctrl_c_once_started(
+        [COMMAND, "render", str(source), "-o", str(tmp_path / "out.wav")], tmp_path, ".out.wav.*"
+    )
+    assert returncode == 130, stderr
     assert stderr.strip() == "stemglue: interrupted"
-    assert stopped_after < 3
     assert sorted(path.name for path in tmp_path.iterdir()) == ["long.wav"]  # no output, no temp file
 
 

@@ -1,11 +1,8 @@
 """`stemglue render` on several stems or a folder: one session, run as a user runs it, on real files."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +10,7 @@ import pytest
 import soundfile
 import soxr
 import stemglue
+from interrupt import ctrl_c_once_started
 from signals import bass_stem, drum_stem, keys_stem
 
 COMMAND = str(Path(sys.executable).parent / "stemglue")
@@ -191,23 +189,7 @@ def test_ctrl_c_stops_a_session_and_leaves_nothing(tmp_path):
     second = (np.random.default_rng(2).standard_normal(RATE) * 0.1).astype(np.float32)
     for name in ("drums", "bass", "keys"):
         soundfile.write(folder / f"{name}.wav", np.tile(second, 120), RATE, subtype="PCM_16")  # 2 minutes each
-    with subprocess.Popen(
-        [COMMAND, "render", str(folder), "-o", str(tmp_path / "out")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ | {"PYTHONFAULTHANDLER": "1"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as from a terminal
-    ) as process:
-        deadline = time.monotonic() + 30
-        while not list(tmp_path.glob(".out.*")) and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        time.sleep(1.0)
-        assert process.poll() is None, "the session ended before it could be interrupted"
-        process.send_signal(signal.SIGINT)
-        try:
-            _, stderr = process.communicate(timeout=5)
-        finally:
-            process.kill()
-    assert process.returncode == 130, stderr
+    command = [COMMAND, "render", str(folder), "-o", str(tmp_path / "out")]
+    returncode, stderr = ctrl_c_once_started(command, tmp_path, ".out.*", timeout_s=5)
+    assert returncode == 130, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long"]  # no output, no staging folder
