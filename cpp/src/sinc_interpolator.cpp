@@ -9,11 +9,11 @@ namespace {
 
 constexpr double kKaiserBeta = 8.0;
 
-}  // namespace
-
-SincInterpolator::SincInterpolator() : kernel_(static_cast<size_t>((kPhases + 1) * kTaps), 0.0f)
+// Tap k of row r weighs now[-whole - (kHalf - 1) + k] for a read r / kPhases of a sample late.
+std::vector<float> make_kernel()
 {
-    // Tap k of row r weighs now[-whole - (kHalf - 1) + k] for a read r / kPhases of a sample late.
+    constexpr int kTaps = SincInterpolator::kTaps, kHalf = SincInterpolator::kHalf, kPhases = SincInterpolator::kPhases;
+    std::vector<float> kernel(static_cast<size_t>((kPhases + 1) * kTaps), 0.0f);
     const double window_norm = bessel_i0(kKaiserBeta);
     for (int r = 0; r <= kPhases; ++r) {
         const double mu = double(r) / kPhases;
@@ -31,9 +31,19 @@ SincInterpolator::SincInterpolator() : kernel_(static_cast<size_t>((kPhases + 1)
             double tap = row[static_cast<size_t>(k)] / sum;  // unity DC at every phase: no AM as the delay moves
             if (r == 0) tap = k == kHalf - 1 ? 1.0 : 0.0;    // whole-sample delays are exact
             if (r == kPhases) tap = k == kHalf ? 1.0 : 0.0;
-            kernel_[static_cast<size_t>(r * kTaps + k)] = static_cast<float>(tap);
+            kernel[static_cast<size_t>(r * kTaps + k)] = static_cast<float>(tap);
         }
     }
+    return kernel;
+}
+
+}  // namespace
+
+// One table for every instance (49 KB), built at the first construction (never in process()).
+SincInterpolator::SincInterpolator()
+{
+    static const std::vector<float> kernel = make_kernel();
+    kernel_ = kernel.data();
 }
 
 }  // namespace stemglue

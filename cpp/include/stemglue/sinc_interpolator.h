@@ -17,7 +17,7 @@ public:
     static constexpr int kHalf = kTaps / 2;
     static constexpr int kPhases = 512;
 
-    /** Builds the kernel (allocates). */
+    /** Points at the shared kernel (built, and allocated, by the first instance). */
     SincInterpolator();
 
     /** The signal `delay` samples before now[0]: reads now[-ceil(delay) - (kHalf - 1)] up to
@@ -54,13 +54,13 @@ private:
         const double phase = (whole - delay) * kPhases;  // how far past now[-whole]
         const int row = std::min(static_cast<int>(phase), kPhases - 1);
         const float blend = static_cast<float>(phase - row);
-        const float* first = kernel_.data() + row * kTaps;
+        const float* first = kernel_ + row * kTaps;
         const float* second = first + kTaps;
         for (int k = 0; k < kTaps; ++k) taps[k] = first[k] + (second[k] - first[k]) * blend;
         return static_cast<std::ptrdiff_t>(whole) + (kHalf - 1);
     }
 
-    std::vector<float> kernel_;  // (phases + 1) x taps; row r reads r / phases of a sample late
+    const float* kernel_ = nullptr;  // (phases + 1) x taps; row r reads r / phases of a sample late
 };
 
 }  // namespace stemglue
