@@ -101,6 +101,13 @@ def check_output_path(path: Path, *, overwrite: bool) -> None:
         raise AudioFileError(f"{path}: the folder {path.parent} does not exist")
 
 
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path in the output's folder; on success it replaces ``path`` at once.
@@ -120,9 +127,7 @@ def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
         yield temporary
         if path.exists() and not overwrite:  # appeared while we rendered: still never overwrite
             raise AudioFileError(f"{path}: exists already; pass --overwrite to replace it")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; give the usual permissions
         try:
             os.replace(temporary, path)
         except OSError as error:

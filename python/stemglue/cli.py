@@ -189,8 +189,6 @@ def _session_init(arguments: argparse.Namespace) -> int:
         raise AudioFileError(f"{folder}: not a folder of stems")
     files = stem_files([folder])
     output = arguments.output or folder / "session.toml"
-    if output.exists() and not arguments.overwrite:
-        raise AudioFileError(f"{output}: exists already; pass --overwrite to replace it")
     text = session_file_text(files, output.resolve().parent, arguments.layout)
     with atomic_output(output, overwrite=arguments.overwrite) as temporary:
         temporary.write_text(text, encoding="utf-8")

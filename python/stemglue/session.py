@@ -30,7 +30,7 @@ import soxr
 
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameters
-from stemglue.audio_io import AudioFileError, open_output, read_audio
+from stemglue.audio_io import AudioFileError, current_umask, open_output, read_audio
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
 from stemglue.stage import LAYOUTS, BleedPair, Placement, bleed_matrix, place, room_source_percent
@@ -278,10 +278,10 @@ def render_session(
                 for stem in stems
             }
             position += chunk
-            outputs = _render_chunk(inputs_now, performers, microphones, rooms, line_up, pairs, block_size)
+            outputs = _render_chunk(inputs_now, performers, microphones, rooms, line_up, pairs, rate, block_size)
             mix = sum(outputs.values())
             if bus is not None:
-                mix = _in_blocks(bus, mix, block_size)
+                mix = _stream(bus, mix, rate, block_size)
             keep = slice(to_skip, to_skip + total - written)
             for name, out in outputs.items():
                 sinks[name].write(out[:, keep].T)
@@ -296,7 +296,7 @@ def render_session(
             stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids
         )
         (staging / "session.json").write_text(json.dumps(report, indent=2) + "\n")
-        os.chmod(staging, 0o777 & ~_umask())
+        os.chmod(staging, 0o777 & ~current_umask())
         if outdir.exists():  # --overwrite: the old session goes only once the new one is complete
             old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=outdir.parent))
             os.replace(outdir, old / outdir.name)
@@ -315,28 +315,17 @@ def render_session(
     return SessionRendered(rate, channels, frames, total, [stem.name for stem in stems], len(pairs), spec.layout)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _stream(processor, audio: np.ndarray, rate: int, block_size: int, sidechain: np.ndarray | None = None):
+    """The next stretch of a prepared processor's raw stream (its own block loop, in C++)."""
+    return processor(audio, rate, block_size=block_size, reset=False, sidechain=sidechain)
 
 
-def _in_blocks(processor, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None) -> np.ndarray:
-    return np.concatenate(
-        [
-            processor.process(
-                audio[:, i : i + block_size], None if sidechain is None else sidechain[:, i : i + block_size]
-            )
-            for i in range(0, audio.shape[1], block_size)
-        ],
-        axis=1,
-    )
-
-
-def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs: list[BleedPair], block_size: int):
+def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs: list[BleedPair], rate: int, block_size: int):
     """One chunk of every stem through performance, microphones and the rest of its chain."""
     performed = {
-        name: line_up[name][0](audio if performers[name] is None else _in_blocks(performers[name], audio, block_size))
+        name: line_up[name][0](
+            audio if performers[name] is None else _stream(performers[name], audio, rate, block_size)
+        )
         for name, audio in inputs.items()
     }
     heard = {}
@@ -347,12 +336,12 @@ def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs: list[B
             continue
         # The first pair's Bleed carries the stem's own sound (delayed by its latency, as every pair's
         # bleed is); the others add their source's bleed to silence.
-        total = _in_blocks(microphones[(into[0].source, name)], own, block_size, performed[into[0].source])
+        total = _stream(microphones[(into[0].source, name)], own, rate, block_size, performed[into[0].source])
         silence = np.zeros_like(own)
         for pair in into[1:]:
-            total += _in_blocks(microphones[(pair.source, name)], silence, block_size, performed[pair.source])
+            total += _stream(microphones[(pair.source, name)], silence, rate, block_size, performed[pair.source])
         heard[name] = total
-    return {name: line_up[name][2](_in_blocks(rooms[name], audio, block_size)) for name, audio in heard.items()}
+    return {name: line_up[name][2](_stream(rooms[name], audio, rate, block_size)) for name, audio in heard.items()}
 
 
 def _session_report(stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids) -> dict:
