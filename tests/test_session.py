@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +194,41 @@ def test_ctrl_c_stops_a_session_and_leaves_nothing(tmp_path):
     returncode, stderr = ctrl_c_once_started(command, tmp_path, ".out.*", timeout_s=5)
     assert returncode == 130, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long"]  # no output, no staging folder
+
+
+def test_stems_stream_through_in_chunks_so_memory_stays_flat(tmp_path):
+    """Three stereo stems of 40 s (46 MB as float32; one at 44.1 kHz, resampled as it streams) render
+    with a fraction of that allocated at any time: nothing reads a stem whole."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    second = (np.random.default_rng(3).standard_normal((RATE, 2)) * 0.1).astype(np.float32)
+    for name, rate in (("drums", RATE), ("bass", RATE), ("keys", 44100)):
+        soundfile.write(folder / f"{name}.wav", np.tile(second[:rate], (40, 1)), rate, subtype="PCM_16")
+    whole_mb = 3 * 2 * 40 * RATE * 4 / 1e6
+    tracemalloc.start()
+    try:
+        stemglue.render_session([folder], tmp_path / "out", {"room_enabled": 0}, tail=False)
+        peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+    assert peak_mb < whole_mb / 3, f"{peak_mb:.1f} MB allocated at the peak for {whole_mb:.0f} MB of stems"
+    assert read(tmp_path / "out" / "mix.wav")[0].shape == (2, 40 * RATE)
+
+
+def test_a_nearly_silent_stem_is_reported_and_gets_no_floor_of_its_own(stems, tmp_path):
+    """Stem splitters return "empty" stems at about -55 dBFS: such a stem is listed as nearly silent
+    and stays without hiss (its bleed from the others still reaches it); a digital-silence stem too."""
+    rng = np.random.default_rng(4)
+    soundfile.write(stems / "fx.wav", (rng.standard_normal((3 * RATE, 2)) * 10 ** (-70 / 20)).clip(-1, 1), RATE)
+    soundfile.write(stems / "pad.wav", np.zeros((3 * RATE, 2)), RATE)
+    switches_off = [a for s in ("--bleed-enabled", "--room-enabled", "--glue-enabled") for a in (s, 0)]
+    assert run("render", stems, "-o", tmp_path / "out", "--no-tail", *switches_off).returncode == 0
+    session = json.loads((tmp_path / "out" / "session.json").read_text())
+    assert any("nearly silent (peak -5" in c for c in session["stems"]["fx"]["conversions"])
+    assert any("nearly silent (digital silence)" in c for c in session["stems"]["pad"]["conversions"])
+    assert session["stems"]["pad"]["peak_dbfs"] is None
+    assert not any("nearly silent" in c for c in session["stems"]["bass"]["conversions"])
+    pad = read(tmp_path / "out" / "stems" / "pad.wav")[0]
+    assert np.max(np.abs(pad)) < 1e-6  # no hiss, hum or room tone added to an empty stem
+    bass = read(tmp_path / "out" / "stems" / "bass.wav")[0]
+    assert 20 * np.log10(np.std(bass[:, 2 * RATE + 4800 :])) > -100  # the others keep their floor

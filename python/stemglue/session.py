@@ -9,9 +9,11 @@ stem owns: its track id (its hiss, tolerances, player). Per block, in a recordin
     -> each stem's own chain from the Room on (its source position in the room)
     -> the mix: the sum of the stems through the bus glue
 
-Stems are read whole, brought to one sample rate (soxr, very high quality), one channel count
-(mono up-mixed to stereo when any stem is stereo) and one length (silence after the shorter
-ones), and every such change is listed in session.json. The outputs appear together: they are
+Stems are read through once before anything is written (a bad file stops the session, naming
+it), then streamed in chunks, so memory stays flat however long the session: brought to one
+sample rate (soxr, very high quality, streamed), one channel count (mono up-mixed to stereo when
+any stem is stereo) and one length (silence after the shorter ones). Every such change is listed
+in session.json. The outputs appear together: they are
 written into a temporary folder beside OUTDIR, which becomes OUTDIR at the end.
 """
 
@@ -21,30 +23,24 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import KW_ONLY, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import soundfile
 import soxr
 
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameters
-from stemglue.audio_io import AudioFileError, current_umask, open_output, read_audio
+from stemglue.audio_io import AudioFileError, current_umask, open_input, open_output
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
 from stemglue.stage import LAYOUTS, BleedPair, Placement, bleed_matrix, place, room_source_percent
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".w64", ".caf"}
 SESSION_OUTPUTS = {"stems", "mix.wav", "session.json"}  # all --overwrite may replace
-
-
-@dataclass
-class Stem:
-    name: str
-    path: Path
-    audio: np.ndarray  # (channels, frames) at the session's rate and channel count, padded
-    conversions: list[str]
 
 
 @dataclass(frozen=True)
@@ -56,6 +52,35 @@ class SessionRendered:
     stems: list[str]
     pairs: int
     layout: str
+
+
+@dataclass(frozen=True)
+class Session:
+    """One session to render, as plain data (paths and numbers): it pickles, so a catalogue of
+    sessions renders in parallel processes or on a cluster, e.g. with dask.distributed::
+
+        futures = client.map(stemglue.Session.render, sessions)
+
+    ``session.render()`` is ``render_session`` with these arguments; two renders give the same bytes
+    wherever they run."""
+
+    inputs: tuple[Path, ...]
+    outdir: Path
+    parameters: dict[str, float] = field(default_factory=dict)
+    _: KW_ONLY
+    layout: str = "band-room"
+    session_file: Path | None = None
+    block_size: int = 512
+    overwrite: bool = False
+    tail: bool = True
+    start_sample: int = 0
+    jobs: int = 1
+
+    def render(self, progress: Callable[[float], None] | None = None) -> SessionRendered:
+        options = {key: value for key, value in vars(self).items() if key not in ("inputs", "outdir", "parameters")}
+        return render_session(
+            [Path(p) for p in self.inputs], Path(self.outdir), dict(self.parameters), progress=progress, **options
+        )
 
 
 def stem_files(inputs: list[Path]) -> list[Path]:
@@ -78,31 +103,100 @@ def stem_files(inputs: list[Path]) -> list[Path]:
     return files
 
 
-def load_stems(named_files: list[tuple[str, Path]]) -> tuple[list[Stem], int, int]:
-    """Every stem at one rate, channel count and length; (stems, sample rate, channels). A file
-    that cannot be used stops the session before anything is written, naming it."""
-    loaded = [(name, path, *read_audio(path)) for name, path in named_files]
-    for _, path, audio, _ in loaded:
-        if audio.shape[0] > 2:
-            raise AudioFileError(f"{path}: {audio.shape[0]} channels; a session takes mono and stereo stems")
-    rate = max(rate for *_, rate in loaded)
-    channels = max(audio.shape[0] for _, _, audio, _ in loaded)
+#: A stem whose peak stays below this is "empty" (generative stem splitters return such stems at
+#: about -55 dBFS): it is reported and gets no noise floor of its own.
+NEARLY_SILENT_DBFS = -50.0
+
+
+@dataclass
+class Stem:
+    """One stem's file as the session reads it: at the session's rate and channel count, in chunks."""
+
+    name: str
+    path: Path
+    source_rate: int
+    source_channels: int
+    source_frames: int
+    peak_dbfs: float
+    conversions: list[str] = field(default_factory=list)
+
+    def frames_at(self, rate: int) -> int:
+        """Its length at the session's rate (soxr's output length: the input's, rounded)."""
+        return (
+            self.source_frames if rate == self.source_rate else int(self.source_frames * rate / self.source_rate + 0.5)
+        )
+
+    def chunks(self, rate: int, channels: int, chunk: int) -> Iterator[np.ndarray]:
+        """(channels, chunk) float32 pieces of the stem, resampled (soxr VHQ, streamed) and up-mixed,
+        then silence for ever: the session stops reading where it has written enough."""
+        length = self.frames_at(rate)
+        resampler = (
+            soxr.ResampleStream(self.source_rate, rate, self.source_channels, dtype="float32", quality="VHQ")
+            if rate != self.source_rate
+            else None
+        )
+        pending, produced = [], 0
+        with open_input(self.path) as source:
+            for data in source.blocks(blocksize=chunk, dtype="float32", always_2d=True):
+                if resampler is not None:
+                    data = resampler.resample_chunk(data, last=False)
+                pending.append(data)
+                while sum(len(p) for p in pending) >= chunk:
+                    joined = np.concatenate(pending)
+                    pending = [joined[chunk:]]
+                    produced += chunk
+                    yield self._shaped(joined[:chunk], channels)
+        if resampler is not None:
+            pending.append(resampler.resample_chunk(np.zeros((0, self.source_channels), np.float32), last=True))
+        rest = np.concatenate(pending)[: max(0, length - produced)] if pending else np.zeros((0, self.source_channels))
+        while True:
+            piece = np.zeros((chunk, self.source_channels), np.float32)
+            piece[: len(rest)] = rest[:chunk]
+            rest = rest[chunk:]
+            yield self._shaped(piece, channels)
+
+    @staticmethod
+    def _shaped(data: np.ndarray, channels: int) -> np.ndarray:
+        block = np.ascontiguousarray(data.T, dtype=np.float32)
+        return np.repeat(block, channels, axis=0) if block.shape[0] < channels else block
+
+
+def scan_stems(named_files: list[tuple[str, Path]]) -> tuple[list[Stem], int, int, int]:
+    """Every stem read through once, before anything is written: a file that cannot be used stops
+    the session naming it. (stems, the session's rate, channels and length): the highest rate, stereo
+    when any stem is, the longest stem; every change a stem needs is listed in its conversions."""
     stems = []
-    for name, path, audio, source_rate in loaded:
-        conversions = []
-        if source_rate != rate:
-            audio = np.ascontiguousarray(soxr.resample(audio.T, source_rate, rate, quality="VHQ").T, dtype=np.float32)
-            conversions.append(f"resampled from {source_rate} Hz to {rate} Hz (soxr VHQ)")
-        if audio.shape[0] < channels:
-            audio = np.repeat(audio, channels, axis=0)
-            conversions.append("up-mixed from mono to stereo")
-        stems.append(Stem(name, path, audio, conversions))
-    frames = max(stem.audio.shape[1] for stem in stems)
+    for name, path in named_files:
+        with open_input(path) as source:
+            if source.channels > 2:
+                raise AudioFileError(f"{path}: {source.channels} channels; a session takes mono and stereo stems")
+            peak, frames = 0.0, 0
+            try:
+                for data in source.blocks(blocksize=CHUNK_FRAMES, dtype="float32"):
+                    frames += len(data)
+                    peak = max(peak, float(np.max(np.abs(np.nan_to_num(data, posinf=0.0, neginf=0.0)), initial=0.0)))
+            except (soundfile.LibsndfileError, RuntimeError) as error:
+                raise AudioFileError(f"{path}: reading failed after {frames} frames ({error})") from None
+            peak_dbfs = 20 * np.log10(peak) if peak > 0 else -np.inf
+            stems.append(Stem(name, Path(path), int(source.samplerate), int(source.channels), frames, peak_dbfs))
+    rate = max(stem.source_rate for stem in stems)
+    channels = max(stem.source_channels for stem in stems)
+    length = max(stem.frames_at(rate) for stem in stems)
     for stem in stems:
-        if stem.audio.shape[1] < frames:
-            stem.conversions.append(f"padded with {frames - stem.audio.shape[1]} frames of silence to the longest stem")
-            stem.audio = np.pad(stem.audio, ((0, 0), (0, frames - stem.audio.shape[1])))
-    return stems, rate, channels
+        if stem.source_rate != rate:
+            stem.conversions.append(f"resampled from {stem.source_rate} Hz to {rate} Hz (soxr VHQ)")
+        if stem.source_channels < channels:
+            stem.conversions.append("up-mixed from mono to stereo")
+        if stem.frames_at(rate) < length:
+            stem.conversions.append(
+                f"padded with {length - stem.frames_at(rate)} frames of silence to the longest stem"
+            )
+        if stem.peak_dbfs < NEARLY_SILENT_DBFS:
+            peak = "digital silence" if stem.peak_dbfs == -np.inf else f"peak {stem.peak_dbfs:.1f} dBFS"
+            stem.conversions.append(
+                f"nearly silent ({peak}): no noise floor of its own (noise_enabled 0 unless the session file sets it)"
+            )
+    return stems, rate, channels, length
 
 
 class _Delay:
@@ -169,6 +263,7 @@ def render_session(
     tail: bool = True,
     start_sample: int = 0,
     progress: Callable[[float], None] | None = None,
+    jobs: int = 1,
 ) -> SessionRendered:
     """Render the stems (files, one folder of them, or a session file's) as one session into
     OUTDIR: stems/<name>.wav, mix.wav and session.json. Bleed is on unless ``bleed_enabled`` is
@@ -185,6 +280,8 @@ def render_session(
         )
     if not outdir.parent.is_dir():
         raise AudioFileError(f"{outdir}: the folder {outdir.parent} does not exist")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     if session_file is not None:
@@ -202,7 +299,10 @@ def render_session(
     values = {p.id: p.default for p in parameters()} | chosen
     stem_values = {stem.name: values | stem.settings for stem in spec.stems}
 
-    stems, rate, channels = load_stems([(stem.name, stem.path) for stem in spec.stems])
+    stems, rate, channels, frames = scan_stems([(stem.name, stem.path) for stem in spec.stems])
+    for stem, given in zip(stems, spec.stems, strict=True):
+        if stem.peak_dbfs < NEARLY_SILENT_DBFS and "noise_enabled" not in given.settings:
+            stem_values[stem.name] = stem_values[stem.name] | {"noise_enabled": 0.0}
     roles = {stem.name: stem.role for stem in spec.stems}
     placements = _placements(spec)
     pairs = _pairs(spec, placements) if values["bleed_enabled"] > 0 else []
@@ -253,7 +353,6 @@ def render_session(
         for name in performers
     }
     latency = performed_latency + bleed_latency + room_latency
-    frames = stems[0].audio.shape[1]
     quiet = {"humanize_enabled": 0, "bleed_enabled": 0}
     # The room's tail (each stem's settings), after the longest bleed path.
     longest_bleed = int(np.ceil(max((pair.delay_ms for pair in pairs), default=0.0) * rate / 1000))
@@ -264,21 +363,26 @@ def render_session(
         staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     except OSError as error:
         raise AudioFileError(f"{outdir}: cannot write there ({error.strerror})") from None
+    readers: dict[str, Iterator[np.ndarray]] = {}
+    # Stems are independent within each step of a chunk: with jobs > 1 they run in threads (the core
+    # releases the GIL); each processor is only ever used by one thread at a time.
+    workers = ThreadPoolExecutor(jobs, thread_name_prefix="stemglue-session") if jobs > 1 else None
+
+    def each(function, names):
+        if workers is None:
+            return {name: function(name) for name in names}
+        return dict(zip(names, workers.map(function, names), strict=True))
+
     try:
         (staging / "stems").mkdir()
         sinks = {stem.name: open_output(staging / "stems" / f"{stem.name}.wav", rate, channels) for stem in stems}
         mix_sink = open_output(staging / "mix.wav", rate, channels)
         chunk = block_size * max(1, CHUNK_FRAMES // block_size)
-        to_skip, written, position = latency, 0, 0
+        readers |= {stem.name: stem.chunks(rate, channels, chunk) for stem in stems}
+        to_skip, written = latency, 0
         while written < total:
-            inputs_now = {
-                stem.name: np.pad(
-                    stem.audio[:, position : position + chunk], ((0, 0), (0, max(0, position + chunk - frames)))
-                )
-                for stem in stems
-            }
-            position += chunk
-            outputs = _render_chunk(inputs_now, performers, microphones, rooms, line_up, pairs, rate, block_size)
+            inputs_now = {name: next(reader) for name, reader in readers.items()}
+            outputs = _render_chunk(inputs_now, performers, microphones, rooms, line_up, pairs, rate, block_size, each)
             mix = sum(outputs.values())
             if bus is not None:
                 mix = _stream(bus, mix, rate, block_size)
@@ -312,6 +416,11 @@ def render_session(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if workers is not None:
+            workers.shutdown(cancel_futures=True)
+        for reader in readers.values():
+            reader.close()  # the stems' files
     return SessionRendered(rate, channels, frames, total, [stem.name for stem in stems], len(pairs), spec.layout)
 
 
@@ -320,28 +429,32 @@ def _stream(processor, audio: np.ndarray, rate: int, block_size: int, sidechain:
     return processor(audio, rate, block_size=block_size, reset=False, sidechain=sidechain)
 
 
-def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs: list[BleedPair], rate: int, block_size: int):
-    """One chunk of every stem through performance, microphones and the rest of its chain."""
-    performed = {
-        name: line_up[name][0](
+def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs, rate: int, block_size: int, each):
+    """One chunk of every stem through performance, microphones and the rest of its chain; ``each``
+    runs a function for every stem (in worker threads with --jobs: the core runs without the GIL)."""
+
+    def perform(name):
+        audio = inputs[name]
+        return line_up[name][0](
             audio if performers[name] is None else _stream(performers[name], audio, rate, block_size)
         )
-        for name, audio in inputs.items()
-    }
-    heard = {}
-    for name, own in performed.items():
-        into = [pair for pair in pairs if pair.into == name]
+
+    performed = each(perform, inputs)
+
+    def hear(name):
+        own, into = performed[name], [pair for pair in pairs if pair.into == name]
         if not into:
-            heard[name] = line_up[name][1](own)
-            continue
+            return line_up[name][1](own)
         # The first pair's Bleed carries the stem's own sound (delayed by its latency, as every pair's
         # bleed is); the others add their source's bleed to silence.
         total = _stream(microphones[(into[0].source, name)], own, rate, block_size, performed[into[0].source])
         silence = np.zeros_like(own)
         for pair in into[1:]:
             total += _stream(microphones[(pair.source, name)], silence, rate, block_size, performed[pair.source])
-        heard[name] = total
-    return {name: line_up[name][2](_stream(rooms[name], audio, rate, block_size)) for name, audio in heard.items()}
+        return total
+
+    heard = each(hear, inputs)
+    return each(lambda name: line_up[name][2](_stream(rooms[name], heard[name], rate, block_size)), inputs)
 
 
 def _session_report(stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids) -> dict:
@@ -370,6 +483,7 @@ def _session_report(stems, rate, channels, frames, total, values, spec, roles, p
                 "track_id": track_ids[stem.name],
                 "settings": next(s.settings for s in spec.stems if s.name == stem.name),
                 "placement": placement_json(placements[stem.name]),
+                "peak_dbfs": round(stem.peak_dbfs, 2) if np.isfinite(stem.peak_dbfs) else None,
                 "conversions": stem.conversions,
             }
             for stem in stems
