@@ -23,6 +23,7 @@ __all__ = [
     "Parameter",
     "Preset",
     "Room",
+    "Session",
     "StemGlue",
     "Tube",
     "install_plugin",
@@ -32,6 +33,7 @@ __all__ = [
     "preset",
     "presets",
     "plugin_path",
+    "render_session",
 ]
 
 # The native processors load the compiled extension on first use, so that `import stemglue.reference`
@@ -39,13 +41,20 @@ __all__ = [
 _NATIVE = {info.class_name for info in modules()} | {"StemGlue"}
 
 
+_SESSION = {"Session", "render_session"}
+
+
 def __getattr__(name: str) -> object:
     if name in _NATIVE:
         from stemglue import _native
 
         return getattr(_native, name)
+    if name in _SESSION:
+        from stemglue import session
+
+        return getattr(session, name)
     raise AttributeError(f"module 'stemglue' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _NATIVE)
+    return sorted(set(globals()) | _NATIVE | _SESSION)

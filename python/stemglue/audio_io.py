@@ -137,14 +137,23 @@ def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
         raise
 
 
+#: libsndfile's sf_command to switch the PEAK chunk of float files on or off (sndfile.h).
+_SFC_SET_ADD_PEAK_CHUNK = 0x1050
+
+
 def open_output(path: Path, sample_rate: int, channels: int) -> soundfile.SoundFile:
-    """A 32-bit float WAV opened for writing in blocks (float: the chain may exceed 0 dBFS)."""
+    """A 32-bit float WAV opened for writing in blocks (float: the chain may exceed 0 dBFS).
+
+    Without libsndfile's PEAK chunk: it holds the time of writing, so two identical renders would
+    differ in their bytes."""
     try:
-        return soundfile.SoundFile(
+        sink = soundfile.SoundFile(
             str(path), mode="w", samplerate=int(sample_rate), channels=int(channels), subtype="FLOAT", format="WAV"
         )
     except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
         raise AudioFileError(f"{path}: cannot write ({_first_line(error)})") from None
+    soundfile._snd.sf_command(sink._file, _SFC_SET_ADD_PEAK_CHUNK, soundfile._ffi.NULL, 0)
+    return sink
 
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, *, overwrite: bool = False) -> None:

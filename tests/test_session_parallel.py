@@ -1,0 +1,87 @@
+"""Sessions in parallel: worker threads within one session (--jobs), and many sessions as picklable
+`stemglue.Session`s on a dask.distributed cluster of processes. Parallel is never different: the
+same bytes as a serial render."""
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import stemglue
+from signals import bass_stem, drum_stem, keys_stem
+
+RATE = 48000
+COMMAND = str(Path(sys.executable).parent / "stemglue")
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """Two small sessions of three stems each."""
+    root = tmp_path_factory.mktemp("sessions")
+    made = []
+    for index, seconds in enumerate((2.0, 1.5)):
+        folder = root / f"song{index}"
+        folder.mkdir()
+        soundfile.write(folder / "drums.wav", drum_stem(seconds)[0].T, RATE, subtype="FLOAT")
+        soundfile.write(folder / "bass.wav", bass_stem(seconds)[0].T, RATE, subtype="FLOAT")
+        soundfile.write(folder / "keys.wav", keys_stem(seconds)[0].T, RATE, subtype="FLOAT")
+        made.append(folder)
+    return made
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_jobs_render_the_same_bytes_as_one_thread(folders, tmp_path):
+    runs = {}
+    for jobs in (1, 2, 3):
+        result = subprocess.run(
+            [COMMAND, "render", str(folders[0]), "-o", str(tmp_path / f"j{jobs}"), "--jobs", str(jobs)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        runs[jobs] = outputs(tmp_path / f"j{jobs}")
+    assert runs[1] == runs[2] == runs[3]
+    result = subprocess.run(
+        [COMMAND, "render", str(folders[0]), "-o", str(tmp_path / "x"), "--jobs", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--jobs" in result.stderr and not (tmp_path / "x").exists()
+
+
+def test_a_session_pickles_and_renders_as_render_session_does(folders, tmp_path):
+    session = stemglue.Session((folders[0],), tmp_path / "a", {"seed": 7}, layout="drum-kit", tail=False)
+    copy = pickle.loads(pickle.dumps(session))
+    assert copy == session
+    rendered = copy.render()
+    assert rendered.layout == "drum-kit" and rendered.output_frames == rendered.input_frames
+    stemglue.render_session([folders[0]], tmp_path / "b", {"seed": 7}, layout="drum-kit", tail=False)
+    assert outputs(tmp_path / "a") == outputs(tmp_path / "b")
+
+
+def test_sessions_on_a_dask_cluster_give_the_bytes_of_serial_renders(folders, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    sessions = [stemglue.Session((folder,), tmp_path / "cluster" / folder.name) for folder in folders]
+    (tmp_path / "cluster").mkdir()
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        rendered = client.gather(client.map(stemglue.Session.render, sessions))
+        worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
+    assert len(worker_pids) == 2 and all(r.stems == ["bass", "drums", "keys"] for r in rendered)
+    (tmp_path / "serial").mkdir()
+    for folder in folders:
+        stemglue.render_session([folder], tmp_path / "serial" / folder.name)
+    serial = {f.name: outputs(tmp_path / "serial" / f.name) for f in folders}
+    clustered = {f.name: outputs(tmp_path / "cluster" / f.name) for f in folders}
+    assert clustered == serial
+    assert np.any(soundfile.read(tmp_path / "cluster" / "song0" / "mix.wav")[0])
