@@ -26,6 +26,7 @@ def test_native_matches_reference_with_the_same_seed(sample_rate, channels):
         "hum_db": -55.0,
         "buzz_percent": 60.0,
         "room_db": -50.0,
+        "room_delay_ms": 7.3,
         "modulation_db": -40.0,
         "seed": 3,
     }
@@ -47,6 +48,8 @@ def test_switching_components_mid_stream_matches_reference():
             if index == 10:
                 noise.set_parameter("noise_room_db", -55.0)
                 noise.set_parameter("noise_hiss_color", 1.0)
+            if index == 20:
+                noise.set_parameter("noise_room_delay_ms", 12.5)  # heard later from here on
             if index == 30:
                 noise.set_parameter("noise_hiss_db", -120.0)  # off: its filter stops
             if index == 50:
@@ -67,6 +70,22 @@ def test_hiss_a_weighted_level_is_the_setting(sample_rate, color):
 def test_room_tone_a_weighted_level_is_the_setting(level_db):
     output = floor(30, room_db=level_db)[0]
     assert a_weighted_rms_dbfs(output, 48000) == pytest.approx(level_db, abs=1.0)
+
+
+@pytest.mark.parametrize("delay_ms", [0.5, 9.0, 100.0])
+def test_room_tone_is_one_source_heard_later_by_a_further_microphone(delay_ms):
+    """Two microphones with one seed hear one room tone: the further one the same noise, delay_ms
+    later (its 2-s level wander is not delayed: correlation above 0.999, not 1)."""
+    near, far = floor(4, room_db=-60.0)[0], floor(4, room_db=-60.0, room_delay_ms=delay_ms)[0]
+    lag = round(delay_ms * 48000 / 1000)
+    settled = slice(48000, None)  # after both filters' start from rest
+    shifted = np.roll(near, lag)[settled]
+    assert np.corrcoef(shifted, far[settled])[0, 1] > 0.999
+    spectrum = np.fft.rfft(far[settled]) * np.conj(np.fft.rfft(near[settled]))
+    assert np.argmax(np.fft.irfft(spectrum / (np.abs(spectrum) + 1e-20))) == lag  # GCC-PHAT
+    other = floor(4, room_db=-60.0, room_delay_ms=delay_ms, seed=2)[0]
+    # another session, another room (60-Hz rumble over 3 s: about 360 degrees of freedom, SD 0.05)
+    assert abs(np.corrcoef(shifted, other[settled])[0, 1]) < 0.2
 
 
 def test_master_floor_trims_everything():

@@ -232,3 +232,28 @@ def test_a_nearly_silent_stem_is_reported_and_gets_no_floor_of_its_own(stems, tm
     assert np.max(np.abs(pad)) < 1e-6  # no hiss, hum or room tone added to an empty stem
     bass = read(tmp_path / "out" / "stems" / "bass.wav")[0]
     assert 20 * np.log10(np.std(bass[:, 2 * RATE + 4800 :])) > -100  # the others keep their floor
+
+
+def test_the_room_tone_is_one_source_each_microphone_hears_at_its_distance(tmp_path):
+    """Only the room tone on: the kick's and the vocal's outputs hold one noise, the further
+    microphone's later and softer by the geometry session.json lists."""
+    folder = tmp_path / "tone"
+    folder.mkdir()
+    click = np.zeros((4 * RATE, 1), np.float32)
+    click[100] = 0.5  # a stem with something in it (an empty one gets no floor)
+    for name in ("kick", "vocal"):
+        soundfile.write(folder / f"{name}.wav", click, RATE, subtype="FLOAT")
+    only_noise = [a for s in ONLY_BLEED if s != "--noise-enabled" for a in (s, 0)]
+    tone_only = ["--noise-hiss-db", -120, "--noise-hum-db", -120, "--noise-modulation-db", -120]
+    arguments = ["--noise-room-db", -50, "--bleed-enabled", 0, "--no-tail", *only_noise, *tone_only]
+    assert run("render", folder, "-o", tmp_path / "out", *arguments).returncode == 0
+    heard = {n: s["room_tone"] for n, s in json.loads((tmp_path / "out" / "session.json").read_text())["stems"].items()}
+    kick, vocal = (read(tmp_path / "out" / "stems" / f"{n}.wav")[0][0, RATE:] for n in ("kick", "vocal"))
+    spectrum = np.fft.rfft(vocal) * np.conj(np.fft.rfft(kick))
+    lag = np.argmax(np.fft.irfft(spectrum / (np.abs(spectrum) + 1e-20)))
+    lag = lag - len(kick) if lag > len(kick) // 2 else lag  # circular: the vocal may hear it first
+    expected_lag = (heard["vocal"]["delay_ms"] - heard["kick"]["delay_ms"]) * RATE / 1000
+    assert abs(lag - expected_lag) <= 1 and abs(expected_lag) > 10  # metres apart, and heard so
+    level_difference = 20 * np.log10(np.std(vocal) / np.std(kick))
+    assert level_difference == pytest.approx(heard["vocal"]["level_db"] - heard["kick"]["level_db"], abs=0.1)
+    assert np.corrcoef(np.roll(kick, round(expected_lag)), vocal)[0, 1] > 0.99

@@ -25,6 +25,8 @@ constexpr double kHumRecipeDb[] = {0, -14, -6, -20, -12, -26, -18};  // harmonic
 constexpr int kBuzzHarmonics = 24;                                   // of twice the mains
 constexpr double kModulationAttackMs = 2.0, kModulationReleaseMs = 40.0;
 constexpr int kAWeightingGrid = 4096;
+// The room tone is drawn at (position + origin - delay): a delay never reaches before index 0.
+constexpr uint64_t kRoomTimelineOrigin = uint64_t{1} << 32;
 
 // Unit-variance uniform noise: flat spectrum, and the filters make it Gaussian enough.
 double draw(uint64_t key, uint64_t index) noexcept
@@ -256,6 +258,8 @@ void Noise::process_chunk(AudioBlock block) noexcept
         hum_wave_[j] = (hum_gain_[j] * hum + buzz_gain_[j] * buzz) * level;
     }
 
+    const uint64_t room_offset =
+        kRoomTimelineOrigin - static_cast<uint64_t>(std::llround(room_delay_ms_.value() * sample_rate_ / 1000.0));
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
@@ -280,9 +284,9 @@ void Noise::process_chunk(AudioBlock block) noexcept
             if (room_gain_[j] == 0.0) {
                 channel.room.running = false;
             } else {
-                if (!channel.room.running) channel.room.warm_up(channel.room_key, position);
+                if (!channel.room.running) channel.room.warm_up(channel.room_key, position + room_offset);
                 const double wander = channel.room_level_from + (channel.room_level_to - channel.room_level_from) * fraction;
-                floor += room_gain_[j] * wander * channel.room.process(draw(channel.room_key, position));
+                floor += room_gain_[j] * wander * channel.room.process(draw(channel.room_key, position + room_offset));
             }
             if (modulation_gain_[j] != 0.0)
                 floor += modulation_gain_[j] * channel.envelope * draw(channel.modulation_key, position);

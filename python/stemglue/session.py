@@ -33,11 +33,19 @@ import soundfile
 import soxr
 
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
-from stemglue._parameters import modules, parameters
+from stemglue._parameters import modules, parameter, parameters
 from stemglue.audio_io import AudioFileError, current_umask, open_input, open_output
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
-from stemglue.stage import LAYOUTS, BleedPair, Placement, bleed_matrix, place, room_source_percent
+from stemglue.stage import (
+    LAYOUTS,
+    BleedPair,
+    Placement,
+    bleed_matrix,
+    place,
+    room_source_percent,
+    room_tone_heard,
+)
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".w64", ".caf"}
 SESSION_OUTPUTS = {"stems", "mix.wav", "session.json"}  # all --overwrite may replace
@@ -244,6 +252,16 @@ def _pairs(spec: SessionSpec, placements: dict[str, Placement]) -> list[BleedPai
     return pairs
 
 
+def _hearing_room_tone(values: dict[str, float], heard: dict[str, float], own: dict[str, float]) -> dict[str, float]:
+    """A stem's values with the room tone as its microphone hears the one source: later and
+    softer with distance (a level at the minimum stays off; a stem's own settings win)."""
+    room = parameter("noise_room_db")
+    changes = {"noise_room_delay_ms": heard["delay_ms"]}
+    if values["noise_room_db"] > room.min:
+        changes["noise_room_db"] = float(np.clip(values["noise_room_db"] + heard["level_db"], room.min, room.max))
+    return values | {key: value for key, value in changes.items() if key not in own}
+
+
 def _only(values: dict[str, float], switched_on: set[str]) -> dict[str, float]:
     """The values with every module's switch off except those named."""
     return values | {
@@ -305,6 +323,9 @@ def render_session(
             stem_values[stem.name] = stem_values[stem.name] | {"noise_enabled": 0.0}
     roles = {stem.name: stem.role for stem in spec.stems}
     placements = _placements(spec)
+    room_tone = room_tone_heard(placements, values["room_size_m"])
+    for stem in spec.stems:
+        stem_values[stem.name] = _hearing_room_tone(stem_values[stem.name], room_tone[stem.name], stem.settings)
     pairs = _pairs(spec, placements) if values["bleed_enabled"] > 0 else []
     # A stem's own track_id (its settings), else the session's plus its index (one id for all would
     # give every stem one floor), else one from its file's name.
@@ -397,7 +418,7 @@ def render_session(
         for sink in [*sinks.values(), mix_sink]:
             sink.close()
         report = _session_report(
-            stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids
+            stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids, room_tone
         )
         (staging / "session.json").write_text(json.dumps(report, indent=2) + "\n")
         os.chmod(staging, 0o777 & ~current_umask())
@@ -457,7 +478,9 @@ def _render_chunk(inputs, performers, microphones, rooms, line_up, pairs, rate: 
     return each(lambda name: line_up[name][2](_stream(rooms[name], heard[name], rate, block_size)), inputs)
 
 
-def _session_report(stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids) -> dict:
+def _session_report(
+    stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids, room_tone
+) -> dict:
     def placement_json(placement: Placement) -> dict[str, object]:
         return {
             "source_m": [round(v, 4) for v in placement.source_m],
@@ -483,6 +506,7 @@ def _session_report(stems, rate, channels, frames, total, values, spec, roles, p
                 "track_id": track_ids[stem.name],
                 "settings": next(s.settings for s in spec.stems if s.name == stem.name),
                 "placement": placement_json(placements[stem.name]),
+                "room_tone": room_tone[stem.name],
                 "peak_dbfs": round(stem.peak_dbfs, 2) if np.isfinite(stem.peak_dbfs) else None,
                 "conversions": stem.conversions,
             }

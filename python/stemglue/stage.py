@@ -84,7 +84,7 @@ def _iso_booths() -> dict[str, Placement]:
     between booths comes through a wall."""
     booths = {"bass": "bass booth", "guitar": "guitar booth", "keys": "keys booth", "vocal": "vocal booth"}
     return {
-        role: Placement(p.source_m, p.mic_distance_m, p.mic_direction, p.pattern, booths.get(role, "drum room"))
+        role: Placement(p.source_m, p.mic_distance_m, p.mic_direction, p.pattern, booths.get(role, "room"))
         for role, p in _band_room().items()
     }
 
@@ -92,6 +92,9 @@ def _iso_booths() -> dict[str, Placement]:
 LAYOUTS = {"band-room": _band_room, "drum-kit": _drum_kit, "iso-booths": _iso_booths}
 #: What a wall between booths takes off (a typical isolation booth: 25-40 dB at mid frequencies).
 WALL_DB = -30.0
+#: The room tone's source, the air handling: a vent high in the far corner of the live room
+#: ("room"), as fractions of the Room's length, width and height.
+ROOM_TONE_SOURCE = (0.95, 0.1, 0.9)
 
 # File-name words -> role, first match wins ("overheads" before "hat", "vocal" before "fx").
 _ROLE_WORDS = [
@@ -202,4 +205,23 @@ def room_source_percent(source_m: tuple[float, float, float], size_m: float) -> 
     return {
         "room_source_x_percent": float(np.clip(100 * source_m[0] / length, 5, 95)),
         "room_source_y_percent": float(np.clip(100 * source_m[1] / width, 5, 95)),
+    }
+
+
+def room_tone_heard(placements: dict[str, Placement], size_m: float) -> dict[str, dict[str, float]]:
+    """How each microphone hears the one room tone: ``delay_ms`` after the nearest microphone and
+    ``level_db`` by inverse distance around the geometric mean of the distances (so the session's
+    floor stays at the set level), less a wall for a microphone in a booth."""
+    vent = dimensions(size_m) * np.asarray(ROOM_TONE_SOURCE)
+    distances = {name: max(float(np.linalg.norm(p.mic_m - vent)), 0.1) for name, p in placements.items()}
+    nearest, middle = min(distances.values()), float(np.exp(np.mean(np.log(list(distances.values())))))
+    return {
+        name: {
+            "distance_m": round(distance, 4),
+            "delay_ms": round((distance - nearest) / SPEED_OF_SOUND * 1000, 4),
+            "level_db": round(
+                20 * np.log10(middle / distance) + (0.0 if placements[name].booth == "room" else WALL_DB), 2
+            ),
+        }
+        for name, distance in distances.items()
     }

@@ -5,7 +5,8 @@
 //   hum         mains fundamental + transformer harmonics (wavetable), optional rectifier buzz at
 //               twice the mains; its frequency (+-0.02 Hz, as a phase wander) and level (+-0.5 dB)
 //               wander slowly; the same in every channel, as one mains feeds them all
-//   room tone   noise falling 6 dB/octave above 60 Hz (rumble), level fluctuating +-1.5 dB (2 s)
+//   room tone   noise falling 6 dB/octave above 60 Hz (rumble), level fluctuating +-1.5 dB (2 s),
+//               heard noise_room_delay_ms late: one source in the room, each microphone at its distance
 //   modulation  noise scaled by an envelope of the signal (tape modulation noise)
 //
 // Every draw is keyed by (seed, stream, timeline sample index), and the wanders and the hum's
@@ -72,6 +73,7 @@ private:
     ModuleParameter hum_hz_{parameters_, "noise_hum_hz"};
     ModuleParameter buzz_percent_{parameters_, "noise_buzz_percent"};
     ModuleParameter room_db_{parameters_, "noise_room_db"};
+    ModuleParameter room_delay_ms_{parameters_, "noise_room_delay_ms"};
     ModuleParameter modulation_db_{parameters_, "noise_modulation_db"};
     ModuleParameter floor_db_{parameters_, "noise_floor_db"};
     ModuleParameter seed_{parameters_, "seed"};

@@ -250,6 +250,8 @@ inline constexpr std::array kParameters = {
         .help("Rectifier buzz (harmonics of twice the mains); 100 % matches the fundamental's level."),
     Param("noise", "noise_room_db", "Noise Room Tone").decibels(-120, -40, -90).smoothed_ms(20)
         .help("Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS."),
+    Param("noise", "noise_room_delay_ms", "Noise Room Tone Delay").range(0, 100, 0, "ms").immediate()
+        .help("How late this microphone hears the room tone: a session gives each stem its own, from its distance to the room tone's source."),
     Param("noise", "noise_modulation_db", "Noise Modulation").decibels(-120, -30, -66).smoothed_ms(20)
         .help("Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal."),
     Param("noise", "noise_floor_db", "Noise Floor").decibels(-24, 24, 0).smoothed_ms(20)

@@ -202,10 +202,11 @@ class Noise(Processor):
         hum_hz -- Noise Hum Frequency: one of 50, 60, default 50. Mains frequency; it wanders by a few hundredths of a hertz.
         buzz_percent -- Noise Buzz: between 0 and 100 %, default 10. Rectifier buzz (harmonics of twice the mains); 100 % matches the fundamental's level.
         room_db -- Noise Room Tone: between -120 and -40 dB, default -90. Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS.
+        room_delay_ms -- Noise Room Tone Delay: between 0 and 100 ms, default 0. How late this microphone hears the room tone: a session gives each stem its own, from its distance to the room tone's source.
         modulation_db -- Noise Modulation: between -120 and -30 dB, default -66. Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal.
         floor_db -- Noise Floor: between -24 and 24 dB, default 0. Master level of every noise component.
     """
-    def __init__(self, *, seed: int = 1, track_id: int = 0, hiss_db: float = -84.0, hiss_color: float = 0.5, hum_db: float = -100.0, hum_hz: float = 50, buzz_percent: float = 10.0, room_db: float = -90.0, modulation_db: float = -66.0, floor_db: float = 0.0) -> None: ...
+    def __init__(self, *, seed: int = 1, track_id: int = 0, hiss_db: float = -84.0, hiss_color: float = 0.5, hum_db: float = -100.0, hum_hz: float = 50, buzz_percent: float = 10.0, room_db: float = -90.0, room_delay_ms: float = 0.0, modulation_db: float = -66.0, floor_db: float = 0.0) -> None: ...
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
@@ -222,6 +223,8 @@ class Noise(Processor):
     """Noise Buzz: between 0 and 100 %, default 10. Rectifier buzz (harmonics of twice the mains); 100 % matches the fundamental's level."""
     room_db: float
     """Noise Room Tone: between -120 and -40 dB, default -90. Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS."""
+    room_delay_ms: float
+    """Noise Room Tone Delay: between 0 and 100 ms, default 0. How late this microphone hears the room tone: a session gives each stem its own, from its distance to the room tone's source."""
     modulation_db: float
     """Noise Modulation: between -120 and -30 dB, default -66. Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal."""
     floor_db: float
@@ -330,6 +333,7 @@ class StemGlue(Processor):
         noise_hum_hz -- Noise Hum Frequency: one of 50, 60, default 50. Mains frequency; it wanders by a few hundredths of a hertz.
         noise_buzz_percent -- Noise Buzz: between 0 and 100 %, default 10. Rectifier buzz (harmonics of twice the mains); 100 % matches the fundamental's level.
         noise_room_db -- Noise Room Tone: between -120 and -40 dB, default -90. Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS.
+        noise_room_delay_ms -- Noise Room Tone Delay: between 0 and 100 ms, default 0. How late this microphone hears the room tone: a session gives each stem its own, from its distance to the room tone's source.
         noise_modulation_db -- Noise Modulation: between -120 and -30 dB, default -66. Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal.
         noise_floor_db -- Noise Floor: between -24 and 24 dB, default 0. Master level of every noise component.
         glue_enabled -- Glue Enabled: 0 or 1 (or a bool), default 1. Glue compressor on/off (crossfaded).
@@ -344,7 +348,7 @@ class StemGlue(Processor):
         glue_auto_makeup -- Glue Auto Makeup: 0 or 1 (or a bool), default 1. Program-dependent makeup: gives back the power the compression took, averaged over about 3 s.
         glue_mix_percent -- Glue Mix: between 0 and 100 %, default 100. Parallel compression: blend of the compressed and the uncompressed bus.
     """
-    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, humanize_enabled: float = 0, humanize_timing_ms: float = 4.0, humanize_correlation: float = 0.7, humanize_feel_ms: float = 0.0, humanize_band_drift_ms: float = 2.0, humanize_dynamics_db: float = 0.8, humanize_accent_db: float = 1.0, humanize_tempo_bpm: float = 0.0, humanize_sensitivity: float = 50.0, humanize_max_shift_ms: float = 20.0, humanize_crossfade_ms: float = 3.0, humanize_mix_percent: float = 100.0, bleed_enabled: float = 0, bleed_distance_m: float = 3.0, bleed_source_distance_m: float = 0.3, bleed_angle_deg: float = 90.0, bleed_pattern: float = 0.5, bleed_level_db: float = 0.0, bleed_invert: float = 0, room_enabled: float = 1, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, tube_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_enabled: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_enabled: float = 1, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, glue_enabled: float = 1, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
+    def __init__(self, *, bypass: float = 0, seed: int = 1, track_id: int = 0, mix_percent: float = 100.0, output_gain_db: float = 0.0, humanize_enabled: float = 0, humanize_timing_ms: float = 4.0, humanize_correlation: float = 0.7, humanize_feel_ms: float = 0.0, humanize_band_drift_ms: float = 2.0, humanize_dynamics_db: float = 0.8, humanize_accent_db: float = 1.0, humanize_tempo_bpm: float = 0.0, humanize_sensitivity: float = 50.0, humanize_max_shift_ms: float = 20.0, humanize_crossfade_ms: float = 3.0, humanize_mix_percent: float = 100.0, bleed_enabled: float = 0, bleed_distance_m: float = 3.0, bleed_source_distance_m: float = 0.3, bleed_angle_deg: float = 90.0, bleed_pattern: float = 0.5, bleed_level_db: float = 0.0, bleed_invert: float = 0, room_enabled: float = 1, room_size_m: float = 8.0, room_rt60_s: float = 0.6, room_damping: float = 0.5, room_predelay_ms: float = 5.0, room_early_percent: float = 50.0, room_width_percent: float = 100.0, room_modulation_percent: float = 30.0, room_mix_percent: float = 15.0, room_source_x_percent: float = 30.0, room_source_y_percent: float = 35.0, tube_enabled: float = 1, tube_drive_db: float = 6.0, tube_bias: float = 0.3, tube_bloom_percent: float = 30.0, tube_tone_db: float = 0.0, tube_output_db: float = 0.0, tube_mix_percent: float = 100.0, tube_oversampling: float = 2, tube_adaa: float = 1, drift_enabled: float = 1, drift_wow_percent: float = 0.05, drift_wow_rate_hz: float = 1.0, drift_flutter_percent: float = 0.03, drift_flutter_rate_hz: float = 8.0, drift_tilt_db: float = 0.2, drift_gain_db: float = 0.1, drift_time_s: float = 8.0, drift_stereo_link_percent: float = 80.0, noise_enabled: float = 1, noise_hiss_db: float = -84.0, noise_hiss_color: float = 0.5, noise_hum_db: float = -100.0, noise_hum_hz: float = 50, noise_buzz_percent: float = 10.0, noise_room_db: float = -90.0, noise_room_delay_ms: float = 0.0, noise_modulation_db: float = -66.0, noise_floor_db: float = 0.0, glue_enabled: float = 1, glue_threshold_db: float = -18.0, glue_ratio: float = 2.0, glue_knee_db: float = 6.0, glue_attack_ms: float = 10.0, glue_release_ms: float = 300.0, glue_auto_release: float = 1, glue_sidechain_hpf_hz: float = 60.0, glue_makeup_db: float = 0.0, glue_auto_makeup: float = 1, glue_mix_percent: float = 100.0) -> None: ...
     bypass: float
     """Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms)."""
     seed: int
@@ -465,6 +469,8 @@ class StemGlue(Processor):
     """Noise Buzz: between 0 and 100 %, default 10. Rectifier buzz (harmonics of twice the mains); 100 % matches the fundamental's level."""
     noise_room_db: float
     """Noise Room Tone: between -120 and -40 dB, default -90. Room tone: low-weighted noise with a slow level fluctuation; A-weighted RMS dBFS."""
+    noise_room_delay_ms: float
+    """Noise Room Tone Delay: between 0 and 100 ms, default 0. How late this microphone hears the room tone: a session gives each stem its own, from its distance to the room tone's source."""
     noise_modulation_db: float
     """Noise Modulation: between -120 and -30 dB, default -66. Tape modulation noise, relative to the signal's envelope: it rises and falls with the signal."""
     noise_floor_db: float

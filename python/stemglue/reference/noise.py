@@ -6,7 +6,8 @@ Summed onto the input, per timeline sample n (every draw keyed by (seed or track
     hum        the mains fundamental + transformer harmonics (+ rectifier buzz at twice the mains)
                from one wavetable phase shared by every channel: the nominal phase plus a smooth
                wander whose slope moves the frequency by 0.02 Hz RMS; its level wanders slowly
-    room tone  noise falling 6 dB/octave above 60 Hz (rumble), its level wandering +-1.5 dB (2 s)
+    room tone  noise falling 6 dB/octave above 60 Hz (rumble), its level wandering +-1.5 dB (2 s),
+               heard room_delay_ms late: one source in the room, each microphone at its distance
     modulation noise times an attack/release envelope of the signal
 
 A component at its minimum level is off: it draws nothing and its filter does not advance. The
@@ -29,6 +30,7 @@ from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, smooth
 from stemglue.reference.timeline_clock import TimelineClock
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
+ROOM_TIMELINE_ORIGIN = 1 << 32  # room tone drawn at position + origin - delay: never before index 0
 MODULATION_STREAM, HUM_FREQUENCY_STREAM, HUM_LEVEL_STREAM, HUM_PHASE_STREAM = 0x400, 0x500, 0x501, 0x502
 
 PINK_SECTIONS = 7
@@ -203,6 +205,8 @@ class Noise(ReferenceModule):
     def _set_setting(self, name: str, value: float) -> None:
         if name == "hum_hz":
             self._hum_hz = value
+        elif name == "room_delay_ms":
+            self._room_delay_ms = value
         elif name == "seed":
             self._seed = int(value)
         elif name == "track_id":
@@ -239,6 +243,10 @@ class Noise(ReferenceModule):
         level = self._hum_level.values(positions, self._sample_rate)
         hum = (hum_gain * lookup(self._hum_table, phase) + buzz_gain * lookup(self._buzz_table, phase)) * level
 
+        # llround: halves away from zero (delays are never negative)
+        room_offset = np.uint64(
+            ROOM_TIMELINE_ORIGIN - int(np.floor(self._room_delay_ms * self._sample_rate / 1000.0 + 0.5))
+        )
         out = np.empty_like(block)
         for c, channel in enumerate(self._channels):
             x = sanitize(block[c])
@@ -254,7 +262,7 @@ class Noise(ReferenceModule):
             on = white_gain != 0
             floor[on] += white_gain[on] * draw(channel["white"], positions[on])
             floor += pink_gain * channel["pink"].values(positions, pink_gain != 0)
-            floor += room_gain * room_wander * channel["room"].values(positions, room_gain != 0)
+            floor += room_gain * room_wander * channel["room"].values(positions + room_offset, room_gain != 0)
             on = modulation_gain != 0
             floor[on] += modulation_gain[on] * envelope[on] * draw(channel["modulation"], positions[on])
             out[c] = x + floor
