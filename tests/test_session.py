@@ -257,3 +257,42 @@ def test_the_room_tone_is_one_source_each_microphone_hears_at_its_distance(tmp_p
     level_difference = 20 * np.log10(np.std(vocal) / np.std(kick))
     assert level_difference == pytest.approx(heard["vocal"]["level_db"] - heard["kick"]["level_db"], abs=0.1)
     assert np.corrcoef(np.roll(kick, round(expected_lag)), vocal)[0, 1] > 0.99
+
+
+def session_decay_ratios(tmp_path):
+    """Eight stems on the band-room stage, an impulse each, only the room on (wet): their tails'
+    third-octave T30 (125 Hz .. 8 kHz) over the design, pooled as ISO 3382 pools positions."""
+    from stemglue.analysis import band_decay_times_s
+    from stemglue.analysis.reverb import THIRD_OCTAVE_CENTRES_HZ
+    from stemglue.reference.room import design_rt60
+
+    folder = tmp_path / "impulses"
+    folder.mkdir()
+    impulse = np.zeros((RATE // 10, 2), np.float32)
+    impulse[0] = 1.0
+    for name in ("kick", "snare", "hat", "bass", "guitar", "keys", "vocal", "fx"):
+        soundfile.write(folder / f"{name}.wav", impulse, RATE, subtype="FLOAT")
+    only_room = [a for s in ONLY_BLEED if s != "--room-enabled" for a in (s, 0)]
+    room = ["--room-rt60-s", 0.5, "--room-mix-percent", 100, "--room-predelay-ms", 0, "--bleed-enabled", 0]
+    assert run("render", folder, "-o", tmp_path / "out", *only_room, *room).returncode == 0
+    responses = np.vstack([read(p)[0] for p in sorted((tmp_path / "out" / "stems").iterdir())])
+    assert responses.shape[0] == 16 and responses.shape[1] > 0.75 * RATE  # the tail is there
+    measured = np.array(list(band_decay_times_s(responses, RATE).values()))
+    return measured / design_rt60(np.array(THIRD_OCTAVE_CENTRES_HZ), 8.0, 0.5, 0.5, RATE)
+
+
+def test_every_stems_room_decays_at_the_set_rt60(tmp_path):
+    """From 400 Hz to 4 kHz the session's tails decay at the set RT60 within 5 %."""
+    ratio = session_decay_ratios(tmp_path)
+    assert np.max(np.abs(ratio[5:-1] - 1)) < 0.05, np.round(ratio, 3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="every stem enters the one tail through the same input vector, so pooling stems pools one "
+    "realisation of the tail, which scatters by 5-8 % at 250-315 Hz; per-track input vectors wait "
+    "for a loudness match that holds across them (#10)",
+)
+def test_every_stems_room_decays_at_the_set_rt60_down_to_250_hz(tmp_path):
+    ratio = session_decay_ratios(tmp_path)
+    assert np.max(np.abs(ratio[3:5] - 1)) < 0.05, np.round(ratio, 3)
