@@ -234,15 +234,33 @@ def test_a_nearly_silent_stem_is_reported_and_gets_no_floor_of_its_own(stems, tm
     assert 20 * np.log10(np.std(bass[:, 2 * RATE + 4800 :])) > -100  # the others keep their floor
 
 
+def clicks_folder(tmp_path, names):
+    """Stems holding one click each: something in them (an empty stem gets no floor), little else."""
+    folder = tmp_path / "clicks"
+    folder.mkdir()
+    click = np.zeros((4 * RATE, 1), np.float32)
+    click[100] = 0.5
+    for name in names:
+        soundfile.write(folder / f"{name}.wav", click, RATE, subtype="FLOAT")
+    return folder
+
+
+def test_each_stem_has_its_own_hiss(tmp_path):
+    """One seed, a track each: the stems' hiss is independent (|r| < 0.02)."""
+    folder = clicks_folder(tmp_path, ("kick", "bass", "vocal"))
+    only_noise = [a for s in ONLY_BLEED if s != "--noise-enabled" for a in (s, 0)]
+    hiss_only = ["--noise-hum-db", -120, "--noise-room-db", -120, "--noise-modulation-db", -120]
+    assert run("render", folder, "-o", tmp_path / "out", "--bleed-enabled", 0, *only_noise, *hiss_only).returncode == 0
+    hiss = [read(tmp_path / "out" / "stems" / f"{n}.wav")[0][0, RATE:] for n in ("kick", "bass", "vocal")]
+    assert all(20 * np.log10(np.std(h)) > -90 for h in hiss)
+    correlations = np.corrcoef(hiss)[np.triu_indices(3, 1)]
+    assert np.max(np.abs(correlations)) < 0.02, correlations
+
+
 def test_the_room_tone_is_one_source_each_microphone_hears_at_its_distance(tmp_path):
     """Only the room tone on: the kick's and the vocal's outputs hold one noise, the further
     microphone's later and softer by the geometry session.json lists."""
-    folder = tmp_path / "tone"
-    folder.mkdir()
-    click = np.zeros((4 * RATE, 1), np.float32)
-    click[100] = 0.5  # a stem with something in it (an empty one gets no floor)
-    for name in ("kick", "vocal"):
-        soundfile.write(folder / f"{name}.wav", click, RATE, subtype="FLOAT")
+    folder = clicks_folder(tmp_path, ("kick", "vocal"))
     only_noise = [a for s in ONLY_BLEED if s != "--noise-enabled" for a in (s, 0)]
     tone_only = ["--noise-hiss-db", -120, "--noise-hum-db", -120, "--noise-modulation-db", -120]
     arguments = ["--noise-room-db", -50, "--bleed-enabled", 0, "--no-tail", *only_noise, *tone_only]

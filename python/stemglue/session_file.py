@@ -54,6 +54,15 @@ def spec_from_files(files: list[Path], layout: str, settings: dict[str, float]) 
     return SessionSpec(layout, dict(settings), [StemSpec(p.stem, p, guess_role(p.stem)) for p in files])
 
 
+#: The largest room (the Room's size_m) bounds where a source can stand.
+MAX_STAGE_M = 30.0
+
+
+def _metres(value: object, low: float, high: float) -> bool:
+    """A number (not a bool, not NaN) from low to high."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+
+
 def _settings(table: object, where: str, path: Path) -> dict[str, float]:
     ids = {spec.id for spec in parameters()}
     if not isinstance(table, dict):
@@ -96,14 +105,14 @@ def read_session_file(path: Path) -> SessionSpec:
             raise SessionFileError(f"{path}: {where}.role {role!r} is not one of {', '.join(ROLES)}")
         source = entry.get("source_m")
         if source is not None and (
-            not isinstance(source, list) or len(source) != 3 or not all(isinstance(v, int | float) for v in source)
+            not isinstance(source, list) or len(source) != 3 or not all(_metres(v, 0, MAX_STAGE_M) for v in source)
         ):
-            raise SessionFileError(f"{path}: {where}.source_m must be [x, y, z] in metres")
+            raise SessionFileError(f"{path}: {where}.source_m must be [x, y, z], each 0 to {MAX_STAGE_M:g} m")
         pattern = entry.get("pattern")
         if pattern is not None and pattern not in PATTERNS:
             raise SessionFileError(f"{path}: {where}.pattern {pattern!r} is not one of {', '.join(PATTERNS)}")
         distance = entry.get("mic_distance_m")
-        if distance is not None and (not isinstance(distance, int | float) or not 0.02 <= distance <= 5):
+        if distance is not None and not _metres(distance, 0.02, 5):
             raise SessionFileError(f"{path}: {where}.mic_distance_m must be 0.02 to 5 m")
         stems.append(
             StemSpec(
