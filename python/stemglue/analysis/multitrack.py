@@ -1,0 +1,218 @@
+"""What a multitrack is missing: the sterility descriptors of each stem and of each pair, beside
+the ranges recordings of people show, as plain data (what `stemglue analyze --json` writes).
+
+Per stem: the noise floor in its gaps, onset timing against the grid, per-hit level spread,
+loudness, loudness range and true peak. Per pair: bleed evidence (GCC-PHAT) and how many of their
+onsets coincide. A value that does not apply is None, with the reason in the stem's `reasons`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+from stemglue.analysis.bleed import bleed_evidence
+from stemglue.analysis.floor import noise_floor
+from stemglue.analysis.loudness import integrated_loudness_lufs, loudness_range_lu, true_peak_dbtp
+from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
+from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
+from stemglue.audio_io import read_audio
+
+#: What recordings of people show (../shared/reference/dsp-facts.md sections 1-3, 6): a stem
+#: outside a range is flagged with what StemGlue module would move it.
+HUMAN_RANGES = {
+    "noise_floor_dbfs": (-100.0, -60.0, "noise"),
+    "onset_sd_ms": (2.0, 20.0, "humanize timing"),
+    "onset_lag1": (0.2, 0.95, "humanize correlation"),
+    "hit_level_sd_db": (0.5, 3.0, "humanize dynamics"),
+}
+#: Onsets of two stems within this of each other coincide (machines: nearly all; players: few).
+COINCIDENCE_MS = 1.0
+#: A GCC-PHAT peak this many robust standard deviations above its curve is bleed.
+BLEED_Z = 8.0
+MIN_ONSETS = 8
+
+
+@dataclass
+class StemAudio:
+    name: str
+    path: Path | None
+    audio: np.ndarray  # (channels, frames) float32
+    sample_rate: int
+
+
+def _hit_level_sd_db(mono: np.ndarray, onsets: np.ndarray, sample_rate: float) -> float | None:
+    """Per-hit peak level SD (dB), pooled within hit classes: hits of one spectral centroid third
+    octave are one instrument's, so a kick and a hat do not count as a level spread."""
+    if len(onsets) < MIN_ONSETS:
+        return None
+    window = int(0.030 * sample_rate)
+    levels = hit_peak_levels_db(mono, onsets, window, oversample=4)
+    centroids = []
+    for position in onsets.astype(np.int64):
+        piece = mono[position : position + window]
+        spectrum = np.abs(np.fft.rfft(piece * np.hanning(len(piece)))) if len(piece) > 8 else np.zeros(1)
+        frequencies = np.fft.rfftfreq(max(len(piece), 1), 1 / sample_rate)[: len(spectrum)]
+        centroids.append(np.sum(frequencies * spectrum) / max(np.sum(spectrum), 1e-30))
+    classes = np.round(3 * np.log2(np.maximum(centroids, 20.0)))
+    deviations = [levels[classes == c] - levels[classes == c].mean() for c in np.unique(classes)]
+    deviations = [d for d in deviations if len(d) >= 4]
+    count = sum(len(d) for d in deviations)
+    if count < MIN_ONSETS:
+        return None
+    return float(np.sqrt(sum(np.sum(d**2) for d in deviations) / (count - len(deviations))))
+
+
+def _coincidence(a: np.ndarray, b: np.ndarray, tolerance: float) -> float | None:
+    """Share of the onsets of both stems with a partner in the other within the tolerance."""
+    if len(a) == 0 or len(b) == 0:
+        return None
+
+    def matched(x: np.ndarray, y: np.ndarray) -> int:
+        index = np.searchsorted(y, x)
+        left, right = y[np.clip(index - 1, 0, len(y) - 1)], y[np.clip(index, 0, len(y) - 1)]
+        return int(np.count_nonzero(np.minimum(np.abs(x - left), np.abs(x - right)) <= tolerance))
+
+    return (matched(a, b) + matched(b, a)) / (len(a) + len(b))
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def analyze_stem(stem: StemAudio, grid: Grid | None, onsets: np.ndarray) -> dict[str, object]:
+    """The descriptors of one stem, its onsets already found (fractional samples)."""
+    rate, mono = stem.sample_rate, np.atleast_2d(stem.audio).astype(np.float64).mean(axis=0)
+    reasons: dict[str, str] = {}
+    floor = noise_floor(stem.audio, rate)
+    if floor.reason:
+        reasons["noise_floor_dbfs"] = reasons["noise_floor_dba"] = floor.reason
+    timing = {"onset_sd_ms": None, "onset_mean_ms": None, "onset_lag1": None, "onset_slope": None}
+    if len(onsets) < MIN_ONSETS:
+        for key in timing:
+            reasons[key] = f"{len(onsets)} onsets; timing needs {MIN_ONSETS}"
+    elif grid is None:
+        for key in timing:
+            reasons[key] = "no grid: give --tempo, or stems with enough onsets to find one"
+    else:
+        statistics = timing_statistics(grid_offsets_ms(onsets / rate, grid))
+        timing = {
+            "onset_sd_ms": statistics.sd_ms,
+            "onset_mean_ms": None if grid.estimated else statistics.mean_ms,
+            "onset_lag1": statistics.lag1,
+            "onset_slope": statistics.slope,
+        }
+        if grid.estimated:
+            reasons["onset_mean_ms"] = "the grid's phase is estimated from the onsets: give --tempo for the mean"
+        if not np.isfinite(statistics.slope):
+            reasons["onset_slope"] = "the periodogram slope needs 64 onsets"
+    hit_sd = _hit_level_sd_db(mono, onsets, rate)
+    if hit_sd is None:
+        reasons["hit_level_sd_db"] = "fewer than 8 hits of one kind"
+    lufs = integrated_loudness_lufs(stem.audio, rate)
+    if lufs is None:
+        reasons["lufs"] = "silent, or shorter than a 400 ms block"
+    lra = loudness_range_lu(stem.audio, rate)
+    if lra is None:
+        reasons["lra_lu"] = "silent, or shorter than a 3 s window"
+    peak = true_peak_dbtp(stem.audio, rate)
+    if peak is None:
+        reasons["true_peak_dbtp"] = "digital silence"
+    values = {
+        "noise_floor_dbfs": _round(floor.dbfs, 2),
+        "noise_floor_dba": _round(floor.dba, 2),
+        "digital_silence": floor.digital_silence,
+        "onsets": int(len(onsets)),
+        **{key: _round(value, 3) for key, value in timing.items()},
+        "hit_level_sd_db": _round(hit_sd, 3),
+        "lufs": _round(lufs, 2),
+        "lra_lu": _round(lra, 2),
+        "true_peak_dbtp": _round(peak, 2),
+    }
+    flags = []
+    if floor.digital_silence:
+        flags.append("digital silence in the gaps: noise")
+    for key, (low, high, module) in HUMAN_RANGES.items():
+        value = values.get(key)
+        if isinstance(value, float) and not low <= value <= high:
+            flags.append(f"{key} {value:g} outside {low:g}..{high:g}: {module}")
+    return {
+        "file": None if stem.path is None else str(stem.path),
+        "sample_rate": rate,
+        "channels": int(np.atleast_2d(stem.audio).shape[0]),
+        "seconds": round(np.atleast_2d(stem.audio).shape[1] / rate, 3),
+        **values,
+        "flags": flags,
+        "reasons": reasons,
+    }
+
+
+def _at_rate(stem: StemAudio, rate: int) -> np.ndarray:
+    mono = np.atleast_2d(stem.audio).astype(np.float64).mean(axis=0)
+    return mono if stem.sample_rate == rate else soxr.resample(mono, stem.sample_rate, rate, quality="VHQ")
+
+
+def analyze_pair(a: StemAudio, b: StemAudio, onsets_s: dict[str, np.ndarray]) -> dict[str, object]:
+    rate = max(a.sample_rate, b.sample_rate)
+    evidence = bleed_evidence(_at_rate(a, rate), _at_rate(b, rate), rate)
+    found = False
+    if evidence is not None:
+        curve = evidence.curve
+        spread = 1.4826 * np.median(np.abs(curve - np.median(curve)))
+        found = bool(evidence.strength > np.median(curve) + BLEED_Z * max(spread, 1e-12))
+    coincidence = _coincidence(onsets_s[a.name], onsets_s[b.name], COINCIDENCE_MS / 1000)
+    return {
+        "a": a.name,
+        "b": b.name,
+        "bleed_found": found,
+        "bleed_lag_ms": _round(evidence.lag_ms, 3) if evidence else None,
+        "bleed_strength": _round(evidence.strength, 4) if evidence else None,
+        "onset_coincidence": _round(coincidence, 3),
+    }
+
+
+def load_stems(paths: list[Path]) -> list[StemAudio]:
+    """Every file read, or an AudioFileError naming the first that cannot be."""
+    stems = []
+    for path in paths:
+        audio, rate = read_audio(path)
+        stems.append(StemAudio(Path(path).stem, Path(path), audio, rate))
+    return stems
+
+
+def analyze(
+    stems: list[StemAudio], tempo_bpm: float | None = None, progress: Callable[[float], None] | None = None
+) -> dict[str, object]:
+    """The descriptors of every stem and pair. With a tempo, the grid is its sixteenths from each
+    file's start; without, one grid is estimated from all stems' onsets (one band, one tempo)."""
+    onsets = {stem.name: detect_onsets(stem.audio, stem.sample_rate) for stem in stems}
+    onsets_s = {stem.name: onsets[stem.name] / stem.sample_rate for stem in stems}
+    if tempo_bpm:
+        grid = Grid(step_s=60.0 / tempo_bpm / 4, phase_s=0.0, estimated=False)
+        tempo = {"bpm": tempo_bpm, "source": "given"}
+    else:
+        grid = estimate_grid(np.sort(np.concatenate(list(onsets_s.values()) or [np.zeros(0)])))
+        tempo = (
+            {"bpm": round(grid.tempo_bpm, 3), "source": "estimated (its sixteenths fit the onsets best)"}
+            if grid
+            else {"bpm": None, "source": None, "reason": "too few onsets to find a grid"}
+        )
+    steps = len(stems) + len(stems) * (len(stems) - 1) // 2
+    done = 0
+    results = {}
+    for stem in stems:
+        results[stem.name] = analyze_stem(stem, grid, onsets[stem.name])
+        done += 1
+        if progress:
+            progress(done / steps)
+    pairs = []
+    for i, a in enumerate(stems):
+        for b in stems[i + 1 :]:
+            pairs.append(analyze_pair(a, b, onsets_s))
+            done += 1
+            if progress:
+                progress(done / steps)
+    return {"tempo": tempo, "stems": results, "pairs": pairs, "ranges": {k: v[:2] for k, v in HUMAN_RANGES.items()}}
