@@ -7,6 +7,7 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import soundfile
 
 from stemglue._parameters import parameters
@@ -29,6 +30,16 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE_OR_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _tempo(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of beats per minute") from None
+    if not 20.0 <= value <= 400.0:
+        raise argparse.ArgumentTypeError(f"{text} bpm: give 20 to 400")
+    return value
 
 
 def _whole_number(low: int, high: int | None = None):
@@ -225,6 +236,79 @@ def _install_plugin(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze(arguments: argparse.Namespace) -> int:
+    import json
+
+    from stemglue.analysis.multitrack import analyze, load_stems
+    from stemglue.session import AUDIO_SUFFIXES, stem_files
+
+    if arguments.json is not None and arguments.json.suffix.lower() in AUDIO_SUFFIXES:
+        raise ValueError(f"--json {arguments.json}: name a .json file (this would replace audio)")
+    stems = load_stems(stem_files(arguments.inputs))  # every file read before any output
+    progress = _Progress(f"analysing {len(stems)} stems")
+    try:
+        result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress)
+    finally:
+        progress.finish()
+    if arguments.json is not None:
+        with atomic_output(arguments.json, overwrite=True) as temporary:
+            temporary.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(_analysis_table(result)))
+    if arguments.json is not None:
+        print(f"wrote {arguments.json}")
+    return 0
+
+
+def _analysis_table(result: dict) -> list[str]:
+    """The descriptors as a terminal table: one row per stem, then the pairs; n/a where a value does
+    not apply, ! beside a value outside the human range."""
+    columns = [
+        ("floor dBFS", "noise_floor_dbfs", "{:.1f}"),
+        ("floor dBA", "noise_floor_dba", "{:.1f}"),
+        ("onsets", "onsets", "{}"),
+        ("onset SD ms", "onset_sd_ms", "{:.2f}"),
+        ("mean ms", "onset_mean_ms", "{:+.2f}"),
+        ("lag-1", "onset_lag1", "{:.2f}"),
+        ("hit SD dB", "hit_level_sd_db", "{:.2f}"),
+        ("LUFS", "lufs", "{:.1f}"),
+        ("LRA", "lra_lu", "{:.1f}"),
+        ("dBTP", "true_peak_dbtp", "{:.1f}"),
+    ]
+    ranges = result["ranges"]
+
+    def cell(stem: dict, key: str, form: str) -> str:
+        value = stem[key]
+        if value is None:
+            return "n/a"
+        low, high = ranges.get(key, (-np.inf, np.inf))
+        return form.format(value) + ("!" if isinstance(value, float) and not low <= value <= high else "")
+
+    names = list(result["stems"])
+    width = max([4, *map(len, names)])
+    tempo = result["tempo"]
+    lines = [f"tempo: {tempo['bpm']:g} bpm ({tempo['source']})" if tempo["bpm"] else f"tempo: n/a ({tempo['reason']})"]
+    header = f"{'stem':{width}}  " + "  ".join(f"{title:>11}" for title, _, _ in columns)
+    lines += [header, "-" * len(header)]
+    for name in names:
+        stem = result["stems"][name]
+        lines.append(f"{name:{width}}  " + "  ".join(f"{cell(stem, key, form):>11}" for _, key, form in columns))
+    for name in names:
+        for flag in result["stems"][name]["flags"]:
+            lines.append(f"  {name}: {flag}")
+    if result["pairs"]:
+        lines.append("")
+        lines.append(f"{'pair':{2 * width + 3}}  {'bleed':>6}  {'lag ms':>8}  {'strength':>8}  {'onsets together':>15}")
+        for pair in result["pairs"]:
+            lag = "n/a" if pair["bleed_lag_ms"] is None else f"{pair['bleed_lag_ms']:+.2f}"
+            strength = "n/a" if pair["bleed_strength"] is None else f"{pair['bleed_strength']:.3f}"
+            together = "n/a" if pair["onset_coincidence"] is None else f"{100 * pair['onset_coincidence']:.0f} %"
+            found = "yes" if pair["bleed_found"] else "no"
+            lines.append(
+                f"{pair['a'] + ' / ' + pair['b']:{2 * width + 3}}  {found:>6}  {lag:>8}  {strength:>8}  {together:>15}"
+            )
+    return lines
+
+
 def _list_parameters(_: argparse.Namespace) -> int:
     for spec in parameters():
         print(f"{spec.id:22} {spec.legal_values():40} default {spec.default:g}  {spec.description}")
@@ -313,6 +397,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     _add_parameter_options(demo)
     demo.set_defaults(run=_demo)
+
+    analyze = commands.add_parser(
+        "analyze", help="measure what a multitrack is missing: floor, timing, hit levels, loudness, bleed"
+    )
+    analyze.add_argument("inputs", type=Path, nargs="+", metavar="STEM", help="audio files, or one folder of them")
+    analyze.add_argument(
+        "--tempo",
+        type=_tempo,
+        default=None,
+        metavar="BPM",
+        help="the song's tempo: onsets are timed against its sixteenths from each file's start "
+        "(default: estimated from the onsets, and the mean offset is then n/a)",
+    )
+    analyze.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="write every value as JSON")
+    analyze.set_defaults(run=_analyze)
 
     session = commands.add_parser("session", help="session files: describe a multitrack for `render --session`")
     session_commands = session.add_subparsers(dest="session_command", required=True, metavar="COMMAND")

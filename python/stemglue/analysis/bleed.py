@@ -7,12 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 #: Lags a microphone a metre or more from another source can show: 0.3 ms (10 cm) to 20 ms (7 m).
 BLEED_LAGS_MS = (0.3, 20.0)
-#: Frames per correlation segment: the lags fit many times over, and averaging segments tames the
-#: PHAT weighting's noise in bands where a stem holds nothing.
-SEGMENT_FRAMES = 1 << 15
+#: Frames per correlation segment: the longest lag fits 8 times over at 48 kHz.
+SEGMENT_FRAMES = 1 << 14
+#: Segments averaged at most (spread over the whole stem): 128 Hann segments hold 44 s of a
+#: 48 kHz stem, plenty to tell a copy from a coincidence, and keep pairs of long stems cheap.
+MAX_SEGMENTS = 128
+#: Shorter stems hold too few cycles of anything to tell a copy from a coincidence.
+MIN_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -25,22 +30,32 @@ class BleedEvidence:
     curve: np.ndarray
 
 
-def gcc_phat(a: np.ndarray, b: np.ndarray, max_lag: int, segment: int = SEGMENT_FRAMES) -> np.ndarray:
-    """GCC-PHAT of two mono signals over lags -max_lag..max_lag (b against a: a peak at +k when b
-    holds a copy of a k samples late). The cross-spectra of 50 %-overlapping Hann segments are
-    summed and then whitened, so a copy present throughout stands out however coloured it is."""
-    length = min(len(a), len(b))
-    segment = min(segment, 1 << int(np.ceil(np.log2(max(length, 2)))))
-    size = 2 * segment  # zero padding: linear, not circular, correlation
-    window = np.hanning(segment)
-    cross = np.zeros(size // 2 + 1, complex)
-    for start in range(0, max(1, length - segment + 1), segment // 2):
-        x, y = a[start : start + segment], b[start : start + segment]
-        x, y = np.pad(x, (0, segment - len(x))) * window, np.pad(y, (0, segment - len(y))) * window
-        cross += np.conj(np.fft.rfft(x, size)) * np.fft.rfft(y, size)
+def segment_stride(frames: int) -> int:
+    """Segment starts this far apart cover `frames` with at most MAX_SEGMENTS (half-overlapping
+    where fewer would do)."""
+    segment = SEGMENT_FRAMES
+    return max(segment // 2, int(np.ceil(max(frames - segment, 0) / max(MAX_SEGMENTS - 1, 1))))
+
+
+def segment_spectra(mono: np.ndarray, stride: int) -> np.ndarray:
+    """The zero-padded spectra (complex64, one row per segment) of the Hann segments starting at
+    0, stride, 2 stride ... that fit in the signal: what every pair with this stem reuses."""
+    segment, size = SEGMENT_FRAMES, 2 * SEGMENT_FRAMES  # zero padding: linear correlation
+    window = np.hanning(segment).astype(np.float32)
+    starts = range(0, max(len(mono) - segment, 0) + 1, stride) if len(mono) >= segment else [0]
+    pieces = np.stack([np.pad(mono[s : s + segment], (0, max(0, s + segment - len(mono)))) for s in starts])
+    return scipy.fft.rfft(pieces.astype(np.float32) * window, size, axis=1, workers=-1).astype(np.complex64)
+
+
+def gcc_phat(spectra_a: np.ndarray, spectra_b: np.ndarray, max_lag: int) -> np.ndarray:
+    """GCC-PHAT over lags -max_lag..max_lag (b against a: a peak at +k when b holds a copy of a k
+    samples late) from two stems' segment spectra at the same starts: the cross-spectra are summed
+    and then whitened, so a copy present throughout stands out however coloured it is."""
+    count = min(len(spectra_a), len(spectra_b))
+    cross = np.sum(np.conj(spectra_a[:count]) * spectra_b[:count], axis=0, dtype=np.complex128)
     magnitude = np.abs(cross)
     whitened = np.where(magnitude > 1e-12 * magnitude.max(initial=0.0), cross / np.maximum(magnitude, 1e-300), 0.0)
-    correlation = np.fft.irfft(whitened, size)
+    correlation = scipy.fft.irfft(whitened, 2 * SEGMENT_FRAMES)
     return np.concatenate([correlation[-max_lag:], correlation[: max_lag + 1]])
 
 
@@ -51,13 +66,20 @@ def _parabolic(left: float, centre: float, right: float) -> float:
 
 def bleed_evidence(a: np.ndarray, b: np.ndarray, sample_rate: float) -> BleedEvidence | None:
     """The bleed GCC-PHAT shows between a and b (mono or channel-averaged), either way round, at
-    0.3-20 ms, with the lag refined between samples; None when either is silent."""
+    0.3-20 ms, with the lag refined between samples; None when either is silent or shorter than
+    MIN_SECONDS."""
     a = np.atleast_2d(np.asarray(a, np.float64)).mean(axis=0)
     b = np.atleast_2d(np.asarray(b, np.float64)).mean(axis=0)
-    if not np.any(a) or not np.any(b):
+    if min(len(a), len(b)) < MIN_SECONDS * sample_rate or not np.any(a) or not np.any(b):
         return None
+    stride = segment_stride(max(len(a), len(b)))
+    return evidence_from_spectra(segment_spectra(a, stride), segment_spectra(b, stride), sample_rate)
+
+
+def evidence_from_spectra(spectra_a: np.ndarray, spectra_b: np.ndarray, sample_rate: float) -> BleedEvidence:
+    """bleed_evidence from segment spectra already taken (segment_spectra, one stride for both)."""
     max_lag = int(np.ceil(BLEED_LAGS_MS[1] * 1e-3 * sample_rate)) + 1
-    curve = gcc_phat(a, b, max_lag)
+    curve = gcc_phat(spectra_a, spectra_b, max_lag)
     lags = np.arange(-max_lag, max_lag + 1)
     lags_ms = lags / sample_rate * 1000
     inside = (np.abs(lags_ms) >= BLEED_LAGS_MS[0]) & (np.abs(lags_ms) <= BLEED_LAGS_MS[1])

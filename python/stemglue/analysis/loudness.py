@@ -4,6 +4,7 @@ range (LU) and true peak (dBTP, 4x oversampled)."""
 from __future__ import annotations
 
 import numpy as np
+import scipy.ndimage
 import scipy.signal
 
 ABSOLUTE_GATE_LUFS = -70.0
@@ -33,11 +34,15 @@ def k_weighting(sample_rate: float) -> np.ndarray:
     return np.array([shelf, high_pass])
 
 
-def _block_loudness(audio: np.ndarray, sample_rate: float, block_s: float, hop_s: float) -> np.ndarray:
-    """Loudness (LUFS) of each block_s window, hop_s apart: K-weighted mean square summed over
-    channels (front channels weigh 1), -0.691 + 10 log10."""
+def k_weighted_power(audio: np.ndarray, sample_rate: float) -> np.ndarray:
+    """The K-weighted power per sample, summed over the channels (front channels weigh 1)."""
     weighted = scipy.signal.sosfilt(k_weighting(sample_rate), np.atleast_2d(np.asarray(audio, np.float64)), axis=1)
-    power = np.sum(weighted**2, axis=0)
+    return np.sum(weighted**2, axis=0)
+
+
+def _block_loudness(power: np.ndarray, sample_rate: float, block_s: float, hop_s: float) -> np.ndarray:
+    """Loudness (LUFS, -0.691 + 10 log10 of the mean K-weighted power) of each block_s window,
+    hop_s apart."""
     size, hop = int(round(block_s * sample_rate)), int(round(hop_s * sample_rate))
     if len(power) < size:
         return np.zeros(0)
@@ -47,10 +52,12 @@ def _block_loudness(audio: np.ndarray, sample_rate: float, block_s: float, hop_s
     return -0.691 + 10 * np.log10(np.maximum(mean_square, 1e-300))
 
 
-def integrated_loudness_lufs(audio: np.ndarray, sample_rate: float) -> float | None:
+def integrated_loudness_lufs(audio: np.ndarray, sample_rate: float, power: np.ndarray | None = None) -> float | None:
     """BS.1770-4 integrated loudness: 400 ms blocks (75 % overlap) gated at -70 LUFS, then at
-    10 LU below the mean of those. None when nothing passes the gates (silence, or under 400 ms)."""
-    blocks = _block_loudness(audio, sample_rate, 0.4, 0.1)
+    10 LU below the mean of those. None when nothing passes the gates (silence, or under 400 ms).
+    `power`: k_weighted_power(audio), when already taken."""
+    power = k_weighted_power(audio, sample_rate) if power is None else power
+    blocks = _block_loudness(power, sample_rate, 0.4, 0.1)
     blocks = blocks[blocks > ABSOLUTE_GATE_LUFS]
     if len(blocks) == 0:
         return None
@@ -59,10 +66,11 @@ def integrated_loudness_lufs(audio: np.ndarray, sample_rate: float) -> float | N
     return float(10 * np.log10(np.mean(10 ** (blocks / 10))))
 
 
-def loudness_range_lu(audio: np.ndarray, sample_rate: float) -> float | None:
+def loudness_range_lu(audio: np.ndarray, sample_rate: float, power: np.ndarray | None = None) -> float | None:
     """EBU Tech 3342 loudness range: the spread (10th to 95th percentile) of 3 s short-term
     loudness every 100 ms, gated at -70 LUFS and 20 LU below their mean. None under 3 s or silent."""
-    blocks = _block_loudness(audio, sample_rate, 3.0, 0.1)
+    power = k_weighted_power(audio, sample_rate) if power is None else power
+    blocks = _block_loudness(power, sample_rate, 3.0, 0.1)
     blocks = blocks[blocks > ABSOLUTE_GATE_LUFS]
     if len(blocks) == 0:
         return None
@@ -71,16 +79,18 @@ def loudness_range_lu(audio: np.ndarray, sample_rate: float) -> float | None:
 
 
 def true_peak_dbtp(audio: np.ndarray, sample_rate: float) -> float | None:
-    """The highest absolute value of the 4x oversampled signal (BS.1770-4 Annex 2), in dBTP; read in
-    overlapping pieces so a long stem needs little memory. None for silence."""
+    """The highest absolute value of the 4x oversampled signal (BS.1770-4 Annex 2), in dBTP. Between
+    samples a band-limited signal rises at most a few dB over its sample peak, so only the stretches
+    around samples within 6 dB of it are oversampled. None for silence."""
     samples = np.atleast_2d(np.asarray(audio, np.float64))
-    piece, margin, peak = 1 << 18, 64, 0.0
-    for start in range(0, samples.shape[1], piece):
-        first, last = max(0, start - margin), min(samples.shape[1], start + piece + margin)
-        upsampled = scipy.signal.resample_poly(samples[:, first:last], TRUE_PEAK_OVERSAMPLE, 1, axis=1)
-        keep = slice(
-            (start - first) * TRUE_PEAK_OVERSAMPLE,
-            (min(start + piece, samples.shape[1]) - first) * TRUE_PEAK_OVERSAMPLE,
-        )
-        peak = max(peak, float(np.max(np.abs(upsampled[:, keep]), initial=0.0)))
-    return float(20 * np.log10(peak)) if peak > 0 else None
+    sample_peak = float(np.max(np.abs(samples), initial=0.0))
+    if sample_peak == 0.0:
+        return None
+    peak = sample_peak
+    for channel in samples:
+        # the loud samples with 32 samples of context either side, joined into one signal: a join
+        # lies between samples under half the peak, where the interpolation cannot reach the peak
+        keep = scipy.ndimage.maximum_filter1d((np.abs(channel) >= 0.5 * sample_peak).view(np.uint8), 65) > 0
+        upsampled = scipy.signal.resample_poly(channel[keep], TRUE_PEAK_OVERSAMPLE, 1)
+        peak = max(peak, float(np.max(np.abs(upsampled), initial=0.0)))
+    return float(20 * np.log10(peak))

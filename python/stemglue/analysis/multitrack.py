@@ -7,16 +7,23 @@ onsets coincide. A value that does not apply is None, with the reason in the ste
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soxr
 
-from stemglue.analysis.bleed import bleed_evidence
+from stemglue.analysis.bleed import MIN_SECONDS, evidence_from_spectra, segment_spectra, segment_stride
 from stemglue.analysis.floor import noise_floor
-from stemglue.analysis.loudness import integrated_loudness_lufs, loudness_range_lu, true_peak_dbtp
+from stemglue.analysis.loudness import (
+    integrated_loudness_lufs,
+    k_weighted_power,
+    loudness_range_lu,
+    true_peak_dbtp,
+)
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
 from stemglue.audio_io import read_audio
@@ -112,10 +119,11 @@ def analyze_stem(stem: StemAudio, grid: Grid | None, onsets: np.ndarray) -> dict
     hit_sd = _hit_level_sd_db(mono, onsets, rate)
     if hit_sd is None:
         reasons["hit_level_sd_db"] = "fewer than 8 hits of one kind"
-    lufs = integrated_loudness_lufs(stem.audio, rate)
+    power = k_weighted_power(stem.audio, rate)
+    lufs = integrated_loudness_lufs(stem.audio, rate, power)
     if lufs is None:
         reasons["lufs"] = "silent, or shorter than a 400 ms block"
-    lra = loudness_range_lu(stem.audio, rate)
+    lra = loudness_range_lu(stem.audio, rate, power)
     if lra is None:
         reasons["lra_lu"] = "silent, or shorter than a 3 s window"
     peak = true_peak_dbtp(stem.audio, rate)
@@ -155,22 +163,41 @@ def _at_rate(stem: StemAudio, rate: int) -> np.ndarray:
     return mono if stem.sample_rate == rate else soxr.resample(mono, stem.sample_rate, rate, quality="VHQ")
 
 
-def analyze_pair(a: StemAudio, b: StemAudio, onsets_s: dict[str, np.ndarray]) -> dict[str, object]:
-    rate = max(a.sample_rate, b.sample_rate)
-    evidence = bleed_evidence(_at_rate(a, rate), _at_rate(b, rate), rate)
+def _bleed_spectra(stems: list[StemAudio]) -> tuple[int, dict[str, np.ndarray | None]]:
+    """(the pairs' rate, each stem's segment spectra at it, None for one too short or silent): taken
+    once per stem, every pair reuses them."""
+    rate = max(stem.sample_rate for stem in stems)
+    monos = {stem.name: _at_rate(stem, rate) for stem in stems}
+    stride = segment_stride(max(len(mono) for mono in monos.values()))
+    return rate, {
+        name: segment_spectra(mono, stride) if len(mono) >= MIN_SECONDS * rate and np.any(mono) else None
+        for name, mono in monos.items()
+    }
+
+
+def analyze_pair(a: str, b: str, rate: int, spectra: dict, onsets_s: dict[str, np.ndarray]) -> dict[str, object]:
+    evidence = None
+    if spectra[a] is not None and spectra[b] is not None:
+        evidence = evidence_from_spectra(spectra[a], spectra[b], rate)
     found = False
     if evidence is not None:
         curve = evidence.curve
         spread = 1.4826 * np.median(np.abs(curve - np.median(curve)))
         found = bool(evidence.strength > np.median(curve) + BLEED_Z * max(spread, 1e-12))
-    coincidence = _coincidence(onsets_s[a.name], onsets_s[b.name], COINCIDENCE_MS / 1000)
+    coincidence = _coincidence(onsets_s[a], onsets_s[b], COINCIDENCE_MS / 1000)
+    reasons = {}
+    if evidence is None:
+        reasons["bleed_lag_ms"] = reasons["bleed_strength"] = f"a stem is silent or shorter than {MIN_SECONDS:g} s"
+    if coincidence is None:
+        reasons["onset_coincidence"] = "a stem has no onsets"
     return {
-        "a": a.name,
-        "b": b.name,
+        "a": a,
+        "b": b,
         "bleed_found": found,
         "bleed_lag_ms": _round(evidence.lag_ms, 3) if evidence else None,
         "bleed_strength": _round(evidence.strength, 4) if evidence else None,
         "onset_coincidence": _round(coincidence, 3),
+        "reasons": reasons,
     }
 
 
@@ -183,36 +210,41 @@ def load_stems(paths: list[Path]) -> list[StemAudio]:
     return stems
 
 
+def _grid(tempo_bpm: float | None, onsets_s: dict[str, np.ndarray]) -> tuple[Grid | None, dict[str, object]]:
+    """The grid the onsets are timed against, and how it was found."""
+    if tempo_bpm:
+        return Grid(step_s=60.0 / tempo_bpm / 4, phase_s=0.0, estimated=False), {"bpm": tempo_bpm, "source": "given"}
+    grid = estimate_grid(np.sort(np.concatenate([np.zeros(0), *onsets_s.values()])))
+    if grid is None:
+        return None, {"bpm": None, "source": None, "reason": "too few onsets to find a grid"}
+    return grid, {"bpm": round(grid.tempo_bpm, 3), "source": "estimated (its sixteenths fit the onsets best)"}
+
+
 def analyze(
     stems: list[StemAudio], tempo_bpm: float | None = None, progress: Callable[[float], None] | None = None
 ) -> dict[str, object]:
     """The descriptors of every stem and pair. With a tempo, the grid is its sixteenths from each
     file's start; without, one grid is estimated from all stems' onsets (one band, one tempo)."""
-    onsets = {stem.name: detect_onsets(stem.audio, stem.sample_rate) for stem in stems}
-    onsets_s = {stem.name: onsets[stem.name] / stem.sample_rate for stem in stems}
-    if tempo_bpm:
-        grid = Grid(step_s=60.0 / tempo_bpm / 4, phase_s=0.0, estimated=False)
-        tempo = {"bpm": tempo_bpm, "source": "given"}
-    else:
-        grid = estimate_grid(np.sort(np.concatenate(list(onsets_s.values()) or [np.zeros(0)])))
-        tempo = (
-            {"bpm": round(grid.tempo_bpm, 3), "source": "estimated (its sixteenths fit the onsets best)"}
-            if grid
-            else {"bpm": None, "source": None, "reason": "too few onsets to find a grid"}
-        )
-    steps = len(stems) + len(stems) * (len(stems) - 1) // 2
-    done = 0
-    results = {}
-    for stem in stems:
-        results[stem.name] = analyze_stem(stem, grid, onsets[stem.name])
-        done += 1
-        if progress:
-            progress(done / steps)
+    # Stems are independent until the pairs: one per core (numpy and scipy's FFTs and filters
+    # release the GIL).
+    with ThreadPoolExecutor(max(1, min(len(stems), os.cpu_count() or 1))) as workers:
+        found = workers.map(lambda s: detect_onsets(s.audio, s.sample_rate), stems)
+        onsets = dict(zip([stem.name for stem in stems], found, strict=True))
+        onsets_s = {stem.name: onsets[stem.name] / stem.sample_rate for stem in stems}
+        grid, tempo = _grid(tempo_bpm, onsets_s)
+        steps = len(stems) + len(stems) * (len(stems) - 1) // 2
+        results = {}
+        for stem, result in zip(
+            stems, workers.map(lambda s: analyze_stem(s, grid, onsets[s.name]), stems), strict=True
+        ):
+            results[stem.name] = result
+            if progress:
+                progress(len(results) / steps)
     pairs = []
+    rate, spectra = _bleed_spectra(stems)
     for i, a in enumerate(stems):
         for b in stems[i + 1 :]:
-            pairs.append(analyze_pair(a, b, onsets_s))
-            done += 1
+            pairs.append(analyze_pair(a.name, b.name, rate, spectra, onsets_s))
             if progress:
-                progress(done / steps)
+                progress((len(results) + len(pairs)) / steps)
     return {"tempo": tempo, "stems": results, "pairs": pairs, "ranges": {k: v[:2] for k, v in HUMAN_RANGES.items()}}

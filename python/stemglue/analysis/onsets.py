@@ -16,7 +16,7 @@ import scipy.fft
 import scipy.ndimage
 import scipy.signal
 
-FRAME, HOP, LAG = 2048, 128, 4  # at 48 kHz: 43 ms frames every 2.7 ms (scaled with the rate)
+FRAME, HOP, LAG = 2048, 256, 4  # at 48 kHz: 43 ms frames every 5.3 ms, compared 21 ms apart
 FRAMES_PER_PIECE = 2048
 MIN_GAP_MS = 40.0  # two onsets closer than this are one
 THRESHOLD = 0.2  # of the flux's high percentile, above the moving median

@@ -1,0 +1,141 @@
+"""`stemglue analyze` run as a user runs it, on real files: the table, the JSON scripts rely on,
+and clear one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import stemglue
+from signals import bass_stem, drum_stem, keys_stem
+
+COMMAND = str(Path(sys.executable).parent / "stemglue")
+RATE = 48000
+STEM_KEYS = {
+    "noise_floor_dbfs",
+    "noise_floor_dba",
+    "digital_silence",
+    "onsets",
+    "onset_sd_ms",
+    "onset_mean_ms",
+    "onset_lag1",
+    "onset_slope",
+    "hit_level_sd_db",
+    "lufs",
+    "lra_lu",
+    "true_peak_dbtp",
+    "flags",
+    "reasons",
+}
+
+
+def run(*arguments):
+    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def stems(tmp_path):
+    folder = tmp_path / "stems"
+    folder.mkdir()
+    soundfile.write(folder / "drums.wav", drum_stem(8.0)[0].T, RATE, subtype="PCM_24")
+    soundfile.write(folder / "bass.wav", bass_stem(8.0)[0][:1].T, RATE, subtype="PCM_16")
+    soundfile.write(folder / "keys.wav", keys_stem(8.0)[0].T, 44100, subtype="FLOAT")  # another rate
+    return folder
+
+
+def test_a_folder_gives_a_table_and_json_with_every_key(stems, tmp_path):
+    result = run("analyze", stems, "--json", tmp_path / "report.json")
+    assert result.returncode == 0, result.stderr
+    assert "floor dBFS" in result.stdout and "bass / drums" in result.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert sorted(report["stems"]) == ["bass", "drums", "keys"]
+    for name, stem in report["stems"].items():
+        assert STEM_KEYS <= set(stem), name
+        for key, value in stem.items():  # n/a values say why
+            if value is None:
+                assert stem["reasons"][key], (name, key)
+    assert report["stems"]["drums"]["digital_silence"] is True  # generated: zeros between hits
+    assert len(report["pairs"]) == 3
+    assert set(report["pairs"][0]) >= {"a", "b", "bleed_lag_ms", "bleed_strength", "onset_coincidence"}
+    assert report["tempo"]["source"].startswith("estimated")
+
+
+def test_a_rendered_session_shows_its_bleed_and_a_floor(stems, tmp_path):
+    """Before: no bleed, digital silence. After a session render: every pair bleeds at about the
+    stage's delay and the floor is in the recording range."""
+    assert run("render", stems, "-o", tmp_path / "session").returncode == 0
+    result = run("analyze", tmp_path / "session" / "stems", "--tempo", 100, "--json", tmp_path / "after.json")
+    assert result.returncode == 0, result.stderr
+    after = json.loads((tmp_path / "after.json").read_text())
+    session = json.loads((tmp_path / "session" / "session.json").read_text())
+    # every source reaches every microphone: its own at 0, the others at their pair's delay. A
+    # pair of stems correlates at the difference of one source's arrivals at their microphones
+    # (positive when it reaches b later): a's own sound in b, b's in a, or a third source in both.
+    arrival = {(p["source"], p["into"]): p["delay_ms"] for p in session["bleed"]}
+    arrival |= {(name, name): 0.0 for name in session["stems"]}
+    for pair in after["pairs"]:
+        assert pair["bleed_found"], pair
+        differences = [arrival[(s, pair["b"])] - arrival[(s, pair["a"])] for s in session["stems"]]
+        assert min(abs(pair["bleed_lag_ms"] - d) for d in differences) < 0.1, (pair, differences)
+    for stem in after["stems"].values():
+        assert not stem["digital_silence"]
+        assert stem["onset_mean_ms"] is not None  # a given tempo places the grid
+    assert -100 < after["stems"]["drums"]["noise_floor_dbfs"] < -60  # the drums have gaps to read it in
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda p: p.write_bytes(b"RIFF....WAVEfmt nonsense"), "not a readable audio file"),
+        (lambda p: p.write_bytes(b""), "not a readable audio file"),
+    ],
+)
+def test_a_corrupt_file_is_one_line_naming_it_exit_2(stems, tmp_path, make, fragment):
+    make(stems / "broken.wav")
+    result = run("analyze", stems, "--json", tmp_path / "report.json")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "broken.wav" in result.stderr and fragment in result.stderr
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_odd_files_give_n_a_with_reasons_never_a_traceback(tmp_path):
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    soundfile.write(folder / "silence.wav", np.zeros((RATE, 2)), RATE)
+    soundfile.write(folder / "one.wav", np.full((1, 1), 0.25), RATE)
+    soundfile.write(folder / "six.wav", np.random.default_rng(1).standard_normal((RATE, 6)) * 0.05, 96000)
+    soundfile.write(folder / "tone.wav", 0.3 * np.sin(2 * np.pi * 110 * np.arange(3 * 22050) / 22050), 22050)
+    result = run("analyze", folder, "--json", tmp_path / "odd.json")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads((tmp_path / "odd.json").read_text())
+    assert report["stems"]["silence"]["reasons"]["noise_floor_dbfs"].startswith("digital silence")
+    assert report["stems"]["one"]["lufs"] is None and report["stems"]["one"]["reasons"]["lufs"]
+    assert report["stems"]["six"]["channels"] == 6 and report["stems"]["six"]["sample_rate"] == 96000
+    assert report["stems"]["tone"]["onset_sd_ms"] is None
+    assert "n/a" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        (["missing_folder"], "no such file"),
+        (["--tempo", "0"], "give 20 to 400"),
+        (["--tempo", "fast"], "not a number"),
+        (["--json", "out.wav"], "name a .json file"),
+    ],
+)
+def test_wrong_arguments_are_one_line(stems, tmp_path, arguments, fragment):
+    given = [stems] if arguments[0].startswith("--") else []
+    result = run("analyze", *given, *[tmp_path / a if a == "missing_folder" else a for a in arguments])
+    assert result.returncode == 2 and fragment in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2  # argparse adds its usage line
+
+
+def test_help_names_every_option():
+    result = run("analyze", "--help")
+    assert result.returncode == 0
+    assert all(option in result.stdout for option in ("--tempo", "--json", "STEM"))
+    assert stemglue.__version__
