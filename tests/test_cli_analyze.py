@@ -139,3 +139,37 @@ def test_help_names_every_option():
     assert result.returncode == 0
     assert all(option in result.stdout for option in ("--tempo", "--json", "STEM"))
     assert stemglue.__version__
+
+
+def test_suggestions_name_what_is_missing_and_render_as_a_session(stems, tmp_path):
+    """Generated stems (digital silence between the drum hits, stems that never met): the
+    suggestion gives the drums a floor and the session the band room's bleed, and its session
+    file renders."""
+    suggested = tmp_path / "suggested.toml"
+    result = run("analyze", stems, "--suggest", suggested)
+    assert result.returncode == 0, result.stderr
+    assert "drums: digital silence in its gaps -> noise on" in result.stdout
+    assert "no pair shows bleed" in result.stdout
+    text = suggested.read_text()
+    assert "bleed_enabled = 1" in text and "noise_hiss_db = -84" in text
+    rendered = run("render", "--session", suggested, "-o", tmp_path / "out", "--no-tail")
+    assert rendered.returncode == 0, rendered.stderr
+    again = run("analyze", stems, "--suggest", suggested)
+    assert again.returncode == 2 and "--overwrite" in again.stderr  # an existing file is kept
+
+
+def test_compare_and_report_show_before_and_after(stems, tmp_path):
+    assert run("render", stems, "-o", tmp_path / "session", "--no-tail").returncode == 0
+    report, data = tmp_path / "report.html", tmp_path / "report.json"
+    result = run("analyze", tmp_path / "session" / "stems", "--compare", stems, "--report", report, "--json", data)
+    assert result.returncode == 0, result.stderr
+    assert "change from --compare" in result.stdout
+    deltas = json.loads(data.read_text())["compare"]["deltas"]
+    assert sorted(deltas) == ["bass", "drums", "keys"]
+    assert deltas["bass"]["lufs"] is not None and deltas["drums"]["noise_floor_dbfs"] is None  # was digital silence
+    page = report.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") >= 10
+    assert "http://" not in page and "https://" not in page  # readable offline: nothing fetched
+    for name in ("bass", "drums", "keys"):
+        assert f"<h2>{name}</h2>" in page and f"{name}: waveform and spectrogram before and after" in page
+    assert "GCC-PHAT" in page and "Change from before" in page

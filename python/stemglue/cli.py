@@ -239,23 +239,57 @@ def _install_plugin(arguments: argparse.Namespace) -> int:
 def _analyze(arguments: argparse.Namespace) -> int:
     import json
 
-    from stemglue.analysis.multitrack import analyze, load_stems
+    from stemglue.analysis.multitrack import analyze, deltas, load_stems
+    from stemglue.analysis.suggest import suggest
     from stemglue.session import AUDIO_SUFFIXES, stem_files
+    from stemglue.session_file import session_file_text
 
-    if arguments.json is not None and arguments.json.suffix.lower() in AUDIO_SUFFIXES:
-        raise ValueError(f"--json {arguments.json}: name a .json file (this would replace audio)")
-    stems = load_stems(stem_files(arguments.inputs))  # every file read before any output
-    progress = _Progress(f"analysing {len(stems)} stems")
+    outputs = [(arguments.json, ".json"), (arguments.report, ".html"), (arguments.suggest, ".toml")]
+    for path, suffix in outputs:
+        if path is not None:
+            if path.suffix.lower() in AUDIO_SUFFIXES:
+                raise ValueError(f"{path}: name a {suffix} file (this would replace audio)")
+            check_output_path(path, overwrite=arguments.overwrite)
+    files = stem_files(arguments.inputs)
+    stems = load_stems(files)  # every file read before any output
+    before = load_stems(stem_files([arguments.compare])) if arguments.compare is not None else None
+    progress = _Progress(f"analysing {len(stems) + len(before or [])} stems")
     try:
-        result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress)
+        details = {} if arguments.report is not None else None  # what the report's plots need
+        result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress, details=details)
+        if before is not None:
+            compared = analyze(before, tempo_bpm=arguments.tempo)
+            result["compare"] = {
+                "stems": compared["stems"],
+                "pairs": compared["pairs"],
+                "deltas": deltas(result, compared),
+            }
     finally:
         progress.finish()
+    lines = _analysis_table(result)
+    suggestion = suggest(result) if arguments.suggest is not None else None
+    if suggestion is not None:
+        lines += ["", "suggested:"] + [
+            f"  {reason}" for reason in suggestion.reasons or ["nothing: every stem is in range"]
+        ]
+        text = session_file_text(
+            files, arguments.suggest.resolve().parent, suggestion.layout, suggestion.shared, suggestion.by_stem
+        )
+        with atomic_output(arguments.suggest, overwrite=arguments.overwrite) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+        lines.append(
+            f"wrote {arguments.suggest}; render it with: stemglue render --session {arguments.suggest} -o OUTDIR"
+        )
     if arguments.json is not None:
-        with atomic_output(arguments.json, overwrite=True) as temporary:
+        with atomic_output(arguments.json, overwrite=arguments.overwrite) as temporary:
             temporary.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print("\n".join(_analysis_table(result)))
-    if arguments.json is not None:
-        print(f"wrote {arguments.json}")
+        lines.append(f"wrote {arguments.json}")
+    if arguments.report is not None:
+        from stemglue.analysis.report import write_report
+
+        write_report(result, details, stems, arguments.report, before=before, overwrite=arguments.overwrite)
+        lines.append(f"wrote {arguments.report}")
+    print("\n".join(lines))
     return 0
 
 
@@ -306,6 +340,17 @@ def _analysis_table(result: dict) -> list[str]:
             lines.append(
                 f"{pair['a'] + ' / ' + pair['b']:{2 * width + 3}}  {found:>6}  {lag:>8}  {strength:>8}  {together:>15}"
             )
+    if "compare" in result:
+        from stemglue.analysis.multitrack import COMPARED
+
+        lines += [
+            "",
+            "change from --compare (this - that):",
+            f"{'stem':{width}}  " + "  ".join(f"{k:>16}" for k in COMPARED),
+        ]
+        for name, change in result["compare"]["deltas"].items():
+            values = ("n/a" if v is None else f"{v:+.2f}" for v in change.values())
+            lines.append(f"{name:{width}}  " + "  ".join(f"{v:>16}" for v in values))
     return lines
 
 
@@ -411,6 +456,27 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: estimated from the onsets, and the mean offset is then n/a)",
     )
     analyze.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="write every value as JSON")
+    analyze.add_argument(
+        "--report", type=Path, default=None, metavar="OUT.html", help="write a report with plots (one HTML file)"
+    )
+    analyze.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="OTHER",
+        help="the same stems before (a folder, stems matched by name): shows what changed",
+    )
+    analyze.add_argument(
+        "--suggest",
+        type=Path,
+        nargs="?",
+        const=Path("suggested-session.toml"),
+        default=None,
+        metavar="FILE.toml",
+        help="print StemGlue settings that would bring the stems into range, and write them as a session "
+        "file for `stemglue render --session` (default suggested-session.toml)",
+    )
+    analyze.add_argument("--overwrite", action="store_true", help="replace existing output files")
     analyze.set_defaults(run=_analyze)
 
     session = commands.add_parser("session", help="session files: describe a multitrack for `render --session`")

@@ -142,8 +142,20 @@ def read_session_file(path: Path) -> SessionSpec:
     return SessionSpec(layout, settings, stems, overrides)
 
 
-def session_file_text(files: list[Path], folder: Path, layout: str = "band-room") -> str:
-    """A session file for the files, roles guessed from their names, ready to edit."""
+def session_file_text(
+    files: list[Path],
+    folder: Path,
+    layout: str = "band-room",
+    shared: dict[str, float] | None = None,
+    by_stem: dict[str, dict[str, float]] | None = None,
+) -> str:
+    """A session file for the files, roles guessed from their names, ready to edit; with settings
+    for every stem (`shared`) and per stem (`by_stem`, by file stem) where given."""
+    shared, by_stem = shared or {}, by_stem or {}
+
+    def inline(settings: dict[str, float]) -> str:
+        return "{ " + ", ".join(f"{key} = {value:g}" for key, value in settings.items()) + " }"
+
     lines = [
         "# StemGlue session. Edit roles, places and settings, then:",
         "#   stemglue render --session session.toml -o OUTDIR",
@@ -155,8 +167,8 @@ def session_file_text(files: list[Path], folder: Path, layout: str = "band-room"
         "",
         "[settings]  # for every stem",
         "seed = 1",
-        "# humanize_enabled = 1",
-        "# room_rt60_s = 0.8",
+        *(f"{key} = {value:g}" for key, value in shared.items()),
+        *(line for line in ("# humanize_enabled = 1", "# room_rt60_s = 0.8") if line[2:].split(" =")[0] not in shared),
     ]
     for path in files:
         name = path.stem
@@ -168,7 +180,7 @@ def session_file_text(files: list[Path], folder: Path, layout: str = "band-room"
             "# source_m = [2.0, 3.0, 1.0]     # instead of the layout's place for the role",
             "# mic_distance_m = 0.3",
             '# pattern = "cardioid"          # omni, subcardioid, cardioid, supercardioid, hypercardioid, figure-8',
-            "# settings = { tube_drive_db = 9 }",
+            f"settings = {inline(by_stem[name])}" if by_stem.get(name) else "# settings = { tube_drive_db = 9 }",
         ]
     lines += [
         "",

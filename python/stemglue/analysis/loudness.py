@@ -8,6 +8,7 @@ import scipy.ndimage
 import scipy.signal
 
 ABSOLUTE_GATE_LUFS = -70.0
+MIN_RANGE_BLOCKS = 20
 #: Above this rate a signal is already oversampled enough for a true-peak reading.
 TRUE_PEAK_OVERSAMPLE = 4
 
@@ -68,11 +69,12 @@ def integrated_loudness_lufs(audio: np.ndarray, sample_rate: float, power: np.nd
 
 def loudness_range_lu(audio: np.ndarray, sample_rate: float, power: np.ndarray | None = None) -> float | None:
     """EBU Tech 3342 loudness range: the spread (10th to 95th percentile) of 3 s short-term
-    loudness every 100 ms, gated at -70 LUFS and 20 LU below their mean. None under 3 s or silent."""
+    loudness every 100 ms, gated at -70 LUFS and 20 LU below their mean. None when fewer than 20
+    windows pass the absolute gate (under 5 s of sound): a range needs a spread to read."""
     power = k_weighted_power(audio, sample_rate) if power is None else power
     blocks = _block_loudness(power, sample_rate, 3.0, 0.1)
     blocks = blocks[blocks > ABSOLUTE_GATE_LUFS]
-    if len(blocks) == 0:
+    if len(blocks) < MIN_RANGE_BLOCKS:
         return None
     blocks = blocks[blocks > 10 * np.log10(np.mean(10 ** (blocks / 10))) - 20.0]
     return float(np.percentile(blocks, 95) - np.percentile(blocks, 10))

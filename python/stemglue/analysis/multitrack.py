@@ -125,7 +125,7 @@ def analyze_stem(stem: StemAudio, grid: Grid | None, onsets: np.ndarray) -> dict
         reasons["lufs"] = "silent, or shorter than a 400 ms block"
     lra = loudness_range_lu(stem.audio, rate, power)
     if lra is None:
-        reasons["lra_lu"] = "silent, or shorter than a 3 s window"
+        reasons["lra_lu"] = "under 5 s of sound: too short for a range"
     peak = true_peak_dbtp(stem.audio, rate)
     if peak is None:
         reasons["true_peak_dbtp"] = "digital silence"
@@ -221,10 +221,15 @@ def _grid(tempo_bpm: float | None, onsets_s: dict[str, np.ndarray]) -> tuple[Gri
 
 
 def analyze(
-    stems: list[StemAudio], tempo_bpm: float | None = None, progress: Callable[[float], None] | None = None
+    stems: list[StemAudio],
+    tempo_bpm: float | None = None,
+    progress: Callable[[float], None] | None = None,
+    details: dict | None = None,
 ) -> dict[str, object]:
     """The descriptors of every stem and pair. With a tempo, the grid is its sixteenths from each
-    file's start; without, one grid is estimated from all stems' onsets (one band, one tempo)."""
+    file's start; without, one grid is estimated from all stems' onsets (one band, one tempo).
+    `details`, when given, receives what plots need: each stem's onset offsets (ms, None without a
+    grid) and each pair's GCC-PHAT curve (lags in ms, values)."""
     # Stems are independent until the pairs: one per core (numpy and scipy's FFTs and filters
     # release the GIL).
     with ThreadPoolExecutor(max(1, min(len(stems), os.cpu_count() or 1))) as workers:
@@ -242,9 +247,43 @@ def analyze(
                 progress(len(results) / steps)
     pairs = []
     rate, spectra = _bleed_spectra(stems)
+    if details is not None:
+        details["offsets_ms"] = {
+            name: grid_offsets_ms(times, grid) if grid is not None and len(times) else None
+            for name, times in onsets_s.items()
+        }
+        details["bleed_curves"] = {}
     for i, a in enumerate(stems):
         for b in stems[i + 1 :]:
             pairs.append(analyze_pair(a.name, b.name, rate, spectra, onsets_s))
+            if details is not None and spectra[a.name] is not None and spectra[b.name] is not None:
+                evidence = evidence_from_spectra(spectra[a.name], spectra[b.name], rate)
+                details["bleed_curves"][(a.name, b.name)] = (evidence.curve_lags_ms, evidence.curve)
             if progress:
                 progress((len(results) + len(pairs)) / steps)
     return {"tempo": tempo, "stems": results, "pairs": pairs, "ranges": {k: v[:2] for k, v in HUMAN_RANGES.items()}}
+
+
+#: What --compare reports a change of, stem by stem.
+COMPARED = (
+    "noise_floor_dbfs",
+    "noise_floor_dba",
+    "onset_sd_ms",
+    "onset_lag1",
+    "hit_level_sd_db",
+    "lufs",
+    "true_peak_dbtp",
+)
+
+
+def deltas(after: dict, before: dict) -> dict[str, dict[str, float | None]]:
+    """after - before for each descriptor of each stem both hold (by name); None where either is n/a."""
+    changes = {}
+    for name, stem in after["stems"].items():
+        if name in before["stems"]:
+            old = before["stems"][name]
+            changes[name] = {
+                key: None if stem[key] is None or old[key] is None else round(stem[key] - old[key], 3)
+                for key in COMPARED
+            }
+    return changes
