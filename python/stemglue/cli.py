@@ -240,6 +240,7 @@ def _analyze(arguments: argparse.Namespace) -> int:
     import json
 
     from stemglue.analysis.multitrack import analyze, deltas, load_stems
+    from stemglue.analysis.report import Report
     from stemglue.analysis.suggest import suggest
     from stemglue.session import AUDIO_SUFFIXES, stem_files
     from stemglue.session_file import session_file_text
@@ -255,8 +256,10 @@ def _analyze(arguments: argparse.Namespace) -> int:
     before = load_stems(stem_files([arguments.compare])) if arguments.compare is not None else None
     progress = _Progress(f"analysing {len(stems) + len(before or [])} stems")
     try:
-        details = {} if arguments.report is not None else None  # what the report's plots need
-        result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress, details=details)
+        report = Report(before) if arguments.report is not None else None
+        details = {} if report is not None else None  # what the report's plots need
+        drawing = report.draw if report is not None else None
+        result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress, details=details, each_stem=drawing)
         if before is not None:
             compared = analyze(before, tempo_bpm=arguments.tempo)
             result["compare"] = {
@@ -284,10 +287,8 @@ def _analyze(arguments: argparse.Namespace) -> int:
         with atomic_output(arguments.json, overwrite=arguments.overwrite) as temporary:
             temporary.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         lines.append(f"wrote {arguments.json}")
-    if arguments.report is not None:
-        from stemglue.analysis.report import write_report
-
-        write_report(result, details, stems, arguments.report, before=before, overwrite=arguments.overwrite)
+    if report is not None:
+        report.write(result, details, arguments.report, overwrite=arguments.overwrite)
         lines.append(f"wrote {arguments.report}")
     print("\n".join(lines))
     return 0

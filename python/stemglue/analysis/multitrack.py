@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile
 import soxr
 
 from stemglue.analysis.bleed import MIN_SECONDS, evidence_from_spectra, segment_spectra, segment_stride
@@ -26,7 +27,7 @@ from stemglue.analysis.loudness import (
 )
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
-from stemglue.audio_io import read_audio
+from stemglue.audio_io import AudioFileError, open_input, read_audio
 
 #: What recordings of people show (../shared/reference/dsp-facts.md sections 1-3, 6): a stem
 #: outside a range is flagged with what StemGlue module would move it.
@@ -45,10 +46,24 @@ MIN_ONSETS = 8
 
 @dataclass
 class StemAudio:
+    """A stem to analyse: its audio in memory, or (audio None) a file read when its turn comes, so
+    a long multitrack is never held whole."""
+
     name: str
     path: Path | None
-    audio: np.ndarray  # (channels, frames) float32
+    audio: np.ndarray | None  # (channels, frames), or None: read from path
     sample_rate: int
+    frames: int = 0  # known from the header when the audio is not in memory
+
+    def load(self) -> np.ndarray:
+        if self.audio is not None:
+            return self.audio
+        audio, _ = read_audio(self.path)
+        return audio
+
+    @property
+    def length(self) -> int:
+        return np.atleast_2d(self.audio).shape[1] if self.audio is not None else self.frames
 
 
 def _hit_level_sd_db(mono: np.ndarray, onsets: np.ndarray, sample_rate: float) -> float | None:
@@ -90,89 +105,92 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
 
-def analyze_stem(stem: StemAudio, grid: Grid | None, onsets: np.ndarray) -> dict[str, object]:
-    """The descriptors of one stem, its onsets already found (fractional samples)."""
-    rate, mono = stem.sample_rate, np.atleast_2d(stem.audio).astype(np.float64).mean(axis=0)
+def _timing(onsets_s: np.ndarray, grid: Grid | None, reasons: dict[str, str]) -> dict[str, float | None]:
+    """Offsets from the grid: SD, mean (a known grid's only), lag-1 and periodogram slope."""
+    timing = {"onset_sd_ms": None, "onset_mean_ms": None, "onset_lag1": None, "onset_slope": None}
+    if len(onsets_s) < MIN_ONSETS:
+        reasons |= dict.fromkeys(timing, f"{len(onsets_s)} onsets; timing needs {MIN_ONSETS}")
+        return timing
+    if grid is None:
+        reasons |= dict.fromkeys(timing, "no grid: give --tempo, or stems with enough onsets to find one")
+        return timing
+    statistics = timing_statistics(grid_offsets_ms(onsets_s, grid))
+    if grid.estimated:
+        reasons["onset_mean_ms"] = "the grid's phase is estimated from the onsets: give --tempo for the mean"
+    if not np.isfinite(statistics.slope):
+        reasons["onset_slope"] = "the periodogram slope needs 64 onsets"
+    return {
+        "onset_sd_ms": statistics.sd_ms,
+        "onset_mean_ms": None if grid.estimated else statistics.mean_ms,
+        "onset_lag1": statistics.lag1,
+        "onset_slope": statistics.slope,
+    }
+
+
+@dataclass
+class _Measured:
+    """What one pass over a stem's audio gives: its values, onsets and bleed spectra."""
+
+    values: dict[str, object]
+    reasons: dict[str, str]
+    onsets_s: np.ndarray
+    spectra: np.ndarray | None
+
+
+def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) -> _Measured:
+    """Everything that needs the stem's audio: onsets, floor, hit levels, loudness, true peak, and
+    its segment spectra for the pairs (at the pairs' common rate)."""
+    rate = stem.sample_rate
+    mono = np.atleast_2d(audio).astype(np.float64).mean(axis=0)
     reasons: dict[str, str] = {}
-    floor = noise_floor(stem.audio, rate)
+    onsets = detect_onsets(audio, rate)
+    floor = noise_floor(audio, rate)
     if floor.reason:
         reasons["noise_floor_dbfs"] = reasons["noise_floor_dba"] = floor.reason
-    timing = {"onset_sd_ms": None, "onset_mean_ms": None, "onset_lag1": None, "onset_slope": None}
-    if len(onsets) < MIN_ONSETS:
-        for key in timing:
-            reasons[key] = f"{len(onsets)} onsets; timing needs {MIN_ONSETS}"
-    elif grid is None:
-        for key in timing:
-            reasons[key] = "no grid: give --tempo, or stems with enough onsets to find one"
-    else:
-        statistics = timing_statistics(grid_offsets_ms(onsets / rate, grid))
-        timing = {
-            "onset_sd_ms": statistics.sd_ms,
-            "onset_mean_ms": None if grid.estimated else statistics.mean_ms,
-            "onset_lag1": statistics.lag1,
-            "onset_slope": statistics.slope,
-        }
-        if grid.estimated:
-            reasons["onset_mean_ms"] = "the grid's phase is estimated from the onsets: give --tempo for the mean"
-        if not np.isfinite(statistics.slope):
-            reasons["onset_slope"] = "the periodogram slope needs 64 onsets"
     hit_sd = _hit_level_sd_db(mono, onsets, rate)
     if hit_sd is None:
         reasons["hit_level_sd_db"] = "fewer than 8 hits of one kind"
-    power = k_weighted_power(stem.audio, rate)
-    lufs = integrated_loudness_lufs(stem.audio, rate, power)
+    power = k_weighted_power(audio, rate)
+    lufs = integrated_loudness_lufs(audio, rate, power)
     if lufs is None:
         reasons["lufs"] = "silent, or shorter than a 400 ms block"
-    lra = loudness_range_lu(stem.audio, rate, power)
+    lra = loudness_range_lu(audio, rate, power)
     if lra is None:
         reasons["lra_lu"] = "under 5 s of sound: too short for a range"
-    peak = true_peak_dbtp(stem.audio, rate)
+    peak = true_peak_dbtp(audio, rate)
     if peak is None:
         reasons["true_peak_dbtp"] = "digital silence"
+    at_pair_rate = mono if rate == pair_rate else soxr.resample(mono, rate, pair_rate, quality="VHQ")
+    usable = len(at_pair_rate) >= MIN_SECONDS * pair_rate and np.any(at_pair_rate)
     values = {
+        "file": None if stem.path is None else str(stem.path),
+        "sample_rate": rate,
+        "channels": int(np.atleast_2d(audio).shape[0]),
+        "seconds": round(np.atleast_2d(audio).shape[1] / rate, 3),
         "noise_floor_dbfs": _round(floor.dbfs, 2),
         "noise_floor_dba": _round(floor.dba, 2),
         "digital_silence": floor.digital_silence,
         "onsets": int(len(onsets)),
-        **{key: _round(value, 3) for key, value in timing.items()},
         "hit_level_sd_db": _round(hit_sd, 3),
         "lufs": _round(lufs, 2),
         "lra_lu": _round(lra, 2),
         "true_peak_dbtp": _round(peak, 2),
     }
-    flags = []
-    if floor.digital_silence:
-        flags.append("digital silence in the gaps: noise")
+    spectra = segment_spectra(at_pair_rate, stride) if usable else None
+    return _Measured(values, reasons, onsets / rate, spectra)
+
+
+def _with_timing(measured: _Measured, grid: Grid | None) -> dict[str, object]:
+    """A stem's entry: its values with the timing against the grid, flags outside human ranges."""
+    reasons = dict(measured.reasons)
+    timing = {key: _round(value, 3) for key, value in _timing(measured.onsets_s, grid, reasons).items()}
+    values = measured.values | timing
+    flags = ["digital silence in the gaps: noise"] if values["digital_silence"] else []
     for key, (low, high, module) in HUMAN_RANGES.items():
         value = values.get(key)
         if isinstance(value, float) and not low <= value <= high:
             flags.append(f"{key} {value:g} outside {low:g}..{high:g}: {module}")
-    return {
-        "file": None if stem.path is None else str(stem.path),
-        "sample_rate": rate,
-        "channels": int(np.atleast_2d(stem.audio).shape[0]),
-        "seconds": round(np.atleast_2d(stem.audio).shape[1] / rate, 3),
-        **values,
-        "flags": flags,
-        "reasons": reasons,
-    }
-
-
-def _at_rate(stem: StemAudio, rate: int) -> np.ndarray:
-    mono = np.atleast_2d(stem.audio).astype(np.float64).mean(axis=0)
-    return mono if stem.sample_rate == rate else soxr.resample(mono, stem.sample_rate, rate, quality="VHQ")
-
-
-def _bleed_spectra(stems: list[StemAudio]) -> tuple[int, dict[str, np.ndarray | None]]:
-    """(the pairs' rate, each stem's segment spectra at it, None for one too short or silent): taken
-    once per stem, every pair reuses them."""
-    rate = max(stem.sample_rate for stem in stems)
-    monos = {stem.name: _at_rate(stem, rate) for stem in stems}
-    stride = segment_stride(max(len(mono) for mono in monos.values()))
-    return rate, {
-        name: segment_spectra(mono, stride) if len(mono) >= MIN_SECONDS * rate and np.any(mono) else None
-        for name, mono in monos.items()
-    }
+    return {**values, "flags": flags, "reasons": reasons}
 
 
 def analyze_pair(a: str, b: str, rate: int, spectra: dict, onsets_s: dict[str, np.ndarray]) -> dict[str, object]:
@@ -202,11 +220,18 @@ def analyze_pair(a: str, b: str, rate: int, spectra: dict, onsets_s: dict[str, n
 
 
 def load_stems(paths: list[Path]) -> list[StemAudio]:
-    """Every file read, or an AudioFileError naming the first that cannot be."""
+    """Every file read through once (an AudioFileError names the first that cannot be read), kept
+    as its header only: each is read again when its turn comes."""
     stems = []
     for path in paths:
-        audio, rate = read_audio(path)
-        stems.append(StemAudio(Path(path).stem, Path(path), audio, rate))
+        with open_input(path) as source:
+            frames = 0
+            try:
+                for block in source.blocks(blocksize=1 << 16, dtype="float32"):
+                    frames += len(block)
+            except (soundfile.LibsndfileError, RuntimeError) as error:
+                raise AudioFileError(f"{path}: reading failed after {frames} frames ({error})") from None
+            stems.append(StemAudio(Path(path).stem, Path(path), None, int(source.samplerate), frames))
     return stems
 
 
@@ -225,39 +250,47 @@ def analyze(
     tempo_bpm: float | None = None,
     progress: Callable[[float], None] | None = None,
     details: dict | None = None,
+    each_stem: Callable[[StemAudio, np.ndarray], None] | None = None,
 ) -> dict[str, object]:
     """The descriptors of every stem and pair. With a tempo, the grid is its sixteenths from each
     file's start; without, one grid is estimated from all stems' onsets (one band, one tempo).
-    `details`, when given, receives what plots need: each stem's onset offsets (ms, None without a
-    grid) and each pair's GCC-PHAT curve (lags in ms, values)."""
-    # Stems are independent until the pairs: one per core (numpy and scipy's FFTs and filters
-    # release the GIL).
+
+    Each stem is read (when not in memory), measured and let go, one per core (numpy and scipy's
+    FFTs and filters release the GIL); `each_stem(stem, audio)` sees it meanwhile (the report draws
+    it). `details`, when given, receives what plots need: each stem's onset offsets (ms, None
+    without a grid) and each pair's GCC-PHAT curve (lags in ms, values)."""
+    pair_rate = max(stem.sample_rate for stem in stems)
+    stride = segment_stride(max(int(np.ceil(stem.length * pair_rate / stem.sample_rate)) for stem in stems))
+    steps = len(stems) + len(stems) * (len(stems) - 1) // 2
+    measured: dict[str, _Measured] = {}
+
+    def measure(stem: StemAudio) -> _Measured:
+        audio = stem.load()
+        if each_stem is not None:
+            each_stem(stem, audio)
+        return _measure(stem, audio, pair_rate, stride)
+
     with ThreadPoolExecutor(max(1, min(len(stems), os.cpu_count() or 1))) as workers:
-        found = workers.map(lambda s: detect_onsets(s.audio, s.sample_rate), stems)
-        onsets = dict(zip([stem.name for stem in stems], found, strict=True))
-        onsets_s = {stem.name: onsets[stem.name] / stem.sample_rate for stem in stems}
-        grid, tempo = _grid(tempo_bpm, onsets_s)
-        steps = len(stems) + len(stems) * (len(stems) - 1) // 2
-        results = {}
-        for stem, result in zip(
-            stems, workers.map(lambda s: analyze_stem(s, grid, onsets[s.name]), stems), strict=True
-        ):
-            results[stem.name] = result
+        for stem, result in zip(stems, workers.map(measure, stems), strict=True):
+            measured[stem.name] = result
             if progress:
-                progress(len(results) / steps)
-    pairs = []
-    rate, spectra = _bleed_spectra(stems)
+                progress(len(measured) / steps)
+    onsets_s = {name: m.onsets_s for name, m in measured.items()}
+    grid, tempo = _grid(tempo_bpm, onsets_s)
+    results = {name: _with_timing(m, grid) for name, m in measured.items()}
+    spectra = {name: m.spectra for name, m in measured.items()}
     if details is not None:
         details["offsets_ms"] = {
             name: grid_offsets_ms(times, grid) if grid is not None and len(times) else None
             for name, times in onsets_s.items()
         }
         details["bleed_curves"] = {}
+    pairs = []
     for i, a in enumerate(stems):
         for b in stems[i + 1 :]:
-            pairs.append(analyze_pair(a.name, b.name, rate, spectra, onsets_s))
+            pairs.append(analyze_pair(a.name, b.name, pair_rate, spectra, onsets_s))
             if details is not None and spectra[a.name] is not None and spectra[b.name] is not None:
-                evidence = evidence_from_spectra(spectra[a.name], spectra[b.name], rate)
+                evidence = evidence_from_spectra(spectra[a.name], spectra[b.name], pair_rate)
                 details["bleed_curves"][(a.name, b.name)] = (evidence.curve_lags_ms, evidence.curve)
             if progress:
                 progress((len(results) + len(pairs)) / steps)

@@ -10,16 +10,13 @@ import html
 import io
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import scipy.signal
+from matplotlib.figure import Figure  # figures without pyplot: no global state, safe in threads
 
-matplotlib.use("Agg")  # files only: no display, no GUI toolkit
-import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
-import numpy as np  # noqa: E402
-import scipy.signal  # noqa: E402
-
-from stemglue.analysis.floor import WINDOW_MS  # noqa: E402
-from stemglue.analysis.multitrack import COMPARED, HUMAN_RANGES, MIN_ONSETS, StemAudio  # noqa: E402
-from stemglue.audio_io import atomic_output  # noqa: E402
+from stemglue.analysis.floor import WINDOW_MS
+from stemglue.analysis.multitrack import COMPARED, HUMAN_RANGES, MIN_ONSETS, StemAudio
+from stemglue.audio_io import atomic_output
 
 COLUMNS = [
     ("floor dBFS", "noise_floor_dbfs", "{:.1f}"),
@@ -43,50 +40,55 @@ img { max-width: 100%; } .flags { color: #a24b00; } h2 { margin-top: 2em; border
 """
 
 
-def _png(figure, alt: str) -> str:
+def _png(figure: Figure, alt: str) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(figure)
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")  # Agg, matplotlib's file canvas
     encoded = base64.b64encode(buffer.getvalue()).decode()
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
 
 
-def _mono(stem: StemAudio) -> np.ndarray:
-    return np.atleast_2d(stem.audio).astype(np.float64).mean(axis=0)
+def _mono(audio: np.ndarray) -> np.ndarray:
+    return np.atleast_2d(audio).astype(np.float64).mean(axis=0)
 
 
-def _waveform_and_spectrogram(stem: StemAudio, before: StemAudio | None) -> str:
-    shown = [("before", before), ("after", stem)] if before is not None else [("", stem)]
-    figure, axes = plt.subplots(2, len(shown), figsize=(6.5 * len(shown), 4.6), squeeze=False)
-    for column, (label, audio) in enumerate(shown):
-        mono, rate = _mono(audio), audio.sample_rate
+def _waveform_and_spectrogram(name: str, shown: list[tuple[str, np.ndarray, int]]) -> str:
+    """Waveform over spectrogram for each (label, audio, rate): before and after side by side."""
+    figure = Figure(figsize=(6.5 * len(shown), 4.6))
+    axes = figure.subplots(2, len(shown), squeeze=False)
+    for column, (label, audio, rate) in enumerate(shown):
+        mono = _mono(audio)
         step = max(1, len(mono) // 2000)  # min/max per pixel column, as a DAW draws it
         usable = len(mono) // step * step
         blocks = mono[:usable].reshape(-1, step) if usable else np.zeros((1, 1))
         times = np.arange(len(blocks)) * step / rate
         axes[0, column].fill_between(times, blocks.min(axis=1), blocks.max(axis=1), linewidth=0, color="#3b6ea5")
-        axes[0, column].set(title=f"{audio.name} {label}".strip(), xlabel="s", ylim=(-1, 1))
+        axes[0, column].set(title=f"{name} {label}".strip(), xlabel="s", ylim=(-1, 1))
         if len(mono) >= 1024:
-            frequencies, seconds, power = scipy.signal.spectrogram(mono, rate, nperseg=1024, noverlap=512)
-            axes[1, column].pcolormesh(
-                seconds,
-                frequencies / 1000,
+            # at most ~1000 columns, drawn as an image: a 3-minute stem's full spectrogram would be
+            # millions of cells
+            hop = max(512, len(mono) // 1000)
+            frequencies, _, power = scipy.signal.spectrogram(mono, rate, nperseg=1024, noverlap=max(0, 1024 - hop))
+            axes[1, column].imshow(
                 10 * np.log10(power + 1e-14),
-                shading="auto",
+                origin="lower",
+                aspect="auto",
+                extent=(0, len(mono) / rate, 0, frequencies[-1] / 1000),
                 vmin=-140,
                 vmax=-20,
                 cmap="magma",
+                interpolation="nearest",
             )
         axes[1, column].set(xlabel="s", ylabel="kHz")
     figure.tight_layout()
-    what = "before and after" if before is not None else ""
-    return _png(figure, f"{stem.name}: waveform and spectrogram {what}".strip())
+    what = "before and after" if len(shown) > 1 else ""
+    return _png(figure, f"{name}: waveform and spectrogram {what}".strip())
 
 
 def _offsets(name: str, offsets_ms: np.ndarray | None) -> str:
     if offsets_ms is None or len(offsets_ms) < MIN_ONSETS:
         return f"<p>No onset offsets: fewer than {MIN_ONSETS} onsets, or no grid.</p>"
-    figure, (histogram, series) = plt.subplots(1, 2, figsize=(11, 2.8))
+    figure = Figure(figsize=(11, 2.8))
+    histogram, series = figure.subplots(1, 2)
     histogram.hist(offsets_ms, bins=40, color="#3b6ea5")
     histogram.set(title=f"{name}: offsets from the grid", xlabel="ms (late +)")
     series.plot(offsets_ms, ".", markersize=3, color="#3b6ea5")
@@ -96,9 +98,9 @@ def _offsets(name: str, offsets_ms: np.ndarray | None) -> str:
     return _png(figure, f"{name}: onset offsets from the grid")
 
 
-def _floor_spectrum(stem: StemAudio) -> str:
+def _floor_spectrum(name: str, audio: np.ndarray, rate: int) -> str:
     """The average spectrum of the quietest tenth of the 50 ms windows: what the gaps hold."""
-    mono, rate = _mono(stem), stem.sample_rate
+    mono = _mono(audio)
     size = int(WINDOW_MS * 1e-3 * rate)
     if len(mono) < 2 * size:
         return "<p>Too short for a floor spectrum.</p>"
@@ -107,11 +109,12 @@ def _floor_spectrum(stem: StemAudio) -> str:
     quiet = windows[power <= np.percentile(power, 10)]
     spectrum = np.mean(np.abs(np.fft.rfft(quiet * np.hanning(size), axis=1)) ** 2, axis=0)
     frequencies = np.fft.rfftfreq(size, 1 / rate)
-    figure, axis = plt.subplots(figsize=(5.5, 2.8))
+    figure = Figure(figsize=(5.5, 2.8))
+    axis = figure.subplots()
     axis.semilogx(frequencies[1:], 10 * np.log10(spectrum[1:] / (np.sum(np.hanning(size) ** 2) * rate / 2) + 1e-30))
-    axis.set(title=f"{stem.name}: floor spectrum (quietest tenth)", xlabel="Hz", ylabel="dB/Hz", ylim=(-200, -40))
+    axis.set(title=f"{name}: floor spectrum (quietest tenth)", xlabel="Hz", ylabel="dB/Hz", ylim=(-200, -40))
     figure.tight_layout()
-    return _png(figure, f"{stem.name}: floor spectrum")
+    return _png(figure, f"{name}: floor spectrum")
 
 
 def _bleed_curves(curves: dict) -> str:
@@ -120,7 +123,8 @@ def _bleed_curves(curves: dict) -> str:
     count = len(curves)
     columns = min(3, count)
     rows = int(np.ceil(count / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.4 * rows), squeeze=False)
+    figure = Figure(figsize=(4 * columns, 2.4 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     for axis, ((a, b), (lags_ms, curve)) in zip(axes.flat, curves.items(), strict=False):
         axis.plot(lags_ms, curve, linewidth=0.7, color="#3b6ea5")
         axis.set(
@@ -185,31 +189,37 @@ def _summary(result: dict) -> str:
     return text
 
 
-def write_report(
-    result: dict,
-    details: dict,
-    stems: list[StemAudio],
-    path: Path,
-    *,
-    before: list[StemAudio] | None = None,
-    overwrite: bool = False,
-    title: str = "StemGlue analysis",
-) -> None:
-    """Write the report for `result` and `details` (analyze(stems, details=details)) to path,
-    atomically."""
-    before_by_name = {stem.name: stem for stem in before or []}
-    sections = [f"<h1>{html.escape(title)}</h1>", _summary(result), "<h2>Bleed: GCC-PHAT between every pair</h2>"]
-    sections.append(_bleed_curves(details["bleed_curves"]))
-    for stem in stems:
-        sections += [
-            f"<h2>{html.escape(stem.name)}</h2>",
-            _waveform_and_spectrogram(stem, before_by_name.get(stem.name)),
-            _offsets(stem.name, details["offsets_ms"].get(stem.name)),
-            _floor_spectrum(stem),
+class Report:
+    """The report, drawn as the analysis reads each stem (analyze(..., each_stem=report.draw)), so
+    no stem is held longer than its turn; `before` stems (--compare) are read beside theirs."""
+
+    def __init__(self, before: list[StemAudio] | None = None, title: str = "StemGlue analysis") -> None:
+        self.before = {stem.name: stem for stem in before or []}
+        self.title = title
+        self.drawn: dict[str, str] = {}
+
+    def draw(self, stem: StemAudio, audio: np.ndarray) -> None:
+        shown = [("", audio, stem.sample_rate)]
+        if stem.name in self.before:
+            other = self.before[stem.name]
+            shown = [("before", other.load(), other.sample_rate), ("after", audio, stem.sample_rate)]
+        self.drawn[stem.name] = _waveform_and_spectrogram(stem.name, shown) + _floor_spectrum(
+            stem.name, audio, stem.sample_rate
+        )
+
+    def write(self, result: dict, details: dict, path: Path, *, overwrite: bool = False) -> None:
+        """The page for `result` and `details` (from the analysis that drew the stems), atomically."""
+        sections = [
+            f"<h1>{html.escape(self.title)}</h1>",
+            _summary(result),
+            "<h2>Bleed: GCC-PHAT between every pair</h2>",
         ]
-    document = (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>\n"
-    )
-    with atomic_output(path, overwrite=overwrite) as temporary:
-        temporary.write_text(document, encoding="utf-8")
+        sections.append(_bleed_curves(details["bleed_curves"]))
+        for name in result["stems"]:  # in the analysis's order (the stems were drawn as they finished)
+            sections += [f"<h2>{html.escape(name)}</h2>", self.drawn[name], _offsets(name, details["offsets_ms"][name])]
+        document = (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(self.title)}</title>'
+            f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>\n"
+        )
+        with atomic_output(path, overwrite=overwrite) as temporary:
+            temporary.write_text(document, encoding="utf-8")
