@@ -331,3 +331,16 @@ def test_a_44k1_sine_in_a_48k_session_is_resampled_cleanly(tmp_path):
     fitted = basis @ np.linalg.lstsq(basis, out, rcond=None)[0]
     thd_n_db = 10 * np.log10(np.mean((out - fitted) ** 2) / np.mean(fitted**2))
     assert thd_n_db < -110, thd_n_db
+
+
+def test_report_writes_the_analysis_of_the_rendered_stems_against_their_inputs(stems, tmp_path):
+    result = run("render", stems, "-o", tmp_path / "out", "--no-tail", "--report")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mix.wav", "report.html", "session.json", "stems"]
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "rendered stems against their inputs" in page and "Change from before" in page
+    assert all(f"<h2>{name}</h2>" in page for name in ("drums", "bass", "keys"))
+    assert run("render", stems, "-o", tmp_path / "out", "--overwrite").returncode == 0  # replaced, report and all
+    assert not (tmp_path / "out" / "report.html").exists()
+    single = run("render", stems / "bass.wav", "-o", tmp_path / "one.wav", "--report")
+    assert single.returncode == 2 and "stemglue analyze" in single.stderr

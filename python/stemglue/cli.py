@@ -132,6 +132,8 @@ def _render(arguments: argparse.Namespace) -> int:
         return _render_session(arguments, chosen)
     if arguments.layout is not None:
         raise ValueError("--layout places the stems of a session; one file has no stage")
+    if arguments.report:
+        raise ValueError("--report analyses a session's stems; for one file: stemglue analyze FILE --report OUT.html")
     arguments.input = arguments.inputs[0]
     named = "track_id" not in chosen
     progress = _Progress(f"rendering {arguments.input}")
@@ -181,6 +183,7 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
             start_sample=arguments.start_sample,
             progress=progress,
             jobs=arguments.jobs,
+            with_report=arguments.report,
         )
     finally:
         progress.finish()
@@ -411,6 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"processing block size, 1 to {MAX_BLOCK_SIZE} (output does not depend on it)",
     )
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    render.add_argument(
+        "--report",
+        action="store_true",
+        help="session: also write OUTDIR/report.html, `stemglue analyze` of the rendered stems against their "
+        "inputs (takes about as long again as a long render)",
+    )
     render.add_argument(
         "--jobs",
         type=_whole_number(1, 64),

@@ -48,7 +48,7 @@ from stemglue.stage import (
 )
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".w64", ".caf"}
-SESSION_OUTPUTS = {"stems", "mix.wav", "session.json"}  # all --overwrite may replace
+SESSION_OUTPUTS = {"stems", "mix.wav", "session.json", "report.html"}  # all --overwrite may replace
 
 
 @dataclass(frozen=True)
@@ -282,9 +282,11 @@ def render_session(
     start_sample: int = 0,
     progress: Callable[[float], None] | None = None,
     jobs: int = 1,
+    with_report: bool = False,
 ) -> SessionRendered:
     """Render the stems (files, one folder of them, or a session file's) as one session into
-    OUTDIR: stems/<name>.wav, mix.wav and session.json. Bleed is on unless ``bleed_enabled`` is
+    OUTDIR: stems/<name>.wav, mix.wav and session.json (``with_report``: and report.html, the
+    analysis of the rendered stems against their inputs). Bleed is on unless ``bleed_enabled`` is
     given as 0; parameters given here win over a session file's settings."""
     outdir = Path(outdir)
     if outdir.exists() and not overwrite:
@@ -417,10 +419,12 @@ def render_session(
                 progress(written / total)
         for sink in [*sinks.values(), mix_sink]:
             sink.close()
-        report = _session_report(
+        description = _session_report(
             stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids, room_tone
         )
-        (staging / "session.json").write_text(json.dumps(report, indent=2) + "\n")
+        (staging / "session.json").write_text(json.dumps(description, indent=2) + "\n")
+        if with_report:
+            _write_analysis_report(staging, stems, tempo_bpm=values["humanize_tempo_bpm"])
         os.chmod(staging, 0o777 & ~current_umask())
         if outdir.exists():  # --overwrite: the old session goes only once the new one is complete
             old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=outdir.parent))
@@ -443,6 +447,23 @@ def render_session(
         for reader in readers.values():
             reader.close()  # the stems' files
     return SessionRendered(rate, channels, frames, total, [stem.name for stem in stems], len(pairs), spec.layout)
+
+
+def _write_analysis_report(staging: Path, stems: list[Stem], tempo_bpm: float) -> None:
+    """report.html: `stemglue analyze` of the rendered stems, compared with their inputs."""
+    from stemglue.analysis.multitrack import analyze, deltas, load_stems
+    from stemglue.analysis.report import Report
+
+    rendered = load_stems([staging / "stems" / f"{stem.name}.wav" for stem in stems])
+    inputs = load_stems([stem.path for stem in stems])
+    for given, stem in zip(inputs, stems, strict=True):
+        given.name = stem.name  # a session file may name a stem other than its file
+    tempo = tempo_bpm if tempo_bpm >= 1 else None
+    report, details = Report(inputs, title="StemGlue session: rendered stems against their inputs"), {}
+    result = analyze(rendered, tempo_bpm=tempo, details=details, each_stem=report.draw)
+    before = analyze(inputs, tempo_bpm=tempo)
+    result["compare"] = {"stems": before["stems"], "pairs": before["pairs"], "deltas": deltas(result, before)}
+    report.write(result, details, staging / "report.html")
 
 
 def _stream(processor, audio: np.ndarray, rate: int, block_size: int, sidechain: np.ndarray | None = None):
