@@ -135,6 +135,7 @@ def test_onsets_on_one_clock_coincide_and_played_ones_do_not():
         (np.full((1, 1), 0.5), "noise_floor_dbfs", "shorter than two"),
         (np.zeros((1, 1)), "lufs", "silent, or shorter"),
         (0.1 * np.sin(2 * np.pi * 220 * np.arange(5 * RATE) / RATE)[np.newaxis], "onset_sd_ms", "onsets; timing needs"),
+        (0.1 * np.sin(2 * np.pi * 220 * np.arange(5 * RATE) / RATE)[np.newaxis], "noise_floor_dbfs", "no gaps"),
         (np.random.default_rng(1).standard_normal((6, 2 * RATE)) * 0.01, "onset_sd_ms", "onsets; timing needs"),
     ],
 )
