@@ -122,7 +122,7 @@ def test_odd_files_give_n_a_with_reasons_never_a_traceback(tmp_path):
     ("arguments", "fragment"),
     [
         (["missing_folder"], "no such file"),
-        (["--tempo", "0"], "give 20 to 400"),
+        (["--tempo", "0"], "give 20 to 300"),
         (["--tempo", "fast"], "not a number"),
         (["--json", "out.wav"], "name a .json file"),
     ],

@@ -12,6 +12,10 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+#: A stem whose peak stays below this is "empty" (generative stem splitters return such stems at
+#: about -55 dBFS): a session reports it and adds no noise to it.
+NEARLY_SILENT_DBFS = -50.0
+
 
 class AudioFileError(Exception):
     """A file that cannot be used, with a one-line reason naming it."""

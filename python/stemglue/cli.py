@@ -7,7 +7,6 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
 import soundfile
 
 from stemglue._parameters import parameters
@@ -37,8 +36,8 @@ def _tempo(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of beats per minute") from None
-    if not 20.0 <= value <= 400.0:
-        raise argparse.ArgumentTypeError(f"{text} bpm: give 20 to 400")
+    if not 20.0 <= value <= 300.0:  # Humanize's tempo range, so a suggested session file renders
+        raise argparse.ArgumentTypeError(f"{text} bpm: give 20 to 300")
     return value
 
 
@@ -249,6 +248,9 @@ def _analyze(arguments: argparse.Namespace) -> int:
     from stemglue.session_file import session_file_text
 
     outputs = [(arguments.json, ".json"), (arguments.report, ".html"), (arguments.suggest, ".toml")]
+    named = [path.resolve() for path, _ in outputs if path is not None]
+    if len(set(named)) < len(named):
+        raise ValueError("--json, --report and --suggest need three different files")
     for path, suffix in outputs:
         if path is not None:
             if path.suffix.lower() in AUDIO_SUFFIXES:
@@ -300,36 +302,21 @@ def _analyze(arguments: argparse.Namespace) -> int:
 def _analysis_table(result: dict) -> list[str]:
     """The descriptors as a terminal table: one row per stem, then the pairs; n/a where a value does
     not apply, ! beside a value outside the human range."""
-    columns = [
-        ("floor dBFS", "noise_floor_dbfs", "{:.1f}"),
-        ("floor dBA", "noise_floor_dba", "{:.1f}"),
-        ("onsets", "onsets", "{}"),
-        ("onset SD ms", "onset_sd_ms", "{:.2f}"),
-        ("mean ms", "onset_mean_ms", "{:+.2f}"),
-        ("lag-1", "onset_lag1", "{:.2f}"),
-        ("hit SD dB", "hit_level_sd_db", "{:.2f}"),
-        ("LUFS", "lufs", "{:.1f}"),
-        ("LRA", "lra_lu", "{:.1f}"),
-        ("dBTP", "true_peak_dbtp", "{:.1f}"),
-    ]
-    ranges = result["ranges"]
+    from stemglue.analysis.multitrack import COMPARED, TABLE_COLUMNS, outside
 
     def cell(stem: dict, key: str, form: str) -> str:
         value = stem[key]
-        if value is None:
-            return "n/a"
-        low, high = ranges.get(key, (-np.inf, np.inf))
-        return form.format(value) + ("!" if isinstance(value, float) and not low <= value <= high else "")
+        return "n/a" if value is None else form.format(value) + ("!" if outside(key, value) else "")
 
     names = list(result["stems"])
     width = max([4, *map(len, names)])
     tempo = result["tempo"]
     lines = [f"tempo: {tempo['bpm']:g} bpm ({tempo['source']})" if tempo["bpm"] else f"tempo: n/a ({tempo['reason']})"]
-    header = f"{'stem':{width}}  " + "  ".join(f"{title:>11}" for title, _, _ in columns)
+    header = f"{'stem':{width}}  " + "  ".join(f"{title:>11}" for title, _, _ in TABLE_COLUMNS)
     lines += [header, "-" * len(header)]
     for name in names:
         stem = result["stems"][name]
-        lines.append(f"{name:{width}}  " + "  ".join(f"{cell(stem, key, form):>11}" for _, key, form in columns))
+        lines.append(f"{name:{width}}  " + "  ".join(f"{cell(stem, key, form):>11}" for _, key, form in TABLE_COLUMNS))
     for name in names:
         for flag in result["stems"][name]["flags"]:
             lines.append(f"  {name}: {flag}")
@@ -345,8 +332,6 @@ def _analysis_table(result: dict) -> list[str]:
                 f"{pair['a'] + ' / ' + pair['b']:{2 * width + 3}}  {found:>6}  {lag:>8}  {strength:>8}  {together:>15}"
             )
     if "compare" in result:
-        from stemglue.analysis.multitrack import COMPARED
-
         lines += [
             "",
             "change from --compare (this - that):",

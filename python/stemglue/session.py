@@ -19,6 +19,7 @@ written into a temporary folder beside OUTDIR, which becomes OUTDIR at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -34,7 +35,7 @@ import soxr
 
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameter, parameters
-from stemglue.audio_io import AudioFileError, current_umask, open_input, open_output
+from stemglue.audio_io import NEARLY_SILENT_DBFS, AudioFileError, current_umask, open_input, open_output
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
 from stemglue.stage import (
@@ -74,7 +75,7 @@ class Session:
 
     inputs: tuple[Path, ...]
     outdir: Path
-    parameters: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, float] = field(default_factory=dict, hash=False)
     _: KW_ONLY
     layout: str = "band-room"
     session_file: Path | None = None
@@ -83,6 +84,7 @@ class Session:
     tail: bool = True
     start_sample: int = 0
     jobs: int = 1
+    with_report: bool = False
 
     def render(self, progress: Callable[[float], None] | None = None) -> SessionRendered:
         options = {key: value for key, value in vars(self).items() if key not in ("inputs", "outdir", "parameters")}
@@ -109,11 +111,6 @@ def stem_files(inputs: list[Path]) -> list[Path]:
         if names.count(name) > 1:
             raise AudioFileError(f"{name}: two stems share this name; rename one (outputs are named by stem)")
     return files
-
-
-#: A stem whose peak stays below this is "empty" (generative stem splitters return such stems at
-#: about -55 dBFS): it is reported and gets no noise floor of its own.
-NEARLY_SILENT_DBFS = -50.0
 
 
 @dataclass
@@ -199,11 +196,6 @@ def scan_stems(named_files: list[tuple[str, Path]]) -> tuple[list[Stem], int, in
             stem.conversions.append(
                 f"padded with {length - stem.frames_at(rate)} frames of silence to the longest stem"
             )
-        if stem.peak_dbfs < NEARLY_SILENT_DBFS:
-            peak = "digital silence" if stem.peak_dbfs == -np.inf else f"peak {stem.peak_dbfs:.1f} dBFS"
-            stem.conversions.append(
-                f"nearly silent ({peak}): no noise floor of its own (noise_enabled 0 unless the session file sets it)"
-            )
     return stems, rate, channels, length
 
 
@@ -256,7 +248,8 @@ def _hearing_room_tone(values: dict[str, float], heard: dict[str, float], own: d
     """A stem's values with the room tone as its microphone hears the one source: later and
     softer with distance (a level at the minimum stays off; a stem's own settings win)."""
     room = parameter("noise_room_db")
-    changes = {"noise_room_delay_ms": heard["delay_ms"]}
+    delay = parameter("noise_room_delay_ms")
+    changes = {"noise_room_delay_ms": float(np.clip(heard["delay_ms"], delay.min, delay.max))}
     if values["noise_room_db"] > room.min:
         changes["noise_room_db"] = float(np.clip(values["noise_room_db"] + heard["level_db"], room.min, room.max))
     return values | {key: value for key, value in changes.items() if key not in own}
@@ -321,8 +314,13 @@ def render_session(
 
     stems, rate, channels, frames = scan_stems([(stem.name, stem.path) for stem in spec.stems])
     for stem, given in zip(stems, spec.stems, strict=True):
-        if stem.peak_dbfs < NEARLY_SILENT_DBFS and "noise_enabled" not in given.settings:
-            stem_values[stem.name] = stem_values[stem.name] | {"noise_enabled": 0.0}
+        if stem.peak_dbfs < NEARLY_SILENT_DBFS:
+            peak = "digital silence" if stem.peak_dbfs == -np.inf else f"peak {stem.peak_dbfs:.1f} dBFS"
+            if "noise_enabled" in given.settings:
+                stem.conversions.append(f"nearly silent ({peak}): its own noise_enabled setting kept")
+            else:  # no hiss, hum or room tone: only the other stems' bleed reaches it
+                stem_values[stem.name] = stem_values[stem.name] | {"noise_enabled": 0.0}
+                stem.conversions.append(f"nearly silent ({peak}): noise off, so nothing is added to it but bleed")
     roles = {stem.name: stem.role for stem in spec.stems}
     placements = _placements(spec)
     room_tone = room_tone_heard(placements, values["room_size_m"])
@@ -387,6 +385,7 @@ def render_session(
     except OSError as error:
         raise AudioFileError(f"{outdir}: cannot write there ({error.strerror})") from None
     readers: dict[str, Iterator[np.ndarray]] = {}
+    files = contextlib.ExitStack()
     # Stems are independent within each step of a chunk: with jobs > 1 they run in threads (the core
     # releases the GIL); each processor is only ever used by one thread at a time.
     workers = ThreadPoolExecutor(jobs, thread_name_prefix="stemglue-session") if jobs > 1 else None
@@ -398,8 +397,11 @@ def render_session(
 
     try:
         (staging / "stems").mkdir()
-        sinks = {stem.name: open_output(staging / "stems" / f"{stem.name}.wav", rate, channels) for stem in stems}
-        mix_sink = open_output(staging / "mix.wav", rate, channels)
+        sinks = {  # closed on the way out, error or not
+            stem.name: files.enter_context(open_output(staging / "stems" / f"{stem.name}.wav", rate, channels))
+            for stem in stems
+        }
+        mix_sink = files.enter_context(open_output(staging / "mix.wav", rate, channels))
         chunk = block_size * max(1, CHUNK_FRAMES // block_size)
         readers |= {stem.name: stem.chunks(rate, channels, chunk) for stem in stems}
         to_skip, written = latency, 0
@@ -417,8 +419,7 @@ def render_session(
             to_skip = max(0, to_skip - chunk)
             if progress is not None:
                 progress(written / total)
-        for sink in [*sinks.values(), mix_sink]:
-            sink.close()
+        files.close()
         description = _session_report(
             stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids, room_tone
         )
@@ -439,6 +440,7 @@ def render_session(
         else:
             os.replace(staging, outdir)
     except BaseException:
+        files.close()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
@@ -451,13 +453,11 @@ def render_session(
 
 def _write_analysis_report(staging: Path, stems: list[Stem], tempo_bpm: float) -> None:
     """report.html: `stemglue analyze` of the rendered stems, compared with their inputs."""
-    from stemglue.analysis.multitrack import analyze, deltas, load_stems
+    from stemglue.analysis.multitrack import StemAudio, analyze, deltas, load_stems
     from stemglue.analysis.report import Report
 
     rendered = load_stems([staging / "stems" / f"{stem.name}.wav" for stem in stems])
-    inputs = load_stems([stem.path for stem in stems])
-    for given, stem in zip(inputs, stems, strict=True):
-        given.name = stem.name  # a session file may name a stem other than its file
+    inputs = [StemAudio(stem.name, stem.path, None, stem.source_rate, stem.source_frames) for stem in stems]
     tempo = tempo_bpm if tempo_bpm >= 1 else None
     report, details = Report(inputs, title="StemGlue session: rendered stems against their inputs"), {}
     result = analyze(rendered, tempo_bpm=tempo, details=details, each_stem=report.draw)

@@ -54,7 +54,8 @@ def spec_from_files(files: list[Path], layout: str, settings: dict[str, float]) 
     return SessionSpec(layout, dict(settings), [StemSpec(p.stem, p, guess_role(p.stem)) for p in files])
 
 
-#: The largest room (the Room's size_m) bounds where a source can stand.
+#: Where a source can stand, in metres from the room's corner along each axis: the largest
+#: Room's length (a source outside a smaller room is placed at its wall by the Room).
 MAX_STAGE_M = 30.0
 
 

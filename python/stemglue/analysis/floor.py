@@ -15,8 +15,8 @@ from stemglue.analysis.weighting import a_weighting
 WINDOW_MS = 50.0
 #: Gap windows: those within this much of the quietest tenth's level.
 GAP_SPAN_DB = 3.0
-#: Gaps lie at least this far under the loud windows (the 90th percentile); a stem whose quietest
-#: tenth is closer (a held pad, steady noise) has no gaps to read a floor in.
+#: Gaps lie at least this far under the loudest window; a stem whose quietest tenth is closer (a
+#: held pad, steady noise) has no gaps to read a floor in.
 MIN_GAP_DEPTH_DB = 20.0
 #: Gap windows A-weighted at most (an even selection of them): enough for 0.1 dB on noise.
 MAX_WEIGHTED_WINDOWS = 200
@@ -66,17 +66,17 @@ def noise_floor(audio: np.ndarray, sample_rate: float) -> NoiseFloor:
     levels_db = 10 * np.log10(powers + 1e-300)
     quietest = float(np.percentile(levels_db, 10))
     gaps = levels_db <= quietest + GAP_SPAN_DB
-    if quietest > float(np.percentile(levels_db, 90)) - MIN_GAP_DEPTH_DB and np.max(powers) > 0:
-        return NoiseFloor(
-            None, None, False, 0.0, f"no gaps: the quietest windows are within {MIN_GAP_DEPTH_DB:g} dB of the loud ones"
-        )
     gap_seconds = float(np.count_nonzero(gaps) * size / sample_rate)
-    gap_windows = np.flatnonzero(gaps)
-    starts = gap_windows[:: max(1, len(gap_windows) // MAX_WEIGHTED_WINDOWS)] * size  # evenly, as many as needed
     flat = float(np.mean(powers[gaps]))
-    a_weighted = float(np.mean([_a_weighted_powers(channel, starts, size, sample_rate) for channel in samples]))
     if flat == 0.0:
         return NoiseFloor(None, None, True, gap_seconds, "digital silence: the gaps hold exact zeros")
+    if quietest > float(np.max(levels_db)) - MIN_GAP_DEPTH_DB:
+        return NoiseFloor(
+            None, None, False, 0.0, f"no gaps: the quietest windows are within {MIN_GAP_DEPTH_DB:g} dB of the loudest"
+        )
+    gap_windows = np.flatnonzero(gaps)
+    starts = gap_windows[:: int(np.ceil(len(gap_windows) / MAX_WEIGHTED_WINDOWS))] * size  # evenly spread
+    a_weighted = float(np.mean([_a_weighted_powers(channel, starts, size, sample_rate) for channel in samples]))
     return NoiseFloor(
         dbfs=float(10 * np.log10(flat)),
         dba=float(10 * np.log10(a_weighted + 1e-300)),

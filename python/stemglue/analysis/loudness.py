@@ -9,7 +9,7 @@ import scipy.signal
 
 ABSOLUTE_GATE_LUFS = -70.0
 MIN_RANGE_BLOCKS = 20
-#: Above this rate a signal is already oversampled enough for a true-peak reading.
+#: The oversampling factor of a true-peak reading (BS.1770-4 Annex 2).
 TRUE_PEAK_OVERSAMPLE = 4
 
 

@@ -17,7 +17,13 @@ import numpy as np
 import soundfile
 import soxr
 
-from stemglue.analysis.bleed import MIN_SECONDS, evidence_from_spectra, segment_spectra, segment_stride
+from stemglue.analysis.bleed import (
+    MIN_SECONDS,
+    BleedEvidence,
+    evidence_from_spectra,
+    segment_spectra,
+    segment_stride,
+)
 from stemglue.analysis.floor import noise_floor
 from stemglue.analysis.loudness import (
     integrated_loudness_lufs,
@@ -29,7 +35,7 @@ from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_of
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
 from stemglue.audio_io import AudioFileError, open_input, read_audio
 
-#: What recordings of people show (../shared/reference/dsp-facts.md sections 1-3, 6): a stem
+#: What recordings of people show (timing and level spreads of players, floors of recordings): a stem
 #: outside a range is flagged with what StemGlue module would move it.
 HUMAN_RANGES = {
     "noise_floor_dbfs": (-100.0, -60.0, "noise"),
@@ -37,6 +43,29 @@ HUMAN_RANGES = {
     "onset_lag1": (0.2, 0.95, "humanize correlation"),
     "hit_level_sd_db": (0.5, 3.0, "humanize dynamics"),
 }
+#: A stem's row in tables (terminal and report): title, key, format.
+TABLE_COLUMNS = [
+    ("floor dBFS", "noise_floor_dbfs", "{:.1f}"),
+    ("floor dBA", "noise_floor_dba", "{:.1f}"),
+    ("onsets", "onsets", "{}"),
+    ("onset SD ms", "onset_sd_ms", "{:.2f}"),
+    ("mean ms", "onset_mean_ms", "{:+.2f}"),
+    ("lag-1", "onset_lag1", "{:.2f}"),
+    ("hit SD dB", "hit_level_sd_db", "{:.2f}"),
+    ("LUFS", "lufs", "{:.1f}"),
+    ("LRA LU", "lra_lu", "{:.1f}"),
+    ("dBTP", "true_peak_dbtp", "{:.1f}"),
+]
+
+
+def outside(key: str, value: object) -> bool:
+    """Whether a descriptor's value lies outside the range recordings of people show."""
+    if key not in HUMAN_RANGES or not isinstance(value, float):
+        return False
+    low, high, _ = HUMAN_RANGES[key]
+    return not low <= value <= high
+
+
 #: Onsets of two stems within this of each other coincide (machines: nearly all; players: few).
 COINCIDENCE_MS = 1.0
 #: A GCC-PHAT peak this many robust standard deviations above its curve is bleed.
@@ -187,13 +216,15 @@ def _with_timing(measured: _Measured, grid: Grid | None) -> dict[str, object]:
     values = measured.values | timing
     flags = ["digital silence in the gaps: noise"] if values["digital_silence"] else []
     for key, (low, high, module) in HUMAN_RANGES.items():
-        value = values.get(key)
-        if isinstance(value, float) and not low <= value <= high:
-            flags.append(f"{key} {value:g} outside {low:g}..{high:g}: {module}")
+        if outside(key, values.get(key)):
+            flags.append(f"{key} {values[key]:g} outside {low:g}..{high:g}: {module}")
     return {**values, "flags": flags, "reasons": reasons}
 
 
-def analyze_pair(a: str, b: str, rate: int, spectra: dict, onsets_s: dict[str, np.ndarray]) -> dict[str, object]:
+def analyze_pair(
+    a: str, b: str, rate: int, spectra: dict, onsets_s: dict[str, np.ndarray]
+) -> tuple[dict[str, object], BleedEvidence | None]:
+    """A pair's entry, and its GCC-PHAT evidence (None when a stem is silent or too short)."""
     evidence = None
     if spectra[a] is not None and spectra[b] is not None:
         evidence = evidence_from_spectra(spectra[a], spectra[b], rate)
@@ -216,7 +247,7 @@ def analyze_pair(a: str, b: str, rate: int, spectra: dict, onsets_s: dict[str, n
         "bleed_strength": _round(evidence.strength, 4) if evidence else None,
         "onset_coincidence": _round(coincidence, 3),
         "reasons": reasons,
-    }
+    }, evidence
 
 
 def load_stems(paths: list[Path]) -> list[StemAudio]:
@@ -270,11 +301,14 @@ def analyze(
             each_stem(stem, audio)
         return _measure(stem, audio, pair_rate, stride)
 
-    with ThreadPoolExecutor(max(1, min(len(stems), os.cpu_count() or 1))) as workers:
+    workers = ThreadPoolExecutor(max(1, min(len(stems), os.cpu_count() or 1)))
+    try:
         for stem, result in zip(stems, workers.map(measure, stems), strict=True):
             measured[stem.name] = result
             if progress:
                 progress(len(measured) / steps)
+    finally:
+        workers.shutdown(cancel_futures=True)  # an error or Ctrl-C does not wait for every stem
     onsets_s = {name: m.onsets_s for name, m in measured.items()}
     grid, tempo = _grid(tempo_bpm, onsets_s)
     results = {name: _with_timing(m, grid) for name, m in measured.items()}
@@ -288,9 +322,9 @@ def analyze(
     pairs = []
     for i, a in enumerate(stems):
         for b in stems[i + 1 :]:
-            pairs.append(analyze_pair(a.name, b.name, pair_rate, spectra, onsets_s))
-            if details is not None and spectra[a.name] is not None and spectra[b.name] is not None:
-                evidence = evidence_from_spectra(spectra[a.name], spectra[b.name], pair_rate)
+            entry, evidence = analyze_pair(a.name, b.name, pair_rate, spectra, onsets_s)
+            pairs.append(entry)
+            if details is not None and evidence is not None:
                 details["bleed_curves"][(a.name, b.name)] = (evidence.curve_lags_ms, evidence.curve)
             if progress:
                 progress((len(results) + len(pairs)) / steps)

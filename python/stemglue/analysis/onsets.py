@@ -48,7 +48,7 @@ def onset_strength(mono: np.ndarray, sample_rate: float) -> tuple[np.ndarray, in
     flux = [np.zeros(LAG)]
     for start in range(0, len(frames) - LAG, FRAMES_PER_PIECE):
         piece = frames[start : start + FRAMES_PER_PIECE + LAG]
-        magnitude = np.abs(scipy.fft.rfft(piece * window, axis=1, workers=-1))
+        magnitude = np.abs(scipy.fft.rfft(piece * window, axis=1))  # one thread: stems run one per core
         compressed = np.log1p((1000.0 / reference) * magnitude)
         # SuperFlux (Boeck & Widmer 2013): each frame against the frequency-max-filtered frame LAG
         # hops before, so partials that beat or wobble inside a note (a bass's unresolved

@@ -8,28 +8,17 @@ from __future__ import annotations
 import base64
 import html
 import io
+import threading
 from pathlib import Path
 
 import numpy as np
 import scipy.signal
-from matplotlib.figure import Figure  # figures without pyplot: no global state, safe in threads
+from matplotlib.figure import Figure  # figures without pyplot's global state
 
 from stemglue.analysis.floor import WINDOW_MS
-from stemglue.analysis.multitrack import COMPARED, HUMAN_RANGES, MIN_ONSETS, StemAudio
+from stemglue.analysis.multitrack import COMPARED, HUMAN_RANGES, MIN_ONSETS, TABLE_COLUMNS, StemAudio, outside
 from stemglue.audio_io import atomic_output
 
-COLUMNS = [
-    ("floor dBFS", "noise_floor_dbfs", "{:.1f}"),
-    ("floor dBA", "noise_floor_dba", "{:.1f}"),
-    ("onsets", "onsets", "{}"),
-    ("onset SD ms", "onset_sd_ms", "{:.2f}"),
-    ("mean ms", "onset_mean_ms", "{:+.2f}"),
-    ("lag-1", "onset_lag1", "{:.2f}"),
-    ("hit SD dB", "hit_level_sd_db", "{:.2f}"),
-    ("LUFS", "lufs", "{:.1f}"),
-    ("LRA LU", "lra_lu", "{:.1f}"),
-    ("dBTP", "true_peak_dbtp", "{:.1f}"),
-]
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
@@ -66,8 +55,8 @@ def _waveform_and_spectrogram(name: str, shown: list[tuple[str, np.ndarray, int]
         if len(mono) >= 1024:
             # at most ~1000 columns, drawn as an image: a 3-minute stem's full spectrogram would be
             # millions of cells
-            hop = max(512, len(mono) // 1000)
-            frequencies, _, power = scipy.signal.spectrogram(mono, rate, nperseg=1024, noverlap=max(0, 1024 - hop))
+            frequencies, _, power = scipy.signal.spectrogram(mono, rate, nperseg=1024, noverlap=512)
+            power = power[:, :: int(np.ceil(power.shape[1] / 1000))]
             axes[1, column].imshow(
                 10 * np.log10(power + 1e-14),
                 origin="lower",
@@ -142,17 +131,15 @@ def _summary(result: dict) -> str:
     rows = []
     for name, stem in result["stems"].items():
         cells = [f"<td>{html.escape(name)}</td>"]
-        for _, key, form in COLUMNS:
+        for _, key, form in TABLE_COLUMNS:
             value = stem[key]
             if value is None:
                 reason = html.escape(stem["reasons"].get(key, ""))
                 cells.append(f'<td class="na" title="{reason}">n/a</td>')
                 continue
-            low, high, _ = HUMAN_RANGES.get(key, (-np.inf, np.inf, ""))
-            outside = isinstance(value, float) and not low <= value <= high
-            cells.append(f'<td class="{"out" if outside else ""}">{form.format(value)}</td>')
+            cells.append(f'<td class="{"out" if outside(key, value) else ""}">{form.format(value)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "<tr><th>stem</th>" + "".join(f"<th>{title}</th>" for title, _, _ in COLUMNS) + "</tr>"
+    header = "<tr><th>stem</th>" + "".join(f"<th>{title}</th>" for title, _, _ in TABLE_COLUMNS) + "</tr>"
     ranges = ", ".join(f"{key} {low:g}..{high:g} ({module})" for key, (low, high, module) in HUMAN_RANGES.items())
     pairs = "".join(
         f"<tr><td>{html.escape(p['a'])} / {html.escape(p['b'])}</td><td>{'yes' if p['bleed_found'] else 'no'}</td>"
@@ -197,15 +184,19 @@ class Report:
         self.before = {stem.name: stem for stem in before or []}
         self.title = title
         self.drawn: dict[str, str] = {}
+        # matplotlib's text layout (fonts, pyparsing) is not thread-safe: one stem draws at a time,
+        # while the others' analyses go on
+        self._drawing = threading.Lock()
 
     def draw(self, stem: StemAudio, audio: np.ndarray) -> None:
         shown = [("", audio, stem.sample_rate)]
         if stem.name in self.before:
             other = self.before[stem.name]
             shown = [("before", other.load(), other.sample_rate), ("after", audio, stem.sample_rate)]
-        self.drawn[stem.name] = _waveform_and_spectrogram(stem.name, shown) + _floor_spectrum(
-            stem.name, audio, stem.sample_rate
-        )
+        with self._drawing:
+            self.drawn[stem.name] = _waveform_and_spectrogram(stem.name, shown) + _floor_spectrum(
+                stem.name, audio, stem.sample_rate
+            )
 
     def write(self, result: dict, details: dict, path: Path, *, overwrite: bool = False) -> None:
         """The page for `result` and `details` (from the analysis that drew the stems), atomically."""
