@@ -7,6 +7,7 @@ import os
 import struct
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,30 @@ def open_input(path: Path) -> soundfile.SoundFile:
         source.close()
         raise AudioFileError(f"{path}: the file holds no samples")
     return source
+
+
+@dataclass(frozen=True)
+class ScannedAudio:
+    """What reading a file through once tells: its format, its length and its peak."""
+
+    sample_rate: int
+    channels: int
+    frames: int  # those that could be read
+    peak: float  # the largest absolute sample (NaN and infinities left out)
+
+
+def scan_audio(path: Path) -> ScannedAudio:
+    """Read the file through in blocks, holding one at a time: a file that fails anywhere gives an
+    AudioFileError naming it before anything is written from it."""
+    with open_input(path) as source:
+        peak, frames = 0.0, 0
+        try:
+            for data in source.blocks(blocksize=1 << 16, dtype="float32"):
+                frames += len(data)
+                peak = max(peak, float(np.max(np.abs(np.nan_to_num(data, posinf=0.0, neginf=0.0)), initial=0.0)))
+        except (soundfile.LibsndfileError, RuntimeError) as error:
+            raise AudioFileError(f"{path}: reading failed after {frames} frames ({error})") from None
+        return ScannedAudio(int(source.samplerate), int(source.channels), frames, peak)
 
 
 def read_audio(path: Path) -> tuple[np.ndarray, int]:

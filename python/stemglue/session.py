@@ -30,12 +30,11 @@ from dataclasses import KW_ONLY, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import soundfile
 import soxr
 
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameter, parameters
-from stemglue.audio_io import NEARLY_SILENT_DBFS, AudioFileError, current_umask, open_input, open_output
+from stemglue.audio_io import NEARLY_SILENT_DBFS, AudioFileError, current_umask, open_input, open_output, scan_audio
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
 from stemglue.stage import (
@@ -172,18 +171,11 @@ def scan_stems(named_files: list[tuple[str, Path]]) -> tuple[list[Stem], int, in
     when any stem is, the longest stem; every change a stem needs is listed in its conversions."""
     stems = []
     for name, path in named_files:
-        with open_input(path) as source:
-            if source.channels > 2:
-                raise AudioFileError(f"{path}: {source.channels} channels; a session takes mono and stereo stems")
-            peak, frames = 0.0, 0
-            try:
-                for data in source.blocks(blocksize=CHUNK_FRAMES, dtype="float32"):
-                    frames += len(data)
-                    peak = max(peak, float(np.max(np.abs(np.nan_to_num(data, posinf=0.0, neginf=0.0)), initial=0.0)))
-            except (soundfile.LibsndfileError, RuntimeError) as error:
-                raise AudioFileError(f"{path}: reading failed after {frames} frames ({error})") from None
-            peak_dbfs = 20 * np.log10(peak) if peak > 0 else -np.inf
-            stems.append(Stem(name, Path(path), int(source.samplerate), int(source.channels), frames, peak_dbfs))
+        scanned = scan_audio(path)
+        if scanned.channels > 2:
+            raise AudioFileError(f"{path}: {scanned.channels} channels; a session takes mono and stereo stems")
+        peak_dbfs = 20 * np.log10(scanned.peak) if scanned.peak > 0 else -np.inf
+        stems.append(Stem(name, Path(path), scanned.sample_rate, scanned.channels, scanned.frames, peak_dbfs))
     rate = max(stem.source_rate for stem in stems)
     channels = max(stem.source_channels for stem in stems)
     length = max(stem.frames_at(rate) for stem in stems)

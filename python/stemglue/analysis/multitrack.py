@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile
 import soxr
 
 from stemglue.analysis.bleed import (
@@ -33,7 +32,7 @@ from stemglue.analysis.loudness import (
 )
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
-from stemglue.audio_io import AudioFileError, open_input, read_audio
+from stemglue.audio_io import read_audio, scan_audio
 
 #: What recordings of people show (timing and level spreads of players, floors of recordings): a stem
 #: outside a range is flagged with what StemGlue module would move it.
@@ -255,14 +254,8 @@ def load_stems(paths: list[Path]) -> list[StemAudio]:
     as its header only: each is read again when its turn comes."""
     stems = []
     for path in paths:
-        with open_input(path) as source:
-            frames = 0
-            try:
-                for block in source.blocks(blocksize=1 << 16, dtype="float32"):
-                    frames += len(block)
-            except (soundfile.LibsndfileError, RuntimeError) as error:
-                raise AudioFileError(f"{path}: reading failed after {frames} frames ({error})") from None
-            stems.append(StemAudio(Path(path).stem, Path(path), None, int(source.samplerate), frames))
+        scanned = scan_audio(path)
+        stems.append(StemAudio(Path(path).stem, Path(path), None, scanned.sample_rate, scanned.frames))
     return stems
 
 
