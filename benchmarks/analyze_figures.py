@@ -12,7 +12,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from session_figures import peak_memory_mb, write_stems  # noqa: E402 - the session benchmark's helpers
-
 from stemglue.analysis.multitrack import analyze, load_stems  # noqa: E402
 
 
@@ -37,7 +36,9 @@ def main() -> None:
         command = [str(Path(sys.executable).parent / "stemglue"), "analyze", str(folder)]
         start = time.perf_counter()
         peak_mb = peak_memory_mb([*command, "--report", str(Path(scratch) / "report.html")])
-        print(f"  the command with --report: {time.perf_counter() - start:.1f} s, peak resident memory {peak_mb:.0f} MB")
+        print(
+            f"  the command with --report: {time.perf_counter() - start:.1f} s, peak resident memory {peak_mb:.0f} MB"
+        )
         if profile:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
 

@@ -11,9 +11,11 @@ from stemglue._presets import presets as presets
 from stemglue._processor import Processor
 from stemglue.plugin import install_plugin as install_plugin
 from stemglue.plugin import plugin_path as plugin_path
+from stemglue.session import Session as Session
+from stemglue.session import render_session as render_session
 
 __version__: str
-__all__ = ['Bleed', 'Drift', 'GlueCompressor', 'Humanize', 'Noise', 'Parameter', 'Preset', 'Room', 'StemGlue', 'Tube', 'install_plugin', 'modules', 'parameter', 'parameters', 'plugin_path', 'preset', 'presets']
+__all__ = ['Bleed', 'Drift', 'GlueCompressor', 'Humanize', 'Noise', 'Parameter', 'Preset', 'Room', 'Session', 'StemGlue', 'Tube', 'install_plugin', 'modules', 'parameter', 'parameters', 'plugin_path', 'preset', 'presets', 'render_session']
 
 
 class Humanize(Processor):

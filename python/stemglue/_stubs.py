@@ -79,6 +79,8 @@ def render_stubs() -> dict[str, str]:
             "plugin_path",
             "preset",
             "presets",
+            "render_session",
+            "Session",
         ]
     )
     init = [
@@ -95,6 +97,8 @@ def render_stubs() -> dict[str, str]:
         "from stemglue._processor import Processor",
         "from stemglue.plugin import install_plugin as install_plugin",
         "from stemglue.plugin import plugin_path as plugin_path",
+        "from stemglue.session import Session as Session",
+        "from stemglue.session import render_session as render_session",
         "",
         "__version__: str",
         f"__all__ = {exported!r}",
