@@ -11,6 +11,7 @@ from stemglue.analysis.floor import noise_floor
 from stemglue.analysis.loudness import integrated_loudness_lufs, loudness_range_lu, true_peak_dbtp
 from stemglue.analysis.multitrack import StemAudio, analyze
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
+from stemglue.analysis.steadiness import EDGE_S, pitch_steadiness
 
 RATE = 48000
 STEP = 0.125 * RATE  # sixteenths at 120 bpm
@@ -143,3 +144,37 @@ def test_what_does_not_apply_is_none_with_its_reason(audio, reason_key, fragment
     result = analyze([StemAudio("odd", None, np.asarray(audio, np.float32), RATE)])
     stem = result["stems"]["odd"]
     assert stem[reason_key] is None and fragment in stem["reasons"][reason_key]
+
+
+def tone(cents: np.ndarray, base_hz: float = 220.0) -> np.ndarray:
+    """A harmonic tone (three partials) whose pitch follows `cents` around base_hz."""
+    phase = 2 * np.pi * np.cumsum(base_hz * 2 ** (cents / 1200)) / RATE
+    return 0.3 * (np.sin(phase) + 0.5 * np.sin(2 * phase) + 0.25 * np.sin(3 * phase))
+
+
+@pytest.mark.parametrize(
+    ("extent_cents", "rate_hz", "drift_cents"),
+    [(0.0, 5.5, 0.0), (3.0, 5.0, 0.0), (20.0, 6.3, 0.0), (60.0, 7.1, 0.0), (0.0, 5.5, 10.0), (15.0, 5.8, 8.0)],
+)
+def test_pitch_steadiness_reads_vibrato_and_drift_put_in(extent_cents, rate_hz, drift_cents):
+    """A held note with a known vibrato (extent +-cents, rate) and a slow drift (0.3 Hz): the cents SD
+    within the note within +-0.5 cent, the vibrato's rate within 0.1 Hz and extent within 0.5 cent."""
+    t = np.arange(4 * RATE) / RATE
+    cents = extent_cents * np.sin(2 * np.pi * rate_hz * t) + drift_cents * np.sin(2 * np.pi * 0.3 * t + 1.0)
+    measured = pitch_steadiness(with_hiss(tone(cents)[np.newaxis], -80)[0], RATE)
+    edge = int(EDGE_S * RATE)  # the reading's own note ends
+    inside = cents[edge:-edge]
+    assert measured.notes == 1
+    assert measured.cents_sd == pytest.approx(np.std(inside), abs=0.5)
+    if extent_cents >= 2:
+        assert measured.vibrato_hz == pytest.approx(rate_hz, abs=0.1)
+        assert measured.vibrato_cents == pytest.approx(extent_cents, abs=0.5)
+    else:
+        assert measured.vibrato_hz is None
+
+
+def test_a_chord_and_drums_have_no_single_notes_to_read():
+    keys, _ = keys_stem(10.0, RATE, 3)
+    drums, _ = drum_stem(10.0, RATE, 3)
+    assert pitch_steadiness(keys, RATE).cents_sd is None
+    assert pitch_steadiness(drums, RATE).cents_sd is None

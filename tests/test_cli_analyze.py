@@ -40,9 +40,9 @@ def run(*arguments):
 def stems(tmp_path):
     folder = tmp_path / "stems"
     folder.mkdir()
-    soundfile.write(folder / "drums.wav", drum_stem(8.0)[0].T, RATE, subtype="PCM_24")
-    soundfile.write(folder / "bass.wav", bass_stem(8.0)[0][:1].T, RATE, subtype="PCM_16")
-    soundfile.write(folder / "keys.wav", keys_stem(8.0)[0].T, 44100, subtype="FLOAT")  # another rate
+    soundfile.write(folder / "drums.wav", drum_stem(5.0)[0].T, RATE, subtype="PCM_24")
+    soundfile.write(folder / "bass.wav", bass_stem(5.0)[0][:1].T, RATE, subtype="PCM_16")
+    soundfile.write(folder / "keys.wav", keys_stem(5.0)[0].T, 44100, subtype="FLOAT")  # another rate
     return folder
 
 

@@ -38,7 +38,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
 
 def test_jobs_render_the_same_bytes_as_one_thread(folders, tmp_path):
     runs = {}
-    for jobs in (1, 2, 3):
+    for jobs in (1, 2):
         result = subprocess.run(
             [COMMAND, "render", str(folders[0]), "-o", str(tmp_path / f"j{jobs}"), "--jobs", str(jobs)],
             capture_output=True,
@@ -47,7 +47,7 @@ def test_jobs_render_the_same_bytes_as_one_thread(folders, tmp_path):
         )
         assert result.returncode == 0, result.stderr
         runs[jobs] = outputs(tmp_path / f"j{jobs}")
-    assert runs[1] == runs[2] == runs[3]
+    assert runs[1] == runs[2]
     result = subprocess.run(
         [COMMAND, "render", str(folders[0]), "-o", str(tmp_path / "x"), "--jobs", "0"],
         capture_output=True,

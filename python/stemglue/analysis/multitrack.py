@@ -31,6 +31,7 @@ from stemglue.analysis.loudness import (
     true_peak_dbtp,
 )
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
+from stemglue.analysis.steadiness import pitch_steadiness
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
 from stemglue.audio_io import read_audio, scan_audio
 
@@ -51,6 +52,7 @@ TABLE_COLUMNS = [
     ("mean ms", "onset_mean_ms", "{:+.2f}"),
     ("lag-1", "onset_lag1", "{:.2f}"),
     ("hit SD dB", "hit_level_sd_db", "{:.2f}"),
+    ("pitch SD ct", "pitch_sd_cents", "{:.1f}"),
     ("LUFS", "lufs", "{:.1f}"),
     ("LRA LU", "lra_lu", "{:.1f}"),
     ("dBTP", "true_peak_dbtp", "{:.1f}"),
@@ -188,6 +190,11 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
     peak = true_peak_dbtp(audio, rate)
     if peak is None:
         reasons["true_peak_dbtp"] = "digital silence"
+    steadiness = pitch_steadiness(audio, rate)
+    if steadiness.cents_sd is None:
+        reasons["pitch_sd_cents"] = "no sustained single notes (one pitch at a time, 200 ms or longer)"
+    if steadiness.vibrato_hz is None:
+        reasons["vibrato_hz"] = reasons["vibrato_cents"] = "no vibrato (2 cents or more at 4-9 Hz)"
     at_pair_rate = mono if rate == pair_rate else soxr.resample(mono, rate, pair_rate, quality="VHQ")
     usable = len(at_pair_rate) >= MIN_SECONDS * pair_rate and np.any(at_pair_rate)
     values = {
@@ -200,6 +207,10 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
         "digital_silence": floor.digital_silence,
         "onsets": int(len(onsets)),
         "hit_level_sd_db": _round(hit_sd, 3),
+        "pitch_sd_cents": _round(steadiness.cents_sd, 2),
+        "pitch_notes": steadiness.notes,
+        "vibrato_hz": _round(steadiness.vibrato_hz, 2),
+        "vibrato_cents": _round(steadiness.vibrato_cents, 2),
         "lufs": _round(lufs, 2),
         "lra_lu": _round(lra, 2),
         "true_peak_dbtp": _round(peak, 2),
@@ -331,6 +342,7 @@ COMPARED = (
     "onset_sd_ms",
     "onset_lag1",
     "hit_level_sd_db",
+    "pitch_sd_cents",
     "lufs",
     "true_peak_dbtp",
 )
