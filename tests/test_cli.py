@@ -2,8 +2,6 @@
 
 import argparse
 import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -11,15 +9,10 @@ import numpy as np
 import pytest
 import soundfile
 import stemglue
+from command import COMMAND, run
 from interrupt import ctrl_c_once_started
 from signals import max_error_dbfs, music
 from stemglue.cli import build_parser
-
-COMMAND = str(Path(sys.executable).parent / "stemglue")
-
-
-def run(*arguments, cwd=None):
-    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def track_id(name):

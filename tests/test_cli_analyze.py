@@ -2,17 +2,14 @@
 and clear one-line errors."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 import stemglue
+from command import run
 from signals import bass_stem, drum_stem, keys_stem
 
-COMMAND = str(Path(sys.executable).parent / "stemglue")
 RATE = 48000
 STEM_KEYS = {
     "noise_floor_dbfs",
@@ -30,10 +27,6 @@ STEM_KEYS = {
     "flags",
     "reasons",
 }
-
-
-def run(*arguments):
-    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture

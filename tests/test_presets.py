@@ -1,19 +1,16 @@
 """The factory presets (cpp/include/stemglue/presets.h): data checked against the one parameter
 table, StemGlue.from_preset, stemglue.presets() and the command line's --preset / presets."""
 
-import subprocess
-import sys
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 import stemglue
+from command import run
 from signals import max_error_dbfs, music
 from stemglue import reference
 
-COMMAND = str(Path(sys.executable).parent / "stemglue")
 RATE = 48000
 KEPT = {"bypass", "seed", "track_id"}  # an instance's, not a sound's: presets never set them
 CHARACTERS = ["clean glue", "studio tape 15 ips", "cassette", "worn 4-track", "console", "live room"]
@@ -77,10 +74,6 @@ def test_presets_are_read_only():
 
 
 # --- the command line -------------------------------------------------------------------------
-
-
-def run(*arguments):
-    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, timeout=300)
 
 
 def test_presets_command_lists_every_preset_with_its_description():

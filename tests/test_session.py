@@ -1,26 +1,19 @@
 """`stemglue render` on several stems or a folder: one session, run as a user runs it, on real files."""
 
 import json
-import subprocess
-import sys
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 import soxr
 import stemglue
+from command import COMMAND, run
 from interrupt import ctrl_c_once_started
 from signals import bass_stem, drum_stem, keys_stem
 
-COMMAND = str(Path(sys.executable).parent / "stemglue")
 RATE = 48000
 ONLY_BLEED = [f"--{info.id}-enabled" for info in stemglue.modules() if info.id != "bleed"]
-
-
-def run(*arguments):
-    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture

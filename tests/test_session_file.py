@@ -2,22 +2,15 @@
 what it says (roles, places, per-stem settings, bleed overrides); a bad one is a one-line error."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
+from command import run
 from signals import bass_stem, drum_stem, keys_stem
 from stemglue.session_file import SessionFileError, read_session_file
 
-COMMAND = str(Path(sys.executable).parent / "stemglue")
 RATE = 48000
-
-
-def run(*arguments):
-    return subprocess.run([COMMAND, *map(str, arguments)], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture

@@ -3,18 +3,16 @@
 same bytes as a serial render."""
 
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 import stemglue
+from command import run
 from signals import bass_stem, drum_stem, keys_stem
 
 RATE = 48000
-COMMAND = str(Path(sys.executable).parent / "stemglue")
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +37,11 @@ def outputs(folder: Path) -> dict[str, bytes]:
 def test_jobs_render_the_same_bytes_as_one_thread(folders, tmp_path):
     runs = {}
     for jobs in (1, 2):
-        result = subprocess.run(
-            [COMMAND, "render", str(folders[0]), "-o", str(tmp_path / f"j{jobs}"), "--jobs", str(jobs)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = run("render", folders[0], "-o", tmp_path / f"j{jobs}", "--jobs", jobs)
         assert result.returncode == 0, result.stderr
         runs[jobs] = outputs(tmp_path / f"j{jobs}")
     assert runs[1] == runs[2]
-    result = subprocess.run(
-        [COMMAND, "render", str(folders[0]), "-o", str(tmp_path / "x"), "--jobs", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run("render", folders[0], "-o", tmp_path / "x", "--jobs", 0)
     assert result.returncode == 2 and "--jobs" in result.stderr and not (tmp_path / "x").exists()
 
 
