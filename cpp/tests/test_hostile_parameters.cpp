@@ -1,5 +1,5 @@
-// Hostile parameter values must never reach the signal: for every module and every parameter of
-// the table, set_parameter() with NaN, +-inf, huge, negative and out-of-range values, then reset()
+// Hostile parameter values must never reach the signal: for every module and each parameter of the
+// table it reads (its own and the global ones; the Engine all of them), set_parameter() with NaN, +-inf, huge, negative and out-of-range values, then reset()
 // and process noise and NaN/inf samples. The output must stay finite. Built with
 // STEMGLUE_SANITIZE=ON, AddressSanitizer and UndefinedBehaviorSanitizer also stop the program at the
 // first out-of-bounds access or undefined float -> int conversion a value causes.
@@ -14,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "stemglue/bleed.h"
 #include "stemglue/drift.h"
 #include "stemglue/engine.h"
 #include "stemglue/glue_compressor.h"
+#include "stemglue/humanize.h"
 #include "stemglue/noise.h"
 #include "stemglue/parameters.h"
 #include "stemglue/room.h"
@@ -60,15 +62,21 @@ void fill_hostile(Signal& signal)
     }
 }
 
-// Processes the signal in place (four blocks of kMaxBlock, then one longer one) and returns the
-// number of non-finite output samples.
+// Processes the signal in place (four blocks of kMaxBlock, then one longer one), with noise on the
+// sidechain (Bleed's other stem), and returns the number of non-finite output samples.
 template <typename Module>
 int process_and_count(Module& module, Signal& signal)
 {
+    static Signal sidechain = [] {
+        Signal noise;
+        fill_noise(noise, 5);
+        return noise;
+    }();
     int start = 0;
     for (int length : {kMaxBlock, kMaxBlock, kMaxBlock, kMaxBlock - 100, 400}) {
         float* pointers[kChannels] = {signal.channels[0] + start, signal.channels[1] + start};
-        module.process(AudioBlock{pointers, kChannels, length});
+        float* other[kChannels] = {sidechain.channels[0] + start, sidechain.channels[1] + start};
+        module.process(AudioBlock{pointers, kChannels, length}, AudioBlock{other, kChannels, length});
         start += length;
     }
     int bad = 0;
@@ -81,13 +89,18 @@ struct Counts {
     int passed = 0, failed = 0;
 };
 
+// Checks one module on the parameters of `owner` (the table's module column) and the global ones;
+// every parameter when owner is null. (A module ignores the others': checking them would only
+// multiply the run time under the sanitizers.)
 template <typename Module>
-void check_module(const char* module_name, const char* parameter_filter, const char* value_filter, Counts& counts)
+void check_module(const char* module_name, const char* owner, const char* parameter_filter, const char* value_filter,
+                  Counts& counts)
 {
     constexpr double inf = std::numeric_limits<double>::infinity();
     for (int index = 0; index < kNumParameters; ++index) {
         const ParameterSpec& spec = kParameters[static_cast<size_t>(index)];
         if (parameter_filter && spec.id != parameter_filter) continue;
+        if (owner && spec.module != owner && spec.module != "global") continue;
         const double values[] = {std::numeric_limits<double>::quiet_NaN(),
                                  inf,
                                  -inf,
@@ -147,15 +160,17 @@ int main(int argc, char** argv)
     const char* value_filter = argc > 3 ? argv[3] : nullptr;
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // failures are not lost if a later case aborts
     Counts counts;
-    auto run = [&](const char* name, auto check) {
-        if (!module_filter || std::strcmp(module_filter, name) == 0) check(name, parameter_filter, value_filter, counts);
+    auto run = [&](const char* name, const char* owner, auto check) {
+        if (!module_filter || std::strcmp(module_filter, name) == 0) check(name, owner, parameter_filter, value_filter, counts);
     };
-    run("Tube", check_module<Tube>);
-    run("Drift", check_module<Drift>);
-    run("Noise", check_module<Noise>);
-    run("Room", check_module<Room>);
-    run("GlueCompressor", check_module<GlueCompressor>);
-    run("Engine", check_module<Engine>);
+    run("Humanize", "humanize", check_module<Humanize>);
+    run("Bleed", "bleed", check_module<Bleed>);
+    run("Tube", "tube", check_module<Tube>);
+    run("Drift", "drift", check_module<Drift>);
+    run("Noise", "noise", check_module<Noise>);
+    run("Room", "room", check_module<Room>);
+    run("GlueCompressor", "glue", check_module<GlueCompressor>);
+    run("Engine", nullptr, check_module<Engine>);
     std::printf("%d passed, %d failed\n", counts.passed, counts.failed);
     return counts.failed == 0 && counts.passed > 0 ? 0 : 1;
 }
