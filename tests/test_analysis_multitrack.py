@@ -4,14 +4,24 @@ within the tolerances the analyze command promises."""
 import numpy as np
 import pyloudnorm
 import pytest
+import stemglue
 from signals import bass_stem, click_track, drum_stem, keys_stem, vocal_stem, with_hiss
-from stemglue.analysis import a_weighted_rms_dbfs, onset_f_measure, timing_statistics
+from stemglue.analysis import (
+    a_weighted_rms_dbfs,
+    coherent_sine,
+    harmonic_levels_dbc,
+    onset_f_measure,
+    timing_statistics,
+)
+from stemglue.analysis.balance import spectral_balance
 from stemglue.analysis.bleed import bleed_evidence
+from stemglue.analysis.decay import free_decays
 from stemglue.analysis.floor import noise_floor
+from stemglue.analysis.harmonics import harmonic_signature
 from stemglue.analysis.loudness import integrated_loudness_lufs, loudness_range_lu, true_peak_dbtp
 from stemglue.analysis.multitrack import StemAudio, analyze
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
-from stemglue.analysis.steadiness import EDGE_S, pitch_steadiness
+from stemglue.analysis.steadiness import EDGE_S, pitch_steadiness, sustained_notes
 
 RATE = 48000
 STEP = 0.125 * RATE  # sixteenths at 120 bpm
@@ -178,3 +188,120 @@ def test_a_chord_and_drums_have_no_single_notes_to_read():
     drums, _ = drum_stem(10.0, RATE, 3)
     assert pitch_steadiness(keys, RATE).cents_sd is None
     assert pitch_steadiness(drums, RATE).cents_sd is None
+
+
+def notes_with_harmonics(h2_dbc, h3_dbc, level_dbfs, pitches_hz, seconds=0.8, gap_s=0.2):
+    """Sustained notes (fundamental at level_dbfs, a full-scale sine 0) with H2 and H3 at known dBc,
+    10 ms fades, gaps between, under -90 dBFS hiss."""
+    parts = []
+    t = np.arange(int(seconds * RATE)) / RATE
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.01)
+    for hz in pitches_hz:
+        note = np.sin(2 * np.pi * hz * t)
+        note += 10 ** (h2_dbc / 20) * np.sin(2 * np.pi * 2 * hz * t + 0.4)
+        note += 10 ** (h3_dbc / 20) * np.sin(2 * np.pi * 3 * hz * t + 1.3)
+        parts += [10 ** (level_dbfs / 20) * note * fade, np.zeros(int(gap_s * RATE))]
+    return with_hiss(np.concatenate(parts)[np.newaxis], -90)[0]
+
+
+@pytest.mark.parametrize(("h2_dbc", "h3_dbc"), [(-20.0, -35.0), (-40.0, -60.0), (-55.0, -45.0)])
+def test_harmonic_signature_reads_the_harmonics_put_in(h2_dbc, h3_dbc):
+    mono = notes_with_harmonics(h2_dbc, h3_dbc, -12.0, [82.4, 110.0, 196.0, 330.0, 523.3, 880.0])
+    signature = harmonic_signature(mono, RATE, sustained_notes(mono, RATE))
+    assert signature.notes == 6
+    assert signature.h2_dbc == pytest.approx(h2_dbc, abs=0.3)
+    assert signature.h3_dbc == pytest.approx(h3_dbc, abs=0.3)
+    assert signature.level_dbfs == pytest.approx(-12.0, abs=0.1)
+
+
+def test_harmonic_signature_is_read_on_the_loudest_notes():
+    """Quiet notes (20 dB down, cleaner) do not water down what the loud ones show."""
+    mono = np.concatenate(
+        [
+            notes_with_harmonics(-25.0, -40.0, -6.0, [110.0, 220.0]),
+            notes_with_harmonics(-45.0, -70.0, -26.0, [165.0] * 5),
+        ]
+    )
+    signature = harmonic_signature(mono, RATE, sustained_notes(mono, RATE))
+    assert signature.notes == 2 and signature.h2_dbc == pytest.approx(-25.0, abs=0.3)
+
+
+def test_harmonic_signature_of_the_tube_matches_its_steady_sine_measurement():
+    """Notes through stemglue.Tube read as a coherent steady sine through it at the same level does
+    (test_tube's method), within 1 dB: the descriptor sees what the module adds."""
+    tube = dict(bias=0.3, drive_db=12.0)
+    signal, exact_hz = coherent_sine(220.0, RATE, 4 * 8192, 0.25, 8192)
+    steady = stemglue.Tube(**tube)(signal.astype(np.float32)[np.newaxis], RATE)[0][2 * 8192 : 3 * 8192]
+    expected_h2, expected_h3 = harmonic_levels_dbc(steady.astype(np.float64), exact_hz, RATE, 3)
+    notes = notes_with_harmonics(-200.0, -200.0, 20 * np.log10(0.25), [exact_hz] * 4, seconds=2.0)
+    processed = stemglue.Tube(**tube)(notes.astype(np.float32)[np.newaxis], RATE)[0].astype(np.float64)
+    signature = harmonic_signature(processed, RATE, sustained_notes(processed, RATE))
+    assert signature.notes == 4
+    assert signature.h2_dbc == pytest.approx(expected_h2, abs=1.0)
+    assert signature.h3_dbc == pytest.approx(expected_h3, abs=1.0)
+
+
+def decaying_bursts(rt60_s, count=4, floor_dbfs=-80.0, seed=0):
+    """Noise bursts (0.3 s), each followed by exponentially decaying noise of a known RT60."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(max(2.5, 2.5 * rt60_s) * RATE)) / RATE
+    parts = []
+    for _ in range(count):
+        parts += [
+            0.3 * rng.standard_normal(int(0.3 * RATE)),
+            0.3 * rng.standard_normal(len(t)) * 10 ** (-3 * t / rt60_s),
+        ]
+    return with_hiss(np.concatenate(parts)[np.newaxis], floor_dbfs)[0]
+
+
+@pytest.mark.parametrize("rt60_s", [0.3, 0.8, 1.6])
+def test_free_decays_read_t30_and_edt_within_3_percent(rt60_s):
+    mono = decaying_bursts(rt60_s)
+    decays = free_decays(mono, RATE, detect_onsets(mono[np.newaxis], RATE))
+    assert decays.count >= 3
+    assert decays.t30_s == pytest.approx(rt60_s, rel=0.03)
+    assert decays.edt_s == pytest.approx(rt60_s, rel=0.03)
+
+
+def test_a_note_held_and_cut_dead_has_no_t30_and_a_short_edt():
+    """Generated stems' notes stop dead (an 8 ms release): nothing to time as a T30, and their early
+    decay reads far shorter than any room's."""
+    bass, _ = bass_stem(10.0, RATE, 2)
+    decays = free_decays(bass.mean(axis=0), RATE, detect_onsets(bass, RATE))
+    assert decays.t30_s is None
+    assert decays.edt_s is not None and decays.edt_s < 0.2
+
+
+def test_stems_in_one_room_decay_alike_and_stems_in_their_own_do_not():
+    """The shared-decay spread: small for stems with one RT60, large for stems with their own."""
+    one_room = {name: decaying_bursts(0.8, seed=seed) for seed, name in enumerate(("a", "b", "c"))}
+    own_rooms = {name: decaying_bursts(rt60, seed=7) for name, rt60 in (("a", 0.3), ("b", 0.8), ("c", 1.6))}
+    spreads = []
+    for stems in (one_room, own_rooms):
+        result = analyze([StemAudio(name, None, audio[np.newaxis], RATE) for name, audio in stems.items()])
+        spreads.append(result["shared_decay"]["t30_spread_percent"])
+        assert result["shared_decay"]["t30_stems"] == 3
+    assert spreads[0] < 5 and spreads[1] > 100
+
+
+def pink_noise(seconds, seed=0):
+    count = int(seconds * RATE)
+    spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(count))
+    frequencies = np.fft.rfftfreq(count, 1 / RATE)
+    spectrum[1:] /= np.sqrt(frequencies[1:])
+    spectrum[0] = 0
+    return np.fft.irfft(spectrum, count)
+
+
+def test_spectral_balance_reads_white_and_pink_noise_and_a_sine():
+    white = spectral_balance(np.random.default_rng(0).standard_normal(10 * RATE), RATE)
+    pink = spectral_balance(pink_noise(10.0), RATE)
+    sine = spectral_balance(0.5 * np.sin(2 * np.pi * 1000 * np.arange(5 * RATE) / RATE), RATE)
+    assert white.tilt_db_per_octave == pytest.approx(0.0, abs=0.2)
+    assert pink.tilt_db_per_octave == pytest.approx(-3.0, abs=0.2)
+    assert white.centroid_hz == pytest.approx(RATE / 4, rel=0.01)
+    assert sine.centroid_hz == pytest.approx(1000, rel=0.01)
+    assert max(sine.bands_db, key=sine.bands_db.get) == "1k" and sine.bands_db["1k"] > -0.1
+    # pink noise has the same power in every third octave
+    middle = [pink.bands_db[name] for name in "63 125 250 500 1k 2k 4k 8k".split()]
+    assert np.ptp(middle) < 0.8  # (a 63 Hz band holds 2.5 bins: its reading scatters)

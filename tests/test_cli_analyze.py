@@ -21,6 +21,15 @@ STEM_KEYS = {
     "onset_lag1",
     "onset_slope",
     "hit_level_sd_db",
+    "pitch_sd_cents",
+    "h2_dbc",
+    "h3_dbc",
+    "harmonic_level_dbfs",
+    "spectral_tilt_db_per_octave",
+    "spectral_centroid_hz",
+    "spectral_bands_db",
+    "decay_t30_s",
+    "decay_edt_s",
     "lufs",
     "lra_lu",
     "true_peak_dbtp",
@@ -29,14 +38,26 @@ STEM_KEYS = {
 }
 
 
-@pytest.fixture
-def stems(tmp_path):
-    folder = tmp_path / "stems"
+def write_stems(parent):
+    folder = parent / "stems"
     folder.mkdir()
     soundfile.write(folder / "drums.wav", drum_stem(5.0)[0].T, RATE, subtype="PCM_24")
     soundfile.write(folder / "bass.wav", bass_stem(5.0)[0][:1].T, RATE, subtype="PCM_16")
     soundfile.write(folder / "keys.wav", keys_stem(5.0)[0].T, 44100, subtype="FLOAT")  # another rate
     return folder
+
+
+@pytest.fixture
+def stems(tmp_path):
+    return write_stems(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The stems and their session render, made once for the tests that only read them."""
+    folder = tmp_path_factory.mktemp("rendered")
+    assert run("render", write_stems(folder), "-o", folder / "session").returncode == 0
+    return folder / "stems", folder / "session"
 
 
 def test_a_folder_gives_a_table_and_json_with_every_key(stems, tmp_path):
@@ -56,14 +77,14 @@ def test_a_folder_gives_a_table_and_json_with_every_key(stems, tmp_path):
     assert report["tempo"]["source"].startswith("estimated")
 
 
-def test_a_rendered_session_shows_its_bleed_and_a_floor(stems, tmp_path):
+def test_a_rendered_session_shows_its_bleed_and_a_floor(rendered, tmp_path):
     """Before: no bleed, digital silence. After a session render: every pair bleeds at about the
     stage's delay and the floor is in the recording range."""
-    assert run("render", stems, "-o", tmp_path / "session").returncode == 0
-    result = run("analyze", tmp_path / "session" / "stems", "--tempo", 100, "--json", tmp_path / "after.json")
+    _, session_folder = rendered
+    result = run("analyze", session_folder / "stems", "--tempo", 100, "--json", tmp_path / "after.json")
     assert result.returncode == 0, result.stderr
     after = json.loads((tmp_path / "after.json").read_text())
-    session = json.loads((tmp_path / "session" / "session.json").read_text())
+    session = json.loads((session_folder / "session.json").read_text())
     # every source reaches every microphone: its own at 0, the others at their pair's delay. A
     # pair of stems correlates at the difference of one source's arrivals at their microphones
     # (positive when it reaches b later): a's own sound in b, b's in a, or a third source in both.
@@ -151,18 +172,22 @@ def test_suggestions_name_what_is_missing_and_render_as_a_session(stems, tmp_pat
     assert again.returncode == 2 and "--overwrite" in again.stderr  # an existing file is kept
 
 
-def test_compare_and_report_show_before_and_after(stems, tmp_path):
-    assert run("render", stems, "-o", tmp_path / "session", "--no-tail").returncode == 0
+def test_compare_and_report_show_before_and_after(rendered, tmp_path):
+    stems, session_folder = rendered
     report, data = tmp_path / "report.html", tmp_path / "report.json"
-    result = run("analyze", tmp_path / "session" / "stems", "--compare", stems, "--report", report, "--json", data)
+    result = run("analyze", session_folder / "stems", "--compare", stems, "--report", report, "--json", data)
     assert result.returncode == 0, result.stderr
-    assert "change from --compare" in result.stdout
-    deltas = json.loads(data.read_text())["compare"]["deltas"]
+    assert "change from before" in result.stdout
+    analysis = json.loads(data.read_text())
+    deltas = analysis["compare"]["deltas"]
     assert sorted(deltas) == ["bass", "drums", "keys"]
     assert deltas["bass"]["lufs"] is not None and deltas["drums"]["noise_floor_dbfs"] is None  # was digital silence
+    # one room: the stems' sounds now die away in it, where the generated ones stopped dead
+    assert analysis["shared_decay"]["edt_s"] > 1.5 * analysis["compare"]["shared_decay"]["edt_s"]
     page = report.read_text()
     assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") >= 10
     assert "http://" not in page and "https://" not in page  # readable offline: nothing fetched
     for name in ("bass", "drums", "keys"):
         assert f"<h2>{name}</h2>" in page and f"{name}: waveform and spectrogram before and after" in page
-    assert "GCC-PHAT" in page and "Change from before" in page
+    assert "GCC-PHAT" in page and "change from before" in page and "energy-decay curves" in page
+    assert "third-octave balance" in page

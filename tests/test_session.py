@@ -331,7 +331,7 @@ def test_report_writes_the_analysis_of_the_rendered_stems_against_their_inputs(s
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mix.wav", "report.html", "session.json", "stems"]
     page = (tmp_path / "out" / "report.html").read_text()
-    assert "rendered stems against their inputs" in page and "Change from before" in page
+    assert "rendered stems against their inputs" in page and "change from before" in page
     assert all(f"<h2>{name}</h2>" in page for name in ("drums", "bass", "keys"))
     assert run("render", stems, "-o", tmp_path / "out", "--overwrite").returncode == 0  # replaced, report and all
     assert not (tmp_path / "out" / "report.html").exists()

@@ -270,14 +270,16 @@ def _analyze(arguments: argparse.Namespace) -> int:
             result["compare"] = {
                 "stems": compared["stems"],
                 "pairs": compared["pairs"],
+                "shared_decay": compared["shared_decay"],
                 "deltas": deltas(result, compared),
             }
     finally:
         progress.finish()
-    lines = _analysis_table(result)
+    _print_analysis(result)
+    lines = []
     suggestion = suggest(result) if arguments.suggest is not None else None
     if suggestion is not None:
-        lines += ["", "suggested:"] + [
+        lines += ["suggested:"] + [
             f"  {reason}" for reason in suggestion.reasons or ["nothing: every stem is in range"]
         ]
         text = session_file_text(
@@ -295,52 +297,41 @@ def _analyze(arguments: argparse.Namespace) -> int:
     if report is not None:
         report.write(result, details, arguments.report, overwrite=arguments.overwrite)
         lines.append(f"wrote {arguments.report}")
-    print("\n".join(lines))
+    if lines:
+        print("\n".join(lines))
     return 0
 
 
-def _analysis_table(result: dict) -> list[str]:
-    """The descriptors as a terminal table: one row per stem, then the pairs; n/a where a value does
-    not apply, ! beside a value outside the human range."""
-    from stemglue.analysis.multitrack import COMPARED, TABLE_COLUMNS, outside
+def _print_analysis(result: dict) -> None:
+    """The analysis's tables on stdout with rich: n/a where a value does not apply, ! (and colour on
+    a terminal) beside a value outside the range recordings of people show, then the flags."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
 
-    def cell(stem: dict, key: str, form: str) -> str:
-        value = stem[key]
-        return "n/a" if value is None else form.format(value) + ("!" if outside(key, value) else "")
+    from stemglue.analysis.tables import tables
 
-    names = list(result["stems"])
-    width = max([4, *map(len, names)])
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = 160  # a pipe or a log gets whole rows, not rich's 80-column wrap
     tempo = result["tempo"]
-    lines = [f"tempo: {tempo['bpm']:g} bpm ({tempo['source']})" if tempo["bpm"] else f"tempo: n/a ({tempo['reason']})"]
-    header = f"{'stem':{width}}  " + "  ".join(f"{title:>11}" for title, _, _ in TABLE_COLUMNS)
-    lines += [header, "-" * len(header)]
-    for name in names:
-        stem = result["stems"][name]
-        lines.append(f"{name:{width}}  " + "  ".join(f"{cell(stem, key, form):>11}" for _, key, form in TABLE_COLUMNS))
-    for name in names:
-        for flag in result["stems"][name]["flags"]:
-            lines.append(f"  {name}: {flag}")
-    if result["pairs"]:
-        lines.append("")
-        lines.append(f"{'pair':{2 * width + 3}}  {'bleed':>6}  {'lag ms':>8}  {'strength':>8}  {'onsets together':>15}")
-        for pair in result["pairs"]:
-            lag = "n/a" if pair["bleed_lag_ms"] is None else f"{pair['bleed_lag_ms']:+.2f}"
-            strength = "n/a" if pair["bleed_strength"] is None else f"{pair['bleed_strength']:.3f}"
-            together = "n/a" if pair["onset_coincidence"] is None else f"{100 * pair['onset_coincidence']:.0f} %"
-            found = "yes" if pair["bleed_found"] else "no"
-            lines.append(
-                f"{pair['a'] + ' / ' + pair['b']:{2 * width + 3}}  {found:>6}  {lag:>8}  {strength:>8}  {together:>15}"
+    console.print(
+        f"tempo: {tempo['bpm']:g} bpm ({tempo['source']})" if tempo["bpm"] else f"tempo: n/a ({tempo['reason']})"
+    )
+    for made in tables(result):
+        shown = Table(title=made.title, title_justify="left", title_style="bold")
+        shown.add_column(made.row_title)
+        for column in made.columns:
+            shown.add_column(column, justify="right")
+        for name, cells in made.rows:
+            texts = (
+                f"[bold yellow]{c.text}![/]" if c.outside else "[dim]n/a[/]" if c.reason else c.text for c in cells
             )
-    if "compare" in result:
-        lines += [
-            "",
-            "change from --compare (this - that):",
-            f"{'stem':{width}}  " + "  ".join(f"{k:>16}" for k in COMPARED),
-        ]
-        for name, change in result["compare"]["deltas"].items():
-            values = ("n/a" if v is None else f"{v:+.2f}" for v in change.values())
-            lines.append(f"{name:{width}}  " + "  ".join(f"{v:>16}" for v in values))
-    return lines
+            shown.add_row(escape(name), *texts)
+        console.print(shown)
+    for name, stem in result["stems"].items():
+        for flag in stem["flags"]:
+            console.print(f"  {name}: {flag}", markup=False)
 
 
 def _list_parameters(_: argparse.Namespace) -> int:

@@ -1,9 +1,11 @@
 """What a multitrack is missing: the sterility descriptors of each stem and of each pair, beside
 the ranges recordings of people show, as plain data (what `stemglue analyze --json` writes).
 
-Per stem: the noise floor in its gaps, onset timing against the grid, per-hit level spread,
-loudness, loudness range and true peak. Per pair: bleed evidence (GCC-PHAT) and how many of their
-onsets coincide. A value that does not apply is None, with the reason in the stem's `reasons`."""
+Per stem: the noise floor in its gaps, onset timing against the grid, per-hit level spread, pitch
+steadiness and harmonic signature of sustained notes, loudness, loudness range, true peak,
+spectral balance and the decay of its releases. Per pair: bleed evidence (GCC-PHAT) and how many
+of their onsets coincide. Across stems: how alike they decay (one room or many). A value that does
+not apply is None, with the reason in the stem's `reasons`."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from stemglue.analysis.balance import spectral_balance
 from stemglue.analysis.bleed import (
     MIN_SECONDS,
     BleedEvidence,
@@ -23,7 +26,9 @@ from stemglue.analysis.bleed import (
     segment_spectra,
     segment_stride,
 )
+from stemglue.analysis.decay import free_decays
 from stemglue.analysis.floor import noise_floor
+from stemglue.analysis.harmonics import harmonic_signature
 from stemglue.analysis.loudness import (
     integrated_loudness_lufs,
     k_weighted_power,
@@ -31,7 +36,7 @@ from stemglue.analysis.loudness import (
     true_peak_dbtp,
 )
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
-from stemglue.analysis.steadiness import pitch_steadiness
+from stemglue.analysis.steadiness import pitch_steadiness, sustained_notes
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
 from stemglue.audio_io import read_audio, scan_audio
 
@@ -43,20 +48,6 @@ HUMAN_RANGES = {
     "onset_lag1": (0.2, 0.95, "humanize correlation"),
     "hit_level_sd_db": (0.5, 3.0, "humanize dynamics"),
 }
-#: A stem's row in tables (terminal and report): title, key, format.
-TABLE_COLUMNS = [
-    ("floor dBFS", "noise_floor_dbfs", "{:.1f}"),
-    ("floor dBA", "noise_floor_dba", "{:.1f}"),
-    ("onsets", "onsets", "{}"),
-    ("onset SD ms", "onset_sd_ms", "{:.2f}"),
-    ("mean ms", "onset_mean_ms", "{:+.2f}"),
-    ("lag-1", "onset_lag1", "{:.2f}"),
-    ("hit SD dB", "hit_level_sd_db", "{:.2f}"),
-    ("pitch SD ct", "pitch_sd_cents", "{:.1f}"),
-    ("LUFS", "lufs", "{:.1f}"),
-    ("LRA LU", "lra_lu", "{:.1f}"),
-    ("dBTP", "true_peak_dbtp", "{:.1f}"),
-]
 
 
 def outside(key: str, value: object) -> bool:
@@ -165,6 +156,7 @@ class _Measured:
     reasons: dict[str, str]
     onsets_s: np.ndarray
     spectra: np.ndarray | None
+    decay_curves: list[np.ndarray]
 
 
 def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) -> _Measured:
@@ -190,11 +182,25 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
     peak = true_peak_dbtp(audio, rate)
     if peak is None:
         reasons["true_peak_dbtp"] = "digital silence"
-    steadiness = pitch_steadiness(audio, rate)
+    notes = sustained_notes(mono, rate)
+    steadiness = pitch_steadiness(mono, rate, notes)
     if steadiness.cents_sd is None:
         reasons["pitch_sd_cents"] = "no sustained single notes (one pitch at a time, 200 ms or longer)"
     if steadiness.vibrato_hz is None:
         reasons["vibrato_hz"] = reasons["vibrato_cents"] = "no vibrato (2 cents or more at 4-9 Hz)"
+    harmonics = harmonic_signature(mono, rate, notes)
+    if harmonics.h2_dbc is None:
+        reasons["h2_dbc"] = reasons["h3_dbc"] = reasons["harmonic_level_dbfs"] = (
+            "no sustained single notes with a third harmonic under 0.45 fs"
+        )
+    balance = spectral_balance(mono, rate)
+    if balance.tilt_db_per_octave is None:
+        reasons["spectral_tilt_db_per_octave"] = reasons["spectral_centroid_hz"] = "silent, or too short for a spectrum"
+    decays = free_decays(mono, rate, onsets)
+    if decays.edt_s is None:
+        reasons["decay_edt_s"] = "no free decay: no release or tail falls 25 dB before the next onset"
+    if decays.t30_s is None:
+        reasons["decay_t30_s"] = "no release or tail falls the 45 dB T30 needs"
     at_pair_rate = mono if rate == pair_rate else soxr.resample(mono, rate, pair_rate, quality="VHQ")
     usable = len(at_pair_rate) >= MIN_SECONDS * pair_rate and np.any(at_pair_rate)
     values = {
@@ -211,12 +217,22 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
         "pitch_notes": steadiness.notes,
         "vibrato_hz": _round(steadiness.vibrato_hz, 2),
         "vibrato_cents": _round(steadiness.vibrato_cents, 2),
+        "h2_dbc": _round(harmonics.h2_dbc, 2),
+        "h3_dbc": _round(harmonics.h3_dbc, 2),
+        "harmonic_level_dbfs": _round(harmonics.level_dbfs, 2),
+        "harmonic_notes": harmonics.notes,
         "lufs": _round(lufs, 2),
         "lra_lu": _round(lra, 2),
         "true_peak_dbtp": _round(peak, 2),
+        "spectral_tilt_db_per_octave": _round(balance.tilt_db_per_octave, 3),
+        "spectral_centroid_hz": _round(balance.centroid_hz, 1),
+        "spectral_bands_db": balance.bands_db,
+        "decay_t30_s": _round(decays.t30_s, 4),
+        "decay_edt_s": _round(decays.edt_s, 4),
+        "decays": decays.count,
     }
     spectra = segment_spectra(at_pair_rate, stride) if usable else None
-    return _Measured(values, reasons, onsets / rate, spectra)
+    return _Measured(values, reasons, onsets / rate, spectra, decays.curves)
 
 
 def _with_timing(measured: _Measured, grid: Grid | None) -> dict[str, object]:
@@ -323,6 +339,7 @@ def analyze(
             for name, times in onsets_s.items()
         }
         details["bleed_curves"] = {}
+        details["decay_curves"] = {name: m.decay_curves for name, m in measured.items()}
     pairs = []
     for i, a in enumerate(stems):
         for b in stems[i + 1 :]:
@@ -332,7 +349,30 @@ def analyze(
                 details["bleed_curves"][(a.name, b.name)] = (evidence.curve_lags_ms, evidence.curve)
             if progress:
                 progress((len(results) + len(pairs)) / steps)
-    return {"tempo": tempo, "stems": results, "pairs": pairs, "ranges": {k: v[:2] for k, v in HUMAN_RANGES.items()}}
+    return {
+        "tempo": tempo,
+        "stems": results,
+        "pairs": pairs,
+        "shared_decay": shared_decay(results),
+        "ranges": {k: v[:2] for k, v in HUMAN_RANGES.items()},
+    }
+
+
+def shared_decay(stems: dict[str, dict]) -> dict[str, object]:
+    """How alike the stems decay: the median T30 and EDT over the stems that have one, and their
+    spread ((max - min) / median, %). Stems in one room spread little; stems each with its own
+    reverb, or none, spread wide."""
+    shared: dict[str, object] = {}
+    for key, name in (("decay_t30_s", "t30"), ("decay_edt_s", "edt")):
+        values = [stem[key] for stem in stems.values() if stem[key] is not None]
+        median = float(np.median(values)) if values else None
+        shared[f"{name}_s"] = _round(median, 4)
+        shared[f"{name}_stems"] = len(values)
+        spread = 100 * (max(values) - min(values)) / median if len(values) >= 2 and median > 0 else None
+        shared[f"{name}_spread_percent"] = _round(spread, 1)
+    if shared["edt_stems"] < 2:
+        shared["reason"] = "fewer than two stems with a free decay"
+    return shared
 
 
 #: What --compare reports a change of, stem by stem.
@@ -343,8 +383,13 @@ COMPARED = (
     "onset_lag1",
     "hit_level_sd_db",
     "pitch_sd_cents",
+    "h2_dbc",
+    "h3_dbc",
     "lufs",
     "true_peak_dbtp",
+    "spectral_tilt_db_per_octave",
+    "decay_t30_s",
+    "decay_edt_s",
 )
 
 

@@ -1,7 +1,8 @@
 """The analysis as a report people can read: one self-contained HTML file (plots embedded as PNG,
 readable offline), made with matplotlib. Per stem: waveform and spectrogram (before and after
-with --compare), onset offsets against the grid, the floor's spectrum; across stems: GCC-PHAT
-curves; on top: the summary table with the human ranges and what is outside them."""
+with --compare), the floor's spectrum, the third-octave balance, onset offsets against the grid;
+across stems: GCC-PHAT curves and energy-decay curves; on top: the tables of the terminal, with
+the human ranges and what is outside them."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import io
 import threading
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import scipy.signal
 from matplotlib.figure import Figure  # figures without pyplot's global state
 
+from stemglue.analysis.decay import FRAME_S as DECAY_FRAME_S
 from stemglue.analysis.floor import WINDOW_MS
-from stemglue.analysis.multitrack import COMPARED, HUMAN_RANGES, MIN_ONSETS, TABLE_COLUMNS, StemAudio, outside
+from stemglue.analysis.multitrack import MIN_ONSETS, StemAudio
+from stemglue.analysis.tables import Cell, Table, ranges_text, tables
 from stemglue.audio_io import atomic_output
 
 STYLE = """
@@ -127,27 +131,21 @@ def _bleed_curves(curves: dict) -> str:
     return _png(figure, "GCC-PHAT curves of every pair")
 
 
+def _html_table(table: Table) -> str:
+    """A table of the analysis: shaded where a value is outside the human range, n/a with its reason
+    as a tooltip."""
+
+    def cell(value: Cell) -> str:
+        if value.reason:
+            return f'<td class="na" title="{html.escape(value.reason)}">n/a</td>'
+        return f'<td class="{"out" if value.outside else ""}">{html.escape(value.text)}</td>'
+
+    header = "".join(f"<th>{html.escape(title)}</th>" for title in [table.row_title, *table.columns])
+    rows = "".join(f"<tr><td>{html.escape(name)}</td>{''.join(map(cell, cells))}</tr>" for name, cells in table.rows)
+    return f"<h3>{html.escape(table.title)}</h3><table><tr>{header}</tr>{rows}</table>"
+
+
 def _summary(result: dict) -> str:
-    rows = []
-    for name, stem in result["stems"].items():
-        cells = [f"<td>{html.escape(name)}</td>"]
-        for _, key, form in TABLE_COLUMNS:
-            value = stem[key]
-            if value is None:
-                reason = html.escape(stem["reasons"].get(key, ""))
-                cells.append(f'<td class="na" title="{reason}">n/a</td>')
-                continue
-            cells.append(f'<td class="{"out" if outside(key, value) else ""}">{form.format(value)}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "<tr><th>stem</th>" + "".join(f"<th>{title}</th>" for title, _, _ in TABLE_COLUMNS) + "</tr>"
-    ranges = ", ".join(f"{key} {low:g}..{high:g} ({module})" for key, (low, high, module) in HUMAN_RANGES.items())
-    pairs = "".join(
-        f"<tr><td>{html.escape(p['a'])} / {html.escape(p['b'])}</td><td>{'yes' if p['bleed_found'] else 'no'}</td>"
-        f"<td>{'n/a' if p['bleed_lag_ms'] is None else format(p['bleed_lag_ms'], '+.2f')}</td>"
-        f"<td>{'n/a' if p['bleed_strength'] is None else format(p['bleed_strength'], '.3f')}</td>"
-        f"<td>{'n/a' if p['onset_coincidence'] is None else format(100 * p['onset_coincidence'], '.0f') + ' %'}</td></tr>"
-        for p in result["pairs"]
-    )
     flags = "".join(
         f"<li>{html.escape(name)}: {html.escape(flag)}</li>"
         for name, stem in result["stems"].items()
@@ -155,25 +153,52 @@ def _summary(result: dict) -> str:
     )
     tempo = result["tempo"]
     tempo_text = f"{tempo['bpm']:g} bpm ({tempo['source']})" if tempo["bpm"] else f"n/a ({tempo.get('reason', '')})"
-    text = f"<p>Tempo: {html.escape(tempo_text)}. Shaded: outside the range recordings of people show ({html.escape(ranges)}).</p>"
-    text += f"<table>{header}{''.join(rows)}</table>"
+    text = (
+        f"<p>Tempo: {html.escape(tempo_text)}. Shaded: outside the range recordings of people show "
+        f"({html.escape(ranges_text())}). Hover over n/a for the reason.</p>"
+    )
+    text += "".join(_html_table(table) for table in tables(result))
     if flags:
         text += f'<ul class="flags">{flags}</ul>'
-    if pairs:
-        text += "<table><tr><th>pair</th><th>bleed</th><th>lag ms</th><th>strength</th><th>onsets together</th></tr>"
-        text += pairs + "</table>"
-    if "compare" in result:
-        header = "<tr><th>stem</th>" + "".join(f"<th>{key}</th>" for key in COMPARED) + "</tr>"
-        body = "".join(
-            "<tr><td>"
-            + html.escape(name)
-            + "</td>"
-            + "".join(f"<td>{'n/a' if v is None else format(v, '+.2f')}</td>" for v in change.values())
-            + "</tr>"
-            for name, change in result["compare"]["deltas"].items()
-        )
-        text += f"<h2>Change from before (after - before)</h2><table>{header}{body}</table>"
     return text
+
+
+def _decay_curves(curves: dict[str, list[np.ndarray]]) -> str:
+    """Each stem's free-decay (Schroeder) curves, the longest few, on one time axis."""
+    drawn = {name: found for name, found in curves.items() if found}
+    if not drawn:
+        return "<p>No stem has a free decay of 10 dB.</p>"
+    figure = Figure(figsize=(11, 3.2))
+    axis = figure.subplots()
+    colours = matplotlib.colormaps["tab10"]
+    for index, (name, found) in enumerate(drawn.items()):
+        for number, curve in enumerate(found):
+            times = np.arange(len(curve)) * DECAY_FRAME_S
+            axis.plot(times, curve, color=colours(index % 10), linewidth=0.8, label=name if number == 0 else None)
+    axis.set(xlabel="s from the end of the sustain", ylabel="dB", ylim=(-60, 1), title="energy-decay curves")
+    axis.legend(fontsize="small", ncols=2)
+    figure.tight_layout()
+    return _png(figure, "energy-decay curves of every stem's free decays")
+
+
+def _balance(name: str, result: dict) -> str:
+    """The stem's third-octave balance (re its whole power), before and after with --compare."""
+    shown = [("", result["stems"][name]["spectral_bands_db"])]
+    before = result.get("compare", {}).get("stems", {}).get(name)
+    if before is not None:
+        shown = [("before", before["spectral_bands_db"]), ("after", shown[0][1])]
+    if not shown[-1][1]:
+        return ""
+    figure = Figure(figsize=(5.5, 2.8))
+    axis = figure.subplots()
+    for label, bands in shown:
+        axis.plot(list(bands), list(bands.values()), marker=".", label=label or None)
+    axis.set(title=f"{name}: third-octave balance", xlabel="Hz", ylabel="dB re whole")
+    axis.tick_params(axis="x", labelrotation=90, labelsize="x-small")
+    if before is not None:
+        axis.legend(fontsize="small")
+    figure.tight_layout()
+    return _png(figure, f"{name}: third-octave balance")
 
 
 class Report:
@@ -206,8 +231,14 @@ class Report:
             "<h2>Bleed: GCC-PHAT between every pair</h2>",
         ]
         sections.append(_bleed_curves(details["bleed_curves"]))
+        sections += ["<h2>Decay: how every stem dies away</h2>", _decay_curves(details["decay_curves"])]
         for name in result["stems"]:  # in the analysis's order (the stems were drawn as they finished)
-            sections += [f"<h2>{html.escape(name)}</h2>", self.drawn[name], _offsets(name, details["offsets_ms"][name])]
+            sections += [
+                f"<h2>{html.escape(name)}</h2>",
+                self.drawn[name],
+                _balance(name, result),
+                _offsets(name, details["offsets_ms"][name]),
+            ]
         document = (
             f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(self.title)}</title>'
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>\n"
