@@ -18,7 +18,9 @@ import numpy as np
 
 from stemglue.analysis.floor import noise_floor
 
-FRAME_S = 0.010  # the level envelope the decays are found in
+BLOCK_S = 0.001  # the decay curves' resolution: the energy is summed per millisecond
+BLOCKS_PER_FRAME = 10  # the level envelope the decays are found in: 10 ms frames
+FRAME_S = BLOCK_S * BLOCKS_PER_FRAME
 SMOOTHING_FRAMES = 3  # the level is a 30 ms moving average: a bass's tail flickers in 10 ms frames
 RISE_TOLERANCE_DB = 2.0
 FLOOR_SPAN_DB = 3.0
@@ -46,7 +48,7 @@ class Decays:
     curves: list[np.ndarray] = field(default_factory=list, repr=False)  # EDC dB per FRAME_S, for plots
 
 
-def _fit(curve_db: np.ndarray, sample_rate: float, start_db: float, end_db: float) -> tuple[float, float] | None:
+def _fit(curve_db: np.ndarray, points_per_s: float, start_db: float, end_db: float) -> tuple[float, float] | None:
     """The time to fall 60 dB at the slope fitted to the curve between start_db and end_db, and the
     fit's r^2 (1: a straight line, one exponential decay)."""
     below_end = np.flatnonzero(curve_db < end_db)
@@ -55,7 +57,7 @@ def _fit(curve_db: np.ndarray, sample_rate: float, start_db: float, end_db: floa
     span = np.flatnonzero(curve_db[: below_end[0]] <= start_db)
     if len(span) < MIN_FIT_POINTS:
         return None
-    times, fitted = span / sample_rate, curve_db[span]
+    times, fitted = span / points_per_s, curve_db[span]
     slope, intercept = np.polyfit(times, fitted, 1)
     if slope >= 0:
         return None
@@ -70,14 +72,17 @@ def _median(values: list[float]) -> float | None:
 def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray) -> Decays:
     """T30 and EDT of the free decays between `onsets` (sample positions) and after the last."""
     mono = np.asarray(mono, np.float64)
-    frame = max(1, int(FRAME_S * sample_rate))
+    block = max(1, int(BLOCK_S * sample_rate))
+    frame = block * BLOCKS_PER_FRAME
     count = len(mono) // frame
     if count < 4:
         return Decays(None, None, 0)
-    powers = np.mean(mono[: count * frame].reshape(count, frame) ** 2, axis=1)
+    block_energy = np.sum(mono[: count * frame].reshape(count * BLOCKS_PER_FRAME, block) ** 2, axis=1)
+    powers = block_energy.reshape(count, BLOCKS_PER_FRAME).sum(axis=1) / frame
     levels_db = 10 * np.log10(np.convolve(powers, np.ones(SMOOTHING_FRAMES) / SMOOTHING_FRAMES, "same") + 1e-300)
     floor = noise_floor(mono[np.newaxis], sample_rate)
-    floor_power = 10 ** (floor.dbfs / 10) if floor.dbfs is not None else 0.0
+    block_energy -= block * (10 ** (floor.dbfs / 10) if floor.dbfs is not None else 0.0)
+    blocks_per_s = sample_rate / block
     bounds = np.unique(np.concatenate([[0], np.asarray(onsets, np.int64) // frame, [count]]))
     t30s, edts, curves = [], [], []
     for first, end in zip(bounds[:-1], bounds[1:], strict=True):
@@ -101,18 +106,18 @@ def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray) -> Dec
         fall_db = float(levels_db[start] - levels_db[lowest])
         if fall_db < EDT_FALL_DB:
             continue
-        energy = mono[start * frame : end * frame] ** 2 - floor_power
+        energy = block_energy[start * BLOCKS_PER_FRAME : end * BLOCKS_PER_FRAME]
         remaining = np.cumsum(energy[::-1])[::-1]
         if remaining[0] <= 0:
             continue
         curve_db = 10 * np.log10(np.maximum(remaining / remaining[0], 1e-30))
-        edt = _fit(curve_db, sample_rate, 0.0, -10.0)
+        edt = _fit(curve_db, blocks_per_s, 0.0, -10.0)
         if edt is None:
             continue
         edts.append(edt[0])
-        t30 = _fit(curve_db, sample_rate, -5.0, -35.0) if fall_db >= T30_FALL_DB else None
+        t30 = _fit(curve_db, blocks_per_s, -5.0, -35.0) if fall_db >= T30_FALL_DB else None
         if t30 is not None and t30[1] >= MIN_STRAIGHTNESS:
             t30s.append(t30[0])
-        curves.append(curve_db[::frame])
+        curves.append(curve_db[::BLOCKS_PER_FRAME])
     curves = sorted(curves, key=len, reverse=True)[:MAX_CURVES]
     return Decays(_median(t30s), _median(edts), len(edts), curves)

@@ -89,10 +89,16 @@ def true_peak_dbtp(audio: np.ndarray, sample_rate: float) -> float | None:
     if sample_peak == 0.0:
         return None
     peak = sample_peak
+    # resample_poly's own interpolator (Kaiser, beta 5), in float32: twice as fast, and 0.01 dB
+    # needs nowhere near its resolution
+    filter32 = scipy.signal.firwin(20 * TRUE_PEAK_OVERSAMPLE + 1, 1 / TRUE_PEAK_OVERSAMPLE, window=("kaiser", 5.0))
+    filter32 = filter32.astype(np.float32)
     for channel in samples:
         # the loud samples with 32 samples of context either side, joined into one signal: a join
         # lies between samples under half the peak, where the interpolation cannot reach the peak
         keep = scipy.ndimage.maximum_filter1d((np.abs(channel) >= 0.5 * sample_peak).view(np.uint8), 65) > 0
-        upsampled = scipy.signal.resample_poly(channel[keep], TRUE_PEAK_OVERSAMPLE, 1)
+        upsampled = scipy.signal.resample_poly(
+            channel[keep].astype(np.float32), TRUE_PEAK_OVERSAMPLE, 1, window=filter32
+        )
         peak = max(peak, float(np.max(np.abs(upsampled), initial=0.0)))
     return float(20 * np.log10(peak))

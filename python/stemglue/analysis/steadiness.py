@@ -89,13 +89,16 @@ class Note:
     hz: float
 
 
-def sustained_notes(mono: np.ndarray, sample_rate: float) -> list[Note]:
-    """The notes of at least MIN_NOTE_S that hold one pitch, from a YIN track of a copy decimated
-    to about 12 kHz (the track only finds the notes; 1200 Hz is still well under its Nyquist, and
-    it is 4x less work at 48 kHz)."""
+def _decimated(mono: np.ndarray, sample_rate: float) -> tuple[np.ndarray, float, int]:
+    """A copy at about 12 kHz, its rate and the factor: the highest fundamental read (1200 Hz) is
+    still far under its Nyquist, and the work is a quarter of 48 kHz's."""
     factor = max(1, int(sample_rate // 12000))
-    low = scipy.signal.resample_poly(mono, 1, factor) if factor > 1 else mono
-    low_rate = sample_rate / factor
+    return (scipy.signal.resample_poly(mono, 1, factor) if factor > 1 else mono), sample_rate / factor, factor
+
+
+def sustained_notes(mono: np.ndarray, sample_rate: float) -> list[Note]:
+    """The notes of at least MIN_NOTE_S that hold one pitch, from a YIN track of a 12 kHz copy."""
+    low, low_rate, factor = _decimated(mono, sample_rate)
     frame, hop = int(FRAME_S * low_rate), int(HOP_S * low_rate)
     if len(low) < frame:
         return []
@@ -119,10 +122,14 @@ def pitch_steadiness(audio: np.ndarray, sample_rate: float, notes: list[Note] | 
     mono = np.atleast_2d(np.asarray(audio, np.float64)).mean(axis=0)
     if notes is None:
         notes = sustained_notes(mono, sample_rate)
+    if not notes:
+        return Steadiness(None, 0, None, None)
+    # the fundamentals are read on the 12 kHz copy too (every sample rate below is that copy's)
+    mono, sample_rate, factor = _decimated(mono, sample_rate)
     notes_cents = []
     edge = int(EDGE_S * sample_rate)
     for note in notes:
-        start_sample, stop_sample, median_hz = note.start, note.stop, note.hz
+        start_sample, stop_sample, median_hz = note.start // factor, note.stop // factor, note.hz
         # The fundamental as a complex baseband signal: shifted down by the note's median, low-passed
         # (4th order, forwards and back, at a quarter octave) so the second harmonic, now a whole
         # median away, is over 100 dB down; its phase's slope is the frequency's offset. (An FFT
