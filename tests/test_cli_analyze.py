@@ -130,6 +130,8 @@ def test_odd_files_give_n_a_with_reasons_never_a_traceback(tmp_path):
     assert report["stems"]["six"]["channels"] == 6 and report["stems"]["six"]["sample_rate"] == 96000
     assert report["stems"]["tone"]["onset_sd_ms"] is None
     assert "n/a" in result.stdout
+    for name, stem in report["stems"].items():  # every n/a says why
+        assert all(stem["reasons"].get(key) for key, value in stem.items() if value is None), name
 
 
 @pytest.mark.parametrize(
