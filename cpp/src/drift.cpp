@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "stemglue/multiversion.h"
 #include "stemglue/random.h"
 #include "stemglue/weighting.h"
 
@@ -57,6 +58,32 @@ void glide(double& value, double target, double coefficient) noexcept
 {
     value += coefficient * (target - value);
     if (std::abs(target - value) <= 1e-12 * std::abs(target) + 1e-15) value = target;
+}
+
+// One channel's samples [first, first + count) of a control interval (first counts from its tick):
+// the delay, tilt gain and level glide linearly from their values at this tick to the next. The
+// tilt's one-pole state runs on and is returned.
+struct Glide {
+    double delay_from, delay_to, low_from, low_to, level_from, level_to;
+};
+
+STEMGLUE_MULTIVERSION
+double read_interval(const SincInterpolator& interpolator, const float* now, float* out, int first, int count, const Glide& glide,
+                     double tilt_coefficient, double tilt_lowpass) noexcept
+{
+    for (int i = 0; i < count; ++i) {
+        const double fraction = double(first + i) / kControlInterval;
+        // Split the delay, not the read position, into whole and fraction: then the result never
+        // depends on where the block boundary falls.
+        const double delay = glide.delay_from + (glide.delay_to - glide.delay_from) * fraction;
+        const float sum = interpolator.read(now + i, delay);
+        const double low_gain = glide.low_from + (glide.low_to - glide.low_from) * fraction;
+        const double level = glide.level_from + (glide.level_to - glide.level_from) * fraction;
+        tilt_lowpass += tilt_coefficient * (sum - tilt_lowpass);
+        const double tilted = tilt_lowpass * low_gain + (sum - tilt_lowpass) / low_gain;
+        out[i] = static_cast<float>(tilted * level);
+    }
+    return tilt_lowpass;
 }
 
 }  // namespace
@@ -211,28 +238,24 @@ void Drift::process_chunk(AudioBlock block) noexcept
         const float* x = block.channel(c);
         std::copy(x, x + n, channels_[static_cast<size_t>(c)].history.data() + history_);
     }
-    for (int j = 0; j < n; ++j) {
+    for (int j = 0; j < n;) {
         const uint64_t position = position_ + static_cast<uint64_t>(j);
-        const double fraction = double(position % kControlInterval) / kControlInterval;
-        if (fraction == 0.0) {  // a control tick: the next tick's values become the target
+        const int first = static_cast<int>(position % kControlInterval);
+        if (first == 0) {  // a control tick: the next tick's values become the target
             for (Channel& channel : channels_) channel.start_interval();
             const uint64_t tick = position / kControlInterval;
             advance_controls(tick, static_cast<size_t>(j));
             evaluate(tick + 1, static_cast<size_t>(j));
         }
+        const int count = std::min(n - j, kControlInterval - first);  // to the next tick
         for (int c = 0; c < block.num_channels; ++c) {
             Channel& channel = channels_[static_cast<size_t>(c)];
-            // Split the delay, not the read position, into whole and fraction: then the result never
-            // depends on where the block boundary falls.
-            const double delay = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
-            const float sum = interpolator_.read(channel.history.data() + history_ + j, delay);
-
-            const double low_gain = channel.low_from + (channel.low_to - channel.low_from) * fraction;
-            const double level = channel.level_from + (channel.level_to - channel.level_from) * fraction;
-            channel.tilt_lowpass += tilt_coefficient_ * (sum - channel.tilt_lowpass);
-            const double tilted = channel.tilt_lowpass * low_gain + (sum - channel.tilt_lowpass) / low_gain;
-            block.channel(c)[j] = static_cast<float>(tilted * level);
+            const Glide glide{channel.delay_from, channel.delay_to,   channel.low_from,
+                              channel.low_to,     channel.level_from, channel.level_to};
+            channel.tilt_lowpass = read_interval(interpolator_, channel.history.data() + history_ + j, block.channel(c) + j,
+                                                 first, count, glide, tilt_coefficient_, channel.tilt_lowpass);
         }
+        j += count;
     }
     for (Channel& channel : channels_)  // keep the newest history_ samples in front
         std::copy(channel.history.begin() + n, channel.history.begin() + n + history_, channel.history.begin());

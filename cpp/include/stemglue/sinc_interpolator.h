@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 namespace stemglue {
@@ -16,6 +17,9 @@ public:
     static constexpr int kTaps = 24;
     static constexpr int kHalf = kTaps / 2;
     static constexpr int kPhases = 512;
+    static constexpr int kLanes = 8;  // partial sums in read()
+    static_assert(kTaps % kLanes == 0);
+    using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));  // GCC and Clang
 
     /** Points at the shared kernel (built, and allocated, by the first instance). */
     SincInterpolator();
@@ -24,24 +28,47 @@ public:
      *  now[-ceil(delay) + kHalf], so a delay below kHalf reads ahead of now. */
     float read(const float* now, double delay) const noexcept
     {
-        float taps[kTaps];
-        const float* samples = now - taps_for(delay, taps);
-        float sum = 0.0f;
-        for (int k = 0; k < kTaps; ++k) sum += taps[k] * samples[k];
-        return sum;
+        const double whole = std::ceil(delay);
+        const double phase = (whole - delay) * kPhases;  // how far past now[-whole]
+        const int row = std::min(static_cast<int>(phase), kPhases - 1);
+        const float blend = static_cast<float>(phase - row);
+        const float* first = kernel_ + row * kTaps;
+        const float* samples = now - (static_cast<std::ptrdiff_t>(whole) + (kHalf - 1));
+        // Eight running sums, each over every eighth tap, then added in a fixed tree: one sum of 24
+        // dependent adds would wait on each, and the compiler may not reorder it. Lane-wise vector
+        // arithmetic is the same at any vector width (two SSE halves or one AVX register), so
+        // every machine gets the same bytes.
+        Lanes sum{};
+        for (int k = 0; k < kTaps; k += kLanes) {
+            // loaded by memcpy (unaligned), inline: a function passing a vector changes ABI by build
+            Lanes a, b, x;
+            std::memcpy(&a, first + k, sizeof a);
+            std::memcpy(&b, first + kTaps + k, sizeof b);
+            std::memcpy(&x, samples + k, sizeof x);
+            sum += (a + (b - a) * blend) * x;
+        }
+        return ((sum[0] + sum[4]) + (sum[2] + sum[6])) + ((sum[1] + sum[5]) + (sum[3] + sum[7]));
     }
 
     /** out[j] = read(now + j, delay) for j < n, one delay for all: the taps are found once and
-     *  the sums run across time (each out[j] adds its taps in the same order as read()). */
+     *  the sums run across time, lane by lane in read()'s order, so the result is read()'s. */
     void read_block(const float* now, double delay, int n, float* out) const noexcept
     {
         float taps[kTaps];
         const float* samples = now - taps_for(delay, taps);
-        std::fill(out, out + n, 0.0f);
-        for (int k = 0; k < kTaps; ++k) {
-            const float tap = taps[k];
-            const float* x = samples + k;
-            for (int j = 0; j < n; ++j) out[j] += tap * x[j];
+        constexpr int kChunk = 64;
+        float lanes[kLanes][kChunk];  // lane l of out[j0 + i] in lanes[l][i]
+        for (int j0 = 0; j0 < n; j0 += kChunk) {
+            const int m = std::min(kChunk, n - j0);
+            for (int l = 0; l < kLanes; ++l) {
+                const float* x = samples + j0 + l;
+                for (int i = 0; i < m; ++i) lanes[l][i] = 0.0f + taps[l] * x[i];
+                for (int k = l + kLanes; k < kTaps; k += kLanes)
+                    for (int i = 0; i < m; ++i) lanes[l][i] += taps[k] * x[k - l + i];
+            }
+            for (int i = 0; i < m; ++i)
+                out[j0 + i] = ((lanes[0][i] + lanes[4][i]) + (lanes[2][i] + lanes[6][i])) +
+                              ((lanes[1][i] + lanes[5][i]) + (lanes[3][i] + lanes[7][i]));
         }
     }
 
