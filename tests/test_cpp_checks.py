@@ -1,7 +1,8 @@
 """C++-only checks, built from this checkout with CMake and run with ctest: process() never
 allocates and the vectorised dB conversions keep their accuracy (cpp/tests), and a dlopen host
 exercises the built VST3 bundle's edge cases (plugin/tests). A second, sanitized build
-(STEMGLUE_SANITIZE: AddressSanitizer + UndefinedBehaviorSanitizer) runs the hostile-parameter check."""
+(STEMGLUE_SANITIZE: AddressSanitizer + UndefinedBehaviorSanitizer) runs the hostile-parameter check;
+a third, baseline-only build (STEMGLUE_NO_MULTIVERSION) renders the bytes the AVX2 clones render."""
 
 import os
 import re
@@ -86,3 +87,25 @@ def test_hostile_parameters_under_sanitizers(sanitized_build):
             pytrace=False,
         )
     assert re.search(r"^[1-9]\d* passed, 0 failed$", result.stdout, re.MULTILINE), result.stdout[-2000:]
+
+
+@pytest.fixture(scope="module")
+def baseline_build(tmp_path_factory):
+    """The core without its AVX2 clones, and the fingerprint program only."""
+    build_dir = tmp_path_factory.mktemp("cpp-checks-baseline")
+    return configure_and_build(build_dir, "-DSTEMGLUE_BUILD_VST3=OFF", "-DSTEMGLUE_NO_MULTIVERSION=ON",
+                               target="render_fingerprint")  # fmt: skip
+
+
+def test_avx2_and_baseline_code_render_the_same_bytes(build, baseline_build):
+    """Every module on, every oversampling factor, three block sizes: the AVX2 clones (which this
+    machine runs) and the baseline x86-64 code give bit-identical output."""
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    if " avx2" not in flags or " fma" not in flags:
+        pytest.skip("this CPU runs the baseline code in both builds: nothing to compare")
+    cloned = subprocess.run([str(build / "cpp" / "render_fingerprint")], capture_output=True, text=True, check=True)
+    baseline = subprocess.run(
+        [str(baseline_build / "cpp" / "render_fingerprint")], capture_output=True, text=True, check=True
+    )
+    assert "x86-64-v3 clones" in cloned.stdout and "one code path" in baseline.stdout
+    assert cloned.stdout.split()[1] == baseline.stdout.split()[1], (cloned.stdout, baseline.stdout)
