@@ -75,22 +75,32 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
 
 }  // namespace
 
-double Noise::FirstOrderCascade::process(double x) noexcept
+// H(w) = prod_k (b0_k + b1_k w) / (1 - a1_k w), w = z^-1: direct = H(w -> infinity) =
+// prod_k b1_k / -a1_k, and the residue at pole a1_k is prod_j (b0_j + b1_j / a1_k) over
+// prod_{j != k} (1 - a1_j / a1_k).
+void Noise::FirstOrderCascade::finish_design() noexcept
 {
+    pole = Lanes{};
+    residue = Lanes{};
+    direct = 1.0;
+    for (int j = 0; j < sections; ++j) direct *= b1[static_cast<size_t>(j)] / -a1[static_cast<size_t>(j)];
     for (int k = 0; k < sections; ++k) {
-        const size_t s = static_cast<size_t>(k);
-        const double y = b0[s] * x + b1[s] * x1[s] + a1[s] * y1[s];
-        x1[s] = x;
-        y1[s] = y;
-        x = y;
+        const double p = a1[static_cast<size_t>(k)];
+        double value = 1.0;
+        for (int j = 0; j < sections; ++j) {
+            const size_t s = static_cast<size_t>(j);
+            value *= b0[s] + b1[s] / p;
+            if (j != k) value /= 1.0 - a1[s] / p;
+        }
+        pole[k] = p;
+        residue[k] = value;
     }
-    return x;
+    reset();
 }
 
 void Noise::FirstOrderCascade::reset() noexcept
 {
-    x1.fill(0.0);
-    y1.fill(0.0);
+    state = Lanes{};
     running = false;
 }
 
@@ -116,12 +126,14 @@ void Noise::prepare_module()
     }
     pink_design_.sections = kPinkSections;
     pink_design_.memory_samples = memory_samples(pink_design_.a1[0]);
+    pink_design_.finish_design();
     room_design_ = FirstOrderCascade{};
     const double room_pole = std::exp(-2.0 * M_PI * kRoomCornerHz / sample_rate);
     room_design_.b0[0] = 1.0 - room_pole;
     room_design_.a1[0] = room_pole;
     room_design_.sections = 1;
     room_design_.memory_samples = memory_samples(room_pole);
+    room_design_.finish_design();
 
     FirstOrderCascade white;  // no sections: flat
     white_a_weighted_power_ = a_weighted_power(white, sample_rate);
