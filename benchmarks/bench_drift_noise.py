@@ -1,4 +1,4 @@
-"""Drift and Noise speed, and the whole chain, against pedalboard's Chorus (its closest built-in to
+"""Drift and Noise speed against pedalboard's Chorus (its closest built-in to
 a modulated delay) on the same audio in the same run."""
 
 import pytest
@@ -21,7 +21,6 @@ def test_pedalboard_chorus(realtime, program):
     [
         ("native Drift", lambda: stemglue.Drift()),
         ("native Noise", lambda: stemglue.Noise(**AUDIBLE_NOISE)),
-        ("native StemGlue chain", lambda: stemglue.StemGlue()),
     ],
 )
 def test_native(realtime, program, name, make):
