@@ -54,6 +54,8 @@ def test_switching_components_mid_stream_matches_reference():
                 noise.set_parameter("noise_hiss_db", -120.0)  # off: its filter stops
             if index == 50:
                 noise.set_parameter("noise_hiss_db", -70.0)
+            if index in (40, 65):  # the hum on after 40 blocks off (its wanders kept up), and off again
+                noise.set_parameter("noise_hum_db", -60.0 if index == 40 else -120.0)
             blocks.append(noise.process(signal[:, start : start + 300]))
         outputs.append(np.concatenate(blocks, axis=1))
     assert parity_error_db(*outputs) <= PARITY_DBFS

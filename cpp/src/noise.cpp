@@ -250,12 +250,17 @@ void Noise::process_chunk(AudioBlock block) noexcept
     for (auto* gains : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_})
         std::fill(gains->begin() + static_cast<std::ptrdiff_t>(varying), gains->begin() + n, (*gains)[0]);
 
-    // Hum: one mains for every channel. Wanders are interpolated between control ticks.
+    // Hum: one mains for every channel. Wanders are interpolated between control ticks. At its
+    // minimum level (gain 0, and then the buzz's too) only the ticks' wanders are kept up.
     hum_clock_.set_rate(position_, hum_hz_.value() / sample_rate_);
+    const bool humming = std::any_of(hum_gain_.begin(), hum_gain_.begin() + static_cast<std::ptrdiff_t>(varying),
+                                     [](double gain) { return gain != 0.0; });
+    if (!humming) std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
     uint64_t position = position_;
     for (size_t j = 0; j < count; ++j, ++position) {
         const double fraction = double(position % kControlInterval) / kControlInterval;
         if (fraction == 0.0) evaluate_hum(position / kControlInterval + 1);
+        if (!humming) continue;
         const double wander = hum_wander_from_ + (hum_wander_to_ - hum_wander_from_) * fraction;
         const double level = hum_level_from_ + (hum_level_to_ - hum_level_from_) * fraction;
         double phase = hum_clock_.at(position) + wander;
