@@ -185,7 +185,8 @@ def test_compare_and_report_show_before_and_after(rendered, tmp_path):
     assert sorted(deltas) == ["bass", "drums", "keys"]
     assert deltas["bass"]["lufs"] is not None and deltas["drums"]["noise_floor_dbfs"] is None  # was digital silence
     # one room: the stems' sounds now die away in it, where the generated ones stopped dead
-    assert analysis["shared_decay"]["edt_s"] > 1.5 * analysis["compare"]["shared_decay"]["edt_s"]
+    after_edt, before_edt = analysis["shared_decay"]["edt_s"], analysis["compare"]["shared_decay"]["edt_s"]
+    assert after_edt is not None and before_edt is not None and after_edt > 1.5 * before_edt
     page = report.read_text()
     assert page.startswith("<!DOCTYPE html>") and page.count("data:image/png;base64,") >= 10
     assert "http://" not in page and "https://" not in page  # readable offline: nothing fetched

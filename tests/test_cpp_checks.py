@@ -100,12 +100,11 @@ def baseline_build(tmp_path_factory):
 def test_avx2_and_baseline_code_render_the_same_bytes(build, baseline_build):
     """Every module on, every oversampling factor, three block sizes: the AVX2 clones (which this
     machine runs) and the baseline x86-64 code give bit-identical output."""
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    if " avx2" not in flags or " fma" not in flags:
-        pytest.skip("this CPU runs the baseline code in both builds: nothing to compare")
     cloned = subprocess.run([str(build / "cpp" / "render_fingerprint")], capture_output=True, text=True, check=True)
+    if "ran the baseline code" in cloned.stdout:
+        pytest.skip("this CPU lacks part of x86-64-v3: both builds run the baseline code, nothing to compare")
     baseline = subprocess.run(
         [str(baseline_build / "cpp" / "render_fingerprint")], capture_output=True, text=True, check=True
     )
-    assert "x86-64-v3 clones" in cloned.stdout and "one code path" in baseline.stdout
+    assert "ran the x86-64-v3 clones" in cloned.stdout and "ran the baseline code" in baseline.stdout
     assert cloned.stdout.split()[1] == baseline.stdout.split()[1], (cloned.stdout, baseline.stdout)

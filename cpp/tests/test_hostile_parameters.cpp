@@ -62,7 +62,7 @@ void fill_hostile(Signal& signal)
     }
 }
 
-// Processes the signal in place (four blocks of kMaxBlock, then one longer one), with noise on the
+// Processes the signal in place (blocks of 256, 256, 256, 156 and 400 samples), with noise on the
 // sidechain (Bleed's other stem), and returns the number of non-finite output samples.
 template <typename Module>
 int process_and_count(Module& module, Signal& signal)

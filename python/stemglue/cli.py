@@ -241,7 +241,7 @@ def _install_plugin(arguments: argparse.Namespace) -> int:
 def _analyze(arguments: argparse.Namespace) -> int:
     import json
 
-    from stemglue.analysis.multitrack import analyze, deltas, load_stems
+    from stemglue.analysis.multitrack import analyze, comparison, load_stems
     from stemglue.analysis.report import Report
     from stemglue.analysis.suggest import suggest
     from stemglue.session import AUDIO_SUFFIXES, stem_files
@@ -267,12 +267,7 @@ def _analyze(arguments: argparse.Namespace) -> int:
         result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress, details=details, each_stem=drawing)
         if before is not None:
             compared = analyze(before, tempo_bpm=arguments.tempo)
-            result["compare"] = {
-                "stems": compared["stems"],
-                "pairs": compared["pairs"],
-                "shared_decay": compared["shared_decay"],
-                "deltas": deltas(result, compared),
-            }
+            result["compare"] = comparison(result, compared)
     finally:
         progress.finish()
     _print_analysis(result)
@@ -320,9 +315,9 @@ def _print_analysis(result: dict) -> None:
     )
     for made in tables(result):
         shown = Table(title=made.title, title_justify="left", title_style="bold")
-        shown.add_column(made.row_title)
+        shown.add_column(escape(made.row_title))
         for column in made.columns:
-            shown.add_column(column, justify="right")
+            shown.add_column(escape(column), justify="right")  # stem names in the compare table
         for name, cells in made.rows:
             texts = (
                 f"[bold yellow]{c.text}![/]" if c.outside else "[dim]n/a[/]" if c.reason else c.text for c in cells

@@ -445,7 +445,7 @@ def render_session(
 
 def _write_analysis_report(staging: Path, stems: list[Stem], tempo_bpm: float) -> None:
     """report.html: `stemglue analyze` of the rendered stems, compared with their inputs."""
-    from stemglue.analysis.multitrack import StemAudio, analyze, deltas, load_stems
+    from stemglue.analysis.multitrack import StemAudio, analyze, comparison, load_stems
     from stemglue.analysis.report import Report
 
     rendered = load_stems([staging / "stems" / f"{stem.name}.wav" for stem in stems])
@@ -454,7 +454,7 @@ def _write_analysis_report(staging: Path, stems: list[Stem], tempo_bpm: float) -
     report, details = Report(inputs, title="StemGlue session: rendered stems against their inputs"), {}
     result = analyze(rendered, tempo_bpm=tempo, details=details, each_stem=report.draw)
     before = analyze(inputs, tempo_bpm=tempo)
-    result["compare"] = {"stems": before["stems"], "pairs": before["pairs"], "deltas": deltas(result, before)}
+    result["compare"] = comparison(result, before)
     report.write(result, details, staging / "report.html")
 
 

@@ -8,8 +8,6 @@
 // check that both versions render the same bytes (cpp/tests/render_fingerprint.cpp) compares it.
 #if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && !defined(STEMGLUE_NO_MULTIVERSION)
 #define STEMGLUE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#define STEMGLUE_CODE_PATHS "x86-64 and x86-64-v3 clones"
 #else
 #define STEMGLUE_MULTIVERSION
-#define STEMGLUE_CODE_PATHS "one code path"
 #endif

@@ -54,7 +54,7 @@ private:
 
         std::array<double, kPinkSections> b0{}, b1{}, a1{};  // the design
         Lanes pole{}, residue{}, state{};
-        double direct = 0.0;
+        double direct = 1.0;  // (no sections: flat)
         int sections = 0;
         uint64_t memory_samples = 0;  // until the slowest pole has decayed by 120 dB
         bool running = false;         // false until it is warmed up at a position

@@ -15,9 +15,11 @@ BAND_NAMES = (
     "31.5 40 50 63 80 100 125 160 200 250 315 400 500 630 800 1k 1.25k 1.6k 2k 2.5k 3.15k 4k 5k 6.3k 8k 10k 12.5k 16k"
 )
 BAND_CENTRES_HZ = tuple(1000.0 * 2.0 ** (k / 3) for k in range(-15, 13))
-#: The slope is fitted over these centres: below, a few bins make a band; above, converters roll off.
-TILT_RANGE_HZ = (50.0, 12500.0)
-RESOLUTION_HZ = 6.0  # Welch segments about fs / 6 long: the 31.5 Hz band holds several bins
+#: The slope is fitted over the bands named 50 Hz to 12.5 kHz (exact centres 49.6 Hz to 12.7 kHz):
+#: below, bands hold few bins; above, converters roll off.
+TILT_RANGE_HZ = (50.0 * 2 ** (-1 / 6), 12500.0 * 2 ** (1 / 6))
+#: Welch segments about fs / 3 long (16384 at 48 kHz): the 31.5 Hz band's 7 Hz hold 2.5 bins.
+RESOLUTION_HZ = 3.0
 
 
 @dataclass(frozen=True)

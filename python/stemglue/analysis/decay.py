@@ -3,11 +3,13 @@ tail), the way ISO 3382-1 reads them from an impulse response. Stems recorded in
 alike; generated stems decay as each sample or synth patch does, or stop dead.
 
 Each stretch between two onsets (and from the last onset to the end) may hold one free decay: the
-last descent to the stretch's lowest level. It is found walking back from that lowest point while
-the level keeps rising (within RISE_TOLERANCE_DB: a decaying tail flickers); it starts where the
-level last holds (within 1 dB of its highest over the 100 ms before: the end of a sustain, or of
-other instruments' bleed) and runs to the next onset. Sounds of other instruments (bleed) before the descent so do not count as its decay. Its Schroeder curve is integrated from the squared samples less the floor's
-power (Chu's subtraction: the floor adds no energy on average), so the curve is not bent by hiss
+descent into the stretch's lowest level. It ends where the level first comes within 3 dB of that
+lowest, and is found walking back from there while the level keeps rising (within
+RISE_TOLERANCE_DB: a decaying tail flickers); it starts where the level last holds (within 1 dB of
+its highest over the 100 ms before: the end of a sustain, or of other instruments' bleed, which so
+does not count as the decay). Its Schroeder curve is integrated from there to 100 ms past the end
+(not into a next note its onset was found late for), from the squared samples less the floor's
+power (Chu's subtraction: the floor adds no energy on average), so hiss does not bend the curve
 before -35 dB. EDT is the 0 to -10 dB slope, T30 the -5 to -35 dB slope, each extended to -60 dB."""
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ class Decays:
     t30_s: float | None  # median over the decays with the range for it
     edt_s: float | None
     count: int  # decays with at least an EDT
-    curves: list[np.ndarray] = field(default_factory=list, repr=False)  # EDC dB per FRAME_S, for plots
+    curves: list[np.ndarray] = field(default_factory=list, repr=False)  # EDC dB, one point per curve_step_s
+    curve_step_s: float = FRAME_S
+    t30_reason: str | None = None  # why t30_s (edt_reason: edt_s) is None
+    edt_reason: str | None = None
 
 
 def _fit(curve_db: np.ndarray, points_per_s: float, start_db: float, end_db: float) -> tuple[float, float] | None:
@@ -76,15 +81,16 @@ def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray) -> Dec
     frame = block * BLOCKS_PER_FRAME
     count = len(mono) // frame
     if count < 4:
-        return Decays(None, None, 0)
+        return Decays(None, None, 0, t30_reason="shorter than 40 ms", edt_reason="shorter than 40 ms")
     block_energy = np.sum(mono[: count * frame].reshape(count * BLOCKS_PER_FRAME, block) ** 2, axis=1)
     powers = block_energy.reshape(count, BLOCKS_PER_FRAME).sum(axis=1) / frame
     levels_db = 10 * np.log10(np.convolve(powers, np.ones(SMOOTHING_FRAMES) / SMOOTHING_FRAMES, "same") + 1e-300)
     floor = noise_floor(mono[np.newaxis], sample_rate)
-    block_energy -= block * (10 ** (floor.dbfs / 10) if floor.dbfs is not None else 0.0)
+    floor_power = 10 ** (floor.dbfs / 10) if floor.dbfs is not None else 0.0
     blocks_per_s = sample_rate / block
     bounds = np.unique(np.concatenate([[0], np.asarray(onsets, np.int64) // frame, [count]]))
     t30s, edts, curves = [], [], []
+    falls = fits = straight = 0  # decays that fell far enough, had an EDT, fell 45 dB
     for first, end in zip(bounds[:-1], bounds[1:], strict=True):
         if end - first < 4:
             continue
@@ -106,7 +112,12 @@ def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray) -> Dec
         fall_db = float(levels_db[start] - levels_db[lowest])
         if fall_db < EDT_FALL_DB:
             continue
-        energy = block_energy[start * BLOCKS_PER_FRAME : end * BLOCKS_PER_FRAME]
+        falls += 1
+        stop = min(end, lowest + PLATEAU_FRAMES)
+        # In a dense stem the quietest windows may hold tails rather than the floor: never take away
+        # more than the descent ends in.
+        subtracted = min(floor_power, float(powers[lowest]))
+        energy = block_energy[start * BLOCKS_PER_FRAME : stop * BLOCKS_PER_FRAME] - block * subtracted
         remaining = np.cumsum(energy[::-1])[::-1]
         if remaining[0] <= 0:
             continue
@@ -115,9 +126,25 @@ def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray) -> Dec
         if edt is None:
             continue
         edts.append(edt[0])
-        t30 = _fit(curve_db, blocks_per_s, -5.0, -35.0) if fall_db >= T30_FALL_DB else None
-        if t30 is not None and t30[1] >= MIN_STRAIGHTNESS:
-            t30s.append(t30[0])
+        fits += 1
+        if fall_db >= T30_FALL_DB:
+            straight += 1
+            t30 = _fit(curve_db, blocks_per_s, -5.0, -35.0)
+            if t30 is not None and t30[1] >= MIN_STRAIGHTNESS:
+                t30s.append(t30[0])
         curves.append(curve_db[::BLOCKS_PER_FRAME])
     curves = sorted(curves, key=len, reverse=True)[:MAX_CURVES]
-    return Decays(_median(t30s), _median(edts), len(edts), curves)
+    edt_reason = t30_reason = None
+    if not edts:
+        edt_reason = (
+            "no free decay: no release or tail falls 25 dB before the next onset"
+            if not falls
+            else "its releases stop dead (under 10 ms to fall 10 dB): nothing to fit"
+        )
+    if not t30s:
+        t30_reason = (
+            "no release or tail falls the 45 dB T30 needs"
+            if not straight
+            else "its decays fall in more than one slope (a fit under r^2 0.99): no single T30"
+        )
+    return Decays(_median(t30s), _median(edts), len(edts), curves, frame / sample_rate, t30_reason, edt_reason)

@@ -26,7 +26,7 @@ from stemglue.analysis.bleed import (
     segment_spectra,
     segment_stride,
 )
-from stemglue.analysis.decay import free_decays
+from stemglue.analysis.decay import Decays, free_decays
 from stemglue.analysis.floor import noise_floor
 from stemglue.analysis.harmonics import harmonic_signature
 from stemglue.analysis.loudness import (
@@ -36,7 +36,7 @@ from stemglue.analysis.loudness import (
     true_peak_dbtp,
 )
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
-from stemglue.analysis.steadiness import pitch_steadiness, sustained_notes
+from stemglue.analysis.steadiness import decimated, pitch_steadiness, sustained_notes
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
 from stemglue.audio_io import read_audio, scan_audio
 
@@ -150,18 +150,19 @@ def _timing(onsets_s: np.ndarray, grid: Grid | None, reasons: dict[str, str]) ->
 
 @dataclass
 class _Measured:
-    """What one pass over a stem's audio gives: its values, onsets and bleed spectra."""
+    """What one pass over a stem's audio gives: its values, onsets, bleed spectra and decays."""
 
     values: dict[str, object]
     reasons: dict[str, str]
     onsets_s: np.ndarray
     spectra: np.ndarray | None
-    decay_curves: list[np.ndarray]
+    decays: Decays  # its curves, for the report
 
 
 def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) -> _Measured:
-    """Everything that needs the stem's audio: onsets, floor, hit levels, loudness, true peak, and
-    its segment spectra for the pairs (at the pairs' common rate)."""
+    """Everything that needs the stem's audio: onsets, floor, hit levels, sustained notes (pitch
+    steadiness, harmonics), loudness, true peak, spectral balance, free decays, and its segment
+    spectra for the pairs (at the pairs' common rate)."""
     rate = stem.sample_rate
     mono = np.atleast_2d(audio).astype(np.float64).mean(axis=0)
     reasons: dict[str, str] = {}
@@ -182,8 +183,9 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
     peak = true_peak_dbtp(audio, rate)
     if peak is None:
         reasons["true_peak_dbtp"] = "digital silence"
-    notes = sustained_notes(mono, rate)
-    steadiness = pitch_steadiness(mono, rate, notes)
+    low = decimated(mono, rate)  # the 12 kHz copy notes are found and read on
+    notes = sustained_notes(mono, rate, low)
+    steadiness = pitch_steadiness(mono, rate, notes, low)
     if steadiness.cents_sd is None:
         reasons["pitch_sd_cents"] = "no sustained single notes (one pitch at a time, 200 ms or longer)"
     if steadiness.vibrato_hz is None:
@@ -198,9 +200,9 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
         reasons["spectral_tilt_db_per_octave"] = reasons["spectral_centroid_hz"] = "silent, or too short for a spectrum"
     decays = free_decays(mono, rate, onsets)
     if decays.edt_s is None:
-        reasons["decay_edt_s"] = "no free decay: no release or tail falls 25 dB before the next onset"
+        reasons["decay_edt_s"] = decays.edt_reason
     if decays.t30_s is None:
-        reasons["decay_t30_s"] = "no release or tail falls the 45 dB T30 needs"
+        reasons["decay_t30_s"] = decays.t30_reason
     at_pair_rate = mono if rate == pair_rate else soxr.resample(mono, rate, pair_rate, quality="VHQ")
     usable = len(at_pair_rate) >= MIN_SECONDS * pair_rate and np.any(at_pair_rate)
     values = {
@@ -232,7 +234,7 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
         "decays": decays.count,
     }
     spectra = segment_spectra(at_pair_rate, stride) if usable else None
-    return _Measured(values, reasons, onsets / rate, spectra, decays.curves)
+    return _Measured(values, reasons, onsets / rate, spectra, decays)
 
 
 def _with_timing(measured: _Measured, grid: Grid | None) -> dict[str, object]:
@@ -309,7 +311,8 @@ def analyze(
     Each stem is read (when not in memory), measured and let go, one per core (numpy and scipy's
     FFTs and filters release the GIL); `each_stem(stem, audio)` sees it meanwhile (the report draws
     it). `details`, when given, receives what plots need: each stem's onset offsets (ms, None
-    without a grid) and each pair's GCC-PHAT curve (lags in ms, values)."""
+    without a grid), each pair's GCC-PHAT curve (lags in ms, values) and each stem's Decays (its
+    decay curves)."""
     pair_rate = max(stem.sample_rate for stem in stems)
     stride = segment_stride(max(int(np.ceil(stem.length * pair_rate / stem.sample_rate)) for stem in stems))
     steps = len(stems) + len(stems) * (len(stems) - 1) // 2
@@ -339,7 +342,7 @@ def analyze(
             for name, times in onsets_s.items()
         }
         details["bleed_curves"] = {}
-        details["decay_curves"] = {name: m.decay_curves for name, m in measured.items()}
+        details["decays"] = {name: m.decays for name, m in measured.items()}
     pairs = []
     for i, a in enumerate(stems):
         for b in stems[i + 1 :]:
@@ -362,7 +365,7 @@ def shared_decay(stems: dict[str, dict]) -> dict[str, object]:
     """How alike the stems decay: the median T30 and EDT over the stems that have one, and their
     spread ((max - min) / median, %). Stems in one room spread little; stems each with its own
     reverb, or none, spread wide."""
-    shared: dict[str, object] = {}
+    shared: dict[str, object] = {"reasons": {}}
     for key, name in (("decay_t30_s", "t30"), ("decay_edt_s", "edt")):
         values = [stem[key] for stem in stems.values() if stem[key] is not None]
         median = float(np.median(values)) if values else None
@@ -370,8 +373,10 @@ def shared_decay(stems: dict[str, dict]) -> dict[str, object]:
         shared[f"{name}_stems"] = len(values)
         spread = 100 * (max(values) - min(values)) / median if len(values) >= 2 and median > 0 else None
         shared[f"{name}_spread_percent"] = _round(spread, 1)
-    if shared["edt_stems"] < 2:
-        shared["reason"] = "fewer than two stems with a free decay"
+        if median is None:
+            shared["reasons"][f"{name}_s"] = f"no stem has a {name.upper()}"
+        if spread is None:
+            shared["reasons"][f"{name}_spread_percent"] = f"fewer than two stems have a {name.upper()}"
     return shared
 
 
@@ -391,6 +396,17 @@ COMPARED = (
     "decay_t30_s",
     "decay_edt_s",
 )
+
+
+def comparison(after: dict, before: dict) -> dict[str, object]:
+    """What --compare adds to `after`'s result: `before`'s stems, pairs and shared decay, and the
+    change of each descriptor."""
+    return {
+        "stems": before["stems"],
+        "pairs": before["pairs"],
+        "shared_decay": before["shared_decay"],
+        "deltas": deltas(after, before),
+    }
 
 
 def deltas(after: dict, before: dict) -> dict[str, dict[str, float | None]]:

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.signal
 from matplotlib.figure import Figure  # figures without pyplot's global state
 
-from stemglue.analysis.decay import FRAME_S as DECAY_FRAME_S
+from stemglue.analysis.decay import Decays
 from stemglue.analysis.floor import WINDOW_MS
 from stemglue.analysis.multitrack import MIN_ONSETS, StemAudio
 from stemglue.analysis.tables import Cell, Table, ranges_text, tables
@@ -163,17 +163,17 @@ def _summary(result: dict) -> str:
     return text
 
 
-def _decay_curves(curves: dict[str, list[np.ndarray]]) -> str:
+def _decay_curves(decays: dict[str, Decays]) -> str:
     """Each stem's free-decay (Schroeder) curves, the longest few, on one time axis."""
-    drawn = {name: found for name, found in curves.items() if found}
+    drawn = {name: found for name, found in decays.items() if found.curves}
     if not drawn:
-        return "<p>No stem has a free decay of 10 dB.</p>"
+        return "<p>No stem has a free decay (a release or tail falling 25 dB).</p>"
     figure = Figure(figsize=(11, 3.2))
     axis = figure.subplots()
     colours = matplotlib.colormaps["tab10"]
     for index, (name, found) in enumerate(drawn.items()):
-        for number, curve in enumerate(found):
-            times = np.arange(len(curve)) * DECAY_FRAME_S
+        for number, curve in enumerate(found.curves):
+            times = np.arange(len(curve)) * found.curve_step_s
             axis.plot(times, curve, color=colours(index % 10), linewidth=0.8, label=name if number == 0 else None)
     axis.set(xlabel="s from the end of the sustain", ylabel="dB", ylim=(-60, 1), title="energy-decay curves")
     axis.legend(fontsize="small", ncols=2)
@@ -231,7 +231,7 @@ class Report:
             "<h2>Bleed: GCC-PHAT between every pair</h2>",
         ]
         sections.append(_bleed_curves(details["bleed_curves"]))
-        sections += ["<h2>Decay: how every stem dies away</h2>", _decay_curves(details["decay_curves"])]
+        sections += ["<h2>Decay: how every stem dies away</h2>", _decay_curves(details["decays"])]
         for name in result["stems"]:  # in the analysis's order (the stems were drawn as they finished)
             sections += [
                 f"<h2>{html.escape(name)}</h2>",

@@ -89,16 +89,17 @@ class Note:
     hz: float
 
 
-def _decimated(mono: np.ndarray, sample_rate: float) -> tuple[np.ndarray, float, int]:
+def decimated(mono: np.ndarray, sample_rate: float) -> tuple[np.ndarray, float, int]:
     """A copy at about 12 kHz, its rate and the factor: the highest fundamental read (1200 Hz) is
     still far under its Nyquist, and the work is a quarter of 48 kHz's."""
     factor = max(1, int(sample_rate // 12000))
     return (scipy.signal.resample_poly(mono, 1, factor) if factor > 1 else mono), sample_rate / factor, factor
 
 
-def sustained_notes(mono: np.ndarray, sample_rate: float) -> list[Note]:
-    """The notes of at least MIN_NOTE_S that hold one pitch, from a YIN track of a 12 kHz copy."""
-    low, low_rate, factor = _decimated(mono, sample_rate)
+def sustained_notes(mono: np.ndarray, sample_rate: float, low: tuple | None = None) -> list[Note]:
+    """The notes of at least MIN_NOTE_S that hold one pitch, from a YIN track of a 12 kHz copy
+    (`low`: decimated(mono, sample_rate), when the caller has it)."""
+    low, low_rate, factor = low if low is not None else decimated(mono, sample_rate)
     frame, hop = int(FRAME_S * low_rate), int(HOP_S * low_rate)
     if len(low) < frame:
         return []
@@ -117,15 +118,19 @@ def sustained_notes(mono: np.ndarray, sample_rate: float) -> list[Note]:
     ]
 
 
-def pitch_steadiness(audio: np.ndarray, sample_rate: float, notes: list[Note] | None = None) -> Steadiness:
-    """Cents SD within the sustained notes (found here unless given), and the vibrato of the longest."""
+def pitch_steadiness(
+    audio: np.ndarray, sample_rate: float, notes: list[Note] | None = None, low: tuple | None = None
+) -> Steadiness:
+    """Cents SD within the sustained notes (found here unless given), and the vibrato of the longest
+    (`low`: the 12 kHz copy, decimated(mono, sample_rate), when the caller has it)."""
     mono = np.atleast_2d(np.asarray(audio, np.float64)).mean(axis=0)
+    low = low if low is not None else decimated(mono, sample_rate)
     if notes is None:
-        notes = sustained_notes(mono, sample_rate)
+        notes = sustained_notes(mono, sample_rate, low)
     if not notes:
         return Steadiness(None, 0, None, None)
     # the fundamentals are read on the 12 kHz copy too (every sample rate below is that copy's)
-    mono, sample_rate, factor = _decimated(mono, sample_rate)
+    mono, sample_rate, factor = low
     notes_cents = []
     edge = int(EDGE_S * sample_rate)
     for note in notes:

@@ -110,8 +110,12 @@ def tables(result: dict) -> list[Table]:
                 (
                     label,
                     [
-                        _value(shared[f"{name}_s"], "{:.2f}", shared.get("reason", "")),
-                        _value(shared[f"{name}_spread_percent"], "{:.0f}", shared.get("reason", "")),
+                        _value(shared[f"{name}_s"], "{:.2f}", shared["reasons"].get(f"{name}_s", "")),
+                        _value(
+                            shared[f"{name}_spread_percent"],
+                            "{:.0f}",
+                            shared["reasons"].get(f"{name}_spread_percent", ""),
+                        ),
                         Cell(str(shared[f"{name}_stems"])),
                     ],
                 )

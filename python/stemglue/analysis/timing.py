@@ -84,7 +84,9 @@ def hit_peak_levels_db(
     signal = np.atleast_2d(np.asarray(audio, dtype=np.float64))
     margin = 16  # input samples either side, so the interpolation filter has context
     # resample_poly's own design for these rates and window, made once rather than for every hit
-    interpolator = scipy.signal.firwin(20 * oversample + 1, 1 / oversample, window=("kaiser", 10.0))
+    interpolator = (
+        scipy.signal.firwin(20 * oversample + 1, 1 / oversample, window=("kaiser", 10.0)) if oversample > 1 else None
+    )
     levels_db = np.empty(len(positions_samples))
     for index, position in enumerate(np.asarray(positions_samples, dtype=np.float64)):
         start = int(np.floor(position))
