@@ -22,6 +22,9 @@ NOTE_STEP_CENTS = 50.0
 MIN_NOTE_S = 0.2
 MIN_VIBRATO_CENTS = 2.0
 EDGE_S = 0.1  # left out at each end of a note: the narrow band-pass filter's ringing
+#: What is left must span this many periods of the low-pass's cutoff (a quarter octave of the
+#: note): a short low note (a bass heard through another microphone) is all ringing otherwise.
+MIN_READ_CUTOFF_PERIODS = 3.0
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ def pitch_steadiness(
         )
         frequency = median_hz + np.diff(np.unwrap(np.angle(baseband))) * sample_rate / (2 * np.pi)
         inside = frequency[start_sample - lo + edge : stop_sample - lo - edge]
-        if len(inside) < 2 or np.any(inside <= 0):
+        shortest = MIN_READ_CUTOFF_PERIODS * sample_rate / (median_hz * (2 ** (1 / 4) - 1))
+        if len(inside) < max(2, shortest) or np.any(inside <= 0):
             continue
         cents = 1200 * np.log2(inside / np.mean(inside))
         notes_cents.append(cents)
