@@ -60,21 +60,35 @@ void shaper_coefficients(const double* __restrict drive_gain, const double* __re
 }
 
 // v = g x + bias at the top rate (parameters held over each base sample's sub-samples), and the
-// per-sub-sample offset and makeup. v[0] holds the previous chunk's last v.
+// per-sub-sample offset and makeup. v[0] holds the previous chunk's last v. The factor is a
+// template argument, so the sub-sample loop unrolls into vector stores.
+template <int kFactor>
+inline void shaper_inputs_at(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
+                             const double* __restrict offset, const double* __restrict makeup, int n, float* __restrict v,
+                             float* __restrict top_offset, float* __restrict top_makeup) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const float g = static_cast<float>(gain[j]), b = static_cast<float>(bias[j]);
+        const float o = static_cast<float>(offset[j]), m = static_cast<float>(makeup[j]);
+        for (int s = 0; s < kFactor; ++s) {
+            const int i = j * kFactor + s;
+            v[i + 1] = g * top[i] + b;
+            top_offset[i] = o;
+            top_makeup[i] = m;
+        }
+    }
+}
+
 STEMGLUE_MULTIVERSION
 void shaper_inputs(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
                    const double* __restrict offset, const double* __restrict makeup, int n, int factor, float* __restrict v,
                    float* __restrict top_offset, float* __restrict top_makeup) noexcept
 {
-    for (int j = 0; j < n; ++j) {
-        const float g = static_cast<float>(gain[j]), b = static_cast<float>(bias[j]);
-        const float o = static_cast<float>(offset[j]), m = static_cast<float>(makeup[j]);
-        for (int s = 0; s < factor; ++s) {
-            const int i = j * factor + s;
-            v[i + 1] = g * top[i] + b;
-            top_offset[i] = o;
-            top_makeup[i] = m;
-        }
+    switch (factor) {
+        case 1: return shaper_inputs_at<1>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
+        case 2: return shaper_inputs_at<2>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
+        case 4: return shaper_inputs_at<4>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
+        default: return shaper_inputs_at<8>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
     }
 }
 
