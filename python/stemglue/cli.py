@@ -425,7 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     analyze = commands.add_parser(
-        "analyze", help="measure what a multitrack is missing: floor, timing, hit levels, loudness, bleed"
+        "analyze",
+        help="measure what a multitrack is missing: floor, timing, hit levels, pitch, harmonics, loudness, "
+        "spectrum, decay, bleed",
+        description="Measure what a multitrack is missing, per stem (noise floor, onset timing, hit levels, "
+        "pitch steadiness, H2/H3, loudness, spectral balance, T30/EDT of its decays) and across stems (bleed, "
+        "onsets together, how alike they decay), beside the ranges recordings of people show.",
     )
     analyze.add_argument("inputs", type=Path, nargs="+", metavar="STEM", help="audio files, or one folder of them")
     analyze.add_argument(
