@@ -78,7 +78,8 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
 // H(w) = prod_k (b0_k + b1_k w) / (1 - a1_k w), w = z^-1: direct = H(w -> infinity) =
 // prod_k b1_k / -a1_k, and the residue at pole a1_k is prod_j (b0_j + b1_j / a1_k) over
 // prod_{j != k} (1 - a1_j / a1_k).
-void Noise::FirstOrderCascade::finish_design() noexcept
+template <int kLanes>
+void Noise::FirstOrderCascade<kLanes>::finish_design() noexcept  // sections <= kLanes
 {
     pole = Lanes{};
     residue = Lanes{};
@@ -92,31 +93,41 @@ void Noise::FirstOrderCascade::finish_design() noexcept
             value *= b0[s] + b1[s] / p;
             if (j != k) value /= 1.0 - a1[s] / p;
         }
-        pole[k] = p;
-        residue[k] = value;
+        if constexpr (kLanes == 1) {
+            pole = p;
+            residue = value;
+        } else {
+            pole[k] = p;
+            residue[k] = value;
+        }
     }
     reset();
 }
 
-void Noise::FirstOrderCascade::reset() noexcept
+template <int kLanes>
+void Noise::FirstOrderCascade<kLanes>::reset() noexcept
 {
     state = Lanes{};
     running = false;
 }
 
-void Noise::FirstOrderCascade::warm_up(uint64_t key, uint64_t position) noexcept
+template <int kLanes>
+void Noise::FirstOrderCascade<kLanes>::warm_up(uint64_t key, uint64_t position) noexcept
 {
     reset();
     for (uint64_t i = position > memory_samples ? position - memory_samples : 0; i < position; ++i) process(draw(key, i));
     running = true;
 }
 
+template struct Noise::FirstOrderCascade<8>;
+template struct Noise::FirstOrderCascade<1>;
+
 void Noise::prepare_module()
 {
     const double sample_rate = sample_rate_;
     channels_.assign(static_cast<size_t>(num_channels_), Channel{});
 
-    pink_design_ = FirstOrderCascade{};
+    pink_design_ = FirstOrderCascade<8>{};
     for (int k = 0; k < kPinkSections; ++k) {
         const double pole_hz = kPinkLowestPoleHz * std::pow(10.0, k / 2.0), zero_hz = pole_hz * std::pow(10.0, 0.25);
         const size_t s = static_cast<size_t>(k);
@@ -127,7 +138,7 @@ void Noise::prepare_module()
     pink_design_.sections = kPinkSections;
     pink_design_.memory_samples = memory_samples(pink_design_.a1[0]);
     pink_design_.finish_design();
-    room_design_ = FirstOrderCascade{};
+    room_design_ = FirstOrderCascade<1>{};
     const double room_pole = std::exp(-2.0 * M_PI * kRoomCornerHz / sample_rate);
     room_design_.b0[0] = 1.0 - room_pole;
     room_design_.a1[0] = room_pole;
@@ -135,7 +146,7 @@ void Noise::prepare_module()
     room_design_.memory_samples = memory_samples(room_pole);
     room_design_.finish_design();
 
-    FirstOrderCascade white;  // no sections: flat
+    FirstOrderCascade<1> white;  // no sections: flat
     white_a_weighted_power_ = a_weighted_power(white, sample_rate);
     pink_a_weighted_power_ = a_weighted_power(pink_design_, sample_rate);
     room_a_weighted_power_ = a_weighted_power(room_design_, sample_rate);

@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "stemglue/module.h"
@@ -45,12 +46,15 @@ private:
 
     // A cascade of first-order sections y = b0 x + b1 x' + a1 y' (pink shaping; the room's corner),
     // run in its parallel form: the partial fractions direct x + sum_k residue_k / (1 - pole_k z^-1),
-    // one section per vector lane. The cascade's seven dependent sections took ~100 instructions a
-    // sample; the lanes run side by side, and lane-wise arithmetic is the same at any vector width.
+    // one section per vector lane (8 lanes for the pink's seven, 1 for the room's one). The
+    // cascade's seven dependent sections took ~100 instructions a sample; the lanes run side by
+    // side, and lane-wise arithmetic is the same at any vector width.
+    template <int kLanes>
     struct FirstOrderCascade {
-        static constexpr int kLanes = 8;
-        static_assert(kPinkSections <= kLanes);
-        using Lanes = double __attribute__((vector_size(kLanes * sizeof(double))));  // GCC and Clang
+        static_assert(kLanes == 1 || kLanes == 8);
+        // GCC and Clang vectors; one lane is a plain double
+        using Vector = double __attribute__((vector_size(8 * sizeof(double))));
+        using Lanes = std::conditional_t<kLanes == 1, double, Vector>;
 
         std::array<double, kPinkSections> b0{}, b1{}, a1{};  // the design
         Lanes pole{}, residue{}, state{};
@@ -63,8 +67,11 @@ private:
         double process(double x) noexcept
         {
             state = pole * state + residue * x;
-            return direct * x +
-                   (((state[0] + state[4]) + (state[2] + state[6])) + ((state[1] + state[5]) + (state[3] + state[7])));
+            if constexpr (kLanes == 1)
+                return direct * x + state;
+            else
+                return direct * x +
+                       (((state[0] + state[4]) + (state[2] + state[6])) + ((state[1] + state[5]) + (state[3] + state[7])));
         }
         void reset() noexcept;
         /** From rest, run over the keyed draws of its memory before position. */
@@ -72,7 +79,8 @@ private:
     };
 
     struct Channel {
-        FirstOrderCascade hiss_pink, room;
+        FirstOrderCascade<8> hiss_pink;
+        FirstOrderCascade<1> room;
         SmoothRandom room_level;
         uint64_t hiss_white_key = 0, hiss_pink_key = 0, room_key = 0, modulation_key = 0;
         double envelope = 0.0;
@@ -96,7 +104,8 @@ private:
     ModuleParameter track_id_{parameters_, "track_id"};
 
     std::vector<Channel> channels_;
-    FirstOrderCascade pink_design_, room_design_;
+    FirstOrderCascade<8> pink_design_;
+    FirstOrderCascade<1> room_design_;
     double white_a_weighted_power_ = 1.0, pink_a_weighted_power_ = 1.0, room_a_weighted_power_ = 1.0;
 
     std::vector<double> hum_table_, buzz_table_;
