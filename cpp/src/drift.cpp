@@ -60,33 +60,28 @@ void glide(double& value, double target, double coefficient) noexcept
     if (std::abs(target - value) <= 1e-12 * std::abs(target) + 1e-15) value = target;
 }
 
-// One channel's samples [first, first + count) of a control interval (first counts from its tick):
-// the delay, tilt gain and level glide linearly from their values at this tick to the next. The
-// tilt's one-pole state runs on and is returned.
-struct Ramps {
-    double delay_from, delay_to, low_from, low_to, level_from, level_to;
-};
+}  // namespace
 
+// (The tilt's one-pole state is worked on as a local and stored back.)
 STEMGLUE_MULTIVERSION
-double read_interval(const SincInterpolator& interpolator, const float* now, float* out, int first, int count, const Ramps& ramps,
-                     double tilt_coefficient, double tilt_lowpass) noexcept
+void Drift::read_interval(const SincInterpolator& interpolator, Channel& channel, const float* now, float* out, int first,
+                          int count, double tilt_coefficient) noexcept
 {
+    double tilt_lowpass = channel.tilt_lowpass;
     for (int i = 0; i < count; ++i) {
         const double fraction = double(first + i) / kControlInterval;
         // Split the delay, not the read position, into whole and fraction: then the result never
         // depends on where the block boundary falls.
-        const double delay = ramps.delay_from + (ramps.delay_to - ramps.delay_from) * fraction;
+        const double delay = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
         const float sum = interpolator.read(now + i, delay);
-        const double low_gain = ramps.low_from + (ramps.low_to - ramps.low_from) * fraction;
-        const double level = ramps.level_from + (ramps.level_to - ramps.level_from) * fraction;
+        const double low_gain = channel.low_from + (channel.low_to - channel.low_from) * fraction;
+        const double level = channel.level_from + (channel.level_to - channel.level_from) * fraction;
         tilt_lowpass += tilt_coefficient * (sum - tilt_lowpass);
         const double tilted = tilt_lowpass * low_gain + (sum - tilt_lowpass) / low_gain;
         out[i] = static_cast<float>(tilted * level);
     }
-    return tilt_lowpass;
+    channel.tilt_lowpass = tilt_lowpass;
 }
-
-}  // namespace
 
 void Drift::prepare_module()
 {
@@ -250,10 +245,8 @@ void Drift::process_chunk(AudioBlock block) noexcept
         const int count = std::min(n - j, kControlInterval - first);  // to the next tick
         for (int c = 0; c < block.num_channels; ++c) {
             Channel& channel = channels_[static_cast<size_t>(c)];
-            const Ramps ramps{channel.delay_from, channel.delay_to,   channel.low_from,
-                              channel.low_to,     channel.level_from, channel.level_to};
-            channel.tilt_lowpass = read_interval(interpolator_, channel.history.data() + history_ + j, block.channel(c) + j,
-                                                 first, count, ramps, tilt_coefficient_, channel.tilt_lowpass);
+            read_interval(interpolator_, channel, channel.history.data() + history_ + j, block.channel(c) + j, first, count,
+                          tilt_coefficient_);
         }
         j += count;
     }

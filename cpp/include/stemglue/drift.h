@@ -64,6 +64,12 @@ private:
         }
     };
 
+    /** One channel's samples [first, first + count) of a control interval (first counted from its
+     *  tick), read through `now` (its history there) into out, the delay, tilt gain and level gliding
+     *  linearly between the ticks' values; AVX2 where the CPU has it. */
+    static void read_interval(const SincInterpolator& interpolator, Channel& channel, const float* now, float* out, int first,
+                              int count, double tilt_coefficient) noexcept;
+
     ModuleParameter wow_percent_{parameters_, "drift_wow_percent"};
     ModuleParameter wow_rate_hz_{parameters_, "drift_wow_rate_hz"};
     ModuleParameter flutter_percent_{parameters_, "drift_flutter_percent"};

@@ -28,12 +28,9 @@ public:
      *  now[-ceil(delay) + kHalf], so a delay below kHalf reads ahead of now. */
     float read(const float* now, double delay) const noexcept
     {
-        const double whole = std::ceil(delay);
-        const double phase = (whole - delay) * kPhases;  // how far past now[-whole]
-        const int row = std::min(static_cast<int>(phase), kPhases - 1);
-        const float blend = static_cast<float>(phase - row);
-        const float* first = kernel_ + row * kTaps;
-        const float* samples = now - (static_cast<std::ptrdiff_t>(whole) + (kHalf - 1));
+        const float* first;
+        float blend;
+        const float* samples = now - locate(delay, first, blend);
         // Eight running sums, each over every eighth tap, then added in a fixed tree: one sum of 24
         // dependent adds would wait on each, and the compiler may not reorder it. Lane-wise vector
         // arithmetic is the same at any vector width (two SSE halves or one AVX register), so
@@ -73,18 +70,27 @@ public:
     }
 
 private:
-    // The taps for a delay (linear between the two nearest phases); returns how far before now the
-    // first tap reads: ceil(delay) + kHalf - 1.
-    std::ptrdiff_t taps_for(double delay, float* taps) const noexcept
+    // The kernel row just before a delay's phase and the blend towards the next; returns how far
+    // before now the first tap reads: ceil(delay) + kHalf - 1.
+    std::ptrdiff_t locate(double delay, const float*& row, float& blend) const noexcept
     {
         const double whole = std::ceil(delay);
         const double phase = (whole - delay) * kPhases;  // how far past now[-whole]
-        const int row = std::min(static_cast<int>(phase), kPhases - 1);
-        const float blend = static_cast<float>(phase - row);
-        const float* first = kernel_ + row * kTaps;
+        const int index = std::min(static_cast<int>(phase), kPhases - 1);
+        blend = static_cast<float>(phase - index);
+        row = kernel_ + index * kTaps;
+        return static_cast<std::ptrdiff_t>(whole) + (kHalf - 1);
+    }
+
+    // The taps for a delay (linear between the two nearest phases); returns what locate() does.
+    std::ptrdiff_t taps_for(double delay, float* taps) const noexcept
+    {
+        const float* first;
+        float blend;
+        const std::ptrdiff_t reach = locate(delay, first, blend);
         const float* second = first + kTaps;
         for (int k = 0; k < kTaps; ++k) taps[k] = first[k] + (second[k] - first[k]) * blend;
-        return static_cast<std::ptrdiff_t>(whole) + (kHalf - 1);
+        return reach;
     }
 
     const float* kernel_ = nullptr;  // (phases + 1) x taps; row r reads r / phases of a sample late
