@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stemglue.analysis.floor import noise_floor
+from stemglue.analysis.floor import NoiseFloor, noise_floor
 
 BLOCK_S = 0.001  # the decay curves' resolution: the energy is summed per millisecond
 BLOCKS_PER_FRAME = 10  # the level envelope the decays are found in: 10 ms frames
@@ -74,8 +74,9 @@ def _median(values: list[float]) -> float | None:
     return float(np.median(values)) if values else None
 
 
-def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray) -> Decays:
-    """T30 and EDT of the free decays between `onsets` (sample positions) and after the last."""
+def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray, floor: NoiseFloor | None = None) -> Decays:
+    """T30 and EDT of the free decays between `onsets` (sample positions) and after the last.
+    `floor`: the stem's noise floor when the caller has measured it (None: measured here)."""
     mono = np.asarray(mono, np.float64)
     block = max(1, int(BLOCK_S * sample_rate))
     frame = block * BLOCKS_PER_FRAME
@@ -85,7 +86,7 @@ def free_decays(mono: np.ndarray, sample_rate: float, onsets: np.ndarray) -> Dec
     block_energy = np.sum(mono[: count * frame].reshape(count * BLOCKS_PER_FRAME, block) ** 2, axis=1)
     powers = block_energy.reshape(count, BLOCKS_PER_FRAME).sum(axis=1) / frame
     levels_db = 10 * np.log10(np.convolve(powers, np.ones(SMOOTHING_FRAMES) / SMOOTHING_FRAMES, "same") + 1e-300)
-    floor = noise_floor(mono[np.newaxis], sample_rate)
+    floor = floor if floor is not None else noise_floor(mono[np.newaxis], sample_rate)
     floor_power = 10 ** (floor.dbfs / 10) if floor.dbfs is not None else 0.0
     blocks_per_s = sample_rate / block
     bounds = np.unique(np.concatenate([[0], np.asarray(onsets, np.int64) // frame, [count]]))

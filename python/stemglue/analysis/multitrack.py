@@ -198,7 +198,7 @@ def _measure(stem: StemAudio, audio: np.ndarray, pair_rate: int, stride: int) ->
     balance = spectral_balance(mono, rate)
     if balance.tilt_db_per_octave is None:
         reasons["spectral_tilt_db_per_octave"] = reasons["spectral_centroid_hz"] = "silent, or too short for a spectrum"
-    decays = free_decays(mono, rate, onsets)
+    decays = free_decays(mono, rate, onsets, floor)
     if decays.edt_s is None:
         reasons["decay_edt_s"] = decays.edt_reason
     if decays.t30_s is None:
