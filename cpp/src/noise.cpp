@@ -1,9 +1,12 @@
 #include "stemglue/noise.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 
+#include "stemglue/multiversion.h"
 #include "stemglue/random.h"
 #include "stemglue/weighting.h"
 
@@ -24,14 +27,16 @@ constexpr double kHumLevelWanderDb = 0.5, kHumLevelWanderSeconds = 4.0;
 constexpr double kHumRecipeDb[] = {0, -14, -6, -20, -12, -26, -18};  // harmonics 1..7: odd-heavy transformer
 constexpr int kBuzzHarmonics = 24;                                   // of twice the mains
 constexpr double kModulationAttackMs = 2.0, kModulationReleaseMs = 40.0;
+static_assert(kModulationAttackMs < kModulationReleaseMs, "run_recursions' envelope takes the attack for the faster");
 constexpr int kAWeightingGrid = 4096;
 // The room tone is drawn at (position + origin - delay): a delay never reaches before index 0.
 constexpr uint64_t kRoomTimelineOrigin = uint64_t{1} << 32;
 
 // Unit-variance uniform noise: flat spectrum, and the filters make it Gaussian enough.
+constexpr double kUnitVarianceScale = 3.4641016151377544;  // sqrt(12)
 double draw(uint64_t key, uint64_t index) noexcept
 {
-    return (random_uniform(key, index) - 0.5) * 3.4641016151377544;
+    return (random_uniform(key, index) - 0.5) * kUnitVarianceScale;
 }
 
 // Gain of a level wander of sigma_db driven by a unit-variance value, corrected so that its mean
@@ -71,6 +76,136 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
         total += power * weight * weight;
     }
     return total / kAWeightingGrid;
+}
+
+// draw(key, first + j) for j < count, four at a time: the same integer hash, and an exact
+// integer-to-double conversion (AVX2 has none for 64 bits), so every value is draw()'s.
+STEMGLUE_MULTIVERSION
+void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
+{
+    using Integers = uint64_t __attribute__((vector_size(4 * sizeof(uint64_t))));
+    using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
+    constexpr uint64_t kTwoTo52Bits = 0x4330000000000000ull;  // the double 2^52: its mantissa holds a 52-bit integer
+    Integers counter = key + (first + 1 + Integers{0, 1, 2, 3}) * kGoldenGamma;
+    int j = 0;
+    for (; j + 4 <= count; j += 4, counter += 4 * kGoldenGamma) {
+        Integers z = counter;  // mix64
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        const Integers bits = z >> 11, high_bits = (bits >> 26) | kTwoTo52Bits, low_bits = (bits & 0x3FFFFFF) | kTwoTo52Bits;
+        Doubles high, low;
+        std::memcpy(&high, &high_bits, sizeof high);
+        std::memcpy(&low, &low_bits, sizeof low);
+        const Doubles uniform = ((high - 0x1p52) * 0x1p26 + (low - 0x1p52)) * 0x1p-53;
+        const Doubles value = (uniform - 0.5) * kUnitVarianceScale;
+        std::memcpy(out + j, &value, sizeof value);
+    }
+    for (; j < count; ++j) out[j] = draw(key, first + static_cast<uint64_t>(j));
+}
+
+// The hum over part of a control interval (its first sample `phase` samples past the tick): the
+// clock's phase in wave[] in, the hum and buzz out, their wanders interpolated from the tick's.
+STEMGLUE_MULTIVERSION
+void hum_interval(const double* __restrict hum_table, const double* __restrict buzz_table, std::array<double, 2> wander_span,
+                  std::array<double, 2> level_span, int phase, const double* __restrict hum_gain,
+                  const double* __restrict buzz_gain, double* __restrict wave, int count) noexcept
+{
+    const auto [wander_from, wander_to] = wander_span;
+    const auto [level_from, level_to] = level_span;
+    for (int j = 0; j < count; ++j) {
+        const double fraction = double(phase + j) / kControlInterval;
+        const double wander = wander_from + (wander_to - wander_from) * fraction;
+        const double level = level_from + (level_to - level_from) * fraction;
+        double cycle = wave[j] + wander;
+        cycle -= std::floor(cycle);
+        const double index = cycle * Noise::kHumTableSize;
+        const int i = std::min(static_cast<int>(index), Noise::kHumTableSize - 1);
+        const double t = index - i;
+        const double hum = hum_table[i] + (hum_table[i + 1] - hum_table[i]) * t;
+        const double buzz = buzz_table[i] + (buzz_table[i + 1] - buzz_table[i]) * t;
+        wave[j] = (hum_gain[j] * hum + buzz_gain[j] * buzz) * level;
+    }
+}
+
+// One channel's three recursions over a run: the pink and room filters (their draws in, filtered
+// out, in place; null: off) and the signal's envelope (attack/release smoothing of |x|). One loop,
+// so that their dependency chains overlap; apart, each waits on its own multiply-add.
+struct Recursions {
+    const double *pink_pole, *pink_residue;  // the pink's 8 lanes, as plain doubles: a vector type's
+    double *pink_state, *pink;               // alignment differs between the clones (16 bytes in
+    double pink_direct;                      // baseline code, 32 in AVX2)
+    double room_pole, room_residue, room_direct, *room_state, *room;
+    const float* x;
+    double *envelope_state, *envelope, attack, release;
+};
+
+template <bool kPink, bool kRoom>
+inline void run_recursions_with(const Recursions& run, int count) noexcept
+{
+    // The pink's lanes 0-3 and 4-7, so that their sum ((0+4) + (2+6)) + ((1+5) + (3+7)) is two
+    // vector additions and one scalar one (an eight-lane vector's elements went through memory).
+    using Four = double __attribute__((vector_size(4 * sizeof(double))));
+    using Two = double __attribute__((vector_size(2 * sizeof(double))));
+    Four pole[2], residue[2], pink_state[2];
+    if constexpr (kPink) {
+        std::memcpy(pole, run.pink_pole, sizeof pole);
+        std::memcpy(residue, run.pink_residue, sizeof residue);
+        std::memcpy(pink_state, run.pink_state, sizeof pink_state);
+    }
+    // Locals: stores through the output pointers could otherwise alias the fields.
+    const double pink_direct = run.pink_direct, room_pole = run.room_pole, room_residue = run.room_residue,
+                 room_direct = run.room_direct, attack = run.attack, release = run.release;
+    double *pink = run.pink, *room = run.room, *envelope_out = run.envelope;
+    const float* x = run.x;
+    double room_state = *run.room_state, envelope = *run.envelope_state;
+    for (int j = 0; j < count; ++j) {
+        if constexpr (kPink) {
+            const double in = pink[j];
+            pink_state[0] = pole[0] * pink_state[0] + residue[0] * in;
+            pink_state[1] = pole[1] * pink_state[1] + residue[1] * in;
+            const Four pairs = pink_state[0] + pink_state[1];
+            const Two quads = __builtin_shufflevector(pairs, pairs, 0, 1) + __builtin_shufflevector(pairs, pairs, 2, 3);
+            pink[j] = pink_direct * in + (quads[0] + quads[1]);
+        }
+        if constexpr (kRoom) {
+            const double in = room[j];
+            room_state = room_pole * room_state + room_residue * in;
+            room[j] = room_direct * in + room_state;
+        }
+        const double level = std::abs(static_cast<double>(x[j]));
+        // envelope + (level > envelope ? attack : release) (level - envelope) without a branch, which
+        // mispredicts on noise: the attack is the faster, so the step toward the level is the larger.
+        const double rise = level - envelope;
+        envelope = std::max(envelope + attack * rise, envelope + release * rise);
+        envelope_out[j] = envelope;
+    }
+    if constexpr (kPink) std::memcpy(run.pink_state, pink_state, sizeof pink_state);
+    *run.room_state = room_state;
+    *run.envelope_state = envelope;
+}
+
+STEMGLUE_MULTIVERSION
+void run_recursions(const Recursions& run, int count) noexcept
+{
+    if (run.pink && run.room) return run_recursions_with<true, true>(run, count);
+    if (run.pink) return run_recursions_with<true, false>(run, count);
+    if (run.room) return run_recursions_with<false, true>(run, count);
+    run_recursions_with<false, false>(run, count);
+}
+
+// out[j] += gain[j] a[j] (b[j]): a component's share of the floor.
+STEMGLUE_MULTIVERSION
+void add_product(double* __restrict out, const double* __restrict gain, const double* __restrict a, int count) noexcept
+{
+    for (int j = 0; j < count; ++j) out[j] += gain[j] * a[j];
+}
+
+STEMGLUE_MULTIVERSION
+void add_product(double* __restrict out, const double* __restrict gain, const double* __restrict a, const double* __restrict b,
+                 int count) noexcept
+{
+    for (int j = 0; j < count; ++j) out[j] += gain[j] * a[j] * b[j];
 }
 
 }  // namespace
@@ -165,7 +300,8 @@ void Noise::prepare_module()
 
     envelope_attack_ = 1.0 - std::exp(-1000.0 / (kModulationAttackMs * sample_rate));
     envelope_release_ = 1.0 - std::exp(-1000.0 / (kModulationReleaseMs * sample_rate));
-    for (auto* buffer : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_})
+    for (auto* buffer : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_, &floor_,
+                         &draws_, &pink_, &room_, &wander_, &envelope_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
 }
 
@@ -266,61 +402,91 @@ void Noise::process_chunk(AudioBlock block) noexcept
     hum_clock_.set_rate(position_, hum_hz_.value() / sample_rate_);
     const bool humming = std::any_of(hum_gain_.begin(), hum_gain_.begin() + static_cast<std::ptrdiff_t>(varying),
                                      [](double gain) { return gain != 0.0; });
-    if (!humming) std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
-    uint64_t position = position_;
-    for (size_t j = 0; j < count; ++j, ++position) {
-        const double fraction = double(position % kControlInterval) / kControlInterval;
-        if (fraction == 0.0) evaluate_hum(position / kControlInterval + 1);
-        if (!humming) continue;
-        const double wander = hum_wander_from_ + (hum_wander_to_ - hum_wander_from_) * fraction;
-        const double level = hum_level_from_ + (hum_level_to_ - hum_level_from_) * fraction;
-        double phase = hum_clock_.at(position) + wander;
-        phase -= std::floor(phase);
-        const double index = phase * kHumTableSize;
-        const int i = std::min(static_cast<int>(index), kHumTableSize - 1);
-        const double t = index - i;
-        const double hum = hum_table_[static_cast<size_t>(i)] +
-                           (hum_table_[static_cast<size_t>(i) + 1] - hum_table_[static_cast<size_t>(i)]) * t;
-        const double buzz = buzz_table_[static_cast<size_t>(i)] +
-                            (buzz_table_[static_cast<size_t>(i) + 1] - buzz_table_[static_cast<size_t>(i)]) * t;
-        hum_wave_[j] = (hum_gain_[j] * hum + buzz_gain_[j] * buzz) * level;
+    if (humming)
+        hum_clock_.fill(position_, n, hum_wave_.data());
+    else
+        std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
+    for (int j = 0; j < n;) {  // control interval by interval
+        const uint64_t position = position_ + static_cast<uint64_t>(j);
+        const int phase = static_cast<int>(position % kControlInterval);
+        if (phase == 0) evaluate_hum(position / kControlInterval + 1);
+        const int length = std::min(n - j, kControlInterval - phase);
+        if (humming)
+            hum_interval(hum_table_.data(), buzz_table_.data(), {hum_wander_from_, hum_wander_to_},
+                         {hum_level_from_, hum_level_to_}, phase, &hum_gain_[static_cast<size_t>(j)],
+                         &buzz_gain_[static_cast<size_t>(j)], &hum_wave_[static_cast<size_t>(j)], length);
+        j += length;
     }
 
     const uint64_t room_offset =
         kRoomTimelineOrigin - static_cast<uint64_t>(std::llround(room_delay_ms_.value() * sample_rate_ / 1000.0));
     for (int c = 0; c < block.num_channels; ++c) {
-        Channel& channel = channels_[static_cast<size_t>(c)];
-        float* x = block.channel(c);
-        position = position_;
-        for (size_t j = 0; j < count; ++j, ++position) {
-            const double fraction = double(position % kControlInterval) / kControlInterval;
-            if (fraction == 0.0) channel.evaluate_room_level(tick_seconds(position / kControlInterval + 1));
-            const double input = x[j];
-            const double level = std::abs(input);
-            channel.envelope += (level > channel.envelope ? envelope_attack_ : envelope_release_) * (level - channel.envelope);
-
-            // Each component runs (and its filter advances) only where its gain is not zero; a
-            // filter that starts warms up first.
-            double floor = hum_wave_[j];
-            if (white_gain_[j] != 0.0) floor += white_gain_[j] * draw(channel.hiss_white_key, position);
-            if (pink_gain_[j] == 0.0) {
-                channel.hiss_pink.running = false;
-            } else {
-                if (!channel.hiss_pink.running) channel.hiss_pink.warm_up(channel.hiss_pink_key, position);
-                floor += pink_gain_[j] * channel.hiss_pink.process(draw(channel.hiss_pink_key, position));
-            }
-            if (room_gain_[j] == 0.0) {
-                channel.room.running = false;
-            } else {
-                if (!channel.room.running) channel.room.warm_up(channel.room_key, position + room_offset);
-                const double wander = channel.room_level_from + (channel.room_level_to - channel.room_level_from) * fraction;
-                floor += room_gain_[j] * wander * channel.room.process(draw(channel.room_key, position + room_offset));
-            }
-            if (modulation_gain_[j] != 0.0)
-                floor += modulation_gain_[j] * channel.envelope * draw(channel.modulation_key, position);
-            x[j] = static_cast<float>(input + floor);
+        // Runs over which every component stays on or off (at rest: the whole chunk).
+        for (int start = 0; start < n;) {
+            const auto sounding = [&](size_t j) {
+                return std::array<bool, 4>{white_gain_[j] != 0.0, pink_gain_[j] != 0.0, room_gain_[j] != 0.0,
+                                           modulation_gain_[j] != 0.0};
+            };
+            const auto components = sounding(static_cast<size_t>(start));
+            int end = start + 1;
+            while (end < static_cast<int>(varying) && sounding(static_cast<size_t>(end)) == components) ++end;
+            if (end == static_cast<int>(varying)) end = n;  // gains past `varying` are its last
+            process_run(channels_[static_cast<size_t>(c)], block.channel(c), start, end - start, room_offset, components);
+            start = end;
         }
     }
+}
+
+// One channel's floor over samples [start, start + count) of the chunk: each component's draws
+// (vectorised) and the filters in passes over the run, summed per sample in the order hum, white,
+// pink, room, modulation, then onto the input.
+void Noise::process_run(Channel& channel, float* x, int start, int count, uint64_t room_offset,
+                        const std::array<bool, 4>& sounding) noexcept
+{
+    const auto [white_on, pink_on, room_on, modulation_on] = sounding;
+    const uint64_t first = position_ + static_cast<uint64_t>(start);
+    const size_t offset = static_cast<size_t>(start);
+    double *floor = floor_.data(), *draws = draws_.data(), *pink = pink_.data(), *room = room_.data(), *wander = wander_.data(),
+           *envelope = envelope_.data();
+    x += start;
+    std::copy_n(&hum_wave_[offset], count, floor);
+    if (white_on) {
+        draw_run(channel.hiss_white_key, first, draws, count);
+        add_product(floor, &white_gain_[offset], draws, count);
+    }
+    if (!pink_on) {
+        channel.hiss_pink.running = false;
+    } else {
+        if (!channel.hiss_pink.running) channel.hiss_pink.warm_up(channel.hiss_pink_key, first);
+        draw_run(channel.hiss_pink_key, first, pink, count);
+    }
+    if (!room_on) {
+        channel.room.running = false;
+    } else {
+        if (!channel.room.running) channel.room.warm_up(channel.room_key, first + room_offset);
+        draw_run(channel.room_key, first + room_offset, room, count);
+    }
+    const FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
+    run_recursions({&hiss_pink.pole[0], &hiss_pink.residue[0], &channel.hiss_pink.state[0], pink_on ? pink : nullptr,
+                    hiss_pink.direct, channel.room.pole, channel.room.residue, channel.room.direct, &channel.room.state,
+                    room_on ? room : nullptr, x, &channel.envelope, envelope, envelope_attack_, envelope_release_},
+                   count);
+    if (pink_on) add_product(floor, &pink_gain_[offset], pink, count);
+    // The room tone's level wander moves between control ticks, whether it sounds or not.
+    for (int j = 0; j < count;) {
+        const uint64_t position = first + static_cast<uint64_t>(j);
+        const int phase = static_cast<int>(position % kControlInterval);
+        if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kControlInterval + 1));
+        const int interval_start = j, interval_end = std::min(count, j + kControlInterval - phase);
+        for (const double from = channel.room_level_from, to = channel.room_level_to; j < interval_end; ++j)
+            wander[j] = from + (to - from) * (double(phase + j - interval_start) / kControlInterval);
+    }
+    if (room_on) add_product(floor, &room_gain_[offset], wander, room, count);
+    if (modulation_on) {
+        draw_run(channel.modulation_key, first, draws, count);
+        add_product(floor, &modulation_gain_[offset], envelope, draws, count);
+    }
+    for (int j = 0; j < count; ++j) x[j] = static_cast<float>(x[j] + floor[j]);
 }
 
 }  // namespace stemglue

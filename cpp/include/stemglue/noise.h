@@ -88,6 +88,8 @@ private:
         void evaluate_room_level(double seconds) noexcept;  // the next tick's, into room_level_to
     };
 
+    void process_run(Channel& channel, float* x, int start, int count, uint64_t room_offset,
+                     const std::array<bool, 4>& sounding) noexcept;  // sounding: white, pink, room, modulation
     double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kControlInterval / sample_rate_); }
     void evaluate_hum(uint64_t tick) noexcept;  // the hum's wanders at the next tick, into the *_to values
 
@@ -116,6 +118,7 @@ private:
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;
+    std::vector<double> floor_, draws_, pink_, room_, wander_, envelope_;  // one channel's run
 };
 
 }  // namespace stemglue
