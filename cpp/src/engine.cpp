@@ -147,7 +147,9 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
     // The stage hears the sidechain aligned as its input is; then the sidechain takes the stage's delay.
     const AudioBlock heard{&sidechain, sidechain ? 1 : 0, n};
     const double* enabled = stage.enabled->fill(n);
-    if (!stage.enabled->is_smoothing() && stage.enabled->value() <= 0.0) {
+    // The switch's fade is linear: equal ends mean no fade in this chunk (it may end in it).
+    const bool steady = enabled[0] == enabled[n - 1];
+    if (steady && enabled[0] <= 0.0) {
         // Faded out: the module costs nothing; its aligned input passes.
         stage.running = false;
         for (int c = 0; c < block.num_channels; ++c)
@@ -159,6 +161,13 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
         stage.module->reset();
         stage.module->seek(position);
         stage.running = true;
+    }
+    if (steady && enabled[0] >= 1.0) {
+        // Fully on: no crossfade to feed; the aligned input's delay only keeps its history.
+        for (int c = 0; c < block.num_channels; ++c) stage.input_delay[static_cast<size_t>(c)].remember(block.channel(c), n);
+        stage.module->process(block, heard);
+        if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
+        return;
     }
     for (int c = 0; c < block.num_channels; ++c)
         std::copy(block.channel(c), block.channel(c) + n, stage.input[static_cast<size_t>(c)].data());

@@ -33,6 +33,19 @@ public:
         std::copy(window + n, window + n + delay_, window);
     }
 
+    /** process() without the output: keeps the history a later process() needs. */
+    void remember(const float* in, int num_samples) noexcept
+    {
+        const size_t n = static_cast<size_t>(num_samples);
+        float* history = buffer_.data();
+        if (n >= delay_) {
+            std::copy(in + n - delay_, in + n, history);
+        } else {
+            std::copy(history + n, history + delay_, history);
+            std::copy(in, in + n, history + delay_ - n);
+        }
+    }
+
 private:
     std::vector<float> buffer_;
     size_t delay_ = 0;

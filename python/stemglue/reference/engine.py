@@ -131,7 +131,7 @@ class StemGlue(FromPreset, Processor):
         aligned = np.stack(
             [delay.process(channel) for delay, channel in zip(self._input_delays[name], x, strict=False)]
         )
-        if not (smoother and smoother.is_smoothing) and self._switch(name) <= 0:  # off: the module does not run
+        if enabled[0] == enabled[-1] <= 0:  # off (a linear fade with equal ends): the module does not run
             self._running[name] = False
             return aligned
         module = self._modules[name]
