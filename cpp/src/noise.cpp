@@ -79,7 +79,7 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
 }
 
 // draw(key, first + j) for j < count, four at a time: the same integer hash, and an exact
-// integer-to-double conversion (AVX2 has none for 64 bits), so every value is draw()'s.
+// integer-to-double conversion (below AVX-512 there is none for 64 bits), so every value is draw()'s.
 STEMGLUE_MULTIVERSION
 void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
 {

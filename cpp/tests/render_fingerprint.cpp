@@ -1,6 +1,6 @@
 // Prints a fingerprint (64-bit FNV-1a) of the bytes the whole chain renders, every module on and
 // every oversampling factor, at several block sizes, and which code ran. Built twice by
-// tests/test_cpp_checks.py, with the AVX2 clones and with STEMGLUE_NO_MULTIVERSION (baseline
+// tests/test_cpp_checks.py, with the AVX2/AVX-512 clones and with STEMGLUE_NO_MULTIVERSION (baseline
 // x86-64 only): the two must print the same, as every machine must render the same bytes. (libm's
 // own per-CPU versions of exp, sin and pow run the same in both builds: this does not compare them.)
 #include <cmath>
@@ -60,13 +60,15 @@ int main()
             hash = fold(fold(hash, left.data(), kFrames), right.data(), kFrames);
         }
     }
-    // Which code ran: the clones' resolver picks x86-64-v3 only where the CPU has all of it.
-    bool cloned = false;
+    // Which code ran: the clones' resolver picks a level only where the CPU has all of it.
+    const char* ran = "ran the baseline code";
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(STEMGLUE_NO_MULTIVERSION)
     __builtin_cpu_init();
-    cloned = __builtin_cpu_supports("x86-64-v3");
+    if (__builtin_cpu_supports("x86-64-v4"))
+        ran = "ran the x86-64-v4 clones";
+    else if (__builtin_cpu_supports("x86-64-v3"))
+        ran = "ran the x86-64-v3 clones";
 #endif
-    std::printf("fingerprint %016llx (%s)\n", static_cast<unsigned long long>(hash),
-                cloned ? "ran the x86-64-v3 clones" : "ran the baseline code");
+    std::printf("fingerprint %016llx (%s)\n", static_cast<unsigned long long>(hash), ran);
     return 0;
 }

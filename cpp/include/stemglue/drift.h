@@ -66,7 +66,7 @@ private:
 
     /** One channel's samples [first, first + count) of a control interval (first counted from its
      *  tick), read through `now` (its history there) into out, the delay, tilt gain and level gliding
-     *  linearly between the ticks' values; AVX2 where the CPU has it. */
+     *  linearly between the ticks' values; vector clones where the CPU has them. */
     static void read_interval(const SincInterpolator& interpolator, Channel& channel, const float* now, float* out, int first,
                               int count, double tilt_coefficient) noexcept;
 
