@@ -2,7 +2,8 @@
 allocates and the vectorised dB conversions keep their accuracy (cpp/tests), and a dlopen host
 exercises the built VST3 bundle's edge cases (plugin/tests). A second, sanitized build
 (STEMGLUE_SANITIZE: AddressSanitizer + UndefinedBehaviorSanitizer) runs the hostile-parameter check;
-a third, baseline-only build (STEMGLUE_NO_MULTIVERSION) renders the bytes the vector clones render."""
+a third, baseline-only build (STEMGLUE_NO_MULTIVERSION) renders the bytes the vector clones render,
+and so does a fourth compiled for AVX2 throughout."""
 
 import os
 import re
@@ -108,3 +109,19 @@ def test_vector_clones_and_baseline_code_render_the_same_bytes(build, baseline_b
     )
     assert re.search(r"ran the x86-64-v[34] clones", cloned.stdout) and "ran the baseline code" in baseline.stdout
     assert cloned.stdout.split()[1] == baseline.stdout.split()[1], (cloned.stdout, baseline.stdout)
+
+
+def test_avx2_code_renders_the_same_bytes(build, baseline_build, tmp_path_factory):
+    """The AVX2 (x86-64-v3) code on its own, compiled for it throughout: on a machine whose loader
+    picks the AVX-512 clones, the test above never runs the v3 ones."""
+    cloned = subprocess.run([str(build / "cpp" / "render_fingerprint")], capture_output=True, text=True, check=True)
+    if "ran the baseline code" in cloned.stdout:
+        pytest.skip("this CPU lacks part of x86-64-v3: it cannot run AVX2 code")
+    avx2_build = configure_and_build(tmp_path_factory.mktemp("cpp-checks-avx2"), "-DSTEMGLUE_BUILD_VST3=OFF",
+                                     "-DSTEMGLUE_NO_MULTIVERSION=ON", "-DCMAKE_CXX_FLAGS=-march=x86-64-v3",
+                                     target="render_fingerprint")  # fmt: skip
+    avx2, baseline = (
+        subprocess.run([str(folder / "cpp" / "render_fingerprint")], capture_output=True, text=True, check=True)
+        for folder in (avx2_build, baseline_build)
+    )
+    assert avx2.stdout.split()[1] == baseline.stdout.split()[1], (avx2.stdout, baseline.stdout)

@@ -144,10 +144,12 @@ bool Engine::has_pending_change() const noexcept
 void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept
 {
     const int n = block.num_samples;
+    if (n == 0) return;
     // The stage hears the sidechain aligned as its input is; then the sidechain takes the stage's delay.
     const AudioBlock heard{&sidechain, sidechain ? 1 : 0, n};
     const double* enabled = stage.enabled->fill(n);
-    // The switch's fade is linear: equal ends mean no fade in this chunk (it may end in it).
+    // The switch's fade is linear: equal ends mean it does not move in this chunk (a fade that ends
+    // inside the chunk has unequal ends, and is still crossfaded).
     const bool steady = enabled[0] == enabled[n - 1];
     if (steady && enabled[0] <= 0.0) {
         // Faded out: the module costs nothing; its aligned input passes.

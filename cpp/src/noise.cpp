@@ -132,9 +132,11 @@ void hum_interval(const double* __restrict hum_table, const double* __restrict b
 // out, in place; null: off) and the signal's envelope (attack/release smoothing of |x|). One loop,
 // so that their dependency chains overlap; apart, each waits on its own multiply-add.
 struct Recursions {
-    const double *pink_pole, *pink_residue;  // the pink's 8 lanes, as plain doubles: a vector type's
-    double *pink_state, *pink;               // alignment differs between the clones (16 bytes in
-    double pink_direct;                      // baseline code, 32 in AVX2)
+    // The pink's 8 lanes as plain doubles, copied in and out: the channel's vector members are laid
+    // out for baseline code (16-byte aligned), and a clone's aligned AVX loads of them faulted.
+    const double *pink_pole, *pink_residue;
+    double *pink_state, *pink;
+    double pink_direct;
     double room_pole, room_residue, room_direct, *room_state, *room;
     const float* x;
     double *envelope_state, *envelope, attack, release;
@@ -312,7 +314,7 @@ void Noise::reset_module() noexcept
 }
 
 // Every stream is put where the timeline is. The filters start from rest and warm up when their
-// component first sounds (process_chunk), so a filter that stays off costs nothing.
+// component first sounds (process_run), so a filter that stays off costs nothing.
 void Noise::seek_module() noexcept
 {
     const uint64_t seed = static_cast<uint64_t>(seed_.value());
@@ -446,13 +448,13 @@ void Noise::process_run(Channel& channel, float* x, int start, int count, uint64
     const auto [white_on, pink_on, room_on, modulation_on] = sounding;
     const uint64_t first = position_ + static_cast<uint64_t>(start);
     const size_t offset = static_cast<size_t>(start);
-    double *floor = floor_.data(), *draws = draws_.data(), *pink = pink_.data(), *room = room_.data(), *wander = wander_.data(),
-           *envelope = envelope_.data();
+    double *noise_floor = floor_.data(), *draws = draws_.data(), *pink = pink_.data(), *room = room_.data(),
+           *wander = wander_.data(), *envelope = envelope_.data();
     x += start;
-    std::copy_n(&hum_wave_[offset], count, floor);
+    std::copy_n(&hum_wave_[offset], count, noise_floor);
     if (white_on) {
         draw_run(channel.hiss_white_key, first, draws, count);
-        add_product(floor, &white_gain_[offset], draws, count);
+        add_product(noise_floor, &white_gain_[offset], draws, count);
     }
     if (!pink_on) {
         channel.hiss_pink.running = false;
@@ -467,11 +469,12 @@ void Noise::process_run(Channel& channel, float* x, int start, int count, uint64
         draw_run(channel.room_key, first + room_offset, room, count);
     }
     const FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
-    run_recursions({&hiss_pink.pole[0], &hiss_pink.residue[0], &channel.hiss_pink.state[0], pink_on ? pink : nullptr,
-                    hiss_pink.direct, channel.room.pole, channel.room.residue, channel.room.direct, &channel.room.state,
-                    room_on ? room : nullptr, x, &channel.envelope, envelope, envelope_attack_, envelope_release_},
+    run_recursions({reinterpret_cast<const double*>(&hiss_pink.pole), reinterpret_cast<const double*>(&hiss_pink.residue),
+                    reinterpret_cast<double*>(&channel.hiss_pink.state), pink_on ? pink : nullptr, hiss_pink.direct,
+                    channel.room.pole, channel.room.residue, channel.room.direct, &channel.room.state, room_on ? room : nullptr,
+                    x, &channel.envelope, envelope, envelope_attack_, envelope_release_},
                    count);
-    if (pink_on) add_product(floor, &pink_gain_[offset], pink, count);
+    if (pink_on) add_product(noise_floor, &pink_gain_[offset], pink, count);
     // The room tone's level wander moves between control ticks, whether it sounds or not.
     for (int j = 0; j < count;) {
         const uint64_t position = first + static_cast<uint64_t>(j);
@@ -481,12 +484,12 @@ void Noise::process_run(Channel& channel, float* x, int start, int count, uint64
         for (const double from = channel.room_level_from, to = channel.room_level_to; j < interval_end; ++j)
             wander[j] = from + (to - from) * (double(phase + j - interval_start) / kControlInterval);
     }
-    if (room_on) add_product(floor, &room_gain_[offset], wander, room, count);
+    if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
     if (modulation_on) {
         draw_run(channel.modulation_key, first, draws, count);
-        add_product(floor, &modulation_gain_[offset], envelope, draws, count);
+        add_product(noise_floor, &modulation_gain_[offset], envelope, draws, count);
     }
-    for (int j = 0; j < count; ++j) x[j] = static_cast<float>(x[j] + floor[j]);
+    for (int j = 0; j < count; ++j) x[j] = static_cast<float>(x[j] + noise_floor[j]);
 }
 
 }  // namespace stemglue

@@ -126,6 +126,8 @@ class StemGlue(FromPreset, Processor):
 
     def _run_stage(self, name: str, x: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         """The stage hears the sidechain aligned as its input is (the sidechain then takes its delay)."""
+        if x.shape[1] == 0:
+            return x
         smoother = self._smoothers.get(f"{name}_enabled")
         enabled = smoother.next_values(x.shape[1]) if smoother else np.full(x.shape[1], self._switch(name))
         aligned = np.stack(
