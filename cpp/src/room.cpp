@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
@@ -66,17 +67,51 @@ int largest_hadamard_coefficient(uint32_t pattern)
     return largest;
 }
 
-// The lines' absorption, g (1 - p) / (1 - p z^-1) each. The lines are independent, so running
-// all sixteen in one loop overlaps their recursions.
+// The lines' absorption, g (1 - p) / (1 - p z^-1) each. The lines are independent: four samples
+// of four lines are loaded as rows and transposed, so that each step runs four lines in one vector,
+// and the four groups' recursions overlap. Element by element the arithmetic is the scalar loop's.
 STEMGLUE_MULTIVERSION
 void absorb(float* const* signals, const double* feed, const double* pole, double* state, int n) noexcept
 {
-    double s[Room::kLines];
-    for (int i = 0; i < Room::kLines; ++i) s[i] = state[i];
-    for (int j = 0; j < n; ++j)
-        for (int i = 0; i < Room::kLines; ++i)
-            signals[i][j] = static_cast<float>(s[i] = feed[i] * signals[i][j] + pole[i] * s[i]);
-    for (int i = 0; i < Room::kLines; ++i) state[i] = s[i];
+    using Floats = float __attribute__((vector_size(4 * sizeof(float))));
+    using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
+    constexpr int kGroups = Room::kLines / 4;
+    Doubles s[kGroups], f[kGroups], p[kGroups];
+    std::memcpy(s, state, sizeof s);
+    std::memcpy(f, feed, sizeof f);
+    std::memcpy(p, pole, sizeof p);
+    const auto transpose = [](Floats(&rows)[4]) {
+        const Floats ab_low = __builtin_shufflevector(rows[0], rows[1], 0, 4, 1, 5);
+        const Floats ab_high = __builtin_shufflevector(rows[0], rows[1], 2, 6, 3, 7);
+        const Floats cd_low = __builtin_shufflevector(rows[2], rows[3], 0, 4, 1, 5);
+        const Floats cd_high = __builtin_shufflevector(rows[2], rows[3], 2, 6, 3, 7);
+        rows[0] = __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5);
+        rows[1] = __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7);
+        rows[2] = __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5);
+        rows[3] = __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7);
+    };
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        for (int g = 0; g < kGroups; ++g) {
+            Floats block[4];  // rows: lines; after the transpose, columns: samples
+            for (int r = 0; r < 4; ++r) std::memcpy(&block[r], signals[4 * g + r] + j, sizeof block[r]);
+            transpose(block);
+            for (int t = 0; t < 4; ++t) {
+                s[g] = f[g] * __builtin_convertvector(block[t], Doubles) + p[g] * s[g];
+                block[t] = __builtin_convertvector(s[g], Floats);
+            }
+            transpose(block);
+            for (int r = 0; r < 4; ++r) std::memcpy(signals[4 * g + r] + j, &block[r], sizeof block[r]);
+        }
+    }
+    for (; j < n; ++j)
+        for (int g = 0; g < kGroups; ++g)
+            for (int r = 0; r < 4; ++r) {
+                float& x = signals[4 * g + r][j];
+                s[g][r] = f[g][r] * x + p[g][r] * s[g][r];
+                x = static_cast<float>(s[g][r]);
+            }
+    std::memcpy(state, s, sizeof s);
 }
 
 // The 16-point Walsh-Hadamard transform of the lines, unscaled, vectorised across time.
@@ -120,6 +155,16 @@ STEMGLUE_MULTIVERSION
 void add_scaled(float* __restrict out, const float* __restrict in, float gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) out[j] += gain * in[j];
+}
+
+// out[j] += g[0] a[0][j], then += g[1] a[1][j], and so on: four taps' sums in one pass, in the
+// order four single passes would add them.
+STEMGLUE_MULTIVERSION
+void add_scaled_four(float* __restrict out, const float* __restrict a0, const float* __restrict a1, const float* __restrict a2,
+                     const float* __restrict a3, const float* gains, int n) noexcept
+{
+    const float g0 = gains[0], g1 = gains[1], g2 = gains[2], g3 = gains[3];
+    for (int j = 0; j < n; ++j) out[j] = (((out[j] + g0 * a0[j]) + g1 * a1[j]) + g2 * a2[j]) + g3 * a3[j];
 }
 
 STEMGLUE_MULTIVERSION
@@ -219,6 +264,25 @@ void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) 
         done += run;
         start = 0;
     }
+}
+
+void Room::Ring::read_taps(const Tap* taps, int count, int n, float* out) const noexcept
+{
+    int t = 0;
+    for (; t + 4 <= count; t += 4) {
+        size_t start[4];
+        const float gains[4] = {taps[t].gain, taps[t + 1].gain, taps[t + 2].gain, taps[t + 3].gain};
+        for (int k = 0; k < 4; ++k) start[k] = (write - static_cast<size_t>(n + taps[t + k].delay_samples)) & mask;
+        for (int done = 0; done < n;) {  // up to the next place one of the four wraps
+            int run = n - done;
+            for (int k = 0; k < 4; ++k) run = std::min(run, static_cast<int>(data.size() - start[k]));
+            add_scaled_four(out + done, data.data() + start[0], data.data() + start[1], data.data() + start[2],
+                            data.data() + start[3], gains, run);
+            done += run;
+            for (size_t& k : start) k = (k + static_cast<size_t>(run)) & mask;
+        }
+    }
+    for (; t < count; ++t) read(n + taps[t].delay_samples, n, taps[t].gain, out, true);
 }
 
 void Room::prepare_module()
@@ -467,10 +531,7 @@ void Room::process_chunk(AudioBlock block) noexcept
     for (int mic = 0; mic < 2; ++mic) {
         float* reflections = mic == 0 ? early_left_.data() : early_right_.data();
         std::fill(reflections, reflections + n, 0.0f);
-        for (int t = 0; t < tap_counts_[static_cast<size_t>(mic)]; ++t) {
-            const Tap& tap = taps_[static_cast<size_t>(mic)][static_cast<size_t>(t)];
-            input_.read(n + tap.delay_samples, n, tap.gain, reflections, true);
-        }
+        input_.read_taps(taps_[static_cast<size_t>(mic)].data(), tap_counts_[static_cast<size_t>(mic)], n, reflections);
     }
 
     // Late: predelayed input through the diffusers into the FDN.

@@ -67,6 +67,8 @@ private:
         void push(const float* samples, int n) noexcept;
         // out[j] (+)= gain * sample written delay samples before the j-th of the last push of n
         void read(int delay, int n, float gain, float* out, bool accumulate) const noexcept;
+        // out[j] += each tap's read(n + delay_samples, ...), tap after tap, four taps a pass
+        void read_taps(const Tap* taps, int count, int n, float* out) const noexcept;
     };
 
     ModuleParameter size_m_{parameters_, "room_size_m"};
