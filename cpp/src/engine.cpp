@@ -144,7 +144,6 @@ bool Engine::has_pending_change() const noexcept
 void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept
 {
     const int n = block.num_samples;
-    if (n == 0) return;
     // The stage hears the sidechain aligned as its input is; then the sidechain takes the stage's delay.
     const AudioBlock heard{&sidechain, sidechain ? 1 : 0, n};
     const double* enabled = stage.enabled->fill(n);
@@ -235,15 +234,26 @@ void Engine::apply_structural_changes(uint64_t position) noexcept
 void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) noexcept
 {
     const int n = block.num_samples;
+    if (n == 0) return;  // (the part before a structural change that falls on a chunk's first sample)
     const double* bypass = bypass_.fill(n);
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
     const double* gain = output_gain_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
     fill_smoothed(structural_gain_, structural_gain_values_.data(), n, [](double v) { return v; });
     const double* structural = structural_gain_values_.data();
 
-    for (int c = 0; c < block.num_channels; ++c)
-        dry_delay_[static_cast<size_t>(c)].process(block.channel(c), dry_[static_cast<size_t>(c)].data(), n);
+    // Mix 100 %, gain 0 dB, no structural fade and no bypass all through the chunk (the smoothers
+    // are linear: equal ends hold): the chain's output is the output, and the dry only keeps its history.
+    const auto holds = [n](const double* values, double value) { return values[0] == value && values[n - 1] == value; };
+    const bool transparent = holds(mix, 1.0) && holds(gain, 1.0) && holds(structural, 1.0) && holds(bypass, 0.0);
+    for (int c = 0; c < block.num_channels; ++c) {
+        DelayLine& dry_delay = dry_delay_[static_cast<size_t>(c)];
+        if (transparent)
+            dry_delay.remember(block.channel(c), n);
+        else
+            dry_delay.process(block.channel(c), dry_[static_cast<size_t>(c)].data(), n);
+    }
     for (Stage& stage : stages_) run_stage(stage, block, sidechain, position);
+    if (transparent) return;
 
     for (int c = 0; c < block.num_channels; ++c) {
         float* x = block.channel(c);

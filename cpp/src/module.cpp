@@ -3,9 +3,16 @@
 #include <algorithm>
 #include <limits>
 
+#include "stemglue/multiversion.h"
 #include "stemglue/sanitize.h"
 
 namespace stemglue {
+
+STEMGLUE_MULTIVERSION
+void sanitize(float* samples, int num_samples) noexcept
+{
+    for (int j = 0; j < num_samples; ++j) samples[j] = sanitized(samples[j]);
+}
 
 void Module::prepare(double sample_rate, int max_block_size, int num_channels)
 {

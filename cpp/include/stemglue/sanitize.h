@@ -16,9 +16,7 @@ inline float sanitized(float x) noexcept
                             : 0.0f;
 }
 
-inline void sanitize(float* samples, int num_samples) noexcept
-{
-    for (int j = 0; j < num_samples; ++j) samples[j] = sanitized(samples[j]);
-}
+/** sanitized() over a buffer, in place (module.cpp: every module's input, in vector clones). */
+void sanitize(float* samples, int num_samples) noexcept;
 
 }  // namespace stemglue

@@ -126,8 +126,6 @@ class StemGlue(FromPreset, Processor):
 
     def _run_stage(self, name: str, x: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         """The stage hears the sidechain aligned as its input is (the sidechain then takes its delay)."""
-        if x.shape[1] == 0:
-            return x
         smoother = self._smoothers.get(f"{name}_enabled")
         enabled = smoother.next_values(x.shape[1]) if smoother else np.full(x.shape[1], self._switch(name))
         aligned = np.stack(
@@ -175,6 +173,8 @@ class StemGlue(FromPreset, Processor):
 
     def _run_chain(self, block: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         n = block.shape[1]
+        if n == 0:  # (the part before a structural change that falls on a block's first sample)
+            return block
         bypass = self._smoothers["bypass"].next_values(n)
         mix = 0.01 * self._smoothers["mix_percent"].next_values(n)
         gain = 10.0 ** (self._smoothers["output_gain_db"].next_values(n) / 20.0)
