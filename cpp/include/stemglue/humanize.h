@@ -64,6 +64,9 @@ private:
 
     void detect(AudioBlock block) noexcept;
     void frame_done(int64_t frame_end) noexcept;
+    /** Every band's filter and smoothed square over mono[0, count), the bands side by side in vector lanes. */
+    static void filter_bands(std::array<Biquad, kNumBands>& bands, const std::array<double, kNumBands>& smoothing,
+                             std::array<double, kNumBands>& envelopes, const double* mono, int count) noexcept;
     void plan(int64_t guard, int64_t estimate) noexcept;
     double long_range(uint64_t key, uint64_t stream, double u, uint64_t white_key) const noexcept;
     double tempo_bpm() const noexcept;
