@@ -202,6 +202,20 @@ def test_a_module_switched_off_does_not_run_and_restarts_clean():
     assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, settled:])
 
 
+def test_a_switch_whose_fade_ends_inside_a_block_does_not_depend_on_block_size():
+    """The tube's 10 ms (480-sample) fade out starts at sample 4000: it ends inside a 1000- or
+    500-sample block and on a 160-sample block's edge. Each block's part of the fade is heard."""
+    signal = music(2, 9600, 48000)
+    changes = {4000: {"tube_enabled": 0}}
+    native = {size: stream(stemglue.StemGlue(tube_drive_db=18), signal, size, changes) for size in (160, 500, 1000)}
+    assert np.array_equal(native[500], native[160])
+    assert np.array_equal(native[1000], native[160])
+    assert (
+        parity_error_db(native[1000], stream(reference.StemGlue(tube_drive_db=18), signal, 1000, changes))
+        <= PARITY_DBFS
+    )
+
+
 def test_the_humanize_switch_is_structural_and_its_lookahead_counts_only_while_on():
     signal = music(2, 19200, 48000)
     chain = stemglue.StemGlue(humanize_timing_ms=15.0)
