@@ -62,25 +62,32 @@ void glide(double& value, double target, double coefficient) noexcept
 
 }  // namespace
 
-// (The tilt's one-pole state is worked on as a local and stored back.)
+// In three passes: the ramps (vectorised), the reads with the tilt's one-pole recursion, then the
+// tilt's two gains and the level (vectorised, the division among them). The one-pole state is
+// worked on as a local and stored back.
 STEMGLUE_MULTIVERSION
 void Drift::read_interval(const SincInterpolator& interpolator, Channel& channel, const float* now, float* out, int first,
                           int count, double tilt_coefficient) noexcept
 {
-    double tilt_lowpass = channel.tilt_lowpass;
+    double delay[kControlInterval], low_gain[kControlInterval], level[kControlInterval], lowpass[kControlInterval];
+    float sum[kControlInterval];
     for (int i = 0; i < count; ++i) {
         const double fraction = double(first + i) / kControlInterval;
         // Split the delay, not the read position, into whole and fraction: then the result never
         // depends on where the block boundary falls.
-        const double delay = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
-        const float sum = interpolator.read(now + i, delay);
-        const double low_gain = channel.low_from + (channel.low_to - channel.low_from) * fraction;
-        const double level = channel.level_from + (channel.level_to - channel.level_from) * fraction;
-        tilt_lowpass += tilt_coefficient * (sum - tilt_lowpass);
-        const double tilted = tilt_lowpass * low_gain + (sum - tilt_lowpass) / low_gain;
-        out[i] = static_cast<float>(tilted * level);
+        delay[i] = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
+        low_gain[i] = channel.low_from + (channel.low_to - channel.low_from) * fraction;
+        level[i] = channel.level_from + (channel.level_to - channel.level_from) * fraction;
+    }
+    double tilt_lowpass = channel.tilt_lowpass;
+    for (int i = 0; i < count; ++i) {
+        sum[i] = interpolator.read(now + i, delay[i]);
+        tilt_lowpass += tilt_coefficient * (sum[i] - tilt_lowpass);
+        lowpass[i] = tilt_lowpass;
     }
     channel.tilt_lowpass = tilt_lowpass;
+    for (int i = 0; i < count; ++i)
+        out[i] = static_cast<float>((lowpass[i] * low_gain[i] + (sum[i] - lowpass[i]) / low_gain[i]) * level[i]);
 }
 
 void Drift::prepare_module()
