@@ -110,6 +110,18 @@ void shape(const float* __restrict v, float* __restrict root, const float* __res
     }
 }
 
+// The tilt's complementary split around its lowpass, the output gain and the dry/wet mix.
+STEMGLUE_MULTIVERSION
+void tilt_and_mix(const double* __restrict wet, const double* __restrict lowpass, const double* __restrict low_gain,
+                  const double* __restrict high_gain, const double* __restrict output_gain, const float* __restrict dry,
+                  const double* __restrict mix, float* __restrict x, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const double tilted = lowpass[j] * low_gain[j] + (wet[j] - lowpass[j]) * high_gain[j];
+        x[j] = static_cast<float>(double(dry[j]) * (1.0 - mix[j]) + tilted * output_gain[j] * mix[j]);
+    }
+}
+
 }  // namespace
 
 int Tube::latency_for_factor(int factor) noexcept
@@ -139,7 +151,8 @@ void Tube::prepare_module()
         channel.top_rate_pad.prepare(8, max_block_size_ * 8);
         channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
-    for (auto* buffer : {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
+    for (auto* buffer :
+         {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_, &matched_, &lowpass_})
         buffer->assign(block, 0.0);
     dry_.assign(block, 0.0f);
     wet_.assign(block, 0.0f);
@@ -251,10 +264,11 @@ void Tube::process_chunk(AudioBlock block) noexcept
             const double trim = std::sqrt((channel.ratio_sum + channel.prior) / (channel.ratio_weight + channel.prior));
             const double wet = blocked * trim;
             channel.tilt_lowpass += tilt_coefficient_ * (wet - channel.tilt_lowpass);
-            const double tilted = channel.tilt_lowpass * tilt_low_gain[s] + (wet - channel.tilt_lowpass) * tilt_high_gain_[s];
-            const double out = tilted * output_gain[s];
-            x[j] = static_cast<float>(double(dry_[s]) * (1.0 - mix[s]) + out * mix[s]);
+            matched_[s] = wet;
+            lowpass_[s] = channel.tilt_lowpass;
         }
+        tilt_and_mix(matched_.data(), lowpass_.data(), tilt_low_gain, tilt_high_gain_.data(), output_gain, dry_.data(), mix, x,
+                     n);
     }
 }
 

@@ -78,6 +78,7 @@ private:
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;
     std::vector<double> bloom_, shaper_gain_, shaper_bias_, shaper_offset_, makeup_;
+    std::vector<double> matched_, lowpass_;  // the matched wet and the tilt's lowpass of it
     std::vector<float> dry_, wet_;
     // Top rate. shaper_v_ and shaper_root_ keep the previous sample in element 0, per channel.
     std::vector<std::vector<float>> shaper_v_, shaper_root_;
