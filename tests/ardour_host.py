@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,13 +64,13 @@ def run(command: list[str], home: ArdourHome, cwd: Path, extra_env: dict[str, st
     )
     output = result.stdout + result.stderr
     if result.returncode in (-signal.SIGABRT, -signal.SIGSEGV):
-        raise AbortedExport(f"{command[0]} crashed ({signal.Signals(-result.returncode).name}):\n{output}")
+        raise CrashedProcess(f"{command[0]} crashed ({signal.Signals(-result.returncode).name}):\n{output}")
     if result.returncode != 0:
         raise RuntimeError(f"{command[0]} exited with {result.returncode}:\n{output}")
     return output
 
 
-class AbortedExport(RuntimeError):
+class CrashedProcess(RuntimeError):
     """An Ardour process that died of SIGABRT or SIGSEGV (see EXPORT_ATTEMPTS)."""
 
 
@@ -273,19 +274,24 @@ report_plugin(stemglue(s))
 # session (1 in 10 exports of a session with no plugin at all, on a 2-core AMD EPYC), and the file
 # it wrote then may hold garbage every 2048 samples. An export that crashed is discarded and run
 # again; one that exits normally is used as it is. (Under valgrind neither session shows an error.)
-EXPORT_ATTEMPTS = 5
+EXPORT_ATTEMPTS = 8  # it crashed in a third of the exports of StemGlue's sessions here: 0.35^8 < 1e-3
 
 
 def export(home: ArdourHome, work: Path, session: Path, snapshot: str) -> np.ndarray:
     """Bounce the snapshot's session range from the master bus to 32-bit float; (channels, samples)."""
     out = work / f"{snapshot}.wav"
-    for attempt in range(EXPORT_ATTEMPTS):
+    for attempt in range(1, EXPORT_ATTEMPTS + 1):
+        out.unlink(missing_ok=True)
         try:
             run(["ardour7-export", "-b", "float", "-o", str(out), str(session), snapshot], home, work)
             break
-        except AbortedExport:
-            if attempt == EXPORT_ATTEMPTS - 1:
+        except CrashedProcess as crash:
+            if attempt == EXPORT_ATTEMPTS:
                 raise
+            # Shown in the test summary (pyproject.toml lets this warning through), never silent.
+            warnings.warn(
+                f"ardour7-export crashed and was run again (attempt {attempt}): {crash}", UserWarning, stacklevel=2
+            )
     audio, rate = soundfile.read(out, dtype="float32", always_2d=True)
     assert rate == SAMPLE_RATE
     return audio.T

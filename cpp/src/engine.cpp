@@ -143,13 +143,12 @@ bool Engine::has_pending_change() const noexcept
 
 void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept
 {
-    const int n = block.num_samples;
+    const int n = block.num_samples;  // > 0: run_chain returns before
     // The stage hears the sidechain aligned as its input is; then the sidechain takes the stage's delay.
     const AudioBlock heard{&sidechain, sidechain ? 1 : 0, n};
+    // Not moving: the chunk holds one value (a fade that ends inside it is still crossfaded).
+    const bool steady = !stage.enabled->is_smoothing();
     const double* enabled = stage.enabled->fill(n);
-    // The switch's fade is linear: equal ends mean it does not move in this chunk (a fade that ends
-    // inside the chunk has unequal ends, and is still crossfaded).
-    const bool steady = enabled[0] == enabled[n - 1];
     if (steady && enabled[0] <= 0.0) {
         // Faded out: the module costs nothing; its aligned input passes.
         stage.running = false;
@@ -235,16 +234,17 @@ void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) no
 {
     const int n = block.num_samples;
     if (n == 0) return;  // (the part before a structural change that falls on a chunk's first sample)
+    // Mix 100 %, gain 0 dB, no structural fade and no bypass, none of them moving: the chain's output
+    // is the output (the full mix would give the same but for the sign of a zero), and the dry only
+    // keeps its history.
+    const bool transparent = !mix_percent_.is_smoothing() && mix_percent_.value() == 100.0 && !output_gain_db_.is_smoothing() &&
+                             output_gain_db_.value() == 0.0 && !structural_gain_.is_smoothing() &&
+                             structural_gain_.current() == 1.0 && !bypass_.is_smoothing() && bypass_.value() == 0.0;
     const double* bypass = bypass_.fill(n);
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
     const double* gain = output_gain_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
     fill_smoothed(structural_gain_, structural_gain_values_.data(), n, [](double v) { return v; });
     const double* structural = structural_gain_values_.data();
-
-    // Mix 100 %, gain 0 dB, no structural fade and no bypass all through the chunk (the smoothers
-    // are linear: equal ends hold): the chain's output is the output, and the dry only keeps its history.
-    const auto holds = [n](const double* values, double value) { return values[0] == value && values[n - 1] == value; };
-    const bool transparent = holds(mix, 1.0) && holds(gain, 1.0) && holds(structural, 1.0) && holds(bypass, 0.0);
     for (int c = 0; c < block.num_channels; ++c) {
         DelayLine& dry_delay = dry_delay_[static_cast<size_t>(c)];
         if (transparent)

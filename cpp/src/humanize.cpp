@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <utility>
 
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
@@ -177,28 +175,29 @@ double Humanize::long_range(uint64_t key, uint64_t stream, double u, uint64_t wh
     return value;
 }
 
-// Biquad::step and the smoothing, lane by lane: four bands to a vector, in the same operations, so
-// that the eight bands' recursions run side by side instead of one after another.
+// Each band's filter (direct form II transposed: y = b0 x + z0, z0 = -a1 y + z1, z1 = b2 x - a2 y)
+// and smoothed square, four bands to a vector: the eight recursions run side by side.
 STEMGLUE_MULTIVERSION
 void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::array<double, kNumBands>& smoothing,
                             std::array<double, kNumBands>& envelopes, const double* mono, int count) noexcept
 {
     using Four = double __attribute__((vector_size(4 * sizeof(double))));
-    constexpr int kVectors = kNumBands / 4;
     static_assert(kNumBands % 4 == 0);
-    double lanes[7][kNumBands];  // b0, b2, -a1, a2, z0, z1, -(alpha - 1)
+    constexpr int kVectors = kNumBands / 4;
+    Four b0[kVectors], b2[kVectors], minus_a1[kVectors], a2[kVectors], z0[kVectors], z1[kVectors], alpha[kVectors],
+        keep[kVectors], envelope[kVectors];
     for (size_t b = 0; b < kNumBands; ++b) {
+        const size_t v = b / 4, lane = b % 4;
         const Biquad& band = bands[b];
-        const double values[7] = {band.b0, band.b2, -band.a1, band.a2, band.z0, band.z1, -(smoothing[b] - 1.0)};
-        for (int k = 0; k < 7; ++k) lanes[k][b] = values[k];
-    }
-    Four b0[kVectors], b2[kVectors], minus_a1[kVectors], a2[kVectors], z0[kVectors], z1[kVectors], keep[kVectors],
-        alpha[kVectors], envelope[kVectors];
-    for (int v = 0; v < kVectors; ++v) {
-        for (auto [vector, row] : {std::pair{b0, 0}, {b2, 1}, {minus_a1, 2}, {a2, 3}, {z0, 4}, {z1, 5}, {keep, 6}})
-            std::memcpy(&vector[v], lanes[row] + 4 * v, sizeof(Four));
-        std::memcpy(&alpha[v], smoothing.data() + 4 * v, sizeof(Four));
-        std::memcpy(&envelope[v], envelopes.data() + 4 * v, sizeof(Four));
+        b0[v][lane] = band.b0;
+        b2[v][lane] = band.b2;
+        minus_a1[v][lane] = -band.a1;
+        a2[v][lane] = band.a2;
+        z0[v][lane] = band.z0;
+        z1[v][lane] = band.z1;
+        alpha[v][lane] = smoothing[b];
+        keep[v][lane] = -(smoothing[b] - 1.0);  // scipy.signal.lfilter([a], [1, a - 1])
+        envelope[v][lane] = envelopes[b];
     }
     for (int j = 0; j < count; ++j) {
         const double x = mono[j];
@@ -206,17 +205,13 @@ void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::arr
             const Four y = b0[v] * x + z0[v];
             z0[v] = minus_a1[v] * y + z1[v];
             z1[v] = b2[v] * x - a2[v] * y;
-            envelope[v] = alpha[v] * (y * y) + keep[v] * envelope[v];  // scipy.signal.lfilter([a], [1, a - 1])
+            envelope[v] = alpha[v] * (y * y) + keep[v] * envelope[v];
         }
     }
-    for (int v = 0; v < kVectors; ++v) {
-        std::memcpy(lanes[4] + 4 * v, &z0[v], sizeof(Four));
-        std::memcpy(lanes[5] + 4 * v, &z1[v], sizeof(Four));
-        std::memcpy(envelopes.data() + 4 * v, &envelope[v], sizeof(Four));
-    }
     for (size_t b = 0; b < kNumBands; ++b) {
-        bands[b].z0 = lanes[4][b];
-        bands[b].z1 = lanes[5][b];
+        bands[b].z0 = z0[b / 4][b % 4];
+        bands[b].z1 = z1[b / 4][b % 4];
+        envelopes[b] = envelope[b / 4][b % 4];
     }
 }
 

@@ -75,6 +75,7 @@ void absorb(float* const* signals, const double* feed, const double* pole, doubl
 {
     using Floats = float __attribute__((vector_size(4 * sizeof(float))));
     using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
+    static_assert(Room::kLines % 4 == 0);
     constexpr int kGroups = Room::kLines / 4;
     Doubles s[kGroups], f[kGroups], p[kGroups];
     std::memcpy(s, state, sizeof s);
@@ -279,7 +280,7 @@ void Room::Ring::read_taps(const Tap* taps, int count, int n, float* out) const 
             add_scaled_four(out + done, data.data() + start[0], data.data() + start[1], data.data() + start[2],
                             data.data() + start[3], gains, run);
             done += run;
-            for (size_t& k : start) k = (k + static_cast<size_t>(run)) & mask;
+            for (size_t& read_at : start) read_at = (read_at + static_cast<size_t>(run)) & mask;
         }
     }
     for (; t < count; ++t) read(n + taps[t].delay_samples, n, taps[t].gain, out, true);

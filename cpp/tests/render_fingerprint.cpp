@@ -40,6 +40,10 @@ int main()
             engine.set_parameter(parameter_index("tube_oversampling"), oversampling);
             engine.set_parameter(parameter_index("tube_drive_db"), 12.0);
             engine.set_parameter(parameter_index("drift_wow_percent"), 0.3);
+            if (oversampling == 4.0) {  // the chain's own dry/wet mix and output gain at work too
+                engine.set_parameter(parameter_index("mix_percent"), 60.0);
+                engine.set_parameter(parameter_index("output_gain_db"), -3.0);
+            }
             engine.prepare(48000.0, block, 2);
             std::vector<float> left(kFrames), right(kFrames), other(kFrames);
             uint32_t state = 12345u;

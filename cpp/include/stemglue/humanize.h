@@ -41,15 +41,8 @@ public:
     uint64_t events_detected() const noexcept { return events_detected_; }
 
 private:
-    struct Biquad {  // direct form II transposed, as scipy.signal.lfilter
+    struct Biquad {  // a band-pass (b1 = 0) in direct form II transposed, as scipy.signal.lfilter; run by filter_bands
         double b0 = 0, b2 = 0, a1 = 0, a2 = 0, z0 = 0, z1 = 0;
-        double step(double x) noexcept
-        {
-            const double y = b0 * x + z0;
-            z0 = -a1 * y + z1;
-            z1 = b2 * x - a2 * y;
-            return y;
-        }
     };
     struct Edit {
         int64_t start = 0;  // stream sample where the crossfade begins

@@ -127,11 +127,13 @@ class StemGlue(FromPreset, Processor):
     def _run_stage(self, name: str, x: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         """The stage hears the sidechain aligned as its input is (the sidechain then takes its delay)."""
         smoother = self._smoothers.get(f"{name}_enabled")
+        # Not moving: the block holds one value (a fade that ends inside it is still crossfaded).
+        steady = not (smoother and smoother.is_smoothing)
         enabled = smoother.next_values(x.shape[1]) if smoother else np.full(x.shape[1], self._switch(name))
         aligned = np.stack(
             [delay.process(channel) for delay, channel in zip(self._input_delays[name], x, strict=False)]
         )
-        if enabled[0] == enabled[-1] <= 0:  # off (a linear fade with equal ends): the module does not run
+        if steady and enabled[0] <= 0:  # off: the module does not run
             self._running[name] = False
             return aligned
         module = self._modules[name]
