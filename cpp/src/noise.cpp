@@ -422,20 +422,19 @@ void Noise::process_chunk(AudioBlock block) noexcept
 
     const uint64_t room_offset =
         kRoomTimelineOrigin - static_cast<uint64_t>(std::llround(room_delay_ms_.value() * sample_rate_ / 1000.0));
-    for (int c = 0; c < block.num_channels; ++c) {
-        // Runs over which every component stays on or off (at rest: the whole chunk).
-        for (int start = 0; start < n;) {
-            const auto sounding = [&](size_t j) {
-                return std::array<bool, 4>{white_gain_[j] != 0.0, pink_gain_[j] != 0.0, room_gain_[j] != 0.0,
-                                           modulation_gain_[j] != 0.0};
-            };
-            const auto components = sounding(static_cast<size_t>(start));
-            int end = start + 1;
-            while (end < static_cast<int>(varying) && sounding(static_cast<size_t>(end)) == components) ++end;
-            if (end == static_cast<int>(varying)) end = n;  // gains past `varying` are its last
-            process_run(channels_[static_cast<size_t>(c)], block.channel(c), start, end - start, room_offset, components);
-            start = end;
-        }
+    // Runs over which every component stays on or off (at rest: the whole chunk), each channel's in turn.
+    const auto sounding_at = [&](int j) {
+        const size_t s = static_cast<size_t>(j);
+        return std::array<bool, 4>{white_gain_[s] != 0.0, pink_gain_[s] != 0.0, room_gain_[s] != 0.0, modulation_gain_[s] != 0.0};
+    };
+    for (int start = 0; start < n;) {
+        const auto sounding = sounding_at(start);
+        int end = start + 1;
+        while (end < static_cast<int>(varying) && sounding_at(end) == sounding) ++end;
+        if (end == static_cast<int>(varying)) end = n;  // gains past `varying` are its last
+        for (int c = 0; c < block.num_channels; ++c)
+            process_run(channels_[static_cast<size_t>(c)], block.channel(c), start, end - start, room_offset, sounding);
+        start = end;
     }
 }
 
@@ -481,8 +480,8 @@ void Noise::process_run(Channel& channel, float* x, int start, int count, uint64
         const int phase = static_cast<int>(position % kControlInterval);
         if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kControlInterval + 1));
         const int interval_start = j, interval_end = std::min(count, j + kControlInterval - phase);
-        for (const double from = channel.room_level_from, to = channel.room_level_to; j < interval_end; ++j)
-            wander[j] = from + (to - from) * (double(phase + j - interval_start) / kControlInterval);
+        const double from = channel.room_level_from, to = channel.room_level_to;
+        for (; j < interval_end; ++j) wander[j] = from + (to - from) * (double(phase + j - interval_start) / kControlInterval);
     }
     if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
     if (modulation_on) {
