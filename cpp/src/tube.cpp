@@ -30,12 +30,36 @@ constexpr double kMatchPriorSeconds = 0.1;
 constexpr double kMatchMaxPowerRatio = 16.0;  // +-12 dB
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kDcBlockerHz = 10.0;
-constexpr double kPostFilterTaps[] = {1.0 / 32, -7.0 / 32, 22.0 / 32, 22.0 / 32, -7.0 / 32, 1.0 / 32};
-constexpr int kShaperAndPostDelayTopRate = 3;  // ADAA 0.5 + post filter 2.5
+// The post filters (see tube.h): after first-order ADAA (1x), cos(w/2) sum_{j<3} sin(w/2)^(2j); after
+// second-order ADAA (2x and up), sum_{j<3} ((4/3) sin(w/2)^2)^j, the inverse of the three-sample
+// mean's (1 + 2 cos w) / 3 to third order.
+constexpr double kFirstOrderPostTaps[] = {1.0 / 32, -7.0 / 32, 22.0 / 32, 22.0 / 32, -7.0 / 32, 1.0 / 32};
+constexpr double kSecondOrderPostTaps[] = {1.0 / 9, -7.0 / 9, 21.0 / 9, -7.0 / 9, 1.0 / 9};
+constexpr int kShaperAndPostDelayTopRate = 3;  // ADAA 0.5 + post filter 2.5, or 1 + 2
+// Second-order ADAA: the mean of F1 = sqrt(1 + v^2) over a step by three-point Gauss-Legendre, and
+// below this step (relative to 1 + |v|) the exact formula's cancellation gives way to its limit.
+constexpr double kGaussNode = 0.7745966692414834;  // sqrt(3/5)
+constexpr double kGaussOuterWeight = 5.0 / 9.0, kGaussInnerWeight = 8.0 / 9.0;
+constexpr double kAdaaTolerance = 1e-6;
 
 double shaper(double v) noexcept
 {
     return v / std::sqrt(1.0 + v * v);
+}
+
+// F1, the shaper's antiderivative.
+double shaper_antiderivative(double v) noexcept
+{
+    return std::sqrt(1.0 + v * v);
+}
+
+// The mean of F1 over the step from b to a.
+double step_mean(double a, double b) noexcept
+{
+    const double middle = 0.5 * (a + b), half = 0.5 * (a - b);
+    return 0.5 * (kGaussOuterWeight * shaper_antiderivative(middle - half * kGaussNode) +
+                  kGaussInnerWeight * shaper_antiderivative(middle) +
+                  kGaussOuterWeight * shaper_antiderivative(middle + half * kGaussNode));
 }
 
 double db_to_gain(double db) noexcept
@@ -52,7 +76,7 @@ void shaper_coefficients(const double* __restrict drive_gain, const double* __re
     for (int j = 0; j < n; ++j) {
         gain[j] = drive_gain[j] * (1.0 - kSagDepth * bloom[j]);
         bias[j] = bias_value[j] * (1.0 + kBloomBiasDepth * bloom[j]);
-        offset[j] = shaper(bias[j]);
+        offset[j] = shaper(static_cast<float>(bias[j]));  // of the float bias v holds at rest: silence gives exactly 0
         // Inverse secant gain over +-kLevelReferenceSwing: automatic level compensation.
         const double swing = gain[j] * kLevelReferenceSwing;
         makeup[j] = 2.0 * kLevelReferenceSwing / (shaper(bias[j] + swing) - shaper(bias[j] - swing));
@@ -60,8 +84,8 @@ void shaper_coefficients(const double* __restrict drive_gain, const double* __re
 }
 
 // v = g x + bias at the top rate (parameters held over each base sample's sub-samples), and the
-// per-sub-sample offset and makeup. v[0] holds the previous chunk's last v. The factor is a
-// template argument, so the sub-sample loop unrolls into vector stores.
+// per-sub-sample offset and makeup. The factor is a template argument, so the sub-sample loop
+// unrolls into vector stores.
 template <int kFactor>
 inline void shaper_inputs_at(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
                              const double* __restrict offset, const double* __restrict makeup, int n, float* __restrict v,
@@ -72,7 +96,7 @@ inline void shaper_inputs_at(const float* __restrict top, const double* __restri
         const float o = static_cast<float>(offset[j]), m = static_cast<float>(makeup[j]);
         for (int s = 0; s < kFactor; ++s) {
             const int i = j * kFactor + s;
-            v[i + 1] = g * top[i] + b;
+            v[i] = g * top[i] + b;
             top_offset[i] = o;
             top_makeup[i] = m;
         }
@@ -92,21 +116,57 @@ void shaper_inputs(const float* __restrict top, const double* __restrict gain, c
     }
 }
 
-// The shaper with ADAA1, (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)), or without it, f at the
-// midpoint; then DC offset removal and level compensation. v and root hold the previous sample
-// in element 0.
+// First order (1x): the shaper with ADAA1, (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)), or without it
+// f at the midpoint of v and v'; then DC offset removal and level compensation. v[-1] and root[-1]
+// hold the previous sample.
 STEMGLUE_MULTIVERSION
-void shape(const float* __restrict v, float* __restrict root, const float* __restrict top_offset,
-           const float* __restrict top_makeup, bool adaa, int count, float* __restrict out) noexcept
+void shape_first_order(const float* __restrict v, float* __restrict root, const float* __restrict top_offset,
+                       const float* __restrict top_makeup, bool adaa, int count, float* __restrict out) noexcept
 {
-    for (int i = 1; i <= count; ++i) root[i] = std::sqrt(1.0f + v[i] * v[i]);
+    for (int i = 0; i < count; ++i) root[i] = std::sqrt(1.0f + v[i] * v[i]);
     if (adaa) {
-        for (int i = 0; i < count; ++i) out[i] = ((v[i + 1] + v[i]) / (root[i + 1] + root[i]) - top_offset[i]) * top_makeup[i];
+        for (int i = 0; i < count; ++i) out[i] = ((v[i] + v[i - 1]) / (root[i] + root[i - 1]) - top_offset[i]) * top_makeup[i];
     } else {
         for (int i = 0; i < count; ++i) {
-            const float midpoint = 0.5f * (v[i + 1] + v[i]);
+            const float midpoint = 0.5f * (v[i] + v[i - 1]);
             out[i] = (midpoint / std::sqrt(1.0f + midpoint * midpoint) - top_offset[i]) * top_makeup[i];
         }
+    }
+}
+
+// Second order (2x and up), in double: with ADAA2, 2 (D(v, v') - D(v', v'')) / (v - v''), D the mean
+// of F1 over a step (step_mean), and where v'' is v's equal the limit 2 (F1(m) - D(m, v')) / (m - v'),
+// m = (v + v'') / 2, or f of the three samples' mean where v' is m too; without it, f of the three
+// samples' mean. Then DC offset removal and level compensation. v[-2], v[-1] hold the previous two
+// samples; means holds count + 1 step means.
+STEMGLUE_MULTIVERSION
+void shape_second_order(const float* __restrict v, double* __restrict means, const float* __restrict top_offset,
+                        const float* __restrict top_makeup, bool adaa, int count, float* __restrict out) noexcept
+{
+    // (The three samples' mean as v' plus a third of the others' excess: v' itself when all three
+    // are equal, so a shaper at rest gives exactly its offset. The difference from the offset is
+    // taken in float, as the offset is held.)
+    const auto three_sample_mean = [](double a, double b, double c) { return b + (a + c - 2.0 * b) / 3.0; };
+    if (!adaa) {
+        for (int i = 0; i < count; ++i)
+            out[i] = (static_cast<float>(shaper(three_sample_mean(v[i], v[i - 1], v[i - 2]))) - top_offset[i]) * top_makeup[i];
+        return;
+    }
+    for (int i = -1; i < count; ++i) means[i + 1] = step_mean(v[i], v[i - 1]);
+    for (int i = 0; i < count; ++i) {
+        const double span = double(v[i]) - double(v[i - 2]);
+        const bool wide = std::abs(span) >= kAdaaTolerance * (1.0 + std::abs(double(v[i - 1])));
+        const double mean = 2.0 * (means[i + 1] - means[i]) / (wide ? span : 1.0);
+        out[i] = (static_cast<float>(mean) - top_offset[i]) * top_makeup[i];
+    }
+    for (int i = 0; i < count; ++i) {  // the rare narrow spans: v'' within a millionth of v
+        const double a = v[i], b = v[i - 1], c = v[i - 2];
+        if (std::abs(a - c) >= kAdaaTolerance * (1.0 + std::abs(b))) continue;
+        const double middle = 0.5 * (a + c), step = middle - b;
+        const double mean = std::abs(step) >= kAdaaTolerance * (1.0 + std::abs(b))
+                                ? 2.0 * (shaper_antiderivative(middle) - step_mean(middle, b)) / step
+                                : shaper(three_sample_mean(a, b, c));
+        out[i] = (static_cast<float>(mean) - top_offset[i]) * top_makeup[i];
     }
 }
 
@@ -144,10 +204,12 @@ void Tube::prepare_module()
     const size_t block = static_cast<size_t>(max_block_size_);
     channels_.clear();
     channels_.resize(static_cast<size_t>(num_channels_));
-    const std::vector<double> post_taps(std::begin(kPostFilterTaps), std::end(kPostFilterTaps));
+    const std::vector<double> first_order_taps(std::begin(kFirstOrderPostTaps), std::end(kFirstOrderPostTaps));
+    const std::vector<double> second_order_taps(std::begin(kSecondOrderPostTaps), std::end(kSecondOrderPostTaps));
     for (Channel& channel : channels_) {
         channel.oversampler.prepare(max_block_size_);
-        channel.post_filter.prepare(post_taps, max_block_size_ * 8);
+        channel.first_order_post.prepare(first_order_taps, max_block_size_);
+        channel.second_order_post.prepare(second_order_taps, max_block_size_ * 8);
         channel.top_rate_pad.prepare(8, max_block_size_ * 8);
         channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
@@ -156,8 +218,9 @@ void Tube::prepare_module()
         buffer->assign(block, 0.0);
     dry_.assign(block, 0.0f);
     wet_.assign(block, 0.0f);
-    shaper_v_.assign(channels_.size(), std::vector<float>(block * 8 + 1, 0.0f));
-    shaper_root_.assign(channels_.size(), std::vector<float>(block * 8 + 1, 1.0f));
+    shaper_v_.assign(channels_.size(), std::vector<float>(block * 8 + 2, 0.0f));
+    shaper_root_.assign(channels_.size(), std::vector<float>(block + 1, 1.0f));
+    shaper_means_.assign(block * 8 + 1, 0.0);
     top_offset_.assign(block * 8, 0.0f);
     top_makeup_.assign(block * 8, 0.0f);
 
@@ -178,7 +241,8 @@ void Tube::reset_module() noexcept
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
         channel.oversampler.reset(factor_);
-        channel.post_filter.reset();
+        channel.first_order_post.reset();
+        channel.second_order_post.reset();
         channel.top_rate_pad.set_delay(top_rate_delay - channel.oversampler.round_trip_delay_top_rate() -
                                        kShaperAndPostDelayTopRate);
         channel.top_rate_pad.reset();
@@ -186,7 +250,7 @@ void Tube::reset_module() noexcept
         channel.dry_delay.reset();
         channel.envelope = 0.0;
         // Start the shaper at rest (v = bias for silence), or the first samples would click.
-        shaper_v_[c][0] = static_cast<float>(bias_.value());
+        shaper_v_[c][0] = shaper_v_[c][1] = static_cast<float>(bias_.value());
         shaper_root_[c][0] = std::sqrt(1.0f + shaper_v_[c][0] * shaper_v_[c][0]);
         channel.tilt_lowpass = 0.0;
         channel.wet_dc = channel.dry_dc = DcBlocker{};
@@ -231,14 +295,20 @@ void Tube::process_chunk(AudioBlock block) noexcept
 
         float* top = channel.oversampler.upsample(x, n);
         const int count = n * factor;
-        float* v = shaper_v_[static_cast<size_t>(c)].data();
-        float* root = shaper_root_[static_cast<size_t>(c)].data();
-        shaper_inputs(top, shaper_gain_.data(), shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n, factor, v,
+        float* v = shaper_v_[static_cast<size_t>(c)].data();  // v[0], v[1]: the previous chunk's last two
+        shaper_inputs(top, shaper_gain_.data(), shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n, factor, v + 2,
                       top_offset_.data(), top_makeup_.data());
-        shape(v, root, top_offset_.data(), top_makeup_.data(), adaa, count, top);
+        if (factor == 1) {
+            float* root = shaper_root_[static_cast<size_t>(c)].data();  // root[0]: the previous chunk's last
+            shape_first_order(v + 2, root + 1, top_offset_.data(), top_makeup_.data(), adaa, count, top);
+            root[0] = root[count];
+            channel.first_order_post.process(top, top, count);
+        } else {
+            shape_second_order(v + 2, shaper_means_.data(), top_offset_.data(), top_makeup_.data(), adaa, count, top);
+            channel.second_order_post.process(top, top, count);
+        }
         v[0] = v[count];
-        root[0] = root[count];
-        channel.post_filter.process(top, top, n * factor);
+        v[1] = v[count + 1];
         channel.top_rate_pad.process(top, top, n * factor);
         channel.oversampler.downsample(top, wet_.data(), n);
 
