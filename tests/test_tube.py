@@ -171,9 +171,10 @@ def test_bias_makes_second_harmonic_dominant(bias):
 @pytest.mark.parametrize("factor", [1, 2, 4, 8])
 @pytest.mark.parametrize("adaa", [0, 1])
 def test_silence_stays_exactly_silent(factor, adaa):
-    """A shaper at rest gives exactly its offset (the three-sample mean of equal samples is the
-    sample, and the offset is the float bias's): no DC for the filters after it to carry."""
-    for bias in (0.0, 0.3, 0.77):
+    """A shaper at rest gives exactly its offset (the offset is the float bias's, at 1x computed as
+    that path computes it, and the three-sample mean of equal samples is the sample): no DC for the
+    filters after it to carry."""
+    for bias in (0.0, 0.1, 0.3, 0.45, 0.77, 1.0):
         tube = stemglue.Tube(oversampling=factor, adaa=adaa, bias=bias, drive_db=12)
         assert not np.any(tube(np.zeros((2, 4800), np.float32), 48000))
 

@@ -40,6 +40,7 @@ constexpr int kShaperAndPostDelayTopRate = 3;  // ADAA 0.5 + post filter 2.5, or
 // below this step (relative to 1 + |v|) the exact formula's cancellation gives way to its limit.
 constexpr double kGaussNode = 0.7745966692414834;  // sqrt(3/5)
 constexpr double kGaussOuterWeight = 5.0 / 9.0, kGaussInnerWeight = 8.0 / 9.0;
+constexpr double kGaussLowFraction = (1.0 - kGaussNode) / 2.0, kGaussHighFraction = (1.0 + kGaussNode) / 2.0;
 constexpr double kAdaaTolerance = 1e-6;
 
 double shaper(double v) noexcept
@@ -53,13 +54,23 @@ double shaper_antiderivative(double v) noexcept
     return std::sqrt(1.0 + v * v);
 }
 
-// The mean of F1 over the step from b to a.
+// The mean of F1 over the step from b to a: at b + t (a - b), t the nodes' fractions of the step.
 double step_mean(double a, double b) noexcept
 {
     const double middle = 0.5 * (a + b), half = 0.5 * (a - b);
     return 0.5 * (kGaussOuterWeight * shaper_antiderivative(middle - half * kGaussNode) +
                   kGaussInnerWeight * shaper_antiderivative(middle) +
                   kGaussOuterWeight * shaper_antiderivative(middle + half * kGaussNode));
+}
+
+// The limit of 2 (D(a, b) - D(b, c)) / (a - c) as a and c meet at m: 2 dD(m, b)/dm, the nodes'
+// weights times their fractions t (which sum to 1) times f at b + t (m - b). No division.
+double narrow_span_mean(double m, double b) noexcept
+{
+    const double step = m - b;
+    return kGaussOuterWeight * kGaussLowFraction * shaper(b + kGaussLowFraction * step) +
+           kGaussInnerWeight * 0.5 * shaper(b + 0.5 * step) +
+           kGaussOuterWeight * kGaussHighFraction * shaper(b + kGaussHighFraction * step);
 }
 
 double db_to_gain(double db) noexcept
@@ -93,7 +104,9 @@ inline void shaper_inputs_at(const float* __restrict top, const double* __restri
 {
     for (int j = 0; j < n; ++j) {
         const float g = static_cast<float>(gain[j]), b = static_cast<float>(bias[j]);
-        const float o = static_cast<float>(offset[j]), m = static_cast<float>(makeup[j]);
+        // At 1x the offset is the float shaper of the float bias, as that path computes it at rest.
+        const float o = kFactor == 1 ? b / std::sqrt(1.0f + b * b) : static_cast<float>(offset[j]);
+        const float m = static_cast<float>(makeup[j]);
         for (int s = 0; s < kFactor; ++s) {
             const int i = j * kFactor + s;
             v[i] = g * top[i] + b;
@@ -135,10 +148,10 @@ void shape_first_order(const float* __restrict v, float* __restrict root, const 
 }
 
 // Second order (2x and up), in double: with ADAA2, 2 (D(v, v') - D(v', v'')) / (v - v''), D the mean
-// of F1 over a step (step_mean), and where v'' is v's equal the limit 2 (F1(m) - D(m, v')) / (m - v'),
-// m = (v + v'') / 2, or f of the three samples' mean where v' is m too; without it, f of the three
-// samples' mean. Then DC offset removal and level compensation. v[-2], v[-1] hold the previous two
-// samples; means holds count + 1 step means.
+// of F1 over a step (step_mean), and where v'' is within a millionth of v its limit
+// (narrow_span_mean; f of the three samples' mean where all three are equal); without it, f of
+// the three samples' mean. Then DC offset removal and level compensation. v[-2], v[-1] hold the
+// previous two samples; means holds count + 1 step means.
 STEMGLUE_MULTIVERSION
 void shape_second_order(const float* __restrict v, double* __restrict means, const float* __restrict top_offset,
                         const float* __restrict top_makeup, bool adaa, int count, float* __restrict out) noexcept
@@ -162,10 +175,8 @@ void shape_second_order(const float* __restrict v, double* __restrict means, con
     for (int i = 0; i < count; ++i) {  // the rare narrow spans: v'' within a millionth of v
         const double a = v[i], b = v[i - 1], c = v[i - 2];
         if (std::abs(a - c) >= kAdaaTolerance * (1.0 + std::abs(b))) continue;
-        const double middle = 0.5 * (a + c), step = middle - b;
-        const double mean = std::abs(step) >= kAdaaTolerance * (1.0 + std::abs(b))
-                                ? 2.0 * (shaper_antiderivative(middle) - step_mean(middle, b)) / step
-                                : shaper(three_sample_mean(a, b, c));
+        const double middle = 0.5 * (a + c);
+        const double mean = middle == b ? shaper(three_sample_mean(a, b, c)) : narrow_span_mean(middle, b);
         out[i] = (static_cast<float>(mean) - top_offset[i]) * top_makeup[i];
     }
 }

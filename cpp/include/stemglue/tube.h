@@ -6,16 +6,16 @@
 //     -> DC blocker -> loudness match (3 s) -> tone tilt -> output trim -> mix with the latency-aligned input
 //
 // The algebraic sigmoid is odd, so bias 0 gives odd harmonics only; bias moves the operating point
-// for even harmonics. Its ADAA1 has the closed form (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
+// for even harmonics. At 1x the shaper is ADAA1, in the closed form (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
 // no division by v - v', so no ill-conditioned branch. ADAA1 delays by half a top-rate sample and
 // droops by cos(w/2); the post filter P(w) = cos(w/2) sum_{j<3} sin(w/2)^(2j) (taps [1,-7,22,22,-7,1]/32)
-// adds 2.5 samples so the total is an integer and flattens the droop (-0.45 dB at 20 kHz at 2x).
+// adds 2.5 samples so the total is an integer and flattens the droop (at 1x, to -14.5 dB at 20 kHz).
 // With ADAA off the shaper is evaluated at the midpoint of v and v' so latency and frequency
 // response are the same either way; only aliasing differs.
 //
 // At 2x and up the shaper is second-order ADAA, 2 (D(v, v') - D(v', v'')) / (v - v'') with D(a, b)
 // the mean of F1 = sqrt(1 + v^2) over a step (three-point Gauss-Legendre), in double, with the
-// exact limit where v'' is within a millionth of v. Its triangle kernel folds far less at the top
+// limit (no division) where v'' is within a millionth of v. Its triangle kernel folds far less at the top
 // rate: at 2x and 12 dB drive a full-scale 5 kHz sine's aliases below 16 kHz fall from -66 to -82
 // dB (ADAA1's fold, not the halfband, set the -66). It is a sample late and, for small signals, the
 // three samples' mean (1 + 2 cos w) / 3; the post filter sum_{j<3} ((4/3) sin(w/2)^2)^j (taps

@@ -10,21 +10,21 @@ Signal flow, per channel:
       -> mix with the aligned input
 
 f is odd, so bias 0 gives odd harmonics only. Bloom raises the bias (more even harmonics) and
-sags the gain on loud passages. ADAA1 of f is exactly (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
-no division by v - v'. It delays by half a top-rate sample and droops by cos(w/2); the post
-filter P(w) = cos(w/2) * sum_{j<3} sin(w/2)^(2j) adds 2.5 samples (total 3) and flattens that
-droop. With ADAA off, f is taken at the midpoint of v and v', which has the same latency and
+sags the gain on loud passages. At 1x the shaper is ADAA1, exactly (v + v') / (sqrt(1 + v^2) +
+sqrt(1 + v'^2)): no division by v - v'. It delays by half a top-rate sample and droops by cos(w/2);
+the post filter P(w) = cos(w/2) * sum_{j<3} sin(w/2)^(2j) adds 2.5 samples (total 3) and flattens
+that droop. With ADAA off, f is taken at the midpoint of v and v', which has the same latency and
 linear response.
 
 At 2x and up the shaper is second-order ADAA: 2 (D(v, v') - D(v', v'')) / (v - v''), where D(a, b)
 is the mean of F1 = sqrt(1 + v^2) over the step from b to a (three-point Gauss-Legendre, exact to
-fifth order), and where v'' is within a millionth of v its limit 2 (F1(m) - D(m, v')) / (m - v'),
-m = (v + v'') / 2 (f of the three samples' mean where v' is m too). It weighs the last two steps by
+fifth order), and where v'' is within a millionth of v its limit as they meet at m = (v + v'') / 2,
+which needs no division (f of the three samples' mean where all three are equal). It weighs the last two steps by
 a triangle: a sample late, and for small signals the three samples' mean, (1 + 2 cos w) / 3. The
 post filter sum_{j<3} ((4/3) sin(w/2)^2)^j (taps [1, -7, 21, -7, 1] / 9) adds 2 samples (total 3,
 as at 1x) and flattens that to -1.1 dB at 20 kHz at 2x. Its fold at the top rate is far weaker than
 ADAA1's: at 2x and 12 dB drive a full-scale 5 kHz sine's aliases below 16 kHz fall from -66 dB to
--80 dB. (At 1x its mean has a zero at fs/3, so 1x keeps ADAA1.) With ADAA off, f is taken at the
+-82 dB. (At 1x its mean has a zero at fs/3, so 1x keeps ADAA1.) With ADAA off, f is taken at the
 three samples' mean.
 """
 
@@ -57,12 +57,13 @@ MATCH_PRIOR_WEIGHT = 1.0 - float(np.exp(-1000.0 * 0.1 / MATCH_MS))  # 0.1 s of s
 MATCH_MAX_POWER_RATIO = 16.0  # +-12 dB
 TILT_PIVOT_HZ = 800.0
 DC_BLOCKER_HZ = 10.0
-SHAPER_AND_POST_DELAY_TOP_RATE = 3  # ADAA 0.5 + post filter 2.5
+SHAPER_AND_POST_DELAY_TOP_RATE = 3  # ADAA 0.5 + post filter 2.5, or 1 + 2
 OVERSAMPLING_FACTORS = (1, 2, 4, 8)
 
 
 GAUSS_NODE = 0.7745966692414834  # sqrt(3/5)
 GAUSS_OUTER_WEIGHT, GAUSS_INNER_WEIGHT = 5.0 / 9.0, 8.0 / 9.0
+GAUSS_LOW_FRACTION, GAUSS_HIGH_FRACTION = (1.0 - GAUSS_NODE) / 2.0, (1.0 + GAUSS_NODE) / 2.0
 ADAA_TOLERANCE = 1e-6
 
 
@@ -89,6 +90,16 @@ def three_sample_mean(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray
     return b + (a + c - 2.0 * b) / 3.0
 
 
+def narrow_span_mean(m: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The limit of the second-order mean as its first and last samples meet at m (no division)."""
+    step = m - b
+    return (
+        GAUSS_OUTER_WEIGHT * GAUSS_LOW_FRACTION * shaper(b + GAUSS_LOW_FRACTION * step)
+        + GAUSS_INNER_WEIGHT * 0.5 * shaper(b + 0.5 * step)
+        + GAUSS_OUTER_WEIGHT * GAUSS_HIGH_FRACTION * shaper(b + GAUSS_HIGH_FRACTION * step)
+    )
+
+
 def second_order_adaa(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """The shaper's triangle-weighted mean over the steps c -> b -> a (a the newest sample)."""
     span = a - c
@@ -97,13 +108,7 @@ def second_order_adaa(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray
     if np.all(wide):
         return mean
     middle = 0.5 * (a + c)
-    step = middle - b
-    stepped = np.abs(step) >= ADAA_TOLERANCE * (1.0 + np.abs(b))
-    limit = np.where(
-        stepped,
-        2.0 * (shaper_antiderivative(middle) - step_mean(middle, b)) / np.where(stepped, step, 1.0),
-        shaper(three_sample_mean(a, b, c)),
-    )
+    limit = np.where(middle == b, shaper(three_sample_mean(a, b, c)), narrow_span_mean(middle, b))
     return np.where(wide, mean, limit)
 
 
