@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "stemglue/multiversion.h"
 
@@ -224,11 +225,12 @@ void Tube::prepare_module()
         channel.top_rate_pad.prepare(8, max_block_size_ * 8);
         channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
-    for (auto* buffer :
-         {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_, &matched_, &lowpass_})
+    for (auto* buffer : {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
         buffer->assign(block, 0.0);
-    dry_.assign(block, 0.0f);
-    wet_.assign(block, 0.0f);
+    matched_.assign(block * channels_.size(), 0.0);
+    lowpass_.assign(block * channels_.size(), 0.0);
+    dry_.assign(block * channels_.size(), 0.0f);  // per channel, max_block_size_ apart
+    wet_.assign(block * channels_.size(), 0.0f);
     shaper_v_.assign(channels_.size(), std::vector<float>(block * 8 + 2, 0.0f));
     shaper_root_.assign(channels_.size(), std::vector<float>(block + 1, 1.0f));
     shaper_means_.assign(block * 8 + 1, 0.0);
@@ -287,10 +289,11 @@ void Tube::process_chunk(AudioBlock block) noexcept
     const bool adaa = adaa_.value() >= 0.5;
 
     const int factor = factor_;
+    const size_t block_size = static_cast<size_t>(max_block_size_);
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
-        channel.dry_delay.process(x, dry_.data(), n);
+        channel.dry_delay.process(x, &dry_[static_cast<size_t>(c) * block_size], n);
 
         // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
         double envelope = channel.envelope;
@@ -321,35 +324,81 @@ void Tube::process_chunk(AudioBlock block) noexcept
         v[0] = v[count];
         v[1] = v[count + 1];
         channel.top_rate_pad.process(top, top, n * factor);
-        channel.oversampler.downsample(top, wet_.data(), n);
+        channel.oversampler.downsample(top, &wet_[static_cast<size_t>(c) * block_size], n);
+    }
+    // The loudness match a stereo pair at a time (a last odd channel as both lanes of a pair).
+    for (int c = 0; c < block.num_channels; c += 2) match_loudness(c, std::min(c + 1, block.num_channels - 1), n);
+    for (int c = 0; c < block.num_channels; ++c) {
+        const size_t at = static_cast<size_t>(c) * block_size;
+        tilt_and_mix(&matched_[at], &lowpass_[at], tilt_low_gain, tilt_high_gain_.data(), output_gain, &dry_[at], mix,
+                     block.channel(c), n);
+    }
+}
 
-        const double short_average = match_short_, average = match_average_;
-        for (int j = 0; j < n; ++j) {
-            const size_t s = static_cast<size_t>(j);
-            // DC first (bias and asymmetric clipping leave some, and the input may carry some), so
-            // the match weighs what is heard.
-            const double blocked = channel.wet_dc.process(wet_[s], dc_pole_);
-            const double dry = channel.dry_dc.process(dry_[s], dc_pole_);
-            const double dry_power = dry * dry;
-            const double heard = dry_power > kMatchGatePower ? 1.0 : 0.0;
-            channel.dry_power = (1.0 - short_average) * (heard * dry_power) + short_average * channel.dry_power;
-            channel.wet_power = (1.0 - short_average) * (heard * blocked * blocked) + short_average * channel.wet_power;
-            channel.settled = (1.0 - short_average) * heard + short_average * channel.settled;
-            if (heard != 0.0) {
-                const double ratio = std::clamp((channel.dry_power + kMatchFloorPower) / (channel.wet_power + kMatchFloorPower),
-                                                1.0 / kMatchMaxPowerRatio, kMatchMaxPowerRatio);
-                channel.ratio_sum = (1.0 - average) * (channel.settled * ratio) + average * channel.ratio_sum;
-                channel.ratio_weight = (1.0 - average) * channel.settled + average * channel.ratio_weight;
-                channel.prior *= short_average;
-            }
-            const double trim = std::sqrt((channel.ratio_sum + channel.prior) / (channel.ratio_weight + channel.prior));
-            const double wet = blocked * trim;
-            channel.tilt_lowpass += tilt_coefficient_ * (wet - channel.tilt_lowpass);
-            matched_[s] = wet;
-            lowpass_[s] = channel.tilt_lowpass;
+// Channels first and second (the same channel twice for an odd last one) side by side in two
+// vector lanes, each lane's arithmetic the scalar one's: the DC blockers, the gated short-term
+// powers, the time average of their ratio (moved only where heard), the trim and the tilt's
+// lowpass of the trimmed wet, into matched_ and lowpass_.
+void Tube::match_loudness(int first, int second, int n) noexcept
+{
+    using Pair = double __attribute__((vector_size(2 * sizeof(double))));
+    const size_t block_size = static_cast<size_t>(max_block_size_);
+    Channel& a = channels_[static_cast<size_t>(first)];
+    Channel& b = channels_[static_cast<size_t>(second)];
+    const float* wet_in[2] = {&wet_[static_cast<size_t>(first) * block_size], &wet_[static_cast<size_t>(second) * block_size]};
+    const float* dry_in[2] = {&dry_[static_cast<size_t>(first) * block_size], &dry_[static_cast<size_t>(second) * block_size]};
+    double* matched[2] = {&matched_[static_cast<size_t>(first) * block_size],
+                          &matched_[static_cast<size_t>(second) * block_size]};
+    double* lowpass[2] = {&lowpass_[static_cast<size_t>(first) * block_size],
+                          &lowpass_[static_cast<size_t>(second) * block_size]};
+    Pair wet_input = {a.wet_dc.input, b.wet_dc.input}, wet_output = {a.wet_dc.output, b.wet_dc.output};
+    Pair dry_input = {a.dry_dc.input, b.dry_dc.input}, dry_output = {a.dry_dc.output, b.dry_dc.output};
+    Pair dry_power = {a.dry_power, b.dry_power}, wet_power = {a.wet_power, b.wet_power}, settled = {a.settled, b.settled};
+    Pair ratio_sum = {a.ratio_sum, b.ratio_sum}, ratio_weight = {a.ratio_weight, b.ratio_weight}, prior = {a.prior, b.prior};
+    Pair tilt = {a.tilt_lowpass, b.tilt_lowpass};
+    const double short_average = match_short_, average = match_average_, pole = dc_pole_;
+    const Pair zero = {0.0, 0.0}, one = {1.0, 1.0}, gate = {kMatchGatePower, kMatchGatePower};
+    const Pair lowest = {1.0 / kMatchMaxPowerRatio, 1.0 / kMatchMaxPowerRatio},
+               highest = {kMatchMaxPowerRatio, kMatchMaxPowerRatio};
+    for (int j = 0; j < n; ++j) {
+        // DC first (bias and asymmetric clipping leave some, and the input may carry some), so
+        // the match weighs what is heard. (DcBlocker::process, lane by lane.)
+        const Pair wet_now = {wet_in[0][j], wet_in[1][j]}, dry_now = {dry_in[0][j], dry_in[1][j]};
+        wet_output = wet_now - wet_input + pole * wet_output;
+        wet_input = wet_now;
+        dry_output = dry_now - dry_input + pole * dry_output;
+        dry_input = dry_now;
+        const Pair blocked = wet_output, dry = dry_output;
+        const Pair power = dry * dry;
+        const Pair heard = power > gate ? one : zero;
+        dry_power = (1.0 - short_average) * (heard * power) + short_average * dry_power;
+        wet_power = (1.0 - short_average) * (heard * blocked * blocked) + short_average * wet_power;
+        settled = (1.0 - short_average) * heard + short_average * settled;
+        const Pair quotient = (dry_power + kMatchFloorPower) / (wet_power + kMatchFloorPower);
+        const Pair ratio = quotient < lowest ? lowest : (highest < quotient ? highest : quotient);  // std::clamp
+        const auto moved = heard != zero;
+        ratio_sum = moved ? (1.0 - average) * (settled * ratio) + average * ratio_sum : ratio_sum;
+        ratio_weight = moved ? (1.0 - average) * settled + average * ratio_weight : ratio_weight;
+        prior = moved ? prior * short_average : prior;
+        const Pair square = (ratio_sum + prior) / (ratio_weight + prior);
+        const Pair trim = {std::sqrt(square[0]), std::sqrt(square[1])};
+        const Pair wet = blocked * trim;
+        tilt += tilt_coefficient_ * (wet - tilt);
+        for (int k = 0; k < 2; ++k) {
+            matched[k][j] = wet[k];
+            lowpass[k][j] = tilt[k];
         }
-        tilt_and_mix(matched_.data(), lowpass_.data(), tilt_low_gain, tilt_high_gain_.data(), output_gain, dry_.data(), mix, x,
-                     n);
+    }
+    for (auto [channel, k] : {std::pair<Channel*, int>{&b, 1}, {&a, 0}}) {  // a last: the odd channel keeps lane 0
+        channel->wet_dc = DcBlocker{wet_input[k], wet_output[k]};
+        channel->dry_dc = DcBlocker{dry_input[k], dry_output[k]};
+        channel->dry_power = dry_power[k];
+        channel->wet_power = wet_power[k];
+        channel->settled = settled[k];
+        channel->ratio_sum = ratio_sum[k];
+        channel->ratio_weight = ratio_weight[k];
+        channel->prior = prior[k];
+        channel->tilt_lowpass = tilt[k];
     }
 }
 

@@ -70,6 +70,8 @@ private:
         double dry_power = 0.0, wet_power = 0.0, settled = 0.0, ratio_sum = 0.0, ratio_weight = 0.0, prior = 0.0;
     };
 
+    void match_loudness(int first, int second, int n) noexcept;
+
     ModuleParameter drive_db_{parameters_, "tube_drive_db"};
     ModuleParameter bias_{parameters_, "tube_bias"};
     ModuleParameter bloom_percent_{parameters_, "tube_bloom_percent"};
@@ -88,8 +90,8 @@ private:
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;
     std::vector<double> bloom_, shaper_gain_, shaper_bias_, shaper_offset_, makeup_;
-    std::vector<double> matched_, lowpass_;  // the matched wet and the tilt's lowpass of it
-    std::vector<float> dry_, wet_;
+    std::vector<double> matched_, lowpass_;  // the matched wet and the tilt's lowpass of it, per channel
+    std::vector<float> dry_, wet_;           // per channel, max_block_size_ apart
     // Top rate. Per channel, shaper_v_ keeps the previous two samples in elements 0 and 1 and
     // shaper_root_ (1x only) the previous one in element 0; shaper_means_ is scratch (2x and up).
     std::vector<std::vector<float>> shaper_v_, shaper_root_;
