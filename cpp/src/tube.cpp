@@ -79,16 +79,14 @@ double db_to_gain(double db) noexcept
     return std::pow(10.0, db / 20.0);
 }
 
-// Gain, bias, DC offset and level compensation for each base-rate sample, from the bloom amount.
+// Gain, bias and level compensation for each base-rate sample, from the bloom amount.
 STEMGLUE_MULTIVERSION
 void shaper_coefficients(const double* __restrict drive_gain, const double* __restrict bias_value, const double* __restrict bloom,
-                         double* __restrict gain, double* __restrict bias, double* __restrict offset, double* __restrict makeup,
-                         int n) noexcept
+                         double* __restrict gain, double* __restrict bias, double* __restrict makeup, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
         gain[j] = drive_gain[j] * (1.0 - kSagDepth * bloom[j]);
         bias[j] = bias_value[j] * (1.0 + kBloomBiasDepth * bloom[j]);
-        offset[j] = shaper(static_cast<float>(bias[j]));  // of the float bias v holds at rest: silence gives exactly 0
         // Inverse secant gain over +-kLevelReferenceSwing: automatic level compensation.
         const double swing = gain[j] * kLevelReferenceSwing;
         makeup[j] = 2.0 * kLevelReferenceSwing / (shaper(bias[j] + swing) - shaper(bias[j] - swing));
@@ -96,17 +94,17 @@ void shaper_coefficients(const double* __restrict drive_gain, const double* __re
 }
 
 // v = g x + bias at the top rate (parameters held over each base sample's sub-samples), and the
-// per-sub-sample offset and makeup. The factor is a template argument, so the sub-sample loop
-// unrolls into vector stores.
+// per-sub-sample offset f(bias) and makeup. The offset is of the float bias v holds at rest, and at
+// 1x in the float arithmetic that path uses, so a shaper at rest gives exactly its offset. The
+// factor is a template argument, so the sub-sample loop unrolls into vector stores.
 template <int kFactor>
 inline void shaper_inputs_at(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
-                             const double* __restrict offset, const double* __restrict makeup, int n, float* __restrict v,
-                             float* __restrict top_offset, float* __restrict top_makeup) noexcept
+                             const double* __restrict makeup, int n, float* __restrict v, float* __restrict top_offset,
+                             float* __restrict top_makeup) noexcept
 {
     for (int j = 0; j < n; ++j) {
         const float g = static_cast<float>(gain[j]), b = static_cast<float>(bias[j]);
-        // At 1x the offset is the float shaper of the float bias, as that path computes it at rest.
-        const float o = kFactor == 1 ? b / std::sqrt(1.0f + b * b) : static_cast<float>(offset[j]);
+        const float o = kFactor == 1 ? b / std::sqrt(1.0f + b * b) : static_cast<float>(shaper(b));
         const float m = static_cast<float>(makeup[j]);
         for (int s = 0; s < kFactor; ++s) {
             const int i = j * kFactor + s;
@@ -119,14 +117,14 @@ inline void shaper_inputs_at(const float* __restrict top, const double* __restri
 
 STEMGLUE_MULTIVERSION
 void shaper_inputs(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
-                   const double* __restrict offset, const double* __restrict makeup, int n, int factor, float* __restrict v,
-                   float* __restrict top_offset, float* __restrict top_makeup) noexcept
+                   const double* __restrict makeup, int n, int factor, float* __restrict v, float* __restrict top_offset,
+                   float* __restrict top_makeup) noexcept
 {
     switch (factor) {
-        case 1: return shaper_inputs_at<1>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
-        case 2: return shaper_inputs_at<2>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
-        case 4: return shaper_inputs_at<4>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
-        default: return shaper_inputs_at<8>(top, gain, bias, offset, makeup, n, v, top_offset, top_makeup);
+        case 1: return shaper_inputs_at<1>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
+        case 2: return shaper_inputs_at<2>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
+        case 4: return shaper_inputs_at<4>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
+        default: return shaper_inputs_at<8>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
     }
 }
 
@@ -225,8 +223,7 @@ void Tube::prepare_module()
         channel.top_rate_pad.prepare(8, max_block_size_ * 8);
         channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
-    for (auto* buffer : {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &shaper_offset_, &makeup_})
-        buffer->assign(block, 0.0);
+    for (auto* buffer : {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &makeup_}) buffer->assign(block, 0.0);
     matched_.assign(block * channels_.size(), 0.0);
     lowpass_.assign(block * channels_.size(), 0.0);
     dry_.assign(block * channels_.size(), 0.0f);  // per channel, max_block_size_ apart
@@ -304,14 +301,13 @@ void Tube::process_chunk(AudioBlock block) noexcept
             bloom_[s] = bloom_amount[s] * envelope / (1.0 + envelope);
         }
         channel.envelope = envelope;
-        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(), shaper_bias_.data(),
-                            shaper_offset_.data(), makeup_.data(), n);
+        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(), shaper_bias_.data(), makeup_.data(), n);
 
         float* top = channel.oversampler.upsample(x, n);
         const int count = n * factor;
         float* v = shaper_v_[static_cast<size_t>(c)].data();  // v[0], v[1]: the previous chunk's last two
-        shaper_inputs(top, shaper_gain_.data(), shaper_bias_.data(), shaper_offset_.data(), makeup_.data(), n, factor, v + 2,
-                      top_offset_.data(), top_makeup_.data());
+        shaper_inputs(top, shaper_gain_.data(), shaper_bias_.data(), makeup_.data(), n, factor, v + 2, top_offset_.data(),
+                      top_makeup_.data());
         if (factor == 1) {
             float* root = shaper_root_[static_cast<size_t>(c)].data();  // root[0]: the previous chunk's last
             shape_first_order(v + 2, root + 1, top_offset_.data(), top_makeup_.data(), adaa, count, top);
@@ -362,7 +358,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
                highest = {kMatchMaxPowerRatio, kMatchMaxPowerRatio};
     for (int j = 0; j < n; ++j) {
         // DC first (bias and asymmetric clipping leave some, and the input may carry some), so
-        // the match weighs what is heard. (DcBlocker::process, lane by lane.)
+        // the match weighs what is heard. (The DC blockers, y = x - x' + pole y', lane by lane.)
         const Pair wet_now = {wet_in[0][j], wet_in[1][j]}, dry_now = {dry_in[0][j], dry_in[1][j]};
         wet_output = wet_now - wet_input + pole * wet_output;
         wet_input = wet_now;

@@ -46,15 +46,9 @@ private:
     void process_chunk(AudioBlock block) noexcept override;
     static int latency_for_factor(int factor) noexcept;
 
-    // y = x - x' + pole y': a one-pole DC blocker.
+    // A one-pole DC blocker's state, y = x - x' + pole y' (run by match_loudness).
     struct DcBlocker {
         double input = 0.0, output = 0.0;
-        double process(double x, double pole) noexcept
-        {
-            output = x - input + pole * output;
-            input = x;
-            return output;
-        }
     };
 
     struct Channel {
@@ -89,7 +83,7 @@ private:
 
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;
-    std::vector<double> bloom_, shaper_gain_, shaper_bias_, shaper_offset_, makeup_;
+    std::vector<double> bloom_, shaper_gain_, shaper_bias_, makeup_;
     std::vector<double> matched_, lowpass_;  // the matched wet and the tilt's lowpass of it, per channel
     std::vector<float> dry_, wet_;           // per channel, max_block_size_ apart
     // Top rate. Per channel, shaper_v_ keeps the previous two samples in elements 0 and 1 and
