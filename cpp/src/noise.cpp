@@ -89,10 +89,8 @@ void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
     Integers counter = key + (first + 1 + Integers{0, 1, 2, 3}) * kGoldenGamma;
     int j = 0;
     for (; j + 4 <= count; j += 4, counter += 4 * kGoldenGamma) {
-        Integers z = counter;  // mix64
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
+        Integers z = counter;
+        mix64_in_place(z);
         const Integers bits = z >> 11, high_bits = (bits >> 26) | kTwoTo52Bits, low_bits = (bits & 0x3FFFFFF) | kTwoTo52Bits;
         Doubles high, low;
         std::memcpy(&high, &high_bits, sizeof high);

@@ -11,12 +11,21 @@ namespace stemglue {
 
 inline constexpr uint64_t kGoldenGamma = 0x9E3779B97F4A7C15ull;
 
-// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
-constexpr uint64_t mix64(uint64_t z) noexcept
+// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer, in place. Bits
+// may also be a GCC/Clang vector of uint64_t (Noise's draws, several at a time), mixed lane by lane
+// the same; by reference, as passing a vector by value changes the ABI between builds.
+template <typename Bits>
+constexpr void mix64_in_place(Bits& z) noexcept
 {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    z ^= z >> 31;
+}
+
+constexpr uint64_t mix64(uint64_t z) noexcept
+{
+    mix64_in_place(z);
+    return z;
 }
 
 // Starting state of one stream; streams of one seed are decorrelated by mixing twice.
