@@ -126,53 +126,79 @@ void hum_interval(const double* __restrict hum_table, const double* __restrict b
     }
 }
 
+// A FirstOrderCascade's parallel form running in registers: state = pole state + residue x in
+// every lane, the output direct x plus the lanes' sum. Eight lanes as two four-lane vectors, summed
+// ((0+4) + (2+6)) + ((1+5) + (3+7)): two vector additions and one scalar one. Loaded from and stored
+// to the cascade's plain doubles.
+template <int kLanes>
+struct ParallelForm;
+
+template <>
+struct ParallelForm<8> {
+    using Four = double __attribute__((vector_size(4 * sizeof(double))));
+    using Two = double __attribute__((vector_size(2 * sizeof(double))));
+    Four pole[2], residue[2], state[2];
+    double direct;
+    ParallelForm(const double* pole_lanes, const double* residue_lanes, const double* state_lanes, double direct_gain) noexcept
+        : direct(direct_gain)
+    {
+        std::memcpy(pole, pole_lanes, sizeof pole);
+        std::memcpy(residue, residue_lanes, sizeof residue);
+        std::memcpy(state, state_lanes, sizeof state);
+    }
+    double step(double x) noexcept
+    {
+        state[0] = pole[0] * state[0] + residue[0] * x;
+        state[1] = pole[1] * state[1] + residue[1] * x;
+        const Four pairs = state[0] + state[1];
+        const Two quads = __builtin_shufflevector(pairs, pairs, 0, 1) + __builtin_shufflevector(pairs, pairs, 2, 3);
+        return direct * x + (quads[0] + quads[1]);
+    }
+    void store(double* state_lanes) const noexcept { std::memcpy(state_lanes, state, sizeof state); }
+};
+
+template <>
+struct ParallelForm<1> {
+    double pole, residue, state, direct;
+    ParallelForm(const double* pole_lane, const double* residue_lane, const double* state_lane, double direct_gain) noexcept
+        : pole(*pole_lane), residue(*residue_lane), state(*state_lane), direct(direct_gain)
+    {
+    }
+    double step(double x) noexcept
+    {
+        state = pole * state + residue * x;
+        return direct * x + state;
+    }
+    void store(double* state_lane) const noexcept { *state_lane = state; }
+};
+
 // One channel's three recursions over a run: the pink and room filters (their draws in, filtered
 // out, in place; null: off) and the signal's envelope (attack/release smoothing of |x|). One loop,
 // so that their dependency chains overlap; apart, each waits on its own multiply-add.
 struct Recursions {
-    // The pink's 8 lanes as plain doubles, copied in and out: the channel's vector members are laid
-    // out for baseline code (16-byte aligned), and a clone's aligned AVX loads of them faulted.
-    const double *pink_pole, *pink_residue;
-    double *pink_state, *pink;
-    double pink_direct;
-    double room_pole, room_residue, room_direct, *room_state, *room;
+    const double *pink_pole, *pink_residue;  // the cascades' lanes (ParallelForm)
+    double *pink_state, *pink, pink_direct;
+    const double *room_pole, *room_residue;
+    double *room_state, *room, room_direct;
     const float* x;
     double *envelope_state, *envelope, attack, release;
 };
 
+// Always inlined, so that each vector clone of run_recursions has its own (an out-of-line copy ran
+// the baseline code everywhere, at half the speed).
 template <bool kPink, bool kRoom>
-inline void run_recursions_with(const Recursions& run, int count) noexcept
+[[gnu::always_inline]] inline void run_recursions_with(const Recursions& run, int count) noexcept
 {
-    // The pink's lanes 0-3 and 4-7, so that their sum ((0+4) + (2+6)) + ((1+5) + (3+7)) is two
-    // vector additions and one scalar one (an eight-lane vector's elements went through memory).
-    using Four = double __attribute__((vector_size(4 * sizeof(double))));
-    using Two = double __attribute__((vector_size(2 * sizeof(double))));
-    Four pole[2], residue[2], pink_state[2];
-    if constexpr (kPink) {
-        std::memcpy(pole, run.pink_pole, sizeof pole);
-        std::memcpy(residue, run.pink_residue, sizeof residue);
-        std::memcpy(pink_state, run.pink_state, sizeof pink_state);
-    }
+    ParallelForm<8> pink_form(run.pink_pole, run.pink_residue, run.pink_state, run.pink_direct);
+    ParallelForm<1> room_form(run.room_pole, run.room_residue, run.room_state, run.room_direct);
     // Locals: stores through the output pointers could otherwise alias the fields.
-    const double pink_direct = run.pink_direct, room_pole = run.room_pole, room_residue = run.room_residue,
-                 room_direct = run.room_direct, attack = run.attack, release = run.release;
+    const double attack = run.attack, release = run.release;
     double *pink = run.pink, *room = run.room, *envelope_out = run.envelope;
     const float* x = run.x;
-    double room_state = *run.room_state, envelope = *run.envelope_state;
+    double envelope = *run.envelope_state;
     for (int j = 0; j < count; ++j) {
-        if constexpr (kPink) {
-            const double in = pink[j];
-            pink_state[0] = pole[0] * pink_state[0] + residue[0] * in;
-            pink_state[1] = pole[1] * pink_state[1] + residue[1] * in;
-            const Four pairs = pink_state[0] + pink_state[1];
-            const Two quads = __builtin_shufflevector(pairs, pairs, 0, 1) + __builtin_shufflevector(pairs, pairs, 2, 3);
-            pink[j] = pink_direct * in + (quads[0] + quads[1]);
-        }
-        if constexpr (kRoom) {
-            const double in = room[j];
-            room_state = room_pole * room_state + room_residue * in;
-            room[j] = room_direct * in + room_state;
-        }
+        if constexpr (kPink) pink[j] = pink_form.step(pink[j]);
+        if constexpr (kRoom) room[j] = room_form.step(room[j]);
         const double level = std::abs(static_cast<double>(x[j]));
         // envelope + (level > envelope ? attack : release) (level - envelope) without a branch, which
         // mispredicts on noise: the attack is the faster, so the step toward the level is the larger.
@@ -180,8 +206,8 @@ inline void run_recursions_with(const Recursions& run, int count) noexcept
         envelope = std::max(envelope + attack * rise, envelope + release * rise);
         envelope_out[j] = envelope;
     }
-    if constexpr (kPink) std::memcpy(run.pink_state, pink_state, sizeof pink_state);
-    *run.room_state = room_state;
+    if constexpr (kPink) pink_form.store(run.pink_state);
+    if constexpr (kRoom) room_form.store(run.room_state);
     *run.envelope_state = envelope;
 }
 
@@ -216,8 +242,8 @@ void add_product(double* __restrict out, const double* __restrict gain, const do
 template <int kLanes>
 void Noise::FirstOrderCascade<kLanes>::finish_design() noexcept  // sections <= kLanes
 {
-    pole = Lanes{};
-    residue = Lanes{};
+    pole = {};
+    residue = {};
     direct = 1.0;
     for (int j = 0; j < sections; ++j) direct *= b1[static_cast<size_t>(j)] / -a1[static_cast<size_t>(j)];
     for (int k = 0; k < sections; ++k) {
@@ -228,13 +254,8 @@ void Noise::FirstOrderCascade<kLanes>::finish_design() noexcept  // sections <= 
             value *= b0[s] + b1[s] / p;
             if (j != k) value /= 1.0 - a1[s] / p;
         }
-        if constexpr (kLanes == 1) {
-            pole = p;
-            residue = value;
-        } else {
-            pole[k] = p;
-            residue[k] = value;
-        }
+        pole[static_cast<size_t>(k)] = p;
+        residue[static_cast<size_t>(k)] = value;
     }
     reset();
 }
@@ -242,7 +263,7 @@ void Noise::FirstOrderCascade<kLanes>::finish_design() noexcept  // sections <= 
 template <int kLanes>
 void Noise::FirstOrderCascade<kLanes>::reset() noexcept
 {
-    state = Lanes{};
+    state = {};
     running = false;
 }
 
@@ -250,7 +271,9 @@ template <int kLanes>
 void Noise::FirstOrderCascade<kLanes>::warm_up(uint64_t key, uint64_t position) noexcept
 {
     reset();
-    for (uint64_t i = position > memory_samples ? position - memory_samples : 0; i < position; ++i) process(draw(key, i));
+    ParallelForm<kLanes> form(pole.data(), residue.data(), state.data(), direct);
+    for (uint64_t i = position > memory_samples ? position - memory_samples : 0; i < position; ++i) form.step(draw(key, i));
+    form.store(state.data());
     running = true;
 }
 
@@ -465,12 +488,13 @@ void Noise::process_run(Channel& channel, float* x, int start, int count, uint64
         if (!channel.room.running) channel.room.warm_up(channel.room_key, first + room_offset);
         draw_run(channel.room_key, first + room_offset, room, count);
     }
-    const FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
-    run_recursions({reinterpret_cast<const double*>(&hiss_pink.pole), reinterpret_cast<const double*>(&hiss_pink.residue),
-                    reinterpret_cast<double*>(&channel.hiss_pink.state), pink_on ? pink : nullptr, hiss_pink.direct,
-                    channel.room.pole, channel.room.residue, channel.room.direct, &channel.room.state, room_on ? room : nullptr,
-                    x, &channel.envelope, envelope, envelope_attack_, envelope_release_},
-                   count);
+    FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
+    FirstOrderCascade<1>& room_tone = channel.room;
+    run_recursions(
+        {hiss_pink.pole.data(), hiss_pink.residue.data(), hiss_pink.state.data(), pink_on ? pink : nullptr, hiss_pink.direct,
+         room_tone.pole.data(), room_tone.residue.data(), room_tone.state.data(), room_on ? room : nullptr, room_tone.direct, x,
+         &channel.envelope, envelope, envelope_attack_, envelope_release_},
+        count);
     if (pink_on) add_product(noise_floor, &pink_gain_[offset], pink, count);
     // The room tone's level wander moves between control ticks, whether it sounds or not.
     for (int j = 0; j < count;) {

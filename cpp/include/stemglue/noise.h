@@ -22,7 +22,6 @@
 
 #include <array>
 #include <cstdint>
-#include <type_traits>
 #include <vector>
 
 #include "stemglue/module.h"
@@ -52,27 +51,16 @@ private:
     template <int kLanes>
     struct FirstOrderCascade {
         static_assert(kLanes == 1 || kLanes == 8);
-        // GCC and Clang vectors; one lane is a plain double
-        using Vector = double __attribute__((vector_size(8 * sizeof(double))));
-        using Lanes = std::conditional_t<kLanes == 1, double, Vector>;
-
         std::array<double, kPinkSections> b0{}, b1{}, a1{};  // the design
-        Lanes pole{}, residue{}, state{};
+        // The parallel form, one section per lane, as plain doubles (noise.cpp's ParallelForm runs
+        // them in vector registers; a vector member's alignment would differ between the clones).
+        std::array<double, kLanes> pole{}, residue{}, state{};
         double direct = 1.0;  // (no sections: flat)
         int sections = 0;
         uint64_t memory_samples = 0;  // until the slowest pole has decayed by 120 dB
         bool running = false;         // false until it is warmed up at a position
         /** The parallel form of the designed sections (their poles must differ). */
         void finish_design() noexcept;
-        double process(double x) noexcept
-        {
-            state = pole * state + residue * x;
-            if constexpr (kLanes == 1)
-                return direct * x + state;
-            else
-                return direct * x +
-                       (((state[0] + state[4]) + (state[2] + state[6])) + ((state[1] + state[5]) + (state[3] + state[7])));
-        }
         void reset() noexcept;
         /** From rest, run over the keyed draws of its memory before position. */
         void warm_up(uint64_t key, uint64_t position) noexcept;
