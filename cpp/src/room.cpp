@@ -7,15 +7,19 @@
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
 #include "stemglue/timeline_clock.h"
+#include "stemglue/weighting.h"
 
 namespace stemglue {
 namespace {
 
 // Loudness match: the early reflections sum coherently with the dry (a comb), so what the room adds
 // depends on the programme (+0.06 to +0.8 LU at 15 %). The output is scaled by sqrt(<in^2> / <out^2>)
-// (1 s one-pole averages from zero; a ratio of powers, so level-independent: it follows the
-// programme's spectrum, not its dynamics), as fully as the dry is present: 1 + dry (match - 1).
-constexpr double kMatchMs = 1000.0, kMatchFloorPower = 1e-12;
+// of K-weighted powers (what loudness meters read: unweighted, the room's low end left up to
+// 0.5 LU on a bass line), in 400 ms one-pole averages from zero (the momentary window: at 1 s a
+// chord change left the match off by up to 2 dB for a second); a ratio of powers, so
+// level-independent: it follows the programme's spectrum, not its dynamics. Applied as fully as
+// the dry is present: 1 + dry (match - 1).
+constexpr double kMatchMs = 400.0, kMatchFloorPower = 1e-12;
 constexpr double kSpeedOfSound = 343.0;
 constexpr double kListenerX = 0.62, kListenerY = 0.5, kHeightFraction = 0.45, kMicSpacing = 0.2;
 constexpr double kMaxSizeM = 30.0, kMaxPredelayMs = 50.0;
@@ -193,15 +197,37 @@ void wet_signals(const float* __restrict early_left, const float* __restrict ear
     }
 }
 
-// The dry at unity up to 50 % (the room is added, not crossfaded in), then fading out to pure wet
-// at 100 %: x = x min(1, 2 (1 - mix)) + wet mix
+// A pair of channels (x0, x1; a last odd channel is both, its second copy weighing 0): the dry at
+// unity up to 50 % (the room is added, not crossfaded in), then fading out to pure wet at 100 %,
+// x = x min(1, 2 (1 - mix)) + wet mix; and the K-weighted power (BS.1770) of the input and the
+// output added to in_power and out_power. The four K filters (in 0, in 1, out 0, out 1) run as
+// the lanes of one vector: two sections in direct form II transposed, as scipy's sosfilt; state
+// holds [section][z][lane].
 STEMGLUE_MULTIVERSION
-void mix_into(float* __restrict x, const float* __restrict wet, const double* __restrict mix, int n) noexcept
+void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const float* __restrict wet1, const double* __restrict mix,
+                   const SecondOrderSection* k, double* state, double second_weight, double* __restrict in_power,
+                   double* __restrict out_power, int n) noexcept
 {
+    using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
+    Doubles z[2][2];
+    std::memcpy(z, state, sizeof z);
     for (int j = 0; j < n; ++j) {
-        const float amount = static_cast<float>(mix[j]);
-        x[j] = x[j] * std::min(1.0f, 2.0f * (1.0f - amount)) + wet[j] * amount;
+        const float amount = static_cast<float>(mix[j]), dry = std::min(1.0f, 2.0f * (1.0f - amount));
+        const float in0 = x0[j], in1 = x1[j];
+        const float out0 = in0 * dry + wet0[j] * amount, out1 = in1 * dry + wet1[j] * amount;
+        x1[j] = out1;
+        x0[j] = out0;
+        Doubles y = {in0, in1, out0, out1};
+        for (int s = 0; s < 2; ++s) {
+            const Doubles v = y;
+            y = k[s].b0 * v + z[s][0];
+            z[s][0] = k[s].b1 * v - k[s].a1 * y + z[s][1];
+            z[s][1] = k[s].b2 * v - k[s].a2 * y;
+        }
+        in_power[j] += y[0] * y[0] + second_weight * (y[1] * y[1]);
+        out_power[j] += y[2] * y[2] + second_weight * (y[3] * y[3]);
     }
+    std::memcpy(state, z, sizeof z);
 }
 
 // The loudness match's gain, 1 + dry (sqrt(<in^2> / <out^2>) - 1), as strong as the dry is present.
@@ -218,12 +244,6 @@ STEMGLUE_MULTIVERSION
 void apply_match(float* __restrict x, const double* __restrict gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) x[j] = static_cast<float>(x[j] * gain[j]);
-}
-
-// Adds each channel's power to power (double, n samples).
-void add_power(const float* x, double* power, int n) noexcept
-{
-    for (int j = 0; j < n; ++j) power[j] += double(x[j]) * double(x[j]);
 }
 
 }  // namespace
@@ -308,6 +328,9 @@ void Room::prepare_module()
     input_power_.assign(block, 0.0);
     output_power_.assign(block, 0.0);
     match_average_ = std::exp(-1000.0 / (kMatchMs * sample_rate));
+    k_weighting_ = k_weighting(sample_rate);
+    heard_in_.assign(static_cast<size_t>(num_channels_), {});
+    heard_out_.assign(static_cast<size_t>(num_channels_), {});
     line_signals_.assign(kLines, std::vector<float>(block));
     cosines_.assign(kLines / 2, std::vector<float>(block));
     sines_.assign(kLines / 2, std::vector<float>(block));
@@ -386,6 +409,7 @@ void Room::reset_module() noexcept
 {
     predelay_samples_ = static_cast<int>(std::lround(predelay_ms_.value() * 0.001 * sample_rate_));
     average_input_power_ = average_output_power_ = 0.0;
+    for (auto* states : {&heard_in_, &heard_out_}) std::fill(states->begin(), states->end(), std::array<double, 4>{});
     input_.clear();
     for (Ring& diffuser : diffusers_) diffuser.clear();
     for (Ring& line : lines_) line.clear();
@@ -560,11 +584,24 @@ void Room::process_chunk(AudioBlock block) noexcept
                 wet_left_.data(), wet_right_.data(), n);
     std::fill(input_power_.begin(), input_power_.begin() + n, 0.0);
     std::fill(output_power_.begin(), output_power_.begin() + n, 0.0);
-    for (int c = 0; c < block.num_channels; ++c) {
-        const float* wet = block.num_channels == 1 ? wet_mid_.data() : (c % 2 == 0 ? wet_left_.data() : wet_right_.data());
-        add_power(block.channel(c), input_power_.data(), n);
-        mix_into(block.channel(c), wet, mix, n);
-        add_power(block.channel(c), output_power_.data(), n);
+    const auto wet_for = [&](int c) {
+        return block.num_channels == 1 ? wet_mid_.data() : (c % 2 == 0 ? wet_left_.data() : wet_right_.data());
+    };
+    for (int c = 0; c < block.num_channels; c += 2) {
+        const int second = std::min(c + 1, block.num_channels - 1);
+        const size_t channels[4] = {static_cast<size_t>(c), static_cast<size_t>(second), static_cast<size_t>(c),
+                                    static_cast<size_t>(second)};
+        double lanes[2][2][4];  // [section][z][in c, in second, out c, out second]
+        for (int s = 0; s < 2; ++s)
+            for (int z = 0; z < 2; ++z)
+                for (int lane = 0; lane < 4; ++lane)
+                    lanes[s][z][lane] = (lane < 2 ? heard_in_ : heard_out_)[channels[lane]][static_cast<size_t>(2 * s + z)];
+        mix_and_weigh(block.channel(c), block.channel(second), wet_for(c), wet_for(second), mix, k_weighting_.data(),
+                      &lanes[0][0][0], second == c ? 0.0 : 1.0, input_power_.data(), output_power_.data(), n);
+        for (int s = 0; s < 2; ++s)
+            for (int z = 0; z < 2; ++z)
+                for (int lane = 0; lane < 4; ++lane)
+                    (lane < 2 ? heard_in_ : heard_out_)[channels[lane]][static_cast<size_t>(2 * s + z)] = lanes[s][z][lane];
     }
     // Loudness match, as strong as the dry is present (none at 100 %: the pure wet is left as it is).
     const double average = match_average_;

@@ -17,8 +17,8 @@
 //              per second), so early and late lie on one exponential decay
 //   output     early/late balance, width (mid/side); the dry stays at unity up to mix 50 % (the room
 //              is added) and fades to pure wet at 100 %; then a loudness match sqrt(<in^2>/<out^2>)
-//              (1 s averages), applied as fully as the dry is present, so the
-//              comb of early reflections on the dry does not change the loudness
+//              (K-weighted, 400 ms averages), applied as fully as the dry is present, so the
+//              comb of early reflections on the dry does not change the loudness meters read
 //
 // The FDN runs in sub-blocks no longer than its shortest line, so each sub-block reads only
 // the past: the matrix, rotations and writes vectorise across time.
@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "stemglue/module.h"
+#include "stemglue/weighting.h"
 
 namespace stemglue {
 
@@ -101,6 +102,8 @@ private:
 
     double match_average_ = 0.0, average_input_power_ = 0.0, average_output_power_ = 0.0;  // loudness match
     std::vector<double> input_power_, output_power_;
+    std::array<SecondOrderSection, 2> k_weighting_{};
+    std::vector<std::array<double, 4>> heard_in_, heard_out_;  // per channel, K filter: [section][z]
 
     const double* modulation_values_ = nullptr;  // this chunk's, for the rotations
     std::vector<float> mono_, predelayed_, early_left_, early_right_, late_left_, late_right_, diffuser_scratch_;

@@ -1,7 +1,9 @@
 // Frequency weightings used to set levels in the units people measure them in. Mirrored by
-// stemglue/analysis/weighting.py, which the reference and the measurements use.
+// stemglue/analysis/weighting.py and (the K filter) stemglue/analysis/loudness.py, which the
+// reference and the measurements use.
 #pragma once
 
+#include <array>
 #include <cmath>
 
 namespace stemglue {
@@ -24,6 +26,27 @@ inline double flutter_weighting(double frequency_hz) noexcept
     const double shape = highpass(frequency_hz, 4.0) * lowpass(frequency_hz, 4.0) * highpass(frequency_hz, 0.5);
     const double peak = highpass(4.0, 4.0) * lowpass(4.0, 4.0) * highpass(4.0, 0.5);
     return shape / peak;
+}
+
+/** A second-order section, normalised (a0 = 1), as a row of scipy's sos. */
+struct SecondOrderSection {
+    double b0, b1, b2, a1, a2;
+};
+
+/** ITU-R BS.1770's K filter: a +4 dB shelf above about 1.7 kHz (the head), then a 38 Hz high-pass
+ *  (RLB), from the analogue prototypes fitted to the standard's 48 kHz coefficients, so any rate. */
+inline std::array<SecondOrderSection, 2> k_weighting(double sample_rate) noexcept
+{
+    const double shelf_k = std::tan(M_PI * 1681.974450955533 / sample_rate);
+    const double shelf_q = 0.7071752369554196, gain = std::pow(10.0, 3.999843853973347 / 20.0);
+    const double band = std::pow(gain, 0.4996667741545416);
+    const double shelf_a0 = 1.0 + shelf_k / shelf_q + shelf_k * shelf_k;
+    const double pass_k = std::tan(M_PI * 38.13547087602444 / sample_rate), pass_q = 0.5003270373238773;
+    const double pass_a0 = 1.0 + pass_k / pass_q + pass_k * pass_k;
+    return {{{(gain + band * shelf_k / shelf_q + shelf_k * shelf_k) / shelf_a0, 2.0 * (shelf_k * shelf_k - gain) / shelf_a0,
+              (gain - band * shelf_k / shelf_q + shelf_k * shelf_k) / shelf_a0, 2.0 * (shelf_k * shelf_k - 1.0) / shelf_a0,
+              (1.0 - shelf_k / shelf_q + shelf_k * shelf_k) / shelf_a0},
+             {1.0, -2.0, 1.0, 2.0 * (pass_k * pass_k - 1.0) / pass_a0, (1.0 - pass_k / pass_q + pass_k * pass_k) / pass_a0}}};
 }
 
 }  // namespace stemglue

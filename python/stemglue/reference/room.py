@@ -16,8 +16,9 @@
               late_level), so early and late lie on one exponential decay
     output    early/late balance, mid/side width; x min(1, 2 (1 - mix)) + room mix (the dry at unity
               up to 50 %, pure wet at 100 %); then scaled by 1 + dry (sqrt(<in^2> / <out^2>) - 1),
-              <> 1 s one-pole averages of the summed channel powers from zero:
-              a loudness match, so the early reflections' comb on the dry does not change the loudness
+              <> 400 ms one-pole averages (the momentary loudness window) of the summed channels'
+              K-weighted powers (BS.1770) from zero: a loudness match, so the early reflections'
+              comb on the dry does not change the loudness as meters read it
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
 """
@@ -28,6 +29,7 @@ import numpy as np
 import scipy.linalg
 import scipy.signal
 
+from stemglue.analysis.loudness import k_weighting
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_u64, random_uniform, stream_key
 from stemglue.reference.sanitize import sanitize
@@ -43,7 +45,7 @@ MAX_ROTATION_RAD = 0.25
 ROTATION_TICK = 128  # samples per new rotation angle; linear between
 ROTATION_STREAM, INPUT_SIGN_STREAM, OUTPUT_ROW_STREAM = 0x900, 0x901, 0x902
 HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
-MATCH_MS, MATCH_FLOOR_POWER = 1000.0, 1e-12
+MATCH_MS, MATCH_FLOOR_POWER = 400.0, 1e-12
 
 
 def input_signs(seed: int) -> np.ndarray:
@@ -193,6 +195,9 @@ class Room(ReferenceModule):
     def _reset_module(self) -> None:
         rate = self._sample_rate
         self._match_in = self._match_out = 0.0
+        self._weighting = k_weighting(rate)
+        self._heard_in = np.zeros((2, self._num_channels, 2))  # K filter states, per channel
+        self._heard_out = np.zeros((2, self._num_channels, 2))
         self._predelay = int(np.floor(self._predelay_ms * 0.001 * rate + 0.5))
         self._input = np.zeros(
             int(4 * dimensions(MAX_SIZE_M).sum() / SPEED_OF_SOUND * rate + MAX_PREDELAY_MS / 1000 * rate) + 2
@@ -323,8 +328,15 @@ class Room(ReferenceModule):
             out[c] = x[c] * dry + room * mix
         average = float(np.exp(-1000.0 / (MATCH_MS * self._sample_rate)))
         b, a = [1 - average], [1.0, -average]
-        into, _ = scipy.signal.lfilter(b, a, np.sum(x * x, axis=0), zi=[average * self._match_in])
-        outof, _ = scipy.signal.lfilter(b, a, np.sum(out * out, axis=0), zi=[average * self._match_out])
+        channels = x.shape[0]
+        heard_in, self._heard_in[:, :channels] = scipy.signal.sosfilt(
+            self._weighting, x, axis=1, zi=self._heard_in[:, :channels]
+        )
+        heard_out, self._heard_out[:, :channels] = scipy.signal.sosfilt(
+            self._weighting, out, axis=1, zi=self._heard_out[:, :channels]
+        )
+        into, _ = scipy.signal.lfilter(b, a, np.sum(heard_in**2, axis=0), zi=[average * self._match_in])
+        outof, _ = scipy.signal.lfilter(b, a, np.sum(heard_out**2, axis=0), zi=[average * self._match_out])
         if n:
             self._match_in, self._match_out = float(into[-1]), float(outof[-1])
         out *= 1 + dry * (np.sqrt((into + MATCH_FLOOR_POWER) / (outof + MATCH_FLOOR_POWER)) - 1)
