@@ -97,6 +97,17 @@ def test_each_module_at_defaults_keeps_loudness(module, name):
     assert abs(loudness_change(MODULES[module](), STEMS[name])) <= 0.3
 
 
+@pytest.mark.parametrize("name", list(STEMS))
+def test_the_room_keeps_loudness_for_every_seed_and_track(name):
+    # Each seed and track is another realisation of the tail. With a flat-power match over 1 s,
+    # 32 seeds moved the bass by up to +0.53 LU and the keys by +0.40 (a chord change left the
+    # match off by 2 dB for a second); K-weighted over 400 ms they stay within 0.24.
+    changes = [
+        loudness_change(stemglue.Room(seed=seed, track_id=track), STEMS[name]) for seed in range(4) for track in range(4)
+    ]
+    assert max(map(abs, changes)) <= 0.3, np.round(changes, 2)
+
+
 def short_term_spread_db(x: np.ndarray, window_s: float = 0.05) -> float:
     """Spread (95th minus 20th percentile, dB) of the RMS level in 50 ms windows that are within
     40 dB of the loudest: how far the loud moments stand out from the body."""

@@ -427,11 +427,12 @@ void Room::reset_module() noexcept
     design_decay();
     design_reflections();
 
-    // Each seed is another source and listener pair in the same room: the input's sign pattern
-    // (one that spreads over the lines: no line gets more than a quarter of the first pass) and
-    // the two Hadamard rows the outputs read.
+    // The seed's room is one listener (the two Hadamard rows the outputs read) and one tail; each
+    // track enters it through its own input sign pattern (one that spreads over the lines: no line
+    // gets more than a quarter of the first pass), as each source stands elsewhere in the room.
+    // The FDN is linear, so the tracks' tails sum to the tail of one FDN fed by every track.
     const uint64_t seed = static_cast<uint64_t>(seed_.value());
-    const uint64_t sign_key = stream_key(seed, kInputSignStream);
+    const uint64_t sign_key = stream_key(track_seed(seed, static_cast<uint64_t>(track_id_.value())), kInputSignStream);
     uint32_t pattern = 0;
     for (uint64_t attempt = 0; attempt == 0 || largest_hadamard_coefficient(pattern) > kLines / 2; ++attempt)
         pattern = static_cast<uint32_t>(random_u64(sign_key, attempt) & 0xFFFF);

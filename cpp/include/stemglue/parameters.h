@@ -123,7 +123,7 @@ inline constexpr std::array kParameters = {
     Param("global", "seed", "Seed").integer(0, 99999, 1).on_reset()
         .help("Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."),
     Param("global", "track_id", "Track ID").integer(0, 999999, 0).on_reset()
-        .help("Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."),
+        .help("Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own."),
     Param("global", "mix_percent", "Mix").percent(100).smoothed_ms(20)
         .help("Blend of the processed chain with the latency-aligned dry input."),
     Param("global", "output_gain_db", "Output Gain").decibels(-24, 24, 0).smoothed_ms(20)

@@ -10,9 +10,9 @@
 //              (damping * RT60); 6 short series allpasses (g 0.6) diffuse the input; pairs of
 //              lines rotate slowly after the Hadamard, so the matrix stays unitary (contractive
 //              by < 1e-6 between angle updates) and the tail moves without the high-frequency
-//              loss of interpolated delay modulation. The seed picks
-//              the input's +-1/4 sign pattern and the two Hadamard rows the outputs read: each
-//              seed is another source/listener pair in the same room. The outputs are scaled to the
+//              loss of interpolated delay modulation. The seed picks the two Hadamard rows the
+//              outputs read (the listener); seed and track id pick the input's +-1/4 sign pattern,
+//              so each track enters the seed's one tail through its own input vector. The outputs are scaled to the
 //              diffuse level the reflections arrive at (4 pi c d_direct^2 / V of the direct energy
 //              per second), so early and late lie on one exponential decay
 //   output     early/late balance, width (mid/side); the dry stays at unity up to mix 50 % (the room
@@ -83,6 +83,7 @@ private:
     ModuleParameter source_x_percent_{parameters_, "room_source_x_percent"};
     ModuleParameter source_y_percent_{parameters_, "room_source_y_percent"};
     ModuleParameter seed_{parameters_, "seed"};
+    ModuleParameter track_id_{parameters_, "track_id"};
 
     Ring input_;  // mono input: early reflections read it, the predelayed late input too
     std::array<std::array<Tap, kMaxTaps>, 2> taps_{};

@@ -11,7 +11,7 @@ class Humanize(Processor):
 
     Keyword arguments (also properties of the same name):
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
-        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own.
         timing_ms -- Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets.
         correlation -- Humanize Correlation: between 0 and 1, default 0.7. Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players).
         feel_ms -- Humanize Feel: between -30 and 30 ms, default 0. Constant push (negative, ahead of the beat) or lay-back (positive).
@@ -28,7 +28,7 @@ class Humanize(Processor):
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
-    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own."""
     timing_ms: float
     """Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets."""
     correlation: float
@@ -84,6 +84,7 @@ class Room(Processor):
 
     Keyword arguments (also properties of the same name):
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own.
         size_m -- Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays.
         rt60_s -- Room RT60: between 0.1 and 4 s, default 0.6. Decay time to -60 dB at low frequencies; also sets the walls' absorption.
         damping -- Room Damping: between 0.1 and 1, default 0.5. RT60 at Nyquist over RT60 at DC: 1 is bright, lower is darker.
@@ -95,9 +96,11 @@ class Room(Processor):
         source_x_percent -- Room Source X: between 5 and 95 %, default 30. Source position along the room's length (the listener stands at 62 %).
         source_y_percent -- Room Source Y: between 5 and 95 %, default 35. Source position across the room's width (the listener stands at 50 %).
     """
-    def __init__(self, *, seed: int = 1, size_m: float = 8.0, rt60_s: float = 0.6, damping: float = 0.5, predelay_ms: float = 5.0, early_percent: float = 50.0, width_percent: float = 100.0, modulation_percent: float = 30.0, mix_percent: float = 15.0, source_x_percent: float = 30.0, source_y_percent: float = 35.0) -> None: ...
+    def __init__(self, *, seed: int = 1, track_id: int = 0, size_m: float = 8.0, rt60_s: float = 0.6, damping: float = 0.5, predelay_ms: float = 5.0, early_percent: float = 50.0, width_percent: float = 100.0, modulation_percent: float = 30.0, mix_percent: float = 15.0, source_x_percent: float = 30.0, source_y_percent: float = 35.0) -> None: ...
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
+    track_id: int
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own."""
     size_m: float
     """Room Size: between 3 and 30 m, default 8. Length of the shoebox (width 0.72x, height 0.38x, at least 2.4 m); sets reflections and tail delays."""
     rt60_s: float
@@ -157,7 +160,7 @@ class Drift(Processor):
 
     Keyword arguments (also properties of the same name):
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
-        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own.
         wow_percent -- Drift Wow: between 0 and 0.5 %, default 0.05. Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent.
         wow_rate_hz -- Drift Wow Rate: between 0.5 and 3 Hz, default 1. Centre rate of the wow; it wanders about 10 % around it.
         flutter_percent -- Drift Flutter: between 0 and 0.3 %, default 0.03. Faster, harmonic speed modulation (capstan-like, harmonics 230:80:99); weighted peak (2 sigma) in percent.
@@ -171,7 +174,7 @@ class Drift(Processor):
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
-    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own."""
     wow_percent: float
     """Drift Wow: between 0 and 0.5 %, default 0.05. Slow speed wander whose rate and depth themselves wander; weighted peak (2 sigma) in percent."""
     wow_rate_hz: float
@@ -195,7 +198,7 @@ class Noise(Processor):
 
     Keyword arguments (also properties of the same name):
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
-        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own.
         hiss_db -- Noise Hiss: between -120 and -40 dB, default -84. Hiss level, A-weighted RMS dBFS.
         hiss_color -- Noise Hiss Color: between 0 and 1, default 0.5. 0 white (flat), 1 pink (-10 dB per decade); the A-weighted level stays as set.
         hum_db -- Noise Hum: between -120 and -40 dB, default -100. Mains hum: RMS dBFS of the fundamental line; harmonics follow a transformer recipe.
@@ -210,7 +213,7 @@ class Noise(Processor):
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
-    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own."""
     hiss_db: float
     """Noise Hiss: between -120 and -40 dB, default -84. Hiss level, A-weighted RMS dBFS."""
     hiss_color: float
@@ -275,7 +278,7 @@ class StemGlue(Processor):
     Keyword arguments (also properties of the same name):
         bypass -- Bypass: 0 or 1 (or a bool), default 0. Output the latency-aligned dry input (crossfaded over 10 ms).
         seed -- Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere.
-        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own.
+        track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own.
         mix_percent -- Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input.
         output_gain_db -- Output Gain: between -24 and 24 dB, default 0. Final level after the mix.
         humanize_enabled -- Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off; structural (applied at a 10 ms silent point): its lookahead is latency only while it is on.
@@ -354,7 +357,7 @@ class StemGlue(Processor):
     seed: int
     """Seed: a whole number between 0 and 99999, default 1. Key of what a session shares (tape transport, room, mains, room tone): one seed, one performance everywhere."""
     track_id: int
-    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances); a new plugin instance draws its own."""
+    """Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own."""
     mix_percent: float
     """Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input."""
     output_gain_db: float

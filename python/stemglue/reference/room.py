@@ -10,9 +10,10 @@
               g (1 - p) / (1 - p z^-1) is exact at DC (RT60) and Nyquist (damping x RT60); the
               feedback is the 16-point Hadamard (/4) followed by slow rotations of line pairs
               (k, k + 8), (cos, sin) new every 128 samples and linear between (a chord, so it
-              never adds energy); the outputs read two rows of the Hadamard mix; the seed picks
-              them and the input's +-1/4 sign pattern: each seed is another source/listener pair
-              in the same room. The outputs are scaled to the reflections' diffuse level (see
+              never adds energy); the outputs read two rows of the Hadamard mix, which the seed
+              picks (the listener); seed and track id pick the input's +-1/4 sign pattern, so
+              each track enters the seed's one tail through its own input vector (the FDN is
+              linear: the tracks' tails sum to one FDN fed by all of them). The outputs are scaled to the reflections' diffuse level (see
               late_level), so early and late lie on one exponential decay
     output    early/late balance, mid/side width; x min(1, 2 (1 - mix)) + room mix (the dry at unity
               up to 50 %, pure wet at 100 %); then scaled by 1 + dry (sqrt(<in^2> / <out^2>) - 1),
@@ -31,7 +32,7 @@ import scipy.signal
 
 from stemglue.analysis.loudness import k_weighting
 from stemglue.reference.module import ReferenceModule
-from stemglue.reference.random import random_u64, random_uniform, stream_key
+from stemglue.reference.random import random_u64, random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.timeline_clock import ticks_around
 
@@ -48,11 +49,11 @@ HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
 MATCH_MS, MATCH_FLOOR_POWER = 400.0, 1e-12
 
 
-def input_signs(seed: int) -> np.ndarray:
+def input_signs(seed: int, track_id: int) -> np.ndarray:
     """+-1/4 per line (unit norm) from the first of the seed's 16-bit patterns whose first pass
     through the Hadamard gives no line more than a quarter of the input (all ones, say, would
     put everything into one line)."""
-    key = stream_key(seed, INPUT_SIGN_STREAM)
+    key = stream_key(track_seed(seed, track_id), INPUT_SIGN_STREAM)
     attempt = 0
     while True:
         pattern = int(random_u64(key, np.array([attempt]))[0]) & 0xFFFF
@@ -208,7 +209,7 @@ class Room(ReferenceModule):
         self._lines = [np.zeros(d) for d in self._delays]  # the last d samples written to each line
         self._line_states = np.zeros(LINES)
         self._design()
-        self._input_signs, self._output_rows = input_signs(self._seed), output_rows(self._seed)
+        self._input_signs, self._output_rows = input_signs(self._seed, self._track_id), output_rows(self._seed)
         self._seek_module()
 
     def _seek_module(self) -> None:
@@ -240,6 +241,8 @@ class Room(ReferenceModule):
             self._predelay_ms = value
         elif name == "seed":
             self._seed = int(value)
+        elif name == "track_id":
+            self._track_id = int(value)
         else:  # the walls' absorption and the reflections follow these at once
             if name == "rt60_s":
                 self._rt60_s = value
