@@ -103,7 +103,9 @@ def test_the_room_keeps_loudness_for_every_seed_and_track(name):
     # 32 seeds moved the bass by up to +0.53 LU and the keys by +0.40 (a chord change left the
     # match off by 2 dB for a second); K-weighted over 400 ms they stay within 0.24.
     changes = [
-        loudness_change(stemglue.Room(seed=seed, track_id=track), STEMS[name]) for seed in range(4) for track in range(4)
+        loudness_change(stemglue.Room(seed=seed, track_id=track), STEMS[name])
+        for seed in range(4)
+        for track in range(4)
     ]
     assert max(map(abs, changes)) <= 0.3, np.round(changes, 2)
 

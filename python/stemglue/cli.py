@@ -123,11 +123,18 @@ def _render(arguments: argparse.Namespace) -> int:
     from stemglue.render import render_file
 
     chosen = _chosen_parameters(arguments)
-    if arguments.session is not None and arguments.inputs:
+    sessions = arguments.session or []
+    if sessions and arguments.inputs:
         raise ValueError("give either --session FILE or the stems, not both")
-    if arguments.session is None and not arguments.inputs:
+    if not sessions and not arguments.inputs:
         raise ValueError("nothing to render: give an audio file, several stems, a folder or --session FILE")
-    if arguments.session is not None or len(arguments.inputs) > 1 or arguments.inputs[0].is_dir():
+    folders = [path for path in arguments.inputs if path.is_dir()]
+    if folders and len(folders) < len(arguments.inputs):
+        raise ValueError("give the stems of one session, or one folder per session, not both")
+    if len(sessions) > 1 or len(folders) > 1:
+        return _render_catalogue(arguments, chosen)
+    if sessions or len(arguments.inputs) > 1 or folders:
+        arguments.session = sessions[0] if sessions else None
         return _render_session(arguments, chosen)
     if arguments.layout is not None:
         raise ValueError("--layout places the stems of a session; one file has no stage")
@@ -191,6 +198,69 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
         f"session.json ({rendered.output_frames} frames, {rendered.sample_rate} Hz, {rendered.channels} channels; "
         f"{rendered.pairs} bleed pairs, layout {rendered.layout})"
     )
+    return 0
+
+
+def _render_catalogue(arguments: argparse.Namespace, chosen: dict[str, float]) -> int:
+    """Several sessions (one folder or session file each) into OUTDIR/<name>/, --jobs at a time in
+    worker processes; a session with a bad input is reported and the others still render."""
+    from stemglue.catalogue import render_catalogue
+    from stemglue.session import AUDIO_SUFFIXES, Session
+
+    if arguments.session and arguments.layout is not None:
+        raise ValueError("--layout: the session files name their layouts (layout = ...); change it there")
+    outdir = arguments.output
+    if outdir.suffix.lower() in AUDIO_SUFFIXES or (outdir.exists() and not outdir.is_dir()):
+        raise AudioFileError(f"{outdir}: several sessions are written into a folder, one folder each; name a folder")
+    # A folder is named by itself; a session file by its own name, or by its folder's when it is
+    # the session.toml that `stemglue session init` writes.
+    named = [(folder.resolve().name, folder, None) for folder in arguments.inputs] + [
+        (file.resolve().parent.name if file.stem == "session" else file.stem, None, file)
+        for file in arguments.session or []
+    ]
+    for file in arguments.session or []:  # a mistyped name is refused before anything renders
+        if not file.is_file():
+            raise AudioFileError(f"{file}: no such session file")
+    names = [name for name, _, _ in named]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"two sessions would both be written to {outdir / name}; rename one")
+    for name in names:  # refused before any session renders
+        if (outdir / name).exists() and not arguments.overwrite:
+            raise AudioFileError(f"{outdir / name}: exists already; pass --overwrite to replace it")
+    made = not outdir.exists()
+    try:
+        outdir.mkdir(exist_ok=True)
+    except OSError as error:
+        raise AudioFileError(f"{outdir}: cannot make this folder ({error.strerror or error})") from None
+    options = {
+        "layout": arguments.layout or "band-room",
+        "block_size": arguments.block_size,
+        "overwrite": arguments.overwrite,
+        "tail": not arguments.no_tail,
+        "start_sample": arguments.start_sample,
+        "with_report": arguments.report,
+    }
+    catalogue = [
+        Session((folder,) if folder else (), outdir / name, chosen, session_file=file, **options)
+        for name, folder, file in named
+    ]
+    progress = _Progress(f"rendering {len(catalogue)} sessions into {outdir}")
+    try:
+        results = render_catalogue(catalogue, jobs=arguments.jobs, progress=progress)
+    finally:
+        progress.finish()
+        if made and not any(outdir.iterdir()):  # interrupted, or nothing rendered: no empty folder left
+            outdir.rmdir()
+    for result in results:
+        if result.rendered is not None:
+            print(f"wrote {result.session.outdir}: {len(result.rendered.stems)} stems, mix.wav and session.json")
+        else:
+            print(f"stemglue: error: {result.error}", file=sys.stderr)
+    failed = sum(result.rendered is None for result in results)
+    if failed:
+        print(f"stemglue: {failed} of {len(results)} sessions not rendered (see above)", file=sys.stderr)
+        return EXIT_USAGE_OR_INPUT
     return 0
 
 
@@ -354,21 +424,24 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="INPUT",
         help="an audio file (WAV, FLAC, AIFF, OGG ...); several stems, or one folder of them, render as one "
-        "session: one room, bleed between the stems, one band clock",
+        "session: one room, bleed between the stems, one band clock; several folders are several sessions, "
+        "written to OUTDIR/<folder name>/",
     )
     render.add_argument(
         "--session",
         type=Path,
-        default=None,
+        action="append",
         metavar="FILE",
-        help="render the session a session file describes (see `stemglue session init`); options given win",
+        help="render the session a session file describes (see `stemglue session init`); options given win. "
+        "Give it again for more sessions",
     )
     render.add_argument(
         "-o",
         "--output",
         type=Path,
         required=True,
-        help="output WAV file (32-bit float); for a session, a new folder for stems/, mix.wav and session.json",
+        help="output WAV file (32-bit float); for a session, a new folder for stems/, mix.wav and session.json; "
+        "for several sessions, a folder to hold one such folder each",
     )
     render.add_argument(
         "--layout",
@@ -396,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_whole_number(1, 64),
         default=1,
         metavar="N",
-        help="session: render the stems in N threads (the bytes are the same; default 1)",
+        help="several sessions: render N at a time in worker processes; one session: its stems in N threads "
+        "(the bytes are the same either way; default 1)",
     )
     render.add_argument(
         "--start-sample",

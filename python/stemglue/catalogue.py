@@ -1,0 +1,101 @@
+"""Many sessions at once: a catalogue of independent sessions, rendered in worker processes.
+
+Sessions share nothing, so each renders whole in its own process (its stems in one thread there);
+the bytes are those of a render on its own. A session whose input is bad is reported and the others
+still render, each appearing atomically as render_session writes it. Ctrl-C reaches the workers too:
+each removes its unfinished session, and nothing partial is left.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from stemglue.audio_io import AudioFileError
+from stemglue.session import Session, SessionRendered
+
+#: Input errors a session reports in one line; anything else is a bug and stops the catalogue.
+SESSION_ERRORS = (AudioFileError, ValueError, FileExistsError, FileNotFoundError)
+
+
+@dataclass(frozen=True)
+class CatalogueResult:
+    """One session's outcome: what it rendered, or the one-line reason it did not."""
+
+    session: Session
+    rendered: SessionRendered | None = None
+    error: str | None = None
+
+
+_rendering = False  # in a worker: whether a session is being written
+
+
+def _worker_started() -> None:
+    """A worker takes one Ctrl-C, and only while it renders: the session's cleanup then runs
+    uninterrupted (a terminal's Ctrl-C and this process's forwarding of it both arrive), and an
+    idle worker is left to the pool's own shutdown instead of dying with a traceback."""
+
+    def interrupted(signum, frame) -> None:
+        if _rendering:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
+def _render_one(session: Session) -> CatalogueResult:
+    global _rendering
+    _rendering = True
+    try:
+        return CatalogueResult(session, rendered=session.render())
+    except SESSION_ERRORS as error:
+        return CatalogueResult(session, error=str(error))
+    finally:
+        _rendering = False
+
+
+def render_catalogue(
+    sessions: Sequence[Session], jobs: int = 1, progress: Callable[[float], None] | None = None
+) -> list[CatalogueResult]:
+    """Render every session, up to ``jobs`` at a time in worker processes (``jobs`` 1: one after
+    another in this process); the results in the sessions' order. ``progress`` gets the fraction
+    of sessions done."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
+    results: dict[int, CatalogueResult] = {}
+
+    def done(index: int, result: CatalogueResult) -> None:
+        results[index] = result
+        if progress is not None:
+            progress(len(results) / len(sessions))
+
+    if jobs == 1 or len(sessions) < 2:
+        for index, session in enumerate(sessions):
+            done(index, _render_one(session))
+        return [results[i] for i in range(len(sessions))]
+
+    # spawn: a forked child would inherit this process's threads' locks (a progress bar's, soxr's).
+    workers = ProcessPoolExecutor(
+        min(jobs, len(sessions)), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started
+    )
+    try:
+        pending: dict[Future, int] = {workers.submit(_render_one, s): i for i, s in enumerate(sessions)}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done(pending.pop(future), future.result())
+    except BaseException:
+        # Ctrl-C (or a bug): the workers stop as this process does, each removing the session it
+        # was writing; sessions not yet started never start.
+        workers.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGINT)
+        for child in multiprocessing.active_children():
+            child.join(timeout=30)
+        raise
+    workers.shutdown()
+    return [results[i] for i in range(len(sessions))]

@@ -1,0 +1,117 @@
+"""Several sessions at once (`stemglue render FOLDER FOLDER ... --jobs N`, `render_catalogue`):
+each in a worker process, each the bytes of a render on its own; a bad session is reported while
+the others render; Ctrl-C leaves nothing."""
+
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from command import COMMAND, run
+from interrupt import ctrl_c_once_started
+from signals import bass_stem, drum_stem, keys_stem
+from stemglue.catalogue import render_catalogue
+from stemglue.session import Session
+
+RATE = 48000
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """Two small sessions of three stems each."""
+    root = tmp_path_factory.mktemp("catalogue")
+    made = []
+    for index, seconds in enumerate((1.5, 1.0)):
+        folder = root / f"song{index}"
+        folder.mkdir()
+        soundfile.write(folder / "drums.wav", drum_stem(seconds)[0].T, RATE, subtype="FLOAT")
+        soundfile.write(folder / "bass.wav", bass_stem(seconds)[0].T, RATE, subtype="FLOAT")
+        soundfile.write(folder / "keys.wav", keys_stem(seconds)[0].T, RATE, subtype="FLOAT")
+        made.append(folder)
+    return made
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_several_folders_render_as_sessions_with_the_bytes_of_single_renders(folders, tmp_path):
+    result = run("render", *folders, "-o", tmp_path / "many", "--jobs", 2, "--no-tail")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["song0", "song1"]
+    assert all(f"many/{f.name}: 3 stems" in result.stdout for f in folders)
+    (tmp_path / "one").mkdir()
+    for folder in folders:
+        assert run("render", folder, "-o", tmp_path / "one" / folder.name, "--no-tail").returncode == 0
+        assert outputs(tmp_path / "many" / folder.name) == outputs(tmp_path / "one" / folder.name)
+
+
+def test_session_files_name_their_outputs_by_their_folders(folders, tmp_path):
+    files = []
+    for folder in folders:  # `session init` beside the stems, as a user runs it
+        copy = tmp_path / "copies" / folder.name
+        copy.mkdir(parents=True)
+        for stem in folder.iterdir():
+            (copy / stem.name).write_bytes(stem.read_bytes())
+        assert run("session", "init", copy).returncode == 0
+        files += ["--session", copy / "session.toml"]
+    result = run("render", *files, "-o", tmp_path / "out", "--jobs", 2, "--no-tail")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["song0", "song1"]
+
+
+def test_the_sessions_run_in_worker_processes_and_return_in_order(folders, tmp_path):
+    sessions = [Session((folder,), tmp_path / folder.name, tail=False) for folder in reversed(folders)]
+    workers_seen = []
+    results = render_catalogue(
+        sessions, jobs=2, progress=lambda _: workers_seen.append(multiprocessing.active_children())
+    )
+    assert len(workers_seen) == 2 and all(len(children) == 2 for children in workers_seen)
+    assert [r.session for r in results] == sessions and all(r.error is None for r in results)
+    assert [r.rendered.input_frames for r in results] == [RATE, int(1.5 * RATE)]
+    with pytest.raises(ValueError, match="jobs"):
+        render_catalogue(sessions, jobs=0)
+
+
+def test_a_bad_session_is_reported_and_the_others_render(folders, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "drums.wav").write_bytes(b"RIFF" + bytes(range(256)) * 8)
+    (broken / "bass.wav").write_bytes((folders[0] / "bass.wav").read_bytes())
+    result = run("render", broken, folders[1], "-o", tmp_path / "out", "--jobs", 2, "--no-tail")
+    assert result.returncode == 2
+    assert "broken/drums.wav" in result.stderr and "1 of 2 sessions not rendered" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["song1"]  # no staging folder left
+
+
+def test_mixed_and_clashing_inputs_are_refused_before_anything_renders(folders, tmp_path):
+    mixed = run("render", folders[0], folders[1] / "bass.wav", "-o", tmp_path / "out")
+    assert mixed.returncode == 2 and "one folder per session" in mixed.stderr
+    twice = run("render", folders[0], folders[0], "-o", tmp_path / "out")
+    assert twice.returncode == 2 and "two sessions would both be written" in twice.stderr
+    missing = run(
+        "render", "--session", folders[0] / "nothing.toml", "--session", tmp_path / "x.toml", "-o", tmp_path / "out"
+    )
+    assert missing.returncode == 2 and "no such session file" in missing.stderr
+    (tmp_path / "out" / "song1").mkdir(parents=True)
+    exists = run("render", *folders, "-o", tmp_path / "out")
+    assert exists.returncode == 2 and "exists already" in exists.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["song1"]
+    assert not any((tmp_path / "out" / "song1").iterdir())
+
+
+def test_ctrl_c_stops_every_worker_and_leaves_nothing(tmp_path):
+    second = (np.random.default_rng(2).standard_normal(RATE) * 0.1).astype(np.float32)
+    songs = []
+    for song in ("intro", "verse"):
+        folder = tmp_path / song
+        folder.mkdir()
+        for name in ("drums", "bass", "keys"):
+            soundfile.write(folder / f"{name}.wav", np.tile(second, 120), RATE, subtype="PCM_16")  # 2 minutes each
+        songs.append(str(folder))
+    command = [COMMAND, "render", *songs, "-o", str(tmp_path / "out"), "--jobs", "2"]
+    returncode, stderr = ctrl_c_once_started(command, tmp_path / "out", ".*", timeout_s=10)
+    assert returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intro", "verse"]  # no output folder, no staging
