@@ -219,10 +219,8 @@ def test_splices_add_no_clicks():
 STEMS = {"drums": drum_stem, "bass": bass_stem, "keys": keys_stem, "vocal": vocal_stem}
 # Measured at the default sensitivity, seed 0 (precision / recall / F): the issue's target is F 0.95.
 DETECTOR_SHORTFALL = {
-    "drums": "0.97 / 0.81 / 0.88: a fifth of the hits missed",
-    "bass": "0.94 / 0.90 / 0.92",
-    "keys": "0.91 / 0.79 / 0.84",
-    "vocal": "1.00 / 0.67 / 0.80: a third of the note starts missed",
+    "vocal": "0.92 / 0.70 / 0.79: legato note starts (a glide to the new pitch, the level dipping and "
+    "swelling back no higher) carry no rise a level detector can see",
 }
 
 
@@ -237,8 +235,10 @@ def detector_scores(name: str) -> tuple[float, float, float]:
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for name, reason in DETECTOR_SHORTFALL.items()
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=DETECTOR_SHORTFALL[name]))
+        if name in DETECTOR_SHORTFALL
+        else name
+        for name in STEMS
     ],
 )
 def test_the_detector_finds_the_onsets_of_generated_stems_under_hiss(name):
@@ -247,9 +247,9 @@ def test_the_detector_finds_the_onsets_of_generated_stems_under_hiss(name):
 
 @pytest.mark.parametrize("name", list(STEMS))
 def test_the_detector_keeps_what_it_reaches_today(name):
-    """Until the target above is met: no detector change may lose what it finds now."""
+    """Until the target above is met everywhere: no detector change may lose what it finds now."""
     precision, _, f_measure = detector_scores(name)
-    assert precision >= 0.88 and f_measure >= 0.78
+    assert precision >= 0.9 and f_measure >= 0.78
 
 
 def test_one_seed_is_one_band_clock_and_each_track_its_own_player():

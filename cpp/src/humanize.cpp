@@ -15,6 +15,9 @@ constexpr std::array<double, Humanize::kNumBands> kBandCentersHz = {62.5, 125, 2
 constexpr double kBandQ = 1.4142135623730951;  // one octave
 constexpr double kLevelFloor = 1e-7;           // mean square: -70 dBFS in a band
 constexpr double kMinSmoothingS = 0.003;
+constexpr double kDeadZoneDb = 1.0;  // of each band's rise, before it is squared
+constexpr double kGapSmoothingS = 0.002, kGapDropDb = 30.0, kGapRiseDb = 20.0;
+constexpr double kBacktrackRiseDb = 2.0;  // a frame whose bands rose by more than this in all is part of the attack
 constexpr uint64_t kTimingStream = 0x600, kDynamicsStream = 0x680, kBandStream = 0x700;
 constexpr double kBandKnotSeconds = 4.0, kBandKnotBeats = 8.0;
 constexpr double kKeysPerBeat = 48.0;
@@ -97,6 +100,7 @@ void Humanize::prepare_module()
         smoothing_[static_cast<size_t>(b)] =
             1.0 - std::exp(-1.0 / (smoothing_s(kBandCentersHz[static_cast<size_t>(b)]) * sample_rate_));
     }
+    wide_smoothing_ = 1.0 - std::exp(-1.0 / (kGapSmoothingS * sample_rate_));
 }
 
 void Humanize::reset_module() noexcept
@@ -114,8 +118,10 @@ void Humanize::reset_module() noexcept
     for (Biquad& band : bands_) band.z0 = band.z1 = 0.0;
     envelopes_.fill(0.0);
     for (auto& levels : levels_) levels.fill(floor_db);
-    totals_.fill(10.0 * std::log10(kNumBands * kLevelFloor));
     level_newest_ = 0;
+    wide_envelope_ = 0.0;
+    wide_levels_.fill(floor_db);
+    wide_newest_ = 0;
     flux_history_.fill(0.0);
     flux_newest_ = 0;
     frames_since_onset_ = int64_t{1} << 30;
@@ -179,7 +185,8 @@ double Humanize::long_range(uint64_t key, uint64_t stream, double u, uint64_t wh
 // and smoothed square, four bands to a vector: the eight recursions run side by side.
 STEMGLUE_MULTIVERSION
 void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::array<double, kNumBands>& smoothing,
-                            std::array<double, kNumBands>& envelopes, const double* mono, int count) noexcept
+                            std::array<double, kNumBands>& envelopes, double wide_smoothing, double& wide_envelope,
+                            const double* mono, int count) noexcept
 {
     using Four = double __attribute__((vector_size(4 * sizeof(double))));
     static_assert(kNumBands % 4 == 0);
@@ -199,6 +206,8 @@ void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::arr
         keep[v][lane] = -(smoothing[b] - 1.0);  // scipy.signal.lfilter([a], [1, a - 1])
         envelope[v][lane] = envelopes[b];
     }
+    const double wide_keep = -(wide_smoothing - 1.0);
+    double wide = wide_envelope;
     for (int j = 0; j < count; ++j) {
         const double x = mono[j];
         for (int v = 0; v < kVectors; ++v) {
@@ -207,7 +216,9 @@ void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::arr
             z1[v] = b2[v] * x - a2[v] * y;
             envelope[v] = alpha[v] * (y * y) + keep[v] * envelope[v];
         }
+        wide = wide_smoothing * (x * x) + wide_keep * wide;
     }
+    wide_envelope = wide;
     for (size_t b = 0; b < kNumBands; ++b) {
         bands[b].z0 = z0[b / 4][b % 4];
         bands[b].z1 = z1[b / 4][b % 4];
@@ -228,7 +239,7 @@ void Humanize::detect(AudioBlock block) noexcept
         const int64_t timeline = stream_ + start + timeline_offset_;
         const int64_t into_frame = ((timeline % hop_) + hop_) % hop_;
         const int end = static_cast<int>(std::min<int64_t>(n, start + hop_ - into_frame));
-        filter_bands(bands_, smoothing_, envelopes_, mono_.data() + start, end - start);
+        filter_bands(bands_, smoothing_, envelopes_, wide_smoothing_, wide_envelope_, mono_.data() + start, end - start);
         start = end;
         if (((stream_ + end + timeline_offset_) % hop_ + hop_) % hop_ == 0) frame_done(stream_ + end);
     }
@@ -236,35 +247,57 @@ void Humanize::detect(AudioBlock block) noexcept
 
 void Humanize::frame_done(int64_t frame_end) noexcept
 {
+    const auto previous = [this](int age) -> const std::array<double, kNumBands>& {  // age 0: the frame before this
+        return levels_[static_cast<size_t>((level_newest_ + age) % kLevelHistory)];
+    };
     std::array<double, kNumBands> levels{};
-    double flux = 0.0, energy = 0.0;
+    double flux = 0.0;
     for (size_t b = 0; b < kNumBands; ++b) {
         levels[b] = 10.0 * std::log10(envelopes_[b] + kLevelFloor);
-        energy += envelopes_[b];
-        // Each band against its loudest of the last 30 ms (a low note's period: its pulses never count).
-        double reference = levels_[static_cast<size_t>(level_newest_)][b];
-        for (int k = 1; k < kReferenceFrames; ++k)
-            reference = std::max(reference, levels_[static_cast<size_t>((level_newest_ + k) % kLevelHistory)][b]);
-        flux += std::max(0.0, levels[b] - reference);
+        // Each band against its loudest of 3 to 12 frames back (a low note's period: its pulses never
+        // count; an attack over three frames counts whole), below 300 Hz to 40 (a chord's beating).
+        const int reach = b < kLowBands ? kLowReferenceFrames : kReferenceFrames;
+        double reference = previous(kReferenceLagFrames - 1)[b];
+        for (int age = kReferenceLagFrames; age < reach; ++age) reference = std::max(reference, previous(age)[b]);
+        const double rise = levels[b] - reference - kDeadZoneDb;
+        if (rise > 0.0) flux += rise * rise;
     }
     // The mean of the last frames' flux, newest first (the reference's order).
     double mean = 0.0;
     for (int k = 0; k < kFluxHistory; ++k) mean += flux_history_[static_cast<size_t>((flux_newest_ + k) % kFluxHistory)];
-    const double threshold = 36.0 * std::pow(8.0, -sensitivity_.value() / 100.0) + mean / kFluxHistory;
+    const double threshold = 14.0 * std::pow(8.0, (50.0 - sensitivity_.value()) / 100.0) + mean / kFluxHistory;
+    // A note after a short rest: the unfiltered level climbs out of a gap the low bands still ring through.
+    const double wide = 10.0 * std::log10(wide_envelope_ + kLevelFloor);
+    double quietest = wide_levels_[static_cast<size_t>(wide_newest_)], loudest = quietest;
+    for (int age = 1; age < kGapContextFrames; ++age) {
+        const double level = wide_levels_[static_cast<size_t>((wide_newest_ + age) % kGapContextFrames)];
+        if (age < kGapFrames) quietest = std::min(quietest, level);
+        loudest = std::max(loudest, level);
+    }
+    const bool after_gap = quietest < loudest - kGapDropDb && wide > quietest + kGapRiseDb;
     flux_newest_ = (flux_newest_ + kFluxHistory - 1) % kFluxHistory;
     flux_history_[static_cast<size_t>(flux_newest_)] = flux;
     level_newest_ = (level_newest_ + kLevelHistory - 1) % kLevelHistory;
     levels_[static_cast<size_t>(level_newest_)] = levels;
-    totals_[static_cast<size_t>(level_newest_)] = 10.0 * std::log10(energy + kNumBands * kLevelFloor);
+    wide_newest_ = (wide_newest_ + kGapContextFrames - 1) % kGapContextFrames;
+    wide_levels_[static_cast<size_t>(wide_newest_)] = wide;
     ++frames_since_onset_;
-    if (flux > threshold && frames_since_onset_ >= whole(kMinIoiMs / kHopMs)) {
+    if ((flux > threshold || after_gap) && frames_since_onset_ >= whole(kMinIoiMs / kHopMs)) {
         frames_since_onset_ = 0;
-        // Back to where the rise began: the smoothed level climbs for a while before it counts.
+        // Back over the attack: the frames whose bands were still rising.
         int back = 0;
-        auto total = [this](int age) { return totals_[static_cast<size_t>((level_newest_ + age) % kLevelHistory)]; };
-        while (back < kBacktrackFrames && total(back + 1) < total(back)) ++back;
+        while (back < kBacktrackFrames && rise_db(back) > kBacktrackRiseDb) ++back;
         plan(frame_end - (back + 2) * hop_, frame_end - (back + 1) * hop_);
     }
+}
+
+double Humanize::rise_db(int age) const noexcept
+{
+    const auto& later = levels_[static_cast<size_t>((level_newest_ + age) % kLevelHistory)];
+    const auto& earlier = levels_[static_cast<size_t>((level_newest_ + age + 1) % kLevelHistory)];
+    double rise = 0.0;
+    for (size_t b = 0; b < kNumBands; ++b) rise += std::max(0.0, later[b] - earlier[b]);
+    return rise;
 }
 
 void Humanize::plan(int64_t guard, int64_t estimate) noexcept

@@ -2,10 +2,11 @@
 // whose docstring states the algorithm in full.
 //
 //   detector  mono sum -> eight octave band-passes (62.5 Hz .. 8 kHz) -> smoothed squares; every
-//             2.5 ms of the timeline a frame of band levels (dB over a -70 dB floor); flux = summed
-//             rise of each band over its loudest of the last 30 ms; onset where it tops
-//             36 dB * 8^(-sensitivity/100) + its 40 ms mean, at least 25 ms after the last,
-//             backtracked to where the level began to rise
+//             2.5 ms of the timeline a frame of band levels (dB over a -70 dB floor); a band's
+//             rise is over its loudest of 3 to 12 frames back (3 to 40 below 300 Hz); flux = sum
+//             of (rise - 1 dB)^2; onset where it tops 14 dB^2 * 8^((50 - sensitivity)/100) + its
+//             40 ms mean, or where the unfiltered level rises 20 dB out of a gap 30 dB deep; at
+//             least 25 ms after the last; backtracked over the frames that still rose 2 dB
 //   offset    feel + timing * (white + octave-spaced smooth randoms: a 1/f^correlation process keyed
 //             by the track and by sixteenths with a tempo, else by event count) + band drift (keyed
 //             by the seed only), whole samples, within +-max_shift
@@ -27,10 +28,13 @@ class Humanize final : public Module {
 public:
     static constexpr int kNumBands = 8;
     static constexpr int kOctaves = 7;
-    static constexpr int kFluxHistory = 16;      // adaptive threshold over 40 ms
-    static constexpr int kLevelHistory = 16;     // frames of band levels kept
-    static constexpr int kReferenceFrames = 12;  // a band's rise is over its loudest of these
-    static constexpr int kBacktrackFrames = 12;  // an onset is placed up to 30 ms before the frame that found it
+    static constexpr int kFluxHistory = 16;  // adaptive threshold over 40 ms
+    // A band's rise is over its loudest of kReferenceLagFrames to kReferenceFrames frames back
+    // (to kLowReferenceFrames in the kLowBands lowest bands).
+    static constexpr int kReferenceLagFrames = 3, kReferenceFrames = 12, kLowReferenceFrames = 40, kLowBands = 3;
+    static constexpr int kLevelHistory = kLowReferenceFrames;     // previous frames of band levels kept
+    static constexpr int kGapFrames = 6, kGapContextFrames = 24;  // the gap's lowest of 15 ms, under the loudest of 60
+    static constexpr int kBacktrackFrames = 12;                   // an onset is placed up to 30 ms before the frame that found it
 
     /** The lookahead for these settings: max shift + crossfade + guard + the detector's 14 frames. */
     static int latency_for(double sample_rate, double max_shift_ms, double crossfade_ms) noexcept;
@@ -57,9 +61,13 @@ private:
 
     void detect(AudioBlock block) noexcept;
     void frame_done(int64_t frame_end) noexcept;
-    /** Every band's filter and smoothed square over mono[0, count), the bands side by side in vector lanes. */
+    /** Every band's filter and smoothed square over mono[0, count), the bands side by side in vector
+     *  lanes; and the unfiltered mono's smoothed square (wide_envelope, coefficient wide_smoothing). */
     static void filter_bands(std::array<Biquad, kNumBands>& bands, const std::array<double, kNumBands>& smoothing,
-                             std::array<double, kNumBands>& envelopes, const double* mono, int count) noexcept;
+                             std::array<double, kNumBands>& envelopes, double wide_smoothing, double& wide_envelope,
+                             const double* mono, int count) noexcept;
+    /** How much the bands rose, in all, into the frame age frames back. */
+    double rise_db(int age) const noexcept;
     void plan(int64_t guard, int64_t estimate) noexcept;
     double long_range(uint64_t key, uint64_t stream, double u, uint64_t white_key) const noexcept;
     double tempo_bpm() const noexcept;
@@ -92,8 +100,10 @@ private:
     std::array<Biquad, kNumBands> bands_{};
     std::array<double, kNumBands> smoothing_{}, envelopes_{};            // one-pole coefficient, smoothed square
     std::array<std::array<double, kNumBands>, kLevelHistory> levels_{};  // dB, ring, newest at level_newest_
-    std::array<double, kLevelHistory> totals_{};                         // dB of the summed envelopes
     int level_newest_ = 0;
+    double wide_smoothing_ = 0.0, wide_envelope_ = 0.0;    // the unfiltered mono's smoothed square
+    std::array<double, kGapContextFrames> wide_levels_{};  // dB, ring, newest at wide_newest_
+    int wide_newest_ = 0;
     std::array<double, kFluxHistory> flux_history_{};
     int flux_newest_ = 0;
     int64_t frames_since_onset_ = 0;

@@ -3,11 +3,17 @@
 detector  the mono sum through eight octave band-passes (62.5 Hz - 8 kHz, RBJ, Q sqrt 2), each
           squared and smoothed by a one-pole of a period of its centre (at least 3 ms); every
           HOP_MS of the timeline a frame of band levels 10 log10(envelope + 1e-7) (the floor keeps
-          a -60 dBFS hiss flat). flux = sum of each band's rise over its loudest level of the last
-          30 ms (so a low note's pulses, one per period, never count). An onset where the flux
-          exceeds 36 dB * 8^(-sensitivity/100) plus its mean over the last 40 ms, at least 25 ms
-          after the previous one; its estimate is backtracked (at most 30 ms) to the frame where
-          the summed level began to rise, and the guard is one frame before that.
+          a -60 dBFS hiss flat). A band's rise is its level over its loudest of 3 to 12 frames
+          ago (3 to 40 below 300 Hz): so a low note's pulses, one per period, and the beating of a
+          chord's low notes never count, while an attack spread over three frames counts whole.
+          flux = the sum over bands of (rise - 1 dB)^2 where positive, in dB^2: one band rising
+          10 dB (a hi-hat) weighs more than four bands drifting 3 dB. An onset where the flux
+          exceeds 14 dB^2 * 8^((50 - sensitivity)/100) plus its mean over the last 40 ms, or where
+          the unfiltered level (smoothed over 2 ms) leaves a gap: 20 dB above its lowest of the
+          last 15 ms, which lay 30 dB under its loudest of the last 60 ms (a note after a short
+          rest, whose low bands still ring); at least 25 ms after the previous onset. Its estimate
+          is backtracked (at most 30 ms) over the frames whose bands rose by more than 2 dB in
+          all, and the guard is one frame before that.
 offset    feel + timing * P(u) + band_drift * B, in whole samples, at most max_shift either way.
           P is long-range correlated: white draws plus smooth randoms (smooth_random.py) with knots
           2, 4 ... 64 events apart, each octave adding the step a 1/f^correlation spectrum needs
@@ -45,9 +51,14 @@ BAND_Q = math.sqrt(2.0)  # one octave
 LEVEL_FLOOR = 1e-7  # mean square: -70 dBFS in a band
 MIN_SMOOTHING_S = 0.003
 FLUX_HISTORY_FRAMES = 16  # adaptive threshold over 40 ms
-LEVEL_HISTORY_FRAMES = 16  # longer than the largest band lag (16 ms = 6 frames) and the backtrack
-REFERENCE_FRAMES = 12
+REFERENCE_LAG_FRAMES, REFERENCE_FRAMES, LOW_REFERENCE_FRAMES = 3, 12, 40  # a band's rise is over frames 3..12 back
+LOW_BANDS = 3  # 62.5, 125 and 250 Hz: their reference reaches 100 ms back
+LEVEL_HISTORY_FRAMES = LOW_REFERENCE_FRAMES  # previous frames kept, newest first
+DEAD_ZONE_DB = 1.0  # of each band's rise, before it is squared
+GAP_SMOOTHING_S, GAP_DROP_DB, GAP_RISE_DB = 0.002, 30.0, 20.0
+GAP_FRAMES, GAP_CONTEXT_FRAMES = 6, 24  # the gap's lowest over 15 ms, under the loudest of 60 ms
 BACKTRACK_FRAMES = 12  # an onset is placed up to 30 ms before the frame that found it
+BACKTRACK_RISE_DB = 2.0  # a frame whose bands rose by more than this in all is part of the attack
 OCTAVES = 7  # white, then smooth randoms with knots 2 ... 64 events apart
 TIMING_STREAM, DYNAMICS_STREAM, BAND_STREAM = 0x600, 0x680, 0x700
 BAND_KNOT_SECONDS, BAND_KNOT_BEATS = 4.0, 8.0
@@ -78,8 +89,8 @@ def smoothing_s(center_hz: float) -> float:
     return max(MIN_SMOOTHING_S, 1.0 / center_hz)
 
 
-def threshold_db(sensitivity: float) -> float:
-    return 36.0 * 8.0 ** (-sensitivity / 100.0)
+def threshold_db2(sensitivity: float) -> float:
+    return 14.0 * 8.0 ** ((50.0 - sensitivity) / 100.0)
 
 
 def octave_weights(correlation: float) -> np.ndarray:
@@ -160,6 +171,7 @@ class Humanize(ReferenceModule):
         self._filters = [bandpass(f, rate) for f in BAND_CENTERS_HZ]
         times = [smoothing_s(f) for f in BAND_CENTERS_HZ]
         self._smoothing = [1.0 - math.exp(-1.0 / (t * rate)) for t in times]
+        self._gap_smoothing = 1.0 - math.exp(-1.0 / (GAP_SMOOTHING_S * rate))
 
     def _reset_module(self) -> None:
         hop, shift, crossfade, guard = self._sizes()
@@ -171,9 +183,10 @@ class Humanize(ReferenceModule):
         # detector
         self._filter_state = np.zeros((len(BAND_CENTERS_HZ), 2))
         self._envelopes = np.zeros(len(BAND_CENTERS_HZ))  # smoothed mean squares
+        self._wide_envelope = 0.0  # the unfiltered mono's
         floor_db = 10.0 * math.log10(LEVEL_FLOOR)
         self._levels = np.full((LEVEL_HISTORY_FRAMES, len(BAND_CENTERS_HZ)), floor_db)  # newest first
-        self._totals = np.full(LEVEL_HISTORY_FRAMES, 10.0 * math.log10(len(BAND_CENTERS_HZ) * LEVEL_FLOOR))
+        self._wide_levels = np.full(GAP_CONTEXT_FRAMES, floor_db)  # newest first
         self._flux_history = np.zeros(FLUX_HISTORY_FRAMES)
         self._frames_since_onset = 1 << 30
         # planning and playback
@@ -206,42 +219,53 @@ class Humanize(ReferenceModule):
             envelopes[b], _ = scipy.signal.lfilter(
                 [smoothing], [1.0, smoothing - 1.0], squares[b], zi=[(1.0 - smoothing) * self._envelopes[b]]
             )
+        a = self._gap_smoothing
+        wide, _ = scipy.signal.lfilter([a], [1.0, a - 1.0], mono * mono, zi=[(1.0 - a) * self._wide_envelope])
         if len(mono):
             self._envelopes = envelopes[:, -1].copy()
+            self._wide_envelope = float(wide[-1])
         hop = self._hop
         first = (-(self._stream + self._timeline_offset)) % hop  # the first frame end in this chunk, minus one
         for last in range(first - 1 if first else hop - 1, len(mono), hop):
-            self._frame_done(self._stream + last + 1, envelopes[:, last])
+            self._frame_done(self._stream + last + 1, envelopes[:, last], wide[last])
 
-    def _frame_done(self, frame_end: int, envelopes: np.ndarray) -> None:
+    def _frame_done(self, frame_end: int, envelopes: np.ndarray, wide_envelope: float) -> None:
         levels = np.array([10.0 * math.log10(e + LEVEL_FLOOR) for e in envelopes])
-        energy = 0.0
-        for envelope in envelopes:  # in band order, as C++ sums: the backtrack compares totals strictly
-            energy += float(envelope)
-        total = 10.0 * math.log10(energy + len(envelopes) * LEVEL_FLOOR)
         flux = 0.0
-        reference = np.max(self._levels[:REFERENCE_FRAMES], axis=0)
-        for b in range(len(levels)):  # each band against its loudest of the last 30 ms (a low note's period)
-            flux += max(0.0, levels[b] - reference[b])
+        for b in range(len(levels)):  # in band order, as C++ sums
+            reach = LOW_REFERENCE_FRAMES if b < LOW_BANDS else REFERENCE_FRAMES
+            rise = levels[b] - np.max(self._levels[REFERENCE_LAG_FRAMES - 1 : reach, b]) - DEAD_ZONE_DB
+            if rise > 0.0:
+                flux += rise * rise
         mean = 0.0
         for value in self._flux_history:
             mean += value
-        threshold = threshold_db(self._settings["sensitivity"]) + mean / FLUX_HISTORY_FRAMES
+        threshold = threshold_db2(self._settings["sensitivity"]) + mean / FLUX_HISTORY_FRAMES
+        wide = 10.0 * math.log10(wide_envelope + LEVEL_FLOOR)
+        quietest = np.min(self._wide_levels[:GAP_FRAMES])
+        after_gap = quietest < np.max(self._wide_levels) - GAP_DROP_DB and wide > quietest + GAP_RISE_DB
         self._flux_history = np.roll(self._flux_history, 1)
         self._flux_history[0] = flux
         self._levels = np.roll(self._levels, 1, axis=0)
         self._levels[0] = levels
-        self._totals = np.roll(self._totals, 1)
-        self._totals[0] = total
+        self._wide_levels = np.roll(self._wide_levels, 1)
+        self._wide_levels[0] = wide
         self._frames_since_onset += 1
         min_frames = whole(MIN_IOI_MS / HOP_MS)
-        if flux > threshold and self._frames_since_onset >= min_frames:
+        if (flux > threshold or after_gap) and self._frames_since_onset >= min_frames:
             self._frames_since_onset = 0
-            # Back to where the rise began: the smoothed level climbs for a while before it counts.
+            # Back over the attack: the frames whose bands were still rising.
             back = 0
-            while back < BACKTRACK_FRAMES and self._totals[back + 1] < self._totals[back]:
+            while back < BACKTRACK_FRAMES and self._rise_db(back) > BACKTRACK_RISE_DB:
                 back += 1
             self._plan(guard=frame_end - (back + 2) * self._hop, estimate=frame_end - (back + 1) * self._hop)
+
+    def _rise_db(self, age: int) -> float:
+        """How much the bands rose, in all, into the frame `age` frames back."""
+        rise = 0.0
+        for b in range(len(BAND_CENTERS_HZ)):
+            rise += max(0.0, float(self._levels[age, b] - self._levels[age + 1, b]))
+        return rise
 
     def _plan(self, guard: int, estimate: int) -> None:
         rate, settings = self._sample_rate, self._settings
