@@ -27,6 +27,10 @@ public:
     void process(const float* in, float* out, int num_samples) noexcept
     {
         const size_t n = static_cast<size_t>(num_samples);
+        if (delay_ == 0) {  // the aligned input of a stage without latency: nothing to keep
+            if (in != out) std::copy(in, in + n, out);
+            return;
+        }
         float* window = buffer_.data();  // [delay samples of history | this block]
         std::copy(in, in + n, window + delay_);
         std::copy(window, window + n, out);
