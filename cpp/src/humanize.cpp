@@ -86,8 +86,11 @@ void Humanize::prepare_module()
     while (length < span) length <<= 1;
     history_.assign(static_cast<size_t>(num_channels_), std::vector<float>(length, 0.0f));
     mask_ = length - 1;
-    fade_weights_.assign(static_cast<size_t>(std::max(1, ms_to_samples(crossfade_ms_.spec().max_value, sample_rate_))), 0.0);
+    const size_t longest_fade = static_cast<size_t>(std::max(1, ms_to_samples(crossfade_ms_.spec().max_value, sample_rate_)));
+    for (auto* weights : {&fade_weights_, &equal_power_from_, &equal_power_to_}) weights->assign(longest_fade, 0.0);
     mono_.assign(static_cast<size_t>(max_block_size_), 0.0);
+    for (auto* buffer : {&fade_from_, &fade_to_}) buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
+    for (auto* buffer : {&dry_run_, &from_run_, &to_run_}) buffer->assign(static_cast<size_t>(max_block_size_), 0.0f);
     for (int b = 0; b < kNumBands; ++b) {
         const double w = 2.0 * kPi * std::min(kBandCentersHz[static_cast<size_t>(b)], 0.4 * sample_rate_) / sample_rate_;
         const double alpha = std::sin(w) / (2.0 * kBandQ);
@@ -134,7 +137,13 @@ void Humanize::reset_module() noexcept
     last_offset_ = offset_ = 0;
     last_gain_ = gain_ = 1.0;
     fading_ = false;
-    for (int k = 0; k < crossfade_; ++k) fade_weights_[static_cast<size_t>(k)] = (k + 0.5) / crossfade_;
+    for (size_t k = 0; k < static_cast<size_t>(crossfade_); ++k) {
+        const double p = fade_weights_[k] = (static_cast<double>(k) + 0.5) / crossfade_;
+        // Equal power, with flat ends (no corner in either gain): for a change of offset.
+        const double angle = 0.25 * kPi * (1.0 - std::cos(kPi * p));
+        equal_power_from_[k] = std::cos(angle);
+        equal_power_to_[k] = std::sin(angle);
+    }
 }
 
 void Humanize::seek_module() noexcept
@@ -247,19 +256,26 @@ void Humanize::detect(AudioBlock block) noexcept
 
 void Humanize::frame_done(int64_t frame_end) noexcept
 {
-    const auto previous = [this](int age) -> const std::array<double, kNumBands>& {  // age 0: the frame before this
-        return levels_[static_cast<size_t>((level_newest_ + age) % kLevelHistory)];
-    };
+    static_assert((kLevelHistory & (kLevelHistory - 1)) == 0 && kLevelHistory >= kLowReferenceFrames);
+    // Each band against its loudest of 3 to 12 frames back (a low note's period: its pulses never
+    // count; an attack over three frames counts whole), below 300 Hz to 40 (a chord's beating).
+    // All bands' maxima run side by side; a band then takes the one of its reach.
+    std::array<double, kNumBands> near =
+        levels_[static_cast<size_t>((level_newest_ + kReferenceLagFrames - 1) & (kLevelHistory - 1))];
+    for (int age = kReferenceLagFrames; age < kReferenceFrames; ++age) {
+        const auto& previous = levels_[static_cast<size_t>((level_newest_ + age) & (kLevelHistory - 1))];
+        for (size_t b = 0; b < kNumBands; ++b) near[b] = std::max(near[b], previous[b]);
+    }
+    std::array<double, kNumBands> far = near;
+    for (int age = kReferenceFrames; age < kLowReferenceFrames; ++age) {
+        const auto& previous = levels_[static_cast<size_t>((level_newest_ + age) & (kLevelHistory - 1))];
+        for (size_t b = 0; b < kNumBands; ++b) far[b] = std::max(far[b], previous[b]);
+    }
     std::array<double, kNumBands> levels{};
     double flux = 0.0;
     for (size_t b = 0; b < kNumBands; ++b) {
         levels[b] = 10.0 * std::log10(envelopes_[b] + kLevelFloor);
-        // Each band against its loudest of 3 to 12 frames back (a low note's period: its pulses never
-        // count; an attack over three frames counts whole), below 300 Hz to 40 (a chord's beating).
-        const int reach = b < kLowBands ? kLowReferenceFrames : kReferenceFrames;
-        double reference = previous(kReferenceLagFrames - 1)[b];
-        for (int age = kReferenceLagFrames; age < reach; ++age) reference = std::max(reference, previous(age)[b]);
-        const double rise = levels[b] - reference - kDeadZoneDb;
+        const double rise = levels[b] - (b < kLowBands ? far[b] : near[b]) - kDeadZoneDb;
         if (rise > 0.0) flux += rise * rise;
     }
     // The mean of the last frames' flux, newest first (the reference's order).
@@ -269,17 +285,18 @@ void Humanize::frame_done(int64_t frame_end) noexcept
     // A note after a short rest: the unfiltered level climbs out of a gap the low bands still ring through.
     const double wide = 10.0 * std::log10(wide_envelope_ + kLevelFloor);
     double quietest = wide_levels_[static_cast<size_t>(wide_newest_)], loudest = quietest;
+    constexpr int kWideMask = static_cast<int>(std::tuple_size_v<decltype(wide_levels_)>) - 1;
     for (int age = 1; age < kGapContextFrames; ++age) {
-        const double level = wide_levels_[static_cast<size_t>((wide_newest_ + age) % kGapContextFrames)];
+        const double level = wide_levels_[static_cast<size_t>((wide_newest_ + age) & kWideMask)];
         if (age < kGapFrames) quietest = std::min(quietest, level);
         loudest = std::max(loudest, level);
     }
     const bool after_gap = quietest < loudest - kGapDropDb && wide > quietest + kGapRiseDb;
     flux_newest_ = (flux_newest_ + kFluxHistory - 1) % kFluxHistory;
     flux_history_[static_cast<size_t>(flux_newest_)] = flux;
-    level_newest_ = (level_newest_ + kLevelHistory - 1) % kLevelHistory;
+    level_newest_ = (level_newest_ + kLevelHistory - 1) & (kLevelHistory - 1);
     levels_[static_cast<size_t>(level_newest_)] = levels;
-    wide_newest_ = (wide_newest_ + kGapContextFrames - 1) % kGapContextFrames;
+    wide_newest_ = (wide_newest_ + kWideMask) & kWideMask;
     wide_levels_[static_cast<size_t>(wide_newest_)] = wide;
     ++frames_since_onset_;
     if ((flux > threshold || after_gap) && frames_since_onset_ >= whole(kMinIoiMs / kHopMs)) {
@@ -293,8 +310,8 @@ void Humanize::frame_done(int64_t frame_end) noexcept
 
 double Humanize::rise_db(int age) const noexcept
 {
-    const auto& later = levels_[static_cast<size_t>((level_newest_ + age) % kLevelHistory)];
-    const auto& earlier = levels_[static_cast<size_t>((level_newest_ + age + 1) % kLevelHistory)];
+    const auto& later = levels_[static_cast<size_t>((level_newest_ + age) & (kLevelHistory - 1))];
+    const auto& earlier = levels_[static_cast<size_t>((level_newest_ + age + 1) & (kLevelHistory - 1))];
     double rise = 0.0;
     for (size_t b = 0; b < kNumBands; ++b) rise += std::max(0.0, later[b] - earlier[b]);
     return rise;
@@ -346,66 +363,107 @@ void Humanize::plan(int64_t guard, int64_t estimate) noexcept
     last_gain_ = gain;
 }
 
+// Cuts the chunk into runs: steady ones read one offset at one gain; a crossfade starts when the
+// next planned edit is due and lasts crossfade_ samples, its two gains per sample into fade_from_
+// and fade_to_. The state at the chunk's end is kept for the next.
+void Humanize::schedule(int n) noexcept
+{
+    num_runs_ = 0;
+    for (int j = 0; j < n;) {
+        const int64_t at = stream_ + j;
+        if (!fading_ && queue_size_ > 0 && queue_[static_cast<size_t>(queue_head_)].start <= at) {
+            from_ = {at, offset_, gain_};
+            to_ = queue_[static_cast<size_t>(queue_head_)];
+            to_.start = at;
+            queue_head_ = (queue_head_ + 1) % kMaxEdits;
+            --queue_size_;
+            fading_ = true;
+        }
+        Run& run = runs_[static_cast<size_t>(num_runs_++)];
+        run.begin = j;
+        run.fading = fading_;
+        if (fading_) {
+            run.from = from_;
+            run.to = to_;
+            const int64_t fade_end = to_.start + crossfade_;
+            run.end = static_cast<int>(std::min<int64_t>(n, fade_end - stream_));
+            for (int k = j; k < run.end; ++k) {
+                const size_t into = static_cast<size_t>(stream_ + k - to_.start);
+                const bool moves = from_.offset != to_.offset;  // equal power; a change of gain alone is linear
+                const double a = moves ? equal_power_from_[into] : 1.0 - fade_weights_[into];
+                const double b = moves ? equal_power_to_[into] : fade_weights_[into];
+                fade_from_[static_cast<size_t>(k)] = a * from_.gain;
+                fade_to_[static_cast<size_t>(k)] = b * to_.gain;
+            }
+            if (stream_ + run.end == fade_end) {
+                offset_ = to_.offset;
+                gain_ = to_.gain;
+                fading_ = false;
+            }
+        } else {
+            run.from = {at, offset_, gain_};
+            const int64_t due = queue_size_ > 0 ? queue_[static_cast<size_t>(queue_head_)].start : stream_ + n;
+            run.end = static_cast<int>(std::clamp<int64_t>(due - stream_, j + 1, n));
+        }
+        j = run.end;
+    }
+}
+
+const float* Humanize::read_history(const std::vector<float>& history, int64_t at, int offset, int count,
+                                    float* scratch) const noexcept
+{
+    const size_t start = static_cast<size_t>(static_cast<uint64_t>(at - latency_ - offset) & mask_);
+    if (start + static_cast<size_t>(count) <= history.size()) return history.data() + start;
+    const size_t first = history.size() - start;  // the ring wraps inside the run
+    std::copy(history.begin() + static_cast<std::ptrdiff_t>(start), history.end(), scratch);
+    std::copy(history.begin(), history.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(count) - first),
+              scratch + first);
+    return scratch;
+}
+
 void Humanize::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
     detect(block);
-    for (int c = 0; c < block.num_channels; ++c) {
+    for (int c = 0; c < block.num_channels; ++c) {  // into the ring, in at most two copies
         std::vector<float>& history = history_[static_cast<size_t>(c)];
         const float* x = block.channel(c);
-        for (int j = 0; j < n; ++j) history[static_cast<size_t>(static_cast<uint64_t>(stream_ + j) & mask_)] = x[j];
+        size_t start = static_cast<size_t>(static_cast<uint64_t>(stream_) & mask_);
+        for (int done = 0; done < n;) {
+            const int length = static_cast<int>(std::min<size_t>(static_cast<size_t>(n - done), history.size() - start));
+            std::copy(x + done, x + done + length, history.begin() + static_cast<std::ptrdiff_t>(start));
+            done += length;
+            start = 0;
+        }
     }
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
-    auto read = [this](const std::vector<float>& history, int64_t at, int offset) {
-        return static_cast<double>(history[static_cast<size_t>(static_cast<uint64_t>(at - latency_ - offset) & mask_)]);
-    };
-
+    schedule(n);
     for (int c = 0; c < block.num_channels; ++c) {
-        // Every channel replays the same schedule: run it on a copy of the state, keep the last.
-        bool fading = fading_;
-        Edit from = from_, to = to_;
-        int offset = offset_, head = queue_head_, size = queue_size_;
-        double gain = gain_;
         const std::vector<float>& history = history_[static_cast<size_t>(c)];
         float* y = block.channel(c);
-        for (int j = 0; j < n; ++j) {
-            const int64_t at = stream_ + j;
-            if (!fading && size > 0 && queue_[static_cast<size_t>(head)].start <= at) {
-                from = {at, offset, gain};
-                to = queue_[static_cast<size_t>(head)];
-                to.start = at;
-                head = (head + 1) % kMaxEdits;
-                --size;
-                fading = true;
-            }
-            double wet = 0.0;
-            if (fading) {
-                const double p = fade_weights_[static_cast<size_t>(at - to.start)];
-                double a = 1.0 - p, b = p;
-                if (from.offset != to.offset) {  // equal power, with flat ends (no corner in either gain)
-                    const double angle = 0.25 * kPi * (1.0 - std::cos(kPi * p));
-                    a = std::cos(angle);
-                    b = std::sin(angle);
-                }
-                wet = a * from.gain * read(history, at, from.offset) + b * to.gain * read(history, at, to.offset);
-                if (at + 1 == to.start + crossfade_) {
-                    offset = to.offset;
-                    gain = to.gain;
-                    fading = false;
+        for (int r = 0; r < num_runs_; ++r) {
+            const Run& run = runs_[static_cast<size_t>(r)];
+            const int count = run.end - run.begin;
+            const int64_t at = stream_ + run.begin;
+            const float* dry = read_history(history, at, 0, count, dry_run_.data());
+            const float* from = read_history(history, at, run.from.offset, count, from_run_.data());
+            const double* amount = mix + run.begin;
+            float* out = y + run.begin;
+            if (run.fading) {
+                const float* to = read_history(history, at, run.to.offset, count, to_run_.data());
+                const double* from_gain = fade_from_.data() + run.begin;
+                const double* to_gain = fade_to_.data() + run.begin;
+                for (int j = 0; j < count; ++j) {
+                    const double wet = from_gain[j] * from[j] + to_gain[j] * to[j];
+                    out[j] = static_cast<float>(amount[j] * wet + (1.0 - amount[j]) * dry[j]);
                 }
             } else {
-                wet = gain * read(history, at, offset);
+                const double gain = run.from.gain;
+                for (int j = 0; j < count; ++j) {
+                    const double wet = gain * from[j];
+                    out[j] = static_cast<float>(amount[j] * wet + (1.0 - amount[j]) * dry[j]);
+                }
             }
-            y[j] = static_cast<float>(mix[j] * wet + (1.0 - mix[j]) * read(history, at, 0));
-        }
-        if (c == block.num_channels - 1) {
-            fading_ = fading;
-            from_ = from;
-            to_ = to;
-            offset_ = offset;
-            gain_ = gain;
-            queue_head_ = head;
-            queue_size_ = size;
         }
     }
     stream_ += n;

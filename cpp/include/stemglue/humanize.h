@@ -32,7 +32,7 @@ public:
     // A band's rise is over its loudest of kReferenceLagFrames to kReferenceFrames frames back
     // (to kLowReferenceFrames in the kLowBands lowest bands).
     static constexpr int kReferenceLagFrames = 3, kReferenceFrames = 12, kLowReferenceFrames = 40, kLowBands = 3;
-    static constexpr int kLevelHistory = kLowReferenceFrames;     // previous frames of band levels kept
+    static constexpr int kLevelHistory = 64;  // previous frames of band levels kept: a power of two >= kLowReferenceFrames
     static constexpr int kGapFrames = 6, kGapContextFrames = 24;  // the gap's lowest of 15 ms, under the loudest of 60
     static constexpr int kBacktrackFrames = 12;                   // an onset is placed up to 30 ms before the frame that found it
 
@@ -101,8 +101,8 @@ private:
     std::array<double, kNumBands> smoothing_{}, envelopes_{};            // one-pole coefficient, smoothed square
     std::array<std::array<double, kNumBands>, kLevelHistory> levels_{};  // dB, ring, newest at level_newest_
     int level_newest_ = 0;
-    double wide_smoothing_ = 0.0, wide_envelope_ = 0.0;    // the unfiltered mono's smoothed square
-    std::array<double, kGapContextFrames> wide_levels_{};  // dB, ring, newest at wide_newest_
+    double wide_smoothing_ = 0.0, wide_envelope_ = 0.0;  // the unfiltered mono's smoothed square
+    std::array<double, 32> wide_levels_{};               // dB, ring (a power of two >= kGapContextFrames), newest at wide_newest_
     int wide_newest_ = 0;
     std::array<double, kFluxHistory> flux_history_{};
     int flux_newest_ = 0;
@@ -122,8 +122,24 @@ private:
     double gain_ = 1.0;
     bool fading_ = false;
     Edit from_{}, to_{};
-    std::vector<double> fade_weights_;  // (k + 0.5) / crossfade
-    std::vector<double> mono_;          // the channels' mean
+    std::vector<double> fade_weights_;                       // (k + 0.5) / crossfade
+    std::vector<double> equal_power_from_, equal_power_to_;  // cos and sin of the raised-cosine angle
+
+    // This chunk's schedule, the same for every channel: runs of one read, and crossfades between two.
+    struct Run {
+        int begin = 0, end = 0;
+        bool fading = false;
+        Edit from{}, to{};  // steady: from
+    };
+    std::array<Run, 2 * kMaxEdits + 2> runs_{};
+    int num_runs_ = 0;
+    void schedule(int n) noexcept;
+    /** history[at - latency - offset ...] for count samples: in place, or (where the ring wraps) copied to scratch. */
+    const float* read_history(const std::vector<float>& history, int64_t at, int offset, int count,
+                              float* scratch) const noexcept;
+    std::vector<double> mono_;                        // the channels' mean
+    std::vector<double> fade_from_, fade_to_;         // per sample of the chunk: each read's crossfade gain
+    std::vector<float> dry_run_, from_run_, to_run_;  // a run's reads where the ring wraps
 };
 
 }  // namespace stemglue
