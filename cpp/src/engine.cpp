@@ -148,8 +148,8 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
     const AudioBlock heard{&sidechain, sidechain ? 1 : 0, n};
     // Not moving: the chunk holds one value (a fade that ends inside it is still crossfaded).
     const bool steady = !stage.enabled->is_smoothing();
-    const double* enabled = stage.enabled->fill(n);
-    if (steady && enabled[0] <= 0.0) {
+    const double held = stage.enabled->value();  // while steady; a crossfade fills its values below
+    if (steady && held <= 0.0) {
         // Faded out: the module costs nothing; its aligned input passes.
         stage.running = false;
         for (int c = 0; c < block.num_channels; ++c)
@@ -162,13 +162,14 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
         stage.module->seek(position);
         stage.running = true;
     }
-    if (steady && enabled[0] >= 1.0) {
+    if (steady && held >= 1.0) {
         // Fully on: no crossfade to feed; the aligned input's delay only keeps its history.
         for (int c = 0; c < block.num_channels; ++c) stage.input_delay[static_cast<size_t>(c)].remember(block.channel(c), n);
         stage.module->process(block, heard);
         if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
         return;
     }
+    const double* enabled = stage.enabled->fill(n);
     for (int c = 0; c < block.num_channels; ++c)
         std::copy(block.channel(c), block.channel(c) + n, stage.input[static_cast<size_t>(c)].data());
     stage.module->process(block, heard);
@@ -240,20 +241,19 @@ void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) no
     const bool transparent = !mix_percent_.is_smoothing() && mix_percent_.value() == 100.0 && !output_gain_db_.is_smoothing() &&
                              output_gain_db_.value() == 0.0 && !structural_gain_.is_smoothing() &&
                              structural_gain_.current() == 1.0 && !bypass_.is_smoothing() && bypass_.value() == 0.0;
+    if (transparent) {  // none of the four moves: nothing to fill
+        for (int c = 0; c < block.num_channels; ++c) dry_delay_[static_cast<size_t>(c)].remember(block.channel(c), n);
+        for (Stage& stage : stages_) run_stage(stage, block, sidechain, position);
+        return;
+    }
     const double* bypass = bypass_.fill(n);
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
     const double* gain = output_gain_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
     fill_smoothed(structural_gain_, structural_gain_values_.data(), n, [](double v) { return v; });
     const double* structural = structural_gain_values_.data();
-    for (int c = 0; c < block.num_channels; ++c) {
-        DelayLine& dry_delay = dry_delay_[static_cast<size_t>(c)];
-        if (transparent)
-            dry_delay.remember(block.channel(c), n);
-        else
-            dry_delay.process(block.channel(c), dry_[static_cast<size_t>(c)].data(), n);
-    }
+    for (int c = 0; c < block.num_channels; ++c)
+        dry_delay_[static_cast<size_t>(c)].process(block.channel(c), dry_[static_cast<size_t>(c)].data(), n);
     for (Stage& stage : stages_) run_stage(stage, block, sidechain, position);
-    if (transparent) return;
 
     for (int c = 0; c < block.num_channels; ++c) {
         float* x = block.channel(c);
