@@ -1,5 +1,7 @@
-// Integer delay line for latency alignment, moved a block at a time (two copies per block, no
-// per-sample index arithmetic). The delay can change without allocation up to the prepared maximum.
+// Integer delay line for latency alignment: a ring, moved a block at a time (at most two copies in
+// and two out per block, no per-sample index arithmetic), so a block costs the same however long
+// the delay (a lookahead of thousands of samples included). The delay can change without
+// allocation up to the prepared maximum.
 #pragma once
 
 #include <algorithm>
@@ -13,12 +15,19 @@ public:
     /** Allocate room for delays up to max_delay_samples and blocks up to max_block_size. */
     void prepare(int max_delay_samples, int max_block_size)
     {
-        buffer_.assign(static_cast<size_t>(max_delay_samples + max_block_size), 0.0f);
+        size_t size = 1;
+        while (size < static_cast<size_t>(max_delay_samples + max_block_size)) size <<= 1;
+        buffer_.assign(size, 0.0f);
+        mask_ = size - 1;
         reset();
     }
 
     /** Clear the contents. */
-    void reset() noexcept { std::fill(buffer_.begin(), buffer_.end(), 0.0f); }
+    void reset() noexcept
+    {
+        std::fill(buffer_.begin(), buffer_.end(), 0.0f);
+        write_ = 0;
+    }
 
     /** Set the delay (<= the prepared maximum); call reset() after to avoid stale samples. */
     void set_delay(int delay_samples) noexcept { delay_ = static_cast<size_t>(delay_samples); }
@@ -31,28 +40,27 @@ public:
             if (in != out) std::copy(in, in + n, out);
             return;
         }
-        float* window = buffer_.data();  // [delay samples of history | this block]
-        std::copy(in, in + n, window + delay_);
-        std::copy(window, window + n, out);
-        std::copy(window + n, window + n + delay_, window);
+        const size_t start = (write_ - delay_) & mask_;
+        remember(in, num_samples);  // in is in the ring now, so out may overwrite it
+        const size_t first = std::min(n, buffer_.size() - start);
+        std::copy(buffer_.data() + start, buffer_.data() + start + first, out);
+        std::copy(buffer_.data(), buffer_.data() + (n - first), out + first);
     }
 
     /** process() without the output: keeps the history a later process() needs. */
     void remember(const float* in, int num_samples) noexcept
     {
+        if (delay_ == 0) return;  // nothing to keep
         const size_t n = static_cast<size_t>(num_samples);
-        float* history = buffer_.data();
-        if (n >= delay_) {
-            std::copy(in + n - delay_, in + n, history);
-        } else {
-            std::copy(history + n, history + delay_, history);
-            std::copy(in, in + n, history + delay_ - n);
-        }
+        const size_t first = std::min(n, buffer_.size() - write_);
+        std::copy(in, in + first, buffer_.data() + write_);
+        std::copy(in + first, in + n, buffer_.data());
+        write_ = (write_ + n) & mask_;
     }
 
 private:
-    std::vector<float> buffer_;
-    size_t delay_ = 0;
+    std::vector<float> buffer_;  // a power of two >= the longest delay + the largest block
+    size_t mask_ = 0, write_ = 0, delay_ = 0;
 };
 
 }  // namespace stemglue
