@@ -60,6 +60,26 @@ double accent_weight(double beats) noexcept
     return slot == 2 || slot == -2 ? 0.0 : -0.5;
 }
 
+// y = mix (gain x[n - L - offset]) + (1 - mix) x[n - L], in double, rounded once.
+STEMGLUE_MULTIVERSION
+void play_steady(float* __restrict out, const float* from, const float* dry, double gain, const double* __restrict amount,
+                 int count) noexcept
+{
+    for (int j = 0; j < count; ++j) out[j] = static_cast<float>(amount[j] * (gain * from[j]) + (1.0 - amount[j]) * dry[j]);
+}
+
+// The same with the wet crossfading between two reads, each at its gain of the crossfade.
+STEMGLUE_MULTIVERSION
+void play_crossfade(float* __restrict out, const float* from, const float* to, const float* dry,
+                    const double* __restrict from_gain, const double* __restrict to_gain, const double* __restrict amount,
+                    int count) noexcept
+{
+    for (int j = 0; j < count; ++j) {
+        const double wet = from_gain[j] * from[j] + to_gain[j] * to[j];
+        out[j] = static_cast<float>(amount[j] * wet + (1.0 - amount[j]) * dry[j]);
+    }
+}
+
 }  // namespace
 
 int Humanize::latency_for(double sample_rate, double max_shift_ms, double crossfade_ms) noexcept
@@ -235,14 +255,27 @@ void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::arr
     }
 }
 
+// mono[j] = (0 + x0[j] + x1[j] ...) / channels, a pass per channel (the per-sample loop over a
+// run-time channel count did not vectorise).
+STEMGLUE_MULTIVERSION
+void Humanize::mix_down(AudioBlock block, double* mono) noexcept
+{
+    const int n = block.num_samples;
+    std::fill(mono, mono + n, 0.0);
+    for (int c = 0; c < block.num_channels; ++c) {
+        const float* x = block.channel(c);
+        for (int j = 0; j < n; ++j) mono[j] += static_cast<double>(x[j]);
+    }
+    if (block.num_channels > 1) {
+        const double channels = block.num_channels;
+        for (int j = 0; j < n; ++j) mono[j] /= channels;
+    }
+}
+
 void Humanize::detect(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
-    for (int j = 0; j < n; ++j) {
-        double sum = 0.0;
-        for (int c = 0; c < block.num_channels; ++c) sum += static_cast<double>(block.channel(c)[j]);
-        mono_[static_cast<size_t>(j)] = block.num_channels > 0 ? sum / block.num_channels : 0.0;
-    }
+    mix_down(block, mono_.data());
     int start = 0;
     while (start < n) {
         const int64_t timeline = stream_ + start + timeline_offset_;
@@ -451,18 +484,9 @@ void Humanize::process_chunk(AudioBlock block) noexcept
             float* out = y + run.begin;
             if (run.fading) {
                 const float* to = read_history(history, at, run.to.offset, count, to_run_.data());
-                const double* from_gain = fade_from_.data() + run.begin;
-                const double* to_gain = fade_to_.data() + run.begin;
-                for (int j = 0; j < count; ++j) {
-                    const double wet = from_gain[j] * from[j] + to_gain[j] * to[j];
-                    out[j] = static_cast<float>(amount[j] * wet + (1.0 - amount[j]) * dry[j]);
-                }
+                play_crossfade(out, from, to, dry, fade_from_.data() + run.begin, fade_to_.data() + run.begin, amount, count);
             } else {
-                const double gain = run.from.gain;
-                for (int j = 0; j < count; ++j) {
-                    const double wet = gain * from[j];
-                    out[j] = static_cast<float>(amount[j] * wet + (1.0 - amount[j]) * dry[j]);
-                }
+                play_steady(out, from, dry, run.from.gain, amount, count);
             }
         }
     }

@@ -60,6 +60,7 @@ private:
     void process_chunk(AudioBlock block) noexcept override;
 
     void detect(AudioBlock block) noexcept;
+    static void mix_down(AudioBlock block, double* mono) noexcept;
     void frame_done(int64_t frame_end) noexcept;
     /** Every band's filter and smoothed square over mono[0, count), the bands side by side in vector
      *  lanes; and the unfiltered mono's smoothed square (wide_envelope, coefficient wide_smoothing). */
