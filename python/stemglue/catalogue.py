@@ -8,6 +8,7 @@ each removes its unfinished session, and nothing partial is left.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -17,9 +18,10 @@ from dataclasses import dataclass
 
 from stemglue.audio_io import AudioFileError
 from stemglue.session import Session, SessionRendered
+from stemglue.session_file import SessionFileError
 
-#: Input errors a session reports in one line; anything else is a bug and stops the catalogue.
-SESSION_ERRORS = (AudioFileError, ValueError, FileExistsError, FileNotFoundError)
+#: Input errors a session reports in one line; anything else (a bug, a full disk) stops the catalogue.
+SESSION_ERRORS = (AudioFileError, SessionFileError, FileExistsError, FileNotFoundError)
 
 
 @dataclass(frozen=True)
@@ -79,22 +81,35 @@ def render_catalogue(
         return [results[i] for i in range(len(sessions))]
 
     # spawn: a forked child would inherit this process's threads' locks (a progress bar's, soxr's).
-    workers = ProcessPoolExecutor(
-        min(jobs, len(sessions)), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started
-    )
+    context = multiprocessing.get_context("spawn")
+    others = set(multiprocessing.active_children())
+    slots = min(jobs, len(sessions))
+    workers = ProcessPoolExecutor(slots, mp_context=context, initializer=_worker_started)
+    waiting = iter(enumerate(sessions))
+    running: dict[Future, int] = {}
     try:
-        pending: dict[Future, int] = {workers.submit(_render_one, s): i for i, s in enumerate(sessions)}
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        # Only as many sessions as workers are handed over at a time: a session queued in the pool
+        # could no longer be cancelled, and would start after a Ctrl-C.
+        for index, session in waiting:
+            running[workers.submit(_render_one, session)] = index
+            if len(running) == slots:
+                break
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                done(pending.pop(future), future.result())
+                done(running.pop(future), future.result())
+                for index, session in waiting:
+                    running[workers.submit(_render_one, session)] = index
+                    break
     except BaseException:
         # Ctrl-C (or a bug): the workers stop as this process does, each removing the session it
-        # was writing; sessions not yet started never start.
+        # was writing; sessions not yet handed over never start.
+        pool = [child for child in multiprocessing.active_children() if child not in others]
         workers.shutdown(wait=False, cancel_futures=True)
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGINT)
-        for child in multiprocessing.active_children():
+        for child in pool:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGINT)
+        for child in pool:
             child.join(timeout=30)
         raise
     workers.shutdown()

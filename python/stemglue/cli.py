@@ -222,8 +222,9 @@ def _render_catalogue(arguments: argparse.Namespace, chosen: dict[str, float]) -
         if not file.is_file():
             raise AudioFileError(f"{file}: no such session file")
     names = [name for name, _, _ in named]
-    for name in names:
-        if names.count(name) > 1:
+    folded = [name.casefold() for name in names]  # one folder on a case-insensitive disk
+    for name, fold in zip(names, folded, strict=True):
+        if folded.count(fold) > 1:
             raise ValueError(f"two sessions would both be written to {outdir / name}; rename one")
     for name in names:  # refused before any session renders
         if (outdir / name).exists() and not arguments.overwrite:
@@ -256,7 +257,7 @@ def _render_catalogue(arguments: argparse.Namespace, chosen: dict[str, float]) -
         if result.rendered is not None:
             print(f"wrote {result.session.outdir}: {len(result.rendered.stems)} stems, mix.wav and session.json")
         else:
-            print(f"stemglue: error: {result.error}", file=sys.stderr)
+            print(f"stemglue: error: session {result.session.outdir.name}: {result.error}", file=sys.stderr)
     failed = sum(result.rendered is None for result in results)
     if failed:
         print(f"stemglue: {failed} of {len(results)} sessions not rendered (see above)", file=sys.stderr)

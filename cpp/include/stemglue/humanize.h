@@ -132,7 +132,7 @@ private:
         bool fading = false;
         Edit from{}, to{};  // steady: from
     };
-    std::array<Run, 2 * kMaxEdits + 2> runs_{};
+    std::array<Run, 2 * kMaxEdits + 2> runs_{};  // a carried crossfade, a steady run, then each edit's two
     int num_runs_ = 0;
     void schedule(int n) noexcept;
     /** history[at - latency - offset ...] for count samples: in place, or (where the ring wraps) copied to scratch. */
