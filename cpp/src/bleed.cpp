@@ -3,9 +3,55 @@
 #include <algorithm>
 #include <cmath>
 
+#include "stemglue/multiversion.h"
 #include "stemglue/sanitize.h"
 
 namespace stemglue {
+namespace {
+
+// The sidechain's mono mean, sanitised: a pass per channel (the per-sample loop over a run-time
+// channel count did not vectorise), summed in the same order.
+STEMGLUE_MULTIVERSION
+void mix_down(AudioBlock sidechain, float* source, int n) noexcept
+{
+    std::fill(source, source + n, 0.0f);
+    for (int c = 0; c < sidechain.num_channels; ++c) {
+        const float* x = sidechain.channel(c);
+        for (int j = 0; j < n; ++j) source[j] += sanitized(x[j]);
+    }
+    const float share = sidechain.num_channels > 0 ? 1.0f / static_cast<float>(sidechain.num_channels) : 0.0f;
+    for (int j = 0; j < n; ++j) source[j] *= share;
+}
+
+// A steady chunk's reads, in the vector clones (read_block is inline: it takes this function's).
+STEMGLUE_MULTIVERSION
+void read_steady(const SincInterpolator& interpolator, const float* source, double delay, int n, float* heard) noexcept
+{
+    interpolator.read_block(source, delay, n, heard);
+}
+
+// heard = gain (shelf u + (1 - shelf) lowpass(u)), the one-pole as scipy.signal.lfilter([a], [1, a - 1])
+// computes it (the reference's form: one multiply and one add on the recursion's path).
+STEMGLUE_MULTIVERSION
+void colour_steady(float* heard, double gain, double shelf, double a, double& state, int n) noexcept
+{
+    const double keep = -(a - 1.0);
+    double lowpass = state;
+    for (int j = 0; j < n; ++j) {
+        const double u = heard[j];
+        lowpass = a * u + keep * lowpass;
+        heard[j] = static_cast<float>(gain * (shelf * u + (1.0 - shelf) * lowpass));
+    }
+    state = lowpass;
+}
+
+STEMGLUE_MULTIVERSION
+void add_into(float* __restrict x, const float* __restrict bleed, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) x[j] += bleed[j];
+}
+
+}  // namespace
 
 double Bleed::pattern_gain(double pattern, double angle_deg) noexcept
 {
@@ -57,53 +103,48 @@ void Bleed::process_chunk(AudioBlock block) noexcept
         newest_ = reach_;
     }
     float* source = history_.data() + newest_;  // this chunk's mono source
-    const float share = sidechain_.num_channels > 0 ? 1.0f / static_cast<float>(sidechain_.num_channels) : 0.0f;
-    for (int j = 0; j < n; ++j) {
-        float sum = 0.0f;
-        for (int c = 0; c < sidechain_.num_channels; ++c) sum += sanitized(sidechain_.channel(c)[j]);
-        source[j] = sum * share;
-    }
+    mix_down(sidechain_, source, n);
 
-    const double* distance = distance_m_.fill(n);
-    const double* source_distance = source_distance_m_.fill(n);
-    const double* angle = angle_deg_.fill(n);
-    const double* pattern = pattern_.fill(n);
-    const double* trim = level_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
-    const double* invert = invert_.fill(n);
+    // A chunk in which none of the six moves is steady: its gains and delay are computed once,
+    // from the values held (no per-sample fills).
+    const bool steady = !(distance_m_.is_smoothing() || source_distance_m_.is_smoothing() || angle_deg_.is_smoothing() ||
+                          pattern_.is_smoothing() || level_db_.is_smoothing() || invert_.is_smoothing());
+    const auto level = [](double db) { return std::pow(10.0, db / 20.0); };
+    const double held[6] = {distance_m_.value(), source_distance_m_.value(), angle_deg_.value(),
+                            pattern_.value(),    level(level_db_.value()),   invert_.value()};
+    const double* distance = steady ? &held[0] : distance_m_.fill(n);
+    const double* source_distance = steady ? &held[1] : source_distance_m_.fill(n);
+    const double* angle = steady ? &held[2] : angle_deg_.fill(n);
+    const double* pattern = steady ? &held[3] : pattern_.fill(n);
+    const double* trim = steady ? &held[4] : level_db_.fill(n, level);
+    const double* invert = steady ? &held[5] : invert_.fill(n);
     const double samples_per_metre = sample_rate_ / kSpeedOfSound;
     const auto gain_at = [&](int j) {
         return source_distance[j] / distance[j] * pattern_gain(pattern[j], angle[j]) * trim[j] * (1.0 - 2.0 * invert[j]);
     };
-    // Smoothed values move monotonically: equal ends mean a steady chunk, whose gains are computed once.
-    bool steady = true;
-    for (const double* values : {distance, source_distance, angle, pattern, trim, invert})
-        steady = steady && values[0] == values[n - 1];
     const auto delay_at = [&](int j) {
         return std::max(0.0, distance[j] - source_distance[j]) * samples_per_metre + SincInterpolator::kHalf;
     };
     float* heard = bleed_.data();
     if (steady) {
-        interpolator_.read_block(source, delay_at(0), n, heard);
+        read_steady(interpolator_, source, delay_at(0), n, heard);
+        colour_steady(heard, gain_at(0), shelf_gain(pattern[0], angle[0]), split_coefficient_, split_state_, n);
     } else {
-        for (int j = 0; j < n; ++j) heard[j] = interpolator_.read(source + j, delay_at(j));
-    }
-    double gain = gain_at(0), shelf = shelf_gain(pattern[0], angle[0]);
-    double state = split_state_;
-    for (int j = 0; j < n; ++j) {
-        if (!steady) {
-            gain = gain_at(j);
-            shelf = shelf_gain(pattern[j], angle[j]);
+        const double keep = -(split_coefficient_ - 1.0);
+        double lowpass = split_state_;
+        for (int j = 0; j < n; ++j) {
+            const double u = interpolator_.read(source + j, delay_at(j));
+            lowpass = split_coefficient_ * u + keep * lowpass;
+            const double shelf = shelf_gain(pattern[j], angle[j]);
+            heard[j] = static_cast<float>(gain_at(j) * (shelf * u + (1.0 - shelf) * lowpass));
         }
-        const double u = heard[j];
-        state += split_coefficient_ * (u - state);
-        heard[j] = static_cast<float>(gain * (shelf * u + (1.0 - shelf) * state));
+        split_state_ = lowpass;
     }
-    split_state_ = state;
 
     for (int c = 0; c < block.num_channels; ++c) {
         float* x = block.channel(c);
         direct_[static_cast<size_t>(c)].process(x, x, n);
-        for (int j = 0; j < n; ++j) x[j] += bleed_[static_cast<size_t>(j)];
+        add_into(x, bleed_.data(), n);
     }
     newest_ += n;
 }
