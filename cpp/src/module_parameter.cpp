@@ -85,6 +85,7 @@ void ModuleParameter::prepare(double sample_rate, int max_block_size)
 {
     smoother_.prepare(sample_rate, spec().timing == ParameterTiming::smoothed ? spec().smoothing_ms : 0.0);
     values_.assign(static_cast<size_t>(std::max(1, max_block_size)), 0.0);
+    held_count_ = 0;
 }
 
 void ModuleParameter::reset() noexcept

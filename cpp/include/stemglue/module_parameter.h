@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -72,6 +73,17 @@ public:
     template <typename Transform>
     const double* fill(int n, Transform transform) noexcept
     {
+        if (!smoother_.is_smoothing()) {
+            // At rest the buffer often holds this value already (the last chunk's): not rewritten.
+            const double value = transform(smoother_.current());
+            if (held_count_ < n || std::memcmp(&value, &held_value_, sizeof value) != 0) {
+                std::fill(values_.begin(), values_.begin() + n, value);
+                held_value_ = value;
+                held_count_ = n;
+            }
+            return values_.data();
+        }
+        held_count_ = 0;
         fill_smoothed(smoother_, values_.data(), n, transform);
         return values_.data();
     }
@@ -91,6 +103,8 @@ private:
     double applied_;  // on_reset: the value in effect since the last reset
     LinearSmoother smoother_;
     std::vector<double> values_;
+    double held_value_ = 0.0;  // values_[0, held_count_) all hold it (compared bit for bit: -0, NaN)
+    int held_count_ = 0;
 };
 
 }  // namespace stemglue
