@@ -4,14 +4,13 @@ the others render; Ctrl-C leaves nothing."""
 
 import multiprocessing
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 from command import COMMAND, run
 from interrupt import ctrl_c_once_started
-from signals import bass_stem, drum_stem, keys_stem
+from sessions import outputs, write_sessions
 from stemglue.catalogue import render_catalogue
 from stemglue.session import Session
 
@@ -21,20 +20,7 @@ RATE = 48000
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     """Two small sessions of three stems each."""
-    root = tmp_path_factory.mktemp("catalogue")
-    made = []
-    for index, seconds in enumerate((1.5, 1.0)):
-        folder = root / f"song{index}"
-        folder.mkdir()
-        soundfile.write(folder / "drums.wav", drum_stem(seconds)[0].T, RATE, subtype="FLOAT")
-        soundfile.write(folder / "bass.wav", bass_stem(seconds)[0].T, RATE, subtype="FLOAT")
-        soundfile.write(folder / "keys.wav", keys_stem(seconds)[0].T, RATE, subtype="FLOAT")
-        made.append(folder)
-    return made
-
-
-def outputs(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return write_sessions(tmp_path_factory.mktemp("sessions"), (1.5, 1.0))
 
 
 def test_several_folders_render_as_sessions_with_the_bytes_of_single_renders(folders, tmp_path):

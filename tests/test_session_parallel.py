@@ -3,35 +3,19 @@
 same bytes as a serial render."""
 
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 import stemglue
 from command import run
-from signals import bass_stem, drum_stem, keys_stem
-
-RATE = 48000
+from sessions import outputs, write_sessions
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     """Two small sessions of three stems each."""
-    root = tmp_path_factory.mktemp("sessions")
-    made = []
-    for index, seconds in enumerate((2.0, 1.5)):
-        folder = root / f"song{index}"
-        folder.mkdir()
-        soundfile.write(folder / "drums.wav", drum_stem(seconds)[0].T, RATE, subtype="FLOAT")
-        soundfile.write(folder / "bass.wav", bass_stem(seconds)[0].T, RATE, subtype="FLOAT")
-        soundfile.write(folder / "keys.wav", keys_stem(seconds)[0].T, RATE, subtype="FLOAT")
-        made.append(folder)
-    return made
-
-
-def outputs(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return write_sessions(tmp_path_factory.mktemp("sessions"), (2.0, 1.5))
 
 
 def test_jobs_render_the_same_bytes_as_one_thread(folders, tmp_path):
