@@ -76,6 +76,8 @@ def test_a_bad_session_is_reported_and_the_others_render(folders, tmp_path):
 def test_mixed_and_clashing_inputs_are_refused_before_anything_renders(folders, tmp_path):
     mixed = run("render", folders[0], folders[1] / "bass.wav", "-o", tmp_path / "out")
     assert mixed.returncode == 2 and "one folder per session" in mixed.stderr
+    typo = run("render", folders[0], folders[0].parent / "Song1", "-o", tmp_path / "out")
+    assert typo.returncode == 2 and "Song1: no such file or folder" in typo.stderr
     twice = run("render", folders[0], folders[0], "-o", tmp_path / "out")
     assert twice.returncode == 2 and "two sessions would both be written" in twice.stderr
     missing = run(

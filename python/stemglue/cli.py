@@ -128,6 +128,9 @@ def _render(arguments: argparse.Namespace) -> int:
         raise ValueError("give either --session FILE or the stems, not both")
     if not sessions and not arguments.inputs:
         raise ValueError("nothing to render: give an audio file, several stems, a folder or --session FILE")
+    for path in arguments.inputs:  # a mistyped name, before it is taken for a file among folders
+        if not path.exists():
+            raise AudioFileError(f"{path}: no such file or folder")
     folders = [path for path in arguments.inputs if path.is_dir()]
     if folders and len(folders) < len(arguments.inputs):
         raise ValueError("give the stems of one session, or one folder per session, not both")
