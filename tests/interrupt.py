@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 
-def ctrl_c_once_started(command: list[str], started: Path, pattern: str, timeout_s: float = 3.0) -> tuple[int, str]:
+def ctrl_c_once_started(
+    command: list[str], started: Path, pattern: str, timeout_s: float = 3.0, stop: int = signal.SIGINT
+) -> tuple[int, str]:
     """Run the command, wait until a file matching `pattern` appears in `started` (its output has
-    begun: the import is over), let it work a second, send SIGINT; (exit code, stderr). Fails if it
-    ends before, or runs on more than timeout_s after (then its stack is in the failure)."""
+    begun: the import is over), let it work a second, send SIGINT (or `stop`: SIGTERM is `kill`'s
+    and `timeout`'s); (exit code, stderr). Fails if it ends before, or runs on more than timeout_s
+    after (then its stack is in the failure)."""
     with subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -30,7 +33,7 @@ def ctrl_c_once_started(command: list[str], started: Path, pattern: str, timeout
             time.sleep(0.05)
         time.sleep(1.0)
         assert process.poll() is None, "the command ended before it could be interrupted"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             _, stderr = process.communicate(timeout=timeout_s)  # about 0.2 s when idle; slack for a loaded machine
         except subprocess.TimeoutExpired:

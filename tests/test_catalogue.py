@@ -3,6 +3,7 @@ each in a worker process, each the bytes of a render on its own; a bad session i
 the others render; Ctrl-C leaves nothing."""
 
 import multiprocessing
+import signal
 import time
 
 import numpy as np
@@ -91,8 +92,10 @@ def test_mixed_and_clashing_inputs_are_refused_before_anything_renders(folders, 
     assert not any((tmp_path / "out" / "song1").iterdir())
 
 
-def test_ctrl_c_stops_every_worker_and_leaves_nothing(tmp_path):
-    """Three sessions on two workers: the third, not yet handed over, never starts."""
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_kill_stops_every_worker_and_leaves_nothing(tmp_path, stop, code):
+    """Three sessions on two workers: the third, not yet handed over, never starts, and no worker
+    renders on after the command has ended."""
     second = (np.random.default_rng(2).standard_normal(RATE) * 0.1).astype(np.float32)
     songs = []
     for song in ("intro", "verse", "outro"):
@@ -102,8 +105,8 @@ def test_ctrl_c_stops_every_worker_and_leaves_nothing(tmp_path):
             soundfile.write(folder / f"{name}.wav", np.tile(second, 120), RATE, subtype="PCM_16")  # 2 minutes each
         songs.append(str(folder))
     command = [COMMAND, "render", *songs, "-o", str(tmp_path / "out"), "--jobs", "2"]
-    returncode, stderr = ctrl_c_once_started(command, tmp_path / "out", ".*", timeout_s=10)
-    assert returncode == 130, stderr
+    returncode, stderr = ctrl_c_once_started(command, tmp_path / "out", ".*", timeout_s=10, stop=stop)
+    assert returncode == code, stderr
     assert "Traceback" not in stderr, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["intro", "outro", "verse"]  # no output, no staging
     time.sleep(3.0)  # nothing starts later either

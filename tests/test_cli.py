@@ -2,6 +2,7 @@
 
 import argparse
 import shutil
+import signal
 import zlib
 from pathlib import Path
 
@@ -182,15 +183,18 @@ def test_the_largest_block_size_renders(stem, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_ctrl_c_stops_the_render_at_once_and_leaves_nothing(tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "code", "message"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_ctrl_c_or_kill_stops_the_render_at_once_and_leaves_nothing(tmp_path, stop, code, message):
     source = tmp_path / "long.wav"
     second = (np.random.default_rng(1).standard_normal(48000) * 0.1).astype(np.float32)
     soundfile.write(source, np.tile(second, 600), 48000, subtype="PCM_16")  # 10 minutes, mono
     returncode, stderr = ctrl_c_once_started(
-        [COMMAND, "render", str(source), "-o", str(tmp_path / "out.wav")], tmp_path, ".out.wav.*"
+        [COMMAND, "render", str(source), "-o", str(tmp_path / "out.wav")], tmp_path, ".out.wav.*", stop=stop
     )
-    assert returncode == 130, stderr
-    assert stderr.strip() == "stemglue: interrupted"
+    assert returncode == code, stderr
+    assert stderr.strip() == f"stemglue: {message}"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["long.wav"]  # no output, no temp file
 
 

@@ -1,6 +1,7 @@
 """`stemglue render` on several stems or a folder: one session, run as a user runs it, on real files."""
 
 import json
+import signal
 import tracemalloc
 
 import numpy as np
@@ -177,15 +178,16 @@ def test_two_stems_of_one_name_and_a_wav_output_are_refused(stems, tmp_path):
     assert result.returncode == 2 and "name a folder" in result.stderr
 
 
-def test_ctrl_c_stops_a_session_and_leaves_nothing(tmp_path):
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_kill_stops_a_session_and_leaves_nothing(tmp_path, stop, code):
     folder = tmp_path / "long"
     folder.mkdir()
     second = (np.random.default_rng(2).standard_normal(RATE) * 0.1).astype(np.float32)
     for name in ("drums", "bass", "keys"):
         soundfile.write(folder / f"{name}.wav", np.tile(second, 120), RATE, subtype="PCM_16")  # 2 minutes each
     command = [COMMAND, "render", str(folder), "-o", str(tmp_path / "out")]
-    returncode, stderr = ctrl_c_once_started(command, tmp_path, ".out.*", timeout_s=5)
-    assert returncode == 130, stderr
+    returncode, stderr = ctrl_c_once_started(command, tmp_path, ".out.*", timeout_s=5, stop=stop)
+    assert returncode == code, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long"]  # no output, no staging folder
 
 

@@ -32,7 +32,8 @@ def test_init_writes_a_file_that_renders_as_the_folder_does(folder, tmp_path):
     assert all(stem.path.exists() for stem in spec.stems)
     assert run("session", "init", folder).returncode == 2  # never overwritten without --overwrite
     assert run("render", "--session", session_file, "-o", tmp_path / "a", "--no-tail").returncode == 0
-    assert run("render", folder, "-o", tmp_path / "b", "--no-tail").returncode == 0
+    rendered = run("render", folder, "-o", tmp_path / "b", "--no-tail")
+    assert rendered.returncode == 0 and f"--session {session_file}" in rendered.stdout  # the hint to use it
     for name in ("Kick In", "bass DI", "Lead Vox"):
         a = soundfile.read(tmp_path / "a" / "stems" / f"{name}.wav")[0]
         b = soundfile.read(tmp_path / "b" / "stems" / f"{name}.wav")[0]

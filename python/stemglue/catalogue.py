@@ -37,16 +37,18 @@ _rendering = False  # in a worker: whether a session is being written
 
 
 def _worker_started() -> None:
-    """A worker takes one Ctrl-C, and only while it renders: the session's cleanup then runs
-    uninterrupted (a terminal's Ctrl-C and this process's forwarding of it both arrive), and an
+    """A worker takes one Ctrl-C (or SIGTERM), and only while it renders: the session's cleanup then
+    runs uninterrupted (a terminal's Ctrl-C and this process's forwarding of it both arrive), and an
     idle worker is left to the pool's own shutdown instead of dying with a traceback."""
 
     def interrupted(signum, frame) -> None:
         if _rendering:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for stop in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop, signal.SIG_IGN)
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, interrupted)
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, interrupted)
 
 
 def _render_one(session: Session) -> CatalogueResult:
@@ -90,10 +92,16 @@ def render_catalogue(
     try:
         # Only as many sessions as workers are handed over at a time: a session queued in the pool
         # could no longer be cancelled, and would start after a Ctrl-C.
-        for index, session in waiting:
-            running[workers.submit(_render_one, session)] = index
-            if len(running) == slots:
-                break
+        # The workers start here, ignoring Ctrl-C until their handler is in place (a Ctrl-C while
+        # they import would print a traceback from each); this process's own is back at once.
+        shield = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            for index, session in waiting:
+                running[workers.submit(_render_one, session)] = index
+                if len(running) == slots:
+                    break
+        finally:
+            signal.signal(signal.SIGINT, shield)
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from stemglue.stage import LAYOUTS
 
 EXIT_USAGE_OR_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C'd command
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 #: Largest processing block. Memory grows about 1.5 GB per million samples of block (every module
 #: and the oversampler allocate per-block buffers), so 65536 keeps it near 100 MB; larger blocks
 #: render no faster, and the output does not depend on the block size anyway.
@@ -100,6 +102,10 @@ def _chosen_parameters(arguments: argparse.Namespace) -> dict[str, float]:
     return chosen
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 class _Progress:
     """A percentage on stderr, rewritten in place; only on a terminal, so logs and pipes stay clean."""
 
@@ -163,7 +169,7 @@ def _render(arguments: argparse.Namespace) -> int:
     tail = rendered.output_frames - rendered.input_frames
     print(
         f"wrote {arguments.output} ({rendered.output_frames} frames: {rendered.input_frames} of input "
-        f"+ {tail} of tail, {rendered.sample_rate} Hz, {rendered.channels} channels; "
+        f"+ {tail} of tail, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
         f"track_id {rendered.track_id}, {origin})"
     )
     return 0
@@ -178,6 +184,11 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
         raise AudioFileError(
             f"{arguments.output}: a session writes a folder (stems/, mix.wav, session.json); name a folder"
         )
+    for folder in arguments.inputs:  # an edited session file beside the stems is easy to forget
+        if folder.is_dir() and (folder / "session.toml").is_file():
+            print(
+                f"stemglue: note: {folder / 'session.toml'} is not read; --session {folder / 'session.toml'} renders it"
+            )
     progress = _Progress(f"rendering the session into {arguments.output}")
     try:
         rendered = render_session(
@@ -198,7 +209,7 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
         progress.finish()
     print(
         f"wrote {arguments.output}: {len(rendered.stems)} stems ({', '.join(rendered.stems)}), mix.wav and "
-        f"session.json ({rendered.output_frames} frames, {rendered.sample_rate} Hz, {rendered.channels} channels; "
+        f"session.json ({rendered.output_frames} frames, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
         f"{rendered.pairs} bleed pairs, layout {rendered.layout})"
     )
     return 0
@@ -491,7 +502,12 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(run=_render)
 
     demo = commands.add_parser("demo", help="render the built-in generated multitrack, before and after")
-    demo.add_argument("--output", type=Path, default=Path("stemglue-demo"), help="folder for before.wav and after.wav")
+    demo.add_argument(
+        "--output",
+        type=Path,
+        default=Path("stemglue-demo"),
+        help="folder for before.wav and after.wav (default stemglue-demo)",
+    )
     demo.add_argument(
         "--seconds",
         type=_seconds,
@@ -569,20 +585,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, `timeout`, a job scheduler) stops a render as Ctrl-C does: cleanly."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the clean-up runs once, uninterrupted
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         arguments = build_parser().parse_args(argv)
         return arguments.run(arguments)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         # Outputs are written to a temp file that is removed on the way out: nothing partial is left.
-        print("stemglue: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print("stemglue: terminated" if isinstance(stop, _Terminated) else "stemglue: interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
     except (AudioFileError, ValueError, FileExistsError, FileNotFoundError) as error:
         print(f"stemglue: error: {error}", file=sys.stderr)
         return EXIT_USAGE_OR_INPUT
     except (OSError, soundfile.LibsndfileError) as error:  # the disk filled, a file vanished: still one line
         print(f"stemglue: error: {error}", file=sys.stderr)
         return EXIT_USAGE_OR_INPUT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
