@@ -15,11 +15,12 @@ namespace {
 // Loudness match: the early reflections sum coherently with the dry (a comb), so what the room adds
 // depends on the programme (+0.06 to +0.8 LU at 15 %). The output is scaled by sqrt(<in^2> / <out^2>)
 // of K-weighted powers (what loudness meters read: unweighted, the room's low end left up to
-// 0.5 LU on a bass line), in 400 ms one-pole averages from zero (the momentary window: at 1 s a
-// chord change left the match off by up to 2 dB for a second); a ratio of powers, so
-// level-independent: it follows the programme's spectrum, not its dynamics. Applied as fully as
-// the dry is present: 1 + dry (match - 1).
-constexpr double kMatchMs = 400.0, kMatchFloorPower = 1e-12;
+// 0.5 LU on a bass line), in one-pole averages from zero over 400 ms (the momentary window: at 1 s
+// a chord change left the match off by up to 2 dB for a second), or half the RT60 if longer (a
+// shorter average takes a long tail's slower decay, once the music stops, for the programme's and
+// turns it down: 1.5 dB 2 s in at RT60 4 s); a ratio of powers, so level-independent: it follows
+// the programme's spectrum, not its dynamics. Applied as fully as the dry is present: 1 + dry (match - 1).
+constexpr double kMatchMs = 400.0, kMatchPerRt60 = 0.5, kMatchFloorPower = 1e-12;
 constexpr double kSpeedOfSound = 343.0;
 constexpr double kListenerX = 0.62, kListenerY = 0.5, kHeightFraction = 0.45, kMicSpacing = 0.2;
 constexpr double kMaxSizeM = 30.0, kMaxPredelayMs = 50.0;
@@ -327,7 +328,6 @@ void Room::prepare_module()
         buffer->assign(block, 0.0f);
     input_power_.assign(block, 0.0);
     output_power_.assign(block, 0.0);
-    match_average_ = std::exp(-1000.0 / (kMatchMs * sample_rate));
     k_weighting_ = k_weighting(sample_rate);
     heard_in_.assign(static_cast<size_t>(num_channels_), {});
     heard_out_.assign(static_cast<size_t>(num_channels_), {});
@@ -393,6 +393,8 @@ void Room::design_reflections() noexcept
 
 void Room::design_decay() noexcept
 {
+    const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
+    match_average_ = std::exp(-1000.0 / (match_ms * sample_rate_));
     // Exact at DC (RT60) and Nyquist (damping * RT60): |H(1)| = g, |H(-1)| = g (1 - p) / (1 + p).
     for (int i = 0; i < kLines; ++i) {
         const double seconds = line_delays_[static_cast<size_t>(i)] / sample_rate_;

@@ -17,7 +17,7 @@
 //              per second), so early and late lie on one exponential decay
 //   output     early/late balance, width (mid/side); the dry stays at unity up to mix 50 % (the room
 //              is added) and fades to pure wet at 100 %; then a loudness match sqrt(<in^2>/<out^2>)
-//              (K-weighted, 400 ms averages), applied as fully as the dry is present, so the
+//              (K-weighted, averages of 400 ms or RT60 / 2), applied as fully as the dry is present, so the
 //              comb of early reflections on the dry does not change the loudness meters read
 //
 // The FDN runs in sub-blocks no longer than its shortest line, so each sub-block reads only

@@ -17,9 +17,10 @@
               late_level), so early and late lie on one exponential decay
     output    early/late balance, mid/side width; x min(1, 2 (1 - mix)) + room mix (the dry at unity
               up to 50 %, pure wet at 100 %); then scaled by 1 + dry (sqrt(<in^2> / <out^2>) - 1),
-              <> 400 ms one-pole averages (the momentary loudness window) of the summed channels'
-              K-weighted powers (BS.1770) from zero: a loudness match, so the early reflections'
-              comb on the dry does not change the loudness as meters read it
+              <> one-pole averages over 400 ms (the momentary loudness window), or half the RT60 if
+              longer (so a long tail's own decay after the music is not turned down), of the
+              summed channels' K-weighted powers (BS.1770) from zero: a loudness match, so the
+              early reflections' comb on the dry does not change the loudness as meters read it
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
 """
@@ -46,7 +47,7 @@ MAX_ROTATION_RAD = 0.25
 ROTATION_TICK = 128  # samples per new rotation angle; linear between
 ROTATION_STREAM, INPUT_SIGN_STREAM, OUTPUT_ROW_STREAM = 0x900, 0x901, 0x902
 HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
-MATCH_MS, MATCH_FLOOR_POWER = 400.0, 1e-12
+MATCH_MS, MATCH_PER_RT60, MATCH_FLOOR_POWER = 400.0, 0.5, 1e-12  # the average: 400 ms, or half the RT60
 
 
 def input_signs(seed: int, track_id: int) -> np.ndarray:
@@ -329,7 +330,8 @@ class Room(ReferenceModule):
         for c in range(x.shape[0]):
             room = mid if x.shape[0] == 1 else (mid + side if c % 2 == 0 else mid - side)
             out[c] = x[c] * dry + room * mix
-        average = float(np.exp(-1000.0 / (MATCH_MS * self._sample_rate)))
+        match_ms = max(MATCH_MS, 1000.0 * MATCH_PER_RT60 * self._rt60_s)
+        average = float(np.exp(-1000.0 / (match_ms * self._sample_rate)))
         b, a = [1 - average], [1.0, -average]
         channels = x.shape[0]
         heard_in, self._heard_in[:, :channels] = scipy.signal.sosfilt(
