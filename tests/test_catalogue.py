@@ -2,6 +2,7 @@
 each in a worker process, each the bytes of a render on its own; a bad session is reported while
 the others render; Ctrl-C leaves nothing."""
 
+import concurrent.futures
 import multiprocessing
 import signal
 import time
@@ -60,6 +61,14 @@ def test_the_sessions_run_in_worker_processes_and_return_in_order(folders, tmp_p
     assert [r.rendered.input_frames for r in results] == [RATE, int(1.5 * RATE)]
     with pytest.raises(ValueError, match="jobs"):
         render_catalogue(sessions, jobs=0)
+
+
+def test_a_catalogue_renders_from_a_thread_too(folders, tmp_path):
+    """Signal handlers are the main thread's: a caller in another thread renders without them."""
+    sessions = [Session((folder,), tmp_path / folder.name, tail=False) for folder in folders]
+    with concurrent.futures.ThreadPoolExecutor(1) as caller:
+        results = caller.submit(render_catalogue, sessions, 2).result()
+    assert all(r.error is None for r in results) and all((tmp_path / f.name / "mix.wav").exists() for f in folders)
 
 
 def test_a_bad_session_is_reported_and_the_others_render(folders, tmp_path):

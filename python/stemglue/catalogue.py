@@ -12,6 +12,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -94,14 +95,17 @@ def render_catalogue(
         # could no longer be cancelled, and would start after a Ctrl-C.
         # The workers start here, ignoring Ctrl-C until their handler is in place (a Ctrl-C while
         # they import would print a traceback from each); this process's own is back at once.
-        shield = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # (Signal handlers belong to the main thread: a caller in another thread goes without.)
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        shield = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
         try:
             for index, session in waiting:
                 running[workers.submit(_render_one, session)] = index
                 if len(running) == slots:
                     break
         finally:
-            signal.signal(signal.SIGINT, shield)
+            if in_main_thread:
+                signal.signal(signal.SIGINT, shield)
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
