@@ -178,6 +178,19 @@ def test_two_stems_of_one_name_and_a_wav_output_are_refused(stems, tmp_path):
     assert result.returncode == 2 and "name a folder" in result.stderr
 
 
+def test_a_truncated_stem_renders_what_it_holds_with_a_warning(stems, tmp_path):
+    whole = (stems / "drums.wav").read_bytes()
+    (stems / "drums.wav").write_bytes(whole[: len(whole) // 2])  # the data chunk still claims 3 s
+    held = soundfile.info(stems / "drums.wav").frames
+    result = run("render", stems, "-o", tmp_path / "out", "--no-tail")
+    assert result.returncode == 0, result.stderr
+    warning = result.stderr.strip()
+    assert len(warning.splitlines()) == 1 and warning.startswith("stemglue: warning: ")
+    assert "drums.wav: truncated" in warning and str(held) in warning
+    conversions = json.loads((tmp_path / "out" / "session.json").read_text())["stems"]["drums"]["conversions"]
+    assert any(c.startswith("truncated: the header claims") for c in conversions)
+
+
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_or_kill_stops_a_session_and_leaves_nothing(tmp_path, stop, code):
     folder = tmp_path / "long"

@@ -40,7 +40,7 @@ def test_install_plugin_copies_and_never_clobbers(tmp_path):
     # A different bundle is kept unless forced.
     installed.write_bytes(b"someone else's build")
     result = subprocess.run([COMMAND, "install-plugin", "--destination", destination], capture_output=True, text=True)
-    assert result.returncode == 2 and "--force" in result.stderr
+    assert result.returncode == 2 and "--overwrite" in result.stderr
     assert installed.read_bytes() == b"someone else's build"
     stemglue.install_plugin(destination, force=True)
     assert installed.read_bytes() != b"someone else's build"

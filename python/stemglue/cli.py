@@ -574,7 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     install = commands.add_parser("install-plugin", help="copy StemGlue.vst3 and its .vstpreset files into ~/.vst3")
     install.add_argument("--destination", type=Path, default=None, help="folder (default ~/.vst3)")
-    install.add_argument("--force", action="store_true", help="replace a different StemGlue.vst3 there")
+    install.add_argument(
+        "--overwrite", "--force", dest="force", action="store_true", help="replace a different StemGlue.vst3 there"
+    )
     install.set_defaults(run=_install_plugin)
 
     listing = commands.add_parser("parameters", help="list every parameter with its range")

@@ -53,7 +53,7 @@ def install_plugin(destination: Path | None = None, *, force: bool = False) -> P
     folder = Path(destination) if destination is not None else Path.home() / ".vst3"
     target = folder / BUNDLE_NAME
     if target.exists() and not (target.is_dir() and _same_tree(source, target)) and not force:
-        raise FileExistsError(f"{target} exists and differs from this build; use --force to replace it")
+        raise FileExistsError(f"{target} exists and differs from this build; use --overwrite to replace it")
     _install_presets(presets, folder / PRESET_SUBFOLDER)
     if target.exists() and target.is_dir() and _same_tree(source, target):
         return target

@@ -53,7 +53,15 @@ class Rendered:
     track_id: int
 
 
-def _warn_on_stderr(message: str) -> None:
+def truncated(path: Path, frames: int) -> str | None:
+    """The warning for a WAV whose header claims more frames than the file holds, or None."""
+    claimed = wav_claimed_frames(path)
+    if claimed is None or claimed <= frames:
+        return None
+    return f"{path}: truncated: the header claims {claimed} frames but the file holds {frames}; rendering the {frames}"
+
+
+def warn_on_stderr(message: str) -> None:
     print(f"stemglue: warning: {message}", file=sys.stderr)
 
 
@@ -66,7 +74,7 @@ def render_file(
     overwrite: bool = False,
     tail: bool = True,
     progress: Callable[[float], None] | None = None,
-    warn: Callable[[str], None] = _warn_on_stderr,
+    warn: Callable[[str], None] = warn_on_stderr,
     start_sample: int = 0,
 ) -> Rendered:
     """Render one file through StemGlue, latency-compensated, followed by the room's tail
@@ -85,12 +93,8 @@ def render_file(
 
     with open_input(input_path) as source:
         sample_rate, channels, frames = int(source.samplerate), int(source.channels), int(source.frames)
-        claimed = wav_claimed_frames(input_path)
-        if claimed is not None and claimed > frames:
-            warn(
-                f"{input_path}: truncated: the header claims {claimed} frames but the file holds {frames}; "
-                f"rendering the {frames}"
-            )
+        if (truncation := truncated(input_path, frames)) is not None:
+            warn(truncation)
         try:
             processor.prepare(sample_rate, block_size, channels)
         except ValueError as error:

@@ -35,7 +35,7 @@ import soxr
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameter, parameters
 from stemglue.audio_io import NEARLY_SILENT_DBFS, AudioFileError, current_umask, open_input, open_output, scan_audio
-from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for
+from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for, truncated, warn_on_stderr
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
 from stemglue.stage import (
     LAYOUTS,
@@ -165,10 +165,13 @@ class Stem:
         return np.repeat(block, channels, axis=0) if block.shape[0] < channels else block
 
 
-def scan_stems(named_files: list[tuple[str, Path]]) -> tuple[list[Stem], int, int, int]:
+def scan_stems(
+    named_files: list[tuple[str, Path]], warn: Callable[[str], None] = warn_on_stderr
+) -> tuple[list[Stem], int, int, int]:
     """Every stem read through once, before anything is written: a file that cannot be used stops
     the session naming it. (stems, the session's rate, channels and length): the highest rate, stereo
-    when any stem is, the longest stem; every change a stem needs is listed in its conversions."""
+    when any stem is, the longest stem; every change a stem needs is listed in its conversions. A
+    truncated WAV renders what it holds, with a warning."""
     stems = []
     for name, path in named_files:
         scanned = scan_audio(path)
@@ -176,6 +179,9 @@ def scan_stems(named_files: list[tuple[str, Path]]) -> tuple[list[Stem], int, in
             raise AudioFileError(f"{path}: {scanned.channels} channels; a session takes mono and stereo stems")
         peak_dbfs = 20 * np.log10(scanned.peak) if scanned.peak > 0 else -np.inf
         stems.append(Stem(name, Path(path), scanned.sample_rate, scanned.channels, scanned.frames, peak_dbfs))
+        if (truncation := truncated(Path(path), scanned.frames)) is not None:
+            warn(truncation)
+            stems[-1].conversions.append(truncation.split(": ", 1)[1])
     rate = max(stem.source_rate for stem in stems)
     channels = max(stem.source_channels for stem in stems)
     length = max(stem.frames_at(rate) for stem in stems)
