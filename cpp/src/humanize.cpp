@@ -211,19 +211,19 @@ double Humanize::long_range(uint64_t key, uint64_t stream, double u, uint64_t wh
 }
 
 // Each band's filter (direct form II transposed: y = b0 x + z0, z0 = -a1 y + z1, z1 = b2 x - a2 y)
-// and smoothed square, four bands to a vector: the eight recursions run side by side.
+// and smoothed square, the eight bands as the lanes of one vector (two or four registers below
+// AVX-512; lane by lane the same arithmetic): the eight recursions run side by side.
 STEMGLUE_MULTIVERSION
 void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::array<double, kNumBands>& smoothing,
                             std::array<double, kNumBands>& envelopes, double wide_smoothing, double& wide_envelope,
                             const double* mono, int count) noexcept
 {
-    using Four = double __attribute__((vector_size(4 * sizeof(double))));
-    static_assert(kNumBands % 4 == 0);
-    constexpr int kVectors = kNumBands / 4;
+    using Four = double __attribute__((vector_size(kNumBands * sizeof(double))));
+    constexpr int kVectors = 1;
     Four b0[kVectors], b2[kVectors], minus_a1[kVectors], a2[kVectors], z0[kVectors], z1[kVectors], alpha[kVectors],
         keep[kVectors], envelope[kVectors];
     for (size_t b = 0; b < kNumBands; ++b) {
-        const size_t v = b / 4, lane = b % 4;
+        const size_t v = 0, lane = b;
         const Biquad& band = bands[b];
         b0[v][lane] = band.b0;
         b2[v][lane] = band.b2;
@@ -249,9 +249,9 @@ void Humanize::filter_bands(std::array<Biquad, kNumBands>& bands, const std::arr
     }
     wide_envelope = wide;
     for (size_t b = 0; b < kNumBands; ++b) {
-        bands[b].z0 = z0[b / 4][b % 4];
-        bands[b].z1 = z1[b / 4][b % 4];
-        envelopes[b] = envelope[b / 4][b % 4];
+        bands[b].z0 = z0[0][b];
+        bands[b].z1 = z1[0][b];
+        envelopes[b] = envelope[0][b];
     }
 }
 
