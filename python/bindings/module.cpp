@@ -55,29 +55,48 @@ py::list parameter_table()
 
 // Processes a copy of (channels, samples) float32 audio in blocks, without the GIL; a sidechain
 // (channels, samples as long) is heard alongside.
-AudioArray render(Module& processor, const AudioArray& audio, int block_size, const std::optional<AudioArray>& sidechain)
+// The audio, then flush samples of silence (a sidechain silent there too), through the processor
+// in blocks: (channels, samples + flush), so a caller can drop the latency without padding a copy.
+AudioArray render(Module& processor, const AudioArray& audio, int block_size, const std::optional<AudioArray>& sidechain,
+                  py::ssize_t flush)
 {
     if (audio.ndim() != 2) throw py::value_error("audio must be 2-D (channels, samples)");
     if (block_size < 1) throw py::value_error("block_size must be >= 1");
+    if (flush < 0) throw py::value_error("flush must be >= 0");
     if (sidechain && (sidechain->ndim() != 2 || sidechain->shape(1) != audio.shape(1) || sidechain->shape(0) > kMaxChannels))
         throw py::value_error("sidechain must be 2-D (channels <= 64, as many samples as audio)");
     const int sidechain_channels = sidechain ? static_cast<int>(sidechain->shape(0)) : 0;
     std::vector<float*> sidechain_pointers(static_cast<size_t>(sidechain_channels));
     // Read only: the core never writes a sidechain.
     float* sidechain_base = sidechain ? const_cast<float*>(sidechain->data()) : nullptr;
-    AudioArray output(std::vector<py::ssize_t>{audio.shape(0), audio.shape(1)});
-    std::memcpy(output.mutable_data(), audio.data(), sizeof(float) * static_cast<size_t>(audio.size()));
     const int num_channels = static_cast<int>(audio.shape(0));
-    const py::ssize_t num_samples = audio.shape(1);
-    std::vector<float*> pointers(static_cast<size_t>(num_channels));
+    const py::ssize_t num_samples = audio.shape(1), total = num_samples + flush;
+    AudioArray output(std::vector<py::ssize_t>{audio.shape(0), total});
     float* base = output.mutable_data();
+    for (int c = 0; c < num_channels; ++c) {
+        std::memcpy(base + c * total, audio.data() + c * num_samples, sizeof(float) * static_cast<size_t>(num_samples));
+        std::fill(base + c * total + num_samples, base + (c + 1) * total, 0.0f);
+    }
+    // Where a block runs past the audio, the sidechain is read into scratch, silent after its end.
+    std::vector<float> scratch(static_cast<size_t>(sidechain_channels) * static_cast<size_t>(block_size), 0.0f);
+    std::vector<float*> pointers(static_cast<size_t>(num_channels));
     {
         py::gil_scoped_release release;
-        for (py::ssize_t start = 0; start < num_samples; start += block_size) {
-            for (int c = 0; c < num_channels; ++c) pointers[static_cast<size_t>(c)] = base + c * num_samples + start;
-            const int length = static_cast<int>(std::min<py::ssize_t>(block_size, num_samples - start));
-            for (int c = 0; c < sidechain_channels; ++c)
-                sidechain_pointers[static_cast<size_t>(c)] = sidechain_base + c * num_samples + start;
+        for (py::ssize_t start = 0; start < total; start += block_size) {
+            const int length = static_cast<int>(std::min<py::ssize_t>(block_size, total - start));
+            for (int c = 0; c < num_channels; ++c) pointers[static_cast<size_t>(c)] = base + c * total + start;
+            const py::ssize_t heard = std::clamp<py::ssize_t>(num_samples - start, 0, length);
+            for (int c = 0; c < sidechain_channels; ++c) {
+                const float* source = sidechain_base + c * num_samples + start;
+                float* own = scratch.data() + static_cast<size_t>(c) * static_cast<size_t>(block_size);
+                if (heard == length) {
+                    sidechain_pointers[static_cast<size_t>(c)] = const_cast<float*>(source);
+                } else {
+                    std::copy(source, source + heard, own);
+                    std::fill(own + heard, own + length, 0.0f);
+                    sidechain_pointers[static_cast<size_t>(c)] = own;
+                }
+            }
             processor.process({pointers.data(), num_channels, length}, {sidechain_pointers.data(), sidechain_channels, length});
         }
     }
@@ -143,8 +162,10 @@ PYBIND11_MODULE(_core, m)
             "get_parameter", [](const Module& self, const std::string& id) { return self.get_parameter(index_of(id)); },
             py::arg("id"), "The value the processor holds (NaN if the row is not its own).")
         .def("render", &render, py::arg("audio"), py::arg("block_size"), py::arg("sidechain") = std::nullopt,
-             "Process a copy of (channels, samples) float32 audio in blocks of block_size, hearing a sidechain of "
-             "(channels, samples) if given; the GIL is released.")
+             py::arg("flush") = 0,
+             "Process a copy of (channels, samples) float32 audio and then flush samples of silence in blocks of "
+             "block_size, hearing a sidechain of (channels, samples) if given (silent during the flush); returns "
+             "(channels, samples + flush). The GIL is released.")
         .def_property_readonly("latency_samples", &Module::latency_samples)
         .def_property_readonly("tail_samples", &Module::tail_samples);
     py::class_<GlueCompressor, Module>(m, "_GlueCompressor")

@@ -54,8 +54,10 @@ class NativeProcessor(Processor):
         with self._lock:
             self._core.seek(int(position))
 
-    def _render(self, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None) -> np.ndarray:
-        return self._core.render(audio, block_size, sidechain)
+    def _render(
+        self, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None, flush: int = 0
+    ) -> np.ndarray:
+        return self._core.render(audio, block_size, sidechain, flush)
 
 
 class _GainReductionReadout:

@@ -188,8 +188,14 @@ class Processor:
         """Key the random streams to the timeline position of the next sample; audio state is kept."""
         raise NotImplementedError
 
-    def _render(self, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None) -> np.ndarray:
-        """Process contiguous (channels, samples) audio in blocks of block_size, hearing the sidechain."""
+    def _render(
+        self, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None, flush: int = 0
+    ) -> np.ndarray:
+        """Process contiguous (channels, samples) audio, then flush samples of silence (the sidechain
+        silent there too), in blocks of block_size: (channels, samples + flush)."""
+        if flush:
+            audio = np.pad(audio, ((0, 0), (0, flush)))
+            sidechain = None if sidechain is None else np.pad(sidechain, ((0, 0), (0, flush)))
         output = np.empty_like(audio)
         for start in range(0, audio.shape[1], block_size):
             end = start + block_size
@@ -255,13 +261,8 @@ class Processor:
                 return np.zeros(np.shape(audio), dtype=self.dtype)
             block = np.ascontiguousarray(array, dtype=self.dtype)
             heard = self._as_sidechain(sidechain, block.shape[1])
-            if reset and self.latency_samples > 0:
-                latency = self.latency_samples
-                padded = np.pad(block, ((0, 0), (0, latency)))
-                heard = None if heard is None else np.pad(heard, ((0, 0), (0, latency)))
-                output = self._render(padded, int(block_size), heard)[:, latency:]
-            else:
-                output = self._render(block, int(block_size), heard)
+            latency = self.latency_samples if reset else 0
+            output = self._render(block, int(block_size), heard, flush=latency)[:, latency:]
         return output.reshape(np.shape(audio))
 
     def __repr__(self) -> str:
