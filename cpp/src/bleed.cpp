@@ -105,19 +105,16 @@ void Bleed::process_chunk(AudioBlock block) noexcept
     float* source = history_.data() + newest_;  // this chunk's mono source
     mix_down(sidechain_, source, n);
 
-    // A chunk in which none of the six moves is steady: its gains and delay are computed once,
-    // from the values held (no per-sample fills).
+    // A chunk in which none of the six moves (asked before the fills advance them) is steady: its
+    // gains and delay are computed once. At rest a fill leaves the buffer as the last chunk left it.
     const bool steady = !(distance_m_.is_smoothing() || source_distance_m_.is_smoothing() || angle_deg_.is_smoothing() ||
                           pattern_.is_smoothing() || level_db_.is_smoothing() || invert_.is_smoothing());
-    const auto level = [](double db) { return std::pow(10.0, db / 20.0); };
-    const double held[6] = {distance_m_.value(), source_distance_m_.value(), angle_deg_.value(),
-                            pattern_.value(),    level(level_db_.value()),   invert_.value()};
-    const double* distance = steady ? &held[0] : distance_m_.fill(n);
-    const double* source_distance = steady ? &held[1] : source_distance_m_.fill(n);
-    const double* angle = steady ? &held[2] : angle_deg_.fill(n);
-    const double* pattern = steady ? &held[3] : pattern_.fill(n);
-    const double* trim = steady ? &held[4] : level_db_.fill(n, level);
-    const double* invert = steady ? &held[5] : invert_.fill(n);
+    const double* distance = distance_m_.fill(n);
+    const double* source_distance = source_distance_m_.fill(n);
+    const double* angle = angle_deg_.fill(n);
+    const double* pattern = pattern_.fill(n);
+    const double* trim = level_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
+    const double* invert = invert_.fill(n);
     const double samples_per_metre = sample_rate_ / kSpeedOfSound;
     const auto gain_at = [&](int j) {
         return source_distance[j] / distance[j] * pattern_gain(pattern[j], angle[j]) * trim[j] * (1.0 - 2.0 * invert[j]);
