@@ -64,11 +64,11 @@ private:
         }
     };
 
-    /** One channel's samples [first, first + count) of a control interval (first counted from its
-     *  tick), read through `now` (its history there) into out, the delay, tilt gain and level gliding
-     *  linearly between the ticks' values; vector clones where the CPU has them. */
-    static void read_interval(const SincInterpolator& interpolator, Channel& channel, const float* now, float* out, int first,
-                              int count, double tilt_coefficient) noexcept;
+    /** One or two channels' samples [first, first + count) of a control interval (first counted
+     *  from its tick), read through now[c] (channel c's history there) into out[c], the delay, tilt
+     *  gain and level gliding linearly between the ticks' values; vector clones where the CPU has them. */
+    static void read_interval(const SincInterpolator& interpolator, Channel* channels, int num_channels, const float* const* now,
+                              float* const* out, int first, int count, double tilt_coefficient) noexcept;
 
     ModuleParameter wow_percent_{parameters_, "drift_wow_percent"};
     ModuleParameter wow_rate_hz_{parameters_, "drift_wow_rate_hz"};
