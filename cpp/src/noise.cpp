@@ -173,8 +173,7 @@ struct ParallelForm<1> {
 };
 
 // One channel's three recursions over a run: the pink and room filters (their draws in, filtered
-// out, in place; null: off) and the signal's envelope (attack/release smoothing of |x|). One loop,
-// so that their dependency chains overlap; apart, each waits on its own multiply-add.
+// out, in place; null: off) and the signal's envelope (attack/release smoothing of |x|).
 struct Recursions {
     const double *pink_pole, *pink_residue;  // the cascades' lanes (ParallelForm)
     double *pink_state, *pink, pink_direct;
@@ -184,40 +183,68 @@ struct Recursions {
     double *envelope_state, *envelope, attack, release;
 };
 
-// Always inlined, so that each vector clone of run_recursions has its own (an out-of-line copy ran
-// the baseline code everywhere, at half the speed).
+// One channel's recursions, one sample at a time (its state in locals: stores through the output
+// pointers could otherwise alias the fields).
 template <bool kPink, bool kRoom>
-[[gnu::always_inline]] inline void run_recursions_with(const Recursions& run, int count) noexcept
-{
-    ParallelForm<8> pink_form(run.pink_pole, run.pink_residue, run.pink_state, run.pink_direct);
-    ParallelForm<1> room_form(run.room_pole, run.room_residue, run.room_state, run.room_direct);
-    // Locals: stores through the output pointers could otherwise alias the fields.
-    const double attack = run.attack, release = run.release;
-    double *pink = run.pink, *room = run.room, *envelope_out = run.envelope;
-    const float* x = run.x;
+struct RecursionStep {
+    const Recursions& run;
+    ParallelForm<8> pink_form{run.pink_pole, run.pink_residue, run.pink_state, run.pink_direct};
+    ParallelForm<1> room_form{run.room_pole, run.room_residue, run.room_state, run.room_direct};
+    const double attack = run.attack, release = run.release, attack_keep = 1.0 - attack, release_keep = 1.0 - release;
+    double* const pink = run.pink;
+    double* const room = run.room;
+    double* const envelope_out = run.envelope;
+    const float* const x = run.x;
     double envelope = *run.envelope_state;
-    for (int j = 0; j < count; ++j) {
+
+    [[gnu::always_inline]] void operator()(int j) noexcept
+    {
         if constexpr (kPink) pink[j] = pink_form.step(pink[j]);
         if constexpr (kRoom) room[j] = room_form.step(room[j]);
         const double level = std::abs(static_cast<double>(x[j]));
-        // envelope + (level > envelope ? attack : release) (level - envelope) without a branch, which
+        // (1 - k) envelope + k level, k = level > envelope ? attack : release, without a branch, which
         // mispredicts on noise: the attack is the faster, so the step toward the level is the larger.
-        const double rise = level - envelope;
-        envelope = std::max(envelope + attack * rise, envelope + release * rise);
+        // (This form puts a multiply, an add and the max on the chain; envelope + k (level -
+        // envelope) put a subtract too.)
+        envelope = std::max(attack_keep * envelope + attack * level, release_keep * envelope + release * level);
         envelope_out[j] = envelope;
     }
-    if constexpr (kPink) pink_form.store(run.pink_state);
-    if constexpr (kRoom) room_form.store(run.room_state);
-    *run.envelope_state = envelope;
+    [[gnu::always_inline]] void store() noexcept
+    {
+        if constexpr (kPink) pink_form.store(run.pink_state);
+        if constexpr (kRoom) room_form.store(run.room_state);
+        *run.envelope_state = envelope;
+    }
+};
+
+// Always inlined, so that each vector clone of run_recursions has its own (an out-of-line copy ran
+// the baseline code everywhere, at half the speed). Two channels run in one loop, so that their
+// dependency chains (each recursion waits on its own multiply-add) overlap.
+template <bool kPink, bool kRoom>
+[[gnu::always_inline]] inline void run_recursions_with(const Recursions* runs, int num_runs, int count) noexcept
+{
+    RecursionStep<kPink, kRoom> first{runs[0]};
+    if (num_runs == 2) {
+        RecursionStep<kPink, kRoom> second{runs[1]};
+        for (int j = 0; j < count; ++j) {
+            first(j);
+            second(j);
+        }
+        second.store();
+    } else {
+        for (int j = 0; j < count; ++j) first(j);
+    }
+    first.store();
 }
 
+// One or two channels' recursions over a run (every channel's components sound alike).
 STEMGLUE_MULTIVERSION
-void run_recursions(const Recursions& run, int count) noexcept
+void run_recursions(const Recursions* runs, int num_runs, int count) noexcept
 {
-    if (run.pink && run.room) return run_recursions_with<true, true>(run, count);
-    if (run.pink) return run_recursions_with<true, false>(run, count);
-    if (run.room) return run_recursions_with<false, true>(run, count);
-    run_recursions_with<false, false>(run, count);
+    if (runs[0].pink && runs[0].room) return run_recursions_with<true, true>(runs, num_runs, count);
+    if (runs[0].pink) return run_recursions_with<true, false>(runs, num_runs, count);
+    if (runs[0].room) return run_recursions_with<false, true>(runs, num_runs, count);
+    run_recursions_with<false, false>(runs, num_runs, count);
 }
 
 // out[j] += gain[j] a[j] (b[j]): a component's share of the floor.
@@ -323,9 +350,10 @@ void Noise::prepare_module()
 
     envelope_attack_ = 1.0 - std::exp(-1000.0 / (kModulationAttackMs * sample_rate));
     envelope_release_ = 1.0 - std::exp(-1000.0 / (kModulationReleaseMs * sample_rate));
-    for (auto* buffer : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_, &floor_,
-                         &draws_, &pink_, &room_, &wander_, &envelope_})
+    for (auto* buffer :
+         {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_, &draws_, &wander_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
+    for (auto* buffer : {&floor_, &pink_, &room_, &envelope_}) buffer->assign(2 * static_cast<size_t>(max_block_size_), 0.0);
 }
 
 void Noise::reset_module() noexcept
@@ -452,65 +480,86 @@ void Noise::process_chunk(AudioBlock block) noexcept
         const auto sounding = sounding_at(start);
         int end = start + 1;
         while (end < static_cast<int>(varying) && sounding_at(end) == sounding) ++end;
-        if (end == static_cast<int>(varying)) end = n;  // gains past `varying` are its last
-        for (int c = 0; c < block.num_channels; ++c)
-            process_run(channels_[static_cast<size_t>(c)], block.channel(c), start, end - start, room_offset, sounding);
+        if (end == static_cast<int>(varying)) end = n;   // gains past `varying` are its last
+        for (int c = 0; c < block.num_channels; c += 2)  // in pairs (see run_recursions)
+            process_run(c, std::min(2, block.num_channels - c), block, start, end - start, room_offset, sounding);
         start = end;
     }
 }
 
-// One channel's floor over samples [start, start + count) of the chunk: each component's draws
-// (vectorised) and the filters in passes over the run, summed per sample in the order hum, white,
-// pink, room, modulation, then onto the input.
-void Noise::process_run(Channel& channel, float* x, int start, int count, uint64_t room_offset,
+// One or two channels' floor (channels [first_channel, + num_channels)) over samples [start, start +
+// count) of the chunk: each component's draws (vectorised) and the filters in passes over the run,
+// summed per sample in the order hum, white, pink, room, modulation, then onto the input.
+void Noise::process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
                         const std::array<bool, 4>& sounding) noexcept
 {
     const auto [white_on, pink_on, room_on, modulation_on] = sounding;
     const uint64_t first = position_ + static_cast<uint64_t>(start);
-    const size_t offset = static_cast<size_t>(start);
-    double *noise_floor = floor_.data(), *draws = draws_.data(), *pink = pink_.data(), *room = room_.data(),
-           *wander = wander_.data(), *envelope = envelope_.data();
-    x += start;
-    std::copy_n(&hum_wave_[offset], count, noise_floor);
-    if (white_on) {
-        draw_run(channel.hiss_white_key, first, draws, count);
-        add_product(noise_floor, &white_gain_[offset], draws, count);
+    const size_t offset = static_cast<size_t>(start), stride = static_cast<size_t>(max_block_size_);
+    double *draws = draws_.data(), *wander = wander_.data();
+    Recursions runs[2]{};
+    for (int k = 0; k < num_channels; ++k) {  // each channel's draws, and the hum and hiss into its floor
+        Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
+        double *noise_floor = &floor_[k * stride], *pink = &pink_[k * stride], *room = &room_[k * stride];
+        std::copy_n(&hum_wave_[offset], count, noise_floor);
+        if (white_on) {
+            draw_run(channel.hiss_white_key, first, draws, count);
+            add_product(noise_floor, &white_gain_[offset], draws, count);
+        }
+        if (!pink_on) {
+            channel.hiss_pink.running = false;
+        } else {
+            if (!channel.hiss_pink.running) channel.hiss_pink.warm_up(channel.hiss_pink_key, first);
+            draw_run(channel.hiss_pink_key, first, pink, count);
+        }
+        if (!room_on) {
+            channel.room.running = false;
+        } else {
+            if (!channel.room.running) channel.room.warm_up(channel.room_key, first + room_offset);
+            draw_run(channel.room_key, first + room_offset, room, count);
+        }
+        FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
+        FirstOrderCascade<1>& room_tone = channel.room;
+        runs[k] = {hiss_pink.pole.data(),
+                   hiss_pink.residue.data(),
+                   hiss_pink.state.data(),
+                   pink_on ? pink : nullptr,
+                   hiss_pink.direct,
+                   room_tone.pole.data(),
+                   room_tone.residue.data(),
+                   room_tone.state.data(),
+                   room_on ? room : nullptr,
+                   room_tone.direct,
+                   block.channel(first_channel + k) + start,
+                   &channel.envelope,
+                   &envelope_[k * stride],
+                   envelope_attack_,
+                   envelope_release_};
     }
-    if (!pink_on) {
-        channel.hiss_pink.running = false;
-    } else {
-        if (!channel.hiss_pink.running) channel.hiss_pink.warm_up(channel.hiss_pink_key, first);
-        draw_run(channel.hiss_pink_key, first, pink, count);
+    run_recursions(runs, num_channels, count);
+    for (int k = 0; k < num_channels; ++k) {
+        Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
+        double *noise_floor = &floor_[k * stride], *pink = &pink_[k * stride], *room = &room_[k * stride],
+               *envelope = &envelope_[k * stride];
+        float* x = block.channel(first_channel + k) + start;
+        if (pink_on) add_product(noise_floor, &pink_gain_[offset], pink, count);
+        // The room tone's level wander moves between control ticks, whether it sounds or not.
+        for (int j = 0; j < count;) {
+            const uint64_t position = first + static_cast<uint64_t>(j);
+            const int phase = static_cast<int>(position % kControlInterval);
+            if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kControlInterval + 1));
+            const int interval_start = j, interval_end = std::min(count, j + kControlInterval - phase);
+            const double from = channel.room_level_from, to = channel.room_level_to;
+            for (; j < interval_end; ++j)
+                wander[j] = from + (to - from) * (double(phase + j - interval_start) / kControlInterval);
+        }
+        if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
+        if (modulation_on) {
+            draw_run(channel.modulation_key, first, draws, count);
+            add_product(noise_floor, &modulation_gain_[offset], envelope, draws, count);
+        }
+        for (int j = 0; j < count; ++j) x[j] = static_cast<float>(x[j] + noise_floor[j]);
     }
-    if (!room_on) {
-        channel.room.running = false;
-    } else {
-        if (!channel.room.running) channel.room.warm_up(channel.room_key, first + room_offset);
-        draw_run(channel.room_key, first + room_offset, room, count);
-    }
-    FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
-    FirstOrderCascade<1>& room_tone = channel.room;
-    run_recursions(
-        {hiss_pink.pole.data(), hiss_pink.residue.data(), hiss_pink.state.data(), pink_on ? pink : nullptr, hiss_pink.direct,
-         room_tone.pole.data(), room_tone.residue.data(), room_tone.state.data(), room_on ? room : nullptr, room_tone.direct, x,
-         &channel.envelope, envelope, envelope_attack_, envelope_release_},
-        count);
-    if (pink_on) add_product(noise_floor, &pink_gain_[offset], pink, count);
-    // The room tone's level wander moves between control ticks, whether it sounds or not.
-    for (int j = 0; j < count;) {
-        const uint64_t position = first + static_cast<uint64_t>(j);
-        const int phase = static_cast<int>(position % kControlInterval);
-        if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kControlInterval + 1));
-        const int interval_start = j, interval_end = std::min(count, j + kControlInterval - phase);
-        const double from = channel.room_level_from, to = channel.room_level_to;
-        for (; j < interval_end; ++j) wander[j] = from + (to - from) * (double(phase + j - interval_start) / kControlInterval);
-    }
-    if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
-    if (modulation_on) {
-        draw_run(channel.modulation_key, first, draws, count);
-        add_product(noise_floor, &modulation_gain_[offset], envelope, draws, count);
-    }
-    for (int j = 0; j < count; ++j) x[j] = static_cast<float>(x[j] + noise_floor[j]);
 }
 
 }  // namespace stemglue

@@ -76,7 +76,7 @@ private:
         void evaluate_room_level(double seconds) noexcept;  // the next tick's, into room_level_to
     };
 
-    void process_run(Channel& channel, float* x, int start, int count, uint64_t room_offset,
+    void process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
                      const std::array<bool, 4>& sounding) noexcept;  // sounding: white, pink, room, modulation
     double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kControlInterval / sample_rate_); }
     void evaluate_hum(uint64_t tick) noexcept;  // the hum's wanders at the next tick, into the *_to values
@@ -106,7 +106,8 @@ private:
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;
-    std::vector<double> floor_, draws_, pink_, room_, wander_, envelope_;  // one channel's run
+    std::vector<double> draws_, wander_;                  // one channel's run
+    std::vector<double> floor_, pink_, room_, envelope_;  // two channels' runs, max_block_size_ apart
 };
 
 }  // namespace stemglue

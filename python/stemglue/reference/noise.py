@@ -255,7 +255,8 @@ class Noise(ReferenceModule):
             envelope = np.empty(n)
             state = self._envelopes[c]
             for j, level_now in enumerate(np.abs(x)):
-                state += (self._attack if level_now > state else self._release) * (level_now - state)
+                smoothing = self._attack if level_now > state else self._release
+                state = (1.0 - smoothing) * state + smoothing * level_now
                 envelope[j] = state
             self._envelopes[c] = state
             room_wander = channel["room_level"].values(positions, self._sample_rate)
