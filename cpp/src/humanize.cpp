@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
@@ -18,6 +19,11 @@ constexpr double kMinSmoothingS = 0.003;
 constexpr double kDeadZoneDb = 1.0;  // of each band's rise, before it is squared
 constexpr double kGapSmoothingS = 0.002, kGapDropDb = 30.0, kGapRiseDb = 20.0;
 constexpr double kBacktrackRiseDb = 2.0;  // a frame whose bands rose by more than this in all is part of the attack
+constexpr double kDipDb = 3.0, kDipMaxDb = 8.0, kDipNoveltyDb = 1.5, kDipRiseDb = 1.0, kDipFloorDb = -45.0;
+constexpr double kPitchedDifference = 0.25;  // YIN's normalised difference at the best lag: below it, pitched
+constexpr double kPitchRateHz = 4000.0, kPitchMinHz = 70.0, kPitchMaxHz = 1000.0;
+constexpr double kPitchWindowS = 0.02, kPitchSettleS = 0.01;
+constexpr size_t kPitchBands[] = {2, 3};  // 250 and 500 Hz: a voice's or an instrument's low harmonics
 constexpr uint64_t kTimingStream = 0x600, kDynamicsStream = 0x680, kBandStream = 0x700;
 constexpr double kBandKnotSeconds = 4.0, kBandKnotBeats = 8.0;
 constexpr double kKeysPerBeat = 48.0;
@@ -124,6 +130,22 @@ void Humanize::prepare_module()
             1.0 - std::exp(-1.0 / (smoothing_s(kBandCentersHz[static_cast<size_t>(b)]) * sample_rate_));
     }
     wide_smoothing_ = 1.0 - std::exp(-1.0 / (kGapSmoothingS * sample_rate_));
+
+    pitch_decimation_ = static_cast<int>(std::max<int64_t>(1, whole(sample_rate_ / kPitchRateHz)));
+    const double pitch_rate = sample_rate_ / pitch_decimation_;
+    pitch_shortest_ = std::max(2, static_cast<int>(std::floor(pitch_rate / kPitchMaxHz)));
+    pitch_longest_ = static_cast<int>(std::ceil(pitch_rate / kPitchMinHz));
+    pitch_window_ = static_cast<int>(whole(kPitchWindowS * pitch_rate));
+    pitch_settle_ = static_cast<int>(whole(kPitchSettleS * pitch_rate));
+    pitch_decimated_.assign(static_cast<size_t>(pitch_settle_ + pitch_longest_ + pitch_window_), 0.0);
+    // A pitch check reads back from the end of the newest frame, which may lie a block past the
+    // oldest sample it needs.
+    const size_t reach = static_cast<size_t>((kDipValleyFrames + kDipBeforeFrames) * hop_samples(sample_rate_) +
+                                             static_cast<int>(pitch_decimated_.size()) * pitch_decimation_ + max_block_size_);
+    length = 1;
+    while (length < reach) length <<= 1;
+    mono_history_.assign(length, 0.0);
+    mono_mask_ = length - 1;
 }
 
 void Humanize::reset_module() noexcept
@@ -147,6 +169,10 @@ void Humanize::reset_module() noexcept
     wide_newest_ = 0;
     flux_history_.fill(0.0);
     flux_newest_ = 0;
+    totals_.fill(10.0 * std::log10((kNumBands - kDipLowestBand) * kLevelFloor));
+    total_newest_ = 0;
+    std::fill(mono_history_.begin(), mono_history_.end(), 0.0);
+    pitched_end_ = -1;
     frames_since_onset_ = int64_t{1} << 30;
     events_detected_ = 0;
 
@@ -276,6 +302,12 @@ void Humanize::detect(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
     mix_down(block, mono_.data());
+    for (int j = 0; j < n;) {  // into the ring, in at most two pieces
+        const size_t at = static_cast<size_t>(stream_ + j) & mono_mask_;
+        const int piece = static_cast<int>(std::min<size_t>(static_cast<size_t>(n - j), mono_history_.size() - at));
+        std::copy_n(mono_.data() + j, piece, mono_history_.data() + at);
+        j += piece;
+    }
     int start = 0;
     while (start < n) {
         const int64_t timeline = stream_ + start + timeline_offset_;
@@ -331,14 +363,88 @@ void Humanize::frame_done(int64_t frame_end) noexcept
     levels_[static_cast<size_t>(level_newest_)] = levels;
     wide_newest_ = (wide_newest_ + kWideMask) & kWideMask;
     wide_levels_[static_cast<size_t>(wide_newest_)] = wide;
+    double upper = 0.0;  // the level from 250 Hz up, in the reference's order
+    for (size_t b = kDipLowestBand; b < kNumBands; ++b) upper += envelopes_[b];
+    total_newest_ = (total_newest_ + kTotalHistory - 1) & (kTotalHistory - 1);
+    totals_[static_cast<size_t>(total_newest_)] = 10.0 * std::log10(upper + (kNumBands - kDipLowestBand) * kLevelFloor);
     ++frames_since_onset_;
-    if ((flux > threshold || after_gap) && frames_since_onset_ >= whole(kMinIoiMs / kHopMs)) {
+    const int min_frames = static_cast<int>(whole(kMinIoiMs / kHopMs));
+    if (frames_since_onset_ < min_frames) return;
+    const int valley = legato_valley(frame_end, min_frames);
+    if (valley >= 0 || flux > threshold || after_gap) {
         frames_since_onset_ = 0;
-        // Back over the attack: the frames whose bands were still rising.
-        int back = 0;
-        while (back < kBacktrackFrames && rise_db(back) > kBacktrackRiseDb) ++back;
+        // Back to the valley, or over the attack: the frames whose bands were still rising.
+        int back = valley;
+        if (back < 0) {
+            back = 0;
+            while (back < kBacktrackFrames && rise_db(back) > kBacktrackRiseDb) ++back;
+        }
         plan(frame_end - (back + 2) * hop_, frame_end - (back + 1) * hop_);
     }
+}
+
+int Humanize::legato_valley(int64_t frame_end, int min_frames) noexcept
+{
+    static_assert(kTotalHistory > kDipValleyFrames + kDipContextFrames);
+    const auto total = [this](int age) { return totals_[static_cast<size_t>((total_newest_ + age) & (kTotalHistory - 1))]; };
+    int age = 1;  // the newest of equal lows
+    for (int a = 2; a <= kDipValleyFrames; ++a)
+        if (total(a) < total(age)) age = a;
+    const double valley = total(age);
+    if (valley <= kDipFloorDb || total(0) - valley < kDipRiseDb || frames_since_onset_ - age < min_frames) return -1;
+    const int before = age + kDipBeforeFrames;
+    double loudest = total(age + 1);
+    for (int a = age + 2; a <= before; ++a) loudest = std::max(loudest, total(a));
+    double context_low = total(before + 1), context_high = context_low;
+    for (int a = before + 2; a <= age + kDipContextFrames; ++a) {
+        context_low = std::min(context_low, total(a));
+        context_high = std::max(context_high, total(a));
+    }
+    const double dip = loudest - valley;
+    if (!(kDipDb <= dip && dip <= kDipMaxDb) || dip < (context_high - context_low) + kDipNoveltyDb) return -1;
+    return pitched(frame_end - static_cast<int64_t>(before) * hop_) ? age : -1;
+}
+
+// The 250 and 500 Hz bands' sum, filtered from rest over the stretch, every pitch_decimation_-th
+// sample ending at end - 1; YIN's cumulative-mean-normalised difference over the last
+// pitch_window_ of them, each sum in time order (the reference's np.cumsum).
+bool Humanize::pitched(int64_t end) noexcept
+{
+    if (end == pitched_end_) return pitched_;
+    const int decimation = pitch_decimation_, count = static_cast<int>(pitch_decimated_.size());
+    std::array<Biquad, 2> filters{bands_[kPitchBands[0]], bands_[kPitchBands[1]]};
+    for (Biquad& filter : filters) filter.z0 = filter.z1 = 0.0;
+    const int64_t first = end - static_cast<int64_t>(count) * decimation;
+    for (int k = 0; k < count; ++k) {
+        double sum = 0.0;
+        for (int i = 0; i < decimation; ++i) {
+            const double x = mono_history_[static_cast<size_t>(first + k * decimation + i) & mono_mask_];
+            sum = 0.0;
+            for (Biquad& filter : filters) {
+                const double y = filter.b0 * x + filter.z0;
+                filter.z0 = -filter.a1 * y + filter.z1;
+                filter.z1 = filter.b2 * x - filter.a2 * y;
+                sum += y;
+            }
+        }
+        pitch_decimated_[static_cast<size_t>(k)] = sum;
+    }
+    const double* decimated = pitch_decimated_.data() + pitch_settle_;
+    const double* now = decimated + pitch_longest_;
+    double cumulative = 0.0, lowest = std::numeric_limits<double>::infinity();
+    for (int lag = 1; lag <= pitch_longest_; ++lag) {
+        double difference = 0.0;
+        for (int j = 0; j < pitch_window_; ++j) {
+            const double step = now[j] - now[j - lag];
+            difference += step * step;
+        }
+        cumulative += difference;
+        const double normalised = cumulative > 0.0 ? difference * lag / cumulative : 1.0;
+        if (lag >= pitch_shortest_) lowest = std::min(lowest, normalised);
+    }
+    pitched_end_ = end;
+    pitched_ = lowest < kPitchedDifference;
+    return pitched_;
 }
 
 double Humanize::rise_db(int age) const noexcept

@@ -31,7 +31,7 @@ class Humanize(Processor):
         dynamics_db -- Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is).
         accent_db -- Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway).
         tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count).
-        sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (a note out of a short rest is always found).
+        sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (notes out of a short rest and pitched notes re-struck legato are found at any setting).
         max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
         crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
         mix_percent -- Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input.
@@ -56,7 +56,7 @@ class Humanize(Processor):
     tempo_bpm: float
     """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count)."""
     sensitivity: float
-    """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (a note out of a short rest is always found)."""
+    """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (notes out of a short rest and pitched notes re-struck legato are found at any setting)."""
     max_shift_ms: float
     """Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency."""
     crossfade_ms: float
@@ -304,7 +304,7 @@ class StemGlue(Processor):
         humanize_dynamics_db -- Humanize Dynamics: between 0 and 6 dB, default 0.8. Standard deviation of per-event level changes (correlated as the timing is).
         humanize_accent_db -- Humanize Accent: between 0 and 12 dB, default 1. With a known tempo: beats this much louder than off-beat sixteenths (eighths halfway).
         humanize_tempo_bpm -- Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count).
-        humanize_sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (a note out of a short rest is always found).
+        humanize_sensitivity -- Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (notes out of a short rest and pitched notes re-struck legato are found at any setting).
         humanize_max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
         humanize_crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
         humanize_mix_percent -- Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input.
@@ -394,7 +394,7 @@ class StemGlue(Processor):
     humanize_tempo_bpm: float
     """Humanize Tempo: between 0 and 300 BPM, default 0. Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count)."""
     humanize_sensitivity: float
-    """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (a note out of a short rest is always found)."""
+    """Humanize Sensitivity: between 0 and 100, default 50. Onset detector, 0 to 100: higher finds softer note starts (notes out of a short rest and pitched notes re-struck legato are found at any setting)."""
     humanize_max_shift_ms: float
     """Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency."""
     humanize_crossfade_ms: float

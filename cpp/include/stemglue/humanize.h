@@ -5,8 +5,10 @@
 //             2.5 ms of the timeline a frame of band levels (dB over a -70 dB floor); a band's
 //             rise is over its loudest of 3 to 12 frames back (3 to 40 below 300 Hz); flux = sum
 //             of (rise - 1 dB)^2; onset where it tops 14 dB^2 * 8^((50 - sensitivity)/100) + its
-//             40 ms mean, or where the unfiltered level rises 20 dB out of a gap 30 dB deep; at
-//             least 25 ms after the last; backtracked over the frames that still rose 2 dB
+//             40 ms mean, or where the unfiltered level rises 20 dB out of a gap 30 dB deep, or
+//             where a pitched note dips 3-8 dB and swells back (legato: the level from 250 Hz up
+//             has a new valley in the last 30 ms, and YIN finds a pitch before it); at least
+//             25 ms after the last; backtracked over the frames that still rose 2 dB (or to the valley)
 //   offset    feel + timing * (white + octave-spaced smooth randoms: a 1/f^correlation process keyed
 //             by the track and by sixteenths with a tempo, else by event count) + band drift (keyed
 //             by the seed only), whole samples, within +-max_shift
@@ -35,6 +37,11 @@ public:
     static constexpr int kLevelHistory = 64;  // previous frames of band levels kept: a power of two >= kLowReferenceFrames
     static constexpr int kGapFrames = 6, kGapContextFrames = 24;  // the gap's lowest of 15 ms, under the loudest of 60
     static constexpr int kBacktrackFrames = 12;                   // an onset is placed up to 30 ms before the frame that found it
+    // A legato note's valley: within the last 30 ms, under the loudest of the 20 ms before it,
+    // deeper than the level's swing over the 80 ms before those.
+    static constexpr int kDipValleyFrames = kBacktrackFrames, kDipBeforeFrames = 8, kDipContextFrames = 40;
+    static constexpr int kTotalHistory = 64;  // frames of the level from 250 Hz up: a power of two > valley + context
+    static constexpr int kDipLowestBand = 2;  // 250 Hz
 
     /** The lookahead for these settings: max shift + crossfade + guard + the detector's 14 frames. */
     static int latency_for(double sample_rate, double max_shift_ms, double crossfade_ms) noexcept;
@@ -69,6 +76,11 @@ private:
                              const double* mono, int count) noexcept;
     /** How much the bands rose, in all, into the frame age frames back. */
     double rise_db(int age) const noexcept;
+    /** The age of the valley a legato note starts at, or -1 (see the reference's docstring). */
+    int legato_valley(int64_t frame_end, int min_frames) noexcept;
+    /** Whether the mono before stream sample `end` is pitched (YIN on the 250 and 500 Hz bands,
+     *  decimated); the last answer is kept, as a valley is checked again on the frames after it. */
+    bool pitched(int64_t end) noexcept;
     void plan(int64_t guard, int64_t estimate) noexcept;
     double long_range(uint64_t key, uint64_t stream, double u, uint64_t white_key) const noexcept;
     double tempo_bpm() const noexcept;
@@ -109,6 +121,14 @@ private:
     int flux_newest_ = 0;
     int64_t frames_since_onset_ = 0;
     uint64_t events_detected_ = 0;
+    std::array<double, kTotalHistory> totals_{};  // dB, the level from 250 Hz up, ring, newest at total_newest_
+    int total_newest_ = 0;
+    std::vector<double> mono_history_;  // the mono by stream position, a power of two long (pitch checks)
+    uint64_t mono_mask_ = 0;
+    int pitch_decimation_ = 1, pitch_shortest_ = 2, pitch_longest_ = 2, pitch_window_ = 1, pitch_settle_ = 0;  // samples
+    std::vector<double> pitch_decimated_;  // a pitch check's band-limited, decimated stretch
+    int64_t pitched_end_ = -1;             // the last pitch check's end, and its answer
+    bool pitched_ = false;
 
     // planning and playback
     static constexpr int kMaxEdits = 64;

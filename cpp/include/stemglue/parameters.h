@@ -147,7 +147,8 @@ inline constexpr std::array kParameters = {
     Param("humanize", "humanize_tempo_bpm", "Humanize Tempo").range(0, 300, 0, "BPM").skewed(120).immediate()
         .help("Tempo for accents and beat-keyed randomness; below 1 takes the host's, or none (events keyed by count)."),
     Param("humanize", "humanize_sensitivity", "Humanize Sensitivity").range(0, 100, 50, "").immediate()
-        .help("Onset detector, 0 to 100: higher finds softer note starts (a note out of a short rest is always found)."),
+        .help("Onset detector, 0 to 100: higher finds softer note starts (notes out of a short rest and pitched notes "
+              "re-struck legato are found at any setting)."),
     Param("humanize", "humanize_max_shift_ms", "Humanize Max Shift").range(1, 100, 20, "ms").skewed(25).on_reset()
         .help("Largest move either way; also the lookahead, so it sets the latency."),
     Param("humanize", "humanize_crossfade_ms", "Humanize Crossfade").range(0.5, 20, 3, "ms").skewed(4).on_reset()

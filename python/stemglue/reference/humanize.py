@@ -11,9 +11,19 @@ detector  the mono sum through eight octave band-passes (62.5 Hz - 8 kHz, RBJ, Q
           exceeds 14 dB^2 * 8^((50 - sensitivity)/100) plus its mean over the last 40 ms, or where
           the unfiltered level (smoothed over 2 ms) leaves a gap: 20 dB above its lowest of the
           last 15 ms, which lay 30 dB under its loudest of the last 60 ms (a note after a short
-          rest, whose low bands still ring); at least 25 ms after the previous onset. Its estimate
-          is backtracked (at most 30 ms) over the frames whose bands rose by more than 2 dB in
-          all, and the guard is one frame before that.
+          rest, whose low bands still ring), or where a pitched note dips and swells back (a legato
+          note: sung, bowed or blown without a rest; see below); at least 25 ms after the previous
+          onset. Its estimate is backtracked (at most 30 ms) over the frames whose bands rose by
+          more than 2 dB in all (a dip's: to its valley), and the guard is one frame before that.
+legato    the level from 250 Hz up (the powers of those bands summed) has a valley in the last
+          30 ms, at least 25 ms after the last onset and above -45 dB, that lies 3 to 8 dB under
+          the loudest of the 20 ms before it (deeper is a rest, which the triggers above place
+          better) and 1.5 dB deeper than the level's whole swing over the 80 ms before those, and
+          the level has since risen 1 dB out of it; and the sound before the dip was pitched:
+          the 250 and 500 Hz bands' sum, decimated to about 4 kHz, over the 20 ms before the dip,
+          has a YIN cumulative-mean-normalised difference under 0.25 at some lag of 70 Hz to
+          1 kHz (filtered from rest over 10 ms more). A chord's beating and a low note's pulses
+          dip as deeply but are neither new nor pitched.
 offset    feel + timing * P(u) + band_drift * B, in whole samples, at most max_shift either way.
           P is long-range correlated: white draws plus smooth randoms (smooth_random.py) with knots
           2, 4 ... 64 events apart, each octave adding the step a 1/f^correlation spectrum needs
@@ -59,6 +69,14 @@ GAP_SMOOTHING_S, GAP_DROP_DB, GAP_RISE_DB = 0.002, 30.0, 20.0
 GAP_FRAMES, GAP_CONTEXT_FRAMES = 6, 24  # the gap's lowest over 15 ms, under the loudest of 60 ms
 BACKTRACK_FRAMES = 12  # an onset is placed up to 30 ms before the frame that found it
 BACKTRACK_RISE_DB = 2.0  # a frame whose bands rose by more than this in all is part of the attack
+DIP_DB, DIP_MAX_DB, DIP_NOVELTY_DB, DIP_RISE_DB, DIP_FLOOR_DB = 3.0, 8.0, 1.5, 1.0, -45.0
+DIP_VALLEY_FRAMES, DIP_BEFORE_FRAMES, DIP_CONTEXT_FRAMES = 12, 8, 40  # 30 ms, 20 ms, to 100 ms before the valley
+DIP_LOWEST_BAND = 2  # the level from 250 Hz up: the low bands' slow envelopes would place a valley late
+TOTAL_HISTORY_FRAMES = 64  # frames of the total level kept, newest first (>= valley + context + 1)
+PITCHED_DIFFERENCE = 0.25  # YIN's normalised difference at the best lag: below it, pitched
+PITCH_RATE_HZ, PITCH_MIN_HZ, PITCH_MAX_HZ = 4000.0, 70.0, 1000.0
+PITCH_WINDOW_S, PITCH_SETTLE_S = 0.02, 0.01
+PITCH_BANDS = (2, 3)  # 250 and 500 Hz: a voice's or an instrument's low harmonics
 OCTAVES = 7  # white, then smooth randoms with knots 2 ... 64 events apart
 TIMING_STREAM, DYNAMICS_STREAM, BAND_STREAM = 0x600, 0x680, 0x700
 BAND_KNOT_SECONDS, BAND_KNOT_BEATS = 4.0, 8.0
@@ -87,6 +105,25 @@ def smoothing_s(center_hz: float) -> float:
     """Envelope time constant of a band: a period of its centre (the ripple of a tone stays under
     0.4 dB), at least 3 ms."""
     return max(MIN_SMOOTHING_S, 1.0 / center_hz)
+
+
+def pitch_sizes(sample_rate: float) -> tuple[int, int, int, int, int]:
+    """Decimation, shortest and longest lag, window and settling, in decimated samples."""
+    decimation = max(1, whole(sample_rate / PITCH_RATE_HZ))
+    rate = sample_rate / decimation
+    return (
+        decimation,
+        max(2, int(math.floor(rate / PITCH_MAX_HZ))),
+        int(math.ceil(rate / PITCH_MIN_HZ)),
+        whole(PITCH_WINDOW_S * rate),
+        whole(PITCH_SETTLE_S * rate),
+    )
+
+
+def mono_history_samples(sample_rate: float) -> int:
+    """How far back a pitch check reads the mono, from the end of the newest frame."""
+    decimation, _, longest, window, settle = pitch_sizes(sample_rate)
+    return (DIP_VALLEY_FRAMES + DIP_BEFORE_FRAMES) * hop_samples(sample_rate) + (window + longest + settle) * decimation
 
 
 def threshold_db2(sensitivity: float) -> float:
@@ -169,6 +206,7 @@ class Humanize(ReferenceModule):
     def _prepare_module(self) -> None:
         rate = self._sample_rate
         self._filters = [bandpass(f, rate) for f in BAND_CENTERS_HZ]
+        self._pitch_sizes = pitch_sizes(rate)
         times = [smoothing_s(f) for f in BAND_CENTERS_HZ]
         self._smoothing = [1.0 - math.exp(-1.0 / (t * rate)) for t in times]
         self._gap_smoothing = 1.0 - math.exp(-1.0 / (GAP_SMOOTHING_S * rate))
@@ -188,6 +226,10 @@ class Humanize(ReferenceModule):
         self._levels = np.full((LEVEL_HISTORY_FRAMES, len(BAND_CENTERS_HZ)), floor_db)  # newest first
         self._wide_levels = np.full(GAP_CONTEXT_FRAMES, floor_db)  # newest first
         self._flux_history = np.zeros(FLUX_HISTORY_FRAMES)
+        floor = (len(BAND_CENTERS_HZ) - DIP_LOWEST_BAND) * LEVEL_FLOOR
+        self._totals = np.full(TOTAL_HISTORY_FRAMES, 10.0 * math.log10(floor))  # from 250 Hz up, newest first
+        self._mono = np.zeros(mono_history_samples(self._sample_rate or 48000.0))  # up to the stream position
+        self._pitched_at: tuple[int, bool] | None = None  # the last pitch check: (its end, pitched)
         self._frames_since_onset = 1 << 30
         # planning and playback
         self._group = 0
@@ -225,9 +267,12 @@ class Humanize(ReferenceModule):
             self._envelopes = envelopes[:, -1].copy()
             self._wide_envelope = float(wide[-1])
         hop = self._hop
+        self._mono = np.concatenate([self._mono, mono])  # the chunk's frames' pitch checks read up to their ends
+        self._mono_end = self._stream + len(mono)  # the stream position after self._mono
         first = (-(self._stream + self._timeline_offset)) % hop  # the first frame end in this chunk, minus one
         for last in range(first - 1 if first else hop - 1, len(mono), hop):
             self._frame_done(self._stream + last + 1, envelopes[:, last], wide[last])
+        self._mono = self._mono[len(mono) :]
 
     def _frame_done(self, frame_end: int, envelopes: np.ndarray, wide_envelope: float) -> None:
         levels = np.array([10.0 * math.log10(e + LEVEL_FLOOR) for e in envelopes])
@@ -250,15 +295,60 @@ class Humanize(ReferenceModule):
         self._levels[0] = levels
         self._wide_levels = np.roll(self._wide_levels, 1)
         self._wide_levels[0] = wide
+        self._totals = np.roll(self._totals, 1)
+        upper = envelopes[DIP_LOWEST_BAND:]
+        self._totals[0] = 10.0 * math.log10(sum(float(e) for e in upper) + len(upper) * LEVEL_FLOOR)
         self._frames_since_onset += 1
         min_frames = whole(MIN_IOI_MS / HOP_MS)
-        if (flux > threshold or after_gap) and self._frames_since_onset >= min_frames:
+        if self._frames_since_onset < min_frames:
+            return
+        valley = self._legato_valley(frame_end, min_frames)
+        if valley is not None or flux > threshold or after_gap:
             self._frames_since_onset = 0
-            # Back over the attack: the frames whose bands were still rising.
-            back = 0
-            while back < BACKTRACK_FRAMES and self._rise_db(back) > BACKTRACK_RISE_DB:
-                back += 1
+            # Back to the valley, or over the attack: the frames whose bands were still rising.
+            back = valley
+            if back is None:
+                back = 0
+                while back < BACKTRACK_FRAMES and self._rise_db(back) > BACKTRACK_RISE_DB:
+                    back += 1
             self._plan(guard=frame_end - (back + 2) * self._hop, estimate=frame_end - (back + 1) * self._hop)
+
+    def _legato_valley(self, frame_end: int, min_frames: int) -> int | None:
+        """The age of the valley a legato note starts at (see the module's docstring), or None."""
+        totals = self._totals
+        age = 1 + int(np.argmin(totals[1 : DIP_VALLEY_FRAMES + 1]))  # the newest of equal lows
+        valley = float(totals[age])
+        if valley <= DIP_FLOOR_DB or totals[0] - valley < DIP_RISE_DB or self._frames_since_onset - age < min_frames:
+            return None
+        before = age + DIP_BEFORE_FRAMES
+        dip = float(np.max(totals[age + 1 : before + 1])) - valley
+        context = totals[before + 1 : age + DIP_CONTEXT_FRAMES + 1]
+        if not DIP_DB <= dip <= DIP_MAX_DB or dip < float(np.max(context) - np.min(context)) + DIP_NOVELTY_DB:
+            return None
+        return age if self._pitched(frame_end - before * self._hop) else None
+
+    def _pitched(self, end: int) -> bool:
+        """Whether the mono before stream sample `end` is pitched (YIN, see the docstring); the
+        last answer is kept, as a valley is checked again on the frames after it."""
+        if self._pitched_at is None or self._pitched_at[0] != end:
+            decimation, shortest, longest, window, settle = self._pitch_sizes
+            count = (settle + longest + window) * decimation
+            stop = len(self._mono) - (self._mono_end - end)
+            segment = self._mono[stop - count : stop]
+            band_limited = np.zeros(count)
+            for b in PITCH_BANDS:  # in band order, as C++ adds them
+                band_limited = band_limited + scipy.signal.lfilter(*self._filters[b], segment)
+            decimated = band_limited[decimation - 1 :: decimation][settle:]  # the last at end - 1
+            now = decimated[longest:]
+            lags = np.arange(1, longest + 1)
+            before = np.array([decimated[longest - lag : longest - lag + window] for lag in lags])
+            difference = np.cumsum((now - before) ** 2, axis=1)[:, -1]  # summed in time order, as C++
+            cumulative = np.cumsum(difference)
+            normalised = np.where(
+                cumulative > 0.0, difference * lags / np.where(cumulative > 0.0, cumulative, 1.0), 1.0
+            )
+            self._pitched_at = (end, bool(np.min(normalised[shortest - 1 :]) < PITCHED_DIFFERENCE))
+        return self._pitched_at[1]
 
     def _rise_db(self, age: int) -> float:
         """How much the bands rose, in all, into the frame `age` frames back."""
