@@ -293,11 +293,15 @@ void Tube::process_chunk(AudioBlock block) noexcept
         channel.dry_delay.process(x, &dry_[static_cast<size_t>(c) * block_size], n);
 
         // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
+        // (1 - k) envelope + k level, k = level > envelope ? attack : release, without a branch
+        // (which mispredicts on audio): the attack is the faster, so its step is the larger.
         double envelope = channel.envelope;
+        const double attack = bloom_attack_coefficient_, release = bloom_release_coefficient_;
+        const double attack_keep = 1.0 - attack, release_keep = 1.0 - release;
         for (int j = 0; j < n; ++j) {
             const size_t s = static_cast<size_t>(j);
             const double level = std::abs(double(x[j])) * drive_gain[s];
-            envelope += (level > envelope ? bloom_attack_coefficient_ : bloom_release_coefficient_) * (level - envelope);
+            envelope = std::max(attack_keep * envelope + attack * level, release_keep * envelope + release * level);
             bloom_[s] = bloom_amount[s] * envelope / (1.0 + envelope);
         }
         channel.envelope = envelope;

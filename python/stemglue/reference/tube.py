@@ -228,7 +228,7 @@ class Tube(ReferenceModule):
             state = channel.envelope
             for j in range(n):
                 coefficient = self._attack if level[j] > state else self._release
-                state += coefficient * (level[j] - state)
+                state = (1.0 - coefficient) * state + coefficient * level[j]
                 envelope[j] = state
             channel.envelope = state
             bloom = bloom_amount * envelope / (1.0 + envelope)
