@@ -373,8 +373,9 @@ void Humanize::frame_done(int64_t frame_end) noexcept
     const int valley = legato_valley(frame_end, min_frames);
     if (valley >= 0 || flux > threshold || after_gap) {
         frames_since_onset_ = 0;
-        // Back to the valley, or over the attack: the frames whose bands were still rising.
-        int back = valley;
+        // Back to the valley (a frame more: the smoothed level's valley lags the note's by about
+        // one), or over the attack: the frames whose bands were still rising.
+        int back = valley < 0 ? -1 : std::min(valley + 1, kBacktrackFrames);
         if (back < 0) {
             back = 0;
             while (back < kBacktrackFrames && rise_db(back) > kBacktrackRiseDb) ++back;

@@ -14,7 +14,7 @@ detector  the mono sum through eight octave band-passes (62.5 Hz - 8 kHz, RBJ, Q
           rest, whose low bands still ring), or where a pitched note dips and swells back (a legato
           note: sung, bowed or blown without a rest; see below); at least 25 ms after the previous
           onset. Its estimate is backtracked (at most 30 ms) over the frames whose bands rose by
-          more than 2 dB in all (a dip's: to its valley), and the guard is one frame before that.
+          more than 2 dB in all (a dip's: to a frame before its valley), and the guard is one frame before that.
 legato    the level from 250 Hz up (the powers of those bands summed) has a valley in the last
           30 ms, at least 25 ms after the last onset and above -45 dB, that lies 3 to 8 dB under
           the loudest of the 20 ms before it (deeper is a rest, which the triggers above place
@@ -305,8 +305,9 @@ class Humanize(ReferenceModule):
         valley = self._legato_valley(frame_end, min_frames)
         if valley is not None or flux > threshold or after_gap:
             self._frames_since_onset = 0
-            # Back to the valley, or over the attack: the frames whose bands were still rising.
-            back = valley
+            # Back to the valley (a frame more: the smoothed level's valley lags the note's by about
+            # one), or over the attack: the frames whose bands were still rising.
+            back = None if valley is None else min(valley + 1, BACKTRACK_FRAMES)
             if back is None:
                 back = 0
                 while back < BACKTRACK_FRAMES and self._rise_db(back) > BACKTRACK_RISE_DB:
