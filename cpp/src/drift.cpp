@@ -16,6 +16,7 @@ constexpr double kWowGlideSeconds = 1.0;                     // how fast the wow
 constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kPhaseWanderCycles = 0.5, kPhaseWanderSeconds = 4.0;  // per-channel phase offset wander
+constexpr double kLn10 = 2.302585092994046;
 
 uint64_t source_stream(size_t source, int component)
 {
@@ -143,7 +144,11 @@ void Drift::seek_module() noexcept
         source.phase.set_key(stream_key(seed, source_stream(s, 5)));
     }
     const uint64_t phases = stream_key(seed, source_stream(0, 0));
-    for (size_t k = 0; k < 3; ++k) flutter_offsets_[k] = random_uniform(phases, 2 + k);
+    for (size_t k = 0; k < 3; ++k) {
+        const double offset = 2.0 * M_PI * random_uniform(phases, 2 + k);
+        flutter_offset_cosines_[k] = std::cos(offset);
+        flutter_offset_sines_[k] = std::sin(offset);
+    }
     primed_ = {wow_percent_.value(), wow_rate_hz_.value(), flutter_percent_.value(), flutter_rate_hz_.value(),
                tilt_db_.value(),     gain_db_.value(),     link_percent_.value()};
     wow_percent_values_ = &primed_[0];
@@ -229,16 +234,27 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
         // The displacement whose speed is the wow, centred.
         double displacement =
             wow_amplitude_s * (1.0 + kWowDepthWander * depth) * std::cos(2.0 * M_PI * (wow_phase + phase_offset));
-        for (int k = 0; k < 3; ++k)
-            displacement +=
-                flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * (k + 1) * flutter_rate) *
-                std::cos(2.0 * M_PI * ((k + 1) * (flutter_phase + phase_offset) + flutter_offsets_[static_cast<size_t>(k)]));
+        // The flutter's harmonics, cos(k a + b_k), from one cosine and sine of a: Chebyshev's
+        // recurrence for the multiples, the offsets' cosines and sines held since the seek.
+        const double angle = 2.0 * M_PI * (flutter_phase + phase_offset);
+        const double cosine = std::cos(angle), sine = std::sin(angle);
+        double multiple_cosine = cosine, multiple_sine = sine, previous_cosine = 1.0, previous_sine = 0.0;
+        for (size_t k = 0; k < 3; ++k) {
+            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate) *
+                            (multiple_cosine * flutter_offset_cosines_[k] - multiple_sine * flutter_offset_sines_[k]);
+            const double next_cosine = 2.0 * cosine * multiple_cosine - previous_cosine;
+            const double next_sine = 2.0 * cosine * multiple_sine - previous_sine;
+            previous_cosine = multiple_cosine;
+            previous_sine = multiple_sine;
+            multiple_cosine = next_cosine;
+            multiple_sine = next_sine;
+        }
         const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_time));
         const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_time));
         channel.delay_to =
             latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
-        channel.low_to = std::pow(10.0, -tilt_db / 40.0);
-        channel.level_to = std::pow(10.0, gain_db / 20.0);
+        channel.low_to = std::exp(-tilt_db * kLn10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
+        channel.level_to = std::exp(gain_db * kLn10 / 20.0);
     }
 }
 

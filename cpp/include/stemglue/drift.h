@@ -89,7 +89,7 @@ private:
     double tilt_coefficient_ = 0.0;
     // Oscillator phases (cycles) and the tone wander's time (knot spacings), per control tick.
     TimelineClock wow_clock_, flutter_clock_, tone_clock_;
-    std::array<double, 3> flutter_offsets_{};  // cycles, per harmonic
+    std::array<double, 3> flutter_offset_cosines_{}, flutter_offset_sines_{};  // of each harmonic's phase offset
     // The wow's speed amplitude and rate, gliding to the settings (coefficient per tick).
     double glided_wow_speed_ = 0.0, glided_wow_rate_hz_ = 1.0, wow_glide_ = 0.0;
     // Weighted RMS per unit of wow and of flutter, cached per rate (recomputed when a rate moves).

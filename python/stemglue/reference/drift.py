@@ -44,6 +44,7 @@ WOW_GLIDE_SECONDS = 1.0  # how fast the wow's speed and rate follow the settings
 FLUTTER_HARMONICS = (230.0, 80.0, 99.0)
 TILT_PIVOT_HZ = 800.0
 PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
+LN10 = 2.302585092994046
 
 
 def weighted_wow_rms(rate_hz: float) -> float:
@@ -104,7 +105,7 @@ class Drift(ReferenceModule):
         self._keys = {"wow_rate": keys(1, seed), "wow_depth": keys(2, seed), "tilt": keys(3, own)}
         self._keys.update(gain=keys(4, own), phase=keys(5, seed))
         phases = random_uniform(stream_key(seed, DRIFT_STREAMS), np.arange(5))
-        self._flutter_offsets = phases[2:5]
+        self._flutter_offsets = [(np.cos(2 * np.pi * p), np.sin(2 * np.pi * p)) for p in phases[2:5]]  # per harmonic
         now = {name: smoother.current for name, smoother in self._smoothers.items()}
         tick_seconds = CONTROL_INTERVAL / self._sample_rate
         self._wow_clock = TimelineClock(float(phases[0]), now["wow_rate_hz"] * tick_seconds)
@@ -163,17 +164,26 @@ class Drift(ReferenceModule):
             offset = (1 - link) * PHASE_WANDER_CYCLES * smooth_random(self._keys["phase"][c + 1], phase_time)
             # the displacement whose speed is the wow, centred
             displacement = wow_amplitude * (1 + WOW_DEPTH_WANDER * depth) * np.cos(2 * np.pi * (wow_phase + offset))
+            # the harmonics cos(k a + b_k) from one cosine and sine of a (Chebyshev's recurrence), as C++
+            angle = 2 * np.pi * (flutter_phase + offset)
+            cosine, sine = np.cos(angle), np.sin(angle)
+            multiple = (cosine, sine)
+            previous = (np.ones_like(cosine), np.zeros_like(sine))
             for k, amplitude in enumerate(FLUTTER_HARMONICS, start=1):
+                offset_cosine, offset_sine = self._flutter_offsets[k - 1]
                 displacement += (
                     flutter_scale
                     * amplitude
                     / (2 * np.pi * k * flutter_rate)
-                    * np.cos(2 * np.pi * (k * (flutter_phase + offset) + self._flutter_offsets[k - 1]))
+                    * (multiple[0] * offset_cosine - multiple[1] * offset_sine)
                 )
+                following = (2.0 * cosine * multiple[0] - previous[0], 2.0 * cosine * multiple[1] - previous[1])
+                previous, multiple = multiple, following
             tilt_db = 0.5 * values["tilt_db"] * mixed("tilt", tone_time, c)
             gain_db = 0.5 * values["gain_db"] * mixed("gain", tone_time, c)
             displacement = np.clip(displacement, -MAX_DISPLACEMENT_SECONDS, MAX_DISPLACEMENT_SECONDS)
-            out[:, c] = self._latency + displacement * self._sample_rate, 10 ** (-tilt_db / 40), 10 ** (gain_db / 20)
+            level = (np.exp(-tilt_db * LN10 / 40.0), np.exp(gain_db * LN10 / 20.0))  # 10^(-tilt/40), 10^(gain/20)
+            out[:, c] = self._latency + displacement * self._sample_rate, *level
         return out
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
