@@ -19,7 +19,7 @@ constexpr double kMinSmoothingS = 0.003;
 constexpr double kDeadZoneDb = 1.0;  // of each band's rise, before it is squared
 constexpr double kGapSmoothingS = 0.002, kGapDropDb = 30.0, kGapRiseDb = 20.0;
 constexpr double kBacktrackRiseDb = 2.0;  // a frame whose bands rose by more than this in all is part of the attack
-constexpr double kDipDb = 3.0, kDipMaxDb = 8.0, kDipNoveltyDb = 1.5, kDipRiseDb = 1.0, kDipFloorDb = -45.0;
+constexpr double kDipMinDb = 3.0, kDipMaxDb = 8.0, kDipNoveltyDb = 1.5, kDipRiseDb = 1.0, kDipFloorDb = -45.0;
 constexpr double kPitchedDifference = 0.25;  // YIN's normalised difference at the best lag: below it, pitched
 constexpr double kPitchRateHz = 4000.0, kPitchMinHz = 70.0, kPitchMaxHz = 1000.0;
 constexpr double kPitchWindowS = 0.02, kPitchSettleS = 0.01;
@@ -133,19 +133,19 @@ void Humanize::prepare_module()
 
     pitch_decimation_ = static_cast<int>(std::max<int64_t>(1, whole(sample_rate_ / kPitchRateHz)));
     const double pitch_rate = sample_rate_ / pitch_decimation_;
-    pitch_shortest_ = std::max(2, static_cast<int>(std::floor(pitch_rate / kPitchMaxHz)));
-    pitch_longest_ = static_cast<int>(std::ceil(pitch_rate / kPitchMinHz));
+    pitch_shortest_lag_ = std::max(2, static_cast<int>(std::floor(pitch_rate / kPitchMaxHz)));
+    pitch_longest_lag_ = static_cast<int>(std::ceil(pitch_rate / kPitchMinHz));
     pitch_window_ = static_cast<int>(whole(kPitchWindowS * pitch_rate));
     pitch_settle_ = static_cast<int>(whole(kPitchSettleS * pitch_rate));
-    pitch_decimated_.assign(static_cast<size_t>(pitch_settle_ + pitch_longest_ + pitch_window_), 0.0);
-    // A pitch check reads back from the end of the newest frame, which may lie a block past the
-    // oldest sample it needs.
+    pitch_decimated_.assign(static_cast<size_t>(pitch_settle_ + pitch_longest_lag_ + pitch_window_), 0.0);
+    // A pitch check reads back from the end of the newest frame, and the ring takes in a whole
+    // chunk before its frames are processed: it reaches a block beyond the oldest read.
     const size_t reach = static_cast<size_t>((kDipValleyFrames + kDipBeforeFrames) * hop_samples(sample_rate_) +
                                              static_cast<int>(pitch_decimated_.size()) * pitch_decimation_ + max_block_size_);
-    length = 1;
-    while (length < reach) length <<= 1;
-    mono_history_.assign(length, 0.0);
-    mono_mask_ = length - 1;
+    size_t mono_length = 1;
+    while (mono_length < reach) mono_length <<= 1;
+    mono_history_.assign(mono_length, 0.0);
+    mono_mask_ = mono_length - 1;
 }
 
 void Humanize::reset_module() noexcept
@@ -172,7 +172,8 @@ void Humanize::reset_module() noexcept
     totals_.fill(10.0 * std::log10((kNumBands - kDipLowestBand) * kLevelFloor));
     total_newest_ = 0;
     std::fill(mono_history_.begin(), mono_history_.end(), 0.0);
-    pitched_end_ = -1;
+    pitched_end_ = kNoPitchCheck;
+    pitched_ = false;
     frames_since_onset_ = int64_t{1} << 30;
     events_detected_ = 0;
 
@@ -375,7 +376,7 @@ void Humanize::frame_done(int64_t frame_end) noexcept
         frames_since_onset_ = 0;
         // Back to the valley (a frame more: the smoothed level's valley lags the note's by about
         // one), or over the attack: the frames whose bands were still rising.
-        int back = valley < 0 ? -1 : std::min(valley + 1, kBacktrackFrames);
+        int back = valley < 0 ? -1 : valley + 1;
         if (back < 0) {
             back = 0;
             while (back < kBacktrackFrames && rise_db(back) > kBacktrackRiseDb) ++back;
@@ -386,7 +387,7 @@ void Humanize::frame_done(int64_t frame_end) noexcept
 
 int Humanize::legato_valley(int64_t frame_end, int min_frames) noexcept
 {
-    static_assert(kTotalHistory > kDipValleyFrames + kDipContextFrames);
+    static_assert((kTotalHistory & (kTotalHistory - 1)) == 0 && kTotalHistory > kDipValleyFrames + kDipContextFrames);
     const auto total = [this](int age) { return totals_[static_cast<size_t>((total_newest_ + age) & (kTotalHistory - 1))]; };
     int age = 1;  // the newest of equal lows
     for (int a = 2; a <= kDipValleyFrames; ++a)
@@ -402,7 +403,7 @@ int Humanize::legato_valley(int64_t frame_end, int min_frames) noexcept
         context_high = std::max(context_high, total(a));
     }
     const double dip = loudest - valley;
-    if (!(kDipDb <= dip && dip <= kDipMaxDb) || dip < (context_high - context_low) + kDipNoveltyDb) return -1;
+    if (!(kDipMinDb <= dip && dip <= kDipMaxDb) || dip < (context_high - context_low) + kDipNoveltyDb) return -1;
     return pitched(frame_end - static_cast<int64_t>(before) * hop_) ? age : -1;
 }
 
@@ -417,23 +418,16 @@ bool Humanize::pitched(int64_t end) noexcept
     for (Biquad& filter : filters) filter.z0 = filter.z1 = 0.0;
     const int64_t first = end - static_cast<int64_t>(count) * decimation;
     for (int k = 0; k < count; ++k) {
-        double sum = 0.0;
-        for (int i = 0; i < decimation; ++i) {
-            const double x = mono_history_[static_cast<size_t>(first + k * decimation + i) & mono_mask_];
-            sum = 0.0;
-            for (Biquad& filter : filters) {
-                const double y = filter.b0 * x + filter.z0;
-                filter.z0 = -filter.a1 * y + filter.z1;
-                filter.z1 = filter.b2 * x - filter.a2 * y;
-                sum += y;
-            }
-        }
-        pitch_decimated_[static_cast<size_t>(k)] = sum;
+        for (int i = 0; i < decimation - 1; ++i)
+            for (Biquad& filter : filters)
+                filter.step(mono_history_[static_cast<size_t>(first + k * decimation + i) & mono_mask_]);
+        const double x = mono_history_[static_cast<size_t>(first + (k + 1) * decimation - 1) & mono_mask_];
+        pitch_decimated_[static_cast<size_t>(k)] = filters[0].step(x) + filters[1].step(x);  // each group's last
     }
     const double* decimated = pitch_decimated_.data() + pitch_settle_;
-    const double* now = decimated + pitch_longest_;
+    const double* now = decimated + pitch_longest_lag_;
     double cumulative = 0.0, lowest = std::numeric_limits<double>::infinity();
-    for (int lag = 1; lag <= pitch_longest_; ++lag) {
+    for (int lag = 1; lag <= pitch_longest_lag_; ++lag) {
         double difference = 0.0;
         for (int j = 0; j < pitch_window_; ++j) {
             const double step = now[j] - now[j - lag];
@@ -441,7 +435,7 @@ bool Humanize::pitched(int64_t end) noexcept
         }
         cumulative += difference;
         const double normalised = cumulative > 0.0 ? difference * lag / cumulative : 1.0;
-        if (lag >= pitch_shortest_) lowest = std::min(lowest, normalised);
+        if (lag >= pitch_shortest_lag_) lowest = std::min(lowest, normalised);
     }
     pitched_end_ = end;
     pitched_ = lowest < kPitchedDifference;

@@ -11,6 +11,7 @@ namespace {
 
 constexpr double kBloomAttackMs = 10.0;
 constexpr double kBloomReleaseMs = 200.0;
+static_assert(kBloomAttackMs < kBloomReleaseMs, "the bloom envelope takes the attack for the faster");
 constexpr double kSagDepth = 0.25;       // gain drop at full bloom and a saturated envelope
 constexpr double kBloomBiasDepth = 2.0;  // bias grows up to 3x at full bloom
 // Swing at which the curve's secant gain is compensated: the RMS amplitude of a -12 dBFS sine,

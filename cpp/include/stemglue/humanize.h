@@ -7,7 +7,7 @@
 //             of (rise - 1 dB)^2; onset where it tops 14 dB^2 * 8^((50 - sensitivity)/100) + its
 //             40 ms mean, or where the unfiltered level rises 20 dB out of a gap 30 dB deep, or
 //             where a pitched note dips 3-8 dB and swells back (legato: the level from 250 Hz up
-//             has a new valley in the last 30 ms, and YIN finds a pitch before it); at least
+//             has a new valley in the last 27.5 ms, and YIN finds a pitch before it); at least
 //             25 ms after the last; backtracked over the frames that still rose 2 dB (or to the valley)
 //   offset    feel + timing * (white + octave-spaced smooth randoms: a 1/f^correlation process keyed
 //             by the track and by sixteenths with a tempo, else by event count) + band drift (keyed
@@ -20,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "stemglue/module.h"
@@ -37,9 +38,10 @@ public:
     static constexpr int kLevelHistory = 64;  // previous frames of band levels kept: a power of two >= kLowReferenceFrames
     static constexpr int kGapFrames = 6, kGapContextFrames = 24;  // the gap's lowest of 15 ms, under the loudest of 60
     static constexpr int kBacktrackFrames = 12;                   // an onset is placed up to 30 ms before the frame that found it
-    // A legato note's valley: within the last 30 ms, under the loudest of the 20 ms before it,
-    // deeper than the level's swing over the 80 ms before those.
-    static constexpr int kDipValleyFrames = kBacktrackFrames, kDipBeforeFrames = 8, kDipContextFrames = 40;
+    // A legato note's valley: within the last 27.5 ms (it is placed a frame before, within the
+    // backtrack), under the loudest of the 20 ms before it, deeper than the level's swing over the
+    // 80 ms before those.
+    static constexpr int kDipValleyFrames = kBacktrackFrames - 1, kDipBeforeFrames = 8, kDipContextFrames = 40;
     static constexpr int kTotalHistory = 64;  // frames of the level from 250 Hz up: a power of two > valley + context
     static constexpr int kDipLowestBand = 2;  // 250 Hz
 
@@ -52,8 +54,16 @@ public:
     uint64_t events_detected() const noexcept { return events_detected_; }
 
 private:
-    struct Biquad {  // a band-pass (b1 = 0) in direct form II transposed, as scipy.signal.lfilter; run by filter_bands
+    struct
+        Biquad {  // a band-pass (b1 = 0) in direct form II transposed, as scipy.signal.lfilter (filter_bands runs eight as vector lanes)
         double b0 = 0, b2 = 0, a1 = 0, a2 = 0, z0 = 0, z1 = 0;
+        double step(double x) noexcept
+        {
+            const double y = b0 * x + z0;
+            z0 = -a1 * y + z1;
+            z1 = b2 * x - a2 * y;
+            return y;
+        }
     };
     struct Edit {
         int64_t start = 0;  // stream sample where the crossfade begins
@@ -125,9 +135,11 @@ private:
     int total_newest_ = 0;
     std::vector<double> mono_history_;  // the mono by stream position, a power of two long (pitch checks)
     uint64_t mono_mask_ = 0;
-    int pitch_decimation_ = 1, pitch_shortest_ = 2, pitch_longest_ = 2, pitch_window_ = 1, pitch_settle_ = 0;  // samples
+    int pitch_decimation_ = 1;  // input samples per decimated sample; the rest in decimated samples:
+    int pitch_shortest_lag_ = 2, pitch_longest_lag_ = 2, pitch_window_ = 1, pitch_settle_ = 0;
     std::vector<double> pitch_decimated_;  // a pitch check's band-limited, decimated stretch
-    int64_t pitched_end_ = -1;             // the last pitch check's end, and its answer
+    static constexpr int64_t kNoPitchCheck = std::numeric_limits<int64_t>::min();
+    int64_t pitched_end_ = kNoPitchCheck;  // the last pitch check's end, and its answer
     bool pitched_ = false;
 
     // planning and playback

@@ -16,7 +16,7 @@ detector  the mono sum through eight octave band-passes (62.5 Hz - 8 kHz, RBJ, Q
           onset. Its estimate is backtracked (at most 30 ms) over the frames whose bands rose by
           more than 2 dB in all (a dip's: to a frame before its valley), and the guard is one frame before that.
 legato    the level from 250 Hz up (the powers of those bands summed) has a valley in the last
-          30 ms, at least 25 ms after the last onset and above -45 dB, that lies 3 to 8 dB under
+          27.5 ms, at least 25 ms after the last onset and above -45 dB, that lies 3 to 8 dB under
           the loudest of the 20 ms before it (deeper is a rest, which the triggers above place
           better) and 1.5 dB deeper than the level's whole swing over the 80 ms before those, and
           the level has since risen 1 dB out of it; and the sound before the dip was pitched:
@@ -69,8 +69,9 @@ GAP_SMOOTHING_S, GAP_DROP_DB, GAP_RISE_DB = 0.002, 30.0, 20.0
 GAP_FRAMES, GAP_CONTEXT_FRAMES = 6, 24  # the gap's lowest over 15 ms, under the loudest of 60 ms
 BACKTRACK_FRAMES = 12  # an onset is placed up to 30 ms before the frame that found it
 BACKTRACK_RISE_DB = 2.0  # a frame whose bands rose by more than this in all is part of the attack
-DIP_DB, DIP_MAX_DB, DIP_NOVELTY_DB, DIP_RISE_DB, DIP_FLOOR_DB = 3.0, 8.0, 1.5, 1.0, -45.0
-DIP_VALLEY_FRAMES, DIP_BEFORE_FRAMES, DIP_CONTEXT_FRAMES = 12, 8, 40  # 30 ms, 20 ms, to 100 ms before the valley
+DIP_MIN_DB, DIP_MAX_DB, DIP_NOVELTY_DB, DIP_RISE_DB, DIP_FLOOR_DB = 3.0, 8.0, 1.5, 1.0, -45.0
+DIP_VALLEY_FRAMES = BACKTRACK_FRAMES - 1  # 27.5 ms: placed a frame before, the valley is within the backtrack
+DIP_BEFORE_FRAMES, DIP_CONTEXT_FRAMES = 8, 40  # 20 ms, to 100 ms before the valley
 DIP_LOWEST_BAND = 2  # the level from 250 Hz up: the low bands' slow envelopes would place a valley late
 TOTAL_HISTORY_FRAMES = 64  # frames of the total level kept, newest first (>= valley + context + 1)
 PITCHED_DIFFERENCE = 0.25  # YIN's normalised difference at the best lag: below it, pitched
@@ -228,7 +229,7 @@ class Humanize(ReferenceModule):
         self._flux_history = np.zeros(FLUX_HISTORY_FRAMES)
         floor = (len(BAND_CENTERS_HZ) - DIP_LOWEST_BAND) * LEVEL_FLOOR
         self._totals = np.full(TOTAL_HISTORY_FRAMES, 10.0 * math.log10(floor))  # from 250 Hz up, newest first
-        self._mono = np.zeros(mono_history_samples(self._sample_rate or 48000.0))  # up to the stream position
+        self._mono = np.zeros(mono_history_samples(self._sample_rate))  # up to the stream position
         self._pitched_at: tuple[int, bool] | None = None  # the last pitch check: (its end, pitched)
         self._frames_since_onset = 1 << 30
         # planning and playback
@@ -307,7 +308,7 @@ class Humanize(ReferenceModule):
             self._frames_since_onset = 0
             # Back to the valley (a frame more: the smoothed level's valley lags the note's by about
             # one), or over the attack: the frames whose bands were still rising.
-            back = None if valley is None else min(valley + 1, BACKTRACK_FRAMES)
+            back = None if valley is None else valley + 1
             if back is None:
                 back = 0
                 while back < BACKTRACK_FRAMES and self._rise_db(back) > BACKTRACK_RISE_DB:
@@ -324,7 +325,7 @@ class Humanize(ReferenceModule):
         before = age + DIP_BEFORE_FRAMES
         dip = float(np.max(totals[age + 1 : before + 1])) - valley
         context = totals[before + 1 : age + DIP_CONTEXT_FRAMES + 1]
-        if not DIP_DB <= dip <= DIP_MAX_DB or dip < float(np.max(context) - np.min(context)) + DIP_NOVELTY_DB:
+        if not DIP_MIN_DB <= dip <= DIP_MAX_DB or dip < float(np.max(context) - np.min(context)) + DIP_NOVELTY_DB:
             return None
         return age if self._pitched(frame_end - before * self._hop) else None
 
