@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "stemglue/multiversion.h"
+#include "stemglue/smooth_random.h"  // kControlInterval
 
 namespace stemglue {
 namespace {
@@ -268,6 +269,7 @@ void Tube::reset_module() noexcept
         channel.dry_power = channel.wet_power = channel.settled = 0.0;
         channel.ratio_sum = channel.ratio_weight = 0.0;
         channel.prior = match_prior_weight_;
+        channel.trim_from = channel.trim_to = 1.0;  // the state's trim: sqrt(prior / prior)
     }
 }
 
@@ -338,7 +340,7 @@ void Tube::process_chunk(AudioBlock block) noexcept
 
 // Channels first and second (the same channel twice for an odd last one) side by side in two
 // vector lanes, each lane's arithmetic the scalar one's: the DC blockers, the gated short-term
-// powers, the time average of their ratio (moved only where heard), the trim and the tilt's
+// powers, the time average of their ratio (moved only where heard), the trim (at control ticks) and the tilt's
 // lowpass of the trimmed wet, into matched_ and lowpass_.
 void Tube::match_loudness(int first, int second, int n) noexcept
 {
@@ -357,6 +359,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
     Pair dry_power = {a.dry_power, b.dry_power}, wet_power = {a.wet_power, b.wet_power}, settled = {a.settled, b.settled};
     Pair ratio_sum = {a.ratio_sum, b.ratio_sum}, ratio_weight = {a.ratio_weight, b.ratio_weight}, prior = {a.prior, b.prior};
     Pair tilt = {a.tilt_lowpass, b.tilt_lowpass};
+    Pair trim_from = {a.trim_from, b.trim_from}, trim_to = {a.trim_to, b.trim_to};
     const double short_average = match_short_, average = match_average_, pole = dc_pole_;
     const Pair zero = {0.0, 0.0}, one = {1.0, 1.0}, gate = {kMatchGatePower, kMatchGatePower};
     const Pair lowest = {1.0 / kMatchMaxPowerRatio, 1.0 / kMatchMaxPowerRatio},
@@ -381,9 +384,15 @@ void Tube::match_loudness(int first, int second, int n) noexcept
         ratio_sum = moved ? (1.0 - average) * (settled * ratio) + average * ratio_sum : ratio_sum;
         ratio_weight = moved ? (1.0 - average) * settled + average * ratio_weight : ratio_weight;
         prior = moved ? prior * short_average : prior;
-        const Pair square = (ratio_sum + prior) / (ratio_weight + prior);
-        const Pair trim = {std::sqrt(square[0]), std::sqrt(square[1])};
-        const Pair wet = blocked * trim;
+        // The trim moves over seconds: taken at each control tick and ramped to over the next
+        // interval, it spares a division and two square roots per sample.
+        const int phase = static_cast<int>((position_ + static_cast<uint64_t>(j)) % kControlInterval);
+        if (phase == 0) {
+            const Pair square = (ratio_sum + prior) / (ratio_weight + prior);
+            trim_from = trim_to;
+            trim_to = Pair{std::sqrt(square[0]), std::sqrt(square[1])};
+        }
+        const Pair wet = blocked * (trim_from + (trim_to - trim_from) * (double(phase) / kControlInterval));
         tilt += tilt_coefficient_ * (wet - tilt);
         for (int k = 0; k < 2; ++k) {
             matched[k][j] = wet[k];
@@ -400,6 +409,8 @@ void Tube::match_loudness(int first, int second, int n) noexcept
         channel->ratio_weight = ratio_weight[k];
         channel->prior = prior[k];
         channel->tilt_lowpass = tilt[k];
+        channel->trim_from = trim_from[k];
+        channel->trim_to = trim_to[k];
     }
 }
 

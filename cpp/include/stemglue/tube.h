@@ -62,6 +62,7 @@ private:
         // The loudness match: short-term powers and how settled they are, the time average of their
         // ratio (sum, weight) and the fading weight of its prior at unity.
         double dry_power = 0.0, wet_power = 0.0, settled = 0.0, ratio_sum = 0.0, ratio_weight = 0.0, prior = 0.0;
+        double trim_from = 1.0, trim_to = 1.0;  // the wet's trim at the last two control ticks
     };
 
     void match_loudness(int first, int second, int n) noexcept;

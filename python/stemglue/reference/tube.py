@@ -38,6 +38,7 @@ from stemglue.reference.fir_filter import FirFilter
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.oversampler import Oversampler
 from stemglue.reference.sanitize import sanitize
+from stemglue.reference.smooth_random import CONTROL_INTERVAL
 
 BLOOM_ATTACK_MS = 10.0
 BLOOM_RELEASE_MS = 200.0
@@ -170,6 +171,7 @@ class _Channel:
         self.dry_power = self.wet_power = self.settled = 0.0
         self.ratio_sum = self.ratio_weight = 0.0
         self.prior = MATCH_PRIOR_WEIGHT
+        self.trim_from = self.trim_to = 1.0  # the wet's trim at the last two control ticks
 
 
 class Tube(ReferenceModule):
@@ -300,12 +302,22 @@ class Tube(ReferenceModule):
                 float(ratio_weight[-1]),
                 float(prior[-1]),
             )
-            trim = np.sqrt((ratio_sum + prior) / (ratio_weight + prior))
-            wet = wet * trim
+            # The trim moves over seconds: taken at each control tick (from the averages there)
+            # and ramped to over the next interval, as C++.
+            phase = (self._position + np.arange(n)) % CONTROL_INTERVAL
+            ticks = np.flatnonzero(phase == 0)
+            at_ticks = np.concatenate(
+                [[channel.trim_from, channel.trim_to], np.sqrt(((ratio_sum + prior) / (ratio_weight + prior))[ticks])]
+            )
+            passed = np.searchsorted(ticks, np.arange(n), side="right")  # ticks at or before each sample
+            trim_from, trim_to = at_ticks[passed], at_ticks[passed + 1]
+            channel.trim_from, channel.trim_to = float(at_ticks[-2]), float(at_ticks[-1])
+            wet = wet * (trim_from + (trim_to - trim_from) * (phase / CONTROL_INTERVAL))
 
             # Tilt: complementary one-pole split at the pivot.
             a = self._tilt_coefficient
             lowpass, channel.tilt_state = scipy.signal.lfilter([a], [1.0, a - 1.0], wet, zi=channel.tilt_state)
             tilted = lowpass * tilt_low_gain + (wet - lowpass) * tilt_high_gain
             out[c] = dry * (1.0 - mix) + tilted * output_gain * mix
+        self._position += n
         return out
