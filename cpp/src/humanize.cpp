@@ -376,8 +376,8 @@ void Humanize::frame_done(int64_t frame_end) noexcept
         frames_since_onset_ = 0;
         // Back to the valley (a frame more: the smoothed level's valley lags the note's by about
         // one), or over the attack: the frames whose bands were still rising.
-        int back = valley < 0 ? -1 : valley + 1;
-        if (back < 0) {
+        int back = valley + 1;
+        if (valley < 0) {
             back = 0;
             while (back < kBacktrackFrames && rise_db(back) > kBacktrackRiseDb) ++back;
         }

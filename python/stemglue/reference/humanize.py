@@ -308,11 +308,12 @@ class Humanize(ReferenceModule):
             self._frames_since_onset = 0
             # Back to the valley (a frame more: the smoothed level's valley lags the note's by about
             # one), or over the attack: the frames whose bands were still rising.
-            back = None if valley is None else valley + 1
-            if back is None:
+            if valley is None:
                 back = 0
                 while back < BACKTRACK_FRAMES and self._rise_db(back) > BACKTRACK_RISE_DB:
                     back += 1
+            else:
+                back = valley + 1
             self._plan(guard=frame_end - (back + 2) * self._hop, estimate=frame_end - (back + 1) * self._hop)
 
     def _legato_valley(self, frame_end: int, min_frames: int) -> int | None:
