@@ -78,17 +78,18 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
     return total / kAWeightingGrid;
 }
 
-// draw(key, first + j) for j < count, four at a time: the same integer hash, and an exact
+// draw(key, first + j) for j < count, eight at a time (one AVX-512 register): the same integer hash, and an exact
 // integer-to-double conversion (below AVX-512 there is none for 64 bits), so every value is draw()'s.
 STEMGLUE_MULTIVERSION
 void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
 {
-    using Integers = uint64_t __attribute__((vector_size(4 * sizeof(uint64_t))));
-    using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
+    constexpr int kLanes = 8;
+    using Integers = uint64_t __attribute__((vector_size(kLanes * sizeof(uint64_t))));
+    using Doubles = double __attribute__((vector_size(kLanes * sizeof(double))));
     constexpr uint64_t kTwoTo52Bits = 0x4330000000000000ull;  // the double 2^52: its mantissa holds a 52-bit integer
-    Integers counter = key + (first + 1 + Integers{0, 1, 2, 3}) * kGoldenGamma;
+    Integers counter = key + (first + 1 + Integers{0, 1, 2, 3, 4, 5, 6, 7}) * kGoldenGamma;
     int j = 0;
-    for (; j + 4 <= count; j += 4, counter += 4 * kGoldenGamma) {
+    for (; j + kLanes <= count; j += kLanes, counter += kLanes * kGoldenGamma) {
         Integers z = counter;
         mix64_in_place(z);
         const Integers bits = z >> 11, high_bits = (bits >> 26) | kTwoTo52Bits, low_bits = (bits & 0x3FFFFFF) | kTwoTo52Bits;
