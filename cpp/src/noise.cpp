@@ -128,34 +128,34 @@ void hum_interval(const double* __restrict hum_table, const double* __restrict b
 }
 
 // A FirstOrderCascade's parallel form running in registers: state = pole state + residue x in
-// every lane, the output direct x plus the lanes' sum. Eight lanes as two four-lane vectors, summed
-// ((0+4) + (2+6)) + ((1+5) + (3+7)): two vector additions and one scalar one. Loaded from and stored
-// to the cascade's plain doubles.
+// every lane, the output direct x plus the lanes' sum. Eight lanes as one vector (one AVX-512
+// register), summed ((0+4) + (2+6)) + ((1+5) + (3+7)): two vector additions and one scalar one.
+// Loaded from and stored to the cascade's plain doubles.
 template <int kLanes>
 struct ParallelForm;
 
 template <>
 struct ParallelForm<8> {
+    using Eight = double __attribute__((vector_size(8 * sizeof(double))));
     using Four = double __attribute__((vector_size(4 * sizeof(double))));
     using Two = double __attribute__((vector_size(2 * sizeof(double))));
-    Four pole[2], residue[2], state[2];
+    Eight pole, residue, state;
     double direct;
     ParallelForm(const double* pole_lanes, const double* residue_lanes, const double* state_lanes, double direct_gain) noexcept
         : direct(direct_gain)
     {
-        std::memcpy(pole, pole_lanes, sizeof pole);
-        std::memcpy(residue, residue_lanes, sizeof residue);
-        std::memcpy(state, state_lanes, sizeof state);
+        std::memcpy(&pole, pole_lanes, sizeof pole);
+        std::memcpy(&residue, residue_lanes, sizeof residue);
+        std::memcpy(&state, state_lanes, sizeof state);
     }
     double step(double x) noexcept
     {
-        state[0] = pole[0] * state[0] + residue[0] * x;
-        state[1] = pole[1] * state[1] + residue[1] * x;
-        const Four pairs = state[0] + state[1];
+        state = pole * state + residue * x;
+        const Four pairs = __builtin_shufflevector(state, state, 0, 1, 2, 3) + __builtin_shufflevector(state, state, 4, 5, 6, 7);
         const Two quads = __builtin_shufflevector(pairs, pairs, 0, 1) + __builtin_shufflevector(pairs, pairs, 2, 3);
         return direct * x + (quads[0] + quads[1]);
     }
-    void store(double* state_lanes) const noexcept { std::memcpy(state_lanes, state, sizeof state); }
+    void store(double* state_lanes) const noexcept { std::memcpy(state_lanes, &state, sizeof state); }
 };
 
 template <>
