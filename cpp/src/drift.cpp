@@ -16,7 +16,6 @@ constexpr double kWowGlideSeconds = 1.0;                     // how fast the wow
 constexpr double kFlutterHarmonics[] = {230.0, 80.0, 99.0};  // speed amplitudes of f, 2f, 3f (Sony TC-260 fit)
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kPhaseWanderCycles = 0.5, kPhaseWanderSeconds = 4.0;  // per-channel phase offset wander
-constexpr double kLn10 = 2.302585092994046;
 
 uint64_t source_stream(size_t source, int component)
 {
@@ -253,8 +252,8 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
         const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_time));
         channel.delay_to =
             latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
-        channel.low_to = std::exp(-tilt_db * kLn10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
-        channel.level_to = std::exp(gain_db * kLn10 / 20.0);
+        channel.low_to = std::exp(-tilt_db * M_LN10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
+        channel.level_to = std::exp(gain_db * M_LN10 / 20.0);
     }
 }
 

@@ -78,8 +78,9 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
     return total / kAWeightingGrid;
 }
 
-// draw(key, first + j) for j < count, eight at a time (one AVX-512 register): the same integer hash, and an exact
-// integer-to-double conversion (below AVX-512 there is none for 64 bits), so every value is draw()'s.
+// draw(key, first + j) for j < count, eight at a time (one AVX-512 register): the same integer
+// hash, and an exact integer-to-double conversion (below AVX-512 there is none for 64 bits), so
+// every value is draw()'s.
 STEMGLUE_MULTIVERSION
 void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
 {

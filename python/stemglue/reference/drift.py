@@ -26,6 +26,8 @@ to unity DC gain; whole-sample delays are exact.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.signal
 
@@ -44,7 +46,7 @@ WOW_GLIDE_SECONDS = 1.0  # how fast the wow's speed and rate follow the settings
 FLUTTER_HARMONICS = (230.0, 80.0, 99.0)
 TILT_PIVOT_HZ = 800.0
 PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
-LN10 = 2.302585092994046
+LN10 = math.log(10.0)
 
 
 def weighted_wow_rms(rate_hz: float) -> float:
