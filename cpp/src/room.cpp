@@ -72,48 +72,58 @@ int largest_hadamard_coefficient(uint32_t pattern)
     return largest;
 }
 
-// The lines' absorption, g (1 - p) / (1 - p z^-1) each. The lines are independent: four samples
-// of four lines are loaded as rows and transposed, so that each step runs four lines in one vector,
-// and the four groups' recursions overlap. Element by element the arithmetic is the scalar loop's.
+// The lines' absorption, g (1 - p) / (1 - p z^-1) each. The lines are independent: eight samples
+// of eight lines are loaded as rows and transposed, so that each step runs eight lines in one
+// vector (one AVX-512 register of doubles), and the two groups' recursions overlap. In double: a
+// pole near 1 (high damping in a large room) would hold a DC offset in float's dead band. Element
+// by element the arithmetic is the scalar loop's.
 STEMGLUE_MULTIVERSION
 void absorb(float* const* signals, const double* feed, const double* pole, double* state, int n) noexcept
 {
-    using Floats = float __attribute__((vector_size(4 * sizeof(float))));
-    using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
-    static_assert(Room::kLines % 4 == 0);
-    constexpr int kGroups = Room::kLines / 4;
+    using Floats = float __attribute__((vector_size(8 * sizeof(float))));
+    using Doubles = double __attribute__((vector_size(8 * sizeof(double))));
+    static_assert(Room::kLines % 8 == 0);
+    constexpr int kGroups = Room::kLines / 8;
     Doubles s[kGroups], f[kGroups], p[kGroups];
     std::memcpy(s, state, sizeof s);
     std::memcpy(f, feed, sizeof f);
     std::memcpy(p, pole, sizeof p);
-    const auto transpose = [](Floats(&rows)[4]) {
-        const Floats ab_low = __builtin_shufflevector(rows[0], rows[1], 0, 4, 1, 5);
-        const Floats ab_high = __builtin_shufflevector(rows[0], rows[1], 2, 6, 3, 7);
-        const Floats cd_low = __builtin_shufflevector(rows[2], rows[3], 0, 4, 1, 5);
-        const Floats cd_high = __builtin_shufflevector(rows[2], rows[3], 2, 6, 3, 7);
-        rows[0] = __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5);
-        rows[1] = __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7);
-        rows[2] = __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5);
-        rows[3] = __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7);
+    const auto transpose = [](Floats(&rows)[8]) {  // unpack pairs, then quads, then halves
+        Floats pairs[8], quads[8];
+        for (int r = 0; r < 8; r += 2) {
+            pairs[r] = __builtin_shufflevector(rows[r], rows[r + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+            pairs[r + 1] = __builtin_shufflevector(rows[r], rows[r + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+        }
+        for (int r = 0; r < 8; r += 4)
+            for (int h = 0; h < 2; ++h) {
+                quads[r + h] = __builtin_shufflevector(pairs[r + h], pairs[r + h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+                quads[r + h + 2] = __builtin_shufflevector(pairs[r + h], pairs[r + h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+            }
+        // quads[0..3] hold rows 0-3, quads[4..7] rows 4-7, of the columns {0, 4}, {2, 6}, {1, 5}, {3, 7}
+        constexpr int kColumn[4] = {0, 2, 1, 3};
+        for (int q = 0; q < 4; ++q) {
+            rows[kColumn[q]] = __builtin_shufflevector(quads[q], quads[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+            rows[kColumn[q] + 4] = __builtin_shufflevector(quads[q], quads[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+        }
     };
     int j = 0;
-    for (; j + 4 <= n; j += 4) {
+    for (; j + 8 <= n; j += 8) {
         for (int g = 0; g < kGroups; ++g) {
-            Floats block[4];  // rows: lines; after the transpose, columns: samples
-            for (int r = 0; r < 4; ++r) std::memcpy(&block[r], signals[4 * g + r] + j, sizeof block[r]);
+            Floats block[8];  // rows: lines; after the transpose, columns: samples
+            for (int r = 0; r < 8; ++r) std::memcpy(&block[r], signals[8 * g + r] + j, sizeof block[r]);
             transpose(block);
-            for (int t = 0; t < 4; ++t) {
+            for (int t = 0; t < 8; ++t) {
                 s[g] = f[g] * __builtin_convertvector(block[t], Doubles) + p[g] * s[g];
                 block[t] = __builtin_convertvector(s[g], Floats);
             }
             transpose(block);
-            for (int r = 0; r < 4; ++r) std::memcpy(signals[4 * g + r] + j, &block[r], sizeof block[r]);
+            for (int r = 0; r < 8; ++r) std::memcpy(signals[8 * g + r] + j, &block[r], sizeof block[r]);
         }
     }
     for (; j < n; ++j)
         for (int g = 0; g < kGroups; ++g)
-            for (int r = 0; r < 4; ++r) {
-                float& x = signals[4 * g + r][j];
+            for (int r = 0; r < 8; ++r) {
+                float& x = signals[8 * g + r][j];
                 s[g][r] = f[g][r] * x + p[g][r] * s[g][r];
                 x = static_cast<float>(s[g][r]);
             }
