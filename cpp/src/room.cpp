@@ -21,6 +21,11 @@ namespace {
 // turns it down: 1.5 dB 2 s in at RT60 4 s); a ratio of powers, so level-independent: it follows
 // the programme's spectrum, not its dynamics. Applied as fully as the dry is present: 1 + dry (match - 1).
 constexpr double kMatchMs = 400.0, kMatchPerRt60 = 0.5, kMatchFloorPower = 1e-12;
+// The averages and their root, sqrt(<in^2> / <out^2>), move over hundreds of milliseconds: the
+// averages advance a tick of 32 samples at once (the one-pole's weights over the interval, a dot
+// product: no recursion per sample) and the root is ramped over the next interval (no square root
+// and division per sample).
+constexpr size_t kMatchTick = Room::kMatchTick;
 constexpr double kSpeedOfSound = 343.0;
 constexpr double kListenerX = 0.62, kListenerY = 0.5, kHeightFraction = 0.45, kMicSpacing = 0.2;
 constexpr double kMaxSizeM = 30.0, kMaxPredelayMs = 50.0;
@@ -222,6 +227,13 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
     using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
     Doubles z[2][2];
     std::memcpy(z, state, sizeof z);
+    // y substituted into the state updates, z0' = (b1 - a1 b0) v + z1 - a1 z0 and z1' = (b2 - a2 b0) v
+    // - a2 z0: each sample's recursion waits on a multiply and a subtraction, not on four operations.
+    double feed_first[2], feed_second[2];
+    for (int s = 0; s < 2; ++s) {
+        feed_first[s] = k[s].b1 - k[s].a1 * k[s].b0;
+        feed_second[s] = k[s].b2 - k[s].a2 * k[s].b0;
+    }
     for (int j = 0; j < n; ++j) {
         const float amount = static_cast<float>(mix[j]), dry = std::min(1.0f, 2.0f * (1.0f - amount));
         const float in0 = x0[j], in1 = x1[j];
@@ -230,10 +242,10 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
         x0[j] = out0;
         Doubles y = {in0, in1, out0, out1};
         for (int s = 0; s < 2; ++s) {
-            const Doubles v = y;
-            y = k[s].b0 * v + z[s][0];
-            z[s][0] = k[s].b1 * v - k[s].a1 * y + z[s][1];
-            z[s][1] = k[s].b2 * v - k[s].a2 * y;
+            const Doubles v = y, last = z[s][0];
+            y = k[s].b0 * v + last;
+            z[s][0] = (feed_first[s] * v + z[s][1]) - k[s].a1 * last;
+            z[s][1] = feed_second[s] * v - k[s].a2 * last;
         }
         in_power[j] += y[0] * y[0] + second_weight * (y[1] * y[1]);
         out_power[j] += y[2] * y[2] + second_weight * (y[3] * y[3]);
@@ -241,13 +253,15 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
     std::memcpy(state, z, sizeof z);
 }
 
-// The loudness match's gain, 1 + dry (sqrt(<in^2> / <out^2>) - 1), as strong as the dry is present.
+// The loudness match's gain, 1 + dry (root - 1), as strong as the dry is present, with the root
+// ramped from `from` to `to` over a tick interval (phase is the first sample's place in it).
 STEMGLUE_MULTIVERSION
-void match_gains(const double* __restrict input, const double* output, const double* __restrict mix, double* gain, int n) noexcept
+void match_gains(double from, double to, int phase, const double* __restrict mix, double* __restrict gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
         const double dry = std::min(1.0, 2.0 * (1.0 - static_cast<double>(static_cast<float>(mix[j]))));
-        gain[j] = 1.0 + dry * (std::sqrt((input[j] + kMatchFloorPower) / (output[j] + kMatchFloorPower)) - 1.0);
+        const double root = from + (to - from) * (static_cast<double>(phase + j) / kMatchTick);
+        gain[j] = 1.0 + dry * (root - 1.0);
     }
 }
 
@@ -404,7 +418,11 @@ void Room::design_reflections() noexcept
 void Room::design_decay() noexcept
 {
     const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
-    match_average_ = std::exp(-1000.0 / (match_ms * sample_rate_));
+    const double average = std::exp(-1000.0 / (match_ms * sample_rate_));
+    // A tick's powers p_0 ... p_31 move an average y to a^32 y + sum (1 - a) a^(31 - q) p_q.
+    double decay = 1.0;
+    for (size_t q = kMatchTick; q-- > 0; decay *= average) match_weights_[q] = (1.0 - average) * decay;
+    match_interval_decay_ = decay;
     // Exact at DC (RT60) and Nyquist (damping * RT60): |H(1)| = g, |H(-1)| = g (1 - p) / (1 + p).
     for (int i = 0; i < kLines; ++i) {
         const double seconds = line_delays_[static_cast<size_t>(i)] / sample_rate_;
@@ -420,7 +438,9 @@ void Room::design_decay() noexcept
 void Room::reset_module() noexcept
 {
     predelay_samples_ = static_cast<int>(std::lround(predelay_ms_.value() * 0.001 * sample_rate_));
-    average_input_power_ = average_output_power_ = 0.0;
+    match_powers_.fill(0.0);
+    for (auto& interval : match_interval_) interval.fill(0.0);
+    match_root_from_ = match_root_to_ = 1.0;
     for (auto* states : {&heard_in_, &heard_out_}) std::fill(states->begin(), states->end(), std::array<double, 4>{});
     input_.clear();
     for (Ring& diffuser : diffusers_) diffuser.clear();
@@ -547,6 +567,23 @@ void Room::run_late(const float* input, int n) noexcept
     }
 }
 
+// The last tick interval's powers into the averages: four lanes of partial sums, then a fixed tree.
+void Room::fold_match_interval() noexcept
+{
+    using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
+    static_assert(kMatchTick % 4 == 0);
+    for (size_t k = 0; k < 2; ++k) {
+        Doubles sum{};
+        for (size_t q = 0; q < kMatchTick; q += 4) {
+            Doubles weight, power;
+            std::memcpy(&weight, &match_weights_[q], sizeof weight);
+            std::memcpy(&power, &match_interval_[k][q], sizeof power);
+            sum += weight * power;
+        }
+        match_powers_[k] = match_interval_decay_ * match_powers_[k] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
+    }
+}
+
 void Room::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
@@ -617,15 +654,20 @@ void Room::process_chunk(AudioBlock block) noexcept
                     (lane < 2 ? heard_in_ : heard_out_)[channels[lane]][static_cast<size_t>(2 * s + z)] = lanes[s][z][lane];
     }
     // Loudness match, as strong as the dry is present (none at 100 %: the pure wet is left as it is).
-    const double average = match_average_;
-    double in = average_input_power_, out = average_output_power_;
-    for (size_t j = 0; j < count; ++j) {  // the serial part: two one-pole averages
-        input_power_[j] = in = (1.0 - average) * input_power_[j] + average * in;
-        output_power_[j] = out = (1.0 - average) * output_power_[j] + average * out;
+    for (int start = 0; start < n;) {
+        const size_t phase = static_cast<size_t>((position_ + static_cast<uint64_t>(start)) % kMatchTick);
+        if (phase == 0) {  // the interval just completed moves the averages, and the root's next target
+            fold_match_interval();
+            match_root_from_ = match_root_to_;
+            match_root_to_ = std::sqrt((match_powers_[0] + kMatchFloorPower) / (match_powers_[1] + kMatchFloorPower));
+        }
+        const size_t at = static_cast<size_t>(start), length = std::min(count - at, kMatchTick - phase);
+        std::copy_n(input_power_.begin() + at, length, match_interval_[0].begin() + phase);
+        std::copy_n(output_power_.begin() + at, length, match_interval_[1].begin() + phase);
+        match_gains(match_root_from_, match_root_to_, static_cast<int>(phase), mix + start, output_power_.data() + start,
+                    static_cast<int>(length));
+        start += static_cast<int>(length);
     }
-    average_input_power_ = in;
-    average_output_power_ = out;
-    match_gains(input_power_.data(), output_power_.data(), mix, output_power_.data(), n);
     for (int c = 0; c < block.num_channels; ++c) apply_match(block.channel(c), output_power_.data(), n);
 }
 

@@ -38,6 +38,7 @@ public:
     static constexpr int kLines = 16;
     static constexpr int kMaxTaps = 62;  // image sources of order 1 to 3
     static constexpr int kDiffusers = 6;
+    static constexpr size_t kMatchTick = 32;  // samples: the loudness match's averages advance a tick at a time
 
     struct Tap {
         int delay_samples;
@@ -58,6 +59,7 @@ private:
     void fill_rotations(int n) noexcept;
     void rotate_to(uint64_t tick, double modulation_percent) noexcept;
     void run_late(const float* input, int n) noexcept;
+    void fold_match_interval() noexcept;
 
     // A ring buffer read and written a block at a time.
     struct Ring {
@@ -101,7 +103,12 @@ private:
     std::array<double, kLines / 2> rotation_offset_{};  // cycles, seeded
     std::array<double, kLines / 2> cos_from_{}, sin_from_{}, cos_to_{}, sin_to_{};
 
-    double match_average_ = 0.0, average_input_power_ = 0.0, average_output_power_ = 0.0;  // loudness match
+    // Loudness match: K-weighted powers [in, out], averaged a tick interval at a time
+    std::array<double, 2> match_powers_{};
+    std::array<std::array<double, kMatchTick>, 2> match_interval_{};  // this interval's powers, by phase
+    std::array<double, kMatchTick> match_weights_{};
+    double match_interval_decay_ = 0.0;
+    double match_root_from_ = 1.0, match_root_to_ = 1.0;  // sqrt(in / out) at the last two ticks
     std::vector<double> input_power_, output_power_;
     std::array<SecondOrderSection, 2> k_weighting_{};
     std::vector<std::array<double, 4>> heard_in_, heard_out_;  // per channel, K filter: [section][z]

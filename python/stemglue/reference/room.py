@@ -20,7 +20,9 @@
               <> one-pole averages over 400 ms (the momentary loudness window), or half the RT60 if
               longer (so a long tail's own decay after the music is not turned down), of the
               summed channels' K-weighted powers (BS.1770) from zero: a loudness match, so the
-              early reflections' comb on the dry does not change the loudness as meters read it
+              early reflections' comb on the dry does not change the loudness as meters read it.
+              The averages advance a tick of 32 samples at a time, by the one-pole's weights over
+              the interval, and the root is ramped from one tick's value to the next's
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
 """
@@ -48,6 +50,7 @@ ROTATION_TICK = 128  # samples per new rotation angle; linear between
 ROTATION_STREAM, INPUT_SIGN_STREAM, OUTPUT_ROW_STREAM = 0x900, 0x901, 0x902
 HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
 MATCH_MS, MATCH_PER_RT60, MATCH_FLOOR_POWER = 400.0, 0.5, 1e-12  # the average: 400 ms, or half the RT60
+MATCH_TICK = 32  # samples: the match's averages advance a tick at a time
 
 
 def input_signs(seed: int, track_id: int) -> np.ndarray:
@@ -196,7 +199,9 @@ class Room(ReferenceModule):
 
     def _reset_module(self) -> None:
         rate = self._sample_rate
-        self._match_in = self._match_out = 0.0
+        self._match_powers = np.zeros(2)  # K-weighted power averages, in and out
+        self._match_interval = np.zeros((2, MATCH_TICK))  # this tick interval's powers, by phase
+        self._root_from = self._root_to = 1.0  # sqrt(in / out) at the last two ticks
         self._weighting = k_weighting(rate)
         self._heard_in = np.zeros((2, self._num_channels, 2))  # K filter states, per channel
         self._heard_out = np.zeros((2, self._num_channels, 2))
@@ -332,7 +337,6 @@ class Room(ReferenceModule):
             out[c] = x[c] * dry + room * mix
         match_ms = max(MATCH_MS, 1000.0 * MATCH_PER_RT60 * self._rt60_s)
         average = float(np.exp(-1000.0 / (match_ms * self._sample_rate)))
-        b, a = [1 - average], [1.0, -average]
         channels = x.shape[0]
         heard_in, self._heard_in[:, :channels] = scipy.signal.sosfilt(
             self._weighting, x, axis=1, zi=self._heard_in[:, :channels]
@@ -340,10 +344,22 @@ class Room(ReferenceModule):
         heard_out, self._heard_out[:, :channels] = scipy.signal.sosfilt(
             self._weighting, out, axis=1, zi=self._heard_out[:, :channels]
         )
-        into, _ = scipy.signal.lfilter(b, a, np.sum(heard_in**2, axis=0), zi=[average * self._match_in])
-        outof, _ = scipy.signal.lfilter(b, a, np.sum(heard_out**2, axis=0), zi=[average * self._match_out])
-        if n:
-            self._match_in, self._match_out = float(into[-1]), float(outof[-1])
-        out *= 1 + dry * (np.sqrt((into + MATCH_FLOOR_POWER) / (outof + MATCH_FLOOR_POWER)) - 1)
+        powers = np.stack([np.sum(heard_in**2, axis=0), np.sum(heard_out**2, axis=0)])
+        # A tick's powers p_0 ... p_31 move an average y to a^32 y + sum (1 - a) a^(31 - q) p_q.
+        weights = (1 - average) * average ** np.arange(MATCH_TICK - 1, -1, -1.0)
+        root = np.empty(n)
+        start = 0
+        while start < n:
+            phase = (self._position + start) % MATCH_TICK
+            if phase == 0:
+                self._match_powers = average**MATCH_TICK * self._match_powers + self._match_interval @ weights
+                floored = self._match_powers + MATCH_FLOOR_POWER
+                self._root_from, self._root_to = self._root_to, float(np.sqrt(floored[0] / floored[1]))
+            end = min(n, start + MATCH_TICK - phase)
+            self._match_interval[:, phase : phase + end - start] = powers[:, start:end]
+            ramp = np.arange(phase, phase + end - start) / MATCH_TICK
+            root[start:end] = self._root_from + (self._root_to - self._root_from) * ramp
+            start = end
+        out *= 1 + dry * (root - 1)
         self._position += n
         return out
