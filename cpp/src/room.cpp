@@ -77,13 +77,13 @@ int largest_hadamard_coefficient(uint32_t pattern)
     return largest;
 }
 
-// The lines' absorption, g (1 - p) / (1 - p z^-1) each. The lines are independent: eight samples
+// The lines' absorption, g (1 - p) / (1 - p z^-1) each, from in to out (which may be in). The lines are independent: eight samples
 // of eight lines are loaded as rows and transposed, so that each step runs eight lines in one
 // vector (one AVX-512 register of doubles), and the two groups' recursions overlap. In double: a
 // pole near 1 (high damping in a large room) would hold a DC offset in float's dead band. Element
 // by element the arithmetic is the scalar loop's.
 STEMGLUE_MULTIVERSION
-void absorb(float* const* signals, const double* feed, const double* pole, double* state, int n) noexcept
+void absorb(const float* const* in, float* const* out, const double* feed, const double* pole, double* state, int n) noexcept
 {
     using Floats = float __attribute__((vector_size(8 * sizeof(float))));
     using Doubles = double __attribute__((vector_size(8 * sizeof(double))));
@@ -115,22 +115,21 @@ void absorb(float* const* signals, const double* feed, const double* pole, doubl
     for (; j + 8 <= n; j += 8) {
         for (int g = 0; g < kGroups; ++g) {
             Floats block[8];  // rows: lines; after the transpose, columns: samples
-            for (int r = 0; r < 8; ++r) std::memcpy(&block[r], signals[8 * g + r] + j, sizeof block[r]);
+            for (int r = 0; r < 8; ++r) std::memcpy(&block[r], in[8 * g + r] + j, sizeof block[r]);
             transpose(block);
             for (int t = 0; t < 8; ++t) {
                 s[g] = f[g] * __builtin_convertvector(block[t], Doubles) + p[g] * s[g];
                 block[t] = __builtin_convertvector(s[g], Floats);
             }
             transpose(block);
-            for (int r = 0; r < 8; ++r) std::memcpy(signals[8 * g + r] + j, &block[r], sizeof block[r]);
+            for (int r = 0; r < 8; ++r) std::memcpy(out[8 * g + r] + j, &block[r], sizeof block[r]);
         }
     }
     for (; j < n; ++j)
         for (int g = 0; g < kGroups; ++g)
             for (int r = 0; r < 8; ++r) {
-                float& x = signals[8 * g + r][j];
-                s[g][r] = f[g][r] * x + p[g][r] * s[g][r];
-                x = static_cast<float>(s[g][r]);
+                s[g][r] = f[g][r] * in[8 * g + r][j] + p[g][r] * s[g][r];
+                out[8 * g + r][j] = static_cast<float>(s[g][r]);
             }
     std::memcpy(state, s, sizeof s);
 }
@@ -152,15 +151,16 @@ void hadamard(float* const* signals, int n) noexcept
             }
 }
 
-// Scale by 1/4 (the Hadamard made unitary), rotate the pair (a, b) and add the input.
+// Scale by 1/4 (the Hadamard made unitary), rotate the pair (a, b) and add the input, into out_a and
+// out_b (which may be a and b).
 STEMGLUE_MULTIVERSION
-void rotate_and_feed(float* __restrict a, float* __restrict b, const float* __restrict cosine, const float* __restrict sine,
-                     const float* __restrict input, float into_a, float into_b, int n) noexcept
+void rotate_and_feed(const float* a, const float* b, const float* __restrict cosine, const float* __restrict sine,
+                     const float* __restrict input, float into_a, float into_b, float* out_a, float* out_b, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
         const float x = 0.25f * a[j], y = 0.25f * b[j];
-        a[j] = cosine[j] * x - sine[j] * y + into_a * input[j];
-        b[j] = sine[j] * x + cosine[j] * y + into_b * input[j];
+        out_a[j] = cosine[j] * x - sine[j] * y + into_a * input[j];
+        out_b[j] = sine[j] * x + cosine[j] * y + into_b * input[j];
     }
 }
 
@@ -297,6 +297,22 @@ void Room::Ring::push(const float* samples, int n) noexcept
         done += run;
         write = (write + static_cast<size_t>(run)) & mask;
     }
+}
+
+const float* Room::Ring::span(int back, int n) const noexcept
+{
+    const size_t start = (write - static_cast<size_t>(back)) & mask;
+    return start + static_cast<size_t>(n) <= data.size() ? data.data() + start : nullptr;
+}
+
+float* Room::Ring::next_span(int n) noexcept
+{
+    return write + static_cast<size_t>(n) <= data.size() ? data.data() + write : nullptr;
+}
+
+void Room::Ring::advance(int n) noexcept
+{
+    write = (write + static_cast<size_t>(n)) & mask;
 }
 
 void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) const noexcept
@@ -544,26 +560,43 @@ void Room::run_late(const float* input, int n) noexcept
 {
     fill_rotations(n);
     std::array<float*, kLines> signals;
+    std::array<const float*, kLines> delayed;
+    std::array<float*, kLines> written;
     for (int i = 0; i < kLines; ++i) signals[static_cast<size_t>(i)] = line_signals_[static_cast<size_t>(i)].data();
     const int shortest = line_delays_[0];
     for (int start = 0; start < n; start += shortest) {
         const int length = std::min(shortest, n - start);
-        for (int i = 0; i < kLines; ++i)
-            lines_[static_cast<size_t>(i)].read(line_delays_[static_cast<size_t>(i)], length, 1.0f,
-                                                signals[static_cast<size_t>(i)], false);
-        absorb(signals.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), length);
+        // The lines are read and written in place in their rings, unless a ring wraps within the
+        // sub-block (once per ring length): then through the scratch signals.
+        bool in_place = true;
+        for (size_t i = 0; i < kLines; ++i) {
+            delayed[i] = lines_[i].span(line_delays_[i], length);
+            written[i] = lines_[i].next_span(length);
+            in_place = in_place && delayed[i] && written[i];
+        }
+        if (!in_place) {
+            for (size_t i = 0; i < kLines; ++i) {
+                lines_[i].read(line_delays_[i], length, 1.0f, signals[i], false);
+                delayed[i] = written[i] = signals[i];
+            }
+        }
+        absorb(delayed.data(), signals.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), length);
         hadamard(signals.data(), length);
         // The outputs are two rows of the (unitary) Hadamard mix: orthogonal, so L and R are uncorrelated.
         const float output_gain = static_cast<float>(0.25 * late_level_);
         copy_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], output_gain, length);
         copy_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], output_gain, length);
         // Then the slow rotations of line pairs (k, k + 8), and the input.
-        for (int k = 0; k < kLines / 2; ++k) {
-            const size_t s = static_cast<size_t>(k);
-            rotate_and_feed(signals[s], signals[s + kLines / 2], cosines_[s].data() + start, sines_[s].data() + start,
-                            input + start, input_signs_[s], input_signs_[s + kLines / 2], length);
+        for (size_t k = 0; k < kLines / 2; ++k)
+            rotate_and_feed(signals[k], signals[k + kLines / 2], cosines_[k].data() + start, sines_[k].data() + start,
+                            input + start, input_signs_[k], input_signs_[k + kLines / 2], written[k], written[k + kLines / 2],
+                            length);
+        for (size_t i = 0; i < kLines; ++i) {
+            if (in_place)
+                lines_[i].advance(length);
+            else
+                lines_[i].push(signals[i], length);
         }
-        for (int i = 0; i < kLines; ++i) lines_[static_cast<size_t>(i)].push(signals[static_cast<size_t>(i)], length);
     }
 }
 

@@ -68,6 +68,11 @@ private:
         void allocate(size_t minimum);
         void clear() noexcept;
         void push(const float* samples, int n) noexcept;
+        // The n samples from `back` before the write position in place, or null where they wrap.
+        const float* span(int back, int n) const noexcept;
+        // The next n samples to write in place (advance() then moves past them), or null where they wrap.
+        float* next_span(int n) noexcept;
+        void advance(int n) noexcept;
         // out[j] (+)= gain * sample written delay samples before the j-th of the last push of n
         void read(int delay, int n, float gain, float* out, bool accumulate) const noexcept;
         // out[j] += each tap's read(n + delay_samples, ...), tap after tap, four taps a pass
