@@ -225,7 +225,8 @@ void Tube::prepare_module()
         channel.top_rate_pad.prepare(8, max_block_size_ * 8);
         channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
-    for (auto* buffer : {&tilt_high_gain_, &bloom_, &shaper_gain_, &shaper_bias_, &makeup_}) buffer->assign(block, 0.0);
+    for (auto* buffer : {&tilt_high_gain_, &shaper_gain_, &shaper_bias_, &makeup_}) buffer->assign(block, 0.0);
+    bloom_.assign(block * channels_.size(), 0.0);
     matched_.assign(block * channels_.size(), 0.0);
     lowpass_.assign(block * channels_.size(), 0.0);
     dry_.assign(block * channels_.size(), 0.0f);  // per channel, max_block_size_ apart
@@ -290,25 +291,32 @@ void Tube::process_chunk(AudioBlock block) noexcept
 
     const int factor = factor_;
     const size_t block_size = static_cast<size_t>(max_block_size_);
+    // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
+    // (1 - k) envelope + k level, k = level > envelope ? attack : release, without a branch
+    // (which mispredicts on audio): the attack is the faster, so its step is the larger. Two
+    // channels in one loop, so their recursions overlap (an odd last one runs as both).
+    const double attack = bloom_attack_coefficient_, release = bloom_release_coefficient_;
+    const double attack_keep = 1.0 - attack, release_keep = 1.0 - release;
+    for (int c = 0; c < block.num_channels; c += 2) {
+        const size_t pair[2] = {static_cast<size_t>(c), static_cast<size_t>(std::min(c + 1, block.num_channels - 1))};
+        double envelope[2] = {channels_[pair[0]].envelope, channels_[pair[1]].envelope};
+        for (int j = 0; j < n; ++j) {
+            const size_t s = static_cast<size_t>(j);
+            for (size_t k = 0; k < 2; ++k) {
+                const double level = std::abs(double(block.channel(static_cast<int>(pair[k]))[j])) * drive_gain[s];
+                envelope[k] = std::max(attack_keep * envelope[k] + attack * level, release_keep * envelope[k] + release * level);
+                bloom_[pair[k] * block_size + s] = bloom_amount[s] * envelope[k] / (1.0 + envelope[k]);
+            }
+        }
+        channels_[pair[1]].envelope = envelope[1];
+        channels_[pair[0]].envelope = envelope[0];
+    }
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
         channel.dry_delay.process(x, &dry_[static_cast<size_t>(c) * block_size], n);
-
-        // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
-        // (1 - k) envelope + k level, k = level > envelope ? attack : release, without a branch
-        // (which mispredicts on audio): the attack is the faster, so its step is the larger.
-        double envelope = channel.envelope;
-        const double attack = bloom_attack_coefficient_, release = bloom_release_coefficient_;
-        const double attack_keep = 1.0 - attack, release_keep = 1.0 - release;
-        for (int j = 0; j < n; ++j) {
-            const size_t s = static_cast<size_t>(j);
-            const double level = std::abs(double(x[j])) * drive_gain[s];
-            envelope = std::max(attack_keep * envelope + attack * level, release_keep * envelope + release * level);
-            bloom_[s] = bloom_amount[s] * envelope / (1.0 + envelope);
-        }
-        channel.envelope = envelope;
-        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(), shaper_bias_.data(), makeup_.data(), n);
+        shaper_coefficients(drive_gain, bias_value, &bloom_[static_cast<size_t>(c) * block_size], shaper_gain_.data(),
+                            shaper_bias_.data(), makeup_.data(), n);
 
         float* top = channel.oversampler.upsample(x, n);
         const int count = n * factor;
@@ -393,7 +401,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
             trim_to = Pair{std::sqrt(square[0]), std::sqrt(square[1])};
         }
         const Pair wet = blocked * (trim_from + (trim_to - trim_from) * (double(phase) / kControlInterval));
-        tilt += tilt_coefficient_ * (wet - tilt);
+        tilt = tilt_coefficient_ * wet + (1.0 - tilt_coefficient_) * tilt;  // the reference's lfilter form: two operations wait
         for (int k = 0; k < 2; ++k) {
             matched[k][j] = wet[k];
             lowpass[k][j] = tilt[k];
