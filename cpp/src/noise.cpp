@@ -114,7 +114,7 @@ void hum_interval(const double* __restrict hum_table, const double* __restrict b
     const auto [wander_from, wander_to] = wander_span;
     const auto [level_from, level_to] = level_span;
     for (int j = 0; j < count; ++j) {
-        const double fraction = double(phase + j) / kControlInterval;
+        const double fraction = double(phase + j) / Noise::kWanderTick;
         const double wander = wander_from + (wander_to - wander_from) * fraction;
         const double level = level_from + (level_to - level_from) * fraction;
         double cycle = wave[j] + wander;
@@ -384,7 +384,7 @@ void Noise::seek_module() noexcept
         channel.modulation_key = stream_key(own_seed, kModulationStream + c);
         channel.room_level.set_key(stream_key(seed, kRoomLevelStream + c));
     }
-    const TickSpan ticks = ticks_around(position_, kControlInterval);
+    const TickSpan ticks = ticks_around(position_, kWanderTick);
     for (const uint64_t tick : {ticks.previous, ticks.next}) {
         evaluate_hum(tick);
         for (Channel& channel : channels_) channel.evaluate_room_level(tick_seconds(tick));
@@ -461,9 +461,9 @@ void Noise::process_chunk(AudioBlock block) noexcept
         std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
     for (int j = 0; j < n;) {  // control interval by interval
         const uint64_t position = position_ + static_cast<uint64_t>(j);
-        const int phase = static_cast<int>(position % kControlInterval);
-        if (phase == 0) evaluate_hum(position / kControlInterval + 1);
-        const int length = std::min(n - j, kControlInterval - phase);
+        const int phase = static_cast<int>(position % kWanderTick);
+        if (phase == 0) evaluate_hum(position / kWanderTick + 1);
+        const int length = std::min(n - j, kWanderTick - phase);
         if (humming)
             hum_interval(hum_table_.data(), buzz_table_.data(), {hum_wander_from_, hum_wander_to_},
                          {hum_level_from_, hum_level_to_}, phase, &hum_gain_[static_cast<size_t>(j)],
@@ -548,12 +548,11 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
         // The room tone's level wander moves between control ticks, whether it sounds or not.
         for (int j = 0; j < count;) {
             const uint64_t position = first + static_cast<uint64_t>(j);
-            const int phase = static_cast<int>(position % kControlInterval);
-            if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kControlInterval + 1));
-            const int interval_start = j, interval_end = std::min(count, j + kControlInterval - phase);
+            const int phase = static_cast<int>(position % kWanderTick);
+            if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kWanderTick + 1));
+            const int interval_start = j, interval_end = std::min(count, j + kWanderTick - phase);
             const double from = channel.room_level_from, to = channel.room_level_to;
-            for (; j < interval_end; ++j)
-                wander[j] = from + (to - from) * (double(phase + j - interval_start) / kControlInterval);
+            for (; j < interval_end; ++j) wander[j] = from + (to - from) * (double(phase + j - interval_start) / kWanderTick);
         }
         if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
         if (modulation_on) {

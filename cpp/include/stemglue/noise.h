@@ -36,6 +36,10 @@ public:
 
     static constexpr int kPinkSections = 7;
     static constexpr int kHumTableSize = 4096;
+    // The wanders (room tone and hum levels, the mains frequency) move over seconds: each is
+    // evaluated every 256 samples (5.3 ms at 48 kHz) and linear between; a tick every 32 samples
+    // cost a sixth of the module.
+    static constexpr int kWanderTick = 8 * kControlInterval;
 
 private:
     void prepare_module() override;
@@ -78,7 +82,7 @@ private:
 
     void process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
                      const std::array<bool, 4>& sounding) noexcept;  // sounding: white, pink, room, modulation
-    double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kControlInterval / sample_rate_); }
+    double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kWanderTick / sample_rate_); }
     void evaluate_hum(uint64_t tick) noexcept;  // the hum's wanders at the next tick, into the *_to values
 
     ModuleParameter hiss_db_{parameters_, "noise_hiss_db"};
