@@ -13,7 +13,7 @@ constexpr double kAutoFastReleaseMs = 80.0, kAutoSlowAttackMs = 500.0, kAutoSlow
 constexpr double kFloorDb = -200.0, kFloorMagnitude = 1e-10;
 // Auto makeup: input and compressed power, each averaged over this time; their ratio is the
 // makeup (in power). Far slower than the release, so it restores loudness, not the dynamics.
-constexpr double kAutoMakeupMs = 3000.0, kAutoMakeupFloorPower = 1e-12;
+constexpr double kAutoMakeupMs = 3000.0;
 // Samples below -60 dBFS (summed power) do not move the averages, as BS.1770 gates silence: a noise
 // floor or a host's silent pre-roll leaves them exactly where they were.
 constexpr double kAutoMakeupGatePower = 1e-6;  // the default floor peaks at -63 dBFS
@@ -72,13 +72,6 @@ void compressed_input_power(const double* __restrict power, const double* __rest
     }
 }
 
-// sqrt(<p> / <p g^2>), each side floored so silence gives 1.
-STEMGLUE_MULTIVERSION
-void power_ratio_root(const double* __restrict input, const double* __restrict compressed, double* __restrict out, int n) noexcept
-{
-    for (int j = 0; j < n; ++j) out[j] = std::sqrt((input[j] + kAutoMakeupFloorPower) / (compressed[j] + kAutoMakeupFloorPower));
-}
-
 }  // namespace
 
 void GlueCompressor::prepare_module()
@@ -99,7 +92,7 @@ void GlueCompressor::update_coefficients() noexcept
     fast_release_ = coefficient(kAutoFastReleaseMs, sample_rate_);
     slow_attack_ = coefficient(kAutoSlowAttackMs, sample_rate_);
     slow_release_ = coefficient(kAutoSlowReleaseMs, sample_rate_);
-    makeup_average_ = coefficient(kAutoMakeupMs, sample_rate_);
+    makeup_.set_average(coefficient(kAutoMakeupMs, sample_rate_));
     // RBJ high-pass, Q = 1/sqrt(2) (Butterworth); the cutoff stays below Nyquist at any rate.
     const double w = 2.0 * M_PI * std::min(highpass_hz_.value(), 0.45 * sample_rate_) / sample_rate_;
     const double alpha = std::sin(w) / std::sqrt(2.0), cosine = std::cos(w), a0 = 1.0 + alpha;
@@ -111,7 +104,7 @@ void GlueCompressor::reset_module() noexcept
 {
     for (Channel& channel : channels_) channel = Channel{};
     peak_ = smooth_ = slow_peak_ = gain_reduction_db_ = 0.0;
-    input_power_ = compressed_power_ = 0.0;
+    makeup_.reset();
 }
 
 void GlueCompressor::set_parameter(int index, double value) noexcept
@@ -121,8 +114,7 @@ void GlueCompressor::set_parameter(int index, double value) noexcept
 }
 
 // Auto makeup: sqrt(<p> / <p g^2>), both slow averages of the input power p (from the same zero
-// state, so the ratio is a weighted mean from the first sample and holds through silence). Only the
-// two one-pole recursions are serial; the gains and the square roots vectorise.
+// state, so the ratio is a weighted mean from the first sample and holds through silence).
 void GlueCompressor::auto_makeup(AudioBlock input) noexcept
 {
     const int n = input.num_samples;
@@ -135,18 +127,7 @@ void GlueCompressor::auto_makeup(AudioBlock input) noexcept
         power_[static_cast<size_t>(j)] =
             power_[static_cast<size_t>(j)] > kAutoMakeupGatePower ? power_[static_cast<size_t>(j)] : 0.0;
     compressed_input_power(power_.data(), reduction_.data(), compressed_.data(), n);
-    const double average = makeup_average_;
-    double input_power = input_power_, compressed_power = compressed_power_;
-    for (int j = 0; j < n; ++j) {
-        const size_t s = static_cast<size_t>(j);
-        input_power = (1.0 - average) * power_[s] + average * input_power;
-        compressed_power = (1.0 - average) * compressed_[s] + average * compressed_power;
-        power_[s] = input_power;
-        compressed_[s] = compressed_power;
-    }
-    input_power_ = input_power;
-    compressed_power_ = compressed_power;
-    power_ratio_root(power_.data(), compressed_.data(), automatic_.data(), n);
+    makeup_.process(position_, power_.data(), compressed_.data(), automatic_.data(), n);
 }
 
 void GlueCompressor::process_chunk(AudioBlock block) noexcept

@@ -20,12 +20,7 @@ namespace {
 // shorter average takes a long tail's slower decay, once the music stops, for the programme's and
 // turns it down: 1.5 dB 2 s in at RT60 4 s); a ratio of powers, so level-independent: it follows
 // the programme's spectrum, not its dynamics. Applied as fully as the dry is present: 1 + dry (match - 1).
-constexpr double kMatchMs = 400.0, kMatchPerRt60 = 0.5, kMatchFloorPower = 1e-12;
-// The averages and their root, sqrt(<in^2> / <out^2>), move over hundreds of milliseconds: the
-// averages advance a tick of 32 samples at once (the one-pole's weights over the interval, a dot
-// product: no recursion per sample) and the root is ramped over the next interval (no square root
-// and division per sample).
-constexpr size_t kMatchTick = Room::kMatchTick;
+constexpr double kMatchMs = 400.0, kMatchPerRt60 = 0.5;  // the averages and their root: ticked_power_ratio.h
 constexpr double kSpeedOfSound = 343.0;
 constexpr double kListenerX = 0.62, kListenerY = 0.5, kHeightFraction = 0.45, kMicSpacing = 0.2;
 constexpr double kMaxSizeM = 30.0, kMaxPredelayMs = 50.0;
@@ -253,15 +248,13 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
     std::memcpy(state, z, sizeof z);
 }
 
-// The loudness match's gain, 1 + dry (root - 1), as strong as the dry is present, with the root
-// ramped from `from` to `to` over a tick interval (phase is the first sample's place in it).
+// The loudness match's gain, 1 + dry (root - 1), as strong as the dry is present (root in, gain out).
 STEMGLUE_MULTIVERSION
-void match_gains(double from, double to, int phase, const double* __restrict mix, double* __restrict gain, int n) noexcept
+void match_gains(const double* __restrict mix, double* gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
         const double dry = std::min(1.0, 2.0 * (1.0 - static_cast<double>(static_cast<float>(mix[j]))));
-        const double root = from + (to - from) * (static_cast<double>(phase + j) / kMatchTick);
-        gain[j] = 1.0 + dry * (root - 1.0);
+        gain[j] = 1.0 + dry * (gain[j] - 1.0);
     }
 }
 
@@ -434,11 +427,7 @@ void Room::design_reflections() noexcept
 void Room::design_decay() noexcept
 {
     const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
-    const double average = std::exp(-1000.0 / (match_ms * sample_rate_));
-    // A tick's powers p_0 ... p_31 move an average y to a^32 y + sum (1 - a) a^(31 - q) p_q.
-    double decay = 1.0;
-    for (size_t q = kMatchTick; q-- > 0; decay *= average) match_weights_[q] = (1.0 - average) * decay;
-    match_interval_decay_ = decay;
+    match_.set_average(std::exp(-1000.0 / (match_ms * sample_rate_)));
     // Exact at DC (RT60) and Nyquist (damping * RT60): |H(1)| = g, |H(-1)| = g (1 - p) / (1 + p).
     for (int i = 0; i < kLines; ++i) {
         const double seconds = line_delays_[static_cast<size_t>(i)] / sample_rate_;
@@ -454,9 +443,7 @@ void Room::design_decay() noexcept
 void Room::reset_module() noexcept
 {
     predelay_samples_ = static_cast<int>(std::lround(predelay_ms_.value() * 0.001 * sample_rate_));
-    match_powers_.fill(0.0);
-    for (auto& interval : match_interval_) interval.fill(0.0);
-    match_root_from_ = match_root_to_ = 1.0;
+    match_.reset();
     for (auto* states : {&heard_in_, &heard_out_}) std::fill(states->begin(), states->end(), std::array<double, 4>{});
     input_.clear();
     for (Ring& diffuser : diffusers_) diffuser.clear();
@@ -600,23 +587,6 @@ void Room::run_late(const float* input, int n) noexcept
     }
 }
 
-// The last tick interval's powers into the averages: four lanes of partial sums, then a fixed tree.
-void Room::fold_match_interval() noexcept
-{
-    using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
-    static_assert(kMatchTick % 4 == 0);
-    for (size_t k = 0; k < 2; ++k) {
-        Doubles sum{};
-        for (size_t q = 0; q < kMatchTick; q += 4) {
-            Doubles weight, power;
-            std::memcpy(&weight, &match_weights_[q], sizeof weight);
-            std::memcpy(&power, &match_interval_[k][q], sizeof power);
-            sum += weight * power;
-        }
-        match_powers_[k] = match_interval_decay_ * match_powers_[k] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
-    }
-}
-
 void Room::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
@@ -687,20 +657,8 @@ void Room::process_chunk(AudioBlock block) noexcept
                     (lane < 2 ? heard_in_ : heard_out_)[channels[lane]][static_cast<size_t>(2 * s + z)] = lanes[s][z][lane];
     }
     // Loudness match, as strong as the dry is present (none at 100 %: the pure wet is left as it is).
-    for (int start = 0; start < n;) {
-        const size_t phase = static_cast<size_t>((position_ + static_cast<uint64_t>(start)) % kMatchTick);
-        if (phase == 0) {  // the interval just completed moves the averages, and the root's next target
-            fold_match_interval();
-            match_root_from_ = match_root_to_;
-            match_root_to_ = std::sqrt((match_powers_[0] + kMatchFloorPower) / (match_powers_[1] + kMatchFloorPower));
-        }
-        const size_t at = static_cast<size_t>(start), length = std::min(count - at, kMatchTick - phase);
-        std::copy_n(input_power_.begin() + at, length, match_interval_[0].begin() + phase);
-        std::copy_n(output_power_.begin() + at, length, match_interval_[1].begin() + phase);
-        match_gains(match_root_from_, match_root_to_, static_cast<int>(phase), mix + start, output_power_.data() + start,
-                    static_cast<int>(length));
-        start += static_cast<int>(length);
-    }
+    match_.process(position_, input_power_.data(), output_power_.data(), output_power_.data(), n);
+    match_gains(mix, output_power_.data(), n);
     for (int c = 0; c < block.num_channels; ++c) apply_match(block.channel(c), output_power_.data(), n);
 }
 

@@ -353,8 +353,9 @@ def render_session(
     for processor in [*(p for p in performers.values() if p), *microphones.values(), *rooms.values()]:
         processor.prepare(rate, block_size, channels)
         processor.seek(start_sample)
-    if bus is not None:
+    if bus is not None:  # it hears the mix from its first kept sample, on the session's timeline
         bus.prepare(rate, block_size, channels)
+        bus.seek(start_sample)
     # Stems whose settings give other latencies wait for the slowest: the performances line up
     # before the microphones, the stems before the mix.
     performer_latency = {name: p.latency_samples if p else 0 for name, p in performers.items()}
@@ -406,14 +407,14 @@ def render_session(
         while written < total:
             inputs_now = {name: next(reader) for name, reader in readers.items()}
             outputs = _render_chunk(inputs_now, performers, microphones, rooms, line_up, pairs, rate, block_size, each)
-            mix = sum(outputs.values())
-            if bus is not None:
-                mix = _stream(bus, mix, rate, block_size)
             keep = slice(to_skip, to_skip + total - written)
+            mix = sum(outputs.values())[:, keep]
+            if bus is not None and mix.shape[1]:
+                mix = _stream(bus, np.ascontiguousarray(mix), rate, block_size)
             for name, out in outputs.items():
                 sinks[name].write(out[:, keep].T)
-            mix_sink.write(mix[:, keep].T)
-            written += mix[:, keep].shape[1]
+            mix_sink.write(mix.T)
+            written += mix.shape[1]
             to_skip = max(0, to_skip - chunk)
             if progress is not None:
                 progress(written / total)

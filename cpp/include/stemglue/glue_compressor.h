@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "stemglue/module.h"
+#include "stemglue/ticked_power_ratio.h"
 
 namespace stemglue {
 
@@ -66,8 +67,8 @@ private:
     std::vector<Channel> channels_;
     Biquad highpass_;
     double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
-    double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;                        // detector states (dB of gain reduction)
-    double makeup_average_ = 0.0, input_power_ = 0.0, compressed_power_ = 0.0;  // auto makeup's averages
+    double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
+    TickedPowerRatio makeup_;                             // auto makeup: sqrt(<p> / <p g^2>)
     double gain_reduction_db_ = 0.0;
 
     std::vector<float> level_, gain_;                     // sidechain magnitude; output gain (mixed)

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "stemglue/module.h"
+#include "stemglue/ticked_power_ratio.h"
 #include "stemglue/weighting.h"
 
 namespace stemglue {
@@ -38,7 +39,6 @@ public:
     static constexpr int kLines = 16;
     static constexpr int kMaxTaps = 62;  // image sources of order 1 to 3
     static constexpr int kDiffusers = 6;
-    static constexpr size_t kMatchTick = 32;  // samples: the loudness match's averages advance a tick at a time
 
     struct Tap {
         int delay_samples;
@@ -59,7 +59,6 @@ private:
     void fill_rotations(int n) noexcept;
     void rotate_to(uint64_t tick, double modulation_percent) noexcept;
     void run_late(const float* input, int n) noexcept;
-    void fold_match_interval() noexcept;
 
     // A ring buffer read and written a block at a time.
     struct Ring {
@@ -108,12 +107,7 @@ private:
     std::array<double, kLines / 2> rotation_offset_{};  // cycles, seeded
     std::array<double, kLines / 2> cos_from_{}, sin_from_{}, cos_to_{}, sin_to_{};
 
-    // Loudness match: K-weighted powers [in, out], averaged a tick interval at a time
-    std::array<double, 2> match_powers_{};
-    std::array<std::array<double, kMatchTick>, 2> match_interval_{};  // this interval's powers, by phase
-    std::array<double, kMatchTick> match_weights_{};
-    double match_interval_decay_ = 0.0;
-    double match_root_from_ = 1.0, match_root_to_ = 1.0;  // sqrt(in / out) at the last two ticks
+    TickedPowerRatio match_;  // sqrt(<in^2> / <out^2>) of the K-weighted powers
     std::vector<double> input_power_, output_power_;
     std::array<SecondOrderSection, 2> k_weighting_{};
     std::vector<std::array<double, 4>> heard_in_, heard_out_;  // per channel, K filter: [section][z]

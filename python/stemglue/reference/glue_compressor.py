@@ -6,7 +6,8 @@ detector   y1 = max(g, aR y1 + (1 - aR) g);  y = aA y + (1 - aA) y1   (smooth de
 auto       fast branch (80 ms release) and a slow one (500 ms attack, 1.5 s release); the
            larger reduction wins
 makeup     with glue_auto_makeup: a = sqrt(<p> / <p g^2>), p the input power (summed over channels),
-           g = 10^(-y/20), <> a one-pole average over 3 s from zero (frozen while auto makeup is off),
+           g = 10^(-y/20), <> a one-pole average over 3 s from zero (frozen while auto makeup is off;
+           taken every 32 samples, the root ramped between: ticked_power_ratio),
            so the ratio is a weighted mean from the first sample and holds through silence (samples
            below -60 dBFS do not move the averages);
            loudness-matched over seconds, the dynamics within them left compressed
@@ -20,10 +21,11 @@ import scipy.signal
 
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.sanitize import sanitize
+from stemglue.reference.ticked_power_ratio import TickedPowerRatio
 
 AUTO_FAST_RELEASE_MS, AUTO_SLOW_ATTACK_MS, AUTO_SLOW_RELEASE_MS = 80.0, 500.0, 1500.0
 FLOOR_DB = -200.0
-AUTO_MAKEUP_MS, AUTO_MAKEUP_FLOOR_POWER = 3000.0, 1e-12
+AUTO_MAKEUP_MS = 3000.0
 # Samples below -60 dBFS (summed power) do not move the averages, as BS.1770 gates silence: a noise
 # floor or a host's silent pre-roll leaves them exactly where they were.
 AUTO_MAKEUP_GATE_POWER = 1e-6  # the default floor peaks at -63 dBFS
@@ -69,21 +71,14 @@ class GlueCompressor(ReferenceModule):
         self._filter_state = np.zeros((self._num_channels, 2))
         self._peak = self._smooth = self._slow = 0.0
         self.gain_reduction_db = 0.0
-        self._input_power = self._compressed_power = 0.0
+        self._makeup = TickedPowerRatio()  # auto makeup: sqrt(<p> / <p g^2>)
 
     def _auto_makeup_gain(self, x: np.ndarray, reduction: np.ndarray) -> np.ndarray:
         """sqrt(<p> / <p g^2>); the averages move only while auto makeup is on."""
-        average = coefficient(AUTO_MAKEUP_MS, self._sample_rate)
         power = np.sum(x * x, axis=0)
         power = np.where(power > AUTO_MAKEUP_GATE_POWER, power, 0.0)
-        b, a = [1 - average], [1.0, -average]
-        input_power, _ = scipy.signal.lfilter(b, a, power, zi=[average * self._input_power])
-        compressed = power * 10 ** (-0.1 * reduction)
-        compressed_power, _ = scipy.signal.lfilter(b, a, compressed, zi=[average * self._compressed_power])
-        if len(power):
-            self._input_power, self._compressed_power = float(input_power[-1]), float(compressed_power[-1])
-        floor = AUTO_MAKEUP_FLOOR_POWER
-        return np.sqrt((input_power + floor) / (compressed_power + floor))
+        self._makeup.set_average(coefficient(AUTO_MAKEUP_MS, self._sample_rate))
+        return self._makeup.process(self._position, power, power * 10 ** (-0.1 * reduction))
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "attack_ms":
@@ -128,4 +123,5 @@ class GlueCompressor(ReferenceModule):
         automatic = self._auto_makeup_gain(x, reduction) if self._auto_makeup else 1.0
         mix = 0.01 * values["mix_percent"]
         gain = 10 ** ((values["makeup_db"] - reduction) / 20) * automatic
+        self._position += n  # the auto makeup's ticks fall on the timeline
         return x * ((1 - mix) + gain * mix)

@@ -21,8 +21,7 @@
               longer (so a long tail's own decay after the music is not turned down), of the
               summed channels' K-weighted powers (BS.1770) from zero: a loudness match, so the
               early reflections' comb on the dry does not change the loudness as meters read it.
-              The averages advance a tick of 32 samples at a time, by the one-pole's weights over
-              the interval, and the root is ramped from one tick's value to the next's
+              The averages and the root are taken every 32 samples (ticked_power_ratio)
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
 """
@@ -37,6 +36,7 @@ from stemglue.analysis.loudness import k_weighting
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_u64, random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
+from stemglue.reference.ticked_power_ratio import TickedPowerRatio
 from stemglue.reference.timeline_clock import ticks_around
 
 SPEED_OF_SOUND = 343.0
@@ -49,8 +49,7 @@ MAX_ROTATION_RAD = 0.25
 ROTATION_TICK = 128  # samples per new rotation angle; linear between
 ROTATION_STREAM, INPUT_SIGN_STREAM, OUTPUT_ROW_STREAM = 0x900, 0x901, 0x902
 HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
-MATCH_MS, MATCH_PER_RT60, MATCH_FLOOR_POWER = 400.0, 0.5, 1e-12  # the average: 400 ms, or half the RT60
-MATCH_TICK = 32  # samples: the match's averages advance a tick at a time
+MATCH_MS, MATCH_PER_RT60 = 400.0, 0.5  # the average: 400 ms, or half the RT60
 
 
 def input_signs(seed: int, track_id: int) -> np.ndarray:
@@ -199,9 +198,7 @@ class Room(ReferenceModule):
 
     def _reset_module(self) -> None:
         rate = self._sample_rate
-        self._match_powers = np.zeros(2)  # K-weighted power averages, in and out
-        self._match_interval = np.zeros((2, MATCH_TICK))  # this tick interval's powers, by phase
-        self._root_from = self._root_to = 1.0  # sqrt(in / out) at the last two ticks
+        self._match = TickedPowerRatio()  # sqrt(<in^2> / <out^2>) of the K-weighted powers
         self._weighting = k_weighting(rate)
         self._heard_in = np.zeros((2, self._num_channels, 2))  # K filter states, per channel
         self._heard_out = np.zeros((2, self._num_channels, 2))
@@ -344,22 +341,8 @@ class Room(ReferenceModule):
         heard_out, self._heard_out[:, :channels] = scipy.signal.sosfilt(
             self._weighting, out, axis=1, zi=self._heard_out[:, :channels]
         )
-        powers = np.stack([np.sum(heard_in**2, axis=0), np.sum(heard_out**2, axis=0)])
-        # A tick's powers p_0 ... p_31 move an average y to a^32 y + sum (1 - a) a^(31 - q) p_q.
-        weights = (1 - average) * average ** np.arange(MATCH_TICK - 1, -1, -1.0)
-        root = np.empty(n)
-        start = 0
-        while start < n:
-            phase = (self._position + start) % MATCH_TICK
-            if phase == 0:
-                self._match_powers = average**MATCH_TICK * self._match_powers + self._match_interval @ weights
-                floored = self._match_powers + MATCH_FLOOR_POWER
-                self._root_from, self._root_to = self._root_to, float(np.sqrt(floored[0] / floored[1]))
-            end = min(n, start + MATCH_TICK - phase)
-            self._match_interval[:, phase : phase + end - start] = powers[:, start:end]
-            ramp = np.arange(phase, phase + end - start) / MATCH_TICK
-            root[start:end] = self._root_from + (self._root_to - self._root_from) * ramp
-            start = end
+        self._match.set_average(average)
+        root = self._match.process(self._position, np.sum(heard_in**2, axis=0), np.sum(heard_out**2, axis=0))
         out *= 1 + dry * (root - 1)
         self._position += n
         return out

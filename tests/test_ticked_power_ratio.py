@@ -1,0 +1,63 @@
+"""The ticked power ratio (reference/ticked_power_ratio.py; C++ ticked_power_ratio.h, whose output
+the Room and GlueCompressor parity tests compare): the averages folded in a tick at a time are the
+per-sample one-pole's at the ticks, the root follows them one interval later, and how the stream
+is cut into blocks changes nothing."""
+
+import numpy as np
+import scipy.signal
+from stemglue.reference.ticked_power_ratio import FLOOR_POWER, TICK, TickedPowerRatio
+
+AVERAGE = float(np.exp(-1000.0 / (400.0 * 48000)))  # a 400 ms average at 48 kHz
+
+
+def powers(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    envelope = np.repeat(rng.uniform(0.0, 1.0, n // 500 + 1), 500)[:n]  # bursts and silences
+    numerator = envelope * rng.standard_normal(n) ** 2
+    return numerator, numerator * rng.uniform(0.2, 1.0, n)
+
+
+def test_the_root_is_the_one_pole_averages_ratio_one_tick_later():
+    numerator, denominator = powers(48000, seed=1)
+    ratio = TickedPowerRatio()
+    ratio.set_average(AVERAGE)
+    root = ratio.process(0, numerator, denominator)
+    b, a = [1 - AVERAGE], [1.0, -AVERAGE]
+    exact = np.sqrt(
+        (scipy.signal.lfilter(b, a, numerator) + FLOOR_POWER) / (scipy.signal.lfilter(b, a, denominator) + FLOOR_POWER)
+    )
+    ticks = np.arange(2 * TICK, 48000, TICK)
+    # At the tick after next, the ramp arrives at the value the averages had when this tick began.
+    np.testing.assert_allclose(root[ticks], exact[ticks - TICK - 1], rtol=1e-12)
+    between = ticks[:-1] + TICK // 2  # halfway, halfway between the two
+    np.testing.assert_allclose(
+        root[between], 0.5 * (exact[between - TICK // 2 - TICK - 1] + exact[between + TICK // 2 - TICK - 1])
+    )
+
+
+def test_silence_gives_one_and_the_first_interval_holds_it():
+    ratio = TickedPowerRatio()
+    ratio.set_average(AVERAGE)
+    assert np.array_equal(ratio.process(0, np.zeros(100), np.zeros(100)), np.ones(100))
+    ratio.reset()
+    numerator, denominator = powers(3 * TICK, seed=2)
+    root = ratio.process(0, numerator, 4 * numerator)
+    assert np.array_equal(root[:TICK], np.ones(TICK))  # nothing measured before the first tick
+    assert abs(root[2 * TICK] - 0.5) < 1e-9  # then the ratio, sqrt(1 / 4)
+
+
+def test_blocks_of_any_size_and_a_timeline_start_give_the_same_root():
+    numerator, denominator = powers(5000, seed=3)
+    for start in (0, 17, 12345):
+        whole = TickedPowerRatio()
+        whole.set_average(AVERAGE)
+        expected = whole.process(start, numerator, denominator)
+        rng = np.random.default_rng(start)
+        cut = TickedPowerRatio()
+        cut.set_average(AVERAGE)
+        pieces, at = [], 0
+        while at < len(numerator):
+            n = int(rng.integers(1, 200))
+            pieces.append(cut.process(start + at, numerator[at : at + n], denominator[at : at + n]))
+            at += n
+        assert np.array_equal(np.concatenate(pieces), expected)
