@@ -10,7 +10,7 @@ namespace {
 constexpr double kKaiserBeta = 8.0;
 
 // Tap k of row r weighs now[-whole - (kHalf - 1) + k] for a read r / kPhases of a sample late.
-std::vector<float> make_kernel()
+std::vector<float> make_rows()
 {
     constexpr int kTaps = SincInterpolator::kTaps, kHalf = SincInterpolator::kHalf, kPhases = SincInterpolator::kPhases;
     std::vector<float> kernel(static_cast<size_t>((kPhases + 1) * kTaps), 0.0f);
@@ -37,9 +37,24 @@ std::vector<float> make_kernel()
     return kernel;
 }
 
+// Each row followed by its difference to the next (in float, as a blend would take it), so a read
+// blends with one multiply and one add per tap.
+std::vector<float> make_kernel()
+{
+    constexpr size_t kTaps = SincInterpolator::kTaps, kPhases = SincInterpolator::kPhases;
+    const std::vector<float> rows = make_rows();
+    std::vector<float> kernel(kPhases * 2 * kTaps);
+    for (size_t r = 0; r < kPhases; ++r)
+        for (size_t k = 0; k < kTaps; ++k) {
+            kernel[2 * kTaps * r + k] = rows[kTaps * r + k];
+            kernel[2 * kTaps * r + kTaps + k] = rows[kTaps * (r + 1) + k] - rows[kTaps * r + k];
+        }
+    return kernel;
+}
+
 }  // namespace
 
-// One table for every instance (49 KB), built at the first construction (never in process()).
+// One table for every instance (98 KB), built at the first construction (never in process()).
 SincInterpolator::SincInterpolator()
 {
     static const std::vector<float> kernel = make_kernel();

@@ -38,11 +38,11 @@ public:
         Lanes sum{};
         for (int k = 0; k < kTaps; k += kLanes) {
             // loaded by memcpy (unaligned), inline: a function passing a vector changes ABI by build
-            Lanes a, b, x;
+            Lanes a, difference, x;
             std::memcpy(&a, first + k, sizeof a);
-            std::memcpy(&b, first + kTaps + k, sizeof b);
+            std::memcpy(&difference, first + kTaps + k, sizeof difference);
             std::memcpy(&x, samples + k, sizeof x);
-            sum += (a + (b - a) * blend) * x;
+            sum += (a + difference * blend) * x;
         }
         return ((sum[0] + sum[4]) + (sum[2] + sum[6])) + ((sum[1] + sum[5]) + (sum[3] + sum[7]));
     }
@@ -70,7 +70,8 @@ public:
     }
 
 private:
-    // The kernel row just before a delay's phase and the blend towards the next; returns how far
+    // The kernel row just before a delay's phase (and its differences to the next) and the blend
+    // towards the next; returns how far
     // before now the first tap reads: ceil(delay) + kHalf - 1.
     std::ptrdiff_t locate(double delay, const float*& row, float& blend) const noexcept
     {
@@ -78,7 +79,7 @@ private:
         const double phase = (whole - delay) * kPhases;  // how far past now[-whole]
         const int index = std::min(static_cast<int>(phase), kPhases - 1);
         blend = static_cast<float>(phase - index);
-        row = kernel_ + index * kTaps;
+        row = kernel_ + index * 2 * kTaps;
         return static_cast<std::ptrdiff_t>(whole) + (kHalf - 1);
     }
 
@@ -88,12 +89,12 @@ private:
         const float* first;
         float blend;
         const std::ptrdiff_t reach = locate(delay, first, blend);
-        const float* second = first + kTaps;
-        for (int k = 0; k < kTaps; ++k) taps[k] = first[k] + (second[k] - first[k]) * blend;
+        for (int k = 0; k < kTaps; ++k) taps[k] = first[k] + first[kTaps + k] * blend;
         return reach;
     }
 
-    const float* kernel_ = nullptr;  // (phases + 1) x taps; row r reads r / phases of a sample late
+    // phases x (taps, then their difference to the next row); row r reads r / phases of a sample late
+    const float* kernel_ = nullptr;
 };
 
 }  // namespace stemglue
