@@ -346,79 +346,116 @@ void Tube::process_chunk(AudioBlock block) noexcept
     }
 }
 
-// Channels first and second (the same channel twice for an odd last one) side by side in two
-// vector lanes, each lane's arithmetic the scalar one's: the DC blockers, the gated short-term
-// powers, the time average of their ratio (moved only where heard), the trim (at control ticks) and the tilt's
-// lowpass of the trimmed wet, into matched_ and lowpass_.
-void Tube::match_loudness(int first, int second, int n) noexcept
+namespace {
+
+using Quad = double __attribute__((vector_size(4 * sizeof(double))));
+using QuadMask = int64_t __attribute__((vector_size(4 * sizeof(int64_t))));
+using Pair = double __attribute__((vector_size(2 * sizeof(double))));
+using PairMask = int64_t __attribute__((vector_size(2 * sizeof(int64_t))));
+
+// One channel pair's loudness match, lane by lane (first, second): where the two channels' wet and
+// dry, or two quantities, recur alike, they share a four-lane vector.
+struct MatchLanes {
+    Quad dc_input, dc_output, power;  // wet first, second, dry first, second
+    Quad settled_prior;               // settled first, second; prior first, second
+    Quad ratio;                       // ratio sum first, second; ratio weight first, second
+    Pair tilt, trim_from, trim_to;
+};
+
+struct MatchCoefficients {
+    double short_average, average, dc_pole, tilt;
+};
+
+// The DC blockers, the gated short-term powers, the time average of their ratio (moved only where
+// heard), the trim (at control ticks) and the tilt's lowpass of the trimmed wet. Each lane's
+// arithmetic is the scalar one's.
+STEMGLUE_MULTIVERSION
+void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* const* wet, const float* const* dry,
+                double* const* matched, double* const* lowpass, uint64_t position, int n) noexcept
 {
-    using Pair = double __attribute__((vector_size(2 * sizeof(double))));
-    const size_t block_size = static_cast<size_t>(max_block_size_);
-    Channel& a = channels_[static_cast<size_t>(first)];
-    Channel& b = channels_[static_cast<size_t>(second)];
-    const float* wet_in[2] = {&wet_[static_cast<size_t>(first) * block_size], &wet_[static_cast<size_t>(second) * block_size]};
-    const float* dry_in[2] = {&dry_[static_cast<size_t>(first) * block_size], &dry_[static_cast<size_t>(second) * block_size]};
-    double* matched[2] = {&matched_[static_cast<size_t>(first) * block_size],
-                          &matched_[static_cast<size_t>(second) * block_size]};
-    double* lowpass[2] = {&lowpass_[static_cast<size_t>(first) * block_size],
-                          &lowpass_[static_cast<size_t>(second) * block_size]};
-    Pair wet_input = {a.wet_dc.input, b.wet_dc.input}, wet_output = {a.wet_dc.output, b.wet_dc.output};
-    Pair dry_input = {a.dry_dc.input, b.dry_dc.input}, dry_output = {a.dry_dc.output, b.dry_dc.output};
-    Pair dry_power = {a.dry_power, b.dry_power}, wet_power = {a.wet_power, b.wet_power}, settled = {a.settled, b.settled};
-    Pair ratio_sum = {a.ratio_sum, b.ratio_sum}, ratio_weight = {a.ratio_weight, b.ratio_weight}, prior = {a.prior, b.prior};
-    Pair tilt = {a.tilt_lowpass, b.tilt_lowpass};
-    Pair trim_from = {a.trim_from, b.trim_from}, trim_to = {a.trim_to, b.trim_to};
-    const double short_average = match_short_, average = match_average_, pole = dc_pole_;
+    const double keep = k.short_average, average = k.average;
     const Pair zero = {0.0, 0.0}, one = {1.0, 1.0}, gate = {kMatchGatePower, kMatchGatePower};
     const Pair lowest = {1.0 / kMatchMaxPowerRatio, 1.0 / kMatchMaxPowerRatio},
                highest = {kMatchMaxPowerRatio, kMatchMaxPowerRatio};
+    const PairMask always = {-1, -1};
+    MatchLanes s = lanes;
     for (int j = 0; j < n; ++j) {
         // DC first (bias and asymmetric clipping leave some, and the input may carry some), so
-        // the match weighs what is heard. (The DC blockers, y = x - x' + pole y', lane by lane.)
-        const Pair wet_now = {wet_in[0][j], wet_in[1][j]}, dry_now = {dry_in[0][j], dry_in[1][j]};
-        wet_output = wet_now - wet_input + pole * wet_output;
-        wet_input = wet_now;
-        dry_output = dry_now - dry_input + pole * dry_output;
-        dry_input = dry_now;
-        const Pair blocked = wet_output, dry = dry_output;
-        const Pair power = dry * dry;
-        const Pair heard = power > gate ? one : zero;
-        dry_power = (1.0 - short_average) * (heard * power) + short_average * dry_power;
-        wet_power = (1.0 - short_average) * (heard * blocked * blocked) + short_average * wet_power;
-        settled = (1.0 - short_average) * heard + short_average * settled;
-        const Pair quotient = (dry_power + kMatchFloorPower) / (wet_power + kMatchFloorPower);
+        // the match weighs what is heard. (The DC blockers, y = x - x' + pole y'.)
+        const Quad now = {wet[0][j], wet[1][j], dry[0][j], dry[1][j]};
+        s.dc_output = now - s.dc_input + k.dc_pole * s.dc_output;
+        s.dc_input = now;
+        const Quad squares = s.dc_output * s.dc_output;
+        const Pair heard = __builtin_shufflevector(squares, squares, 2, 3) > gate ? one : zero;
+        s.power = (1.0 - keep) * (__builtin_shufflevector(heard, heard, 0, 1, 0, 1) * squares) + keep * s.power;
+        // settled = (1 - keep) heard + keep settled; prior = keep prior where heard
+        const PairMask moved = heard != zero;
+        const Quad settled_prior = (1.0 - keep) * __builtin_shufflevector(heard, zero, 0, 1, 2, 3) + keep * s.settled_prior;
+        s.settled_prior = __builtin_shufflevector(always, moved, 0, 1, 2, 3) ? settled_prior : s.settled_prior;
+        const Pair settled = __builtin_shufflevector(s.settled_prior, s.settled_prior, 0, 1);
+        const Pair quotient = (__builtin_shufflevector(s.power, s.power, 2, 3) + kMatchFloorPower) /
+                              (__builtin_shufflevector(s.power, s.power, 0, 1) + kMatchFloorPower);
         const Pair ratio = quotient < lowest ? lowest : (highest < quotient ? highest : quotient);  // std::clamp
-        const auto moved = heard != zero;
-        ratio_sum = moved ? (1.0 - average) * (settled * ratio) + average * ratio_sum : ratio_sum;
-        ratio_weight = moved ? (1.0 - average) * settled + average * ratio_weight : ratio_weight;
-        prior = moved ? prior * short_average : prior;
+        const Quad weighed = __builtin_shufflevector(settled * ratio, settled, 0, 1, 2, 3);
+        const QuadMask moved_twice = __builtin_shufflevector(moved, moved, 0, 1, 0, 1);
+        s.ratio = moved_twice ? (1.0 - average) * weighed + average * s.ratio : s.ratio;
         // The trim moves over seconds: taken at each control tick and ramped to over the next
         // interval, it spares a division and two square roots per sample.
-        const int phase = static_cast<int>((position_ + static_cast<uint64_t>(j)) % kControlInterval);
+        const int phase = static_cast<int>((position + static_cast<uint64_t>(j)) % kControlInterval);
         if (phase == 0) {
-            const Pair square = (ratio_sum + prior) / (ratio_weight + prior);
-            trim_from = trim_to;
-            trim_to = Pair{std::sqrt(square[0]), std::sqrt(square[1])};
+            const Pair prior = __builtin_shufflevector(s.settled_prior, s.settled_prior, 2, 3);
+            const Pair square = (__builtin_shufflevector(s.ratio, s.ratio, 0, 1) + prior) /
+                                (__builtin_shufflevector(s.ratio, s.ratio, 2, 3) + prior);
+            s.trim_from = s.trim_to;
+            s.trim_to = Pair{std::sqrt(square[0]), std::sqrt(square[1])};
         }
-        const Pair wet = blocked * (trim_from + (trim_to - trim_from) * (double(phase) / kControlInterval));
-        tilt = tilt_coefficient_ * wet + (1.0 - tilt_coefficient_) * tilt;  // the reference's lfilter form: two operations wait
-        for (int k = 0; k < 2; ++k) {
-            matched[k][j] = wet[k];
-            lowpass[k][j] = tilt[k];
+        const Pair blocked = __builtin_shufflevector(s.dc_output, s.dc_output, 0, 1);
+        const Pair trimmed = blocked * (s.trim_from + (s.trim_to - s.trim_from) * (double(phase) / kControlInterval));
+        s.tilt = k.tilt * trimmed + (1.0 - k.tilt) * s.tilt;  // the reference's lfilter form: two operations wait
+        for (int c = 0; c < 2; ++c) {
+            matched[c][j] = trimmed[c];
+            lowpass[c][j] = s.tilt[c];
         }
     }
+    lanes = s;
+}
+
+}  // namespace
+
+// Channels first and second (the same channel twice for an odd last one) side by side in vector
+// lanes (match_pair), into matched_ and lowpass_.
+void Tube::match_loudness(int first, int second, int n) noexcept
+{
+    const size_t block_size = static_cast<size_t>(max_block_size_);
+    const size_t at[2] = {static_cast<size_t>(first) * block_size, static_cast<size_t>(second) * block_size};
+    Channel& a = channels_[static_cast<size_t>(first)];
+    Channel& b = channels_[static_cast<size_t>(second)];
+    const float* wet[2] = {&wet_[at[0]], &wet_[at[1]]};
+    const float* dry[2] = {&dry_[at[0]], &dry_[at[1]]};
+    double* matched[2] = {&matched_[at[0]], &matched_[at[1]]};
+    double* lowpass[2] = {&lowpass_[at[0]], &lowpass_[at[1]]};
+    MatchLanes lanes;
+    lanes.dc_input = Quad{a.wet_dc.input, b.wet_dc.input, a.dry_dc.input, b.dry_dc.input};
+    lanes.dc_output = Quad{a.wet_dc.output, b.wet_dc.output, a.dry_dc.output, b.dry_dc.output};
+    lanes.power = Quad{a.wet_power, b.wet_power, a.dry_power, b.dry_power};
+    lanes.settled_prior = Quad{a.settled, b.settled, a.prior, b.prior};
+    lanes.ratio = Quad{a.ratio_sum, b.ratio_sum, a.ratio_weight, b.ratio_weight};
+    lanes.tilt = Pair{a.tilt_lowpass, b.tilt_lowpass};
+    lanes.trim_from = Pair{a.trim_from, b.trim_from};
+    lanes.trim_to = Pair{a.trim_to, b.trim_to};
+    match_pair(lanes, {match_short_, match_average_, dc_pole_, tilt_coefficient_}, wet, dry, matched, lowpass, position_, n);
     for (auto [channel, k] : {std::pair<Channel*, int>{&b, 1}, {&a, 0}}) {  // a last: the odd channel keeps lane 0
-        channel->wet_dc = DcBlocker{wet_input[k], wet_output[k]};
-        channel->dry_dc = DcBlocker{dry_input[k], dry_output[k]};
-        channel->dry_power = dry_power[k];
-        channel->wet_power = wet_power[k];
-        channel->settled = settled[k];
-        channel->ratio_sum = ratio_sum[k];
-        channel->ratio_weight = ratio_weight[k];
-        channel->prior = prior[k];
-        channel->tilt_lowpass = tilt[k];
-        channel->trim_from = trim_from[k];
-        channel->trim_to = trim_to[k];
+        channel->wet_dc = DcBlocker{lanes.dc_input[k], lanes.dc_output[k]};
+        channel->dry_dc = DcBlocker{lanes.dc_input[k + 2], lanes.dc_output[k + 2]};
+        channel->wet_power = lanes.power[k];
+        channel->dry_power = lanes.power[k + 2];
+        channel->settled = lanes.settled_prior[k];
+        channel->prior = lanes.settled_prior[k + 2];
+        channel->ratio_sum = lanes.ratio[k];
+        channel->ratio_weight = lanes.ratio[k + 2];
+        channel->tilt_lowpass = lanes.tilt[k];
+        channel->trim_from = lanes.trim_from[k];
+        channel->trim_to = lanes.trim_to[k];
     }
 }
 
