@@ -13,7 +13,6 @@ import soundfile
 from stemglue._parameters import parameters
 from stemglue._presets import preset, presets
 from stemglue.audio_io import AudioFileError, atomic_output, check_output_path, write_audio
-from stemglue.stage import LAYOUTS
 
 EXIT_USAGE_OR_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C'd command
@@ -427,6 +426,10 @@ def _list_presets(_: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Here, not at the top: stage loads numpy and scipy (most of a second), and main() is where
+    # Ctrl-C ends the command with one line instead of a traceback.
+    from stemglue.stage import LAYOUTS
+
     parser = _Parser(prog="stemglue", description="Humanize / glue processing for stems.")
     commands = parser.add_subparsers(dest="command", required=True)
 
