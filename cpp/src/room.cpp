@@ -159,6 +159,18 @@ void rotate_and_feed(const float* a, const float* b, const float* __restrict cos
     }
 }
 
+// A diffuser's step: w = x + g w[-d] into written, and x becomes y = w[-d] - g w.
+STEMGLUE_MULTIVERSION
+void allpass(float* __restrict x, const float* __restrict delayed, float* __restrict written, int n) noexcept
+{
+    const float gain = static_cast<float>(kDiffuserGain);
+    for (int j = 0; j < n; ++j) {
+        const float w = x[j] + gain * delayed[j];
+        written[j] = w;
+        x[j] = delayed[j] - gain * w;
+    }
+}
+
 // out[j] = from + (to - from) (phase + j) / kRotationTick
 STEMGLUE_MULTIVERSION
 void interpolate(float* __restrict out, double from, double to, int phase, int n) noexcept
@@ -356,9 +368,10 @@ void Room::prepare_module()
     for (Ring& line : lines_) line.allocate(longest_line + static_cast<size_t>(max_block_size_));
 
     const size_t block = static_cast<size_t>(max_block_size_);
-    for (auto* buffer : {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &diffuser_scratch_,
-                         &wet_mid_, &wet_left_, &wet_right_})
+    for (auto* buffer :
+         {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &wet_mid_, &wet_left_, &wet_right_})
         buffer->assign(block, 0.0f);
+    diffuser_scratch_.assign(2 * block, 0.0f);  // delayed, then written, where a ring wraps
     input_power_.assign(block, 0.0);
     output_power_.assign(block, 0.0);
     k_weighting_ = k_weighting(sample_rate);
@@ -620,15 +633,17 @@ void Room::process_chunk(AudioBlock block) noexcept
         for (int start = 0; start < n; start += delay) {  // w = x + g w[-d]; y = w[-d] - g w
             const int length = std::min(delay, n - start);
             float* x = predelayed_.data() + start;
-            float* delayed = diffuser_scratch_.data();
-            ring.read(delay, length, 1.0f, delayed, false);
-            for (int j = 0; j < length; ++j) {
-                const float w = x[j] + static_cast<float>(kDiffuserGain) * delayed[j];
-                x[j] = w;  // pushed next
-                delayed[j] = delayed[j] - static_cast<float>(kDiffuserGain) * w;
+            const float* delayed = ring.span(delay, length);
+            float* written = ring.next_span(length);
+            if (delayed && written) {  // in place in the ring (see run_late)
+                allpass(x, delayed, written, length);
+                ring.advance(length);
+            } else {
+                float* scratch = diffuser_scratch_.data();
+                ring.read(delay, length, 1.0f, scratch, false);
+                allpass(x, scratch, scratch + length, length);
+                ring.push(scratch + length, length);
             }
-            ring.push(x, length);
-            std::copy(delayed, delayed + length, x);
         }
     }
     run_late(predelayed_.data(), n);
