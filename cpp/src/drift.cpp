@@ -209,8 +209,10 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
     const double flutter_scale = 0.01 * flutter_percent_values_[j] / (2.0 * flutter_rms_);
 
     const double seconds = static_cast<double>(tick) * (kControlInterval / sample_rate_);
-    const double wow_time = seconds / kWowWanderSeconds, phase_time = seconds / kPhaseWanderSeconds;
-    const double tone_time = tone_clock_.at(tick);
+    // Many streams are read at each of three times: the spline's weights are found once per time.
+    const SmoothRandom::Place wow_time = SmoothRandom::place(seconds / kWowWanderSeconds),
+                              phase_time = SmoothRandom::place(seconds / kPhaseWanderSeconds),
+                              tone_time = SmoothRandom::place(tone_clock_.at(tick));
     // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
     Source& shared = sources_[0];
     const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;

@@ -34,24 +34,40 @@ public:
         first_knot_ = kNoKnot;
     }
 
-    /** The value at u >= 0 knot spacings (the four knots around u are cached); NaN or negative u reads 0. */
-    double at(double u) noexcept
+    /** Where u >= 0 knot spacings falls (NaN or negative u reads 0): its first knot, the spline's
+     *  weights there and their norm (1 / the scale to unit variance). Streams read at one time
+     *  share it. */
+    struct Place {
+        uint64_t knot;
+        std::array<double, 4> weights;
+        double norm;
+    };
+    static Place place(double u) noexcept
     {
         u = u > 0.0 ? u : 0.0;
         const double whole = std::floor(u);
         const double t = u - whole;
-        const uint64_t knot = static_cast<uint64_t>(whole);
-        if (knot != first_knot_) {
-            const bool next = first_knot_ != kNoKnot && knot == first_knot_ + 1;
-            for (uint64_t m = 0; m < 4; ++m) knots_[m] = next && m < 3 ? knots_[m + 1] : random_gaussian(key_, knot + m);
-            first_knot_ = knot;
-        }
         const double s = 1.0 - t, t2 = t * t, t3 = t2 * t;
         const double b0 = s * s * s / 6.0, b1 = (3.0 * t3 - 6.0 * t2 + 4.0) / 6.0;
         const double b2 = (-3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0) / 6.0, b3 = t3 / 6.0;
-        return (b0 * knots_[0] + b1 * knots_[1] + b2 * knots_[2] + b3 * knots_[3]) /
-               std::sqrt(b0 * b0 + b1 * b1 + b2 * b2 + b3 * b3);
+        const double norm = std::sqrt(b0 * b0 + b1 * b1 + b2 * b2 + b3 * b3);
+        return {static_cast<uint64_t>(whole), {b0, b1, b2, b3}, norm};
     }
+
+    /** The value at a place (the four knots around it are cached). */
+    double at(const Place& place) noexcept
+    {
+        if (place.knot != first_knot_) {
+            const bool next = first_knot_ != kNoKnot && place.knot == first_knot_ + 1;
+            for (uint64_t m = 0; m < 4; ++m) knots_[m] = next && m < 3 ? knots_[m + 1] : random_gaussian(key_, place.knot + m);
+            first_knot_ = place.knot;
+        }
+        const auto& b = place.weights;
+        return (b[0] * knots_[0] + b[1] * knots_[1] + b[2] * knots_[2] + b[3] * knots_[3]) / place.norm;
+    }
+
+    /** The value at u >= 0 knot spacings; NaN or negative u reads 0. */
+    double at(double u) noexcept { return at(place(u)); }
 
 private:
     static constexpr uint64_t kNoKnot = ~0ull;
