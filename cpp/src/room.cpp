@@ -232,6 +232,7 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
                    double* __restrict out_power, int n) noexcept
 {
     using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
+    using Pair = double __attribute__((vector_size(2 * sizeof(double))));
     Doubles z[2][2];
     std::memcpy(z, state, sizeof z);
     // y substituted into the state updates, z0' = (b1 - a1 b0) v + z1 - a1 z0 and z1' = (b2 - a2 b0) v
@@ -254,8 +255,12 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
             z[s][0] = (feed_first[s] * v + z[s][1]) - k[s].a1 * last;
             z[s][1] = feed_second[s] * v - k[s].a2 * last;
         }
-        in_power[j] += y[0] * y[0] + second_weight * (y[1] * y[1]);
-        out_power[j] += y[2] * y[2] + second_weight * (y[3] * y[3]);
+        // {in, out} powers as vector lanes: y0^2 + w y1^2 and y2^2 + w y3^2 (not eight extractions)
+        const Doubles squares = y * y;
+        const Pair powers =
+            __builtin_shufflevector(squares, squares, 0, 2) + second_weight * __builtin_shufflevector(squares, squares, 1, 3);
+        in_power[j] += powers[0];
+        out_power[j] += powers[1];
     }
     std::memcpy(state, z, sizeof z);
 }
