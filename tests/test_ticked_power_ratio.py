@@ -5,7 +5,7 @@ is cut into blocks changes nothing."""
 
 import numpy as np
 import scipy.signal
-from stemglue.reference.ticked_power_ratio import FLOOR_POWER, TICK, TickedPowerRatio
+from stemglue.reference.ticked_power_ratio import FLOOR_POWER, TICK_SAMPLES, TickedPowerRatio
 
 AVERAGE = float(np.exp(-1000.0 / (400.0 * 48000)))  # a 400 ms average at 48 kHz
 
@@ -26,12 +26,17 @@ def test_the_root_is_the_one_pole_averages_ratio_one_tick_later():
     exact = np.sqrt(
         (scipy.signal.lfilter(b, a, numerator) + FLOOR_POWER) / (scipy.signal.lfilter(b, a, denominator) + FLOOR_POWER)
     )
-    ticks = np.arange(2 * TICK, 48000, TICK)
+    ticks = np.arange(2 * TICK_SAMPLES, 48000, TICK_SAMPLES)
     # At the tick after next, the ramp arrives at the value the averages had when this tick began.
-    np.testing.assert_allclose(root[ticks], exact[ticks - TICK - 1], rtol=1e-12)
-    between = ticks[:-1] + TICK // 2  # halfway, halfway between the two
+    np.testing.assert_allclose(root[ticks], exact[ticks - TICK_SAMPLES - 1], rtol=1e-12)
+    between = ticks[:-1] + TICK_SAMPLES // 2  # halfway, halfway between the two
     np.testing.assert_allclose(
-        root[between], 0.5 * (exact[between - TICK // 2 - TICK - 1] + exact[between + TICK // 2 - TICK - 1])
+        root[between],
+        0.5
+        * (
+            exact[between - TICK_SAMPLES // 2 - TICK_SAMPLES - 1]
+            + exact[between + TICK_SAMPLES // 2 - TICK_SAMPLES - 1]
+        ),
     )
 
 
@@ -40,10 +45,10 @@ def test_silence_gives_one_and_the_first_interval_holds_it():
     ratio.set_average(AVERAGE)
     assert np.array_equal(ratio.process(0, np.zeros(100), np.zeros(100)), np.ones(100))
     ratio.reset()
-    numerator, denominator = powers(3 * TICK, seed=2)
+    numerator, denominator = powers(3 * TICK_SAMPLES, seed=2)
     root = ratio.process(0, numerator, 4 * numerator)
-    assert np.array_equal(root[:TICK], np.ones(TICK))  # nothing measured before the first tick
-    assert abs(root[2 * TICK] - 0.5) < 1e-9  # then the ratio, sqrt(1 / 4)
+    assert np.array_equal(root[:TICK_SAMPLES], np.ones(TICK_SAMPLES))  # nothing measured before the first tick
+    assert abs(root[2 * TICK_SAMPLES] - 0.5) < 1e-9  # then the ratio, sqrt(1 / 4)
 
 
 def test_blocks_of_any_size_and_a_timeline_start_give_the_same_root():
@@ -61,3 +66,22 @@ def test_blocks_of_any_size_and_a_timeline_start_give_the_same_root():
             pieces.append(cut.process(start + at, numerator[at : at + n], denominator[at : at + n]))
             at += n
         assert np.array_equal(np.concatenate(pieces), expected)
+
+
+def test_after_a_seek_the_skipped_phases_count_as_silence_not_as_the_last_interval_again():
+    a = AVERAGE
+    numerator = np.zeros(40)
+    numerator[8:20] = 1.0  # a burst, folded in at the tick at 32
+    denominator = np.full(40, 1e-3)
+    ratio = TickedPowerRatio()
+    ratio.set_average(a)
+    ratio.process(0, numerator, denominator)
+    root = ratio.process(340, np.zeros(60), np.full(60, 1e-3))  # on from phase 20 of the interval to 352
+    weight = (1 - a) * a ** (TICK_SAMPLES - 1 - np.arange(TICK_SAMPLES))  # of phase q at its interval's end
+    numerator_average = a**TICK_SAMPLES * (weight @ numerator[:TICK_SAMPLES])
+    # the new interval: positions 32..39 (phases 0..7), the skipped phases 8..19 silent, then 340..351
+    denominator_average = a**TICK_SAMPLES * (weight @ np.full(TICK_SAMPLES, 1e-3)) + 1e-3 * (
+        weight[:8].sum() + weight[20:].sum()
+    )
+    expected = np.sqrt((numerator_average + FLOOR_POWER) / (denominator_average + FLOOR_POWER))
+    assert abs(root[384 - 340] - expected) < 1e-9 * expected  # the target set at 352, reached at 384

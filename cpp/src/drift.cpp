@@ -210,19 +210,19 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
 
     const double seconds = static_cast<double>(tick) * (kControlInterval / sample_rate_);
     // Many streams are read at each of three times: the spline's weights are found once per time.
-    const SmoothRandom::Place wow_time = SmoothRandom::place(seconds / kWowWanderSeconds),
-                              phase_time = SmoothRandom::place(seconds / kPhaseWanderSeconds),
-                              tone_time = SmoothRandom::place(tone_clock_.at(tick));
+    const SmoothRandom::Place wow_place = SmoothRandom::place(seconds / kWowWanderSeconds),
+                              phase_place = SmoothRandom::place(seconds / kPhaseWanderSeconds),
+                              tone_place = SmoothRandom::place(tone_clock_.at(tick));
     // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
     Source& shared = sources_[0];
     const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;
-    double wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_time);
+    double wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_place);
     const double wow_amplitude_s = glided_wow_speed_ / (2.0 * M_PI * glided_wow_rate_hz_);
     double flutter_phase = flutter_clock_.at(tick);
     wow_phase -= std::floor(wow_phase);
     flutter_phase -= std::floor(flutter_phase);
-    const double shared_depth = shared.wow_depth.at(wow_time), shared_tilt = shared.tilt.at(tone_time),
-                 shared_gain = shared.gain.at(tone_time);
+    const double shared_depth = shared.wow_depth.at(wow_place), shared_tilt = shared.tilt.at(tone_place),
+                 shared_gain = shared.gain.at(tone_place);
 
     // Channels add a wandering phase offset scaled by (1 - link), so each keeps the exact depth,
     // and mix the Gaussian wanders, which keeps their variance.
@@ -230,8 +230,8 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
         Source& mine = sources_[c + 1];
-        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_time), -2.5, 2.5);
-        const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_time);
+        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_place), -2.5, 2.5);
+        const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place);
         // The displacement whose speed is the wow, centred.
         double displacement =
             wow_amplitude_s * (1.0 + kWowDepthWander * depth) * std::cos(2.0 * M_PI * (wow_phase + phase_offset));
@@ -250,8 +250,8 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
             multiple_cosine = next_cosine;
             multiple_sine = next_sine;
         }
-        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_time));
-        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_time));
+        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_place));
+        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_place));
         channel.delay_to =
             latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
         channel.low_to = std::exp(-tilt_db * M_LN10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time

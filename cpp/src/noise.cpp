@@ -104,7 +104,7 @@ void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
     for (; j < count; ++j) out[j] = draw(key, first + static_cast<uint64_t>(j));
 }
 
-// The hum over part of a control interval (its first sample `phase` samples past the tick): the
+// The hum over part of a wander tick interval (its first sample `phase` samples past the tick): the
 // clock's phase in wave[] in, the hum and buzz out, their wanders interpolated from the tick's.
 STEMGLUE_MULTIVERSION
 void hum_interval(const double* __restrict hum_table, const double* __restrict buzz_table, std::array<double, 2> wander_span,
@@ -114,7 +114,7 @@ void hum_interval(const double* __restrict hum_table, const double* __restrict b
     const auto [wander_from, wander_to] = wander_span;
     const auto [level_from, level_to] = level_span;
     for (int j = 0; j < count; ++j) {
-        const double fraction = double(phase + j) / Noise::kWanderTick;
+        const double fraction = double(phase + j) / Noise::kWanderTickSamples;
         const double wander = wander_from + (wander_to - wander_from) * fraction;
         const double level = level_from + (level_to - level_from) * fraction;
         double cycle = wave[j] + wander;
@@ -384,7 +384,7 @@ void Noise::seek_module() noexcept
         channel.modulation_key = stream_key(own_seed, kModulationStream + c);
         channel.room_level.set_key(stream_key(seed, kRoomLevelStream + c));
     }
-    const TickSpan ticks = ticks_around(position_, kWanderTick);
+    const TickSpan ticks = ticks_around(position_, kWanderTickSamples);
     for (const uint64_t tick : {ticks.previous, ticks.next}) {
         evaluate_hum(tick);
         for (Channel& channel : channels_) channel.evaluate_room_level(tick_seconds(tick));
@@ -450,7 +450,7 @@ void Noise::process_chunk(AudioBlock block) noexcept
     for (auto* gains : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_})
         std::fill(gains->begin() + static_cast<std::ptrdiff_t>(varying), gains->begin() + n, (*gains)[0]);
 
-    // Hum: one mains for every channel. Wanders are interpolated between control ticks. At its
+    // Hum: one mains for every channel. Wanders are interpolated between wander ticks. At its
     // minimum level (gain 0, and then the buzz's too) only the ticks' wanders are kept up.
     hum_clock_.set_rate(position_, hum_hz_.value() / sample_rate_);
     const bool humming = std::any_of(hum_gain_.begin(), hum_gain_.begin() + static_cast<std::ptrdiff_t>(varying),
@@ -459,11 +459,11 @@ void Noise::process_chunk(AudioBlock block) noexcept
         hum_clock_.fill(position_, n, hum_wave_.data());
     else
         std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
-    for (int j = 0; j < n;) {  // control interval by interval
+    for (int j = 0; j < n;) {  // wander tick interval by interval
         const uint64_t position = position_ + static_cast<uint64_t>(j);
-        const int phase = static_cast<int>(position % kWanderTick);
-        if (phase == 0) evaluate_hum(position / kWanderTick + 1);
-        const int length = std::min(n - j, kWanderTick - phase);
+        const int phase = static_cast<int>(position % kWanderTickSamples);
+        if (phase == 0) evaluate_hum(position / kWanderTickSamples + 1);
+        const int length = std::min(n - j, kWanderTickSamples - phase);
         if (humming)
             hum_interval(hum_table_.data(), buzz_table_.data(), {hum_wander_from_, hum_wander_to_},
                          {hum_level_from_, hum_level_to_}, phase, &hum_gain_[static_cast<size_t>(j)],
@@ -545,14 +545,15 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
                *envelope = &envelope_[k * stride];
         float* x = block.channel(first_channel + k) + start;
         if (pink_on) add_product(noise_floor, &pink_gain_[offset], pink, count);
-        // The room tone's level wander moves between control ticks, whether it sounds or not.
+        // The room tone's level wander moves between wander ticks, whether it sounds or not.
         for (int j = 0; j < count;) {
             const uint64_t position = first + static_cast<uint64_t>(j);
-            const int phase = static_cast<int>(position % kWanderTick);
-            if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kWanderTick + 1));
-            const int interval_start = j, interval_end = std::min(count, j + kWanderTick - phase);
+            const int phase = static_cast<int>(position % kWanderTickSamples);
+            if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kWanderTickSamples + 1));
+            const int interval_start = j, interval_end = std::min(count, j + kWanderTickSamples - phase);
             const double from = channel.room_level_from, to = channel.room_level_to;
-            for (; j < interval_end; ++j) wander[j] = from + (to - from) * (double(phase + j - interval_start) / kWanderTick);
+            for (; j < interval_end; ++j)
+                wander[j] = from + (to - from) * (double(phase + j - interval_start) / kWanderTickSamples);
         }
         if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
         if (modulation_on) {

@@ -72,11 +72,11 @@ int largest_hadamard_coefficient(uint32_t pattern)
     return largest;
 }
 
-// The lines' absorption, g (1 - p) / (1 - p z^-1) each, from in to out (which may be in). The lines are independent: eight samples
-// of eight lines are loaded as rows and transposed, so that each step runs eight lines in one
-// vector (one AVX-512 register of doubles), and the two groups' recursions overlap. In double: a
-// pole near 1 (high damping in a large room) would hold a DC offset in float's dead band. Element
-// by element the arithmetic is the scalar loop's.
+// The lines' absorption, g (1 - p) / (1 - p z^-1) each, from in to out (which may be in). The lines
+// are independent: eight samples of eight lines are loaded as rows and transposed, so that each
+// step runs eight lines in one vector (one AVX-512 register of doubles), and the two groups'
+// recursions overlap. In double: a pole near 1 (high damping in a large room) would hold a DC
+// offset in float's dead band. Element by element the arithmetic is the scalar loop's.
 STEMGLUE_MULTIVERSION
 void absorb(const float* const* in, float* const* out, const double* feed, const double* pole, double* state, int n) noexcept
 {
@@ -376,7 +376,8 @@ void Room::prepare_module()
     for (auto* buffer :
          {&mono_, &predelayed_, &early_left_, &early_right_, &late_left_, &late_right_, &wet_mid_, &wet_left_, &wet_right_})
         buffer->assign(block, 0.0f);
-    diffuser_scratch_.assign(2 * block, 0.0f);  // delayed, then written, where a ring wraps
+    // delayed, then written, where a ring wraps: runs no longer than the longest diffuser delay
+    diffuser_scratch_.assign(2 * std::min(block, static_cast<size_t>(diffuser_delays_.back())), 0.0f);
     input_power_.assign(block, 0.0);
     output_power_.assign(block, 0.0);
     k_weighting_ = k_weighting(sample_rate);

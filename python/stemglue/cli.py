@@ -426,7 +426,7 @@ def _list_presets(_: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # Here, not at the top: stage loads numpy and scipy (most of a second), and main() is where
+    # Here, not at the top: stage loads scipy and the reference modules (most of a second), and main() is where
     # Ctrl-C ends the command with one line instead of a traceback.
     from stemglue.stage import LAYOUTS
 

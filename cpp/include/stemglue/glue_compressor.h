@@ -73,7 +73,7 @@ private:
 
     std::vector<float> level_, gain_;                     // sidechain magnitude; output gain (mixed)
     std::vector<double> target_, reduction_;              // static curve's reduction; detector's (dB)
-    std::vector<double> power_, compressed_, automatic_;  // input power (then its average), compressed; auto makeup
+    std::vector<double> power_, compressed_, automatic_;  // gated input power, compressed; auto makeup
 };
 
 }  // namespace stemglue

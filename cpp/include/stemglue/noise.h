@@ -39,7 +39,7 @@ public:
     // The wanders (room tone and hum levels, the mains frequency) move over seconds: each is
     // evaluated every 256 samples (5.3 ms at 48 kHz) and linear between; a tick every 32 samples
     // cost a sixth of the module.
-    static constexpr int kWanderTick = 8 * kControlInterval;
+    static constexpr int kWanderTickSamples = 8 * kControlInterval;
 
 private:
     void prepare_module() override;
@@ -82,7 +82,7 @@ private:
 
     void process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
                      const std::array<bool, 4>& sounding) noexcept;  // sounding: white, pink, room, modulation
-    double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kWanderTick / sample_rate_); }
+    double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kWanderTickSamples / sample_rate_); }
     void evaluate_hum(uint64_t tick) noexcept;  // the hum's wanders at the next tick, into the *_to values
 
     ModuleParameter hiss_db_{parameters_, "noise_hiss_db"};

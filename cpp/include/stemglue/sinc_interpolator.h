@@ -77,8 +77,7 @@ public:
 
 private:
     // The kernel row just before a delay's phase (and its differences to the next) and the blend
-    // towards the next; returns how far
-    // before now the first tap reads: ceil(delay) + kHalf - 1.
+    // towards the next; returns how far before now the first tap reads: ceil(delay) + kHalf - 1.
     std::ptrdiff_t locate(double delay, const float*& row, float& blend) const noexcept
     {
         const double whole = std::ceil(delay);

@@ -2,7 +2,7 @@
 // loudness matches (Room's, Glue's auto makeup) use it to scale their output.
 //
 // The averages are one-poles, y = (1 - a) p + a y, of time constants of hundreds of milliseconds
-// or more, so they are needed only every kTick samples: each tick interval's powers are kept by
+// or more, so they are needed only every kTickSamples samples: each tick interval's powers are kept by
 // phase and folded in at its end, a^32 y + sum_q (1 - a) a^(31 - q) p_q, a dot product in a fixed
 // order instead of a recursion per sample (which would wait on a multiply and an add every
 // sample). The root is taken at each tick and ramped to over the next interval, so there is no
@@ -17,18 +17,20 @@
 #include <cstdint>
 #include <cstring>
 
+#include "stemglue/smooth_random.h"  // kControlInterval
+
 namespace stemglue {
 
 class TickedPowerRatio {
 public:
-    static constexpr size_t kTick = 32;
-    static constexpr double kFloorPower = 1e-12;  // so silence on both sides gives 1
+    static constexpr size_t kTickSamples = kControlInterval;  // the control tick of the other slow values
+    static constexpr double kFloorPower = 1e-12;              // so silence on both sides gives 1
 
     /** The one-pole's coefficient a (per sample); takes effect at the next tick. */
     void set_average(double coefficient) noexcept
     {
         double decay = 1.0;
-        for (size_t q = kTick; q-- > 0; decay *= coefficient) weights_[q] = (1.0 - coefficient) * decay;
+        for (size_t q = kTickSamples; q-- > 0; decay *= coefficient) weights_[q] = (1.0 - coefficient) * decay;
         interval_decay_ = decay;
     }
 
@@ -45,17 +47,17 @@ public:
     void process(uint64_t position, const double* numerator, const double* denominator, double* root, int n) noexcept
     {
         for (size_t start = 0, count = static_cast<size_t>(std::max(n, 0)); start < count;) {
-            const size_t phase = static_cast<size_t>((position + start) % kTick);
+            const size_t phase = static_cast<size_t>((position + start) % kTickSamples);
             if (phase == 0) {  // the interval just completed moves the averages, and the root's next target
                 fold();
                 root_from_ = root_to_;
                 root_to_ = std::sqrt((averages_[0] + kFloorPower) / (averages_[1] + kFloorPower));
             }
-            const size_t length = std::min(count - start, kTick - phase);
+            const size_t length = std::min(count - start, kTickSamples - phase);
             std::copy_n(numerator + start, length, interval_[0].begin() + phase);
             std::copy_n(denominator + start, length, interval_[1].begin() + phase);
             for (size_t j = 0; j < length; ++j)
-                root[start + j] = root_from_ + (root_to_ - root_from_) * (static_cast<double>(phase + j) / kTick);
+                root[start + j] = root_from_ + (root_to_ - root_from_) * (static_cast<double>(phase + j) / kTickSamples);
             start += length;
         }
     }
@@ -65,24 +67,26 @@ private:
     void fold() noexcept
     {
         using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
-        static_assert(kTick % 4 == 0);
+        static_assert(kTickSamples % 4 == 0);
         for (size_t k = 0; k < 2; ++k) {
             Doubles sum{};
-            for (size_t q = 0; q < kTick; q += 4) {
+            for (size_t q = 0; q < kTickSamples; q += 4) {
                 Doubles weight, power;
                 std::memcpy(&weight, &weights_[q], sizeof weight);
                 std::memcpy(&power, &interval_[k][q], sizeof power);
                 sum += weight * power;
             }
             averages_[k] = interval_decay_ * averages_[k] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
+            // Phases a seek or a pause skips count as silence, not as this interval once more.
+            interval_[k].fill(0.0);
         }
     }
 
-    std::array<double, kTick> weights_{};
+    std::array<double, kTickSamples> weights_{};
     double interval_decay_ = 0.0;
-    std::array<double, 2> averages_{};                     // numerator, denominator
-    std::array<std::array<double, kTick>, 2> interval_{};  // this interval's powers, by phase
-    double root_from_ = 1.0, root_to_ = 1.0;               // at the last two ticks
+    std::array<double, 2> averages_{};                            // numerator, denominator
+    std::array<std::array<double, kTickSamples>, 2> interval_{};  // this interval's powers, by phase
+    double root_from_ = 1.0, root_to_ = 1.0;                      // at the last two ticks
 };
 
 }  // namespace stemglue

@@ -46,7 +46,7 @@ private:
     void process_chunk(AudioBlock block) noexcept override;
     static int latency_for_factor(int factor) noexcept;
 
-    // A one-pole DC blocker's state, y = x - x' + pole y' (run by match_loudness).
+    // A one-pole DC blocker's state, y = x - x' + pole y' (run by match_pair in tube.cpp).
     struct DcBlocker {
         double input = 0.0, output = 0.0;
     };
@@ -84,7 +84,8 @@ private:
 
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;
-    std::vector<double> bloom_, shaper_gain_, shaper_bias_, makeup_;
+    std::vector<double> shaper_gain_, shaper_bias_, makeup_;
+    std::vector<double> bloom_;              // per channel, max_block_size_ apart
     std::vector<double> matched_, lowpass_;  // the matched wet and the tilt's lowpass of it, per channel
     std::vector<float> dry_, wet_;           // per channel, max_block_size_ apart
     // Top rate. Per channel, shaper_v_ keeps the previous two samples in elements 0 and 1 and

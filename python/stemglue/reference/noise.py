@@ -102,7 +102,7 @@ def lookup(table: np.ndarray, phase: np.ndarray) -> np.ndarray:
 
 
 # The wanders move over seconds: evaluated every 256 samples (5.3 ms at 48 kHz), linear between.
-WANDER_TICK = 8 * CONTROL_INTERVAL
+WANDER_TICK_SAMPLES = 8 * CONTROL_INTERVAL
 
 
 class _Wander:
@@ -113,11 +113,11 @@ class _Wander:
 
     def values(self, positions: np.ndarray, sample_rate: float) -> np.ndarray:
         """At sample positions: from the value at the tick before to the one at the tick after."""
-        tick = positions // np.uint64(WANDER_TICK)
-        fraction = (positions % np.uint64(WANDER_TICK)) / WANDER_TICK
+        tick = positions // np.uint64(WANDER_TICK_SAMPLES)
+        fraction = (positions % np.uint64(WANDER_TICK_SAMPLES)) / WANDER_TICK_SAMPLES
 
         def at(ticks: np.ndarray) -> np.ndarray:
-            seconds = ticks.astype(np.float64) * (WANDER_TICK / sample_rate)
+            seconds = ticks.astype(np.float64) * (WANDER_TICK_SAMPLES / sample_rate)
             return self.mapping(smooth_random(self.key, seconds / self.seconds))
 
         start = at(tick)

@@ -2,7 +2,7 @@
 cpp/include/stemglue/ticked_power_ratio.h.
 
 sqrt((<p> + floor) / (<q> + floor)), <> one-pole averages y = (1 - a) p + a y, taken only every
-TICK samples: each tick interval's powers are kept by phase and folded in at its end,
+TICK_SAMPLES samples: each tick interval's powers are kept by phase and folded in at its end,
 a^32 y + sum_q (1 - a) a^(31 - q) p_q (the recursion's value at the tick); the root is taken at each
 tick and ramped to over the next interval. Ticks fall on the timeline, so the result does not
 depend on how the stream is cut into blocks.
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-TICK = 32
+from stemglue.reference.smooth_random import CONTROL_INTERVAL
+
+TICK_SAMPLES = CONTROL_INTERVAL  # the control tick of the other slow values
 FLOOR_POWER = 1e-12  # so silence on both sides gives 1
 
 
@@ -23,13 +25,16 @@ class TickedPowerRatio:
 
     def set_average(self, coefficient: float) -> None:
         """The one-pole's coefficient a (per sample); takes effect at the next tick."""
-        self._weights = (1 - coefficient) * coefficient ** np.arange(TICK - 1, -1, -1.0)
-        self._interval_decay = coefficient**TICK
+        decays = np.cumprod(
+            np.concatenate([[1.0], np.full(TICK_SAMPLES, coefficient)])
+        )  # a^0 ... a^32, as C++ multiplies
+        self._weights = (1 - coefficient) * decays[TICK_SAMPLES - 1 :: -1]
+        self._interval_decay = decays[-1]
 
     def reset(self) -> None:
         """Averages from zero (the root from 1)."""
         self._averages = np.zeros(2)  # numerator, denominator
-        self._interval = np.zeros((2, TICK))  # this interval's powers, by phase
+        self._interval = np.zeros((2, TICK_SAMPLES))  # this interval's powers, by phase
         self._root_from = self._root_to = 1.0  # at the last two ticks
 
     def process(self, position: int, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -38,15 +43,16 @@ class TickedPowerRatio:
         root = np.empty(n)
         start = 0
         while start < n:
-            phase = (position + start) % TICK
+            phase = (position + start) % TICK_SAMPLES
             if phase == 0:  # the interval just completed moves the averages, and the root's next target
                 self._averages = self._interval_decay * self._averages + self._interval @ self._weights
+                self._interval[:] = 0.0  # phases a seek or a pause skips count as silence, not again
                 floored = self._averages + FLOOR_POWER
                 self._root_from, self._root_to = self._root_to, float(np.sqrt(floored[0] / floored[1]))
-            end = min(n, start + TICK - phase)
+            end = min(n, start + TICK_SAMPLES - phase)
             self._interval[0, phase : phase + end - start] = numerator[start:end]
             self._interval[1, phase : phase + end - start] = denominator[start:end]
-            ramp = np.arange(phase, phase + end - start) / TICK
+            ramp = np.arange(phase, phase + end - start) / TICK_SAMPLES
             root[start:end] = self._root_from + (self._root_to - self._root_from) * ramp
             start = end
         return root
