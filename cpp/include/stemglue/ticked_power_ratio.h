@@ -2,9 +2,9 @@
 // loudness matches (Room's, Glue's auto makeup) use it to scale their output.
 //
 // The averages are one-poles, y = (1 - a) p + a y, of time constants of hundreds of milliseconds
-// or more, so they are needed only every kTickSamples samples: each tick interval's powers are kept by
-// phase and folded in at its end, a^32 y + sum_q (1 - a) a^(31 - q) p_q, a dot product in a fixed
-// order instead of a recursion per sample (which would wait on a multiply and an add every
+// or more, so they are needed only every kTickSamples (32) samples: each tick interval's powers are
+// kept by phase and folded in at its end, a^32 y + sum_q (1 - a) a^(31 - q) p_q, a dot product in a
+// fixed order instead of a recursion per sample (which would wait on a multiply and an add every
 // sample). The root is taken at each tick and ramped to over the next interval, so there is no
 // square root and division per sample either. Ticks fall on the timeline, so the result does not
 // depend on how the stream is cut into blocks.

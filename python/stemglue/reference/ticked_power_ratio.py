@@ -25,9 +25,8 @@ class TickedPowerRatio:
 
     def set_average(self, coefficient: float) -> None:
         """The one-pole's coefficient a (per sample); takes effect at the next tick."""
-        decays = np.cumprod(
-            np.concatenate([[1.0], np.full(TICK_SAMPLES, coefficient)])
-        )  # a^0 ... a^32, as C++ multiplies
+        # a^0 ... a^32, by the same products as C++
+        decays = np.cumprod(np.concatenate([[1.0], np.full(TICK_SAMPLES, coefficient)]))
         self._weights = (1 - coefficient) * decays[TICK_SAMPLES - 1 :: -1]
         self._interval_decay = decays[-1]
 
