@@ -235,13 +235,6 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
     using Pair = double __attribute__((vector_size(2 * sizeof(double))));
     Doubles z[2][2];
     std::memcpy(z, state, sizeof z);
-    // y substituted into the state updates, z0' = (b1 - a1 b0) v + z1 - a1 z0 and z1' = (b2 - a2 b0) v
-    // - a2 z0: each sample's recursion waits on a multiply and a subtraction, not on four operations.
-    double feed_first[2], feed_second[2];
-    for (int s = 0; s < 2; ++s) {
-        feed_first[s] = k[s].b1 - k[s].a1 * k[s].b0;
-        feed_second[s] = k[s].b2 - k[s].a2 * k[s].b0;
-    }
     for (int j = 0; j < n; ++j) {
         const float amount = static_cast<float>(mix[j]), dry = std::min(1.0f, 2.0f * (1.0f - amount));
         const float in0 = x0[j], in1 = x1[j];
@@ -250,10 +243,10 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
         x0[j] = out0;
         Doubles y = {in0, in1, out0, out1};
         for (int s = 0; s < 2; ++s) {
-            const Doubles v = y, last = z[s][0];
-            y = k[s].b0 * v + last;
-            z[s][0] = (feed_first[s] * v + z[s][1]) - k[s].a1 * last;
-            z[s][1] = feed_second[s] * v - k[s].a2 * last;
+            const Doubles v = y;
+            y = k[s].b0 * v + z[s][0];
+            z[s][0] = k[s].b1 * v - k[s].a1 * y + z[s][1];
+            z[s][1] = k[s].b2 * v - k[s].a2 * y;
         }
         // {in, out} powers as vector lanes: y0^2 + w y1^2 and y2^2 + w y3^2 (not eight extractions)
         const Doubles squares = y * y;
