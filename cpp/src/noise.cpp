@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "stemglue/envelope_follower.h"
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
 #include "stemglue/weighting.h"
@@ -192,7 +193,7 @@ struct RecursionStep {
     const Recursions& run;
     ParallelForm<8> pink_form{run.pink_pole, run.pink_residue, run.pink_state, run.pink_direct};
     ParallelForm<1> room_form{run.room_pole, run.room_residue, run.room_state, run.room_direct};
-    const double attack = run.attack, release = run.release, attack_keep = 1.0 - attack, release_keep = 1.0 - release;
+    const double attack = run.attack, release = run.release;
     double* const pink = run.pink;
     double* const room = run.room;
     double* const envelope_out = run.envelope;
@@ -204,11 +205,7 @@ struct RecursionStep {
         if constexpr (kPink) pink[j] = pink_form.step(pink[j]);
         if constexpr (kRoom) room[j] = room_form.step(room[j]);
         const double level = std::abs(static_cast<double>(x[j]));
-        // (1 - k) envelope + k level, k = level > envelope ? attack : release, without a branch, which
-        // mispredicts on noise: the attack is the faster, so the step toward the level is the larger.
-        // (This form puts a multiply, an add and the max on the chain; envelope + k (level -
-        // envelope) put a subtract too.)
-        envelope = std::max(attack_keep * envelope + attack * level, release_keep * envelope + release * level);
+        envelope = follow_envelope(envelope, level, attack, release);
         envelope_out[j] = envelope;
     }
     [[gnu::always_inline]] void store() noexcept

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "stemglue/envelope_follower.h"
 #include "stemglue/multiversion.h"
 #include "stemglue/smooth_random.h"  // kControlInterval
 
@@ -291,12 +292,8 @@ void Tube::process_chunk(AudioBlock block) noexcept
 
     const int factor = factor_;
     const size_t block_size = static_cast<size_t>(max_block_size_);
-    // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain.
-    // (1 - k) envelope + k level, k = level > envelope ? attack : release, without a branch
-    // (which mispredicts on audio): the attack is the faster, so its step is the larger. Two
+    // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain. Two
     // channels in one loop, so their recursions overlap (an odd last one runs as both).
-    const double attack = bloom_attack_coefficient_, release = bloom_release_coefficient_;
-    const double attack_keep = 1.0 - attack, release_keep = 1.0 - release;
     for (int c = 0; c < block.num_channels; c += 2) {
         const size_t pair[2] = {static_cast<size_t>(c), static_cast<size_t>(std::min(c + 1, block.num_channels - 1))};
         double envelope[2] = {channels_[pair[0]].envelope, channels_[pair[1]].envelope};
@@ -304,7 +301,7 @@ void Tube::process_chunk(AudioBlock block) noexcept
             const size_t s = static_cast<size_t>(j);
             for (size_t k = 0; k < 2; ++k) {
                 const double level = std::abs(double(block.channel(static_cast<int>(pair[k]))[j])) * drive_gain[s];
-                envelope[k] = std::max(attack_keep * envelope[k] + attack * level, release_keep * envelope[k] + release * level);
+                envelope[k] = follow_envelope(envelope[k], level, bloom_attack_coefficient_, bloom_release_coefficient_);
                 bloom_[pair[k] * block_size + s] = bloom_amount[s] * envelope[k] / (1.0 + envelope[k]);
             }
         }
