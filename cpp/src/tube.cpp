@@ -23,12 +23,13 @@ constexpr double kLevelReferenceSwing = 0.25 / 1.4142135623730951;
 // compresses more (-0.31 to -0.37 LU on loud stems at defaults). Each channel's wet is trimmed by
 // the square root of its power loss: the ratio of short-term (400 ms, as BS.1770's momentary
 // loudness) powers of the DC-free, latency-aligned dry and wet, averaged in time over 3 s while
-// the dry is above -60 dBFS (silence holds the trim). A time average, not a power-weighted one,
-// lets a quiet passage lose a loud one's trim in seconds. Each ratio is weighted by how much heard
-// signal its short-term powers hold (a 400 ms average of the gate), and the average holds a prior
-// at unity worth 0.1 s of that weight, fading as the short averages settle: a stream's first,
-// unsettled ratios cannot swing the trim, and a steady signal still gets its own trim within about
-// a second. Far slower than the bloom, it leaves the dynamics to the tube.
+// the dry is above -60 dBFS (silence holds the trim), sampled at each control tick. A time
+// average, not a power-weighted one, lets a quiet passage lose a loud one's trim in seconds. Each
+// ratio is weighted by how much heard signal its short-term powers hold (a 400 ms average of the
+// gate), and the average holds a prior at unity worth 0.1 s of that weight, fading as the short
+// averages settle: a stream's first, unsettled ratios cannot swing the trim, and a steady signal
+// still gets its own trim within about a second. Far slower than the bloom, it leaves the dynamics
+// to the tube.
 constexpr double kMatchShortMs = 400.0, kMatchMs = 3000.0, kMatchGatePower = 1e-6, kMatchFloorPower = 1e-12;
 constexpr double kMatchPriorSeconds = 0.1;
 constexpr double kMatchMaxPowerRatio = 16.0;  // +-12 dB
@@ -241,7 +242,7 @@ void Tube::prepare_module()
     bloom_attack_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomAttackMs * sample_rate_));
     bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomReleaseMs * sample_rate_));
     match_short_ = std::exp(-1000.0 / (kMatchShortMs * sample_rate_));
-    match_average_ = std::exp(-1000.0 / (kMatchMs * sample_rate_));
+    match_tick_average_ = std::exp(-1000.0 * kControlInterval / (kMatchMs * sample_rate_));
     match_prior_weight_ = 1.0 - std::exp(-1000.0 * kMatchPriorSeconds / kMatchMs);
     tilt_coefficient_ = 1.0 - std::exp(-2.0 * M_PI * kTiltPivotHz / sample_rate_);
     dc_pole_ = std::exp(-2.0 * M_PI * kDcBlockerHz / sample_rate_);
@@ -360,17 +361,17 @@ struct MatchLanes {
 };
 
 struct MatchCoefficients {
-    double short_average, average, dc_pole, tilt;
+    double short_average, tick_average, dc_pole, tilt;  // tick_average: per control tick
 };
 
-// The DC blockers, the gated short-term powers, the time average of their ratio (moved only where
-// heard), the trim (at control ticks) and the tilt's lowpass of the trimmed wet. Each lane's
+// The DC blockers, the gated short-term powers, at control ticks the time average of their ratio
+// (moved only where heard) and the trim, and the tilt's lowpass of the trimmed wet. Each lane's
 // arithmetic is the scalar one's.
 STEMGLUE_MULTIVERSION
 void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* const* wet, const float* const* dry,
                 double* const* matched, double* const* lowpass, uint64_t position, int n) noexcept
 {
-    const double keep = k.short_average, average = k.average;
+    const double keep = k.short_average, tick_average = k.tick_average;
     const Pair zero = {0.0, 0.0}, one = {1.0, 1.0}, gate = {kMatchGatePower, kMatchGatePower};
     const Pair lowest = {1.0 / kMatchMaxPowerRatio, 1.0 / kMatchMaxPowerRatio},
                highest = {kMatchMaxPowerRatio, kMatchMaxPowerRatio};
@@ -389,17 +390,18 @@ void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* cons
         const PairMask moved = heard != zero;
         const Quad settled_prior = (1.0 - keep) * __builtin_shufflevector(heard, zero, 0, 1, 2, 3) + keep * s.settled_prior;
         s.settled_prior = __builtin_shufflevector(always, moved, 0, 1, 2, 3) ? settled_prior : s.settled_prior;
-        const Pair settled = __builtin_shufflevector(s.settled_prior, s.settled_prior, 0, 1);
-        const Pair quotient = (__builtin_shufflevector(s.power, s.power, 2, 3) + kMatchFloorPower) /
-                              (__builtin_shufflevector(s.power, s.power, 0, 1) + kMatchFloorPower);
-        const Pair ratio = quotient < lowest ? lowest : (highest < quotient ? highest : quotient);  // std::clamp
-        const Quad weighed = __builtin_shufflevector(settled * ratio, settled, 0, 1, 2, 3);
-        const QuadMask moved_twice = __builtin_shufflevector(moved, moved, 0, 1, 0, 1);
-        s.ratio = moved_twice ? (1.0 - average) * weighed + average * s.ratio : s.ratio;
-        // The trim moves over seconds: taken at each control tick and ramped to over the next
-        // interval, it spares a division and two square roots per sample.
+        // The ratio's average and the trim move over seconds: both are taken at each control tick
+        // (the trim ramped to over the next interval), which spares two divisions and two square
+        // roots per sample.
         const int phase = static_cast<int>((position + static_cast<uint64_t>(j)) % kControlInterval);
         if (phase == 0) {
+            const Pair settled = __builtin_shufflevector(s.settled_prior, s.settled_prior, 0, 1);
+            const Pair quotient = (__builtin_shufflevector(s.power, s.power, 2, 3) + kMatchFloorPower) /
+                                  (__builtin_shufflevector(s.power, s.power, 0, 1) + kMatchFloorPower);
+            const Pair ratio = quotient < lowest ? lowest : (highest < quotient ? highest : quotient);  // std::clamp
+            const Quad weighed = __builtin_shufflevector(settled * ratio, settled, 0, 1, 2, 3);
+            const QuadMask moved_twice = __builtin_shufflevector(moved, moved, 0, 1, 0, 1);
+            s.ratio = moved_twice ? (1.0 - tick_average) * weighed + tick_average * s.ratio : s.ratio;
             const Pair prior = __builtin_shufflevector(s.settled_prior, s.settled_prior, 2, 3);
             const Pair square = (__builtin_shufflevector(s.ratio, s.ratio, 0, 1) + prior) /
                                 (__builtin_shufflevector(s.ratio, s.ratio, 2, 3) + prior);
@@ -440,7 +442,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
     lanes.tilt = Pair{a.tilt_lowpass, b.tilt_lowpass};
     lanes.trim_from = Pair{a.trim_from, b.trim_from};
     lanes.trim_to = Pair{a.trim_to, b.trim_to};
-    match_pair(lanes, {match_short_, match_average_, dc_pole_, tilt_coefficient_}, wet, dry, matched, lowpass, position_, n);
+    match_pair(lanes, {match_short_, match_tick_average_, dc_pole_, tilt_coefficient_}, wet, dry, matched, lowpass, position_, n);
     for (auto [channel, k] : {std::pair<Channel*, int>{&b, 1}, {&a, 0}}) {  // a last: the odd channel keeps lane 0
         channel->wet_dc = DcBlocker{lanes.dc_input[k], lanes.dc_output[k]};
         channel->dry_dc = DcBlocker{lanes.dc_input[k + 2], lanes.dc_output[k + 2]};

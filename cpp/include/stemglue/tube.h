@@ -80,7 +80,7 @@ private:
     int factor_ = 1;
 
     double bloom_attack_coefficient_ = 0.0, bloom_release_coefficient_ = 0.0;
-    double tilt_coefficient_ = 0.0, dc_pole_ = 0.0, match_short_ = 0.0, match_average_ = 0.0, match_prior_weight_ = 1.0;
+    double tilt_coefficient_ = 0.0, dc_pole_ = 0.0, match_short_ = 0.0, match_tick_average_ = 0.0, match_prior_weight_ = 1.0;
 
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;

@@ -50,9 +50,9 @@ LEVEL_REFERENCE_SWING = 0.25 / 1.4142135623730951
 # Loudness match: the static compensation is exact for one swing only, and a loud stem compresses
 # more. Each channel's wet is trimmed by the square root of its power loss: the ratio of 400 ms
 # powers of the DC-free, latency-aligned dry and wet, averaged in time over 3 s while the dry is
-# above -60 dBFS (silence holds the trim); each ratio weighted by a 400 ms average of the gate, plus
-# a prior at unity worth 0.1 s of that weight that fades as the short averages settle, so a
-# stream's first ratios cannot swing the trim.
+# above -60 dBFS (silence holds the trim) and sampled at control ticks; each ratio weighted by a
+# 400 ms average of the gate, plus a prior at unity worth 0.1 s of that weight that fades as the
+# short averages settle, so a stream's first ratios cannot swing the trim.
 MATCH_SHORT_MS, MATCH_MS, MATCH_GATE_POWER, MATCH_FLOOR_POWER = 400.0, 3000.0, 1e-6, 1e-12
 MATCH_PRIOR_WEIGHT = 1.0 - float(np.exp(-1000.0 * 0.1 / MATCH_MS))  # 0.1 s of settled weight
 MATCH_MAX_POWER_RATIO = 16.0  # +-12 dB
@@ -195,7 +195,7 @@ class Tube(ReferenceModule):
         self._tilt_coefficient = 1.0 - np.exp(-2.0 * np.pi * TILT_PIVOT_HZ / rate)
         self._dc_pole = np.exp(-2.0 * np.pi * DC_BLOCKER_HZ / rate)
         self._match_short = np.exp(-1000.0 / (MATCH_SHORT_MS * rate))
-        self._match_average = np.exp(-1000.0 / (MATCH_MS * rate))
+        self._match_tick_average = np.exp(-1000.0 * CONTROL_INTERVAL / (MATCH_MS * rate))
 
     def _reset_module(self) -> None:
         for channel in self._channels:
@@ -281,33 +281,32 @@ class Tube(ReferenceModule):
             dry_power = average(heard * dry_power, self._match_short, channel.dry_power)
             wet_power = average(heard * wet * wet, self._match_short, channel.wet_power)
             settled = average(heard, self._match_short, channel.settled)
+            prior = channel.prior * self._match_short ** np.cumsum(heard)
+            channel.dry_power, channel.wet_power = float(dry_power[-1]), float(wet_power[-1])
+            channel.settled, channel.prior = float(settled[-1]), float(prior[-1])
+            # The ratio's average and the trim move over seconds: both are taken at each control
+            # tick (the trim ramped to over the next interval), as C++.
+            phase = (self._position + np.arange(n)) % CONTROL_INTERVAL
+            ticks = np.flatnonzero(phase == 0)
             ratio = np.clip(
-                (dry_power + MATCH_FLOOR_POWER) / (wet_power + MATCH_FLOOR_POWER),
+                (dry_power[ticks] + MATCH_FLOOR_POWER) / (wet_power[ticks] + MATCH_FLOOR_POWER),
                 1 / MATCH_MAX_POWER_RATIO,
                 MATCH_MAX_POWER_RATIO,
             )
-            ratio_sum, ratio_weight = np.full(n, channel.ratio_sum), np.full(n, channel.ratio_weight)
-            prior = channel.prior * self._match_short ** np.cumsum(heard)
-            moved = np.flatnonzero(heard)
-            if len(moved):  # an average over the heard samples, held in between
-                last = np.searchsorted(moved, np.arange(n), side="right") - 1
-                sums = average(settled[moved] * ratio[moved], self._match_average, channel.ratio_sum)
-                weights = average(settled[moved], self._match_average, channel.ratio_weight)
+            ratio_sum, ratio_weight = np.full(len(ticks), channel.ratio_sum), np.full(len(ticks), channel.ratio_weight)
+            moved = np.flatnonzero(heard[ticks])
+            if len(moved):  # an average over the heard ticks, held in between
+                last = np.searchsorted(moved, np.arange(len(ticks)), side="right") - 1
+                sums = average(settled[ticks][moved] * ratio[moved], self._match_tick_average, channel.ratio_sum)
+                weights = average(settled[ticks][moved], self._match_tick_average, channel.ratio_weight)
                 ratio_sum = np.where(last >= 0, sums[last], channel.ratio_sum)
                 ratio_weight = np.where(last >= 0, weights[last], channel.ratio_weight)
-            channel.dry_power, channel.wet_power = float(dry_power[-1]), float(wet_power[-1])
-            channel.settled = float(settled[-1])
-            channel.ratio_sum, channel.ratio_weight, channel.prior = (
-                float(ratio_sum[-1]),
-                float(ratio_weight[-1]),
-                float(prior[-1]),
-            )
-            # The trim moves over seconds: taken at each control tick (from the averages there)
-            # and ramped to over the next interval, as C++.
-            phase = (self._position + np.arange(n)) % CONTROL_INTERVAL
-            ticks = np.flatnonzero(phase == 0)
+                channel.ratio_sum, channel.ratio_weight = float(ratio_sum[-1]), float(ratio_weight[-1])
             at_ticks = np.concatenate(
-                [[channel.trim_from, channel.trim_to], np.sqrt(((ratio_sum + prior) / (ratio_weight + prior))[ticks])]
+                [
+                    [channel.trim_from, channel.trim_to],
+                    np.sqrt((ratio_sum + prior[ticks]) / (ratio_weight + prior[ticks])),
+                ]
             )
             passed = np.searchsorted(ticks, np.arange(n), side="right")  # ticks at or before each sample
             trim_from, trim_to = at_ticks[passed], at_ticks[passed + 1]
