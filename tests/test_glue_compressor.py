@@ -41,7 +41,7 @@ def gain_reduction_trace(compressor, signal):
 
 
 @pytest.mark.parametrize("sample_rate", [44100, 48000, 96000])
-@pytest.mark.parametrize("channels", [1, 2, 3])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
 def test_native_matches_reference(sample_rate, channels):
     settings = {"threshold_db": -30.0, "ratio": 4.0, "attack_ms": 3.0, "makeup_db": 6.0, "mix_percent": 80.0}
     for name, signal in all_signals(channels, sample_rate // 4, sample_rate).items():

@@ -139,42 +139,64 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     const double* makeup = makeup_db_.fill(n);
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
 
-    // Sidechain: each channel high-passed, then the larger magnitude.
+    // Sidechain: each channel high-passed, then the larger magnitude; two channels at a time, so
+    // their recursions overlap (an odd last channel runs as both, on a copy of its state).
     const int channels = block.num_channels;
-    // Two channels at a time, so two recursions overlap in one loop (an odd last channel runs
-    // as both, on a copy of its state).
     std::fill(level_.begin(), level_.begin() + n, 0.0f);
-    for (int c = 0; c < channels; c += 2) {
-        const int d = std::min(c + 1, channels - 1);
-        const float* x = block.channel(c);
-        const float* y = block.channel(d);
-        Channel first = channels_[static_cast<size_t>(c)], second = channels_[static_cast<size_t>(d)];
-        for (int j = 0; j < n; ++j) {
-            const float magnitude =
-                static_cast<float>(std::max(std::abs(highpass_.step(first, x[j])), std::abs(highpass_.step(second, y[j]))));
-            level_[static_cast<size_t>(j)] = std::max(level_[static_cast<size_t>(j)], magnitude);
-        }
-        channels_[static_cast<size_t>(d)] = second;
-        channels_[static_cast<size_t>(c)] = first;
+    const Biquad highpass = highpass_;  // a local: stores through reduction_ could alias the member
+    float* level = level_.data();
+    const auto sidechain_step = [&highpass, level](Channel& first, Channel& second, float x, float y, int j) {
+        const float magnitude =
+            static_cast<float>(std::max(std::abs(highpass.step(first, x)), std::abs(highpass.step(second, y))));
+        level[j] = std::max(level[j], magnitude);
+    };
+    const int last_pair = (channels - 1) / 2 * 2;
+    for (int c = 0; c < last_pair; c += 2) {
+        Channel& first = channels_[static_cast<size_t>(c)];
+        Channel& second = channels_[static_cast<size_t>(c + 1)];
+        for (int j = 0; j < n; ++j) sidechain_step(first, second, block.channel(c)[j], block.channel(c + 1)[j], j);
     }
-    target_reduction(level_.data(), threshold, ratio, knee, target_.data(), n);
 
     // The detector, a recursion per sample; the slow branch charges only under sustained compression.
     const bool auto_release = auto_release_.value() >= 0.5;
-    const double release = auto_release ? fast_release_ : release_;
+    const double release = auto_release ? fast_release_ : release_, attack = attack_;
+    const double slow_attack = slow_attack_, slow_release = slow_release_;
+    const double* target = target_.data();
+    double* reduction = reduction_.data();
     double peak = peak_, smooth = smooth_, slow = slow_peak_;
-    for (int j = 0; j < n; ++j) {
-        const size_t s = static_cast<size_t>(j);
-        const double target = target_[s];
-        peak = std::max(target, release * peak + (1.0 - release) * target);
-        smooth = attack_ * smooth + (1.0 - attack_) * peak;
-        reduction_[s] = smooth;
+    const auto detector_step = [&](int j) {
+        peak = std::max(target[j], release * peak + (1.0 - release) * target[j]);
+        smooth = attack * smooth + (1.0 - attack) * peak;
+        reduction[j] = smooth;
         if (auto_release) {
-            slow = std::max(slow_attack_ * slow + (1.0 - slow_attack_) * target,
-                            slow_release_ * slow + (1.0 - slow_release_) * target);
-            reduction_[s] = std::max(smooth, slow);
+            slow = std::max(slow_attack * slow + (1.0 - slow_attack) * target[j],
+                            slow_release * slow + (1.0 - slow_release) * target[j]);
+            reduction[j] = std::max(smooth, slow);
         }
+    };
+    const auto targets = [&](int from, int to) {
+        target_reduction(level + from, threshold + from, ratio + from, knee + from, target_.data() + from, to - from);
+    };
+    // The last pair's sidechain runs a stage ahead of the detector, in the same loop: the two
+    // recursions overlap, and the static curve between them still runs over a stage at once.
+    const int d = std::min(last_pair + 1, channels - 1);
+    const float* x = block.channel(last_pair);
+    const float* y = block.channel(d);
+    Channel first = channels_[static_cast<size_t>(last_pair)], second = channels_[static_cast<size_t>(d)];
+    constexpr int kStage = 32;
+    for (int j = 0; j < std::min(n, kStage); ++j) sidechain_step(first, second, x[j], y[j], j);
+    targets(0, std::min(n, kStage));
+    for (int start = 0; start < n; start += kStage) {
+        const int end = std::min(n, start + kStage), ahead = std::min(n, end + kStage) - end;
+        for (int i = 0; i < ahead; ++i) {
+            sidechain_step(first, second, x[end + i], y[end + i], end + i);
+            detector_step(start + i);
+        }
+        for (int j = start + ahead; j < end; ++j) detector_step(j);
+        targets(end, end + ahead);
     }
+    channels_[static_cast<size_t>(d)] = second;
+    channels_[static_cast<size_t>(last_pair)] = first;
     peak_ = peak;
     smooth_ = smooth;
     slow_peak_ = slow;
