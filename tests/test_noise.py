@@ -56,9 +56,17 @@ def test_switching_components_mid_stream_matches_reference():
                 noise.set_parameter("noise_hiss_db", -70.0)
             if index in (40, 65):  # the hum on after 40 blocks off (its wanders kept up), and off again
                 noise.set_parameter("noise_hum_db", -60.0 if index == 40 else -120.0)
+            if index in (15, 45, 55):  # the modulation on, off (its envelope holds), on again
+                noise.set_parameter("noise_modulation_db", -120.0 if index == 45 else -45.0)
             blocks.append(noise.process(signal[:, start : start + 300]))
         outputs.append(np.concatenate(blocks, axis=1))
     assert parity_error_db(*outputs) <= PARITY_DBFS
+
+
+def test_every_component_off_passes_the_input_untouched():
+    signal = sines(2, 24000, 48000, 440.0, 0.3)
+    assert np.array_equal(stemglue.Noise(**OFF)(signal, 48000), signal)
+    assert np.array_equal(reference.Noise(**OFF)(signal, 48000), signal)
 
 
 @pytest.mark.parametrize("sample_rate", [44100, 48000, 96000])

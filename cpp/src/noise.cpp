@@ -176,7 +176,7 @@ struct ParallelForm<1> {
 };
 
 // One channel's three recursions over a run: the pink and room filters (their draws in, filtered
-// out, in place; null: off) and the signal's envelope (attack/release smoothing of |x|).
+// out, in place) and the signal's envelope (attack/release smoothing of |x|); null: off.
 struct Recursions {
     const double *pink_pole, *pink_residue;  // the cascades' lanes (ParallelForm)
     double *pink_state, *pink, pink_direct;
@@ -188,7 +188,7 @@ struct Recursions {
 
 // One channel's recursions, one sample at a time (its state in locals: stores through the output
 // pointers could otherwise alias the fields).
-template <bool kPink, bool kRoom>
+template <bool kPink, bool kRoom, bool kEnvelope>
 struct RecursionStep {
     const Recursions& run;
     ParallelForm<8> pink_form{run.pink_pole, run.pink_residue, run.pink_state, run.pink_direct};
@@ -204,27 +204,29 @@ struct RecursionStep {
     {
         if constexpr (kPink) pink[j] = pink_form.step(pink[j]);
         if constexpr (kRoom) room[j] = room_form.step(room[j]);
-        const double level = std::abs(static_cast<double>(x[j]));
-        envelope = follow_envelope(envelope, level, attack, release);
-        envelope_out[j] = envelope;
+        if constexpr (kEnvelope) {
+            const double level = std::abs(static_cast<double>(x[j]));
+            envelope = follow_envelope(envelope, level, attack, release);
+            envelope_out[j] = envelope;
+        }
     }
     [[gnu::always_inline]] void store() noexcept
     {
         if constexpr (kPink) pink_form.store(run.pink_state);
         if constexpr (kRoom) room_form.store(run.room_state);
-        *run.envelope_state = envelope;
+        if constexpr (kEnvelope) *run.envelope_state = envelope;
     }
 };
 
 // Always inlined, so that each vector clone of run_recursions has its own (an out-of-line copy ran
 // the baseline code everywhere, at half the speed). Two channels run in one loop, so that their
 // dependency chains (each recursion waits on its own multiply-add) overlap.
-template <bool kPink, bool kRoom>
+template <bool kPink, bool kRoom, bool kEnvelope>
 [[gnu::always_inline]] inline void run_recursions_with(const Recursions* runs, int num_runs, int count) noexcept
 {
-    RecursionStep<kPink, kRoom> first{runs[0]};
+    RecursionStep<kPink, kRoom, kEnvelope> first{runs[0]};
     if (num_runs == 2) {
-        RecursionStep<kPink, kRoom> second{runs[1]};
+        RecursionStep<kPink, kRoom, kEnvelope> second{runs[1]};
         for (int j = 0; j < count; ++j) {
             first(j);
             second(j);
@@ -234,6 +236,15 @@ template <bool kPink, bool kRoom>
         for (int j = 0; j < count; ++j) first(j);
     }
     first.store();
+}
+
+template <bool kPink, bool kRoom>
+[[gnu::always_inline]] inline void run_recursions_with(const Recursions* runs, int num_runs, int count) noexcept
+{
+    if (runs[0].envelope)
+        run_recursions_with<kPink, kRoom, true>(runs, num_runs, count);
+    else
+        run_recursions_with<kPink, kRoom, false>(runs, num_runs, count);
 }
 
 // One or two channels' recursions over a run (every channel's components sound alike).
@@ -352,6 +363,7 @@ void Noise::prepare_module()
     for (auto* buffer :
          {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_, &draws_, &wander_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
+    gains_held_ = 0;
     for (auto* buffer : {&floor_, &pink_, &room_, &envelope_}) buffer->assign(2 * static_cast<size_t>(max_block_size_), 0.0);
 }
 
@@ -444,8 +456,17 @@ void Noise::process_chunk(AudioBlock block) noexcept
         room_gain_[j] = room_level[j] * floor_gain / std::sqrt(room_a_weighted_power_);
         modulation_gain_[j] = modulation_level[j] * floor_gain;
     }
-    for (auto* gains : {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_})
-        std::fill(gains->begin() + static_cast<std::ptrdiff_t>(varying), gains->begin() + n, (*gains)[0]);
+    // At rest the gains often hold these values already (the last chunk's): then not rewritten.
+    const auto all_gains = {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_};
+    const bool held = !moving && gains_held_ >= n && n > 1 &&
+                      std::all_of(all_gains.begin(), all_gains.end(), [](const std::vector<double>* gains) {
+                          return std::memcmp(&(*gains)[0], &(*gains)[1], sizeof(double)) == 0;
+                      });
+    if (!held) {
+        for (auto* gains : all_gains)
+            std::fill(gains->begin() + static_cast<std::ptrdiff_t>(varying), gains->begin() + n, (*gains)[0]);
+        gains_held_ = moving ? 0 : n;
+    }
 
     // Hum: one mains for every channel. Wanders are interpolated between wander ticks. At its
     // minimum level (gain 0, and then the buzz's too) only the ticks' wanders are kept up.
@@ -481,18 +502,20 @@ void Noise::process_chunk(AudioBlock block) noexcept
         while (end < static_cast<int>(varying) && sounding_at(end) == sounding) ++end;
         if (end == static_cast<int>(varying)) end = n;   // gains past `varying` are its last
         for (int c = 0; c < block.num_channels; c += 2)  // in pairs (see run_recursions)
-            process_run(c, std::min(2, block.num_channels - c), block, start, end - start, room_offset, sounding);
+            process_run(c, std::min(2, block.num_channels - c), block, start, end - start, room_offset, sounding, humming);
         start = end;
     }
 }
 
 // One or two channels' floor (channels [first_channel, + num_channels)) over samples [start, start +
 // count) of the chunk: each component's draws (vectorised) and the filters in passes over the run,
-// summed per sample in the order hum, white, pink, room, modulation, then onto the input.
+// summed per sample in the order hum, white, pink, room, modulation, then onto the input. With
+// nothing sounding, only the room tone's level wander is kept up.
 void Noise::process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
-                        const std::array<bool, 4>& sounding) noexcept
+                        const std::array<bool, 4>& sounding, bool humming) noexcept
 {
     const auto [white_on, pink_on, room_on, modulation_on] = sounding;
+    const bool silent = !(humming || white_on || pink_on || room_on || modulation_on);
     const uint64_t first = position_ + static_cast<uint64_t>(start);
     const size_t offset = static_cast<size_t>(start), stride = static_cast<size_t>(max_block_size_);
     double *draws = draws_.data(), *wander = wander_.data();
@@ -500,7 +523,7 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
     for (int k = 0; k < num_channels; ++k) {  // each channel's draws, and the hum and hiss into its floor
         Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
         double *noise_floor = &floor_[k * stride], *pink = &pink_[k * stride], *room = &room_[k * stride];
-        std::copy_n(&hum_wave_[offset], count, noise_floor);
+        if (!silent) std::copy_n(&hum_wave_[offset], count, noise_floor);
         if (white_on) {
             draw_run(channel.hiss_white_key, first, draws, count);
             add_product(noise_floor, &white_gain_[offset], draws, count);
@@ -531,11 +554,11 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
                    room_tone.direct,
                    block.channel(first_channel + k) + start,
                    &channel.envelope,
-                   &envelope_[k * stride],
+                   modulation_on ? &envelope_[k * stride] : nullptr,  // off, the envelope holds
                    envelope_attack_,
                    envelope_release_};
     }
-    run_recursions(runs, num_channels, count);
+    if (pink_on || room_on || modulation_on) run_recursions(runs, num_channels, count);
     for (int k = 0; k < num_channels; ++k) {
         Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
         double *noise_floor = &floor_[k * stride], *pink = &pink_[k * stride], *room = &room_[k * stride],
@@ -549,9 +572,12 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
             if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kWanderTickSamples + 1));
             const int interval_start = j, interval_end = std::min(count, j + kWanderTickSamples - phase);
             const double from = channel.room_level_from, to = channel.room_level_to;
-            for (; j < interval_end; ++j)
-                wander[j] = from + (to - from) * (double(phase + j - interval_start) / kWanderTickSamples);
+            if (room_on)
+                for (int i = interval_start; i < interval_end; ++i)
+                    wander[i] = from + (to - from) * (double(phase + i - interval_start) / kWanderTickSamples);
+            j = interval_end;
         }
+        if (silent) continue;
         if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
         if (modulation_on) {
             draw_run(channel.modulation_key, first, draws, count);

@@ -17,7 +17,8 @@
 // its slowest pole has decayed by 120 dB), so its state is the full render's too. What a session shares (the mains'
 // frequency wander, the room tone) is keyed by the seed; what a track owns (hiss, modulation
 // noise, its hum's phase and level) by the seed and the track id. A component at its minimum
-// level is off and draws nothing (the others are unaffected, being keyed by index).
+// level is off: it draws nothing and its filter (the modulation's: its envelope) does not advance
+// (the others are unaffected, being keyed by index). All off, only the wanders' ticks are kept up.
 #pragma once
 
 #include <array>
@@ -81,7 +82,7 @@ private:
     };
 
     void process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
-                     const std::array<bool, 4>& sounding) noexcept;  // sounding: white, pink, room, modulation
+                     const std::array<bool, 4>& sounding, bool humming) noexcept;  // sounding: white, pink, room, modulation
     double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kWanderTickSamples / sample_rate_); }
     void evaluate_hum(uint64_t tick) noexcept;  // the hum's wanders at the next tick, into the *_to values
 
@@ -110,7 +111,8 @@ private:
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;
-    std::vector<double> draws_, wander_;                  // one channel's run
+    int gains_held_ = 0;                  // after a chunk at rest: how many leading samples of every gain hold its [0]
+    std::vector<double> draws_, wander_;  // one channel's run
     std::vector<double> floor_, pink_, room_, envelope_;  // two channels' runs, max_block_size_ apart
 };
 

@@ -10,10 +10,11 @@ Summed onto the input, per timeline sample n (every draw keyed by (seed or track
                heard room_delay_ms late: one source in the room, each microphone at its distance
     modulation noise times an attack/release envelope of the signal
 
-A component at its minimum level is off: it draws nothing and its filter does not advance. The
-wanders and the hum's phase are pure functions of the timeline; a filter that starts (at a seek,
-or when its component is switched on) first runs over the draws of its memory before that point
-(until its slowest pole has decayed by 120 dB), so playback from anywhere gives the full render.
+A component at its minimum level is off: it draws nothing and its filter (the modulation's: its
+envelope) does not advance. The wanders and the hum's phase are pure functions of the timeline; a
+filter that starts (at a seek, or when its component is switched on) first runs over the draws of
+its memory before that point (until its slowest pole has decayed by 120 dB), so playback from
+anywhere gives the full render.
 """
 
 from __future__ import annotations
@@ -256,9 +257,10 @@ class Noise(ReferenceModule):
         out = np.empty_like(block)
         for c, channel in enumerate(self._channels):
             x = sanitize(block[c])
-            envelope = np.empty(n)
+            envelope = np.zeros(n)
             state = self._envelopes[c]
-            for j, level_now in enumerate(np.abs(x)):
+            for j in np.flatnonzero(modulation_gain != 0):  # off, the envelope holds
+                level_now = abs(x[j])
                 smoothing = self._attack if level_now > state else self._release
                 state = (1.0 - smoothing) * state + smoothing * level_now
                 envelope[j] = state
