@@ -73,8 +73,10 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
 {
     double delay[2][kControlInterval], low_gain[2][kControlInterval], level[2][kControlInterval], lowpass[2][kControlInterval];
     float sum[2][kControlInterval];
+    bool flat[2];  // the tilt at 0 dB over the interval: its lowpass holds, the read passes (times the level)
     for (int c = 0; c < num_channels; ++c) {
         const Channel& channel = channels[c];
+        flat[c] = channel.low_from == 1.0 && channel.low_to == 1.0;
         for (int i = 0; i < count; ++i) {
             const double fraction = double(first + i) / kControlInterval;
             // Split the delay, not the read position, into whole and fraction: then the result
@@ -83,10 +85,15 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
             low_gain[c][i] = channel.low_from + (channel.low_to - channel.low_from) * fraction;
             level[c][i] = channel.level_from + (channel.level_to - channel.level_from) * fraction;
         }
-        for (int i = 0; i < count; ++i) sum[c][i] = interpolator.read(now[c] + i, delay[c][i]);
+        // A steady whole-sample delay (no wow or flutter) reads exactly its sample: a copy.
+        const double whole = channel.delay_from;
+        if (channel.delay_to == whole && std::floor(whole) == whole)
+            std::copy_n(now[c] - static_cast<std::ptrdiff_t>(whole), count, sum[c]);
+        else
+            for (int i = 0; i < count; ++i) sum[c][i] = interpolator.read(now[c] + i, delay[c][i]);
     }
     const double keep = 1.0 - tilt_coefficient;
-    if (num_channels == 2) {
+    if (num_channels == 2 && !flat[0] && !flat[1]) {
         double first_state = channels[0].tilt_lowpass, second_state = channels[1].tilt_lowpass;
         for (int i = 0; i < count; ++i) {
             first_state = keep * first_state + tilt_coefficient * sum[0][i];
@@ -97,14 +104,22 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
         channels[0].tilt_lowpass = first_state;
         channels[1].tilt_lowpass = second_state;
     } else {
-        double state = channels[0].tilt_lowpass;
-        for (int i = 0; i < count; ++i) lowpass[0][i] = state = keep * state + tilt_coefficient * sum[0][i];
-        channels[0].tilt_lowpass = state;
+        for (int c = 0; c < num_channels; ++c) {
+            if (flat[c]) continue;
+            double state = channels[c].tilt_lowpass;
+            for (int i = 0; i < count; ++i) lowpass[c][i] = state = keep * state + tilt_coefficient * sum[c][i];
+            channels[c].tilt_lowpass = state;
+        }
     }
-    for (int c = 0; c < num_channels; ++c)
+    for (int c = 0; c < num_channels; ++c) {
+        if (flat[c]) {
+            for (int i = 0; i < count; ++i) out[c][i] = static_cast<float>(sum[c][i] * level[c][i]);
+            continue;
+        }
         for (int i = 0; i < count; ++i)
             out[c][i] =
                 static_cast<float>((lowpass[c][i] * low_gain[c][i] + (sum[c][i] - lowpass[c][i]) / low_gain[c][i]) * level[c][i]);
+    }
 }
 
 void Drift::prepare_module()
@@ -209,20 +224,30 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
     const double flutter_scale = 0.01 * flutter_percent_values_[j] / (2.0 * flutter_rms_);
 
     const double seconds = static_cast<double>(tick) * (kControlInterval / sample_rate_);
-    // Many streams are read at each of three times: the spline's weights are found once per time.
-    const SmoothRandom::Place wow_place = SmoothRandom::place(seconds / kWowWanderSeconds),
-                              phase_place = SmoothRandom::place(seconds / kPhaseWanderSeconds),
-                              tone_place = SmoothRandom::place(tone_clock_.at(tick));
-    // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
-    Source& shared = sources_[0];
-    const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;
-    double wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_place);
     const double wow_amplitude_s = glided_wow_speed_ / (2.0 * M_PI * glided_wow_rate_hz_);
-    double flutter_phase = flutter_clock_.at(tick);
-    wow_phase -= std::floor(wow_phase);
-    flutter_phase -= std::floor(flutter_phase);
-    const double shared_depth = shared.wow_depth.at(wow_place), shared_tilt = shared.tilt.at(tone_place),
-                 shared_gain = shared.gain.at(tone_place);
+    // A transport at rest (no wow, no flutter) and a flat tone (tilt and gain at 0 dB) skip their
+    // wanders: every term would be a zero times a finite value, so the results are the same.
+    const bool moving = wow_amplitude_s != 0.0 || flutter_scale != 0.0;
+    const bool toned = tilt_values_[j] != 0.0 || gain_values_[j] != 0.0;
+    // Many streams are read at each of three times: the spline's weights are found once per time.
+    const SmoothRandom::Place wow_place = SmoothRandom::place(moving ? seconds / kWowWanderSeconds : 0.0),
+                              phase_place = SmoothRandom::place(moving ? seconds / kPhaseWanderSeconds : 0.0),
+                              tone_place = SmoothRandom::place(toned ? tone_clock_.at(tick) : 0.0);
+    Source& shared = sources_[0];
+    double wow_phase = 0.0, flutter_phase = 0.0, shared_depth = 0.0, shared_tilt = 0.0, shared_gain = 0.0;
+    if (moving) {
+        // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
+        const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;
+        wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_place);
+        flutter_phase = flutter_clock_.at(tick);
+        wow_phase -= std::floor(wow_phase);
+        flutter_phase -= std::floor(flutter_phase);
+        shared_depth = shared.wow_depth.at(wow_place);
+    }
+    if (toned) {
+        shared_tilt = shared.tilt.at(tone_place);
+        shared_gain = shared.gain.at(tone_place);
+    }
 
     // Channels add a wandering phase offset scaled by (1 - link), so each keeps the exact depth,
     // and mix the Gaussian wanders, which keeps their variance.
@@ -230,32 +255,37 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
         Source& mine = sources_[c + 1];
-        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_place), -2.5, 2.5);
-        const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place);
-        // The displacement whose speed is the wow, centred.
-        double displacement =
-            wow_amplitude_s * (1.0 + kWowDepthWander * depth) * std::cos(2.0 * M_PI * (wow_phase + phase_offset));
-        // The flutter's harmonics, cos(k a + b_k), from one cosine and sine of a: Chebyshev's
-        // recurrence for the multiples, the offsets' cosines and sines held since the seek.
-        const double angle = 2.0 * M_PI * (flutter_phase + phase_offset);
-        const double cosine = std::cos(angle), sine = std::sin(angle);
-        double multiple_cosine = cosine, multiple_sine = sine, previous_cosine = 1.0, previous_sine = 0.0;
-        for (size_t k = 0; k < 3; ++k) {
-            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate) *
-                            (multiple_cosine * flutter_offset_cosines_[k] - multiple_sine * flutter_offset_sines_[k]);
-            const double next_cosine = 2.0 * cosine * multiple_cosine - previous_cosine;
-            const double next_sine = 2.0 * cosine * multiple_sine - previous_sine;
-            previous_cosine = multiple_cosine;
-            previous_sine = multiple_sine;
-            multiple_cosine = next_cosine;
-            multiple_sine = next_sine;
+        double displacement = 0.0;
+        if (moving) {
+            const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_place), -2.5, 2.5);
+            const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place);
+            // The displacement whose speed is the wow, centred.
+            displacement = wow_amplitude_s * (1.0 + kWowDepthWander * depth) * std::cos(2.0 * M_PI * (wow_phase + phase_offset));
+            // The flutter's harmonics, cos(k a + b_k), from one cosine and sine of a: Chebyshev's
+            // recurrence for the multiples, the offsets' cosines and sines held since the seek.
+            const double angle = 2.0 * M_PI * (flutter_phase + phase_offset);
+            const double cosine = std::cos(angle), sine = std::sin(angle);
+            double multiple_cosine = cosine, multiple_sine = sine, previous_cosine = 1.0, previous_sine = 0.0;
+            for (size_t k = 0; k < 3; ++k) {
+                displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate) *
+                                (multiple_cosine * flutter_offset_cosines_[k] - multiple_sine * flutter_offset_sines_[k]);
+                const double next_cosine = 2.0 * cosine * multiple_cosine - previous_cosine;
+                const double next_sine = 2.0 * cosine * multiple_sine - previous_sine;
+                previous_cosine = multiple_cosine;
+                previous_sine = multiple_sine;
+                multiple_cosine = next_cosine;
+                multiple_sine = next_sine;
+            }
         }
-        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_place));
-        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_place));
         channel.delay_to =
             latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
-        channel.low_to = std::exp(-tilt_db * M_LN10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
-        channel.level_to = std::exp(gain_db * M_LN10 / 20.0);
+        channel.low_to = channel.level_to = 1.0;
+        if (toned) {
+            const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_place));
+            const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_place));
+            channel.low_to = std::exp(-tilt_db * M_LN10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
+            channel.level_to = std::exp(gain_db * M_LN10 / 20.0);
+        }
     }
 }
 

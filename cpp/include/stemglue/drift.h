@@ -15,7 +15,9 @@
 // Every source is a pure function of the control tick (smooth_random.h, timeline_clock.h), so
 // playback started anywhere gives the modulation a full render gives there. Values are computed
 // every kControlInterval samples and interpolated linearly in between. The delay is read with the
-// chain's windowed-sinc interpolator (sinc_interpolator.h).
+// chain's windowed-sinc interpolator (sinc_interpolator.h). At their minimum the components cost
+// nothing: a transport at rest reads its whole-sample delay as a copy, and over an interval whose
+// tilt is 0 dB the tilt's lowpass holds and the read passes, times the level.
 #pragma once
 
 #include <array>

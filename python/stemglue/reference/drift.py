@@ -21,7 +21,9 @@ One modulated delay carries wow and flutter; a slow random tilt and gain follow 
 Every value is a pure function of the control tick (smooth_random, timeline_clock): computed
 every CONTROL_INTERVAL samples and interpolated linearly between ticks. The delay is read by a
 24-tap Kaiser (beta 8) windowed sinc at 512 phases, linear between phases, every phase normalised
-to unity DC gain; whole-sample delays are exact.
+to unity DC gain; whole-sample delays are exact. Over an interval whose tilt is 0 dB at both ticks
+the tilt's lowpass holds and the read passes, times the level (as C++, where a flat tone costs
+nothing).
 """
 
 from __future__ import annotations
@@ -211,6 +213,8 @@ class Drift(ReferenceModule):
         segment = np.searchsorted(boundaries, np.arange(n), side="right")
         fraction = ((self._position + np.arange(n)) % CONTROL_INTERVAL) / CONTROL_INTERVAL
         delay, low, level = starts[:, :, segment] + (ends[:, :, segment] - starts[:, :, segment]) * fraction
+        # The tilt at 0 dB over a whole interval: its lowpass holds, and the read passes (times the level).
+        flat = (starts[1][:, segment] == 1.0) & (ends[1][:, segment] == 1.0)
         self._from, self._to = starts[:, :, -1], ends[:, :, -1]
 
         out = np.empty_like(block)
@@ -219,8 +223,14 @@ class Drift(ReferenceModule):
             delayed = sinc_interpolator.read(history, self._history + np.arange(n), delay[c])
             self._histories[c] = history[n:]
 
-            a = self._tilt_coefficient
-            lowpass, self._tilt_states[c] = scipy.signal.lfilter([a], [1.0, a - 1.0], delayed, zi=self._tilt_states[c])
-            out[c] = (lowpass * low[c] + (delayed - lowpass) / low[c]) * level[c]
+            out[c] = delayed * level[c]
+            tilted = ~flat[c]
+            if tilted.any():
+                a = self._tilt_coefficient
+                lowpass, self._tilt_states[c] = scipy.signal.lfilter(
+                    [a], [1.0, a - 1.0], delayed[tilted], zi=self._tilt_states[c]
+                )
+                low_tilted = low[c][tilted]
+                out[c][tilted] = (lowpass * low_tilted + (delayed[tilted] - lowpass) / low_tilted) * level[c][tilted]
         self._position += n
         return out
