@@ -57,9 +57,13 @@ def test_automation_mid_stream_matches_reference():
         processor.prepare(48000, 256, 2)
         blocks = []
         for index, start in enumerate(range(0, signal.shape[1], 256)):
+            if index in (10, 35):  # the bloom off (its envelope holds), then on again
+                processor.set_parameter("tube_bloom_percent", 0.0 if index == 10 else 60.0)
             if index == 20:
                 processor.set_parameter("tube_drive_db", 24.0)
                 processor.set_parameter("tube_tone_db", -6.0)
+            if index == 30:
+                processor.set_parameter("tube_bias", 0.6)
             if index == 50:
                 processor.set_parameter("tube_mix_percent", 40.0)
                 processor.set_parameter("tube_adaa", 0.0)

@@ -279,6 +279,8 @@ void Tube::reset_module() noexcept
 void Tube::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
+    // (Asked before the fills: a ramp that ends within this chunk still varies over it.)
+    const bool bloom_moving = bloom_percent_.is_smoothing(), shaper_moving = drive_db_.is_smoothing() || bias_.is_smoothing();
     const double* drive_gain = drive_db_.fill(n, db_to_gain);
     const double* bias_value = bias_.fill(n);
     const double* bloom_amount = bloom_percent_.fill(n, [](double v) { return 0.01 * v; });
@@ -294,27 +296,41 @@ void Tube::process_chunk(AudioBlock block) noexcept
     const int factor = factor_;
     const size_t block_size = static_cast<size_t>(max_block_size_);
     // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain. Two
-    // channels in one loop, so their recursions overlap (an odd last one runs as both).
-    for (int c = 0; c < block.num_channels; c += 2) {
+    // channels in one loop, so their recursions overlap (an odd last one runs as both). At 0 %
+    // the envelope holds; at rest there, with drive and bias at rest too, the shaper's
+    // coefficients are the same for every sample (and every channel): found once.
+    const bool bloomless = !bloom_moving && bloom_amount[0] == 0.0;
+    const bool steady = bloomless && !shaper_moving;
+    for (int c = 0; c < block.num_channels && !bloomless; c += 2) {
         const size_t pair[2] = {static_cast<size_t>(c), static_cast<size_t>(std::min(c + 1, block.num_channels - 1))};
         double envelope[2] = {channels_[pair[0]].envelope, channels_[pair[1]].envelope};
         for (int j = 0; j < n; ++j) {
             const size_t s = static_cast<size_t>(j);
             for (size_t k = 0; k < 2; ++k) {
                 const double level = std::abs(double(block.channel(static_cast<int>(pair[k]))[j])) * drive_gain[s];
-                envelope[k] = follow_envelope(envelope[k], level, bloom_attack_coefficient_, bloom_release_coefficient_);
+                const double followed =
+                    follow_envelope(envelope[k], level, bloom_attack_coefficient_, bloom_release_coefficient_);
+                envelope[k] = bloom_amount[s] != 0.0 ? followed : envelope[k];
                 bloom_[pair[k] * block_size + s] = bloom_amount[s] * envelope[k] / (1.0 + envelope[k]);
             }
         }
         channels_[pair[1]].envelope = envelope[1];
         channels_[pair[0]].envelope = envelope[0];
     }
+    if (bloomless)  // (steady: only the first sample's is read)
+        std::fill_n(bloom_.begin(), steady ? 1 : block_size * static_cast<size_t>(block.num_channels), 0.0);
+    if (steady) {  // (a chunk is never empty)
+        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(), shaper_bias_.data(), makeup_.data(), 1);
+        for (auto* values : {&shaper_gain_, &shaper_bias_, &makeup_})
+            std::fill(values->begin() + 1, values->begin() + n, (*values)[0]);
+    }
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
         channel.dry_delay.process(x, &dry_[static_cast<size_t>(c) * block_size], n);
-        shaper_coefficients(drive_gain, bias_value, &bloom_[static_cast<size_t>(c) * block_size], shaper_gain_.data(),
-                            shaper_bias_.data(), makeup_.data(), n);
+        if (!steady)
+            shaper_coefficients(drive_gain, bias_value, &bloom_[static_cast<size_t>(c) * block_size], shaper_gain_.data(),
+                                shaper_bias_.data(), makeup_.data(), n);
 
         float* top = channel.oversampler.upsample(x, n);
         const int count = n * factor;

@@ -224,13 +224,15 @@ class Tube(ReferenceModule):
             x = sanitize(block[c].astype(np.float64))
             dry = channel.dry_delay.process(x)
 
-            # Bloom: attack/release envelope of the driven level (a recursion, so a loop).
+            # Bloom: attack/release envelope of the driven level (a recursion, so a loop); it holds
+            # where the bloom is 0 %.
             level = np.abs(x) * drive_gain
             envelope = np.empty(n)
             state = channel.envelope
             for j in range(n):
-                coefficient = self._attack if level[j] > state else self._release
-                state = (1.0 - coefficient) * state + coefficient * level[j]
+                if bloom_amount[j] != 0:
+                    coefficient = self._attack if level[j] > state else self._release
+                    state = (1.0 - coefficient) * state + coefficient * level[j]
                 envelope[j] = state
             channel.envelope = state
             bloom = bloom_amount * envelope / (1.0 + envelope)
