@@ -65,6 +65,21 @@ def test_random_settings_and_blocks(settings, block_size):
     assert np.array_equal(native, stemglue.Room(**settings)(signal, RATE, block_size=2500))
 
 
+def test_early_balance_to_zero_and_back_mid_stream_matches_reference():
+    # At 0 % the early reflections are not read: the wet must be the same as when they were.
+    signal = music(2, 24000, RATE)
+    outputs = []
+    for room in (stemglue.Room(mix_percent=60.0), reference.Room(mix_percent=60.0)):
+        room.prepare(RATE, 300, 2)
+        blocks = []
+        for index, start in enumerate(range(0, signal.shape[1], 300)):
+            if index in (10, 40):
+                room.set_parameter("room_early_percent", 0.0 if index == 10 else 70.0)
+            blocks.append(room.process(signal[:, start : start + 300]))
+        outputs.append(np.concatenate(blocks, axis=1))
+    assert parity_error_db(*outputs) <= PARITY_DBFS
+
+
 def test_the_dry_path_has_no_added_delay():
     room = stemglue.Room(mix_percent=0)
     assert room.latency_samples == 0

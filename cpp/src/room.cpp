@@ -603,6 +603,7 @@ void Room::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
     const size_t count = static_cast<size_t>(n);
+    const bool early_moving = early_percent_.is_smoothing();  // (before the fill: a ramp ending here still varies)
     const double* early = early_percent_.fill(n);
     const double* width = width_percent_.fill(n);
     modulation_values_ = modulation_percent_.fill(n);
@@ -617,11 +618,14 @@ void Room::process_chunk(AudioBlock block) noexcept
     }
     input_.push(mono_.data(), n);
 
-    // Early reflections: taps on the input (each tap's delay already includes the predelay).
+    // Early reflections: taps on the input (each tap's delay already includes the predelay). Not
+    // heard at an early/late balance of 0 %: then not read (their weight in the wet is 0).
+    const bool early_heard = early_moving || early[0] != 0.0;
     for (int mic = 0; mic < 2; ++mic) {
         float* reflections = mic == 0 ? early_left_.data() : early_right_.data();
         std::fill(reflections, reflections + n, 0.0f);
-        input_.read_taps(taps_[static_cast<size_t>(mic)].data(), tap_counts_[static_cast<size_t>(mic)], n, reflections);
+        if (early_heard)
+            input_.read_taps(taps_[static_cast<size_t>(mic)].data(), tap_counts_[static_cast<size_t>(mic)], n, reflections);
     }
 
     // Late: predelayed input through the diffusers into the FDN.
