@@ -34,7 +34,6 @@ private:
     void reset_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     void update_coefficients() noexcept;
-    void auto_makeup(AudioBlock input) noexcept;
 
     struct Channel {
         double x1 = 0, x2 = 0, y1 = 0, y2 = 0;  // sidechain high-pass state
