@@ -89,8 +89,12 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
         const double whole = channel.delay_from;
         if (channel.delay_to == whole && std::floor(whole) == whole)
             std::copy_n(now[c] - static_cast<std::ptrdiff_t>(whole), count, sum[c]);
-        else
-            for (int i = 0; i < count; ++i) sum[c][i] = interpolator.read(now[c] + i, delay[c][i]);
+        else {
+            // The places first, in a loop that vectorises, then the reads.
+            SincInterpolator::Place place[kControlInterval];
+            for (int i = 0; i < count; ++i) place[i] = SincInterpolator::locate(delay[c][i]);
+            for (int i = 0; i < count; ++i) sum[c][i] = interpolator.read_at(now[c] + i, place[i]);
+        }
     }
     const double keep = 1.0 - tilt_coefficient;
     if (num_channels == 2 && !flat[0] && !flat[1]) {

@@ -24,13 +24,33 @@ public:
     /** Points at the shared kernel (built, and allocated, by the first instance). */
     SincInterpolator();
 
+    /** Where a delay reads: `reach` samples before now the first tap, kernel row `row` (and its
+     *  differences to the next), blended towards the next by `blend`. */
+    struct Place {
+        int reach, row;
+        float blend;
+    };
+
+    /** The place of a delay: ceil(delay) + kHalf - 1 back, the row just before its phase. Inline
+     *  and branch-free, so a loop of them vectorises (Drift locates a control interval at once). */
+    static Place locate(double delay) noexcept
+    {
+        const double whole = std::ceil(delay);
+        const double phase = (whole - delay) * kPhases;  // how far past now[-whole]
+        const int index = std::min(static_cast<int>(phase), kPhases - 1);
+        return {static_cast<int>(whole) + (kHalf - 1), index, static_cast<float>(phase - index)};
+    }
+
     /** The signal `delay` samples before now[0]: reads now[-ceil(delay) - (kHalf - 1)] up to
      *  now[-ceil(delay) + kHalf], so a delay below kHalf reads ahead of now. */
-    float read(const float* now, double delay) const noexcept
+    float read(const float* now, double delay) const noexcept { return read_at(now, locate(delay)); }
+
+    /** read() at a place found by locate(). */
+    float read_at(const float* now, Place place) const noexcept
     {
-        const float* first;
-        float blend;
-        const float* samples = now - locate(delay, first, blend);
+        const float* first = kernel_ + place.row * 2 * kTaps;
+        const float* samples = now - place.reach;
+        const float blend = place.blend;
         // Eight running sums, each over every eighth tap, then added in a fixed tree: one sum of 24
         // dependent adds would wait on each, and the compiler may not reorder it. Lane-wise vector
         // arithmetic is the same at any vector width (two SSE halves or one AVX register), so
@@ -76,26 +96,14 @@ public:
     }
 
 private:
-    // The kernel row just before a delay's phase (and its differences to the next) and the blend
-    // towards the next; returns how far before now the first tap reads: ceil(delay) + kHalf - 1.
-    std::ptrdiff_t locate(double delay, const float*& row, float& blend) const noexcept
-    {
-        const double whole = std::ceil(delay);
-        const double phase = (whole - delay) * kPhases;  // how far past now[-whole]
-        const int index = std::min(static_cast<int>(phase), kPhases - 1);
-        blend = static_cast<float>(phase - index);
-        row = kernel_ + index * 2 * kTaps;
-        return static_cast<std::ptrdiff_t>(whole) + (kHalf - 1);
-    }
-
-    // The taps for a delay (linear between the two nearest phases); returns what locate() does.
+    // The taps for a delay (linear between the two nearest phases); returns how far before now the
+    // first tap reads.
     std::ptrdiff_t taps_for(double delay, float* taps) const noexcept
     {
-        const float* first;
-        float blend;
-        const std::ptrdiff_t reach = locate(delay, first, blend);
-        for (int k = 0; k < kTaps; ++k) taps[k] = first[k] + first[kTaps + k] * blend;
-        return reach;
+        const Place place = locate(delay);
+        const float* first = kernel_ + place.row * 2 * kTaps;
+        for (int k = 0; k < kTaps; ++k) taps[k] = first[k] + first[kTaps + k] * place.blend;
+        return place.reach;
     }
 
     // phases x (taps, then their difference to the next row); row r reads r / phases of a sample late
