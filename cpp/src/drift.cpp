@@ -5,6 +5,7 @@
 
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
+#include "stemglue/sine_cosine.h"
 #include "stemglue/weighting.h"
 
 namespace stemglue {
@@ -264,11 +265,10 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
             const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_place), -2.5, 2.5);
             const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place);
             // The displacement whose speed is the wow, centred.
-            displacement = wow_amplitude_s * (1.0 + kWowDepthWander * depth) * std::cos(2.0 * M_PI * (wow_phase + phase_offset));
+            displacement = wow_amplitude_s * (1.0 + kWowDepthWander * depth) * sine_cosine_turns(wow_phase + phase_offset).cosine;
             // The flutter's harmonics, cos(k a + b_k), from one cosine and sine of a: Chebyshev's
             // recurrence for the multiples, the offsets' cosines and sines held since the seek.
-            const double angle = 2.0 * M_PI * (flutter_phase + phase_offset);
-            const double cosine = std::cos(angle), sine = std::sin(angle);
+            const auto [sine, cosine] = sine_cosine_turns(flutter_phase + phase_offset);
             double multiple_cosine = cosine, multiple_sine = sine, previous_cosine = 1.0, previous_sine = 0.0;
             for (size_t k = 0; k < 3; ++k) {
                 displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate) *

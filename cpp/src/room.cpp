@@ -6,6 +6,7 @@
 
 #include "stemglue/multiversion.h"
 #include "stemglue/random.h"
+#include "stemglue/sine_cosine.h"
 #include "stemglue/timeline_clock.h"
 #include "stemglue/weighting.h"
 
@@ -506,13 +507,14 @@ void Room::seek_module() noexcept
 void Room::rotate_to(uint64_t tick, double modulation_percent) noexcept
 {
     const double seconds = static_cast<double>(tick) * (kRotationTick / sample_rate_);
-    for (size_t s = 0; s < kLines / 2; ++s) {
+    cos_from_ = cos_to_;
+    sin_from_ = sin_to_;
+    for (size_t s = 0; s < kLines / 2; ++s) {  // (sine_cosine_turns inline: the pairs in vector lanes)
         const double cycles = rotation_offset_[s] + (0.11 + 0.07 * static_cast<double>(s)) * seconds;
-        const double angle = 0.01 * modulation_percent * kMaxRotationRad * std::sin(2.0 * M_PI * (cycles - std::floor(cycles)));
-        cos_from_[s] = cos_to_[s];
-        sin_from_[s] = sin_to_[s];
-        cos_to_[s] = std::cos(angle);
-        sin_to_[s] = std::sin(angle);
+        const double angle = 0.01 * modulation_percent * kMaxRotationRad * sine_cosine_turns(cycles).sine;
+        const SineCosine rotation = sine_cosine_turns(angle * (0.5 / M_PI));
+        cos_to_[s] = rotation.cosine;
+        sin_to_[s] = rotation.sine;
     }
 }
 
