@@ -136,18 +136,38 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     // their recursions overlap (an odd last channel runs as both, on a copy of its state).
     const int channels = block.num_channels;
     std::fill(level_.begin(), level_.begin() + n, 0.0f);
-    const Biquad highpass = highpass_;  // a local: stores through reduction_ could alias the member
+    // The pair's high-passes as the lanes of one vector, the biquad's arithmetic lane by lane.
+    using Pair = double __attribute__((vector_size(2 * sizeof(double))));
+    struct PairState {
+        Pair x1, x2, y1, y2;
+    };
+    const auto load = [](const Channel& first, const Channel& second) {
+        return PairState{{first.x1, second.x1}, {first.x2, second.x2}, {first.y1, second.y1}, {first.y2, second.y2}};
+    };
+    const auto store = [](const PairState& z, Channel& first, Channel& second) {
+        second = {z.x1[1], z.x2[1], z.y1[1], z.y2[1]};  // second first: an odd last channel keeps lane 0
+        first = {z.x1[0], z.x2[0], z.y1[0], z.y2[0]};
+    };
+    const Biquad k = highpass_;  // a local: stores through reduction_ could alias the member
     float* level = level_.data();
-    const auto sidechain_step = [&highpass, level](Channel& first, Channel& second, float x, float y, int j) {
-        const float magnitude =
-            static_cast<float>(std::max(std::abs(highpass.step(first, x)), std::abs(highpass.step(second, y))));
+    const auto sidechain_step = [&k, level](PairState& z, float x, float y, int j) {
+        const Pair in = {x, y};
+        // The last term is the only one waiting on the previous output: a short recursion.
+        const Pair out = (k.b0 * in + k.b1 * z.x1 + k.b2 * z.x2 - k.a2 * z.y2) - k.a1 * z.y1;
+        z.x2 = z.x1;
+        z.x1 = in;
+        z.y2 = z.y1;
+        z.y1 = out;
+        const float magnitude = static_cast<float>(std::max(std::abs(out[0]), std::abs(out[1])));
         level[j] = std::max(level[j], magnitude);
     };
     const int last_pair = (channels - 1) / 2 * 2;
     for (int c = 0; c < last_pair; c += 2) {
         Channel& first = channels_[static_cast<size_t>(c)];
         Channel& second = channels_[static_cast<size_t>(c + 1)];
-        for (int j = 0; j < n; ++j) sidechain_step(first, second, block.channel(c)[j], block.channel(c + 1)[j], j);
+        PairState z = load(first, second);
+        for (int j = 0; j < n; ++j) sidechain_step(z, block.channel(c)[j], block.channel(c + 1)[j], j);
+        store(z, first, second);
     }
 
     // The detector, a recursion per sample; the slow branch charges only under sustained compression.
@@ -175,21 +195,20 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     const int d = std::min(last_pair + 1, channels - 1);
     const float* x = block.channel(last_pair);
     const float* y = block.channel(d);
-    Channel first = channels_[static_cast<size_t>(last_pair)], second = channels_[static_cast<size_t>(d)];
+    PairState z = load(channels_[static_cast<size_t>(last_pair)], channels_[static_cast<size_t>(d)]);
     constexpr int kStage = 32;
-    for (int j = 0; j < std::min(n, kStage); ++j) sidechain_step(first, second, x[j], y[j], j);
+    for (int j = 0; j < std::min(n, kStage); ++j) sidechain_step(z, x[j], y[j], j);
     targets(0, std::min(n, kStage));
     for (int start = 0; start < n; start += kStage) {
         const int end = std::min(n, start + kStage), ahead = std::min(n, end + kStage) - end;
         for (int i = 0; i < ahead; ++i) {
-            sidechain_step(first, second, x[end + i], y[end + i], end + i);
+            sidechain_step(z, x[end + i], y[end + i], end + i);
             detector_step(start + i);
         }
         for (int j = start + ahead; j < end; ++j) detector_step(j);
         targets(end, end + ahead);
     }
-    channels_[static_cast<size_t>(d)] = second;
-    channels_[static_cast<size_t>(last_pair)] = first;
+    store(z, channels_[static_cast<size_t>(last_pair)], channels_[static_cast<size_t>(d)]);
     peak_ = peak;
     smooth_ = smooth;
     slow_peak_ = slow;

@@ -38,18 +38,8 @@ private:
     struct Channel {
         double x1 = 0, x2 = 0, y1 = 0, y2 = 0;  // sidechain high-pass state
     };
-    struct Biquad {
+    struct Biquad {  // coefficients (process_chunk runs a channel pair's as vector lanes)
         double b0 = 1, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
-        double step(Channel& z, double x) const noexcept
-        {
-            // The last term is the only one waiting on the previous output: a short recursion.
-            const double y = (b0 * x + b1 * z.x1 + b2 * z.x2 - a2 * z.y2) - a1 * z.y1;
-            z.x2 = z.x1;
-            z.x1 = x;
-            z.y2 = z.y1;
-            z.y1 = y;
-            return y;
-        }
     };
 
     ModuleParameter threshold_db_{parameters_, "glue_threshold_db"};
