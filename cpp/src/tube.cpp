@@ -169,13 +169,15 @@ void shape_second_order(const float* __restrict v, double* __restrict means, con
         return;
     }
     for (int i = -1; i < count; ++i) means[i + 1] = step_mean(v[i], v[i - 1]);
+    int narrow = 0;
     for (int i = 0; i < count; ++i) {
         const double span = double(v[i]) - double(v[i - 2]);
         const bool wide = std::abs(span) >= kAdaaTolerance * (1.0 + std::abs(double(v[i - 1])));
+        narrow += wide ? 0 : 1;
         const double mean = 2.0 * (means[i + 1] - means[i]) / (wide ? span : 1.0);
         out[i] = (static_cast<float>(mean) - top_offset[i]) * top_makeup[i];
     }
-    for (int i = 0; i < count; ++i) {  // the rare narrow spans: v'' within a millionth of v
+    for (int i = 0; i < count && narrow > 0; ++i) {  // the rare narrow spans: v'' within a millionth of v
         const double a = v[i], b = v[i - 1], c = v[i - 2];
         if (std::abs(a - c) >= kAdaaTolerance * (1.0 + std::abs(b))) continue;
         const double middle = 0.5 * (a + c);
