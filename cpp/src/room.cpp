@@ -232,29 +232,46 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
                    const SecondOrderSection* k, double* state, double second_weight, double* __restrict in_power,
                    double* __restrict out_power, int n) noexcept
 {
+    using Floats = float __attribute__((vector_size(4 * sizeof(float))));
     using Doubles = double __attribute__((vector_size(4 * sizeof(double))));
-    using Pair = double __attribute__((vector_size(2 * sizeof(double))));
     Doubles z[2][2];
     std::memcpy(z, state, sizeof z);
-    for (int j = 0; j < n; ++j) {
-        const float amount = static_cast<float>(mix[j]), dry = std::min(1.0f, 2.0f * (1.0f - amount));
-        const float in0 = x0[j], in1 = x1[j];
-        const float out0 = in0 * dry + wet0[j] * amount, out1 = in1 * dry + wet1[j] * amount;
-        x1[j] = out1;
-        x0[j] = out0;
-        Doubles y = {in0, in1, out0, out1};
-        for (int s = 0; s < 2; ++s) {
-            const Doubles v = y;
-            y = k[s].b0 * v + z[s][0];
-            z[s][0] = k[s].b1 * v - k[s].a1 * y + z[s][1];
-            z[s][1] = k[s].b2 * v - k[s].a2 * y;
+    // In runs, three passes: the mix (vectorised), the filters' recursions alone, the powers
+    // (vectorised); the recursions' loop then holds little besides them.
+    constexpr int kRun = 64;
+    float heard[kRun][4];     // in 0, in 1, out 0, out 1
+    double squares[kRun][4];  // their K-weighted squares
+    for (int start = 0; start < n; start += kRun) {
+        const int m = std::min(kRun, n - start);
+        for (int i = 0; i < m; ++i) {
+            const int j = start + i;
+            const float amount = static_cast<float>(mix[j]), dry = std::min(1.0f, 2.0f * (1.0f - amount));
+            const float in0 = x0[j], in1 = x1[j];
+            const float out0 = in0 * dry + wet0[j] * amount, out1 = in1 * dry + wet1[j] * amount;
+            x1[j] = out1;
+            x0[j] = out0;
+            heard[i][0] = in0;
+            heard[i][1] = in1;
+            heard[i][2] = out0;
+            heard[i][3] = out1;
         }
-        // {in, out} powers as vector lanes: y0^2 + w y1^2 and y2^2 + w y3^2 (not eight extractions)
-        const Doubles squares = y * y;
-        const Pair powers =
-            __builtin_shufflevector(squares, squares, 0, 2) + second_weight * __builtin_shufflevector(squares, squares, 1, 3);
-        in_power[j] += powers[0];
-        out_power[j] += powers[1];
+        for (int i = 0; i < m; ++i) {
+            Floats h;
+            std::memcpy(&h, heard[i], sizeof h);
+            Doubles y = __builtin_convertvector(h, Doubles);
+            for (int s = 0; s < 2; ++s) {
+                const Doubles v = y;
+                y = k[s].b0 * v + z[s][0];
+                z[s][0] = k[s].b1 * v - k[s].a1 * y + z[s][1];
+                z[s][1] = k[s].b2 * v - k[s].a2 * y;
+            }
+            const Doubles square = y * y;
+            std::memcpy(squares[i], &square, sizeof square);
+        }
+        for (int i = 0; i < m; ++i) {
+            in_power[start + i] += squares[i][0] + second_weight * squares[i][1];
+            out_power[start + i] += squares[i][2] + second_weight * squares[i][3];
+        }
     }
     std::memcpy(state, z, sizeof z);
 }
