@@ -292,6 +292,21 @@ void apply_match(float* __restrict x, const double* __restrict gain, int n) noex
     for (int j = 0; j < n; ++j) x[j] = static_cast<float>(x[j] * gain[j]);
 }
 
+// The pairs' rotations at a tick: each angle a slow sine of its own rate from its seeded offset
+// (cycles), scaled by the modulation. All eight pairs in vector lanes (sine_cosine_turns inline).
+STEMGLUE_MULTIVERSION
+void rotations(const double* __restrict offset, double seconds, double modulation_percent, double* __restrict cosine,
+               double* __restrict sine) noexcept
+{
+    for (int s = 0; s < Room::kLines / 2; ++s) {
+        const double cycles = offset[s] + (0.11 + 0.07 * static_cast<double>(s)) * seconds;
+        const double angle = 0.01 * modulation_percent * kMaxRotationRad * sine_cosine_turns(cycles).sine;
+        const SineCosine rotation = sine_cosine_turns(angle * (0.5 / M_PI));
+        cosine[s] = rotation.cosine;
+        sine[s] = rotation.sine;
+    }
+}
+
 }  // namespace
 
 void Room::Ring::allocate(size_t minimum)
@@ -526,13 +541,7 @@ void Room::rotate_to(uint64_t tick, double modulation_percent) noexcept
     const double seconds = static_cast<double>(tick) * (kRotationTick / sample_rate_);
     cos_from_ = cos_to_;
     sin_from_ = sin_to_;
-    for (size_t s = 0; s < kLines / 2; ++s) {  // (sine_cosine_turns inline: the pairs in vector lanes)
-        const double cycles = rotation_offset_[s] + (0.11 + 0.07 * static_cast<double>(s)) * seconds;
-        const double angle = 0.01 * modulation_percent * kMaxRotationRad * sine_cosine_turns(cycles).sine;
-        const SineCosine rotation = sine_cosine_turns(angle * (0.5 / M_PI));
-        cos_to_[s] = rotation.cosine;
-        sin_to_[s] = rotation.sine;
-    }
+    rotations(rotation_offset_.data(), seconds, modulation_percent, cos_to_.data(), sin_to_.data());
 }
 
 int64_t Room::tail_samples() const noexcept

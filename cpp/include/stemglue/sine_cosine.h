@@ -1,9 +1,9 @@
 // Sine and cosine of an angle in turns (1 turn = 2 pi) for the slow oscillators' control ticks
 // (Drift's wow and flutter, Room's line rotations), where libm's sin and cos cost 20 to 40 cycles
-// a call. Branch-free and inline, so a loop over several angles vectorises. The turn is reduced
-// exactly to within an eighth of a turn of a quarter, where Taylor series to x^17 and x^16 leave
-// only double rounding: within 2 ulp of the correctly rounded values (cpp/tests), as numpy's sin
-// and cos in the references are.
+// a call. Branch-free and always inlined, so a loop over several angles vectorises (and each vector
+// clone gets its own). The turn is reduced exactly to within an eighth of a turn of a quarter,
+// where Taylor series to x^17 and x^16 leave only double rounding: within 2 ulp of the correctly
+// rounded values (cpp/tests), as numpy's sin and cos in the references are.
 #pragma once
 
 namespace stemglue {
@@ -13,7 +13,7 @@ struct SineCosine {
 };
 
 /** sin and cos of 2 pi turns, for |turns| < 2^50. */
-inline SineCosine sine_cosine_turns(double turns) noexcept
+[[gnu::always_inline]] inline SineCosine sine_cosine_turns(double turns) noexcept
 {
     // Round to the nearest integer by the 1.5 * 2^52 trick (exact, and vectorises without SSE4.1).
     constexpr double kRound = 6755399441055744.0;
