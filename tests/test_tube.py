@@ -241,6 +241,19 @@ def test_the_loudness_match_ignores_a_dc_offset():
     assert abs(levels[1] - levels[0]) < 0.1
 
 
+def test_the_loudness_match_hears_a_tone_whose_period_divides_the_control_tick():
+    """The ratio's average moves at control ticks (32 samples) where the dry was heard since the
+    last: at the tick sample alone, a 1500 Hz tone whose zero crossings fall on the ticks went
+    unheard for good and came out 7.3 dB louder than at any other phase."""
+    n = np.arange(3 * 48000)
+    levels = []
+    for phase in range(32):
+        tone = (0.05 * np.sin(2 * np.pi * (1500 * n / 48000 + phase / 32)))[np.newaxis].astype(np.float32)
+        output = stemglue.Tube(drive_db=24.0, bloom_percent=0.0)(tone, 48000)[0, -48000:].astype(np.float64)
+        levels.append(to_dbfs(np.std(output)))
+    assert max(levels) - min(levels) < 0.1
+
+
 def test_the_first_hit_of_a_stream_is_not_boosted():
     """Before the match has heard enough to know the loss it holds the static compensation: the
     first kick of a stream comes out as it would without the match (it came out 5 dB louder)."""

@@ -273,6 +273,7 @@ void Tube::reset_module() noexcept
         channel.wet_dc = channel.dry_dc = DcBlocker{};
         channel.dry_power = channel.wet_power = channel.settled = 0.0;
         channel.ratio_sum = channel.ratio_weight = 0.0;
+        channel.heard_since_tick = false;
         channel.prior = match_prior_weight_;
         channel.trim_from = channel.trim_to = 1.0;  // the state's trim: sqrt(prior / prior)
     }
@@ -375,6 +376,7 @@ struct MatchLanes {
     Quad dc_input, dc_output, power;  // wet first, second, dry first, second
     Quad settled_prior;               // settled first, second; prior first, second
     Quad ratio;                       // ratio sum first, second; ratio weight first, second
+    PairMask heard_since_tick;        // whether the dry was heard since the last tick (all ones)
     Pair tilt, trim_from, trim_to;
 };
 
@@ -408,9 +410,11 @@ void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* cons
         const PairMask moved = heard != zero;
         const Quad settled_prior = (1.0 - keep) * __builtin_shufflevector(heard, zero, 0, 1, 2, 3) + keep * s.settled_prior;
         s.settled_prior = __builtin_shufflevector(always, moved, 0, 1, 2, 3) ? settled_prior : s.settled_prior;
+        s.heard_since_tick |= moved;
         // The ratio's average and the trim move over seconds: both are taken at each control tick
         // (the trim ramped to over the next interval), which spares two divisions and two square
-        // roots per sample.
+        // roots per sample. The average moves where the dry was heard since the last tick (at the
+        // tick alone, a tone whose period divides the interval could go unheard for good).
         const int phase = static_cast<int>((position + static_cast<uint64_t>(j)) % kControlInterval);
         if (phase == 0) {
             const Pair settled = __builtin_shufflevector(s.settled_prior, s.settled_prior, 0, 1);
@@ -418,8 +422,9 @@ void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* cons
                                   (__builtin_shufflevector(s.power, s.power, 0, 1) + kMatchFloorPower);
             const Pair ratio = quotient < lowest ? lowest : (highest < quotient ? highest : quotient);  // std::clamp
             const Quad weighed = __builtin_shufflevector(settled * ratio, settled, 0, 1, 2, 3);
-            const QuadMask moved_twice = __builtin_shufflevector(moved, moved, 0, 1, 0, 1);
-            s.ratio = moved_twice ? (1.0 - tick_average) * weighed + tick_average * s.ratio : s.ratio;
+            const QuadMask heard_twice = __builtin_shufflevector(s.heard_since_tick, s.heard_since_tick, 0, 1, 0, 1);
+            s.ratio = heard_twice ? (1.0 - tick_average) * weighed + tick_average * s.ratio : s.ratio;
+            s.heard_since_tick = PairMask{0, 0};
             const Pair prior = __builtin_shufflevector(s.settled_prior, s.settled_prior, 2, 3);
             const Pair square = (__builtin_shufflevector(s.ratio, s.ratio, 0, 1) + prior) /
                                 (__builtin_shufflevector(s.ratio, s.ratio, 2, 3) + prior);
@@ -457,6 +462,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
     lanes.power = Quad{a.wet_power, b.wet_power, a.dry_power, b.dry_power};
     lanes.settled_prior = Quad{a.settled, b.settled, a.prior, b.prior};
     lanes.ratio = Quad{a.ratio_sum, b.ratio_sum, a.ratio_weight, b.ratio_weight};
+    lanes.heard_since_tick = PairMask{a.heard_since_tick ? -1 : 0, b.heard_since_tick ? -1 : 0};
     lanes.tilt = Pair{a.tilt_lowpass, b.tilt_lowpass};
     lanes.trim_from = Pair{a.trim_from, b.trim_from};
     lanes.trim_to = Pair{a.trim_to, b.trim_to};
@@ -470,6 +476,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
         channel->prior = lanes.settled_prior[k + 2];
         channel->ratio_sum = lanes.ratio[k];
         channel->ratio_weight = lanes.ratio[k + 2];
+        channel->heard_since_tick = lanes.heard_since_tick[k] != 0;
         channel->tilt_lowpass = lanes.tilt[k];
         channel->trim_from = lanes.trim_from[k];
         channel->trim_to = lanes.trim_to[k];

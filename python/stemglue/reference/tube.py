@@ -171,6 +171,7 @@ class _Channel:
         self.dry_power = self.wet_power = self.settled = 0.0
         self.ratio_sum = self.ratio_weight = 0.0
         self.prior = MATCH_PRIOR_WEIGHT
+        self.heard_since_tick = False  # whether the dry was heard since the last control tick
         self.trim_from = self.trim_to = 1.0  # the wet's trim at the last two control ticks
 
 
@@ -273,8 +274,8 @@ class Tube(ReferenceModule):
             wet, channel.dc_state = scipy.signal.lfilter(*blocker, wet, zi=channel.dc_state)
             dry_blocked, channel.dry_dc_state = scipy.signal.lfilter(*blocker, dry, zi=channel.dry_dc_state)
 
-            # Loudness match: gated short-term powers; the time average of their ratio, moved only
-            # where the dry is heard.
+            # Loudness match: gated short-term powers; the time average of their ratio, moved at
+            # the control ticks where the dry was heard since the last.
             def average(x, coefficient, state):
                 return scipy.signal.lfilter([1 - coefficient], [1, -coefficient], x, zi=[coefficient * state])[0]
 
@@ -296,8 +297,19 @@ class Tube(ReferenceModule):
                 MATCH_MAX_POWER_RATIO,
             )
             ratio_sum, ratio_weight = np.full(len(ticks), channel.ratio_sum), np.full(len(ticks), channel.ratio_weight)
-            moved = np.flatnonzero(heard[ticks])
-            if len(moved):  # an average over the heard ticks, held in between
+            # heard since the last tick, at each tick (at the tick alone, a tone whose period
+            # divides the interval could go unheard for good)
+            heard_so_far = np.cumsum(heard)
+            heard_before = np.concatenate([[0.0], heard_so_far])
+            interval_starts = np.concatenate([[0], ticks[:-1] + 1]).astype(np.int64)
+            heard_at_ticks = heard_so_far[ticks] - heard_before[interval_starts] > 0
+            if len(ticks):
+                heard_at_ticks[0] |= channel.heard_since_tick
+                channel.heard_since_tick = bool(heard_so_far[-1] - heard_so_far[ticks[-1]] > 0)
+            else:
+                channel.heard_since_tick = channel.heard_since_tick or bool(heard.any())
+            moved = np.flatnonzero(heard_at_ticks)
+            if len(moved):  # an average over those ticks, held in between
                 last = np.searchsorted(moved, np.arange(len(ticks)), side="right") - 1
                 sums = average(settled[ticks][moved] * ratio[moved], self._match_tick_average, channel.ratio_sum)
                 weights = average(settled[ticks][moved], self._match_tick_average, channel.ratio_weight)
