@@ -118,14 +118,15 @@ def test_depth_zero_is_the_input_delayed_by_the_latency():
 
 def test_components_switched_on_and_off_mid_stream_match_reference():
     signal = music(2, 48000, 48000)
+    # the tilt's lowpass holds while it is flat; the wow glides towards rest (for seconds)
+    changes = {10: ("drift_tilt_db", 1.0), 20: ("drift_wow_percent", 0.2), 30: ("drift_tilt_db", 0.0)}
+    changes |= {40: ("drift_wow_percent", 0.0), 50: ("drift_tilt_db", 0.5), 60: ("drift_gain_db", 1.0)}
     outputs = []
     for drift in (stemglue.Drift(**STILL, seed=5), reference.Drift(**STILL, seed=5)):
         drift.prepare(48000, 400, 2)
         blocks = []
         for index, start in enumerate(range(0, signal.shape[1], 400)):
-            changes = {10: ("drift_tilt_db", 1.0), 30: ("drift_tilt_db", 0.0), 50: ("drift_tilt_db", 0.5)}
-            changes |= {20: ("drift_wow_percent", 0.2), 40: ("drift_wow_percent", 0.0), 60: ("drift_gain_db", 1.0)}
-            if index in changes:  # the tilt's lowpass holds while it is flat; the wow glides to rest
+            if index in changes:
                 drift.set_parameter(*changes[index])
             blocks.append(drift.process(signal[:, start : start + 400]))
         outputs.append(np.concatenate(blocks, axis=1))

@@ -307,8 +307,8 @@ void rotations(const double* __restrict offset, double seconds, double modulatio
 {
     for (int s = 0; s < Room::kLines / 2; ++s) {
         const double cycles = offset[s] + (0.11 + 0.07 * static_cast<double>(s)) * seconds;
-        const double angle = 0.01 * modulation_percent * kMaxRotationRad * sine_cosine_turns(cycles).sine;
-        const SineCosine rotation = sine_cosine_turns(angle * (0.5 / M_PI));
+        const double angle_turns = 0.01 * modulation_percent * (kMaxRotationRad * 0.5 / M_PI) * sine_cosine_turns(cycles).sine;
+        const SineCosine rotation = sine_cosine_turns(angle_turns);
         cosine[s] = rotation.cosine;
         sine[s] = rotation.sine;
     }
@@ -638,7 +638,7 @@ void Room::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
     const size_t count = static_cast<size_t>(n);
-    const bool early_moving = early_percent_.is_smoothing();  // (before the fill: a ramp ending here still varies)
+    const bool early_moving = early_percent_.is_smoothing();  // asked before the fill: a ramp may end in this chunk
     const double* early = early_percent_.fill(n);
     const double* width = width_percent_.fill(n);
     modulation_values_ = modulation_percent_.fill(n);

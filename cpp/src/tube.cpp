@@ -177,7 +177,8 @@ void shape_second_order(const float* __restrict v, double* __restrict means, con
         const double mean = 2.0 * (means[i + 1] - means[i]) / (wide ? span : 1.0);
         out[i] = (static_cast<float>(mean) - top_offset[i]) * top_makeup[i];
     }
-    for (int i = 0; i < count && narrow > 0; ++i) {  // the rare narrow spans: v'' within a millionth of v
+    if (narrow == 0) return;
+    for (int i = 0; i < count; ++i) {  // the rare narrow spans: v'' within a millionth of v
         const double a = v[i], b = v[i - 1], c = v[i - 2];
         if (std::abs(a - c) >= kAdaaTolerance * (1.0 + std::abs(b))) continue;
         const double middle = 0.5 * (a + c);

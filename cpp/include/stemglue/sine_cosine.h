@@ -3,7 +3,7 @@
 // a call. Branch-free and always inlined, so a loop over several angles vectorises (and each vector
 // clone gets its own). The turn is reduced exactly to within an eighth of a turn of a quarter,
 // where Taylor series to x^17 and x^16 leave only double rounding: within 2 ulp of the correctly
-// rounded values (cpp/tests), as numpy's sin and cos in the references are.
+// rounded values (cpp/tests/test_sine_cosine.cpp), far below what the parity tests could see.
 #pragma once
 
 namespace stemglue {

@@ -6,7 +6,8 @@
 //     -> DC blocker -> loudness match (3 s) -> tone tilt -> output trim -> mix with the latency-aligned input
 //
 // The algebraic sigmoid is odd, so bias 0 gives odd harmonics only; bias moves the operating point
-// for even harmonics. At 1x the shaper is ADAA1, in the closed form (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
+// for even harmonics. Bloom raises the bias and sags the gain on loud passages; at 0 % its envelope
+// holds and it costs nothing. At 1x the shaper is ADAA1, in the closed form (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
 // no division by v - v', so no ill-conditioned branch. ADAA1 delays by half a top-rate sample and
 // droops by cos(w/2); the post filter P(w) = cos(w/2) sum_{j<3} sin(w/2)^(2j) (taps [1,-7,22,22,-7,1]/32)
 // adds 2.5 samples so the total is an integer and flattens the droop (at 1x, to -14.5 dB at 20 kHz).

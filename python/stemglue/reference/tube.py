@@ -10,7 +10,7 @@ Signal flow, per channel:
       -> mix with the aligned input
 
 f is odd, so bias 0 gives odd harmonics only. Bloom raises the bias (more even harmonics) and
-sags the gain on loud passages. At 1x the shaper is ADAA1, exactly (v + v') / (sqrt(1 + v^2) +
+sags the gain on loud passages; at 0 % its envelope holds. At 1x the shaper is ADAA1, exactly (v + v') / (sqrt(1 + v^2) +
 sqrt(1 + v'^2)): no division by v - v'. It delays by half a top-rate sample and droops by cos(w/2);
 the post filter P(w) = cos(w/2) * sum_{j<3} sin(w/2)^(2j) adds 2.5 samples (total 3) and flattens
 that droop. With ADAA off, f is taken at the midpoint of v and v', which has the same latency and
