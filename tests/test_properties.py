@@ -1,5 +1,7 @@
 """Properties that hold for every setting (Hypothesis), on the native chain."""
 
+import itertools
+
 import numpy as np
 import stemglue
 from hypothesis import given
@@ -90,6 +92,23 @@ def test_block_size_never_changes_the_output(settings, block_size):
     signal = music(2, 3000, 48000)
     whole = stemglue.StemGlue(**settings)(signal, 48000, block_size=3000)
     assert np.array_equal(stemglue.StemGlue(**settings)(signal, 48000, block_size=block_size), whole)
+
+
+@given(settings=chain_settings, cuts=st.lists(st.integers(1, 512), min_size=1, max_size=12))
+def test_uneven_blocks_never_change_the_output(settings, cuts):
+    """Hosts send blocks of any length up to the announced one, changing from call to call: the
+    lengths in `cuts`, over and over."""
+    signal = music(2, 3000, 48000)
+    whole = stemglue.StemGlue(**settings)(signal, 48000, block_size=512, reset=False)
+    chain = stemglue.StemGlue(**settings)
+    chain.prepare(48000, 512, 2)
+    blocks, start = [], 0
+    for length in itertools.cycle(cuts):
+        if start >= signal.shape[1]:
+            break
+        blocks.append(chain.process(signal[:, start : start + length]))
+        start += length
+    assert np.array_equal(np.concatenate(blocks, axis=1), whole)
 
 
 @given(settings=chain_settings)
