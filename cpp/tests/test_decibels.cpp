@@ -1,18 +1,13 @@
 // decibels.h against libm in double: the block conversions must stay within float rounding, far
 // below anything the parity tests (-100 dB) could see.
 #include <cmath>
-#include <cstdio>
 
+#include "check_report.h"
 #include "stemglue/decibels.h"
 
 int main()
 {
-    int passed = 0, failed = 0;
-    auto check = [&](const char* what, double worst, double limit) {
-        const bool ok = worst <= limit;
-        std::printf("%s %s: worst %.3g (limit %.3g)\n", ok ? "ok  " : "FAIL", what, worst, limit);
-        (ok ? passed : failed)++;
-    };
+    CheckReport check;
 
     // Every float exponent from 1e-10 up, with many mantissas in each octave.
     double worst_db = 0.0;
@@ -30,6 +25,5 @@ int main()
     }
     check("db_to_magnitude, relative error", worst_relative, 2e-7);
 
-    std::printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check.finish();
 }

@@ -1,9 +1,9 @@
 // sine_cosine.h against long double sinl and cosl, the turn reduced exactly first: within 2 ulp of
 // the correctly rounded values at every quadrant, and exact where the answer is.
 #include <cmath>
-#include <cstdio>
 #include <random>
 
+#include "check_report.h"
 #include "stemglue/sine_cosine.h"
 
 namespace {
@@ -19,12 +19,7 @@ double ulps(double value, long double exact)
 
 int main()
 {
-    int passed = 0, failed = 0;
-    auto check = [&](const char* what, double worst, double limit) {
-        const bool ok = worst <= limit;
-        std::printf("%s %s: worst %.3g (limit %.3g)\n", ok ? "ok  " : "FAIL", what, worst, limit);
-        (ok ? passed : failed)++;
-    };
+    CheckReport check;
 
     constexpr long double kTwoPi = 6.283185307179586476925286766559005768L;
     std::mt19937_64 random(1);
@@ -53,6 +48,5 @@ int main()
     }
     check("quarter turns, absolute", exact_points, 0.0);
 
-    std::printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check.finish();
 }
