@@ -114,6 +114,10 @@ def test_depth_zero_is_the_input_delayed_by_the_latency():
     # bit for bit: a steady whole-sample delay is a copy, a flat tone passes the read
     assert np.array_equal(output[:, latency:], signal[:, :-latency])
     assert np.array_equal(reference.Drift(**STILL)(signal, 48000, reset=False)[:, latency:], signal[:, :-latency])
+    # ... down to the sign of a zero, as the interpolated read gives it (+0)
+    zeros = np.where(np.arange(4800) % 3 == 0, 0.25, -0.0).astype(np.float32)[np.newaxis]
+    native, expected = stemglue.Drift(**STILL)(zeros, 48000), reference.Drift(**STILL)(zeros, 48000)
+    assert np.array_equal(np.signbit(native), np.signbit(expected))
 
 
 def test_components_switched_on_and_off_mid_stream_match_reference():

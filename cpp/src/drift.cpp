@@ -86,11 +86,13 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
             low_gain[c][i] = channel.low_from + (channel.low_to - channel.low_from) * fraction;
             level[c][i] = channel.level_from + (channel.level_to - channel.level_from) * fraction;
         }
-        // A steady whole-sample delay (no wow or flutter) reads exactly its sample: a copy.
+        // A steady whole-sample delay (no wow or flutter) reads exactly its sample: a copy (plus
+        // 0, which turns -0 into +0 as the interpolator's sums do: the same bits).
         const double whole = channel.delay_from;
-        if (channel.delay_to == whole && std::floor(whole) == whole)
-            std::copy_n(now[c] - static_cast<std::ptrdiff_t>(whole), count, sum[c]);
-        else {
+        if (channel.delay_to == whole && std::floor(whole) == whole) {
+            const float* source = now[c] - static_cast<std::ptrdiff_t>(whole);
+            for (int i = 0; i < count; ++i) sum[c][i] = source[i] + 0.0f;
+        } else {
             // The places first, in a loop that vectorises, then the reads.
             SincInterpolator::Place place[kControlInterval];
             for (int i = 0; i < count; ++i) place[i] = SincInterpolator::locate(delay[c][i]);
