@@ -386,7 +386,8 @@ struct MatchCoefficients {
 };
 
 // The DC blockers, the gated short-term powers, at control ticks the time average of their ratio
-// (moved only where heard) and the trim, and the tilt's lowpass of the trimmed wet. Each lane's
+// (moved where the dry was heard since the last tick) and the trim, and the tilt's lowpass of the
+// trimmed wet. Each lane's
 // arithmetic is the scalar one's.
 STEMGLUE_MULTIVERSION
 void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* const* wet, const float* const* dry,

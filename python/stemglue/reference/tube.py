@@ -10,11 +10,11 @@ Signal flow, per channel:
       -> mix with the aligned input
 
 f is odd, so bias 0 gives odd harmonics only. Bloom raises the bias (more even harmonics) and
-sags the gain on loud passages; at 0 % its envelope holds. At 1x the shaper is ADAA1, exactly (v + v') / (sqrt(1 + v^2) +
-sqrt(1 + v'^2)): no division by v - v'. It delays by half a top-rate sample and droops by cos(w/2);
-the post filter P(w) = cos(w/2) * sum_{j<3} sin(w/2)^(2j) adds 2.5 samples (total 3) and flattens
-that droop. With ADAA off, f is taken at the midpoint of v and v', which has the same latency and
-linear response.
+sags the gain on loud passages; at 0 % its envelope holds. At 1x the shaper is ADAA1, exactly
+(v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)): no division by v - v'. It delays by half a top-rate
+sample and droops by cos(w/2); the post filter P(w) = cos(w/2) * sum_{j<3} sin(w/2)^(2j) adds 2.5
+samples (total 3) and flattens that droop. With ADAA off, f is taken at the midpoint of v and v',
+which has the same latency and linear response.
 
 At 2x and up the shaper is second-order ADAA: 2 (D(v, v') - D(v', v'')) / (v - v''), where D(a, b)
 is the mean of F1 = sqrt(1 + v^2) over the step from b to a (three-point Gauss-Legendre, exact to
@@ -299,15 +299,11 @@ class Tube(ReferenceModule):
             ratio_sum, ratio_weight = np.full(len(ticks), channel.ratio_sum), np.full(len(ticks), channel.ratio_weight)
             # heard since the last tick, at each tick (at the tick alone, a tone whose period
             # divides the interval could go unheard for good)
-            heard_so_far = np.cumsum(heard)
-            heard_before = np.concatenate([[0.0], heard_so_far])
-            interval_starts = np.concatenate([[0], ticks[:-1] + 1]).astype(np.int64)
-            heard_at_ticks = heard_so_far[ticks] - heard_before[interval_starts] > 0
+            intervals = np.split(heard > 0, ticks + 1)  # each ending at a tick, then the rest
+            heard_at_ticks = np.array([interval.any() for interval in intervals[:-1]], dtype=bool)
             if len(ticks):
                 heard_at_ticks[0] |= channel.heard_since_tick
-                channel.heard_since_tick = bool(heard_so_far[-1] - heard_so_far[ticks[-1]] > 0)
-            else:
-                channel.heard_since_tick = channel.heard_since_tick or bool(heard.any())
+            channel.heard_since_tick = bool(intervals[-1].any()) or (channel.heard_since_tick and not len(ticks))
             moved = np.flatnonzero(heard_at_ticks)
             if len(moved):  # an average over those ticks, held in between
                 last = np.searchsorted(moved, np.arange(len(ticks)), side="right") - 1
