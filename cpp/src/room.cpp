@@ -155,15 +155,18 @@ void hadamard(float* const* signals, int n) noexcept
 }
 
 // Scale by 1/4 (the Hadamard made unitary), rotate the pair (a, b) and add the input, into out_a and
-// out_b (which may be a and b).
+// out_b (which may be a and b). The rotation's cosine and sine are on their ramp between two
+// ticks, start + step (phase + j), worked out here rather than stored and read back.
 STEMGLUE_MULTIVERSION
-void rotate_and_feed(const float* a, const float* b, const float* __restrict cosine, const float* __restrict sine,
+void rotate_and_feed(const float* a, const float* b, float cos_start, float cos_step, float sin_start, float sin_step, int phase,
                      const float* __restrict input, float into_a, float into_b, float* out_a, float* out_b, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
+        const float at = static_cast<float>(phase + j);
+        const float cosine = cos_start + cos_step * at, sine = sin_start + sin_step * at;
         const float x = 0.25f * a[j], y = 0.25f * b[j];
-        out_a[j] = cosine[j] * x - sine[j] * y + into_a * input[j];
-        out_b[j] = sine[j] * x + cosine[j] * y + into_b * input[j];
+        out_a[j] = cosine * x - sine * y + into_a * input[j];
+        out_b[j] = sine * x + cosine * y + into_b * input[j];
     }
 }
 
@@ -177,14 +180,6 @@ void allpass(float* __restrict x, const float* __restrict delayed, float* __rest
         written[j] = w;
         x[j] = delayed[j] - gain * w;
     }
-}
-
-// out[j] = from + (to - from) (phase + j) / kRotationTick
-STEMGLUE_MULTIVERSION
-void interpolate(float* __restrict out, double from, double to, int phase, int n) noexcept
-{
-    const float start = static_cast<float>(from), step = static_cast<float>((to - from) / kRotationTick);
-    for (int j = 0; j < n; ++j) out[j] = start + step * static_cast<float>(phase + j);
 }
 
 STEMGLUE_MULTIVERSION
@@ -417,8 +412,7 @@ void Room::prepare_module()
     heard_in_.assign(static_cast<size_t>(num_channels_), {});
     heard_out_.assign(static_cast<size_t>(num_channels_), {});
     line_signals_.assign(kLines, std::vector<float>(block));
-    cosines_.assign(kLines / 2, std::vector<float>(block));
-    sines_.assign(kLines / 2, std::vector<float>(block));
+    ramps_.assign(block / kRotationTick + 2, RotationRamp{});
 }
 
 void Room::design_reflections() noexcept
@@ -576,17 +570,22 @@ void Room::fill_rotations(int n) noexcept
     // (cos, sin) of each pair, new at each tick and linear between ticks. The chord lies inside
     // the unit circle, so the feedback can only lose energy between ticks, by at most step^2 / 8
     // (~8e-7 at 48 kHz): stable, and far below any decay the lines are set for.
+    ramp_count_ = 0;
     for (int start = 0; start < n;) {
         const uint64_t position = position_ + static_cast<uint64_t>(start);
         const int phase = static_cast<int>(position % kRotationTick);
         if (phase == 0) rotate_to(position / kRotationTick + 1, modulation_values_[static_cast<size_t>(start)]);
-        const int end = std::min(n, start + kRotationTick - phase);
-        for (int k = 0; k < kLines / 2; ++k) {
-            const size_t s = static_cast<size_t>(k);
-            interpolate(cosines_[s].data() + start, cos_from_[s], cos_to_[s], phase, end - start);
-            interpolate(sines_[s].data() + start, sin_from_[s], sin_to_[s], phase, end - start);
+        RotationRamp& ramp = ramps_[static_cast<size_t>(ramp_count_++)];
+        ramp.start = start;
+        ramp.end = std::min(n, start + kRotationTick - phase);
+        ramp.phase = phase;
+        for (size_t k = 0; k < kLines / 2; ++k) {
+            ramp.cos_start[k] = static_cast<float>(cos_from_[k]);
+            ramp.cos_step[k] = static_cast<float>((cos_to_[k] - cos_from_[k]) / kRotationTick);
+            ramp.sin_start[k] = static_cast<float>(sin_from_[k]);
+            ramp.sin_step[k] = static_cast<float>((sin_to_[k] - sin_from_[k]) / kRotationTick);
         }
-        start = end;
+        start = ramp.end;
     }
 }
 
@@ -620,11 +619,18 @@ void Room::run_late(const float* input, int n) noexcept
         const float output_gain = static_cast<float>(0.25 * late_level_);
         copy_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], output_gain, length);
         copy_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], output_gain, length);
-        // Then the slow rotations of line pairs (k, k + 8), and the input.
-        for (size_t k = 0; k < kLines / 2; ++k)
-            rotate_and_feed(signals[k], signals[k + kLines / 2], cosines_[k].data() + start, sines_[k].data() + start,
-                            input + start, input_signs_[k], input_signs_[k + kLines / 2], written[k], written[k + kLines / 2],
-                            length);
+        // Then the slow rotations of line pairs (k, k + 8), ramp by ramp, and the input.
+        for (int r = 0; r < ramp_count_; ++r) {
+            const RotationRamp& ramp = ramps_[static_cast<size_t>(r)];
+            const int from = std::max(start, ramp.start), to = std::min(start + length, ramp.end);
+            if (from >= to) continue;
+            const int at = from - start;
+            for (size_t k = 0; k < kLines / 2; ++k)
+                rotate_and_feed(signals[k] + at, signals[k + kLines / 2] + at, ramp.cos_start[k], ramp.cos_step[k],
+                                ramp.sin_start[k], ramp.sin_step[k], ramp.phase + (from - ramp.start), input + from,
+                                input_signs_[k], input_signs_[k + kLines / 2], written[k] + at, written[k + kLines / 2] + at,
+                                to - from);
+        }
         for (size_t i = 0; i < kLines; ++i) {
             if (in_place)
                 lines_[i].advance(length);

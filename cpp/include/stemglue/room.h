@@ -115,8 +115,15 @@ private:
     const double* modulation_values_ = nullptr;  // this chunk's, for the rotations
     std::vector<float> mono_, predelayed_, early_left_, early_right_, late_left_, late_right_, diffuser_scratch_;
     std::vector<float> wet_mid_, wet_left_, wet_right_;
-    std::vector<std::vector<float>> line_signals_;     // per line, one sub-block
-    std::vector<std::vector<float>> cosines_, sines_;  // per line pair, one chunk
+    std::vector<std::vector<float>> line_signals_;  // per line, one sub-block
+    // The rotations over one chunk: from each tick (or the chunk's start) to the next, each pair's
+    // cosine and sine as start + step (phase + j).
+    struct RotationRamp {
+        int start = 0, end = 0, phase = 0;
+        std::array<float, kLines / 2> cos_start{}, cos_step{}, sin_start{}, sin_step{};
+    };
+    std::vector<RotationRamp> ramps_;
+    int ramp_count_ = 0;
 };
 
 }  // namespace stemglue

@@ -56,8 +56,12 @@ public:
             const size_t length = std::min(count - start, kTickSamples - phase);
             std::copy_n(numerator + start, length, interval_[0].begin() + phase);
             std::copy_n(denominator + start, length, interval_[1].begin() + phase);
-            for (size_t j = 0; j < length; ++j)
-                root[start + j] = root_from_ + (root_to_ - root_from_) * (static_cast<double>(phase + j) / kTickSamples);
+            // In locals (root may alias the members), and the phase as an int (a 64-bit integer
+            // has no vector conversion below AVX-512): so the loop vectorises.
+            const double from = root_from_, rise = root_to_ - root_from_;
+            const int first = static_cast<int>(phase);
+            for (int j = 0; j < static_cast<int>(length); ++j)
+                root[start + static_cast<size_t>(j)] = from + rise * (static_cast<double>(first + j) / kTickSamples);
             start += length;
         }
     }
