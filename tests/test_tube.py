@@ -203,7 +203,10 @@ def test_bloom_adds_even_harmonics_on_loud_passages_only():
         return harmonic_levels_dbc(window, f0, 48000, 2)[0]
 
     assert h2(100, 1.0) > h2(0, 1.0) + 2
-    assert abs(h2(100, 0.01) - h2(0, 0.01)) < 0.5
+    # At -40 dBFS (12 dB drive) the envelope is 0.04 and the bias grows by 8 %: +0.50 dB of H2. (The
+    # envelope follows the level's peaks, a sine's amplitude; the per-sample follower before the
+    # control-rate bloom drooped between peaks to 0.92 of it: +0.49 dB.)
+    assert abs(h2(100, 0.01) - h2(0, 0.01)) < 0.6
 
 
 def test_bloom_recovers_after_a_loud_burst():

@@ -83,33 +83,50 @@ double db_to_gain(double db) noexcept
     return std::pow(10.0, db / 20.0);
 }
 
-// Gain, bias and level compensation for each base-rate sample, from the bloom amount.
-STEMGLUE_MULTIVERSION
-void shaper_coefficients(const double* __restrict drive_gain, const double* __restrict bias_value, const double* __restrict bloom,
-                         double* __restrict gain, double* __restrict bias, double* __restrict makeup, int n) noexcept
+// The shaper's gain, bias, offset f(bias) and level compensation for a drive gain, bias and bloom.
+// The offset is of the float bias v holds at rest, and at 1x in the float arithmetic that path
+// uses, so a shaper at rest gives exactly its offset.
+Tube::ShaperCoefficients shaper_coefficients(double drive_gain, double bias_value, double bloom, int factor) noexcept
 {
-    for (int j = 0; j < n; ++j) {
-        gain[j] = drive_gain[j] * (1.0 - kSagDepth * bloom[j]);
-        bias[j] = bias_value[j] * (1.0 + kBloomBiasDepth * bloom[j]);
-        // Inverse secant gain over +-kLevelReferenceSwing: automatic level compensation.
-        const double swing = gain[j] * kLevelReferenceSwing;
-        makeup[j] = 2.0 * kLevelReferenceSwing / (shaper(bias[j] + swing) - shaper(bias[j] - swing));
-    }
+    Tube::ShaperCoefficients k;
+    k.gain = drive_gain * (1.0 - kSagDepth * bloom);
+    k.bias = bias_value * (1.0 + kBloomBiasDepth * bloom);
+    // Inverse secant gain over +-kLevelReferenceSwing: automatic level compensation.
+    const double swing = k.gain * kLevelReferenceSwing;
+    k.makeup = 2.0 * kLevelReferenceSwing / (shaper(k.bias + swing) - shaper(k.bias - swing));
+    const float b = static_cast<float>(k.bias);
+    k.offset = factor == 1 ? b / std::sqrt(1.0f + b * b) : static_cast<float>(shaper(b));
+    return k;
 }
 
-// v = g x + bias at the top rate (parameters held over each base sample's sub-samples), and the
-// per-sub-sample offset f(bias) and makeup. The offset is of the float bias v holds at rest, and at
-// 1x in the float arithmetic that path uses, so a shaper at rest gives exactly its offset. The
-// factor is a template argument, so the sub-sample loop unrolls into vector stores.
-template <int kFactor>
-inline void shaper_inputs_at(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
-                             const double* __restrict makeup, int n, float* __restrict v, float* __restrict top_offset,
-                             float* __restrict top_makeup) noexcept
+// The peak of the driven level |x| g over a run, from `peak`, in four lanes (a maximum is exact in
+// any order).
+STEMGLUE_MULTIVERSION
+double level_peak(const float* __restrict x, const double* __restrict drive_gain, double peak, int n) noexcept
 {
+    double lanes[4] = {peak, peak, peak, peak};
+    int j = 0;
+    for (; j + 4 <= n; j += 4)
+        for (int l = 0; l < 4; ++l) lanes[l] = std::max(lanes[l], std::abs(static_cast<double>(x[j + l])) * drive_gain[j + l]);
+    for (; j < n; ++j) lanes[0] = std::max(lanes[0], std::abs(static_cast<double>(x[j])) * drive_gain[j]);
+    return std::max(std::max(lanes[0], lanes[1]), std::max(lanes[2], lanes[3]));
+}
+
+// v = g x + bias at the top rate, and the per-sub-sample offset and makeup, over the base samples
+// at phases phase, phase + 1, ... of a control interval: each coefficient on its ramp from one
+// tick's value to the next's, held over a base sample's sub-samples. The factor is a template
+// argument, so the sub-sample loop unrolls into vector stores.
+template <int kFactor>
+inline void shaper_inputs_at(const float* __restrict top, const Tube::ShaperCoefficients& from,
+                             const Tube::ShaperCoefficients& to, int phase, int n, float* __restrict v,
+                             float* __restrict top_offset, float* __restrict top_makeup) noexcept
+{
+    const double gain_rise = to.gain - from.gain, bias_rise = to.bias - from.bias;
+    const double offset_rise = to.offset - from.offset, makeup_rise = to.makeup - from.makeup;
     for (int j = 0; j < n; ++j) {
-        const float g = static_cast<float>(gain[j]), b = static_cast<float>(bias[j]);
-        const float o = kFactor == 1 ? b / std::sqrt(1.0f + b * b) : static_cast<float>(shaper(b));
-        const float m = static_cast<float>(makeup[j]);
+        const double t = static_cast<double>(phase + j) / kControlInterval;
+        const float g = static_cast<float>(from.gain + gain_rise * t), b = static_cast<float>(from.bias + bias_rise * t);
+        const float o = static_cast<float>(from.offset + offset_rise * t), m = static_cast<float>(from.makeup + makeup_rise * t);
         for (int s = 0; s < kFactor; ++s) {
             const int i = j * kFactor + s;
             v[i] = g * top[i] + b;
@@ -120,15 +137,15 @@ inline void shaper_inputs_at(const float* __restrict top, const double* __restri
 }
 
 STEMGLUE_MULTIVERSION
-void shaper_inputs(const float* __restrict top, const double* __restrict gain, const double* __restrict bias,
-                   const double* __restrict makeup, int n, int factor, float* __restrict v, float* __restrict top_offset,
+void shaper_inputs(const float* __restrict top, const Tube::ShaperCoefficients& from, const Tube::ShaperCoefficients& to,
+                   int phase, int n, int factor, float* __restrict v, float* __restrict top_offset,
                    float* __restrict top_makeup) noexcept
 {
     switch (factor) {
-        case 1: return shaper_inputs_at<1>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
-        case 2: return shaper_inputs_at<2>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
-        case 4: return shaper_inputs_at<4>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
-        default: return shaper_inputs_at<8>(top, gain, bias, makeup, n, v, top_offset, top_makeup);
+        case 1: return shaper_inputs_at<1>(top, from, to, phase, n, v, top_offset, top_makeup);
+        case 2: return shaper_inputs_at<2>(top, from, to, phase, n, v, top_offset, top_makeup);
+        case 4: return shaper_inputs_at<4>(top, from, to, phase, n, v, top_offset, top_makeup);
+        default: return shaper_inputs_at<8>(top, from, to, phase, n, v, top_offset, top_makeup);
     }
 }
 
@@ -230,8 +247,9 @@ void Tube::prepare_module()
         channel.top_rate_pad.prepare(8, max_block_size_ * 8);
         channel.dry_delay.prepare(max_latency_samples(), max_block_size_);
     }
-    for (auto* buffer : {&tilt_high_gain_, &shaper_gain_, &shaper_bias_, &makeup_}) buffer->assign(block, 0.0);
-    bloom_.assign(block * channels_.size(), 0.0);
+    tilt_high_gain_.assign(block, 0.0);
+    // a chunk's control intervals: at most one per kControlInterval samples, and a part at each end
+    shaper_ramps_.assign((block / kControlInterval + 2) * channels_.size(), ShaperRamp{});
     matched_.assign(block * channels_.size(), 0.0);
     lowpass_.assign(block * channels_.size(), 0.0);
     dry_.assign(block * channels_.size(), 0.0f);  // per channel, max_block_size_ apart
@@ -242,8 +260,9 @@ void Tube::prepare_module()
     top_offset_.assign(block * 8, 0.0f);
     top_makeup_.assign(block * 8, 0.0f);
 
-    bloom_attack_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomAttackMs * sample_rate_));
-    bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 / (kBloomReleaseMs * sample_rate_));
+    // Per control tick: the envelope steps once an interval.
+    bloom_attack_coefficient_ = 1.0 - std::exp(-1000.0 * kControlInterval / (kBloomAttackMs * sample_rate_));
+    bloom_release_coefficient_ = 1.0 - std::exp(-1000.0 * kControlInterval / (kBloomReleaseMs * sample_rate_));
     match_short_ = std::exp(-1000.0 / (kMatchShortMs * sample_rate_));
     match_tick_average_ = std::exp(-1000.0 * kControlInterval / (kMatchMs * sample_rate_));
     match_prior_weight_ = 1.0 - std::exp(-1000.0 * kMatchPriorSeconds / kMatchMs);
@@ -266,7 +285,8 @@ void Tube::reset_module() noexcept
         channel.top_rate_pad.reset();
         channel.dry_delay.set_delay(latency);
         channel.dry_delay.reset();
-        channel.envelope = 0.0;
+        channel.envelope = channel.level_peak = 0.0;
+        channel.shaper_from = channel.shaper_to = shaper_coefficients(db_to_gain(drive_db_.value()), bias_.value(), 0.0, factor_);
         // Start the shaper at rest (v = bias for silence), or the first samples would click.
         shaper_v_[c][0] = shaper_v_[c][1] = static_cast<float>(bias_.value());
         shaper_root_[c][0] = std::sqrt(1.0f + shaper_v_[c][0] * shaper_v_[c][0]);
@@ -283,12 +303,10 @@ void Tube::reset_module() noexcept
 void Tube::process_chunk(AudioBlock block) noexcept
 {
     const int n = block.num_samples;
-    // (Asked before the fills: a ramp that ends within this chunk still varies over it.)
-    const bool bloom_moving = bloom_percent_.is_smoothing(), shaper_moving = drive_db_.is_smoothing() || bias_.is_smoothing();
     const double* drive_gain = drive_db_.fill(n, db_to_gain);
     const double* bias_value = bias_.fill(n);
     const double* bloom_amount = bloom_percent_.fill(n, [](double v) { return 0.01 * v; });
-    const bool tone_moving = tone_db_.is_smoothing();
+    const bool tone_moving = tone_db_.is_smoothing();  // (asked before the fill: a ramp may end in this chunk)
     const double* tilt_low_gain = tone_db_.fill(n, [](double db) { return db_to_gain(-0.5 * db); });
     const int varying = tone_moving ? n : std::min(n, 1);  // at rest one division serves the chunk
     for (int j = 0; j < varying; ++j) tilt_high_gain_[static_cast<size_t>(j)] = 1.0 / tilt_low_gain[j];
@@ -299,48 +317,47 @@ void Tube::process_chunk(AudioBlock block) noexcept
 
     const int factor = factor_;
     const size_t block_size = static_cast<size_t>(max_block_size_);
-    // Bloom: an attack/release envelope of the driven level shifts the bias and sags the gain. Two
-    // channels in one loop, so their recursions overlap (an odd last one runs as both). At 0 %
-    // the envelope holds; at rest there, with drive and bias at rest too, the shaper's
-    // coefficients are the same for every sample (and every channel): found once.
-    const bool bloomless = !bloom_moving && bloom_amount[0] == 0.0;
-    const bool steady = bloomless && !shaper_moving;
-    for (int c = 0; c < block.num_channels && !bloomless; c += 2) {
-        const size_t pair[2] = {static_cast<size_t>(c), static_cast<size_t>(std::min(c + 1, block.num_channels - 1))};
-        double envelope[2] = {channels_[pair[0]].envelope, channels_[pair[1]].envelope};
-        for (int j = 0; j < n; ++j) {
-            const size_t s = static_cast<size_t>(j);
-            for (size_t k = 0; k < 2; ++k) {
-                const double level = std::abs(double(block.channel(static_cast<int>(pair[k]))[j])) * drive_gain[s];
-                const double followed =
-                    follow_envelope(envelope[k], level, bloom_attack_coefficient_, bloom_release_coefficient_);
-                envelope[k] = bloom_amount[s] != 0.0 ? followed : envelope[k];
-                bloom_[pair[k] * block_size + s] = bloom_amount[s] * envelope[k] / (1.0 + envelope[k]);
+    // Bloom and the shaper's coefficients move at the control ticks, ramped to over the next
+    // interval: an attack/release envelope (10 ms, 200 ms) of the driven level's peak since the
+    // last tick shifts the bias and sags the gain; at 0 % the envelope holds. (Per sample, the
+    // recursion and the coefficients' square roots and divisions cost a fifth of the tube.) Every
+    // channel's ticks in one loop, so that their square roots and divisions overlap.
+    const size_t ramps_per_channel = shaper_ramps_.size() / channels_.size();
+    int num_ramps = 0;
+    for (int start = 0; start < n; ++num_ramps) {
+        const int phase = static_cast<int>((position_ + static_cast<uint64_t>(start)) % kControlInterval);
+        const int end = std::min(n, start + kControlInterval - phase);
+        for (int c = 0; c < block.num_channels; ++c) {
+            Channel& channel = channels_[static_cast<size_t>(c)];
+            if (phase == 0) {
+                if (bloom_amount[start] != 0.0)
+                    channel.envelope = follow_envelope(channel.envelope, channel.level_peak, bloom_attack_coefficient_,
+                                                       bloom_release_coefficient_);
+                channel.level_peak = 0.0;
+                const double bloom = bloom_amount[start] * channel.envelope / (1.0 + channel.envelope);
+                channel.shaper_from = channel.shaper_to;
+                channel.shaper_to = shaper_coefficients(drive_gain[start], bias_value[start], bloom, factor);
             }
+            channel.level_peak = level_peak(block.channel(c) + start, drive_gain + start, channel.level_peak, end - start);
+            shaper_ramps_[static_cast<size_t>(c) * ramps_per_channel + static_cast<size_t>(num_ramps)] = {
+                start, end, phase, channel.shaper_from, channel.shaper_to};
         }
-        channels_[pair[1]].envelope = envelope[1];
-        channels_[pair[0]].envelope = envelope[0];
-    }
-    if (bloomless)  // (steady: only the first sample's is read)
-        std::fill_n(bloom_.begin(), steady ? 1 : block_size * static_cast<size_t>(block.num_channels), 0.0);
-    if (steady) {  // (a chunk is never empty)
-        shaper_coefficients(drive_gain, bias_value, bloom_.data(), shaper_gain_.data(), shaper_bias_.data(), makeup_.data(), 1);
-        for (auto* values : {&shaper_gain_, &shaper_bias_, &makeup_})
-            std::fill(values->begin() + 1, values->begin() + n, (*values)[0]);
+        start = end;
     }
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);
         channel.dry_delay.process(x, &dry_[static_cast<size_t>(c) * block_size], n);
-        if (!steady)
-            shaper_coefficients(drive_gain, bias_value, &bloom_[static_cast<size_t>(c) * block_size], shaper_gain_.data(),
-                                shaper_bias_.data(), makeup_.data(), n);
 
         float* top = channel.oversampler.upsample(x, n);
         const int count = n * factor;
         float* v = shaper_v_[static_cast<size_t>(c)].data();  // v[0], v[1]: the previous chunk's last two
-        shaper_inputs(top, shaper_gain_.data(), shaper_bias_.data(), makeup_.data(), n, factor, v + 2, top_offset_.data(),
-                      top_makeup_.data());
+        for (int r = 0; r < num_ramps; ++r) {
+            const ShaperRamp& ramp = shaper_ramps_[static_cast<size_t>(c) * ramps_per_channel + static_cast<size_t>(r)];
+            const int at = ramp.start * factor;
+            shaper_inputs(top + at, ramp.from, ramp.to, ramp.phase, ramp.end - ramp.start, factor, v + 2 + at,
+                          top_offset_.data() + at, top_makeup_.data() + at);
+        }
         if (factor == 1) {
             float* root = shaper_root_[static_cast<size_t>(c)].data();  // root[0]: the previous chunk's last
             shape_first_order(v + 2, root + 1, top_offset_.data(), top_makeup_.data(), adaa, count, top);

@@ -1,13 +1,14 @@
 // Tube: asymmetric triode-style saturation.
 //
-//   x -> [bloom envelope] -> oversample -> v = g x + bias -> ADAA shaper f(v) = v / sqrt(1 + v^2)
+//   x -> [bloom envelope, at control ticks] -> oversample -> v = g x + bias -> ADAA shaper f(v) = v / sqrt(1 + v^2)
 //     (first order at 1x, second order at 2x and up) -> minus f(bias), level compensation
 //     -> droop post filter -> downsample
 //     -> DC blocker -> loudness match (3 s) -> tone tilt -> output trim -> mix with the latency-aligned input
 //
 // The algebraic sigmoid is odd, so bias 0 gives odd harmonics only; bias moves the operating point
-// for even harmonics. Bloom raises the bias and sags the gain on loud passages; at 0 % its envelope
-// holds and it costs nothing. At 1x the shaper is ADAA1, in the closed form (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
+// for even harmonics. Bloom raises the bias and sags the gain on loud passages: its envelope (of the
+// driven level's peak) steps at each control tick, and the shaper's coefficients are ramped from
+// tick to tick; at 0 % the envelope holds. At 1x the shaper is ADAA1, in the closed form (v + v') / (sqrt(1 + v^2) + sqrt(1 + v'^2)):
 // no division by v - v', so no ill-conditioned branch. ADAA1 delays by half a top-rate sample and
 // droops by cos(w/2); the post filter P(w) = cos(w/2) sum_{j<3} sin(w/2)^(2j) (taps [1,-7,22,22,-7,1]/32)
 // adds 2.5 samples so the total is an integer and flattens the droop (at 1x, to -14.5 dB at 20 kHz).
@@ -41,6 +42,11 @@ public:
     /** The largest latency any oversampling factor can give. */
     int max_latency_samples() const noexcept override;
 
+    /** The shaper's coefficients at a control tick (ramped between ticks). */
+    struct ShaperCoefficients {
+        double gain = 1.0, bias = 0.0, offset = 0.0, makeup = 1.0;
+    };
+
 private:
     void prepare_module() override;
     void reset_module() noexcept override;
@@ -57,7 +63,8 @@ private:
         FirFilter first_order_post, second_order_post;  // top rate: after ADAA1 (1x), ADAA2 (2x and up)
         DelayLine top_rate_pad;                         // makes the total delay a whole number of base samples
         DelayLine dry_delay;
-        double envelope = 0.0;
+        double envelope = 0.0, level_peak = 0.0;    // bloom: the envelope, the driven level's peak since the last tick
+        ShaperCoefficients shaper_from, shaper_to;  // at the last two control ticks
         double tilt_lowpass = 0.0;
         DcBlocker wet_dc, dry_dc;  // the dry's only for the loudness match
         // The loudness match: short-term powers and how settled they are, the time average of their
@@ -87,8 +94,12 @@ private:
 
     // Per-sample values for the current chunk (base rate).
     std::vector<double> tilt_high_gain_;
-    std::vector<double> shaper_gain_, shaper_bias_, makeup_;
-    std::vector<double> bloom_;              // per channel, max_block_size_ apart
+    // The shaper's coefficients over the chunk's control intervals, per channel.
+    struct ShaperRamp {
+        int start = 0, end = 0, phase = 0;
+        ShaperCoefficients from, to;
+    };
+    std::vector<ShaperRamp> shaper_ramps_;
     std::vector<double> matched_, lowpass_;  // the matched wet and the tilt's lowpass of it, per channel
     std::vector<float> dry_, wet_;           // per channel, max_block_size_ apart
     // Top rate. Per channel, shaper_v_ keeps the previous two samples in elements 0 and 1 and

@@ -2,7 +2,8 @@
 
 Signal flow, per channel:
 
-    x -> bloom envelope (attack 10 ms, release 200 ms) of the driven level
+    x -> bloom envelope (attack 10 ms, release 200 ms) of the driven level's peak, stepped at
+         each control tick; the shaper's coefficients are ramped between the ticks
       -> oversample -> v = g x + bias -> shaper f(v) = v / sqrt(1 + v^2) with ADAA (first order
          at 1x, second order at 2x and up)
       -> minus f(bias), times the level-compensating makeup -> post filter -> pad -> downsample
@@ -144,6 +145,19 @@ def db_to_gain(db: np.ndarray) -> np.ndarray:
     return 10.0 ** (np.asarray(db) / 20.0)
 
 
+def shaper_coefficients(drive_gain: float, bias_value: float, bloom: float, factor: int) -> np.ndarray:
+    """The shaper's gain, bias, offset f(bias) and level compensation at a control tick. The offset
+    is of the float32 bias v holds at rest (at 1x in float32 arithmetic, as that path's shaper), so
+    a shaper at rest gives exactly its offset."""
+    gain = drive_gain * (1.0 - SAG_DEPTH * bloom)
+    bias = bias_value * (1.0 + BLOOM_BIAS_DEPTH * bloom)
+    swing = gain * LEVEL_REFERENCE_SWING  # inverse secant gain over +-LEVEL_REFERENCE_SWING
+    makeup = 2.0 * LEVEL_REFERENCE_SWING / (shaper(bias + swing) - shaper(bias - swing))
+    b = np.float32(bias)
+    offset = b / np.sqrt(np.float32(1.0) + b * b) if factor == 1 else np.float32(shaper(float(b)))
+    return np.array([gain, bias, float(offset), makeup])
+
+
 class _Channel:
     def __init__(self) -> None:
         self.oversampler = Oversampler()
@@ -153,14 +167,15 @@ class _Channel:
         self.dry_delay = DelayLine()
         self.reset(factor=1, latency=latency_for_factor(1))
 
-    def reset(self, factor: int, latency: int, bias: float = 0.0) -> None:
+    def reset(self, factor: int, latency: int, bias: float = 0.0, drive_gain: float = 1.0) -> None:
         self.oversampler.reset(factor)
         self.first_order_post.reset()
         self.second_order_post.reset()
         pad = latency * factor - self.oversampler.round_trip_delay_top_rate() - SHAPER_AND_POST_DELAY_TOP_RATE
         self.top_rate_pad.set_delay(pad)
         self.dry_delay.set_delay(latency)
-        self.envelope = 0.0
+        self.envelope = self.level_peak = 0.0  # bloom: the envelope, the driven level's peak since the last tick
+        self.shaper_from = self.shaper_to = shaper_coefficients(drive_gain, bias, 0.0, factor)  # at the last two ticks
         # Start the shaper at rest (v = bias for silence), or the first samples would click.
         self.previous_v = self.previous_v2 = bias
         self.previous_root = float(np.sqrt(1.0 + bias * bias))
@@ -191,8 +206,9 @@ class Tube(ReferenceModule):
     def _prepare_module(self) -> None:
         rate = self._sample_rate
         self._channels = [_Channel() for _ in range(self._num_channels)]
-        self._attack = 1.0 - np.exp(-1000.0 / (BLOOM_ATTACK_MS * rate))
-        self._release = 1.0 - np.exp(-1000.0 / (BLOOM_RELEASE_MS * rate))
+        # per control tick: the envelope steps once an interval
+        self._attack = 1.0 - np.exp(-1000.0 * CONTROL_INTERVAL / (BLOOM_ATTACK_MS * rate))
+        self._release = 1.0 - np.exp(-1000.0 * CONTROL_INTERVAL / (BLOOM_RELEASE_MS * rate))
         self._tilt_coefficient = 1.0 - np.exp(-2.0 * np.pi * TILT_PIVOT_HZ / rate)
         self._dc_pole = np.exp(-2.0 * np.pi * DC_BLOCKER_HZ / rate)
         self._match_short = np.exp(-1000.0 / (MATCH_SHORT_MS * rate))
@@ -200,7 +216,12 @@ class Tube(ReferenceModule):
 
     def _reset_module(self) -> None:
         for channel in self._channels:
-            channel.reset(self._factor, self._latency, self._smoothers["bias"].current)
+            channel.reset(
+                self._factor,
+                self._latency,
+                self._smoothers["bias"].current,
+                db_to_gain(self._smoothers["drive_db"].current),
+            )
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "oversampling":  # structural: the base applies it at reset, prepared or not
@@ -220,28 +241,37 @@ class Tube(ReferenceModule):
         mix = 0.01 * values["mix_percent"]
         factor = self._factor
 
+        # The chunk's control intervals: each starts at a tick, or at the chunk's start.
+        phase = (self._position + np.arange(n)) % CONTROL_INTERVAL
+        starts = np.flatnonzero((phase == 0) | (np.arange(n) == 0))
+        ends = np.append(starts[1:], n)
+
         out = np.empty_like(block)
         for c, channel in enumerate(self._channels):
             x = sanitize(block[c].astype(np.float64))
             dry = channel.dry_delay.process(x)
 
-            # Bloom: attack/release envelope of the driven level (a recursion, so a loop); it holds
-            # where the bloom is 0 %.
+            # Bloom and the shaper's coefficients move at the control ticks, ramped to over the next
+            # interval: the envelope steps with the driven level's peak since the last tick (it
+            # holds where the bloom is 0 %).
             level = np.abs(x) * drive_gain
-            envelope = np.empty(n)
-            state = channel.envelope
-            for j in range(n):
-                if bloom_amount[j] != 0:
-                    coefficient = self._attack if level[j] > state else self._release
-                    state = (1.0 - coefficient) * state + coefficient * level[j]
-                envelope[j] = state
-            channel.envelope = state
-            bloom = bloom_amount * envelope / (1.0 + envelope)
-            gain = drive_gain * (1.0 - SAG_DEPTH * bloom)
-            bias = values["bias"] * (1.0 + BLOOM_BIAS_DEPTH * bloom)
-            offset = shaper(bias)
-            swing = gain * LEVEL_REFERENCE_SWING
-            makeup = 2.0 * LEVEL_REFERENCE_SWING / (shaper(bias + swing) - shaper(bias - swing))
+            ramps = np.empty((4, n))  # gain, bias, offset, makeup
+            for start, end in zip(starts, ends):
+                if phase[start] == 0:
+                    if bloom_amount[start] != 0:
+                        peak, state = channel.level_peak, channel.envelope
+                        coefficient = self._attack if peak > state else self._release
+                        channel.envelope = (1.0 - coefficient) * state + coefficient * peak
+                    channel.level_peak = 0.0
+                    bloom = bloom_amount[start] * channel.envelope / (1.0 + channel.envelope)
+                    channel.shaper_from = channel.shaper_to
+                    channel.shaper_to = shaper_coefficients(drive_gain[start], values["bias"][start], bloom, factor)
+                channel.level_peak = max(channel.level_peak, float(level[start:end].max()))
+                rise = channel.shaper_to - channel.shaper_from
+                ramps[:, start:end] = channel.shaper_from[:, None] + rise[:, None] * (
+                    phase[start:end] / CONTROL_INTERVAL
+                )
+            gain, bias, offset, makeup = ramps
 
             # Shaper at the top rate; parameters hold for each input sample's sub-samples.
             top = channel.oversampler.upsample(x)
@@ -289,7 +319,6 @@ class Tube(ReferenceModule):
             channel.settled, channel.prior = float(settled[-1]), float(prior[-1])
             # The ratio's average and the trim move over seconds: both are taken at each control
             # tick (the trim ramped to over the next interval), as C++.
-            phase = (self._position + np.arange(n)) % CONTROL_INTERVAL
             ticks = np.flatnonzero(phase == 0)
             ratio = np.clip(
                 (dry_power[ticks] + MATCH_FLOOR_POWER) / (wet_power[ticks] + MATCH_FLOOR_POWER),
