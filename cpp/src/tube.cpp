@@ -249,7 +249,7 @@ void Tube::prepare_module()
     }
     tilt_high_gain_.assign(block, 0.0);
     // a chunk's control intervals: at most one per kControlInterval samples, and a part at each end
-    shaper_ramps_.assign((block / kControlInterval + 2) * channels_.size(), ShaperRamp{});
+    shaper_ramps_.assign(static_cast<size_t>(max_block_size_ / kControlInterval + 2) * channels_.size(), ShaperRamp{});
     matched_.assign(block * channels_.size(), 0.0);
     lowpass_.assign(block * channels_.size(), 0.0);
     dry_.assign(block * channels_.size(), 0.0f);  // per channel, max_block_size_ apart
@@ -322,7 +322,7 @@ void Tube::process_chunk(AudioBlock block) noexcept
     // last tick shifts the bias and sags the gain; at 0 % the envelope holds. (Per sample, the
     // recursion and the coefficients' square roots and divisions cost a fifth of the tube.) Every
     // channel's ticks in one loop, so that their square roots and divisions overlap.
-    const size_t ramps_per_channel = shaper_ramps_.size() / channels_.size();
+    const size_t ramps_per_channel = static_cast<size_t>(max_block_size_ / kControlInterval + 2);
     int num_ramps = 0;
     for (int start = 0; start < n; ++num_ramps) {
         const int phase = static_cast<int>((position_ + static_cast<uint64_t>(start)) % kControlInterval);
