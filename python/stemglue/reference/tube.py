@@ -256,7 +256,7 @@ class Tube(ReferenceModule):
             # holds where the bloom is 0 %).
             level = np.abs(x) * drive_gain
             ramps = np.empty((4, n))  # gain, bias, offset, makeup
-            for start, end in zip(starts, ends):
+            for start, end in zip(starts, ends, strict=True):
                 if phase[start] == 0:
                     if bloom_amount[start] != 0:
                         peak, state = channel.level_peak, channel.envelope
