@@ -16,7 +16,8 @@ inline float sanitized(float x) noexcept
                             : 0.0f;
 }
 
-/** sanitized() over a buffer, in place (module.cpp: every module's input, in vector clones). */
+/** sanitized() over a buffer, in place (module.cpp: every module's input, in vector clones; a clean
+ *  buffer is only read). */
 void sanitize(float* samples, int num_samples) noexcept;
 
 }  // namespace stemglue
