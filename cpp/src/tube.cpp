@@ -99,8 +99,8 @@ Tube::ShaperCoefficients shaper_coefficients(double drive_gain, double bias_valu
     return k;
 }
 
-// The peak of the driven level |x| g over a run, from `peak`, in four lanes (a maximum is exact in
-// any order).
+// The peak of the driven level |x| g over a run, from `peak`: four running maxima, so the comparisons
+// do not wait on each other (a maximum is exact in any order).
 STEMGLUE_MULTIVERSION
 double level_peak(const float* __restrict x, const double* __restrict drive_gain, double peak, int n) noexcept
 {

@@ -1,7 +1,8 @@
 // Tube: asymmetric triode-style saturation.
 //
 //   x -> [bloom envelope, at control ticks] -> oversample -> v = g x + bias -> ADAA shaper f(v) = v / sqrt(1 + v^2)
-//     (first order at 1x, second order at 2x and up) -> minus f(bias), level compensation
+//     (first order at 1x, second order at 2x and up) -> minus the offset f(bias), level compensation
+//     (both found at control ticks, ramped between)
 //     -> droop post filter -> downsample
 //     -> DC blocker -> loudness match (3 s) -> tone tilt -> output trim -> mix with the latency-aligned input
 //

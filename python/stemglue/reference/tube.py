@@ -6,7 +6,8 @@ Signal flow, per channel:
          each control tick; the shaper's coefficients are ramped between the ticks
       -> oversample -> v = g x + bias -> shaper f(v) = v / sqrt(1 + v^2) with ADAA (first order
          at 1x, second order at 2x and up)
-      -> minus f(bias), times the level-compensating makeup -> post filter -> pad -> downsample
+      -> minus the offset f(bias), times the level-compensating makeup (both found at control
+         ticks, ramped between) -> post filter -> pad -> downsample
       -> 10 Hz DC blocker -> loudness match (3 s) -> tilt around 800 Hz -> output trim
       -> mix with the aligned input
 
