@@ -31,19 +31,22 @@ DRIFT_STILL = {"wow_percent": 0.0, "flutter_percent": 0.0, "tilt_db": 0.0, "gain
 
 
 @pytest.mark.parametrize(
-    ("name", "make", "baseline"),
+    ("name", "processor_class", "settings"),
     [
-        ("native Noise, every component at minimum", lambda: stemglue.Noise(**NOISE_OFF), "native Noise"),
-        ("native Drift, every component at 0", lambda: stemglue.Drift(**DRIFT_STILL), "native Drift"),
-        ("native Tube 2x, bloom 0 %", lambda: stemglue.Tube(bloom_percent=0.0), "native Tube 2x"),
-        ("native Room, early/late 0 %", lambda: stemglue.Room(early_percent=0.0), "native Room"),
-        (
-            "native GlueCompressor, auto makeup off",
-            lambda: stemglue.GlueCompressor(auto_makeup=0),
-            "native GlueCompressor",
-        ),
+        ("native Noise, every component at minimum", stemglue.Noise, NOISE_OFF),
+        ("native Drift, every component at 0", stemglue.Drift, DRIFT_STILL),
+        ("native Tube 2x, bloom 0 %", stemglue.Tube, {"bloom_percent": 0.0}),
+        ("native Room, early/late 0 %", stemglue.Room, {"early_percent": 0.0}),
+        ("native GlueCompressor, auto makeup off", stemglue.GlueCompressor, {"auto_makeup": 0}),
     ],
 )
-def test_components_at_minimum(realtime, program, name, make, baseline):
-    processor = make()
-    realtime(name, lambda audio: processor(audio, SAMPLE_RATE, block_size=BLOCK_SIZE), program, baseline=baseline)
+def test_components_at_minimum(realtime, program, name, processor_class, settings):
+    """Against the same module at its defaults, timed in alternating rounds."""
+    at_minimum, at_defaults = processor_class(**settings), processor_class()
+    realtime(
+        name,
+        lambda audio: at_minimum(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+        program,
+        baseline=f"{processor_class.__name__} at its defaults",
+        baseline_function=lambda audio: at_defaults(audio, SAMPLE_RATE, block_size=BLOCK_SIZE),
+    )
