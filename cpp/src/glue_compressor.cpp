@@ -43,14 +43,21 @@ void target_reduction(const float* __restrict level, const double* __restrict th
     }
 }
 
-// Output gain from makeup, reduction and auto makeup (a factor), mixed with the dry signal:
-// x ((1 - mix) + mix g).
+// The compressor's gain 10^(-reduction / 20), once: the auto makeup and the output both use it.
 STEMGLUE_MULTIVERSION
-void mixed_gains(const double* __restrict makeup, const double* __restrict reduction, const double* __restrict automatic,
+void reduction_gains(const double* __restrict reduction, float* __restrict gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) gain[j] = db_to_magnitude(-reduction[j]);
+}
+
+// Output gain from makeup (a factor), the compressor's gain and auto makeup (a factor), mixed with
+// the dry signal: x ((1 - mix) + mix g).
+STEMGLUE_MULTIVERSION
+void mixed_gains(const double* __restrict makeup, const float* __restrict reduction_gain, const double* __restrict automatic,
                  const double* __restrict mix, float* __restrict gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) {
-        const float wet = db_to_magnitude(makeup[j] - reduction[j]) * static_cast<float>(automatic[j]);
+        const float wet = static_cast<float>(makeup[j]) * reduction_gain[j] * static_cast<float>(automatic[j]);
         gain[j] = static_cast<float>((1.0 - mix[j]) + mix[j] * wet);
     }
 }
@@ -62,10 +69,10 @@ void apply_gain(float* __restrict x, const float* __restrict gain, int n) noexce
 }
 
 // The auto makeup's factor for each sample: the input power p (summed over the channels, gated),
-// its compressed p g^2 (g = 10^(-reduction / 20)), and the root of their averages' ratio. One
+// its compressed p g^2 (g the compressor's gain), and the root of their averages' ratio. One
 // function with vector clones, so the passes run at the machine's width.
 STEMGLUE_MULTIVERSION
-void auto_makeup_factors(const float* const* channels, int num_channels, const double* __restrict reduction,
+void auto_makeup_factors(const float* const* channels, int num_channels, const float* __restrict reduction_gain,
                          TickedPowerRatio& makeup, uint64_t position, double* __restrict power, double* __restrict compressed,
                          double* __restrict factor, int n) noexcept
 {
@@ -76,7 +83,7 @@ void auto_makeup_factors(const float* const* channels, int num_channels, const d
     }
     for (int j = 0; j < n; ++j) {
         power[j] = power[j] > kAutoMakeupGatePower ? power[j] : 0.0;
-        const double gain = db_to_magnitude(-reduction[j]);
+        const double gain = reduction_gain[j];
         compressed[j] = power[j] * gain * gain;
     }
     makeup.process(position, power, compressed, factor, n);
@@ -89,8 +96,7 @@ void GlueCompressor::prepare_module()
     channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     const size_t block = static_cast<size_t>(max_block_size_);
     for (auto* values : {&target_, &reduction_, &power_, &compressed_, &automatic_}) values->assign(block, 0.0);
-    level_.assign(block, 0.0f);
-    gain_.assign(block, 0.0f);
+    for (auto* values : {&level_, &reduction_gain_, &gain_}) values->assign(block, 0.0f);
     update_coefficients();
 }
 
@@ -129,7 +135,7 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     const double* threshold = threshold_db_.fill(n);
     const double* ratio = ratio_.fill(n);
     const double* knee = knee_db_.fill(n);
-    const double* makeup = makeup_db_.fill(n);
+    const double* makeup = makeup_db_.fill(n, [](double db) { return static_cast<double>(db_to_magnitude(db)); });
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
 
     // Sidechain: each channel high-passed, then the larger magnitude; two channels at a time, so
@@ -216,13 +222,14 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
 
     // Auto makeup: sqrt(<p> / <p g^2>), both slow averages of the input power p (from the same zero
     // state, so the ratio is a weighted mean from the first sample and holds through silence).
+    reduction_gains(reduction_.data(), reduction_gain_.data(), n);
     if (auto_makeup_.value() >= 0.5)
-        auto_makeup_factors(block.channels, channels, reduction_.data(), makeup_, position_, power_.data(), compressed_.data(),
-                            automatic_.data(), n);
+        auto_makeup_factors(block.channels, channels, reduction_gain_.data(), makeup_, position_, power_.data(),
+                            compressed_.data(), automatic_.data(), n);
     else
         std::fill(automatic_.begin(), automatic_.begin() + n, 1.0);
 
-    mixed_gains(makeup, reduction_.data(), automatic_.data(), mix, gain_.data(), n);
+    mixed_gains(makeup, reduction_gain_.data(), automatic_.data(), mix, gain_.data(), n);
     for (int c = 0; c < channels; ++c) apply_gain(block.channel(c), gain_.data(), n);
 }
 

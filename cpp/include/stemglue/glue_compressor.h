@@ -60,7 +60,7 @@ private:
     TickedPowerRatio makeup_;                             // auto makeup: sqrt(<p> / <p g^2>)
     double gain_reduction_db_ = 0.0;
 
-    std::vector<float> level_, gain_;                     // sidechain magnitude; output gain (mixed)
+    std::vector<float> level_, reduction_gain_, gain_;    // sidechain magnitude; compressor's gain; output gain (mixed)
     std::vector<double> target_, reduction_;              // static curve's reduction; detector's (dB)
     std::vector<double> power_, compressed_, automatic_;  // gated input power, compressed; auto makeup
 };
