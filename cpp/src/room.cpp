@@ -189,13 +189,16 @@ void add_scaled(float* __restrict out, const float* __restrict in, float gain, i
 }
 
 // out[j] += g[0] a[0][j], then += g[1] a[1][j], and so on: four taps' sums in one pass, in the
-// order four single passes would add them.
+// order four single passes would add them; first: out starts from 0 (not read).
 STEMGLUE_MULTIVERSION
 void add_scaled_four(float* __restrict out, const float* __restrict a0, const float* __restrict a1, const float* __restrict a2,
-                     const float* __restrict a3, const float* gains, int n) noexcept
+                     const float* __restrict a3, const float* gains, bool first, int n) noexcept
 {
     const float g0 = gains[0], g1 = gains[1], g2 = gains[2], g3 = gains[3];
-    for (int j = 0; j < n; ++j) out[j] = (((out[j] + g0 * a0[j]) + g1 * a1[j]) + g2 * a2[j]) + g3 * a3[j];
+    if (first)
+        for (int j = 0; j < n; ++j) out[j] = (((0.0f + g0 * a0[j]) + g1 * a1[j]) + g2 * a2[j]) + g3 * a3[j];
+    else
+        for (int j = 0; j < n; ++j) out[j] = (((out[j] + g0 * a0[j]) + g1 * a1[j]) + g2 * a2[j]) + g3 * a3[j];
 }
 
 STEMGLUE_MULTIVERSION
@@ -368,6 +371,7 @@ void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) 
 
 void Room::Ring::read_taps(const Tap* taps, int count, int n, float* out) const noexcept
 {
+    if (count < 4) std::fill(out, out + n, 0.0f);  // (else the first four taps' pass starts out from 0)
     int t = 0;
     for (; t + 4 <= count; t += 4) {
         size_t start[4];
@@ -377,7 +381,7 @@ void Room::Ring::read_taps(const Tap* taps, int count, int n, float* out) const 
             int run = n - done;
             for (int k = 0; k < 4; ++k) run = std::min(run, static_cast<int>(data.size() - start[k]));
             add_scaled_four(out + done, data.data() + start[0], data.data() + start[1], data.data() + start[2],
-                            data.data() + start[3], gains, run);
+                            data.data() + start[3], gains, t == 0, run);
             done += run;
             for (size_t& read_at : start) read_at = (read_at + static_cast<size_t>(run)) & mask;
         }
@@ -664,9 +668,10 @@ void Room::process_chunk(AudioBlock block) noexcept
     const bool early_heard = early_moving || early[0] != 0.0;
     for (int mic = 0; mic < 2; ++mic) {
         float* reflections = mic == 0 ? early_left_.data() : early_right_.data();
-        std::fill(reflections, reflections + n, 0.0f);
         if (early_heard)
             input_.read_taps(taps_[static_cast<size_t>(mic)].data(), tap_counts_[static_cast<size_t>(mic)], n, reflections);
+        else
+            std::fill(reflections, reflections + n, 0.0f);
     }
 
     // Late: predelayed input through the diffusers into the FDN.

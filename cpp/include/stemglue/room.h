@@ -74,7 +74,7 @@ private:
         void advance(int n) noexcept;
         // out[j] (+)= gain * sample written delay samples before the j-th of the last push of n
         void read(int delay, int n, float gain, float* out, bool accumulate) const noexcept;
-        // out[j] += each tap's read(n + delay_samples, ...), tap after tap, four taps a pass
+        // out[j] = 0 + each tap's read(n + delay_samples, ...), tap after tap, four taps a pass
         void read_taps(const Tap* taps, int count, int n, float* out) const noexcept;
     };
 
