@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "stemglue/envelope_follower.h"
@@ -286,7 +287,9 @@ void Tube::reset_module() noexcept
         channel.dry_delay.set_delay(latency);
         channel.dry_delay.reset();
         channel.envelope = channel.level_peak = 0.0;
-        channel.shaper_from = channel.shaper_to = shaper_coefficients(db_to_gain(drive_db_.value()), bias_.value(), 0.0, factor_);
+        channel.shaper_found_for = {db_to_gain(drive_db_.value()), bias_.value(), 0.0};
+        channel.shaper_from = channel.shaper_to =
+            shaper_coefficients(channel.shaper_found_for[0], channel.shaper_found_for[1], 0.0, factor_);
         // Start the shaper at rest (v = bias for silence), or the first samples would click.
         shaper_v_[c][0] = shaper_v_[c][1] = static_cast<float>(bias_.value());
         shaper_root_[c][0] = std::sqrt(1.0f + shaper_v_[c][0] * shaper_v_[c][0]);
@@ -336,7 +339,12 @@ void Tube::process_chunk(AudioBlock block) noexcept
                 channel.level_peak = 0.0;
                 const double bloom = bloom_amount[start] * channel.envelope / (1.0 + channel.envelope);
                 channel.shaper_from = channel.shaper_to;
-                channel.shaper_to = shaper_coefficients(drive_gain[start], bias_value[start], bloom, factor);
+                // At rest (the same drive, bias and bloom, bit for bit) the coefficients are the same.
+                const std::array<double, 3> found_for{drive_gain[start], bias_value[start], bloom};
+                if (std::memcmp(&found_for, &channel.shaper_found_for, sizeof found_for) != 0) {
+                    channel.shaper_to = shaper_coefficients(found_for[0], found_for[1], found_for[2], factor);
+                    channel.shaper_found_for = found_for;
+                }
             }
             channel.level_peak = level_peak(block.channel(c) + start, drive_gain + start, channel.level_peak, end - start);
             shaper_ramps_[static_cast<size_t>(c) * ramps_per_channel + static_cast<size_t>(num_ramps)] = {

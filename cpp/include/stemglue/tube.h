@@ -26,6 +26,7 @@
 // At 1x that mean has a zero at fs/3, so 1x keeps ADAA1. Off, f is taken at the three samples' mean.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -66,6 +67,7 @@ private:
         DelayLine dry_delay;
         double envelope = 0.0, level_peak = 0.0;    // bloom: the envelope, the driven level's peak since the last tick
         ShaperCoefficients shaper_from, shaper_to;  // at the last two control ticks
+        std::array<double, 3> shaper_found_for{};   // the drive gain, bias and bloom shaper_to is of
         double tilt_lowpass = 0.0;
         DcBlocker wet_dc, dry_dc;  // the dry's only for the loudness match
         // The loudness match: short-term powers and how settled they are, the time average of their
