@@ -79,27 +79,55 @@ double a_weighted_power(const Cascade& cascade, double sample_rate) noexcept
     return total / kAWeightingGrid;
 }
 
-// draw(key, first + j) for j < count, eight at a time (one AVX-512 register): the same integer
-// hash, and an exact integer-to-double conversion (below AVX-512 there is none for 64 bits), so
-// every value is draw()'s.
+using EightDoubles = double __attribute__((vector_size(8 * sizeof(double))));
+using EightFloats = float __attribute__((vector_size(8 * sizeof(float))));
+
+// draw(key, index) for eight consecutive indices at a time (one AVX-512 register): the same
+// integer hash, and an exact integer-to-double conversion (below AVX-512 there is none for 64
+// bits), so every value is draw()'s.
+class EightDraws {
+public:
+    EightDraws(uint64_t key, uint64_t first) noexcept
+        : counter_(key + (first + 1 + Integers{0, 1, 2, 3, 4, 5, 6, 7}) * kGoldenGamma)
+    {
+    }
+    /** The next eight draws. */
+    [[gnu::always_inline]] void next(EightDoubles& value) noexcept
+    {
+        constexpr uint64_t kTwoTo52Bits = 0x4330000000000000ull;  // the double 2^52: its mantissa holds a 52-bit integer
+        Integers z = counter_;
+        counter_ += 8 * kGoldenGamma;
+        mix64_in_place(z);
+        const Integers bits = z >> 11, high_bits = (bits >> 26) | kTwoTo52Bits, low_bits = (bits & 0x3FFFFFF) | kTwoTo52Bits;
+        EightDoubles high, low;
+        std::memcpy(&high, &high_bits, sizeof high);
+        std::memcpy(&low, &low_bits, sizeof low);
+        const EightDoubles uniform = ((high - 0x1p52) * 0x1p26 + (low - 0x1p52)) * 0x1p-53;
+        value = (uniform - 0.5) * kUnitVarianceScale;
+    }
+
+private:
+    using Integers = uint64_t __attribute__((vector_size(8 * sizeof(uint64_t))));
+    Integers counter_;
+};
+
+// A vector from memory (out parameters: a vector returned by value changes the ABI between builds).
+template <typename Vector, typename Element>
+[[gnu::always_inline]] inline void load(Vector& value, const Element* source) noexcept
+{
+    static_assert(sizeof(Vector) == 8 * sizeof(Element));
+    std::memcpy(&value, source, sizeof value);
+}
+
+// draw(key, first + j) for j < count.
 STEMGLUE_MULTIVERSION
 void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
 {
-    constexpr int kLanes = 8;
-    using Integers = uint64_t __attribute__((vector_size(kLanes * sizeof(uint64_t))));
-    using Doubles = double __attribute__((vector_size(kLanes * sizeof(double))));
-    constexpr uint64_t kTwoTo52Bits = 0x4330000000000000ull;  // the double 2^52: its mantissa holds a 52-bit integer
-    Integers counter = key + (first + 1 + Integers{0, 1, 2, 3, 4, 5, 6, 7}) * kGoldenGamma;
+    EightDraws draws(key, first);
     int j = 0;
-    for (; j + kLanes <= count; j += kLanes, counter += kLanes * kGoldenGamma) {
-        Integers z = counter;
-        mix64_in_place(z);
-        const Integers bits = z >> 11, high_bits = (bits >> 26) | kTwoTo52Bits, low_bits = (bits & 0x3FFFFFF) | kTwoTo52Bits;
-        Doubles high, low;
-        std::memcpy(&high, &high_bits, sizeof high);
-        std::memcpy(&low, &low_bits, sizeof low);
-        const Doubles uniform = ((high - 0x1p52) * 0x1p26 + (low - 0x1p52)) * 0x1p-53;
-        const Doubles value = (uniform - 0.5) * kUnitVarianceScale;
+    for (; j + 8 <= count; j += 8) {
+        EightDoubles value;
+        draws.next(value);
         std::memcpy(out + j, &value, sizeof value);
     }
     for (; j < count; ++j) out[j] = draw(key, first + static_cast<uint64_t>(j));
@@ -257,18 +285,63 @@ void run_recursions(const Recursions* runs, int num_runs, int count) noexcept
     run_recursions_with<false, false>(runs, num_runs, count);
 }
 
-// out[j] += gain[j] a[j] (b[j]): a component's share of the floor.
-STEMGLUE_MULTIVERSION
-void add_product(double* __restrict out, const double* __restrict gain, const double* __restrict a, int count) noexcept
-{
-    for (int j = 0; j < count; ++j) out[j] += gain[j] * a[j];
-}
+// One channel's floor over a run, added onto its signal. Null gains: the component is off.
+struct FloorTerms {
+    const double* hum;  // zeros while the hum is off
+    const double* white_gain;
+    const double *pink_gain, *pink;
+    const double *room_gain, *room_wander, *room;
+    const double *modulation_gain, *envelope;
+    uint64_t white_key, modulation_key, first;  // the draws' streams, and the run's first index
+};
 
+// In one pass (the draws made as they are used): per sample, the hum, plus the white, pink, room
+// (gain * wander * tone) and modulation (gain * envelope * draw) terms in that order, onto x.
 STEMGLUE_MULTIVERSION
-void add_product(double* __restrict out, const double* __restrict gain, const double* __restrict a, const double* __restrict b,
-                 int count) noexcept
+void add_floor(const FloorTerms& terms, float* __restrict x, int count) noexcept
 {
-    for (int j = 0; j < count; ++j) out[j] += gain[j] * a[j] * b[j];
+    const FloorTerms t = terms;  // locals: stores through x cannot change them
+    EightDraws white(t.white_key, t.first), modulation(t.modulation_key, t.first);
+    int j = 0;
+    for (; j + 8 <= count; j += 8) {
+        EightDoubles floor, gain, scale, values;
+        load(floor, t.hum + j);
+        if (t.white_gain) {
+            load(gain, t.white_gain + j);
+            white.next(values);
+            floor += gain * values;
+        }
+        if (t.pink_gain) {
+            load(gain, t.pink_gain + j);
+            load(values, t.pink + j);
+            floor += gain * values;
+        }
+        if (t.room_gain) {
+            load(gain, t.room_gain + j);
+            load(scale, t.room_wander + j);
+            load(values, t.room + j);
+            floor += gain * scale * values;
+        }
+        if (t.modulation_gain) {
+            load(gain, t.modulation_gain + j);
+            load(scale, t.envelope + j);
+            modulation.next(values);
+            floor += gain * scale * values;
+        }
+        EightFloats signal;
+        load(signal, x + j);
+        const EightFloats out = __builtin_convertvector(__builtin_convertvector(signal, EightDoubles) + floor, EightFloats);
+        std::memcpy(x + j, &out, sizeof out);
+    }
+    for (; j < count; ++j) {
+        const uint64_t index = t.first + static_cast<uint64_t>(j);
+        double floor = t.hum[j];
+        if (t.white_gain) floor += t.white_gain[j] * draw(t.white_key, index);
+        if (t.pink_gain) floor += t.pink_gain[j] * t.pink[j];
+        if (t.room_gain) floor += t.room_gain[j] * t.room_wander[j] * t.room[j];
+        if (t.modulation_gain) floor += t.modulation_gain[j] * t.envelope[j] * draw(t.modulation_key, index);
+        x[j] = static_cast<float>(x[j] + floor);
+    }
 }
 
 }  // namespace
@@ -361,10 +434,10 @@ void Noise::prepare_module()
     envelope_attack_ = 1.0 - std::exp(-1000.0 / (kModulationAttackMs * sample_rate));
     envelope_release_ = 1.0 - std::exp(-1000.0 / (kModulationReleaseMs * sample_rate));
     for (auto* buffer :
-         {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_, &draws_, &wander_})
+         {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_, &wander_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
     gains_held_ = 0;
-    for (auto* buffer : {&floor_, &pink_, &room_, &envelope_}) buffer->assign(2 * static_cast<size_t>(max_block_size_), 0.0);
+    for (auto* buffer : {&pink_, &room_, &envelope_}) buffer->assign(2 * static_cast<size_t>(max_block_size_), 0.0);
 }
 
 void Noise::reset_module() noexcept
@@ -508,9 +581,9 @@ void Noise::process_chunk(AudioBlock block) noexcept
 }
 
 // One or two channels' floor (channels [first_channel, + num_channels)) over samples [start, start +
-// count) of the chunk: each component's draws (vectorised) and the filters in passes over the run,
-// summed per sample in the order hum, white, pink, room, modulation, then onto the input. With
-// nothing sounding, only the room tone's level wander is kept up.
+// count) of the chunk: the filters' draws (vectorised), their recursions over the run, then the
+// floor summed and added in one pass (add_floor). With nothing sounding, only the room tone's level
+// wander is kept up.
 void Noise::process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
                         const std::array<bool, 4>& sounding, bool humming) noexcept
 {
@@ -518,16 +591,10 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
     const bool silent = !(humming || white_on || pink_on || room_on || modulation_on);
     const uint64_t first = position_ + static_cast<uint64_t>(start);
     const size_t offset = static_cast<size_t>(start), stride = static_cast<size_t>(max_block_size_);
-    double *draws = draws_.data(), *wander = wander_.data();
     Recursions runs[2]{};
-    for (int k = 0; k < num_channels; ++k) {  // each channel's draws, and the hum and hiss into its floor
+    for (int k = 0; k < num_channels; ++k) {  // each channel's filters' draws
         Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
-        double *noise_floor = &floor_[k * stride], *pink = &pink_[k * stride], *room = &room_[k * stride];
-        if (!silent) std::copy_n(&hum_wave_[offset], count, noise_floor);
-        if (white_on) {
-            draw_run(channel.hiss_white_key, first, draws, count);
-            add_product(noise_floor, &white_gain_[offset], draws, count);
-        }
+        double *pink = &pink_[k * stride], *room = &room_[k * stride];
         if (!pink_on) {
             channel.hiss_pink.running = false;
         } else {
@@ -559,12 +626,9 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
                    envelope_release_};
     }
     if (pink_on || room_on || modulation_on) run_recursions(runs, num_channels, count);
+    double* wander = wander_.data();
     for (int k = 0; k < num_channels; ++k) {
         Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
-        double *noise_floor = &floor_[k * stride], *pink = &pink_[k * stride], *room = &room_[k * stride],
-               *envelope = &envelope_[k * stride];
-        float* x = block.channel(first_channel + k) + start;
-        if (pink_on) add_product(noise_floor, &pink_gain_[offset], pink, count);
         // The room tone's level wander moves between wander ticks, whether it sounds or not.
         for (int j = 0; j < count;) {
             const uint64_t position = first + static_cast<uint64_t>(j);
@@ -578,12 +642,19 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
             j = interval_end;
         }
         if (silent) continue;
-        if (room_on) add_product(noise_floor, &room_gain_[offset], wander, room, count);
-        if (modulation_on) {
-            draw_run(channel.modulation_key, first, draws, count);
-            add_product(noise_floor, &modulation_gain_[offset], envelope, draws, count);
-        }
-        for (int j = 0; j < count; ++j) x[j] = static_cast<float>(x[j] + noise_floor[j]);
+        const FloorTerms terms{&hum_wave_[offset],
+                               white_on ? &white_gain_[offset] : nullptr,
+                               pink_on ? &pink_gain_[offset] : nullptr,
+                               &pink_[k * stride],
+                               room_on ? &room_gain_[offset] : nullptr,
+                               wander,
+                               &room_[k * stride],
+                               modulation_on ? &modulation_gain_[offset] : nullptr,
+                               &envelope_[k * stride],
+                               channel.hiss_white_key,
+                               channel.modulation_key,
+                               first};
+        add_floor(terms, block.channel(first_channel + k) + start, count);
     }
 }
 

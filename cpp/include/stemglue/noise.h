@@ -111,9 +111,9 @@ private:
     double envelope_attack_ = 0.0, envelope_release_ = 0.0;
 
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;
-    int gains_held_ = 0;                  // after a chunk at rest: how many leading samples of every gain hold its [0]
-    std::vector<double> draws_, wander_;  // one channel's run
-    std::vector<double> floor_, pink_, room_, envelope_;  // two channels' runs, max_block_size_ apart
+    int gains_held_ = 0;                          // after a chunk at rest: how many leading samples of every gain hold its [0]
+    std::vector<double> wander_;                  // one channel's run: the room tone's level wander
+    std::vector<double> pink_, room_, envelope_;  // two channels' runs, max_block_size_ apart
 };
 
 }  // namespace stemglue
