@@ -48,9 +48,16 @@ public:
     /** read() at a place found by locate(). */
     float read_at(const float* now, Place place) const noexcept
     {
-        const float* first = kernel_ + place.row * 2 * kTaps;
-        const float* samples = now - place.reach;
-        const float blend = place.blend;
+        return read_row(row(place.row), now - place.reach, place.blend);
+    }
+
+    /** A place's kernel row (its taps, then their differences to the next row's). */
+    const float* row(int index) const noexcept { return kernel_ + index * 2 * kTaps; }
+
+    /** read_at() from a place's row, its first tap's sample (now - reach) and its blend: Drift
+     *  works them out for a control interval first, so that the reads' loop only loads and sums. */
+    static float read_row(const float* first, const float* samples, float blend) noexcept
+    {
         // Eight running sums, each over every eighth tap, then added in a fixed tree: one sum of 24
         // dependent adds would wait on each, and the compiler may not reorder it. Lane-wise vector
         // arithmetic is the same at any vector width (two SSE halves or one AVX register), so
