@@ -63,18 +63,22 @@ void glide(double& value, double target, double coefficient) noexcept
 
 }  // namespace
 
-// In three passes: the ramps and reads, the tilt's one-pole recursions, then the tilt's two gains
-// and the level (vectorised, the division among them). The recursion is the bottleneck (a
-// multiply and an add per sample, each waiting on the last), so both channels run in one loop,
-// where the processor overlaps their independent chains. Its form, y = a x + (1 - a) y, is the
-// reference's scipy.signal.lfilter's, operation for operation.
+// In three passes: the ramps and the reads' places; the reads and the tilt's one-pole recursions;
+// then the tilt's two gains and the level (vectorised, the division among them). The recursion's
+// form, y = a x + (1 - a) y, is the reference's scipy.signal.lfilter's, operation for operation.
 STEMGLUE_MULTIVERSION
 void Drift::read_interval(const SincInterpolator& interpolator, Channel* channels, int num_channels, const float* const* now,
                           float* const* out, int first, int count, double tilt_coefficient) noexcept
 {
     double delay[2][kControlInterval], low_gain[2][kControlInterval], level[2][kControlInterval], lowpass[2][kControlInterval];
     float sum[2][kControlInterval];
-    bool flat[2];  // the tilt at 0 dB over the interval: its lowpass holds, the read passes (times the level)
+    // Each read's kernel row, first sample and blend, found first in a loop that vectorises; then
+    // the reads only load and sum (their addressing in the reads' loop cost Drift 15 %).
+    const float* rows[2][kControlInterval];
+    const float* samples[2][kControlInterval];
+    float blends[2][kControlInterval];
+    bool flat[2];    // the tilt at 0 dB over the interval: its lowpass holds, the read passes (times the level)
+    bool copied[2];  // a steady whole-sample delay (no wow or flutter) reads exactly its sample: a copy
     for (int c = 0; c < num_channels; ++c) {
         const Channel& channel = channels[c];
         flat[c] = channel.low_from == 1.0 && channel.low_to == 1.0;
@@ -86,46 +90,50 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
             low_gain[c][i] = channel.low_from + (channel.low_to - channel.low_from) * fraction;
             level[c][i] = channel.level_from + (channel.level_to - channel.level_from) * fraction;
         }
-        // A steady whole-sample delay (no wow or flutter) reads exactly its sample: a copy (plus
-        // 0, which turns -0 into +0 as the interpolator's sums do: the same bits).
         const double whole = channel.delay_from;
-        if (channel.delay_to == whole && std::floor(whole) == whole) {
+        copied[c] = channel.delay_to == whole && std::floor(whole) == whole;
+        if (copied[c]) {  // plus 0, which turns -0 into +0 as the interpolator's sums do: the same bits
             const float* source = now[c] - static_cast<std::ptrdiff_t>(whole);
             for (int i = 0; i < count; ++i) sum[c][i] = source[i] + 0.0f;
-        } else {
-            // Each read's kernel row, first sample and blend first, in a loop that vectorises; then
-            // the reads only load and sum (their addressing in the reads' loop cost Drift 15 %).
-            const float* rows[kControlInterval];
-            const float* samples[kControlInterval];
-            float blends[kControlInterval];
-            for (int i = 0; i < count; ++i) {
-                const SincInterpolator::Place place = SincInterpolator::locate(delay[c][i]);
-                rows[i] = interpolator.row(place.row);
-                samples[i] = now[c] + i - place.reach;
-                blends[i] = place.blend;
-            }
-            for (int i = 0; i < count; ++i) sum[c][i] = SincInterpolator::read_row(rows[i], samples[i], blends[i]);
+            continue;
         }
-    }
-    const double keep = 1.0 - tilt_coefficient;
-    if (num_channels == 2 && !flat[0] && !flat[1]) {
-        double first_state = channels[0].tilt_lowpass, second_state = channels[1].tilt_lowpass;
         for (int i = 0; i < count; ++i) {
-            first_state = keep * first_state + tilt_coefficient * sum[0][i];
-            second_state = keep * second_state + tilt_coefficient * sum[1][i];
-            lowpass[0][i] = first_state;
-            lowpass[1][i] = second_state;
-        }
-        channels[0].tilt_lowpass = first_state;
-        channels[1].tilt_lowpass = second_state;
-    } else {
-        for (int c = 0; c < num_channels; ++c) {
-            if (flat[c]) continue;
-            double state = channels[c].tilt_lowpass;
-            for (int i = 0; i < count; ++i) lowpass[c][i] = state = keep * state + tilt_coefficient * sum[c][i];
-            channels[c].tilt_lowpass = state;
+            const SincInterpolator::Place place = SincInterpolator::locate(delay[c][i]);
+            rows[c][i] = interpolator.row(place.row);
+            samples[c][i] = now[c] + i - place.reach;
+            blends[c][i] = place.blend;
         }
     }
+    const auto read = [&](int c, int i) { return SincInterpolator::read_row(rows[c][i], samples[c][i], blends[c][i]); };
+    // The tilt's lowpass: a multiply and an add per sample, each waiting on the last. Two channels'
+    // recursions run in one loop, where the processor overlaps their chains, and with the reads
+    // where both read, so that the chains' latency hides under the reads' work.
+    const double keep = 1.0 - tilt_coefficient;
+    double state[2] = {channels[0].tilt_lowpass, num_channels == 2 ? channels[1].tilt_lowpass : 0.0};
+    const auto filter = [&](int c, int i) { lowpass[c][i] = state[c] = keep * state[c] + tilt_coefficient * sum[c][i]; };
+    const bool both_tilted = num_channels == 2 && !flat[0] && !flat[1];
+    if (both_tilted && !copied[0] && !copied[1]) {
+        for (int i = 0; i < count; ++i) {
+            sum[0][i] = read(0, i);
+            sum[1][i] = read(1, i);
+            filter(0, i);
+            filter(1, i);
+        }
+    } else {
+        for (int c = 0; c < num_channels; ++c)
+            if (!copied[c])
+                for (int i = 0; i < count; ++i) sum[c][i] = read(c, i);
+        if (both_tilted)
+            for (int i = 0; i < count; ++i) {
+                filter(0, i);
+                filter(1, i);
+            }
+        else
+            for (int c = 0; c < num_channels; ++c)
+                if (!flat[c])
+                    for (int i = 0; i < count; ++i) filter(c, i);
+    }
+    for (int c = 0; c < num_channels; ++c) channels[c].tilt_lowpass = state[c];  // a flat channel's holds
     for (int c = 0; c < num_channels; ++c) {
         if (flat[c]) {
             for (int i = 0; i < count; ++i) out[c][i] = static_cast<float>(sum[c][i] * level[c][i]);
