@@ -68,7 +68,7 @@ void glide(double& value, double target, double coefficient) noexcept
 // form, y = a x + (1 - a) y, is the reference's scipy.signal.lfilter's, operation for operation.
 STEMGLUE_MULTIVERSION
 void Drift::read_interval(const SincInterpolator& interpolator, Channel* channels, int num_channels, const float* const* now,
-                          float* const* out, int first, int count, double tilt_coefficient) noexcept
+                          float* const* out, int first, int tone_first, int count, double tilt_coefficient) noexcept
 {
     double delay[2][kControlInterval], low_gain[2][kControlInterval], level[2][kControlInterval], lowpass[2][kControlInterval];
     float sum[2][kControlInterval];
@@ -83,12 +83,13 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
         const Channel& channel = channels[c];
         flat[c] = channel.low_from == 1.0 && channel.low_to == 1.0;
         for (int i = 0; i < count; ++i) {
-            const double fraction = double(first + i) / kControlInterval;
+            const double fraction = double(first + i) / kControlInterval,
+                         tone_fraction = double(tone_first + i) / kToneTickSamples;
             // Split the delay, not the read position, into whole and fraction: then the result
             // never depends on where the block boundary falls.
             delay[c][i] = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
-            low_gain[c][i] = channel.low_from + (channel.low_to - channel.low_from) * fraction;
-            level[c][i] = channel.level_from + (channel.level_to - channel.level_from) * fraction;
+            low_gain[c][i] = channel.low_from + (channel.low_to - channel.low_from) * tone_fraction;
+            level[c][i] = channel.level_from + (channel.level_to - channel.level_from) * tone_fraction;
         }
         const double whole = channel.delay_from;
         copied[c] = channel.delay_to == whole && std::floor(whole) == whole;
@@ -198,13 +199,15 @@ void Drift::seek_module() noexcept
     const double tick_seconds = kControlInterval / sample_rate_;
     wow_clock_.restart(random_uniform(phases, 0), wow_rate_hz_.value() * tick_seconds);
     flutter_clock_.restart(random_uniform(phases, 1), flutter_rate_hz_.value() * tick_seconds);
-    tone_clock_.restart(0.0, tick_seconds / time_s_.value());
+    tone_clock_.restart(0.0, tone_clock_rate());
     glided_wow_speed_ = wow_speed(0);
     glided_wow_rate_hz_ = wow_rate_hz_.value();
-    const TickSpan ticks = ticks_around(position_, kControlInterval);
-    evaluate(ticks.previous, 0);
-    for (Channel& channel : channels_) channel.start_interval();
-    evaluate(ticks.next, 0);
+    for (const uint64_t tick :
+         {ticks_around(position_, kControlInterval).previous, ticks_around(position_, kControlInterval).next})
+        evaluate_motion(tick, 0);
+    for (const uint64_t tone_tick :
+         {ticks_around(position_, kToneTickSamples).previous, ticks_around(position_, kToneTickSamples).next})
+        evaluate_tone(tone_tick, 0);
 }
 
 // The wow's speed amplitude for the settings at sample j: a weighted meter reads the setting (2
@@ -231,13 +234,13 @@ void Drift::advance_controls(uint64_t tick, size_t j) noexcept
     const double tick_seconds = kControlInterval / sample_rate_;
     wow_clock_.set_rate(tick, glided_wow_rate_hz_ * tick_seconds);
     flutter_clock_.set_rate(tick, flutter_rate_values_[j] * tick_seconds);
-    tone_clock_.set_rate(tick, tick_seconds / time_s_.value());
 }
 
-// The delay, tilt and level of every channel at a control tick (into the *_to values), with the
-// parameters at sample j of the chunk.
-void Drift::evaluate(uint64_t tick, size_t j) noexcept
+// Every channel's delay at a control tick (the last tick's becomes the *_from), with the parameters
+// at sample j of the chunk.
+void Drift::evaluate_motion(uint64_t tick, size_t j) noexcept
 {
+    for (Channel& channel : channels_) channel.delay_from = channel.delay_to;
     // The flutter's speed amplitude makes a weighted meter read the setting (2 sigma; see drift.h).
     const double flutter_rate = flutter_rate_values_[j];
     if (flutter_rate != normalised_flutter_rate_) {
@@ -245,69 +248,75 @@ void Drift::evaluate(uint64_t tick, size_t j) noexcept
         normalised_flutter_rate_ = flutter_rate;
     }
     const double flutter_scale = 0.01 * flutter_percent_values_[j] / (2.0 * flutter_rms_);
-
-    const double seconds = static_cast<double>(tick) * (kControlInterval / sample_rate_);
     const double wow_amplitude_s = glided_wow_speed_ / (2.0 * M_PI * glided_wow_rate_hz_);
-    // A transport at rest (no wow, no flutter) and a flat tone (tilt and gain at 0 dB) skip their
-    // wanders: every term would be a zero times a finite value, so the results are the same.
-    const bool moving = wow_amplitude_s != 0.0 || flutter_scale != 0.0;
-    const bool toned = tilt_values_[j] != 0.0 || gain_values_[j] != 0.0;
-    // Many streams are read at each of three times: the spline's weights are found once per time.
-    const SmoothRandom::Place wow_place = SmoothRandom::place(moving ? seconds / kWowWanderSeconds : 0.0),
-                              phase_place = SmoothRandom::place(moving ? seconds / kPhaseWanderSeconds : 0.0),
-                              tone_place = SmoothRandom::place(toned ? tone_clock_.at(tick) : 0.0);
+    // A transport at rest (no wow, no flutter) skips the wanders: every term would be a zero times
+    // a finite value, so the delays are the same.
+    if (wow_amplitude_s == 0.0 && flutter_scale == 0.0) {
+        for (Channel& channel : channels_) channel.delay_to = latency_samples_;
+        return;
+    }
+    const double seconds = static_cast<double>(tick) * (kControlInterval / sample_rate_);
+    // Many streams are read at each of two times: the spline's weights are found once per time.
+    const SmoothRandom::Place wow_place = SmoothRandom::place(seconds / kWowWanderSeconds),
+                              phase_place = SmoothRandom::place(seconds / kPhaseWanderSeconds);
     Source& shared = sources_[0];
-    double wow_phase = 0.0, flutter_phase = 0.0, shared_depth = 0.0, shared_tilt = 0.0, shared_gain = 0.0;
-    if (moving) {
-        // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
-        const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;
-        wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_place);
-        flutter_phase = flutter_clock_.at(tick);
-        wow_phase -= std::floor(wow_phase);
-        flutter_phase -= std::floor(flutter_phase);
-        shared_depth = shared.wow_depth.at(wow_place);
-    }
-    if (toned) {
-        shared_tilt = shared.tilt.at(tone_place);
-        shared_gain = shared.gain.at(tone_place);
-    }
+    // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
+    const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;
+    double wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_place);
+    double flutter_phase = flutter_clock_.at(tick);
+    wow_phase -= std::floor(wow_phase);
+    flutter_phase -= std::floor(flutter_phase);
+    const double shared_depth = shared.wow_depth.at(wow_place);
 
     // Channels add a wandering phase offset scaled by (1 - link), so each keeps the exact depth,
-    // and mix the Gaussian wanders, which keeps their variance.
+    // and mix the depth's Gaussian wander, which keeps its variance.
     const double link = 0.01 * link_values_[j], own = std::sqrt(std::max(0.0, 1.0 - link * link));
     for (size_t c = 0; c < channels_.size(); ++c) {
-        Channel& channel = channels_[c];
         Source& mine = sources_[c + 1];
-        double displacement = 0.0;
-        if (moving) {
-            const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_place), -2.5, 2.5);
-            const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place);
-            // The displacement whose speed is the wow, centred.
-            displacement = wow_amplitude_s * (1.0 + kWowDepthWander * depth) * sine_cosine_turns(wow_phase + phase_offset).cosine;
-            // The flutter's harmonics, cos(k a + b_k), from one cosine and sine of a: Chebyshev's
-            // recurrence for the multiples, the offsets' cosines and sines held since the seek.
-            const auto [sine, cosine] = sine_cosine_turns(flutter_phase + phase_offset);
-            double multiple_cosine = cosine, multiple_sine = sine, previous_cosine = 1.0, previous_sine = 0.0;
-            for (size_t k = 0; k < 3; ++k) {
-                displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate) *
-                                (multiple_cosine * flutter_offset_cosines_[k] - multiple_sine * flutter_offset_sines_[k]);
-                const double next_cosine = 2.0 * cosine * multiple_cosine - previous_cosine;
-                const double next_sine = 2.0 * cosine * multiple_sine - previous_sine;
-                previous_cosine = multiple_cosine;
-                previous_sine = multiple_sine;
-                multiple_cosine = next_cosine;
-                multiple_sine = next_sine;
-            }
+        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_place), -2.5, 2.5);
+        const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place);
+        // The displacement whose speed is the wow, centred.
+        double displacement =
+            wow_amplitude_s * (1.0 + kWowDepthWander * depth) * sine_cosine_turns(wow_phase + phase_offset).cosine;
+        // The flutter's harmonics, cos(k a + b_k), from one cosine and sine of a: Chebyshev's
+        // recurrence for the multiples, the offsets' cosines and sines held since the seek.
+        const auto [sine, cosine] = sine_cosine_turns(flutter_phase + phase_offset);
+        double multiple_cosine = cosine, multiple_sine = sine, previous_cosine = 1.0, previous_sine = 0.0;
+        for (size_t k = 0; k < 3; ++k) {
+            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate) *
+                            (multiple_cosine * flutter_offset_cosines_[k] - multiple_sine * flutter_offset_sines_[k]);
+            const double next_cosine = 2.0 * cosine * multiple_cosine - previous_cosine;
+            const double next_sine = 2.0 * cosine * multiple_sine - previous_sine;
+            previous_cosine = multiple_cosine;
+            previous_sine = multiple_sine;
+            multiple_cosine = next_cosine;
+            multiple_sine = next_sine;
         }
-        channel.delay_to =
+        channels_[c].delay_to =
             latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
+    }
+}
+
+// Every channel's tilt (low gain) and level at a tone tick (the last tick's become the *_from),
+// with the parameters at sample j of the chunk. Each mixes the shared and its own Gaussian wander.
+void Drift::evaluate_tone(uint64_t tone_tick, size_t j) noexcept
+{
+    const double link = 0.01 * link_values_[j], own = std::sqrt(std::max(0.0, 1.0 - link * link));
+    const bool toned = tilt_values_[j] != 0.0 || gain_values_[j] != 0.0;  // else flat: both gains 1
+    const SmoothRandom::Place place = SmoothRandom::place(toned ? tone_clock_.at(tone_tick) : 0.0);
+    Source& shared = sources_[0];
+    const double shared_tilt = toned ? shared.tilt.at(place) : 0.0, shared_gain = toned ? shared.gain.at(place) : 0.0;
+    for (size_t c = 0; c < channels_.size(); ++c) {
+        Channel& channel = channels_[c];
+        channel.low_from = channel.low_to;
+        channel.level_from = channel.level_to;
         channel.low_to = channel.level_to = 1.0;
-        if (toned) {
-            const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_place));
-            const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_place));
-            channel.low_to = std::exp(-tilt_db * M_LN10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
-            channel.level_to = std::exp(gain_db * M_LN10 / 20.0);
-        }
+        if (!toned) continue;
+        Source& mine = sources_[c + 1];
+        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(place));
+        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(place));
+        channel.low_to = std::exp(-tilt_db * M_LN10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
+        channel.level_to = std::exp(gain_db * M_LN10 / 20.0);
     }
 }
 
@@ -330,10 +339,14 @@ void Drift::process_chunk(AudioBlock block) noexcept
         const uint64_t position = position_ + static_cast<uint64_t>(j);
         const int first = static_cast<int>(position % kControlInterval);
         if (first == 0) {  // a control tick: the next tick's values become the target
-            for (Channel& channel : channels_) channel.start_interval();
             const uint64_t tick = position / kControlInterval;
             advance_controls(tick, static_cast<size_t>(j));
-            evaluate(tick + 1, static_cast<size_t>(j));
+            evaluate_motion(tick + 1, static_cast<size_t>(j));
+            if (position % kToneTickSamples == 0) {  // a tone tick too
+                const uint64_t tone_tick = position / kToneTickSamples;
+                tone_clock_.set_rate(tone_tick, tone_clock_rate());
+                evaluate_tone(tone_tick + 1, static_cast<size_t>(j));
+            }
         }
         const int count = std::min(n - j, kControlInterval - first);  // to the next tick
         for (int c = 0; c < block.num_channels; c += 2) {             // in pairs (see read_interval)
@@ -344,7 +357,8 @@ void Drift::process_chunk(AudioBlock block) noexcept
                 now[k] = channels_[static_cast<size_t>(c + k)].history.data() + history_ + j;
                 out[k] = block.channel(c + k) + j;
             }
-            read_interval(interpolator_, &channels_[static_cast<size_t>(c)], pair, now, out, first, count, tilt_coefficient_);
+            read_interval(interpolator_, &channels_[static_cast<size_t>(c)], pair, now, out, first,
+                          static_cast<int>(position % kToneTickSamples), count, tilt_coefficient_);
         }
         j += count;
     }

@@ -18,10 +18,11 @@ One modulated delay carries wow and flutter; a slow random tilt and gain follow 
               unlinked channels drift in and out of phase; each hears
               link * shared + sqrt(1 - link^2) * own of every Gaussian wander (depth, tilt, gain)
 
-Every value is a pure function of the control tick (smooth_random, timeline_clock): computed
-every CONTROL_INTERVAL samples and interpolated linearly between ticks. The delay is read by a
+Every value is a pure function of the timeline's ticks (smooth_random, timeline_clock): the delay
+computed every CONTROL_INTERVAL samples, the tone (moving over seconds) every TONE_TICK_SAMPLES,
+each interpolated linearly between its ticks. The delay is read by a
 24-tap Kaiser (beta 8) windowed sinc at 512 phases, linear between phases, every phase normalised
-to unity DC gain; whole-sample delays are exact. Over an interval whose tilt is 0 dB at both ticks
+to unity DC gain; whole-sample delays are exact. Over a control interval whose tilt is 0 dB at both tone ticks
 the tilt's lowpass holds and the read passes, times the level (as C++, where a flat tone costs
 nothing).
 """
@@ -48,6 +49,7 @@ WOW_GLIDE_SECONDS = 1.0  # how fast the wow's speed and rate follow the settings
 FLUTTER_HARMONICS = (230.0, 80.0, 99.0)
 TILT_PIVOT_HZ = 800.0
 PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
+TONE_TICK_SAMPLES = 8 * CONTROL_INTERVAL  # the tone's tilt and gain, evaluated every 256 samples
 LN10 = math.log(10.0)
 
 
@@ -114,13 +116,20 @@ class Drift(ReferenceModule):
         tick_seconds = CONTROL_INTERVAL / self._sample_rate
         self._wow_clock = TimelineClock(float(phases[0]), now["wow_rate_hz"] * tick_seconds)
         self._flutter_clock = TimelineClock(float(phases[1]), now["flutter_rate_hz"] * tick_seconds)
-        self._tone_clock = TimelineClock(0.0, tick_seconds / self._time_s)
+        self._tone_clock = TimelineClock(0.0, self._tone_clock_rate())
         self._wow = (wow_speed(now["wow_percent"], now["wow_rate_hz"]), now["wow_rate_hz"])  # gliding speed, rate
+        primed = {name: np.full(2, v) for name, v in now.items()}
         ticks = np.array(ticks_around(self._position, CONTROL_INTERVAL))
         controls = np.array([self._controls_at(int(t)) for t in ticks]).T
-        values = self._evaluate(ticks, controls, {name: np.full(2, v) for name, v in now.items()})
-        self._from = values[:, :, 0]
-        self._to = values[:, :, 1]
+        # the delay at the last and the next control tick; (low gain, level) at the last and the next tone tick
+        self._delay_from, self._delay_to = self._evaluate(ticks, controls, primed).T
+        tone_times = np.array([self._tone_clock.at(t) for t in ticks_around(self._position, TONE_TICK_SAMPLES)])
+        tone = self._evaluate_tone(tone_times, primed)
+        self._tone_from, self._tone_to = tone[:, :, 0], tone[:, :, 1]
+
+    def _tone_clock_rate(self) -> float:
+        """the tone wander's knots per tone tick"""
+        return TONE_TICK_SAMPLES / self._sample_rate / self._time_s
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "time_s":
@@ -131,16 +140,26 @@ class Drift(ReferenceModule):
             self._track_id = int(value)
 
     def _controls_at(self, tick: int) -> tuple[float, ...]:
-        """Clocks (wow phase, flutter phase, tone time) at a tick, the wow's displacement amplitude
-        (s) and its rate wander's phase amplitude (cycles: 10 % of the rate RMS through the slope)."""
-        clocks = (self._wow_clock, self._flutter_clock, self._tone_clock)
+        """Clocks (wow phase, flutter phase) at a control tick, the wow's displacement amplitude (s)
+        and its rate wander's phase amplitude (cycles: 10 % of the rate RMS through the slope)."""
+        clocks = (self._wow_clock, self._flutter_clock)
         speed, rate = self._wow
         rate_wander = WOW_RATE_WANDER * rate * WOW_WANDER_SECONDS / SLOPE_RMS
         return (*(clock.at(tick) for clock in clocks), speed / (2 * np.pi * rate), rate_wander)
 
+    @staticmethod
+    def _link(values: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The shared and own wanders' weights: link and sqrt(1 - link^2), which keep the variance."""
+        link = 0.01 * values["stereo_link_percent"]
+        return link, np.sqrt(np.maximum(0.0, 1 - link * link))
+
+    def _mixed(self, name: str, time: np.ndarray, c: int, link: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """link * shared + own * channel c's wander"""
+        return link * smooth_random(self._keys[name][0], time) + own * smooth_random(self._keys[name][c + 1], time)
+
     def _evaluate(self, ticks: np.ndarray, controls: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
-        """(delay, low gain, level) x channel x tick at the given control ticks."""
-        wow_clock, flutter_clock, tone_time, wow_amplitude, rate_wander = controls
+        """The delay, channel x tick, at the given control ticks."""
+        wow_clock, flutter_clock, wow_amplitude, rate_wander = controls
         flutter_rate = values["flutter_rate_hz"]
         harmonics = np.arange(1, 4)[:, np.newaxis]
         weighted = np.sum(
@@ -155,16 +174,10 @@ class Drift(ReferenceModule):
         wow_phase -= np.floor(wow_phase)
         flutter_phase = flutter_clock - np.floor(flutter_clock)
 
-        def mixed(name: str, time: np.ndarray, c: int) -> np.ndarray:
-            """link * shared + sqrt(1 - link^2) * own: keeps the variance"""
-            shared, mine = smooth_random(self._keys[name][0], time), smooth_random(self._keys[name][c + 1], time)
-            return link * shared + own * mine
-
-        link = 0.01 * values["stereo_link_percent"]
-        own = np.sqrt(np.maximum(0.0, 1 - link * link))
-        out = np.empty((3, self._num_channels, len(ticks)))
+        link, own = self._link(values)
+        out = np.empty((self._num_channels, len(ticks)))
         for c in range(self._num_channels):
-            depth = np.clip(mixed("wow_depth", wow_time, c), -2.5, 2.5)
+            depth = np.clip(self._mixed("wow_depth", wow_time, c, link, own), -2.5, 2.5)
             offset = (1 - link) * PHASE_WANDER_CYCLES * smooth_random(self._keys["phase"][c + 1], phase_time)
             # the displacement whose speed is the wow, centred
             displacement = wow_amplitude * (1 + WOW_DEPTH_WANDER * depth) * np.cos(2 * np.pi * (wow_phase + offset))
@@ -183,39 +196,52 @@ class Drift(ReferenceModule):
                 )
                 following = (2.0 * cosine * multiple[0] - previous[0], 2.0 * cosine * multiple[1] - previous[1])
                 previous, multiple = multiple, following
-            tilt_db = 0.5 * values["tilt_db"] * mixed("tilt", tone_time, c)
-            gain_db = 0.5 * values["gain_db"] * mixed("gain", tone_time, c)
             displacement = np.clip(displacement, -MAX_DISPLACEMENT_SECONDS, MAX_DISPLACEMENT_SECONDS)
-            level = (np.exp(-tilt_db * LN10 / 40.0), np.exp(gain_db * LN10 / 20.0))  # 10^(-tilt/40), 10^(gain/20)
-            out[:, c] = self._latency + displacement * self._sample_rate, *level
+            out[c] = self._latency + displacement * self._sample_rate
+        return out
+
+    def _evaluate_tone(self, tone_time: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+        """(low gain, level) x channel x tone tick, at the tone wander's times (knot spacings)."""
+        link, own = self._link(values)
+        out = np.empty((2, self._num_channels, len(tone_time)))
+        for c in range(self._num_channels):
+            tilt_db = 0.5 * values["tilt_db"] * self._mixed("tilt", tone_time, c, link, own)
+            gain_db = 0.5 * values["gain_db"] * self._mixed("gain", tone_time, c, link, own)
+            out[:, c] = np.exp(-tilt_db * LN10 / 40.0), np.exp(gain_db * LN10 / 20.0)  # 10^(-tilt/40), 10^(gain/20)
         return out
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
         values = self._smoothed_values(n)
+        samples = self._position + np.arange(n)
         # At each control tick inside the block the wow's speed and rate glide one tick towards the
-        # settings of that sample, the clocks take their rates, and the next tick's values become the target.
-        boundaries = np.flatnonzero((self._position + np.arange(n)) % CONTROL_INTERVAL == 0)
-        ticks = (self._position + boundaries) // CONTROL_INTERVAL
+        # settings of that sample, the clocks take their rates, and the next tick's delay becomes the target.
+        boundaries = np.flatnonzero(samples % CONTROL_INTERVAL == 0)
+        ticks = samples[boundaries] // CONTROL_INTERVAL
         tick_seconds = CONTROL_INTERVAL / self._sample_rate
-        controls = np.empty((5, len(ticks)))
+        controls = np.empty((4, len(ticks)))
         for i, (tick, j) in enumerate(zip(ticks, boundaries, strict=True)):
             speed = glide(self._wow[0], wow_speed(values["wow_percent"][j], values["wow_rate_hz"][j]), self._glide)
             self._wow = speed, glide(self._wow[1], values["wow_rate_hz"][j], self._glide)
             self._wow_clock.set_rate(int(tick), self._wow[1] * tick_seconds)
             self._flutter_clock.set_rate(int(tick), values["flutter_rate_hz"][j] * tick_seconds)
-            self._tone_clock.set_rate(int(tick), tick_seconds / self._time_s)
             controls[:, i] = self._controls_at(int(tick) + 1)
         targets = self._evaluate(ticks + 1, controls, {name: v[boundaries] for name, v in values.items()})
-        # sample j runs from starts[segment] to ends[segment], segment = ticks at or before j
-        ends = np.concatenate([self._to[:, :, np.newaxis], targets], axis=2)
-        starts = np.concatenate([self._from[:, :, np.newaxis], ends[:, :, :-1]], axis=2)
-        segment = np.searchsorted(boundaries, np.arange(n), side="right")
-        fraction = ((self._position + np.arange(n)) % CONTROL_INTERVAL) / CONTROL_INTERVAL
-        delay, low, level = starts[:, :, segment] + (ends[:, :, segment] - starts[:, :, segment]) * fraction
-        # The tilt at 0 dB over a whole interval: its lowpass holds, and the read passes (times the level).
-        flat = (starts[1][:, segment] == 1.0) & (ends[1][:, segment] == 1.0)
-        self._from, self._to = starts[:, :, -1], ends[:, :, -1]
+        (delay, _, _), (self._delay_from, self._delay_to) = ramps(
+            samples, CONTROL_INTERVAL, boundaries, (self._delay_from, self._delay_to), targets
+        )
+        # Likewise at each tone tick: the tone clock takes its rate, the next tone tick's gains become the target.
+        tone_boundaries = np.flatnonzero(samples % TONE_TICK_SAMPLES == 0)
+        tone_times = np.empty(len(tone_boundaries))
+        for i, tone_tick in enumerate(samples[tone_boundaries] // TONE_TICK_SAMPLES):
+            self._tone_clock.set_rate(int(tone_tick), self._tone_clock_rate())
+            tone_times[i] = self._tone_clock.at(int(tone_tick) + 1)
+        tone_targets = self._evaluate_tone(tone_times, {name: v[tone_boundaries] for name, v in values.items()})
+        ((low, level), starts, ends), (self._tone_from, self._tone_to) = ramps(
+            samples, TONE_TICK_SAMPLES, tone_boundaries, (self._tone_from, self._tone_to), tone_targets
+        )
+        # The tilt at 0 dB at both tone ticks: its lowpass holds, and the read passes (times the level).
+        flat = (starts[0] == 1.0) & (ends[0] == 1.0)
 
         out = np.empty_like(block)
         for c in range(self._num_channels):
@@ -234,3 +260,16 @@ class Drift(ReferenceModule):
                 out[c][tilted] = (lowpass * low_tilted + (delayed[tilted] - lowpass) / low_tilted) * level[c][tilted]
         self._position += n
         return out
+
+
+def ramps(samples, interval, boundaries, last, targets):
+    """Values ticked every `interval` samples, at each of a block's timeline samples: linear from the
+    value at the tick at or before the sample to the next tick's (starts, ends). last: (from, to)
+    before the block; targets: the next tick's values set at each tick in it (boundaries: where),
+    ticks on the last axis. Returns (values, starts, ends) per sample and the (from, to) after it."""
+    ends = np.concatenate([last[1][..., np.newaxis], targets], axis=-1)
+    starts = np.concatenate([last[0][..., np.newaxis], ends[..., :-1]], axis=-1)
+    segment = np.searchsorted(boundaries, np.arange(len(samples)), side="right")
+    fraction = (samples % interval) / interval
+    starts_at, ends_at = starts[..., segment], ends[..., segment]
+    return (starts_at + (ends_at - starts_at) * fraction, starts_at, ends_at), (starts[..., -1], ends[..., -1])
