@@ -68,7 +68,7 @@ void glide(double& value, double target, double coefficient) noexcept
 // form, y = a x + (1 - a) y, is the reference's scipy.signal.lfilter's, operation for operation.
 STEMGLUE_MULTIVERSION
 void Drift::read_interval(const SincInterpolator& interpolator, Channel* channels, int num_channels, const float* const* now,
-                          float* const* out, int first, int tone_first, int count, double tilt_coefficient) noexcept
+                          float* const* out, int first, int wander_first, int count, double tilt_coefficient) noexcept
 {
     double delay[2][kControlInterval], low_gain[2][kControlInterval], level[2][kControlInterval], lowpass[2][kControlInterval];
     float sum[2][kControlInterval];
@@ -84,12 +84,12 @@ void Drift::read_interval(const SincInterpolator& interpolator, Channel* channel
         flat[c] = channel.low_from == 1.0 && channel.low_to == 1.0;
         for (int i = 0; i < count; ++i) {
             const double fraction = double(first + i) / kControlInterval,
-                         tone_fraction = double(tone_first + i) / kToneTickSamples;
+                         wander_fraction = double(wander_first + i) / kWanderTickSamples;
             // Split the delay, not the read position, into whole and fraction: then the result
             // never depends on where the block boundary falls.
             delay[c][i] = channel.delay_from + (channel.delay_to - channel.delay_from) * fraction;
-            low_gain[c][i] = channel.low_from + (channel.low_to - channel.low_from) * tone_fraction;
-            level[c][i] = channel.level_from + (channel.level_to - channel.level_from) * tone_fraction;
+            low_gain[c][i] = channel.low_from + (channel.low_to - channel.low_from) * wander_fraction;
+            level[c][i] = channel.level_from + (channel.level_to - channel.level_from) * wander_fraction;
         }
         const double whole = channel.delay_from;
         copied[c] = channel.delay_to == whole && std::floor(whole) == whole;
@@ -202,12 +202,19 @@ void Drift::seek_module() noexcept
     tone_clock_.restart(0.0, tone_clock_rate());
     glided_wow_speed_ = wow_speed(0);
     glided_wow_rate_hz_ = wow_rate_hz_.value();
+    // The delays at the control ticks around the position, each from the wanders a full render had
+    // there (tick T's were found at tick T - 1, between wander ticks W and W + 1); then the wanders
+    // around the position.
     for (const uint64_t tick :
-         {ticks_around(position_, kControlInterval).previous, ticks_around(position_, kControlInterval).next})
+         {ticks_around(position_, kControlInterval).previous, ticks_around(position_, kControlInterval).next}) {
+        const uint64_t wander_tick = tick == 0 ? 0 : (tick - 1) / kTicksPerWanderTick;
+        evaluate_wanders(wander_tick, 0);
+        evaluate_wanders(wander_tick + 1, 0);
         evaluate_motion(tick, 0);
-    for (const uint64_t tone_tick :
-         {ticks_around(position_, kToneTickSamples).previous, ticks_around(position_, kToneTickSamples).next})
-        evaluate_tone(tone_tick, 0);
+    }
+    for (const uint64_t wander_tick :
+         {ticks_around(position_, kWanderTickSamples).previous, ticks_around(position_, kWanderTickSamples).next})
+        evaluate_wanders(wander_tick, 0);
 }
 
 // The wow's speed amplitude for the settings at sample j: a weighted meter reads the setting (2
@@ -237,7 +244,7 @@ void Drift::advance_controls(uint64_t tick, size_t j) noexcept
 }
 
 // Every channel's delay at a control tick (the last tick's becomes the *_from), with the parameters
-// at sample j of the chunk.
+// at sample j of the chunk and the wanders between the wander ticks around the tick before.
 void Drift::evaluate_motion(uint64_t tick, size_t j) noexcept
 {
     for (Channel& channel : channels_) channel.delay_from = channel.delay_to;
@@ -249,32 +256,23 @@ void Drift::evaluate_motion(uint64_t tick, size_t j) noexcept
     }
     const double flutter_scale = 0.01 * flutter_percent_values_[j] / (2.0 * flutter_rms_);
     const double wow_amplitude_s = glided_wow_speed_ / (2.0 * M_PI * glided_wow_rate_hz_);
-    // A transport at rest (no wow, no flutter) skips the wanders: every term would be a zero times
-    // a finite value, so the delays are the same.
+    // A transport at rest (no wow, no flutter): every term would be a zero times a finite value.
     if (wow_amplitude_s == 0.0 && flutter_scale == 0.0) {
         for (Channel& channel : channels_) channel.delay_to = latency_samples_;
         return;
     }
-    const double seconds = static_cast<double>(tick) * (kControlInterval / sample_rate_);
-    // Many streams are read at each of two times: the spline's weights are found once per time.
-    const SmoothRandom::Place wow_place = SmoothRandom::place(seconds / kWowWanderSeconds),
-                              phase_place = SmoothRandom::place(seconds / kPhaseWanderSeconds);
-    Source& shared = sources_[0];
-    // The shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS.
+    // Tick T between the wander ticks W = (T - 1) / 8 and W + 1, at (T - 8 W) / 8 (tick 0: W = 0, at 0).
+    const double fraction = tick == 0 ? 0.0 : double((tick - 1) % kTicksPerWanderTick + 1) / kTicksPerWanderTick;
+    const auto between = [fraction](double from, double to) { return from + (to - from) * fraction; };
+    // The shared rate wander moves the wow's phase so that its slope, the rate, moves by 10 % RMS.
     const double rate_wander_cycles = kWowRateWander * glided_wow_rate_hz_ * kWowWanderSeconds / SmoothRandom::kSlopeRms;
-    double wow_phase = wow_clock_.at(tick) + rate_wander_cycles * shared.wow_rate.at(wow_place);
+    double wow_phase = wow_clock_.at(tick) + rate_wander_cycles * between(rate_wander_from_, rate_wander_to_);
     double flutter_phase = flutter_clock_.at(tick);
     wow_phase -= std::floor(wow_phase);
     flutter_phase -= std::floor(flutter_phase);
-    const double shared_depth = shared.wow_depth.at(wow_place);
-
-    // Channels add a wandering phase offset scaled by (1 - link), so each keeps the exact depth,
-    // and mix the depth's Gaussian wander, which keeps its variance.
-    const double link = 0.01 * link_values_[j], own = std::sqrt(std::max(0.0, 1.0 - link * link));
-    for (size_t c = 0; c < channels_.size(); ++c) {
-        Source& mine = sources_[c + 1];
-        const double depth = std::clamp(link * shared_depth + own * mine.wow_depth.at(wow_place), -2.5, 2.5);
-        const double phase_offset = (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place);
+    for (Channel& channel : channels_) {
+        const double depth = std::clamp(between(channel.depth_from, channel.depth_to), -2.5, 2.5);
+        const double phase_offset = between(channel.offset_from, channel.offset_to);
         // The displacement whose speed is the wow, centred.
         double displacement =
             wow_amplitude_s * (1.0 + kWowDepthWander * depth) * sine_cosine_turns(wow_phase + phase_offset).cosine;
@@ -292,29 +290,44 @@ void Drift::evaluate_motion(uint64_t tick, size_t j) noexcept
             multiple_cosine = next_cosine;
             multiple_sine = next_sine;
         }
-        channels_[c].delay_to =
+        channel.delay_to =
             latency_samples_ + std::clamp(displacement, -kMaxDisplacementSeconds, kMaxDisplacementSeconds) * sample_rate_;
     }
 }
 
-// Every channel's tilt (low gain) and level at a tone tick (the last tick's become the *_from),
-// with the parameters at sample j of the chunk. Each mixes the shared and its own Gaussian wander.
-void Drift::evaluate_tone(uint64_t tone_tick, size_t j) noexcept
+// Every wander at a wander tick (the last tick's become the *_from), with the parameters at sample
+// j of the chunk: the shared rate wander; each channel's depth wander and tone, link * shared +
+// sqrt(1 - link^2) * its own (which keeps the variance), and its phase offset, scaled by (1 - link)
+// so that every channel keeps the exact depth. A transport at rest (no wow, none gliding away, no
+// flutter) holds its wanders at 0, and a flat tone its gains at 1: they cost nothing.
+void Drift::evaluate_wanders(uint64_t wander_tick, size_t j) noexcept
 {
+    const double seconds = static_cast<double>(wander_tick) * (kWanderTickSamples / sample_rate_);
     const double link = 0.01 * link_values_[j], own = std::sqrt(std::max(0.0, 1.0 - link * link));
-    const bool toned = tilt_values_[j] != 0.0 || gain_values_[j] != 0.0;  // else flat: both gains 1
-    const SmoothRandom::Place place = SmoothRandom::place(toned ? tone_clock_.at(tone_tick) : 0.0);
+    const bool moving = glided_wow_speed_ != 0.0 || wow_percent_values_[j] != 0.0 || flutter_percent_values_[j] != 0.0;
+    const bool toned = tilt_values_[j] != 0.0 || gain_values_[j] != 0.0;
+    // Many streams are read at each of three times: the spline's weights are found once per time.
+    const SmoothRandom::Place wow_place = SmoothRandom::place(moving ? seconds / kWowWanderSeconds : 0.0),
+                              phase_place = SmoothRandom::place(moving ? seconds / kPhaseWanderSeconds : 0.0),
+                              tone_place = SmoothRandom::place(toned ? tone_clock_.at(wander_tick) : 0.0);
     Source& shared = sources_[0];
-    const double shared_tilt = toned ? shared.tilt.at(place) : 0.0, shared_gain = toned ? shared.gain.at(place) : 0.0;
+    rate_wander_from_ = rate_wander_to_;
+    rate_wander_to_ = moving ? shared.wow_rate.at(wow_place) : 0.0;
+    const double shared_depth = moving ? shared.wow_depth.at(wow_place) : 0.0;
+    const double shared_tilt = toned ? shared.tilt.at(tone_place) : 0.0, shared_gain = toned ? shared.gain.at(tone_place) : 0.0;
     for (size_t c = 0; c < channels_.size(); ++c) {
         Channel& channel = channels_[c];
+        Source& mine = sources_[c + 1];
+        channel.depth_from = channel.depth_to;
+        channel.offset_from = channel.offset_to;
         channel.low_from = channel.low_to;
         channel.level_from = channel.level_to;
+        channel.depth_to = moving ? link * shared_depth + own * mine.wow_depth.at(wow_place) : 0.0;
+        channel.offset_to = moving ? (1.0 - link) * kPhaseWanderCycles * mine.phase.at(phase_place) : 0.0;
         channel.low_to = channel.level_to = 1.0;
         if (!toned) continue;
-        Source& mine = sources_[c + 1];
-        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(place));
-        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(place));
+        const double tilt_db = 0.5 * tilt_values_[j] * (link * shared_tilt + own * mine.tilt.at(tone_place));
+        const double gain_db = 0.5 * gain_values_[j] * (link * shared_gain + own * mine.gain.at(tone_place));
         channel.low_to = std::exp(-tilt_db * M_LN10 / 40.0);  // 10^(-tilt_db / 40), as exp: half of pow's time
         channel.level_to = std::exp(gain_db * M_LN10 / 20.0);
     }
@@ -340,13 +353,13 @@ void Drift::process_chunk(AudioBlock block) noexcept
         const int first = static_cast<int>(position % kControlInterval);
         if (first == 0) {  // a control tick: the next tick's values become the target
             const uint64_t tick = position / kControlInterval;
+            if (position % kWanderTickSamples == 0) {  // a wander tick too: the wanders first
+                const uint64_t wander_tick = position / kWanderTickSamples;
+                tone_clock_.set_rate(wander_tick, tone_clock_rate());
+                evaluate_wanders(wander_tick + 1, static_cast<size_t>(j));
+            }
             advance_controls(tick, static_cast<size_t>(j));
             evaluate_motion(tick + 1, static_cast<size_t>(j));
-            if (position % kToneTickSamples == 0) {  // a tone tick too
-                const uint64_t tone_tick = position / kToneTickSamples;
-                tone_clock_.set_rate(tone_tick, tone_clock_rate());
-                evaluate_tone(tone_tick + 1, static_cast<size_t>(j));
-            }
         }
         const int count = std::min(n - j, kControlInterval - first);  // to the next tick
         for (int c = 0; c < block.num_channels; c += 2) {             // in pairs (see read_interval)
@@ -358,7 +371,7 @@ void Drift::process_chunk(AudioBlock block) noexcept
                 out[k] = block.channel(c + k) + j;
             }
             read_interval(interpolator_, &channels_[static_cast<size_t>(c)], pair, now, out, first,
-                          static_cast<int>(position % kToneTickSamples), count, tilt_coefficient_);
+                          static_cast<int>(position % kWanderTickSamples), count, tilt_coefficient_);
         }
         j += count;
     }

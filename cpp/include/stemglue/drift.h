@@ -14,8 +14,8 @@
 //
 // Every source is a pure function of the timeline's ticks (smooth_random.h, timeline_clock.h), so
 // playback started anywhere gives the modulation a full render gives there. The delay is computed
-// every kControlInterval samples, the tone (moving over seconds) every kToneTickSamples, each
-// interpolated linearly in between. The delay is read with the
+// every kControlInterval samples; the wanders moving over seconds (the wow's rate and depth, each
+// channel's phase offset, the tone) every kWanderTickSamples, each interpolated linearly in between. The delay is read with the
 // chain's windowed-sinc interpolator (sinc_interpolator.h). At their minimum the components cost
 // nothing: a transport at rest reads its whole-sample delay as a copy, and over an interval whose
 // tilt is 0 dB the tilt's lowpass holds and the read passes, times the level.
@@ -38,20 +38,24 @@ public:
     int latency_samples() const noexcept override { return latency_samples_; }
 
     static constexpr double kMaxDisplacementSeconds = 0.010;
-    // The tone's tilt and gain, every 256 samples (5.3 ms at 48 kHz): at every control tick their
-    // wanders and exponentials cost Drift an eighth.
-    static constexpr int kToneTickSamples = 8 * kControlInterval;
+    // The slow wanders, every 256 samples (5.3 ms at 48 kHz): at every control tick the tone's cost
+    // Drift an eighth, the motion's (splines and their square roots) a tenth.
+    static constexpr int kWanderTickSamples = 8 * kControlInterval;
 
 private:
+    static constexpr int kTicksPerWanderTick = kWanderTickSamples / kControlInterval;
     void prepare_module() override;
     void reset_module() noexcept override;
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     double wow_speed(size_t j) noexcept;
     void advance_controls(uint64_t tick, size_t j) noexcept;
-    void evaluate_motion(uint64_t tick, size_t j) noexcept;     // every channel's delay_to at a control tick
-    void evaluate_tone(uint64_t tone_tick, size_t j) noexcept;  // every channel's low_to and level_to at a tone tick
-    double tone_clock_rate() const noexcept { return kToneTickSamples / sample_rate_ / time_s_.value(); }  // knots per tone tick
+    void evaluate_motion(uint64_t tick, size_t j) noexcept;          // every channel's delay_to at a control tick
+    void evaluate_wanders(uint64_t wander_tick, size_t j) noexcept;  // every wander's *_to at a wander tick
+    double tone_clock_rate() const noexcept
+    {
+        return kWanderTickSamples / sample_rate_ / time_s_.value();
+    }  // knots per wander tick
 
     // Source 0 is shared (the transport's rate and depth wander); a channel's source holds its own
     // phase-offset and depth wander. Every source has its own tilt and gain wander.
@@ -61,18 +65,21 @@ private:
 
     struct Channel {
         std::vector<float> history;  // [history | block], reads reach back 2 * latency + taps
-        // The delay (samples) at the last and the next control tick; the tilt's low gain and the
-        // level at the last and the next tone tick.
-        double delay_from = 0, delay_to = 0, low_from = 1, low_to = 1, level_from = 1, level_to = 1;
+        // The delay (samples) at the last and the next control tick.
+        double delay_from = 0, delay_to = 0;
+        // At the last and the next wander tick: the wow's depth wander (mixed with the shared, not
+        // yet clamped), the phase offset (cycles), the tilt's low gain and the level.
+        double depth_from = 0, depth_to = 0, offset_from = 0, offset_to = 0, low_from = 1, low_to = 1, level_from = 1,
+               level_to = 1;
         double tilt_lowpass = 0.0;
     };
 
     /** One or two channels' samples [first, first + count) of a control interval (first counted
-     *  from its tick, tone_first from the last tone tick), read through now[c] (channel c's history
+     *  from its tick, wander_first from the last wander tick), read through now[c] (channel c's history
      *  there) into out[c], the delay, tilt gain and level gliding linearly between their ticks'
      *  values; vector clones where the CPU has them. */
     static void read_interval(const SincInterpolator& interpolator, Channel* channels, int num_channels, const float* const* now,
-                              float* const* out, int first, int tone_first, int count, double tilt_coefficient) noexcept;
+                              float* const* out, int first, int wander_first, int count, double tilt_coefficient) noexcept;
 
     ModuleParameter wow_percent_{parameters_, "drift_wow_percent"};
     ModuleParameter wow_rate_hz_{parameters_, "drift_wow_rate_hz"};
@@ -91,8 +98,9 @@ private:
     std::vector<Channel> channels_;
     SincInterpolator interpolator_;
     double tilt_coefficient_ = 0.0;
-    // Oscillator phases (cycles) per control tick, and the tone wander's time (knot spacings) per tone tick.
+    // Oscillator phases (cycles) per control tick, and the tone wander's time (knot spacings) per wander tick.
     TimelineClock wow_clock_, flutter_clock_, tone_clock_;
+    double rate_wander_from_ = 0.0, rate_wander_to_ = 0.0;  // the shared wow rate wander at the last and the next wander tick
     std::array<double, 3> flutter_offset_cosines_{}, flutter_offset_sines_{};  // of each harmonic's phase offset
     // The wow's speed amplitude and rate, gliding to the settings (coefficient per tick).
     double glided_wow_speed_ = 0.0, glided_wow_rate_hz_ = 1.0, wow_glide_ = 0.0;

@@ -19,10 +19,11 @@ One modulated delay carries wow and flutter; a slow random tilt and gain follow 
               link * shared + sqrt(1 - link^2) * own of every Gaussian wander (depth, tilt, gain)
 
 Every value is a pure function of the timeline's ticks (smooth_random, timeline_clock): the delay
-computed every CONTROL_INTERVAL samples, the tone (moving over seconds) every TONE_TICK_SAMPLES,
-each interpolated linearly between its ticks. The delay is read by a
+computed every CONTROL_INTERVAL samples; the wanders moving over seconds (the wow's rate and depth,
+each channel's phase offset, the tone) every WANDER_TICK_SAMPLES, each interpolated linearly
+between its ticks. A transport at rest holds its wanders at 0. The delay is read by a
 24-tap Kaiser (beta 8) windowed sinc at 512 phases, linear between phases, every phase normalised
-to unity DC gain; whole-sample delays are exact. Over a control interval whose tilt is 0 dB at both tone ticks
+to unity DC gain; whole-sample delays are exact. Over a control interval whose tilt is 0 dB at both wander ticks
 the tilt's lowpass holds and the read passes, times the level (as C++, where a flat tone costs
 nothing).
 """
@@ -49,7 +50,9 @@ WOW_GLIDE_SECONDS = 1.0  # how fast the wow's speed and rate follow the settings
 FLUTTER_HARMONICS = (230.0, 80.0, 99.0)
 TILT_PIVOT_HZ = 800.0
 PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
-TONE_TICK_SAMPLES = 8 * CONTROL_INTERVAL  # the tone's tilt and gain, evaluated every 256 samples
+WANDER_TICK_SAMPLES = 8 * CONTROL_INTERVAL  # the slow wanders, evaluated every 256 samples
+TICKS_PER_WANDER_TICK = WANDER_TICK_SAMPLES // CONTROL_INTERVAL
+RATE, DEPTH, OFFSET, LOW, LEVEL = range(5)  # the wanders' rows: shared rate wander, depth, phase offset, tone
 LN10 = math.log(10.0)
 
 
@@ -119,17 +122,30 @@ class Drift(ReferenceModule):
         self._tone_clock = TimelineClock(0.0, self._tone_clock_rate())
         self._wow = (wow_speed(now["wow_percent"], now["wow_rate_hz"]), now["wow_rate_hz"])  # gliding speed, rate
         primed = {name: np.full(2, v) for name, v in now.items()}
-        ticks = np.array(ticks_around(self._position, CONTROL_INTERVAL))
-        controls = np.array([self._controls_at(int(t)) for t in ticks]).T
-        # the delay at the last and the next control tick; (low gain, level) at the last and the next tone tick
-        self._delay_from, self._delay_to = self._evaluate(ticks, controls, primed).T
-        tone_times = np.array([self._tone_clock.at(t) for t in ticks_around(self._position, TONE_TICK_SAMPLES)])
-        tone = self._evaluate_tone(tone_times, primed)
-        self._tone_from, self._tone_to = tone[:, :, 0], tone[:, :, 1]
+        speeds = np.full(2, self._wow[0])
+
+        def wanders(wander_ticks: tuple[int, int]) -> np.ndarray:
+            times = np.array([self._tone_clock.at(w) for w in wander_ticks])
+            return self._evaluate_wanders(np.array(wander_ticks), times, primed, speeds)
+
+        # The delays at the control ticks around the position, each from the wanders a full render
+        # had there (tick T's were found at tick T - 1, between wander ticks W and W + 1); then the
+        # wanders around the position.
+        delays = []
+        for tick in ticks_around(self._position, CONTROL_INTERVAL):
+            wander_tick = 0 if tick == 0 else (tick - 1) // TICKS_PER_WANDER_TICK
+            around = wanders((wander_tick, wander_tick + 1))
+            motion = between(around[..., 0], around[..., 1], motion_fraction(np.array([tick])))
+            controls = np.array(self._controls_at(tick))[:, np.newaxis]
+            primed_once = {name: v[:1] for name, v in primed.items()}
+            delays.append(self._evaluate(np.array([tick]), controls, primed_once, motion[..., np.newaxis])[:, 0])
+        self._delay_from, self._delay_to = delays  # at the last and the next control tick
+        around = wanders(ticks_around(self._position, WANDER_TICK_SAMPLES))
+        self._wanders_from, self._wanders_to = around[..., 0], around[..., 1]  # at the last and the next wander tick
 
     def _tone_clock_rate(self) -> float:
-        """the tone wander's knots per tone tick"""
-        return TONE_TICK_SAMPLES / self._sample_rate / self._time_s
+        """the tone wander's knots per wander tick"""
+        return WANDER_TICK_SAMPLES / self._sample_rate / self._time_s
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "time_s":
@@ -157,8 +173,10 @@ class Drift(ReferenceModule):
         """link * shared + own * channel c's wander"""
         return link * smooth_random(self._keys[name][0], time) + own * smooth_random(self._keys[name][c + 1], time)
 
-    def _evaluate(self, ticks: np.ndarray, controls: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
-        """The delay, channel x tick, at the given control ticks."""
+    def _evaluate(
+        self, ticks: np.ndarray, controls: np.ndarray, values: dict[str, np.ndarray], wanders: np.ndarray
+    ) -> np.ndarray:
+        """The delay, channel x tick, at the given control ticks, with the wanders there (row x channel x tick)."""
         wow_clock, flutter_clock, wow_amplitude, rate_wander = controls
         flutter_rate = values["flutter_rate_hz"]
         harmonics = np.arange(1, 4)[:, np.newaxis]
@@ -167,18 +185,14 @@ class Drift(ReferenceModule):
         )
         flutter_scale = 0.01 * values["flutter_percent"] / (2 * np.sqrt(0.5 * weighted))
 
-        seconds = ticks.astype(np.float64) * (CONTROL_INTERVAL / self._sample_rate)
-        wow_time, phase_time = seconds / WOW_WANDER_SECONDS, seconds / PHASE_WANDER_SECONDS
-        # the shared source wanders the wow's phase so that its slope, the rate, moves by 10 % RMS
-        wow_phase = wow_clock + rate_wander * smooth_random(self._keys["wow_rate"][0], wow_time)
+        # the shared rate wander moves the wow's phase so that its slope, the rate, moves by 10 % RMS
+        wow_phase = wow_clock + rate_wander * wanders[RATE, 0]
         wow_phase -= np.floor(wow_phase)
         flutter_phase = flutter_clock - np.floor(flutter_clock)
 
-        link, own = self._link(values)
         out = np.empty((self._num_channels, len(ticks)))
         for c in range(self._num_channels):
-            depth = np.clip(self._mixed("wow_depth", wow_time, c, link, own), -2.5, 2.5)
-            offset = (1 - link) * PHASE_WANDER_CYCLES * smooth_random(self._keys["phase"][c + 1], phase_time)
+            depth, offset = np.clip(wanders[DEPTH, c], -2.5, 2.5), wanders[OFFSET, c]
             # the displacement whose speed is the wow, centred
             displacement = wow_amplitude * (1 + WOW_DEPTH_WANDER * depth) * np.cos(2 * np.pi * (wow_phase + offset))
             # the harmonics cos(k a + b_k) from one cosine and sine of a (Chebyshev's recurrence), as C++
@@ -200,48 +214,72 @@ class Drift(ReferenceModule):
             out[c] = self._latency + displacement * self._sample_rate
         return out
 
-    def _evaluate_tone(self, tone_time: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
-        """(low gain, level) x channel x tone tick, at the tone wander's times (knot spacings)."""
+    def _evaluate_wanders(
+        self, wander_ticks: np.ndarray, tone_time: np.ndarray, values: dict[str, np.ndarray], speeds: np.ndarray
+    ) -> np.ndarray:
+        """The wanders (RATE, DEPTH, OFFSET, LOW, LEVEL) x channel x wander tick, at the tone
+        wander's times (knot spacings) and the wow's gliding speed before each tick: the shared rate
+        wander; each channel's depth wander and tone, link * shared + sqrt(1 - link^2) * its own,
+        and its phase offset scaled by (1 - link). A transport at rest (no wow, none gliding away, no
+        flutter) holds its wanders at 0."""
+        seconds = wander_ticks.astype(np.float64) * (WANDER_TICK_SAMPLES / self._sample_rate)
+        wow_time, phase_time = seconds / WOW_WANDER_SECONDS, seconds / PHASE_WANDER_SECONDS
+        moving = (speeds != 0) | (values["wow_percent"] != 0) | (values["flutter_percent"] != 0)
         link, own = self._link(values)
-        out = np.empty((2, self._num_channels, len(tone_time)))
+        out = np.empty((5, self._num_channels, len(wander_ticks)))
         for c in range(self._num_channels):
+            out[RATE, c] = smooth_random(self._keys["wow_rate"][0], wow_time)
+            out[DEPTH, c] = self._mixed("wow_depth", wow_time, c, link, own)
+            out[OFFSET, c] = (1 - link) * PHASE_WANDER_CYCLES * smooth_random(self._keys["phase"][c + 1], phase_time)
+            out[:LOW, c] = np.where(moving, out[:LOW, c], 0.0)
             tilt_db = 0.5 * values["tilt_db"] * self._mixed("tilt", tone_time, c, link, own)
             gain_db = 0.5 * values["gain_db"] * self._mixed("gain", tone_time, c, link, own)
-            out[:, c] = np.exp(-tilt_db * LN10 / 40.0), np.exp(gain_db * LN10 / 20.0)  # 10^(-tilt/40), 10^(gain/20)
+            out[LOW, c], out[LEVEL, c] = (
+                np.exp(-tilt_db * LN10 / 40.0),
+                np.exp(gain_db * LN10 / 20.0),
+            )  # 10^(-tilt/40), 10^(gain/20)
         return out
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
         values = self._smoothed_values(n)
         samples = self._position + np.arange(n)
-        # At each control tick inside the block the wow's speed and rate glide one tick towards the
-        # settings of that sample, the clocks take their rates, and the next tick's delay becomes the target.
+        # At each control tick inside the block: at a wander tick first, the tone clock takes its
+        # rate and the next wander tick's wanders become the target; then the wow's speed and rate
+        # glide one tick towards the settings of that sample, the clocks take their rates, and the
+        # next tick's delay becomes the target.
         boundaries = np.flatnonzero(samples % CONTROL_INTERVAL == 0)
         ticks = samples[boundaries] // CONTROL_INTERVAL
         tick_seconds = CONTROL_INTERVAL / self._sample_rate
         controls = np.empty((4, len(ticks)))
+        wander_boundaries = boundaries[ticks % TICKS_PER_WANDER_TICK == 0]
+        tone_times, speeds = np.empty(len(wander_boundaries)), np.empty(len(wander_boundaries))
         for i, (tick, j) in enumerate(zip(ticks, boundaries, strict=True)):
+            if tick % TICKS_PER_WANDER_TICK == 0:
+                w = np.searchsorted(wander_boundaries, j)
+                self._tone_clock.set_rate(int(tick) // TICKS_PER_WANDER_TICK, self._tone_clock_rate())
+                tone_times[w], speeds[w] = self._tone_clock.at(int(tick) // TICKS_PER_WANDER_TICK + 1), self._wow[0]
             speed = glide(self._wow[0], wow_speed(values["wow_percent"][j], values["wow_rate_hz"][j]), self._glide)
             self._wow = speed, glide(self._wow[1], values["wow_rate_hz"][j], self._glide)
             self._wow_clock.set_rate(int(tick), self._wow[1] * tick_seconds)
             self._flutter_clock.set_rate(int(tick), values["flutter_rate_hz"][j] * tick_seconds)
             controls[:, i] = self._controls_at(int(tick) + 1)
-        targets = self._evaluate(ticks + 1, controls, {name: v[boundaries] for name, v in values.items()})
+        wander_ticks = samples[wander_boundaries] // WANDER_TICK_SAMPLES
+        wander_targets = self._evaluate_wanders(
+            wander_ticks + 1, tone_times, {name: v[wander_boundaries] for name, v in values.items()}, speeds
+        )
+        (wanders, starts, ends), (self._wanders_from, self._wanders_to) = ramps(
+            samples, WANDER_TICK_SAMPLES, wander_boundaries, (self._wanders_from, self._wanders_to), wander_targets
+        )
+        # each control tick's delay from the wanders between the wander ticks around it
+        motion = between(starts[..., boundaries], ends[..., boundaries], motion_fraction(ticks + 1))
+        targets = self._evaluate(ticks + 1, controls, {name: v[boundaries] for name, v in values.items()}, motion)
         (delay, _, _), (self._delay_from, self._delay_to) = ramps(
             samples, CONTROL_INTERVAL, boundaries, (self._delay_from, self._delay_to), targets
         )
-        # Likewise at each tone tick: the tone clock takes its rate, the next tone tick's gains become the target.
-        tone_boundaries = np.flatnonzero(samples % TONE_TICK_SAMPLES == 0)
-        tone_times = np.empty(len(tone_boundaries))
-        for i, tone_tick in enumerate(samples[tone_boundaries] // TONE_TICK_SAMPLES):
-            self._tone_clock.set_rate(int(tone_tick), self._tone_clock_rate())
-            tone_times[i] = self._tone_clock.at(int(tone_tick) + 1)
-        tone_targets = self._evaluate_tone(tone_times, {name: v[tone_boundaries] for name, v in values.items()})
-        ((low, level), starts, ends), (self._tone_from, self._tone_to) = ramps(
-            samples, TONE_TICK_SAMPLES, tone_boundaries, (self._tone_from, self._tone_to), tone_targets
-        )
-        # The tilt at 0 dB at both tone ticks: its lowpass holds, and the read passes (times the level).
-        flat = (starts[0] == 1.0) & (ends[0] == 1.0)
+        low, level = wanders[LOW], wanders[LEVEL]
+        # The tilt at 0 dB at both wander ticks: its lowpass holds, and the read passes (times the level).
+        flat = (starts[LOW] == 1.0) & (ends[LOW] == 1.0)
 
         out = np.empty_like(block)
         for c in range(self._num_channels):
@@ -260,6 +298,16 @@ class Drift(ReferenceModule):
                 out[c][tilted] = (lowpass * low_tilted + (delayed[tilted] - lowpass) / low_tilted) * level[c][tilted]
         self._position += n
         return out
+
+
+def between(start: np.ndarray, end: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    return start + (end - start) * fraction
+
+
+def motion_fraction(ticks: np.ndarray) -> np.ndarray:
+    """Where control tick T falls between the wander ticks W = (T - 1) // 8 and W + 1, whose
+    wanders its delay is found from (at tick T - 1): (T - 8 W) / 8; tick 0: W = 0, at 0."""
+    return np.where(ticks == 0, 0.0, ((ticks - 1) % TICKS_PER_WANDER_TICK + 1) / TICKS_PER_WANDER_TICK)
 
 
 def ramps(samples, interval, boundaries, last, targets):
