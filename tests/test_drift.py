@@ -120,6 +120,26 @@ def test_depth_zero_is_the_input_delayed_by_the_latency():
     assert np.array_equal(np.signbit(native), np.signbit(expected))
 
 
+@pytest.mark.parametrize("position", [255, 256, 257, 2_048, 2_049, 8_223], ids=lambda position: f"at-{position}")
+@pytest.mark.parametrize("processor_class", [stemglue.Drift, reference.Drift], ids=["native", "reference"])
+def test_a_seek_to_where_playback_is_changes_nothing(processor_class, position):
+    """A seek primes each control tick's delay from the wanders (every 256 samples) a full render
+    had there. Sought to where it already is, with music in its delay line (read by the samples
+    just after the seek), playback goes on bit for bit: on, just before and just after wander and
+    control ticks."""
+    song = music(2, 9600, 48000)
+    settings = {"wow_percent": 0.3, "flutter_percent": 0.2, "tilt_db": 1, "gain_db": 1, "stereo_link_percent": 50}
+    outputs = []
+    for seek in (False, True):
+        fx = processor_class(seed=4, **settings)
+        fx.prepare(48000, position, 2)
+        before = fx.process(song[:, :position])
+        if seek:
+            fx.seek(position)
+        outputs.append(np.concatenate([before, fx.process(song[:, position : position + 255])], axis=1))
+    np.testing.assert_array_equal(outputs[1], outputs[0])
+
+
 def test_components_switched_on_and_off_mid_stream_match_reference():
     signal = music(2, 48000, 48000)
     # the tilt's lowpass holds while it is flat; the wow glides towards rest (for seconds)
