@@ -348,9 +348,8 @@ void Drift::process_chunk(AudioBlock block) noexcept
         const float* x = block.channel(c);
         std::copy(x, x + n, channels_[static_cast<size_t>(c)].history.data() + history_);
     }
-    for (int j = 0; j < n;) {
+    for_each_tick_interval<kControlInterval>(position_, n, [&](int j, int end, int first) {
         const uint64_t position = position_ + static_cast<uint64_t>(j);
-        const int first = static_cast<int>(position % kControlInterval);
         if (first == 0) {  // a control tick: the next tick's values become the target
             const uint64_t tick = position / kControlInterval;
             if (position % kWanderTickSamples == 0) {  // a wander tick too: the wanders first
@@ -361,8 +360,7 @@ void Drift::process_chunk(AudioBlock block) noexcept
             advance_controls(tick, static_cast<size_t>(j));
             evaluate_motion(tick + 1, static_cast<size_t>(j));
         }
-        const int count = std::min(n - j, kControlInterval - first);  // to the next tick
-        for (int c = 0; c < block.num_channels; c += 2) {             // in pairs (see read_interval)
+        for (int c = 0; c < block.num_channels; c += 2) {  // in pairs (see read_interval)
             const int pair = std::min(2, block.num_channels - c);
             const float* now[2];
             float* out[2];
@@ -371,10 +369,9 @@ void Drift::process_chunk(AudioBlock block) noexcept
                 out[k] = block.channel(c + k) + j;
             }
             read_interval(interpolator_, &channels_[static_cast<size_t>(c)], pair, now, out, first,
-                          static_cast<int>(position % kWanderTickSamples), count, tilt_coefficient_);
+                          static_cast<int>(position % kWanderTickSamples), end - j, tilt_coefficient_);
         }
-        j += count;
-    }
+    });
     for (Channel& channel : channels_)  // keep the newest history_ samples in front
         std::copy(channel.history.begin() + n, channel.history.begin() + n + history_, channel.history.begin());
 }

@@ -550,17 +550,13 @@ void Noise::process_chunk(AudioBlock block) noexcept
         hum_clock_.fill(position_, n, hum_wave_.data());
     else
         std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
-    for (int j = 0; j < n;) {  // wander tick interval by interval
-        const uint64_t position = position_ + static_cast<uint64_t>(j);
-        const int phase = static_cast<int>(position % kWanderTickSamples);
-        if (phase == 0) evaluate_hum(position / kWanderTickSamples + 1);
-        const int length = std::min(n - j, kWanderTickSamples - phase);
+    for_each_tick_interval<kWanderTickSamples>(position_, n, [&](int start, int end, int phase) {
+        if (phase == 0) evaluate_hum((position_ + static_cast<uint64_t>(start)) / kWanderTickSamples + 1);
         if (humming)
             hum_interval(hum_table_.data(), buzz_table_.data(), {hum_wander_from_, hum_wander_to_},
-                         {hum_level_from_, hum_level_to_}, phase, &hum_gain_[static_cast<size_t>(j)],
-                         &buzz_gain_[static_cast<size_t>(j)], &hum_wave_[static_cast<size_t>(j)], length);
-        j += length;
-    }
+                         {hum_level_from_, hum_level_to_}, phase, &hum_gain_[static_cast<size_t>(start)],
+                         &buzz_gain_[static_cast<size_t>(start)], &hum_wave_[static_cast<size_t>(start)], end - start);
+    });
 
     const uint64_t room_offset =
         kRoomTimelineOrigin - static_cast<uint64_t>(std::llround(room_delay_ms_.value() * sample_rate_ / 1000.0));
@@ -630,17 +626,14 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
     for (int k = 0; k < num_channels; ++k) {
         Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
         // The room tone's level wander moves between wander ticks, whether it sounds or not.
-        for (int j = 0; j < count;) {
-            const uint64_t position = first + static_cast<uint64_t>(j);
-            const int phase = static_cast<int>(position % kWanderTickSamples);
-            if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kWanderTickSamples + 1));
-            const int interval_start = j, interval_end = std::min(count, j + kWanderTickSamples - phase);
+        for_each_tick_interval<kWanderTickSamples>(first, count, [&](int start, int end, int phase) {
+            if (phase == 0)
+                channel.evaluate_room_level(tick_seconds((first + static_cast<uint64_t>(start)) / kWanderTickSamples + 1));
             const double from = channel.room_level_from, to = channel.room_level_to;
             if (room_on)
-                for (int i = interval_start; i < interval_end; ++i)
-                    wander[i] = from + (to - from) * (double(phase + i - interval_start) / kWanderTickSamples);
-            j = interval_end;
-        }
+                for (int i = start; i < end; ++i)
+                    wander[i] = from + (to - from) * (double(phase + i - start) / kWanderTickSamples);
+        });
         if (silent) continue;
         const FloorTerms terms{&hum_wave_[offset],
                                white_on ? &white_gain_[offset] : nullptr,

@@ -575,13 +575,13 @@ void Room::fill_rotations(int n) noexcept
     // the unit circle, so the feedback can only lose energy between ticks, by at most step^2 / 8
     // (~8e-7 at 48 kHz): stable, and far below any decay the lines are set for.
     ramp_count_ = 0;
-    for (int start = 0; start < n;) {
-        const uint64_t position = position_ + static_cast<uint64_t>(start);
-        const int phase = static_cast<int>(position % kRotationTick);
-        if (phase == 0) rotate_to(position / kRotationTick + 1, modulation_values_[static_cast<size_t>(start)]);
+    for_each_tick_interval<kRotationTick>(position_, n, [&](int start, int end, int phase) {
+        if (phase == 0)
+            rotate_to((position_ + static_cast<uint64_t>(start)) / kRotationTick + 1,
+                      modulation_values_[static_cast<size_t>(start)]);
         RotationRamp& ramp = ramps_[static_cast<size_t>(ramp_count_++)];
         ramp.start = start;
-        ramp.end = std::min(n, start + kRotationTick - phase);
+        ramp.end = end;
         ramp.phase = phase;
         for (size_t k = 0; k < kLines / 2; ++k) {
             ramp.cos_start[k] = static_cast<float>(cos_from_[k]);
@@ -589,8 +589,7 @@ void Room::fill_rotations(int n) noexcept
             ramp.sin_start[k] = static_cast<float>(sin_from_[k]);
             ramp.sin_step[k] = static_cast<float>((sin_to_[k] - sin_from_[k]) / kRotationTick);
         }
-        start = ramp.end;
-    }
+    });
 }
 
 void Room::run_late(const float* input, int n) noexcept

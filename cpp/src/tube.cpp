@@ -7,7 +7,8 @@
 
 #include "stemglue/envelope_follower.h"
 #include "stemglue/multiversion.h"
-#include "stemglue/smooth_random.h"  // kControlInterval
+#include "stemglue/smooth_random.h"   // kControlInterval
+#include "stemglue/timeline_clock.h"  // for_each_tick_interval
 
 namespace stemglue {
 namespace {
@@ -327,9 +328,7 @@ void Tube::process_chunk(AudioBlock block) noexcept
     // channel's ticks in one loop, so that their square roots and divisions overlap.
     const size_t ramps_per_channel = static_cast<size_t>(max_block_size_ / kControlInterval + 2);
     int num_ramps = 0;
-    for (int start = 0; start < n; ++num_ramps) {
-        const int phase = static_cast<int>((position_ + static_cast<uint64_t>(start)) % kControlInterval);
-        const int end = std::min(n, start + kControlInterval - phase);
+    for_each_tick_interval<kControlInterval>(position_, n, [&](int start, int end, int phase) {
         for (int c = 0; c < block.num_channels; ++c) {
             Channel& channel = channels_[static_cast<size_t>(c)];
             if (phase == 0) {
@@ -350,8 +349,8 @@ void Tube::process_chunk(AudioBlock block) noexcept
             shaper_ramps_[static_cast<size_t>(c) * ramps_per_channel + static_cast<size_t>(num_ramps)] = {
                 start, end, phase, channel.shaper_from, channel.shaper_to};
         }
-        start = end;
-    }
+        ++num_ramps;
+    });
     for (int c = 0; c < block.num_channels; ++c) {
         Channel& channel = channels_[static_cast<size_t>(c)];
         float* x = block.channel(c);

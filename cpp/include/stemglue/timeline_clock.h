@@ -8,9 +8,25 @@
 // without a jump.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace stemglue {
+
+// Calls interval(start, end, phase) for each stretch [start, end) of a chunk of `count` samples,
+// the first at timeline `position`, that lies between two ticks every kTickSamples samples of the
+// timeline: phase is how far past a tick `start` is (0: on one). Ticks fall on the timeline, so
+// whatever sizes a stream is cut into, its ticks and ramps are the same.
+template <int kTickSamples, typename Interval>
+inline void for_each_tick_interval(uint64_t position, int count, Interval&& interval)
+{
+    for (int start = 0; start < count;) {
+        const int phase = static_cast<int>((position + static_cast<uint64_t>(start)) % kTickSamples);
+        const int end = std::min(count, start + kTickSamples - phase);
+        interval(start, end, phase);
+        start = end;
+    }
+}
 
 // Where a seek lands between two ticks of a control grid (every `interval` samples): the samples
 // before the next tick run from the previous tick's values to the next tick's, as in a full run.
