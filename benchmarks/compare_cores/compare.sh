@@ -13,6 +13,14 @@
 # difference is not shown by it.
 set -euo pipefail
 if [ $# -lt 5 ]; then sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; fi
+case "$5" in
+    humanize | bleed | room | tube | drift | noise | glue | engine) ;;
+    *) echo "compare.sh: no module $5 (humanize, bleed, room, tube, drift, noise, glue or engine)" >&2; exit 2 ;;
+esac
+if ! [[ "$3" =~ ^[0-9]+([.][0-9]+)?$ && "$4" =~ ^[1-9][0-9]*$ ]]; then
+    echo "compare.sh: seconds must be a positive number and rounds a whole number >= 1; got $3 and $4" >&2
+    exit 2
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 repository=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
@@ -29,20 +37,28 @@ tree() {  # <A or B> <directory to fill>: the cpp/ sources of a commit or a dire
     fi
 }
 flags=(-O3 -std=c++17 -fno-math-errno -fno-trapping-math -ffp-contract=off -DNDEBUG)  # as cpp/CMakeLists.txt
-build() {  # <tree> <namespace> <runner function>: one object per source, every name in its own namespace
-    local jobs=()
+build() {  # <tree> <namespace> <runner function> <A or B as given>: one object per source, every name in its own namespace
+    local failed=0 running=0
     for source in "$1"/cpp/src/*.cpp "$here/runner.cpp"; do
         g++ "${flags[@]}" "-Dstemglue=$2" "-DRUNNER=$3" -I "$1/cpp/include" -c "$source" \
             -o "$work/$2_$(basename "$source" .cpp).o" &
-        jobs+=($!)
+        running=$((running + 1))
+        if [ "$running" -ge "$(nproc)" ]; then  # as many compiles at once as there are cores
+            wait -n || failed=1
+            running=$((running - 1))
+        fi
     done
-    for job in "${jobs[@]}"; do wait "$job"; done  # a failed compile stops the script
+    while [ "$running" -gt 0 ]; do
+        wait -n || failed=1
+        running=$((running - 1))
+    done
+    if [ "$failed" = 1 ]; then echo "compare.sh: the core of $4 did not compile" >&2; exit 1; fi
 }
 mkdir -p "$work/a" "$work/b"
 tree "$1" "$work/a"
 tree "$2" "$work/b"
-build "$work/a" stemglue_a run_a
-build "$work/b" stemglue_b run_b
+build "$work/a" stemglue_a run_a "$1"
+build "$work/b" stemglue_b run_b "$2"
 g++ -O2 "$here/main.cpp" "$work"/*.o -o "$work/compare"
 shift 2
 "$work/compare" "$@"

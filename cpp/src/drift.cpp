@@ -205,16 +205,14 @@ void Drift::seek_module() noexcept
     // The delays at the control ticks around the position, each from the wanders a full render had
     // there (tick T's were found at tick T - 1, between wander ticks W and W + 1); then the wanders
     // around the position.
-    for (const uint64_t tick :
-         {ticks_around(position_, kControlInterval).previous, ticks_around(position_, kControlInterval).next}) {
+    const TickSpan ticks = ticks_around(position_, kControlInterval), wander_ticks = ticks_around(position_, kWanderTickSamples);
+    for (const uint64_t tick : {ticks.previous, ticks.next}) {
         const uint64_t wander_tick = tick == 0 ? 0 : (tick - 1) / kTicksPerWanderTick;
         evaluate_wanders(wander_tick, 0);
         evaluate_wanders(wander_tick + 1, 0);
         evaluate_motion(tick, 0);
     }
-    for (const uint64_t wander_tick :
-         {ticks_around(position_, kWanderTickSamples).previous, ticks_around(position_, kWanderTickSamples).next})
-        evaluate_wanders(wander_tick, 0);
+    for (const uint64_t wander_tick : {wander_ticks.previous, wander_ticks.next}) evaluate_wanders(wander_tick, 0);
 }
 
 // The wow's speed amplitude for the settings at sample j: a weighted meter reads the setting (2
@@ -299,7 +297,8 @@ void Drift::evaluate_motion(uint64_t tick, size_t j) noexcept
 // j of the chunk: the shared rate wander; each channel's depth wander and tone, link * shared +
 // sqrt(1 - link^2) * its own (which keeps the variance), and its phase offset, scaled by (1 - link)
 // so that every channel keeps the exact depth. A transport at rest (no wow, none gliding away, no
-// flutter) holds its wanders at 0, and a flat tone its gains at 1: they cost nothing.
+// flutter) holds its wanders at 0, and a flat tone its gains at 1: they cost nothing. (A transport
+// that starts takes its wanders from 0 over one wander interval, while its depth is still rising.)
 void Drift::evaluate_wanders(uint64_t wander_tick, size_t j) noexcept
 {
     const double seconds = static_cast<double>(wander_tick) * (kWanderTickSamples / sample_rate_);

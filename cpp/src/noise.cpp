@@ -143,7 +143,7 @@ void hum_interval(const double* __restrict hum_table, const double* __restrict b
     const auto [wander_from, wander_to] = wander_span;
     const auto [level_from, level_to] = level_span;
     for (int j = 0; j < count; ++j) {
-        const double fraction = double(phase + j) / Noise::kWanderTickSamples;
+        const double fraction = double(phase + j) / kWanderTickSamples;
         const double wander = wander_from + (wander_to - wander_from) * fraction;
         const double level = level_from + (level_to - level_from) * fraction;
         double cycle = wave[j] + wander;
@@ -626,13 +626,13 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
     for (int k = 0; k < num_channels; ++k) {
         Channel& channel = channels_[static_cast<size_t>(first_channel + k)];
         // The room tone's level wander moves between wander ticks, whether it sounds or not.
-        for_each_tick_interval<kWanderTickSamples>(first, count, [&](int start, int end, int phase) {
-            if (phase == 0)
-                channel.evaluate_room_level(tick_seconds((first + static_cast<uint64_t>(start)) / kWanderTickSamples + 1));
+        for_each_tick_interval<kWanderTickSamples>(first, count, [&](int interval_start, int interval_end, int phase) {
+            const uint64_t position = first + static_cast<uint64_t>(interval_start);
+            if (phase == 0) channel.evaluate_room_level(tick_seconds(position / kWanderTickSamples + 1));
             const double from = channel.room_level_from, to = channel.room_level_to;
             if (room_on)
-                for (int i = start; i < end; ++i)
-                    wander[i] = from + (to - from) * (double(phase + i - start) / kWanderTickSamples);
+                for (int i = interval_start; i < interval_end; ++i)
+                    wander[i] = from + (to - from) * (double(phase + i - interval_start) / kWanderTickSamples);
         });
         if (silent) continue;
         const FloorTerms terms{&hum_wave_[offset],

@@ -15,8 +15,8 @@
 // Every source is a pure function of the timeline's ticks (smooth_random.h, timeline_clock.h), so
 // playback started anywhere gives the modulation a full render gives there. The delay is computed
 // every kControlInterval samples; the wanders moving over seconds (the wow's rate and depth, each
-// channel's phase offset, the tone) every kWanderTickSamples, each interpolated linearly in between. The delay is read with the
-// chain's windowed-sinc interpolator (sinc_interpolator.h). At their minimum the components cost
+// channel's phase offset, the tone) every kWanderTickSamples, each linear in between. The delay is
+// read with the chain's windowed-sinc interpolator (sinc_interpolator.h). At their minimum the components cost
 // nothing: a transport at rest reads its whole-sample delay as a copy, and over an interval whose
 // tilt is 0 dB the tilt's lowpass holds and the read passes, times the level.
 #pragma once
@@ -38,11 +38,10 @@ public:
     int latency_samples() const noexcept override { return latency_samples_; }
 
     static constexpr double kMaxDisplacementSeconds = 0.010;
-    // The slow wanders, every 256 samples (5.3 ms at 48 kHz): at every control tick the tone's cost
-    // Drift an eighth, the motion's (splines and their square roots) a tenth.
-    static constexpr int kWanderTickSamples = 8 * kControlInterval;
 
 private:
+    // The wanders move at the wander ticks: at every control tick the tone's cost Drift an eighth,
+    // the motion's (splines and their square roots) a tenth.
     static constexpr int kTicksPerWanderTick = kWanderTickSamples / kControlInterval;
     void prepare_module() override;
     void reset_module() noexcept override;
@@ -52,10 +51,8 @@ private:
     void advance_controls(uint64_t tick, size_t j) noexcept;
     void evaluate_motion(uint64_t tick, size_t j) noexcept;          // every channel's delay_to at a control tick
     void evaluate_wanders(uint64_t wander_tick, size_t j) noexcept;  // every wander's *_to at a wander tick
-    double tone_clock_rate() const noexcept
-    {
-        return kWanderTickSamples / sample_rate_ / time_s_.value();
-    }  // knots per wander tick
+    // The tone wander's knots per wander tick.
+    double tone_clock_rate() const noexcept { return kWanderTickSamples / sample_rate_ / time_s_.value(); }
 
     // Source 0 is shared (the transport's rate and depth wander); a channel's source holds its own
     // phase-offset and depth wander. Every source has its own tilt and gain wander.

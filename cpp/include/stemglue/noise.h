@@ -37,10 +37,8 @@ public:
 
     static constexpr int kPinkSections = 7;
     static constexpr int kHumTableSize = 4096;
-    // The wanders (room tone and hum levels, the mains frequency) move over seconds: each is
-    // evaluated every 256 samples (5.3 ms at 48 kHz) and linear between; a tick every 32 samples
-    // cost a sixth of the module.
-    static constexpr int kWanderTickSamples = 8 * kControlInterval;
+    // The wanders (room tone and hum levels, the mains frequency) move at the wander ticks
+    // (kWanderTickSamples, smooth_random.h): a tick every 32 samples cost a sixth of the module.
 
 private:
     void prepare_module() override;

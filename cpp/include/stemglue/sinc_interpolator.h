@@ -108,7 +108,7 @@ private:
     std::ptrdiff_t taps_for(double delay, float* taps) const noexcept
     {
         const Place place = locate(delay);
-        const float* first = kernel_ + place.row * 2 * kTaps;
+        const float* first = row(place.row);
         for (int k = 0; k < kTaps; ++k) taps[k] = first[k] + first[kTaps + k] * place.blend;
         return place.reach;
     }

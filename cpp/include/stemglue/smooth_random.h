@@ -21,6 +21,9 @@ namespace stemglue {
 // Slow modulation is evaluated every kControlInterval samples of the timeline (a control tick)
 // and interpolated linearly in between.
 inline constexpr int kControlInterval = 32;
+// What moves over seconds (Noise's levels and mains wander; Drift's tone and the wanders of its
+// transport) is evaluated every kWanderTickSamples (5.3 ms at 48 kHz) and linear in between.
+inline constexpr int kWanderTickSamples = 8 * kControlInterval;
 
 class SmoothRandom {
 public:

@@ -121,7 +121,8 @@ class Drift(ReferenceModule):
         self._flutter_clock = TimelineClock(float(phases[1]), now["flutter_rate_hz"] * tick_seconds)
         self._tone_clock = TimelineClock(0.0, self._tone_clock_rate())
         self._wow = (wow_speed(now["wow_percent"], now["wow_rate_hz"]), now["wow_rate_hz"])  # gliding speed, rate
-        primed = {name: np.full(2, v) for name, v in now.items()}
+        primed = {name: np.full(2, v) for name, v in now.items()}  # as at the two ticks around the position
+        primed_once = {name: v[:1] for name, v in primed.items()}
         speeds = np.full(2, self._wow[0])
 
         def wanders(wander_ticks: tuple[int, int]) -> np.ndarray:
@@ -137,7 +138,6 @@ class Drift(ReferenceModule):
             around = wanders((wander_tick, wander_tick + 1))
             motion = between(around[..., 0], around[..., 1], motion_fraction(np.array([tick])))
             controls = np.array(self._controls_at(tick))[:, np.newaxis]
-            primed_once = {name: v[:1] for name, v in primed.items()}
             delays.append(self._evaluate(np.array([tick]), controls, primed_once, motion[..., np.newaxis])[:, 0])
         self._delay_from, self._delay_to = delays  # at the last and the next control tick
         around = wanders(ticks_around(self._position, WANDER_TICK_SAMPLES))
@@ -227,8 +227,8 @@ class Drift(ReferenceModule):
         moving = (speeds != 0) | (values["wow_percent"] != 0) | (values["flutter_percent"] != 0)
         link, own = self._link(values)
         out = np.empty((5, self._num_channels, len(wander_ticks)))
+        out[RATE] = smooth_random(self._keys["wow_rate"][0], wow_time)  # shared: every channel's row alike
         for c in range(self._num_channels):
-            out[RATE, c] = smooth_random(self._keys["wow_rate"][0], wow_time)
             out[DEPTH, c] = self._mixed("wow_depth", wow_time, c, link, own)
             out[OFFSET, c] = (1 - link) * PHASE_WANDER_CYCLES * smooth_random(self._keys["phase"][c + 1], phase_time)
             out[:LOW, c] = np.where(moving, out[:LOW, c], 0.0)
@@ -301,6 +301,7 @@ class Drift(ReferenceModule):
 
 
 def between(start: np.ndarray, end: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """start + (end - start) fraction, as C++ interpolates between ticks"""
     return start + (end - start) * fraction
 
 
@@ -310,7 +311,13 @@ def motion_fraction(ticks: np.ndarray) -> np.ndarray:
     return np.where(ticks == 0, 0.0, ((ticks - 1) % TICKS_PER_WANDER_TICK + 1) / TICKS_PER_WANDER_TICK)
 
 
-def ramps(samples, interval, boundaries, last, targets):
+def ramps(
+    samples: np.ndarray,
+    interval: int,
+    boundaries: np.ndarray,
+    last: tuple[np.ndarray, np.ndarray],
+    targets: np.ndarray,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Values ticked every `interval` samples, at each of a block's timeline samples: linear from the
     value at the tick at or before the sample to the next tick's (starts, ends). last: (from, to)
     before the block; targets: the next tick's values set at each tick in it (boundaries: where),
