@@ -37,8 +37,6 @@ public:
 
     static constexpr int kPinkSections = 7;
     static constexpr int kHumTableSize = 4096;
-    // The wanders (room tone and hum levels, the mains frequency) move at the wander ticks
-    // (kWanderTickSamples, smooth_random.h): a tick every 32 samples cost a sixth of the module.
 
 private:
     void prepare_module() override;
@@ -81,6 +79,8 @@ private:
 
     void process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
                      const std::array<bool, 4>& sounding, bool humming) noexcept;  // sounding: white, pink, room, modulation
+    // The wanders (room tone and hum levels, the mains frequency) move at the wander ticks
+    // (kWanderTickSamples, smooth_random.h): a tick every 32 samples cost a sixth of the module.
     double tick_seconds(uint64_t tick) const noexcept { return static_cast<double>(tick) * (kWanderTickSamples / sample_rate_); }
     void evaluate_hum(uint64_t tick) noexcept;  // the hum's wanders at the next tick, into the *_to values
 
