@@ -1,8 +1,10 @@
 """Real-time factors measured in one run, so ratios between them survive a noisy, shared machine.
 Each takes the fastest of its rounds: on a shared machine other work only ever adds time. A ratio
-to a baseline is measured apart, in rounds that alternate the two (A B, B A, ...), so that both see
-the same machine: timed one after the other, Bleed's ratio to pedalboard's Chorus read 1.86, 2.78
-and 1.72 in three runs of one afternoon, with its code unchanged."""
+to a baseline is measured apart, in rounds that time the two back to back (A B, B A, ...), as the
+median of the rounds' ratios, so that both members of a ratio see the machine in one state: timed
+one after the other, Bleed's ratio to pedalboard's Chorus read 1.86, 2.78 and 1.72 in three runs of
+one afternoon, with its code unchanged; the fastest of each over alternating rounds gave the chain
+1.11x to 1.43x pedalboard's chain in six runs, the median of the rounds' ratios 1.21x to 1.33x."""
 
 import os
 import platform
@@ -24,17 +26,20 @@ _functions: dict[str, tuple[Callable, np.ndarray]] = {}  # name -> what was time
 
 
 def _alternating_ratio(function, audio, baseline, baseline_audio, rounds):
-    """Real-time factor of function over baseline's, each the fastest of `rounds` rounds that
-    alternate between them (the first of each pair alternating too)."""
-    fastest = [float("inf"), float("inf")]
+    """Real-time factor of function over baseline's: the median over `rounds` rounds, each timing
+    both back to back (which goes first alternating), of the round's ratio. Both members of a
+    round see the machine in one state; the fastest of each, taken apart, could come from two."""
+    ratios = []
     pair = [(function, audio), (baseline, baseline_audio)]
     for round_index in range(rounds):
+        seconds = [0.0, 0.0]
         for k in (0, 1) if round_index % 2 == 0 else (1, 0):
             timed, samples = pair[k]
             start = time.perf_counter()
             timed(samples)
-            fastest[k] = min(fastest[k], time.perf_counter() - start)
-    return (audio.shape[1] / fastest[0]) / (baseline_audio.shape[1] / fastest[1])
+            seconds[k] = time.perf_counter() - start
+        ratios.append((audio.shape[1] / seconds[0]) / (baseline_audio.shape[1] / seconds[1]))
+    return float(np.median(ratios))
 
 
 @pytest.fixture(scope="session")
