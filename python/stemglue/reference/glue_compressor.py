@@ -11,7 +11,8 @@ makeup     with glue_auto_makeup: a = sqrt(<p> / <p g^2>), p the input power (su
            so the ratio is a weighted mean from the first sample and holds through silence (samples
            below -60 dBFS do not move the averages);
            loudness-matched over seconds, the dynamics within them left compressed
-output     x ((1 - mix) + mix a 10^((makeup - y) / 20)); no latency
+output     x ((1 - mix) + mix 10^(makeup / 20) g a); no latency. g is found once and used by both
+           the auto makeup and the output, as C++ does
 """
 
 from __future__ import annotations
@@ -73,12 +74,12 @@ class GlueCompressor(ReferenceModule):
         self.gain_reduction_db = 0.0
         self._makeup = TickedPowerRatio()  # auto makeup: sqrt(<p> / <p g^2>)
 
-    def _auto_makeup_gain(self, x: np.ndarray, reduction: np.ndarray) -> np.ndarray:
-        """sqrt(<p> / <p g^2>); the averages move only while auto makeup is on."""
+    def _auto_makeup_gain(self, x: np.ndarray, reduction_gain: np.ndarray) -> np.ndarray:
+        """sqrt(<p> / <p g^2>), g the compressor's gain; the averages move only while auto makeup is on."""
         power = np.sum(x * x, axis=0)
         power = np.where(power > AUTO_MAKEUP_GATE_POWER, power, 0.0)
         self._makeup.set_average(coefficient(AUTO_MAKEUP_MS, self._sample_rate))
-        return self._makeup.process(self._position, power, power * 10 ** (-0.1 * reduction))
+        return self._makeup.process(self._position, power, power * reduction_gain * reduction_gain)
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "attack_ms":
@@ -120,8 +121,9 @@ class GlueCompressor(ReferenceModule):
                 reduction[j] = max(smooth, slow)
         self._peak, self._smooth, self._slow = peak, smooth, slow
         self.gain_reduction_db = float(reduction[-1]) if n else self.gain_reduction_db
-        automatic = self._auto_makeup_gain(x, reduction) if self._auto_makeup else 1.0
+        reduction_gain = 10 ** (-reduction / 20)  # the compressor's gain g
+        automatic = self._auto_makeup_gain(x, reduction_gain) if self._auto_makeup else 1.0
         mix = 0.01 * values["mix_percent"]
-        gain = 10 ** ((values["makeup_db"] - reduction) / 20) * automatic
+        gain = 10 ** (values["makeup_db"] / 20) * reduction_gain * automatic
         self._position += n  # the auto makeup's ticks fall on the timeline
         return x * ((1 - mix) + gain * mix)
