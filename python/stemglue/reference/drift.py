@@ -40,7 +40,7 @@ from stemglue.reference import sinc_interpolator
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, smooth_random
+from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, WANDER_TICK_SAMPLES, smooth_random
 from stemglue.reference.timeline_clock import TimelineClock, ticks_around
 
 MAX_DISPLACEMENT_SECONDS = 0.010
@@ -50,7 +50,6 @@ WOW_GLIDE_SECONDS = 1.0  # how fast the wow's speed and rate follow the settings
 FLUTTER_HARMONICS = (230.0, 80.0, 99.0)
 TILT_PIVOT_HZ = 800.0
 PHASE_WANDER_CYCLES, PHASE_WANDER_SECONDS = 0.5, 4.0  # per-channel phase offset wander
-WANDER_TICK_SAMPLES = 8 * CONTROL_INTERVAL  # the slow wanders, evaluated every 256 samples
 TICKS_PER_WANDER_TICK = WANDER_TICK_SAMPLES // CONTROL_INTERVAL
 RATE, DEPTH, OFFSET, LOW, LEVEL = range(5)  # the wanders' rows: shared rate wander, depth, phase offset, tone
 LN10 = math.log(10.0)

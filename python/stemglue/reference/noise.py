@@ -27,7 +27,7 @@ from stemglue.analysis.weighting import a_weighting
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, smooth_random
+from stemglue.reference.smooth_random import SLOPE_RMS, WANDER_TICK_SAMPLES, smooth_random
 from stemglue.reference.timeline_clock import TimelineClock
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
@@ -100,10 +100,6 @@ def lookup(table: np.ndarray, phase: np.ndarray) -> np.ndarray:
     index = phase * HUM_TABLE_SIZE
     i = np.minimum(index.astype(np.int64), HUM_TABLE_SIZE - 1)
     return table[i] + (table[i + 1] - table[i]) * (index - i)
-
-
-# The wanders move over seconds: evaluated every 256 samples (5.3 ms at 48 kHz), linear between.
-WANDER_TICK_SAMPLES = 8 * CONTROL_INTERVAL
 
 
 class _Wander:

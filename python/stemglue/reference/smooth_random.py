@@ -12,6 +12,9 @@ import numpy as np
 from stemglue.reference.random import random_gaussian
 
 CONTROL_INTERVAL = 32  # samples of the timeline between control ticks
+# What moves over seconds (Noise's levels and mains wander; Drift's tone and the wanders of its
+# transport) is evaluated every WANDER_TICK_SAMPLES (5.3 ms at 48 kHz) and linear in between.
+WANDER_TICK_SAMPLES = 8 * CONTROL_INTERVAL
 SLOPE_RMS = 1.179026  # RMS of d/du over a knot interval (tests/test_smooth_random.py measures it)
 
 
