@@ -268,6 +268,9 @@ void Drift::evaluate_motion(uint64_t tick, size_t j) noexcept
     double flutter_phase = flutter_clock_.at(tick);
     wow_phase -= std::floor(wow_phase);
     flutter_phase -= std::floor(flutter_phase);
+    double flutter_amplitudes[3];  // each harmonic's displacement amplitude (s), the same in every channel
+    for (size_t k = 0; k < 3; ++k)
+        flutter_amplitudes[k] = flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate);
     for (Channel& channel : channels_) {
         const double depth = std::clamp(between(channel.depth_from, channel.depth_to), -2.5, 2.5);
         const double phase_offset = between(channel.offset_from, channel.offset_to);
@@ -279,8 +282,8 @@ void Drift::evaluate_motion(uint64_t tick, size_t j) noexcept
         const auto [sine, cosine] = sine_cosine_turns(flutter_phase + phase_offset);
         double multiple_cosine = cosine, multiple_sine = sine, previous_cosine = 1.0, previous_sine = 0.0;
         for (size_t k = 0; k < 3; ++k) {
-            displacement += flutter_scale * kFlutterHarmonics[k] / (2.0 * M_PI * static_cast<double>(k + 1) * flutter_rate) *
-                            (multiple_cosine * flutter_offset_cosines_[k] - multiple_sine * flutter_offset_sines_[k]);
+            displacement +=
+                flutter_amplitudes[k] * (multiple_cosine * flutter_offset_cosines_[k] - multiple_sine * flutter_offset_sines_[k]);
             const double next_cosine = 2.0 * cosine * multiple_cosine - previous_cosine;
             const double next_sine = 2.0 * cosine * multiple_sine - previous_sine;
             previous_cosine = multiple_cosine;
