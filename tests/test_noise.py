@@ -152,7 +152,7 @@ def test_modulation_noise_follows_the_signal():
     before, during, after = level(0.1, 0.45), level(0.7, 1.4), level(2.0, 2.45)
     # The envelope (2 ms attack, 40 ms release) rides the peaks, so the noise sits the set
     # distance below the signal's peak.
-    assert during == pytest.approx(20 * np.log10(0.5) - 50.0, abs=1.5)
+    assert during == pytest.approx(20 * np.log10(0.5) - 50.0, abs=0.5)
     assert during > before + 60 and during > after + 60  # it rises with the signal and falls back
 
 

@@ -28,7 +28,7 @@ constexpr double kHumLevelWanderDb = 0.5, kHumLevelWanderSeconds = 4.0;
 constexpr double kHumRecipeDb[] = {0, -14, -6, -20, -12, -26, -18};  // harmonics 1..7: odd-heavy transformer
 constexpr int kBuzzHarmonics = 24;                                   // of twice the mains
 constexpr double kModulationAttackMs = 2.0, kModulationReleaseMs = 40.0;
-static_assert(kModulationAttackMs < kModulationReleaseMs, "run_recursions' envelope takes the attack for the faster");
+static_assert(kModulationAttackMs < kModulationReleaseMs, "follow_envelope takes the attack for the faster");
 constexpr int kAWeightingGrid = 4096;
 // The room tone is drawn at (position + origin - delay): a delay never reaches before index 0.
 constexpr uint64_t kRoomTimelineOrigin = uint64_t{1} << 32;
@@ -203,58 +203,46 @@ struct ParallelForm<1> {
     void store(double* state_lane) const noexcept { *state_lane = state; }
 };
 
-// One channel's three recursions over a run: the pink and room filters (their draws in, filtered
-// out, in place) and the signal's envelope (attack/release smoothing of |x|); null: off.
+// One channel's two recursions over a run: the pink and room filters (their draws in, filtered
+// out, in place); null: off.
 struct Recursions {
     const double *pink_pole, *pink_residue;  // the cascades' lanes (ParallelForm)
     double *pink_state, *pink, pink_direct;
     const double *room_pole, *room_residue;
     double *room_state, *room, room_direct;
-    const float* x;
-    double *envelope_state, *envelope, attack, release;
 };
 
 // One channel's recursions, one sample at a time (its state in locals: stores through the output
 // pointers could otherwise alias the fields).
-template <bool kPink, bool kRoom, bool kEnvelope>
+template <bool kPink, bool kRoom>
 struct RecursionStep {
     const Recursions& run;
     ParallelForm<8> pink_form{run.pink_pole, run.pink_residue, run.pink_state, run.pink_direct};
     ParallelForm<1> room_form{run.room_pole, run.room_residue, run.room_state, run.room_direct};
-    const double attack = run.attack, release = run.release;
     double* const pink = run.pink;
     double* const room = run.room;
-    double* const envelope_out = run.envelope;
-    const float* const x = run.x;
-    double envelope = *run.envelope_state;
 
     [[gnu::always_inline]] void operator()(int j) noexcept
     {
         if constexpr (kPink) pink[j] = pink_form.step(pink[j]);
         if constexpr (kRoom) room[j] = room_form.step(room[j]);
-        if constexpr (kEnvelope) {
-            const double level = std::abs(static_cast<double>(x[j]));
-            envelope = follow_envelope(envelope, level, attack, release);
-            envelope_out[j] = envelope;
-        }
     }
     [[gnu::always_inline]] void store() noexcept
     {
         if constexpr (kPink) pink_form.store(run.pink_state);
         if constexpr (kRoom) room_form.store(run.room_state);
-        if constexpr (kEnvelope) *run.envelope_state = envelope;
     }
 };
 
 // Always inlined, so that each vector clone of run_recursions has its own (an out-of-line copy ran
 // the baseline code everywhere, at half the speed). Two channels run in one loop, so that their
 // dependency chains (each recursion waits on its own multiply-add) overlap.
-template <bool kPink, bool kRoom, bool kEnvelope>
+template <bool kPink, bool kRoom>
 [[gnu::always_inline]] inline void run_recursions_with(const Recursions* runs, int num_runs, int count) noexcept
 {
-    RecursionStep<kPink, kRoom, kEnvelope> first{runs[0]};
+    RecursionStep<kPink, kRoom> first{runs[0]};
     if (num_runs == 2) {
-        RecursionStep<kPink, kRoom, kEnvelope> second{runs[1]};
+        RecursionStep<kPink, kRoom> second{runs[1]};
         for (int j = 0; j < count; ++j) {
             first(j);
             second(j);
@@ -266,23 +254,44 @@ template <bool kPink, bool kRoom, bool kEnvelope>
     first.store();
 }
 
-template <bool kPink, bool kRoom>
-[[gnu::always_inline]] inline void run_recursions_with(const Recursions* runs, int num_runs, int count) noexcept
-{
-    if (runs[0].envelope)
-        run_recursions_with<kPink, kRoom, true>(runs, num_runs, count);
-    else
-        run_recursions_with<kPink, kRoom, false>(runs, num_runs, count);
-}
-
-// One or two channels' recursions over a run (every channel's components sound alike).
+// One or two channels' recursions over a run, the pink's or the room's or both (every channel's
+// components sound alike).
 STEMGLUE_MULTIVERSION
 void run_recursions(const Recursions* runs, int num_runs, int count) noexcept
 {
     if (runs[0].pink && runs[0].room) return run_recursions_with<true, true>(runs, num_runs, count);
     if (runs[0].pink) return run_recursions_with<true, false>(runs, num_runs, count);
-    if (runs[0].room) return run_recursions_with<false, true>(runs, num_runs, count);
-    run_recursions_with<false, false>(runs, num_runs, count);
+    run_recursions_with<false, true>(runs, num_runs, count);
+}
+
+// The modulation's envelope over a run, stepped at control ticks: there, an attack/release step
+// (follow_envelope) toward the signal's peak |x| since the last tick; between them, linear from the
+// last tick's value to the next's. (Per sample, the follower's chain cost Noise a tenth.)
+STEMGLUE_MULTIVERSION
+void follow_signal(const float* __restrict x, uint64_t first, int count, double attack, double release, double& peak,
+                   double& from, double& to, double* __restrict envelope) noexcept
+{
+    for_each_tick_interval<kControlInterval>(first, count, [&](int start, int end, int phase) {
+        if (phase == 0) {
+            from = to;
+            to = follow_envelope(to, peak, attack, release);
+            peak = 0.0;
+        }
+        const double rise = to - from;
+        for (int j = start; j < end; ++j) envelope[j] = from + rise * (double(phase + j - start) / kControlInterval);
+        // The interval's peak in eight running maxima (a maximum is exact in any order).
+        EightFloats lanes{}, values;
+        int j = start;
+        for (; j + 8 <= end; j += 8) {
+            load(values, x + j);
+            values = values < 0.0f ? -values : values;
+            lanes = lanes < values ? values : lanes;
+        }
+        float interval_peak = 0.0f;
+        for (int l = 0; l < 8; ++l) interval_peak = std::max(interval_peak, lanes[l]);
+        for (; j < end; ++j) interval_peak = std::max(interval_peak, std::abs(x[j]));
+        peak = std::max(peak, static_cast<double>(interval_peak));
+    });
 }
 
 // One channel's floor over a run, added onto its signal. Null gains: the component is off.
@@ -431,8 +440,8 @@ void Noise::prepare_module()
         buzz_table_[static_cast<size_t>(i)] /= std::sqrt(buzz_power);  // RMS of a unit sine
     }
 
-    envelope_attack_ = 1.0 - std::exp(-1000.0 / (kModulationAttackMs * sample_rate));
-    envelope_release_ = 1.0 - std::exp(-1000.0 / (kModulationReleaseMs * sample_rate));
+    envelope_attack_ = 1.0 - std::exp(-1000.0 * kControlInterval / (kModulationAttackMs * sample_rate));  // per tick
+    envelope_release_ = 1.0 - std::exp(-1000.0 * kControlInterval / (kModulationReleaseMs * sample_rate));
     for (auto* buffer :
          {&white_gain_, &pink_gain_, &hum_gain_, &buzz_gain_, &room_gain_, &modulation_gain_, &hum_wave_, &wander_})
         buffer->assign(static_cast<size_t>(max_block_size_), 0.0);
@@ -442,7 +451,7 @@ void Noise::prepare_module()
 
 void Noise::reset_module() noexcept
 {
-    for (Channel& channel : channels_) channel.envelope = 0.0;
+    for (Channel& channel : channels_) channel.envelope_from = channel.envelope_to = channel.signal_peak = 0.0;
     seek_module();
 }
 
@@ -605,23 +614,14 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
         }
         FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
         FirstOrderCascade<1>& room_tone = channel.room;
-        runs[k] = {hiss_pink.pole.data(),
-                   hiss_pink.residue.data(),
-                   hiss_pink.state.data(),
-                   pink_on ? pink : nullptr,
-                   hiss_pink.direct,
-                   room_tone.pole.data(),
-                   room_tone.residue.data(),
-                   room_tone.state.data(),
-                   room_on ? room : nullptr,
-                   room_tone.direct,
-                   block.channel(first_channel + k) + start,
-                   &channel.envelope,
-                   modulation_on ? &envelope_[k * stride] : nullptr,  // off, the envelope holds
-                   envelope_attack_,
-                   envelope_release_};
+        runs[k] = {hiss_pink.pole.data(),    hiss_pink.residue.data(), hiss_pink.state.data(),   pink_on ? pink : nullptr,
+                   hiss_pink.direct,         room_tone.pole.data(),    room_tone.residue.data(), room_tone.state.data(),
+                   room_on ? room : nullptr, room_tone.direct};
+        if (modulation_on)  // (off, the envelope holds)
+            follow_signal(block.channel(first_channel + k) + start, first, count, envelope_attack_, envelope_release_,
+                          channel.signal_peak, channel.envelope_from, channel.envelope_to, &envelope_[k * stride]);
     }
-    if (pink_on || room_on || modulation_on) run_recursions(runs, num_channels, count);
+    if (pink_on || room_on) run_recursions(runs, num_channels, count);
     double* wander = wander_.data();
     for (int k = 0; k < num_channels; ++k) {
         Channel& channel = channels_[static_cast<size_t>(first_channel + k)];

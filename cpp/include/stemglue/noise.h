@@ -7,7 +7,8 @@
 //               wander slowly; the same in every channel, as one mains feeds them all
 //   room tone   noise falling 6 dB/octave above 60 Hz (rumble), level fluctuating +-1.5 dB (2 s),
 //               heard noise_room_delay_ms late: one source in the room, each microphone at its distance
-//   modulation  noise scaled by an envelope of the signal (tape modulation noise)
+//   modulation  noise scaled by an envelope of the signal's peaks (tape modulation noise): 2 ms
+//               attack, 40 ms release, stepped at control ticks and linear between
 //
 // Every draw is keyed by (seed, stream, timeline sample index), and the wanders and the hum's
 // phase are pure functions of the timeline (smooth_random.h, timeline_clock.h): the floor never
@@ -72,7 +73,8 @@ private:
         FirstOrderCascade<1> room;
         SmoothRandom room_level;
         uint64_t hiss_white_key = 0, hiss_pink_key = 0, room_key = 0, modulation_key = 0;
-        double envelope = 0.0;
+        double envelope_from = 0.0, envelope_to = 0.0;      // the modulation's envelope at the last and next tick
+        double signal_peak = 0.0;                           // |x| since the last tick
         double room_level_from = 1.0, room_level_to = 1.0;  // wander gains at the last and next tick
         void evaluate_room_level(double seconds) noexcept;  // the next tick's, into room_level_to
     };
@@ -104,9 +106,9 @@ private:
     std::vector<double> hum_table_, buzz_table_;
     TimelineClock hum_clock_;  // the mains' nominal phase, cycles per sample
     SmoothRandom hum_frequency_, hum_level_;
-    double hum_wander_from_ = 0.0, hum_wander_to_ = 0.0;  // phase wander (cycles) at the last and next tick
-    double hum_level_from_ = 1.0, hum_level_to_ = 1.0;    // level wander gains
-    double envelope_attack_ = 0.0, envelope_release_ = 0.0;
+    double hum_wander_from_ = 0.0, hum_wander_to_ = 0.0;     // phase wander (cycles) at the last and next tick
+    double hum_level_from_ = 1.0, hum_level_to_ = 1.0;       // level wander gains
+    double envelope_attack_ = 0.0, envelope_release_ = 0.0;  // per control tick
 
     std::vector<double> white_gain_, pink_gain_, hum_gain_, buzz_gain_, room_gain_, modulation_gain_, hum_wave_;
     int gains_held_ = 0;                          // after a chunk at rest: how many leading samples of every gain hold its [0]

@@ -8,7 +8,8 @@ Summed onto the input, per timeline sample n (every draw keyed by (seed or track
                wander whose slope moves the frequency by 0.02 Hz RMS; its level wanders slowly
     room tone  noise falling 6 dB/octave above 60 Hz (rumble), its level wandering +-1.5 dB (2 s),
                heard room_delay_ms late: one source in the room, each microphone at its distance
-    modulation noise times an attack/release envelope of the signal
+    modulation noise times an attack/release envelope (2 ms, 40 ms) of the signal's peaks, stepped
+               at control ticks (toward the peak |x| since the last one) and linear between them
 
 A component at its minimum level is off: it draws nothing and its filter (the modulation's: its
 envelope) does not advance. The wanders and the hum's phase are pure functions of the timeline; a
@@ -27,7 +28,7 @@ from stemglue.analysis.weighting import a_weighting
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_uniform, stream_key, track_seed
 from stemglue.reference.sanitize import sanitize
-from stemglue.reference.smooth_random import SLOPE_RMS, WANDER_TICK_SAMPLES, smooth_random
+from stemglue.reference.smooth_random import CONTROL_INTERVAL, SLOPE_RMS, WANDER_TICK_SAMPLES, smooth_random
 from stemglue.reference.timeline_clock import TimelineClock
 
 HISS_WHITE_STREAM, HISS_PINK_STREAM, ROOM_STREAM, ROOM_LEVEL_STREAM = 0x100, 0x200, 0x300, 0x380
@@ -168,11 +169,13 @@ class Noise(ReferenceModule):
         self._pink_power = a_weighted_power(self._pink, sample_rate)
         self._room_power = a_weighted_power(self._room, sample_rate)
         self._hum_table, self._buzz_table = hum_tables()
-        self._attack = 1.0 - np.exp(-1000.0 / (MODULATION_ATTACK_MS * sample_rate))
-        self._release = 1.0 - np.exp(-1000.0 / (MODULATION_RELEASE_MS * sample_rate))
+        # per control tick
+        self._attack = 1.0 - np.exp(-1000.0 * CONTROL_INTERVAL / (MODULATION_ATTACK_MS * sample_rate))
+        self._release = 1.0 - np.exp(-1000.0 * CONTROL_INTERVAL / (MODULATION_RELEASE_MS * sample_rate))
 
     def _reset_module(self) -> None:
-        self._envelopes = [0.0] * self._num_channels
+        # per channel: the modulation's envelope at the last and the next tick, and the peak since the last
+        self._envelopes = [{"from": 0.0, "to": 0.0, "peak": 0.0} for _ in range(self._num_channels)]
         self._seek_module()
 
     def _seek_module(self) -> None:
@@ -256,11 +259,14 @@ class Noise(ReferenceModule):
             envelope = np.zeros(n)
             state = self._envelopes[c]
             for j in np.flatnonzero(modulation_gain != 0):  # off, the envelope holds
-                level_now = abs(x[j])
-                smoothing = self._attack if level_now > state else self._release
-                state = (1.0 - smoothing) * state + smoothing * level_now
-                envelope[j] = state
-            self._envelopes[c] = state
+                phase = int(positions[j] % CONTROL_INTERVAL)
+                if phase == 0:
+                    smoothing = self._attack if state["peak"] > state["to"] else self._release
+                    state["from"] = state["to"]
+                    state["to"] = (1.0 - smoothing) * state["to"] + smoothing * state["peak"]
+                    state["peak"] = 0.0
+                envelope[j] = state["from"] + (state["to"] - state["from"]) * (phase / CONTROL_INTERVAL)
+                state["peak"] = max(state["peak"], abs(float(x[j])))
             room_wander = channel["room_level"].values(positions, self._sample_rate)
 
             floor = hum.copy()
