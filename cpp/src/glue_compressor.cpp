@@ -129,19 +129,12 @@ void GlueCompressor::set_parameter(int index, double value) noexcept
     if (index == attack_ms_.index() || index == release_ms_.index() || index == highpass_hz_.index()) update_coefficients();
 }
 
-void GlueCompressor::process_chunk(AudioBlock block) noexcept
+STEMGLUE_MULTIVERSION
+void GlueCompressor::detect(const float* const* x, int num_channels, Channel* channels, const Biquad& highpass, Curve curve,
+                            Detector& detector, float* level, double* target, double* reduction, int n) noexcept
 {
-    const int n = block.num_samples;
-    const double* threshold = threshold_db_.fill(n);
-    const double* ratio = ratio_.fill(n);
-    const double* knee = knee_db_.fill(n);
-    const double* makeup = makeup_db_.fill(n, [](double db) { return static_cast<double>(db_to_magnitude(db)); });
-    const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
-
     // Sidechain: each channel high-passed, then the larger magnitude; two channels at a time, so
     // their recursions overlap (an odd last channel runs as both, on a copy of its state).
-    const int channels = block.num_channels;
-    std::fill(level_.begin(), level_.begin() + n, 0.0f);
     // The pair's high-passes as the lanes of one vector, the biquad's arithmetic lane by lane.
     using Pair = double __attribute__((vector_size(2 * sizeof(double))));
     struct PairState {
@@ -154,10 +147,10 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
         second = {z.x1[1], z.x2[1], z.y1[1], z.y2[1]};  // second first: an odd last channel keeps lane 0
         first = {z.x1[0], z.x2[0], z.y1[0], z.y2[0]};
     };
-    const Biquad k = highpass_;  // a local: stores through reduction_ could alias the member
-    float* level = level_.data();
-    const auto sidechain_step = [&k, level](PairState& z, float x, float y, int j) {
-        const Pair in = {x, y};
+    const Biquad k = highpass;  // a local: stores through reduction could alias it
+    // The first pair stores its magnitude, a later one the larger (magnitudes are >= +0).
+    const auto sidechain_step = [&k, level](PairState& z, float first, float second, int j, bool first_pair) {
+        const Pair in = {first, second};
         // The last term is the only one waiting on the previous output: a short recursion.
         const Pair out = (k.b0 * in + k.b1 * z.x1 + k.b2 * z.x2 - k.a2 * z.y2) - k.a1 * z.y1;
         z.x2 = z.x1;
@@ -165,24 +158,22 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
         z.y2 = z.y1;
         z.y1 = out;
         const float magnitude = static_cast<float>(std::max(std::abs(out[0]), std::abs(out[1])));
-        level[j] = std::max(level[j], magnitude);
+        level[j] = first_pair ? magnitude : std::max(level[j], magnitude);
     };
-    const int last_pair = (channels - 1) / 2 * 2;
+    const int last_pair = (num_channels - 1) / 2 * 2;
     for (int c = 0; c < last_pair; c += 2) {
-        Channel& first = channels_[static_cast<size_t>(c)];
-        Channel& second = channels_[static_cast<size_t>(c + 1)];
+        Channel& first = channels[c];
+        Channel& second = channels[c + 1];
         PairState z = load(first, second);
-        for (int j = 0; j < n; ++j) sidechain_step(z, block.channel(c)[j], block.channel(c + 1)[j], j);
+        for (int j = 0; j < n; ++j) sidechain_step(z, x[c][j], x[c + 1][j], j, c == 0);
         store(z, first, second);
     }
 
     // The detector, a recursion per sample; the slow branch charges only under sustained compression.
-    const bool auto_release = auto_release_.value() >= 0.5;
-    const double release = auto_release ? fast_release_ : release_, attack = attack_;
-    const double slow_attack = slow_attack_, slow_release = slow_release_;
-    const double* target = target_.data();
-    double* reduction = reduction_.data();
-    double peak = peak_, smooth = smooth_, slow = slow_peak_;
+    const bool auto_release = detector.auto_release;
+    const double release = detector.release, attack = detector.attack;
+    const double slow_attack = detector.slow_attack, slow_release = detector.slow_release;
+    double peak = detector.peak, smooth = detector.smooth, slow = detector.slow;
     const auto detector_step = [&](int j) {
         peak = std::max(target[j], release * peak + (1.0 - release) * target[j]);
         smooth = attack * smooth + (1.0 - attack) * peak;
@@ -194,43 +185,62 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
         }
     };
     const auto targets = [&](int from, int to) {
-        target_reduction(level + from, threshold + from, ratio + from, knee + from, target_.data() + from, to - from);
+        target_reduction(level + from, curve.threshold + from, curve.ratio + from, curve.knee + from, target + from, to - from);
     };
     // The last pair's sidechain runs a stage ahead of the detector, in the same loop: the two
     // recursions overlap, and the static curve between them still runs over a stage at once.
-    const int d = std::min(last_pair + 1, channels - 1);
-    const float* x = block.channel(last_pair);
-    const float* y = block.channel(d);
-    PairState z = load(channels_[static_cast<size_t>(last_pair)], channels_[static_cast<size_t>(d)]);
+    const int d = std::min(last_pair + 1, num_channels - 1);
+    const float* left = x[last_pair];
+    const float* right = x[d];
+    PairState z = load(channels[last_pair], channels[d]);
     constexpr int kStage = 32;
-    for (int j = 0; j < std::min(n, kStage); ++j) sidechain_step(z, x[j], y[j], j);
+    for (int j = 0; j < std::min(n, kStage); ++j) sidechain_step(z, left[j], right[j], j, last_pair == 0);
     targets(0, std::min(n, kStage));
     for (int start = 0; start < n; start += kStage) {
         const int end = std::min(n, start + kStage), ahead = std::min(n, end + kStage) - end;
         for (int i = 0; i < ahead; ++i) {
-            sidechain_step(z, x[end + i], y[end + i], end + i);
+            sidechain_step(z, left[end + i], right[end + i], end + i, last_pair == 0);
             detector_step(start + i);
         }
         for (int j = start + ahead; j < end; ++j) detector_step(j);
         targets(end, end + ahead);
     }
-    store(z, channels_[static_cast<size_t>(last_pair)], channels_[static_cast<size_t>(d)]);
-    peak_ = peak;
-    smooth_ = smooth;
-    slow_peak_ = slow;
+    store(z, channels[last_pair], channels[d]);
+    detector.peak = peak;
+    detector.smooth = smooth;
+    detector.slow = slow;
+}
+
+void GlueCompressor::process_chunk(AudioBlock block) noexcept
+{
+    const int n = block.num_samples;
+    const double* threshold = threshold_db_.fill(n);
+    const double* ratio = ratio_.fill(n);
+    const double* knee = knee_db_.fill(n);
+    const double* makeup = makeup_db_.fill(n, [](double db) { return static_cast<double>(db_to_magnitude(db)); });
+    const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
+
+    const bool auto_release = auto_release_.value() >= 0.5;
+    Detector detector{
+        attack_, auto_release ? fast_release_ : release_, slow_attack_, slow_release_, auto_release, peak_, smooth_, slow_peak_};
+    detect(block.channels, block.num_channels, channels_.data(), highpass_, {threshold, ratio, knee}, detector, level_.data(),
+           target_.data(), reduction_.data(), n);
+    peak_ = detector.peak;
+    smooth_ = detector.smooth;
+    slow_peak_ = detector.slow;
     if (n > 0) gain_reduction_db_ = reduction_[static_cast<size_t>(n - 1)];
 
     // Auto makeup: sqrt(<p> / <p g^2>), both slow averages of the input power p (from the same zero
     // state, so the ratio is a weighted mean from the first sample and holds through silence).
     reduction_gains(reduction_.data(), reduction_gain_.data(), n);
     if (auto_makeup_.value() >= 0.5)
-        auto_makeup_factors(block.channels, channels, reduction_gain_.data(), makeup_, position_, power_.data(),
+        auto_makeup_factors(block.channels, block.num_channels, reduction_gain_.data(), makeup_, position_, power_.data(),
                             compressed_.data(), automatic_.data(), n);
     else
         std::fill(automatic_.begin(), automatic_.begin() + n, 1.0);
 
     mixed_gains(makeup, reduction_gain_.data(), automatic_.data(), mix, gain_.data(), n);
-    for (int c = 0; c < channels; ++c) apply_gain(block.channel(c), gain_.data(), n);
+    for (int c = 0; c < block.num_channels; ++c) apply_gain(block.channel(c), gain_.data(), n);
 }
 
 }  // namespace stemglue

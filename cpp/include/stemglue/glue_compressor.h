@@ -38,9 +38,22 @@ private:
     struct Channel {
         double x1 = 0, x2 = 0, y1 = 0, y2 = 0;  // sidechain high-pass state
     };
-    struct Biquad {  // coefficients (process_chunk runs a channel pair's as vector lanes)
+    struct Biquad {  // coefficients (detect runs a channel pair's as vector lanes)
         double b0 = 1, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
     };
+    struct Detector {  // coefficients per sample, and state (dB of gain reduction)
+        double attack, release, slow_attack, slow_release;
+        bool auto_release;
+        double peak, smooth, slow;
+    };
+    struct Curve {  // the static curve's parameters, per sample
+        const double *threshold, *ratio, *knee;
+    };
+    // The sidechain (each channel high-passed, the larger magnitude into level), the static curve
+    // (into target) and the detector (into reduction) over a chunk. Static, so that it gets the
+    // vector clones (and their registers) that a virtual function cannot have.
+    static void detect(const float* const* x, int num_channels, Channel* channels, const Biquad& highpass, Curve curve,
+                       Detector& detector, float* level, double* target, double* reduction, int n) noexcept;
 
     ModuleParameter threshold_db_{parameters_, "glue_threshold_db"};
     ModuleParameter ratio_{parameters_, "glue_ratio"};
