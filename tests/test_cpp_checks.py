@@ -41,7 +41,9 @@ def build(tmp_path_factory):
     return configure_and_build(tmp_path_factory.mktemp("cpp-checks"))
 
 
-@pytest.mark.parametrize("check", ["process_does_not_allocate", "decibels", "sine_cosine", "vst3_host_checks"])
+@pytest.mark.parametrize(
+    "check", ["process_does_not_allocate", "decibels", "sine_cosine", "sinc_interpolator", "vst3_host_checks"]
+)
 def test_cpp_check(build, check):
     result = subprocess.run(
         [tool("ctest"), "--test-dir", str(build), "-R", f"^{check}$", "-V"], capture_output=True, text=True

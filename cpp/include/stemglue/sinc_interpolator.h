@@ -58,26 +58,37 @@ public:
      *  works them out for a control interval first, so that the reads' loop only loads and sums. */
     static float read_row(const float* first, const float* samples, float blend) noexcept
     {
-        // Eight running sums, each over every eighth tap, then added in a fixed tree: one sum of 24
-        // dependent adds would wait on each, and the compiler may not reorder it. Lane-wise vector
-        // arithmetic is the same at any vector width (two SSE halves or one AVX register), so
-        // every machine gets the same bytes.
-        Lanes sum{};
-        for (int k = 0; k < kTaps; k += kLanes) {
-            // loaded by memcpy (unaligned), inline: a function passing a vector changes ABI by build
-            Lanes a, difference, x;
-            std::memcpy(&a, first + k, sizeof a);
-            std::memcpy(&difference, first + kTaps + k, sizeof difference);
-            std::memcpy(&x, samples + k, sizeof x);
-            sum += (a + difference * blend) * x;
-        }
         // ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)), as halves of vectors: three additions, where
         // lane by lane the compiler extracts all eight.
         using Half = float __attribute__((vector_size(kLanes / 2 * sizeof(float))));
         using Quarter = float __attribute__((vector_size(kLanes / 4 * sizeof(float))));
+        Lanes sum;
+        lane_sums(first, samples, blend, sum);
         const Half halves = __builtin_shufflevector(sum, sum, 0, 1, 2, 3) + __builtin_shufflevector(sum, sum, 4, 5, 6, 7);
         const Quarter quarters = __builtin_shufflevector(halves, halves, 0, 1) + __builtin_shufflevector(halves, halves, 2, 3);
         return quarters[0] + quarters[1];
+    }
+
+    /** Eight read_row()s, out[r] from first[r], samples[r], blends[r]: the same sums, and the last
+     *  additions of all eight as vectors (a transposed tree of the same pairs), so each result is
+     *  read_row()'s bit for bit with fewer instructions. */
+    static void read_eight_rows(const float* const* first, const float* const* samples, const float* blends, float* out) noexcept
+    {
+        static_assert(kLanes == 8, "the transposed tree is written for eight lanes");
+        Lanes sums[kLanes];
+        for (int r = 0; r < kLanes; ++r) lane_sums(first[r], samples[r], blends[r], sums[r]);
+        // Lanes l and l + 4 of two reads (0 + 4, 1 + 5, 2 + 6, 3 + 7 of each), then (0 + 4) + (2 + 6)
+        // and (1 + 5) + (3 + 7) of four reads, then their sum for all eight.
+        Lanes pairs[kLanes / 2], quads[kLanes / 4];
+        for (int q = 0; q < kLanes / 2; ++q)
+            pairs[q] = __builtin_shufflevector(sums[2 * q], sums[2 * q + 1], 0, 1, 2, 3, 8, 9, 10, 11) +
+                       __builtin_shufflevector(sums[2 * q], sums[2 * q + 1], 4, 5, 6, 7, 12, 13, 14, 15);
+        for (int h = 0; h < kLanes / 4; ++h)
+            quads[h] = __builtin_shufflevector(pairs[2 * h], pairs[2 * h + 1], 0, 1, 4, 5, 8, 9, 12, 13) +
+                       __builtin_shufflevector(pairs[2 * h], pairs[2 * h + 1], 2, 3, 6, 7, 10, 11, 14, 15);
+        const Lanes total = __builtin_shufflevector(quads[0], quads[1], 0, 2, 4, 6, 8, 10, 12, 14) +
+                            __builtin_shufflevector(quads[0], quads[1], 1, 3, 5, 7, 9, 11, 13, 15);
+        std::memcpy(out, &total, sizeof total);
     }
 
     /** out[j] = read(now + j, delay) for j < n, one delay for all: the taps are found once and
@@ -103,6 +114,22 @@ public:
     }
 
 private:
+    // A read's eight lane sums, each over every eighth tap: one sum of 24 dependent adds would wait
+    // on each, and the compiler may not reorder it. Lane-wise vector arithmetic is the same at any
+    // vector width (two SSE halves or one AVX register), so every machine gets the same bytes. (An
+    // out-parameter: a function returning a vector changes ABI by build.)
+    [[gnu::always_inline]] static void lane_sums(const float* first, const float* samples, float blend, Lanes& sum) noexcept
+    {
+        sum = Lanes{};
+        for (int k = 0; k < kTaps; k += kLanes) {
+            Lanes a, difference, x;  // loaded by memcpy (unaligned)
+            std::memcpy(&a, first + k, sizeof a);
+            std::memcpy(&difference, first + kTaps + k, sizeof difference);
+            std::memcpy(&x, samples + k, sizeof x);
+            sum += (a + difference * blend) * x;
+        }
+    }
+
     // The taps for a delay (linear between the two nearest phases); returns how far before now the
     // first tap reads.
     std::ptrdiff_t taps_for(double delay, float* taps) const noexcept
