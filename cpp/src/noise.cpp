@@ -133,20 +133,24 @@ void draw_run(uint64_t key, uint64_t first, double* out, int count) noexcept
     for (; j < count; ++j) out[j] = draw(key, first + static_cast<uint64_t>(j));
 }
 
-// The hum over part of a wander tick interval (its first sample `phase` samples past the tick): the
-// clock's phase in wave[] in, the hum and buzz out, their wanders interpolated from the tick's.
+// The hum over part of a wander tick interval (its first sample, timeline step `first`, `phase`
+// samples past the tick) into wave[]: the mains clock's phase plus its wander, the hum and buzz
+// at it, their wanders interpolated from the tick's. (The clock read here, in the vector clones:
+// its 64-bit steps convert to double eight at a time only from AVX-512 on.)
 STEMGLUE_MULTIVERSION
-void hum_interval(const double* __restrict hum_table, const double* __restrict buzz_table, std::array<double, 2> wander_span,
-                  std::array<double, 2> level_span, int phase, const double* __restrict hum_gain,
-                  const double* __restrict buzz_gain, double* __restrict wave, int count) noexcept
+void hum_interval(const double* __restrict hum_table, const double* __restrict buzz_table, const TimelineClock& mains,
+                  uint64_t first, std::array<double, 2> wander_span, std::array<double, 2> level_span, int phase,
+                  const double* __restrict hum_gain, const double* __restrict buzz_gain, double* __restrict wave,
+                  int count) noexcept
 {
+    const TimelineClock clock = mains;  // a local: stores to wave[] cannot change it
     const auto [wander_from, wander_to] = wander_span;
     const auto [level_from, level_to] = level_span;
     for (int j = 0; j < count; ++j) {
         const double fraction = double(phase + j) / kWanderTickSamples;
         const double wander = wander_from + (wander_to - wander_from) * fraction;
         const double level = level_from + (level_to - level_from) * fraction;
-        double cycle = wave[j] + wander;
+        double cycle = clock.at(first + static_cast<uint64_t>(j)) + wander;
         cycle -= std::floor(cycle);
         const double index = cycle * Noise::kHumTableSize;
         const int i = std::min(static_cast<int>(index), Noise::kHumTableSize - 1);
@@ -555,14 +559,12 @@ void Noise::process_chunk(AudioBlock block) noexcept
     hum_clock_.set_rate(position_, hum_hz_.value() / sample_rate_);
     const bool humming = std::any_of(hum_gain_.begin(), hum_gain_.begin() + static_cast<std::ptrdiff_t>(varying),
                                      [](double gain) { return gain != 0.0; });
-    if (humming)
-        hum_clock_.fill(position_, n, hum_wave_.data());
-    else
-        std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
+    if (!humming) std::fill(hum_wave_.begin(), hum_wave_.begin() + n, 0.0);
     for_each_tick_interval<kWanderTickSamples>(position_, n, [&](int start, int end, int phase) {
-        if (phase == 0) evaluate_hum((position_ + static_cast<uint64_t>(start)) / kWanderTickSamples + 1);
+        const uint64_t first = position_ + static_cast<uint64_t>(start);
+        if (phase == 0) evaluate_hum(first / kWanderTickSamples + 1);
         if (humming)
-            hum_interval(hum_table_.data(), buzz_table_.data(), {hum_wander_from_, hum_wander_to_},
+            hum_interval(hum_table_.data(), buzz_table_.data(), hum_clock_, first, {hum_wander_from_, hum_wander_to_},
                          {hum_level_from_, hum_level_to_}, phase, &hum_gain_[static_cast<size_t>(start)],
                          &buzz_gain_[static_cast<size_t>(start)], &hum_wave_[static_cast<size_t>(start)], end - start);
     });

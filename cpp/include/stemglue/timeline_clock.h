@@ -63,12 +63,6 @@ public:
         return anchor_value_ + rate_ * static_cast<double>(static_cast<int64_t>(step - anchor_step_));
     }
 
-    /** out[k] = at(step + k) for k < count. */
-    void fill(uint64_t step, int count, double* out) const noexcept
-    {
-        for (int k = 0; k < count; ++k) out[k] = at(step + static_cast<uint64_t>(k));
-    }
-
 private:
     uint64_t anchor_step_ = 0;
     double anchor_value_ = 0.0, rate_ = 0.0;
