@@ -281,13 +281,17 @@ void mix_and_weigh(float* x0, float* x1, const float* __restrict wet0, const flo
     std::memcpy(state, z, sizeof z);
 }
 
-// The loudness match's gain, 1 + dry (root - 1), as strong as the dry is present (root in, gain out).
+// The loudness match's gain into out_power: the root of the powers' averaged ratio (match), then
+// 1 + dry (root - 1), as strong as the dry is present. One function with vector clones (the
+// match's loops are inline).
 STEMGLUE_MULTIVERSION
-void match_gains(const double* __restrict mix, double* gain, int n) noexcept
+void match_loudness(TickedPowerRatio& match, uint64_t position, const double* in_power, double* out_power, const double* mix,
+                    int n) noexcept
 {
+    match.process(position, in_power, out_power, out_power, n);
     for (int j = 0; j < n; ++j) {
         const double dry = std::min(1.0, 2.0 * (1.0 - static_cast<double>(static_cast<float>(mix[j]))));
-        gain[j] = 1.0 + dry * (gain[j] - 1.0);
+        out_power[j] = 1.0 + dry * (out_power[j] - 1.0);
     }
 }
 
@@ -720,8 +724,7 @@ void Room::process_chunk(AudioBlock block) noexcept
                     (lane < 2 ? heard_in_ : heard_out_)[channels[lane]][static_cast<size_t>(2 * s + z)] = lanes[s][z][lane];
     }
     // Loudness match, as strong as the dry is present (none at 100 %: the pure wet is left as it is).
-    match_.process(position_, input_power_.data(), output_power_.data(), output_power_.data(), n);
-    match_gains(mix, output_power_.data(), n);
+    match_loudness(match_, position_, input_power_.data(), output_power_.data(), mix, n);
     for (int c = 0; c < block.num_channels; ++c) apply_match(block.channel(c), output_power_.data(), n);
 }
 
