@@ -207,13 +207,13 @@ struct ParallelForm<1> {
     void store(double* state_lane) const noexcept { *state_lane = state; }
 };
 
-// One channel's two recursions over a run: the pink and room filters (their draws in, filtered
-// out, in place); null: off.
+// One channel's two recursions over a run: the pink and room filters (their draws in signal,
+// filtered out, in place; a null signal: off).
 struct Recursions {
-    const double *pink_pole, *pink_residue;  // the cascades' lanes (ParallelForm)
-    double *pink_state, *pink, pink_direct;
-    const double *room_pole, *room_residue;
-    double *room_state, *room, room_direct;
+    struct Filter {
+        const double *pole, *residue;  // the cascade's lanes (ParallelForm)
+        double *state, *signal, direct;
+    } pink, room;
 };
 
 // One channel's recursions, one sample at a time (its state in locals: stores through the output
@@ -221,10 +221,10 @@ struct Recursions {
 template <bool kPink, bool kRoom>
 struct RecursionStep {
     const Recursions& run;
-    ParallelForm<8> pink_form{run.pink_pole, run.pink_residue, run.pink_state, run.pink_direct};
-    ParallelForm<1> room_form{run.room_pole, run.room_residue, run.room_state, run.room_direct};
-    double* const pink = run.pink;
-    double* const room = run.room;
+    ParallelForm<8> pink_form{run.pink.pole, run.pink.residue, run.pink.state, run.pink.direct};
+    ParallelForm<1> room_form{run.room.pole, run.room.residue, run.room.state, run.room.direct};
+    double* const pink = run.pink.signal;
+    double* const room = run.room.signal;
 
     [[gnu::always_inline]] void operator()(int j) noexcept
     {
@@ -233,8 +233,8 @@ struct RecursionStep {
     }
     [[gnu::always_inline]] void store() noexcept
     {
-        if constexpr (kPink) pink_form.store(run.pink_state);
-        if constexpr (kRoom) room_form.store(run.room_state);
+        if constexpr (kPink) pink_form.store(run.pink.state);
+        if constexpr (kRoom) room_form.store(run.room.state);
     }
 };
 
@@ -258,13 +258,13 @@ template <bool kPink, bool kRoom>
     first.store();
 }
 
-// One or two channels' recursions over a run, the pink's or the room's or both (every channel's
-// components sound alike).
+// One or two channels' recursions over a run, the pink's or the room's or both: called only when
+// one sounds (every channel's components sound alike).
 STEMGLUE_MULTIVERSION
 void run_recursions(const Recursions* runs, int num_runs, int count) noexcept
 {
-    if (runs[0].pink && runs[0].room) return run_recursions_with<true, true>(runs, num_runs, count);
-    if (runs[0].pink) return run_recursions_with<true, false>(runs, num_runs, count);
+    if (runs[0].pink.signal && runs[0].room.signal) return run_recursions_with<true, true>(runs, num_runs, count);
+    if (runs[0].pink.signal) return run_recursions_with<true, false>(runs, num_runs, count);
     run_recursions_with<false, true>(runs, num_runs, count);
 }
 
@@ -588,8 +588,9 @@ void Noise::process_chunk(AudioBlock block) noexcept
 }
 
 // One or two channels' floor (channels [first_channel, + num_channels)) over samples [start, start +
-// count) of the chunk: the filters' draws (vectorised), their recursions over the run, then the
-// floor summed and added in one pass (add_floor). With nothing sounding, only the room tone's level
+// count) of the chunk: the filters' draws (vectorised) and the modulation's envelope
+// (follow_signal), the filters' recursions over the run, then the floor summed and added in one
+// pass (add_floor). With nothing sounding, only the room tone's level
 // wander is kept up.
 void Noise::process_run(int first_channel, int num_channels, AudioBlock block, int start, int count, uint64_t room_offset,
                         const std::array<bool, 4>& sounding, bool humming) noexcept
@@ -616,9 +617,10 @@ void Noise::process_run(int first_channel, int num_channels, AudioBlock block, i
         }
         FirstOrderCascade<8>& hiss_pink = channel.hiss_pink;
         FirstOrderCascade<1>& room_tone = channel.room;
-        runs[k] = {hiss_pink.pole.data(),    hiss_pink.residue.data(), hiss_pink.state.data(),   pink_on ? pink : nullptr,
-                   hiss_pink.direct,         room_tone.pole.data(),    room_tone.residue.data(), room_tone.state.data(),
-                   room_on ? room : nullptr, room_tone.direct};
+        runs[k].pink = {hiss_pink.pole.data(), hiss_pink.residue.data(), hiss_pink.state.data(), pink_on ? pink : nullptr,
+                        hiss_pink.direct};
+        runs[k].room = {room_tone.pole.data(), room_tone.residue.data(), room_tone.state.data(), room_on ? room : nullptr,
+                        room_tone.direct};
         if (modulation_on)  // (off, the envelope holds)
             follow_signal(block.channel(first_channel + k) + start, first, count, envelope_attack_, envelope_release_,
                           channel.signal_peak, channel.envelope_from, channel.envelope_to, &envelope_[k * stride]);

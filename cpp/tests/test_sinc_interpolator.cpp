@@ -29,7 +29,7 @@ int main()
     std::mt19937 random(7);
     std::uniform_real_distribution<float> value(-1.0f, 1.0f), blend(0.0f, 1.0f);
     std::uniform_int_distribution<int> row(0, SincInterpolator::kPhases - 1), pick(0, kRandomRows - 1), kind(0, 7);
-    // Random rows and signals, an eighth of their values +0 and an eighth -0.
+    // Random rows and signals, an eighth of their values +0 and 7/64 -0.
     const auto draw = [&] { return kind(random) == 0 ? 0.0f : kind(random) == 0 ? -0.0f : value(random); };
     std::vector<float> random_rows(kRandomRows * kRow), signal(4096);
     for (float& x : random_rows) x = draw();

@@ -11,8 +11,8 @@
 
 namespace stemglue {
 
-/** attack >= release, coefficients per step (1 - e^(-1 / time in steps): Noise steps every sample,
- *  Tube's bloom every control tick). */
+/** attack >= release, coefficients per step (1 - e^(-1 / time in steps): Noise's modulation and
+ *  Tube's bloom step every control tick). */
 [[gnu::always_inline]] inline double follow_envelope(double envelope, double level, double attack, double release) noexcept
 {
     return std::max((1.0 - attack) * envelope + attack * level, (1.0 - release) * envelope + release * level);

@@ -74,7 +74,7 @@ private:
         SmoothRandom room_level;
         uint64_t hiss_white_key = 0, hiss_pink_key = 0, room_key = 0, modulation_key = 0;
         double envelope_from = 0.0, envelope_to = 0.0;      // the modulation's envelope at the last and next tick
-        double signal_peak = 0.0;                           // |x| since the last tick
+        double signal_peak = 0.0;                           // the peak |x| since the last tick
         double room_level_from = 1.0, room_level_to = 1.0;  // wander gains at the last and next tick
         void evaluate_room_level(double seconds) noexcept;  // the next tick's, into room_level_to
     };

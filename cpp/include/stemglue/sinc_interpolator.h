@@ -17,7 +17,7 @@ public:
     static constexpr int kTaps = 24;
     static constexpr int kHalf = kTaps / 2;
     static constexpr int kPhases = 512;
-    static constexpr int kLanes = 8;  // partial sums in read()
+    static constexpr int kLanes = 8;  // partial sums in a read, and reads in read_eight_rows()
     static_assert(kTaps % kLanes == 0);
     using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));  // GCC and Clang
 
@@ -58,12 +58,12 @@ public:
      *  works them out for a control interval first, so that the reads' loop only loads and sums. */
     static float read_row(const float* first, const float* samples, float blend) noexcept
     {
-        // ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)), as halves of vectors: three additions, where
-        // lane by lane the compiler extracts all eight.
         using Half = float __attribute__((vector_size(kLanes / 2 * sizeof(float))));
         using Quarter = float __attribute__((vector_size(kLanes / 4 * sizeof(float))));
         Lanes sum;
         lane_sums(first, samples, blend, sum);
+        // ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)), as halves of vectors: three additions, where
+        // lane by lane the compiler extracts all eight.
         const Half halves = __builtin_shufflevector(sum, sum, 0, 1, 2, 3) + __builtin_shufflevector(sum, sum, 4, 5, 6, 7);
         const Quarter quarters = __builtin_shufflevector(halves, halves, 0, 1) + __builtin_shufflevector(halves, halves, 2, 3);
         return quarters[0] + quarters[1];

@@ -259,13 +259,13 @@ class Noise(ReferenceModule):
             envelope = np.zeros(n)
             state = self._envelopes[c]
             for j in np.flatnonzero(modulation_gain != 0):  # off, the envelope holds
-                phase = int(positions[j] % CONTROL_INTERVAL)
-                if phase == 0:
+                tick_phase = int(positions[j] % CONTROL_INTERVAL)
+                if tick_phase == 0:
                     smoothing = self._attack if state["peak"] > state["to"] else self._release
                     state["from"] = state["to"]
                     state["to"] = (1.0 - smoothing) * state["to"] + smoothing * state["peak"]
                     state["peak"] = 0.0
-                envelope[j] = state["from"] + (state["to"] - state["from"]) * (phase / CONTROL_INTERVAL)
+                envelope[j] = state["from"] + (state["to"] - state["from"]) * (tick_phase / CONTROL_INTERVAL)
                 state["peak"] = max(state["peak"], abs(float(x[j])))
             room_wander = channel["room_level"].values(positions, self._sample_rate)
 
