@@ -270,7 +270,7 @@ void run_recursions(const Recursions* runs, int num_runs, int count) noexcept
 
 // The modulation's envelope over a run, stepped at control ticks: there, an attack/release step
 // (follow_envelope) toward the signal's peak |x| since the last tick; between them, linear from the
-// last tick's value to the next's. (Per sample, the follower's chain cost Noise a tenth.)
+// last tick's value to the next's. (Per sample, the follower's recursion cost Noise 5 to 9 %.)
 STEMGLUE_MULTIVERSION
 void follow_signal(const float* __restrict x, uint64_t first, int count, double attack, double release, double& peak,
                    double& from, double& to, double* __restrict envelope) noexcept
