@@ -1,7 +1,8 @@
 // Integer delay line for latency alignment: a ring, moved a block at a time (at most two copies in
 // and two out per block, no per-sample index arithmetic), so a block costs the same however long
-// the delay (a lookahead of thousands of samples included). The delay can change without
-// allocation up to the prepared maximum.
+// the delay (a lookahead of thousands of samples included). Only the newest `delay` samples are
+// ever read back, so a block longer than the delay keeps just those and moves the rest straight
+// from in to out. The delay can change without allocation up to the prepared maximum.
 #pragma once
 
 #include <algorithm>
@@ -41,24 +42,38 @@ public:
             return;
         }
         const size_t start = (write_ - delay_) & mask_;
-        remember(in, num_samples);  // in is in the ring now, so out may overwrite it
-        const size_t first = std::min(n, buffer_.size() - start);
-        std::copy(buffer_.data() + start, buffer_.data() + start + first, out);
-        std::copy(buffer_.data(), buffer_.data() + (n - first), out + first);
+        remember(in, num_samples);  // in's newest samples are in the ring now, so out may overwrite them
+        const size_t from_ring = std::min(n, delay_);
+        // out[delay..n) = in[0..n - delay): a move, as out may be in (the ring's size keeps the
+        // samples just remembered clear of those read below)
+        std::copy_backward(in, in + (n - from_ring), out + n);
+        load(start, out, from_ring);
     }
 
     /** process() without the output: keeps the history a later process() needs. */
     void remember(const float* in, int num_samples) noexcept
     {
         if (delay_ == 0) return;  // nothing to keep
-        const size_t n = static_cast<size_t>(num_samples);
-        const size_t first = std::min(n, buffer_.size() - write_);
-        std::copy(in, in + first, buffer_.data() + write_);
-        std::copy(in + first, in + n, buffer_.data());
+        const size_t n = static_cast<size_t>(num_samples), kept = std::min(n, delay_);
+        store(in + (n - kept), (write_ + (n - kept)) & mask_, kept);
         write_ = (write_ + n) & mask_;
     }
 
 private:
+    // count samples to or from the ring from position at, wrapping at its end
+    void store(const float* in, size_t at, size_t count) noexcept
+    {
+        const size_t first = std::min(count, buffer_.size() - at);
+        std::copy(in, in + first, buffer_.data() + at);
+        std::copy(in + first, in + count, buffer_.data());
+    }
+    void load(size_t at, float* out, size_t count) const noexcept
+    {
+        const size_t first = std::min(count, buffer_.size() - at);
+        std::copy(buffer_.data() + at, buffer_.data() + at + first, out);
+        std::copy(buffer_.data(), buffer_.data() + (count - first), out + first);
+    }
+
     std::vector<float> buffer_;  // a power of two >= the longest delay + the largest block
     size_t mask_ = 0, write_ = 0, delay_ = 0;
 };
