@@ -3,7 +3,7 @@
 Detection is spectral flux (log magnitudes, positive changes summed over frequency) with a
 moving-median threshold, so hits and note starts are found on drums, bass, keys and voice above
 a noise floor. Each onset is then timed in the waveform: the point where the hit's (Hilbert)
-envelope first reaches a fifth of its peak, between samples. That point keeps its place under
+envelope first rises a fifth of the way from the level before it to its peak, between samples. That point keeps its place under
 a per-hit gain, so two hits of one shape are timed relative to each other to a small fraction of
 a millisecond, and the grid offsets read what a player (or Humanize) did."""
 
@@ -24,7 +24,7 @@ RELATIVE_HEIGHT = 1.5  # and this many times the moving median
 #: and at least this: a new partial 40 dB under the stem's peak sums to several times more; the
 #: window's ripple on a held tone to a fifth of it
 MIN_FLUX = 1.0
-ATTACK_FRACTION = 0.2  # the onset: where the envelope first reaches this share of the hit's peak
+ATTACK_FRACTION = 0.2  # the onset: where the envelope has risen this share of the way to the hit's peak
 #: Sixteenth-note grid steps a tempo estimate searches: 40 to 400 ms (37.5 to 375 bpm).
 GRID_STEP_RANGE_S = (0.040, 0.400)
 
@@ -77,8 +77,10 @@ def detect_onsets(audio: np.ndarray, sample_rate: float) -> np.ndarray:
 
 
 def _timed(mono: np.ndarray, rough: np.ndarray, sample_rate: float) -> np.ndarray:
-    """Each rough onset moved to where its hit's envelope first reaches ATTACK_FRACTION of its peak
-    (the peak within 30 ms either side of the rough time), interpolated between samples."""
+    """Each rough onset moved to where its hit's envelope first rises ATTACK_FRACTION of the way
+    from the level before it (the median before the peak: a held note under the hit, or silence)
+    to its peak (within 30 ms either side of the rough time), interpolated between samples. A hit
+    that never rises through that level within the window keeps its rough time."""
     reach = int(0.030 * sample_rate)
     smooth = max(1, int(0.0005 * sample_rate))
     timed = []
@@ -89,10 +91,11 @@ def _timed(mono: np.ndarray, rough: np.ndarray, sample_rate: float) -> np.ndarra
         envelope = np.abs(scipy.signal.hilbert(mono[first:last]))
         envelope = np.convolve(envelope, np.ones(smooth) / smooth, mode="same")
         peak = int(np.argmax(envelope))
-        level = ATTACK_FRACTION * envelope[peak]
+        before = float(np.median(envelope[: peak + 1]))
+        level = before + ATTACK_FRACTION * (envelope[peak] - before)
         below = np.flatnonzero(envelope[: peak + 1] < level)
         if len(below) == 0:
-            timed.append(float(first))
+            timed.append(float(position))
             continue
         k = int(below[-1])  # the last sample under the level before the peak
         fraction = (level - envelope[k]) / max(envelope[k + 1] - envelope[k], 1e-30)
