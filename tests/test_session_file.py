@@ -102,6 +102,15 @@ invert = true
         ('[stems.a]\nfile = "a.wav"\nmic_distance_m = true', "mic_distance_m must be 0.02 to 5 m"),
         ('[stems.a]\nfile = "a.wav"\npattern = "shotgun"', "pattern 'shotgun'"),
         ('[stems.a]\nfile = "a.wav"\n[[bleed]]\nsource = "a"\ninto = "b"', "needs source and into"),
+        ('[stems.a]\nfile = "a.wav"\n[[bleed]]\nsource = "a"\ninto = "a"', "needs source and into naming two"),
+        (
+            '[stems.a]\nfile = "a.wav"\n[stems.b]\nfile = "b.wav"\n[[bleed]]\nsource = "a"\ninto = "b"\nmute = "false"',
+            "mute must be true or false",
+        ),
+        (
+            '[stems.a]\nfile = "a.wav"\n[stems.b]\nfile = "b.wav"\n[[bleed]]\nsource = "a"\ninto = "b"\ninvert = 1',
+            "invert must be true or false",
+        ),
     ],
 )
 def test_a_bad_session_file_is_one_line_naming_it(tmp_path, text, fragment):

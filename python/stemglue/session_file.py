@@ -130,14 +130,22 @@ def read_session_file(path: Path) -> SessionSpec:
     overrides = []
     for index, entry in enumerate(data.get("bleed", [])):
         where = f"bleed[{index}]"
-        if not isinstance(entry, dict) or entry.get("source") not in names or entry.get("into") not in names:
+        if (
+            not isinstance(entry, dict)
+            or entry.get("source") not in names
+            or entry.get("into") not in names
+            or entry["source"] == entry["into"]
+        ):
             raise SessionFileError(f"{path}: {where} needs source and into naming two of the stems")
         level = entry.get("level_db", 0.0)
         if isinstance(level, bool) or not isinstance(level, int | float) or not -48 <= level <= 16:
             raise SessionFileError(f"{path}: {where}.level_db must be -48 to 16 dB")
+        for switch in ("mute", "invert"):  # "false" in quotes would read as true
+            if not isinstance(entry.get(switch, False), bool):
+                raise SessionFileError(f"{path}: {where}.{switch} must be true or false (unquoted)")
         overrides.append(
             PairOverride(
-                entry["source"], entry["into"], float(level), bool(entry.get("mute")), bool(entry.get("invert"))
+                entry["source"], entry["into"], float(level), entry.get("mute", False), entry.get("invert", False)
             )
         )
     return SessionSpec(layout, settings, stems, overrides)
