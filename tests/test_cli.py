@@ -89,6 +89,15 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
     assert not output.exists()
 
 
+@pytest.mark.parametrize("name", ["glued.flac", "glued.mp3", "glued"])
+def test_an_output_not_named_wav_is_refused(stem, tmp_path, name):
+    """The output is a float WAV: under a FLAC or MP3 name it would be mislabelled."""
+    result = run("render", stem, "-o", tmp_path / name)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "name it .wav" in result.stderr and name in result.stderr
+    assert not (tmp_path / name).exists()
+
+
 def test_out_of_range_parameter_is_named(stem, tmp_path):
     result = run("render", stem, "-o", tmp_path / "o.wav", "--tube-oversampling", "3")
     assert result.returncode == 2 and "tube_oversampling must be one of 1, 2, 4, 8" in result.stderr

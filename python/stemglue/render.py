@@ -84,6 +84,8 @@ def render_file(
     The input is never modified (writing onto it is refused) and the output appears atomically.
     """
     input_path, output_path = Path(input_path), Path(output_path)
+    if output_path.suffix.lower() != ".wav":  # a FLAC or MP3 name would hold a WAV
+        raise AudioFileError(f"{output_path}: the output is a 32-bit float WAV; name it .wav")
     if output_path.exists() and input_path.exists() and output_path.resolve() == input_path.resolve():
         raise AudioFileError(f"{output_path}: is the input file; choose another output")
     chosen = dict(parameters_by_id or {})
