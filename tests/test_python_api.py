@@ -92,6 +92,22 @@ def test_stubs_export_what_the_package_exports():
     assert sorted(namespace["__all__"]) == sorted(stemglue.__all__)
 
 
+def test_subpackages_load_on_first_use_after_import_stemglue():
+    """As the README's examples use them: `import stemglue`, then stemglue.reference.Tube(...)."""
+    script = textwrap.dedent("""
+        import sys
+        import stemglue
+
+        assert "stemglue.reference" not in sys.modules and "stemglue.analysis" not in sys.modules
+        assert stemglue.reference.Tube(drive_db=9).drive_db == 9
+        assert callable(stemglue.analysis.analyze) and callable(stemglue.catalogue.render_catalogue)
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 BLOCK_CORE = textwrap.dedent("""
     import sys
 

@@ -42,6 +42,9 @@ _NATIVE = {info.class_name for info in modules()} | {"StemGlue"}
 
 
 _SESSION = {"Session", "render_session"}
+# Subpackages imported on first use, so `stemglue.reference.Tube` works after `import stemglue`
+# without loading numpy's twins, the analysis or the catalogue for those who never touch them.
+_SUBMODULES = {"reference", "analysis", "catalogue"}
 
 
 def __getattr__(name: str) -> object:
@@ -53,8 +56,12 @@ def __getattr__(name: str) -> object:
         from stemglue import session
 
         return getattr(session, name)
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"stemglue.{name}")
     raise AttributeError(f"module 'stemglue' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _NATIVE | _SESSION)
+    return sorted(set(globals()) | _NATIVE | _SESSION | _SUBMODULES)
