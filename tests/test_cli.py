@@ -98,6 +98,18 @@ def test_an_output_not_named_wav_is_refused(stem, tmp_path, name):
     assert not (tmp_path / name).exists()
 
 
+def test_a_switch_takes_a_word_as_well_as_a_number(stem, tmp_path):
+    """--help says a switch is 0 or 1 (or a bool): true/false, yes/no and on/off read as such."""
+    renders = []
+    for value in ("1", "on", "True"):
+        output = tmp_path / f"glued-{value}.wav"
+        assert run("render", stem, "-o", output, "--no-tail", "--humanize-enabled", value).returncode == 0
+        renders.append(output.read_bytes())
+    assert renders[0] == renders[1] == renders[2]
+    result = run("render", stem, "-o", tmp_path / "x.wav", "--humanize-enabled", "maybe")
+    assert result.returncode == 2 and "'maybe' is not 0, 1, true" in result.stderr
+
+
 def test_out_of_range_parameter_is_named(stem, tmp_path):
     result = run("render", stem, "-o", tmp_path / "o.wav", "--tube-oversampling", "3")
     assert result.returncode == 2 and "tube_oversampling must be one of 1, 2, 4, 8" in result.stderr

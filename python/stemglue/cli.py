@@ -88,8 +88,27 @@ def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
         # argparse %-formats help strings: a unit of "%" must be written "%%".
         help_text = f"{spec.name} ({spec.legal_values()}; default {spec.default:g})".replace("%", "%%")
         group.add_argument(
-            f"--{spec.id.replace('_', '-')}", dest=spec.id, type=float, default=None, metavar="VALUE", help=help_text
+            f"--{spec.id.replace('_', '-')}",
+            dest=spec.id,
+            type=_switch if spec.kind == "toggle" else float,
+            default=None,
+            metavar="VALUE",
+            help=help_text,
         )
+
+
+_SWITCH_WORDS = {"true": 1.0, "yes": 1.0, "on": 1.0, "false": 0.0, "no": 0.0, "off": 0.0}
+
+
+def _switch(text: str) -> float:
+    """A switch's value: 0 or 1, or a word for it (true/false, yes/no, on/off)."""
+    word = text.strip().lower()
+    if word in _SWITCH_WORDS:
+        return _SWITCH_WORDS[word]
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not 0, 1, true, false, yes, no, on or off") from None
 
 
 def _chosen_parameters(arguments: argparse.Namespace) -> dict[str, float]:
