@@ -1,6 +1,7 @@
 """`stemglue render` on several stems or a folder: one session, run as a user runs it, on real files."""
 
 import json
+import re
 import signal
 import tracemalloc
 
@@ -339,6 +340,10 @@ def test_report_writes_the_analysis_of_the_rendered_stems_against_their_inputs(s
     page = (tmp_path / "out" / "report.html").read_text()
     assert "rendered stems against their inputs" in page and "change from before" in page
     assert all(f"<h2>{name}</h2>" in page for name in ("drums", "bass", "keys"))
+    # the mono bass against its input up-mixed as the session did (read alone it was 3 LU under)
+    changes = re.sub(r"<[^>]+>", " ", page[page.index("change from before") :])
+    lufs = re.search(r"LUFS\s+([-+][0-9.]+)\s+([-+][0-9.]+)\s+([-+][0-9.]+)", changes)
+    assert lufs and all(abs(float(change)) < 1.0 for change in lufs.groups()), lufs
     assert run("render", stems, "-o", tmp_path / "out", "--overwrite").returncode == 0  # replaced, report and all
     assert not (tmp_path / "out" / "report.html").exists()
     single = run("render", stems / "bass.wav", "-o", tmp_path / "one.wav", "--report")

@@ -424,7 +424,7 @@ def render_session(
         )
         (staging / "session.json").write_text(json.dumps(description, indent=2) + "\n")
         if with_report:
-            _write_analysis_report(staging, stems, tempo_bpm=values["humanize_tempo_bpm"])
+            _write_analysis_report(staging, stems, channels, tempo_bpm=values["humanize_tempo_bpm"])
         os.chmod(staging, 0o777 & ~current_umask())
         if outdir.exists():  # --overwrite: the old session goes only once the new one is complete
             old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=outdir.parent))
@@ -450,13 +450,14 @@ def render_session(
     return SessionRendered(rate, channels, frames, total, [stem.name for stem in stems], len(pairs), spec.layout)
 
 
-def _write_analysis_report(staging: Path, stems: list[Stem], tempo_bpm: float) -> None:
-    """report.html: `stemglue analyze` of the rendered stems, compared with their inputs."""
+def _write_analysis_report(staging: Path, stems: list[Stem], channels: int, tempo_bpm: float) -> None:
+    """report.html: `stemglue analyze` of the rendered stems, compared with their inputs (a mono
+    input up-mixed as the session did: otherwise its loudness would read 3 LU under its render's)."""
     from stemglue.analysis.multitrack import StemAudio, analyze, comparison, load_stems
     from stemglue.analysis.report import Report
 
     rendered = load_stems([staging / "stems" / f"{stem.name}.wav" for stem in stems])
-    inputs = [StemAudio(stem.name, stem.path, None, stem.source_rate, stem.source_frames) for stem in stems]
+    inputs = [StemAudio(stem.name, stem.path, None, stem.source_rate, stem.source_frames, channels) for stem in stems]
     tempo = tempo_bpm if tempo_bpm >= 1 else None
     report, details = Report(inputs, title="StemGlue session: rendered stems against their inputs"), {}
     result = analyze(rendered, tempo_bpm=tempo, details=details, each_stem=report.draw)

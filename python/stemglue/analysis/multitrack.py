@@ -75,11 +75,14 @@ class StemAudio:
     audio: np.ndarray | None  # (channels, frames), or None: read from path
     sample_rate: int
     frames: int = 0  # known from the header when the audio is not in memory
+    # read as this many channels: a mono file as a session hears it beside stereo stems (copied
+    # into each), so that its loudness compares with what the session made of it (0: as it is)
+    channels: int = 0
 
     def load(self) -> np.ndarray:
-        if self.audio is not None:
-            return self.audio
-        audio, _ = read_audio(self.path)
+        audio = self.audio if self.audio is not None else read_audio(self.path)[0]
+        if self.channels > 1 and np.ndim(audio) == 2 and len(audio) == 1:
+            return np.repeat(audio, self.channels, axis=0)
         return audio
 
     @property
