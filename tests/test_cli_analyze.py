@@ -184,6 +184,8 @@ def test_compare_and_report_show_before_and_after(rendered, tmp_path):
     deltas = analysis["compare"]["deltas"]
     assert sorted(deltas) == ["bass", "drums", "keys"]
     assert deltas["bass"]["lufs"] is not None and deltas["drums"]["noise_floor_dbfs"] is None  # was digital silence
+    # loudness kept, the mono bass read as its render's session heard it (alone it read 3 LU under)
+    assert all(abs(deltas[name]["lufs"]) < 1.0 for name in deltas), deltas
     # one room: the stems' sounds now die away in it, where the generated ones stopped dead
     after_edt, before_edt = analysis["shared_decay"]["edt_s"], analysis["compare"]["shared_decay"]["edt_s"]
     assert after_edt is not None and before_edt is not None and after_edt > 1.5 * before_edt

@@ -342,7 +342,10 @@ def _install_plugin(arguments: argparse.Namespace) -> int:
 
 
 def _analyze(arguments: argparse.Namespace) -> int:
+    import dataclasses
     import json
+
+    import soundfile
 
     from stemglue.analysis.multitrack import analyze, comparison, load_stems
     from stemglue.analysis.report import Report
@@ -362,6 +365,9 @@ def _analyze(arguments: argparse.Namespace) -> int:
     files = stem_files(arguments.inputs)
     stems = load_stems(files)  # every file read before any output
     before = load_stems(stem_files([arguments.compare])) if arguments.compare is not None else None
+    if before is not None:  # a mono original read as its stereo render's session heard it (copied into both)
+        widths = {stem.name: soundfile.info(str(stem.path)).channels for stem in stems}
+        before = [dataclasses.replace(stem, channels=widths.get(stem.name, 0)) for stem in before]
     progress = _Progress(f"analysing {len(stems) + len(before or [])} stems")
     try:
         report = Report(before) if arguments.report is not None else None
