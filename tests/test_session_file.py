@@ -96,6 +96,8 @@ invert = true
         ('[stems.a]\nrole = "kick"', 'needs file = "<audio file>"'),
         ('[stems.a]\nfile = "a.wav"\nrole = "tuba"', "role 'tuba' is not one of"),
         ('[settings]\nroom_size = 3\n[stems.a]\nfile = "a.wav"', "unknown parameter 'room_size'"),
+        ('[settings]\ntube_drive_db = 99\n[stems.a]\nfile = "a.wav"', "settings.tube_drive_db must be between -12"),
+        ('[stems.a]\nfile = "a.wav"\nsettings = { tube_oversampling = 3 }', "stems.a.settings.tube_oversampling must"),
         ('[stems.a]\nfile = "a.wav"\nsource_m = [1, 2]', "source_m must be [x, y, z]"),
         ('[stems.a]\nfile = "a.wav"\nsource_m = [1, 2, 1e9]', "each 0 to 30 m"),
         ('[stems.a]\nfile = "a.wav"\nsource_m = [1, 2, nan]', "each 0 to 30 m"),

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stemglue._parameters import parameters
+from stemglue._parameters import parameter, parameters
 from stemglue.stage import LAYOUTS, PATTERNS, guess_role
 
 ROLES = ("kick", "snare", "hat", "tom", "overheads", "room", "drums", "bass", "guitar", "keys", "vocal", "fx")
@@ -73,6 +73,10 @@ def _settings(table: object, where: str, path: Path) -> dict[str, float]:
             raise SessionFileError(f"{path}: {where}: unknown parameter {key!r} (see `stemglue parameters`)")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SessionFileError(f"{path}: {where}.{key} must be a number")
+        try:
+            parameter(key).validate(value)
+        except ValueError as error:  # "<id> must be ...; got ..."
+            raise SessionFileError(f"{path}: {where}.{error}") from None
     return {key: float(value) for key, value in table.items()}
 
 
