@@ -204,6 +204,16 @@ def test_start_sample_must_be_a_whole_number_from_zero(bad):
         stemglue.reference.Noise()(np.zeros((1, 16)), 48000, start_sample=bad)
 
 
+@pytest.mark.parametrize("bad", [-5, 1.5, True, "3"])
+@pytest.mark.parametrize(
+    "make", [stemglue.StemGlue, stemglue.Noise, stemglue.reference.StemGlue, stemglue.reference.Noise], ids=str
+)
+def test_seek_takes_a_whole_number_from_zero(make, bad):
+    """One line, as start_sample's (native seek(-5) gave pybind11's multi-line TypeError)."""
+    with pytest.raises(ValueError, match=r"^position must be a whole number >= 0; got"):
+        make().seek(bad)
+
+
 def test_start_sample_needs_a_stream_start():
     fx = stemglue.reference.Noise()
     fx(np.zeros((1, 16)), 48000, block_size=16)

@@ -13,7 +13,7 @@ import numpy as np
 from stemglue import _core
 from stemglue._parameters import Module, modules
 from stemglue._presets import FromPreset
-from stemglue._processor import Processor
+from stemglue._processor import Processor, timeline_position
 
 
 class NativeProcessor(Processor):
@@ -51,8 +51,9 @@ class NativeProcessor(Processor):
 
     def seek(self, position: int) -> None:
         """Key random streams to the timeline position of the next sample; audio state is kept."""
+        position = timeline_position(position)
         with self._lock:
-            self._core.seek(int(position))
+            self._core.seek(position)
 
     def _render(
         self, audio: np.ndarray, block_size: int, sidechain: np.ndarray | None = None, flush: int = 0

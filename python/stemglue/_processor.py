@@ -50,6 +50,13 @@ def as_audio(audio: object) -> np.ndarray:
     return array
 
 
+def timeline_position(value: object, name: str = "position") -> int:
+    """A timeline position (samples from the song's start): a whole number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
+    return int(value)
+
+
 def check_sample_rate(sample_rate: object) -> float:
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real):
         raise ValueError(f"sample_rate must be a number in Hz; got {sample_rate!r}")
@@ -238,8 +245,7 @@ class Processor:
         rate = check_sample_rate(sample_rate)
         if isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral) or block_size < 1:
             raise ValueError(f"block_size must be a whole number >= 1; got {block_size!r}")
-        if isinstance(start_sample, bool) or not isinstance(start_sample, numbers.Integral) or start_sample < 0:
-            raise ValueError(f"start_sample must be a whole number >= 0; got {start_sample!r}")
+        timeline_position(start_sample, "start_sample")
         channels = array.shape[0]
         # One lock for the whole call: another thread's prepare or reset must not land between
         # this call's reset and its last block.

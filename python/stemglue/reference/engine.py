@@ -18,7 +18,7 @@ import numpy as np
 
 from stemglue._parameters import modules, parameter, parameters
 from stemglue._presets import FromPreset
-from stemglue._processor import Processor
+from stemglue._processor import Processor, timeline_position
 from stemglue.reference.delay_line import DelayLine
 from stemglue.reference.sanitize import sanitize
 from stemglue.reference.smoother import LinearSmoother
@@ -96,8 +96,9 @@ class StemGlue(FromPreset, Processor):
 
     def seek(self, position: int) -> None:
         """Re-key every module's random streams to a timeline position (the next sample's)."""
+        position = timeline_position(position)
         with self._lock:
-            self._position = int(position)
+            self._position = position
             for module in self._modules.values():
                 module.seek(self._position)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from stemglue._parameters import modules, parameter
-from stemglue._processor import Processor
+from stemglue._processor import Processor, timeline_position
 from stemglue.reference.smoother import module_smoothers
 
 
@@ -55,8 +55,9 @@ class ReferenceModule(Processor):
 
     def seek(self, position: int) -> None:
         """Re-key random streams to a timeline position (the next sample's); audio state is kept."""
+        position = timeline_position(position)
         with self._lock:
-            self._position = int(position)
+            self._position = position
             if self.prepared:
                 self._seek_module()
 
