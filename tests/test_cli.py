@@ -110,6 +110,27 @@ def test_a_switch_takes_a_word_as_well_as_a_number(stem, tmp_path):
     assert result.returncode == 2 and "'maybe' is not 0, 1, true" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["render", "{stem}", "-o", "{tmp}/x.wav", "--bogus"],
+            "unrecognized arguments: --bogus (see stemglue render --help)",
+        ),
+        (["render", "{stem}", "{stem}", "-o", "{tmp}/afile/session"], "{tmp}/afile is a file, not a folder"),
+        (["install-plugin", "--destination", "{tmp}/afile"], "{tmp}/afile is a file, not a folder"),
+        (["session", "init", "{tmp}", "--bogus"], "(see stemglue session init --help)"),
+    ],
+)
+def test_usage_and_path_mistakes_are_one_line_naming_them(stem, tmp_path, arguments, message):
+    (tmp_path / "afile").write_text("not a folder")
+    fill = {"stem": stem, "tmp": tmp_path}
+    result = run(*(argument.format(**fill) for argument in arguments))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message.format(**fill) in result.stderr
+    assert (tmp_path / "afile").read_text() == "not a folder"
+
+
 def test_out_of_range_parameter_is_named(stem, tmp_path):
     result = run("render", stem, "-o", tmp_path / "o.wav", "--tube-oversampling", "3")
     assert result.returncode == 2 and "tube_oversampling must be one of 1, 2, 4, 8" in result.stderr

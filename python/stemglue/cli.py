@@ -627,7 +627,16 @@ def _terminate(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        arguments = build_parser().parse_args(argv)
+        parser = build_parser()
+        arguments, unknown = parser.parse_known_args(argv)
+        if unknown:  # pointed at the command's own --help, where its options are listed
+            command = " ".join(
+                ["stemglue", arguments.command] + [getattr(arguments, "session_command", None) or ""]
+            ).strip()
+            parser.exit(
+                EXIT_USAGE_OR_INPUT,
+                f"{command}: error: unrecognized arguments: {' '.join(unknown)} (see {command} --help)\n",
+            )
         return arguments.run(arguments)
     except KeyboardInterrupt as stop:
         # Outputs are written to a temp file that is removed on the way out: nothing partial is left.

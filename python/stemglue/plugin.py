@@ -51,6 +51,8 @@ def install_plugin(destination: Path | None = None, *, force: bool = False) -> P
     source = plugin_path()
     presets = preset_folder()
     folder = Path(destination) if destination is not None else Path.home() / ".vst3"
+    if (taken := next((p for p in (folder, *folder.parents) if p.exists()), None)) and not taken.is_dir():
+        raise NotADirectoryError(f"{folder}: cannot install there: {taken} is a file, not a folder")
     target = folder / BUNDLE_NAME
     if target.exists() and not (target.is_dir() and _same_tree(source, target)) and not force:
         raise FileExistsError(f"{target} exists and differs from this build; use --overwrite to replace it")

@@ -290,6 +290,8 @@ def render_session(
             "outputs: choose a new folder"
         )
     if not outdir.parent.is_dir():
+        if outdir.parent.exists():
+            raise AudioFileError(f"{outdir}: cannot write there: {outdir.parent} is a file, not a folder")
         raise AudioFileError(f"{outdir}: the folder {outdir.parent} does not exist")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
