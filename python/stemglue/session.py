@@ -108,7 +108,9 @@ def stem_files(inputs: list[Path]) -> list[Path]:
     names = [p.stem for p in files]
     for name in names:
         if names.count(name) > 1:
-            raise AudioFileError(f"{name}: two stems share this name; rename one (outputs are named by stem)")
+            raise AudioFileError(
+                f"{name}: two stems share this name; rename one (a stem is named by its file name, and its results and outputs by the stem)"
+            )
     return files
 
 
