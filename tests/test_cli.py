@@ -165,7 +165,9 @@ def test_demo_writes_nothing_when_one_output_exists(tmp_path):
 def test_parameters_lists_the_table():
     result = run("parameters")
     assert result.returncode == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()] == [spec.id for spec in stemglue.parameters()]
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [spec.id for spec in stemglue.parameters()]
+    assert len({line.index("default ") for line in lines}) == 1  # one column, the longest id included
 
 
 def test_seed_gives_the_same_render_and_another_seed_another(stem, tmp_path):
@@ -187,6 +189,11 @@ def _subcommands():
     parser = build_parser()
     (commands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
     return commands.choices
+
+
+def test_version_names_the_package():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"stemglue {stemglue.__version__}"
 
 
 @pytest.mark.parametrize("name", sorted(_subcommands()))

@@ -336,6 +336,7 @@ def test_a_44k1_sine_in_a_48k_session_is_resampled_cleanly(tmp_path):
 def test_report_writes_the_analysis_of_the_rendered_stems_against_their_inputs(stems, tmp_path):
     result = run("render", stems, "-o", tmp_path / "out", "--no-tail", "--report")
     assert result.returncode == 0, result.stderr
+    assert "session.json and report.html" in result.stdout
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mix.wav", "report.html", "session.json", "stems"]
     page = (tmp_path / "out" / "report.html").read_text()
     assert "rendered stems against their inputs" in page and "change from before" in page

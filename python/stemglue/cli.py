@@ -10,6 +10,7 @@ from pathlib import Path
 
 import soundfile
 
+from stemglue import __version__
 from stemglue._parameters import parameters
 from stemglue._presets import preset, presets
 from stemglue.audio_io import AudioFileError, atomic_output, check_output_path, write_audio
@@ -226,8 +227,8 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
     finally:
         progress.finish()
     print(
-        f"wrote {arguments.output}: {len(rendered.stems)} stems ({', '.join(rendered.stems)}), mix.wav and "
-        f"session.json ({rendered.output_frames} frames, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
+        f"wrote {arguments.output}: {len(rendered.stems)} stems ({', '.join(rendered.stems)}), mix.wav, "
+        f"session.json{' and report.html' if arguments.report else ''} ({rendered.output_frames} frames, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
         f"{rendered.pairs} bleed pairs, layout {rendered.layout})"
     )
     return 0
@@ -345,8 +346,6 @@ def _analyze(arguments: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    import soundfile
-
     from stemglue.analysis.multitrack import analyze, comparison, load_stems
     from stemglue.analysis.report import Report
     from stemglue.analysis.suggest import suggest
@@ -439,8 +438,15 @@ def _print_analysis(result: dict) -> None:
 
 
 def _list_parameters(_: argparse.Namespace) -> int:
-    for spec in parameters():
-        print(f"{spec.id:22} {spec.legal_values():40} default {spec.default:g}  {spec.description}")
+    specs = parameters()
+    defaults = [f"default {spec.default:g}" for spec in specs]
+    id_width = max(len(spec.id) for spec in specs)
+    range_width = max(len(spec.legal_values()) for spec in specs)
+    default_width = max(map(len, defaults))
+    for spec, default in zip(specs, defaults, strict=True):
+        print(
+            f"{spec.id:{id_width}}  {spec.legal_values():{range_width}}  {default:{default_width}}  {spec.description}"
+        )
     return 0
 
 
@@ -456,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     from stemglue.stage import LAYOUTS
 
     parser = _Parser(prog="stemglue", description="Humanize / glue processing for stems.")
+    parser.add_argument("--version", action="version", version=f"stemglue {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     render = commands.add_parser(
@@ -540,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds",
         type=_seconds,
         default=8.0,
-        help=f"length of the demo, more than 0 and at most {MAX_DEMO_SECONDS:g}",
+        help=f"length of the demo in seconds, more than 0 and at most {MAX_DEMO_SECONDS:g} (default 8)",
     )
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     _add_parameter_options(demo)
