@@ -42,7 +42,8 @@ def build(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "check", ["process_does_not_allocate", "decibels", "sine_cosine", "sinc_interpolator", "vst3_host_checks"]
+    "check",
+    ["process_does_not_allocate", "decibels", "sine_cosine", "sinc_interpolator", "delay_line", "vst3_host_checks"],
 )
 def test_cpp_check(build, check):
     result = subprocess.run(

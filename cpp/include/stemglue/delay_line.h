@@ -1,8 +1,8 @@
-// Integer delay line for latency alignment: a ring, moved a block at a time (at most two copies in
-// and two out per block, no per-sample index arithmetic), so a block costs the same however long
-// the delay (a lookahead of thousands of samples included). Only the newest `delay` samples are
-// ever read back, so a block longer than the delay keeps just those and moves the rest straight
-// from in to out. The delay can change without allocation up to the prepared maximum.
+// Integer delay line for latency alignment: a ring, moved a block at a time (block copies, no
+// per-sample index arithmetic), so a block costs the same however long the delay (a lookahead of
+// thousands of samples included). Only the newest `delay` samples are ever read back, so a block
+// longer than the delay keeps just those in the ring and moves the rest straight from in to out.
+// The delay can change without allocation up to the prepared maximum.
 #pragma once
 
 #include <algorithm>
@@ -44,9 +44,8 @@ public:
         const size_t start = (write_ - delay_) & mask_;
         remember(in, num_samples);  // in's newest samples are in the ring now, so out may overwrite them
         const size_t from_ring = std::min(n, delay_);
-        // out[delay..n) = in[0..n - delay): a move, as out may be in (the ring's size keeps the
-        // samples just remembered clear of those read below)
-        std::copy_backward(in, in + (n - from_ring), out + n);
+        std::copy_backward(in, in + (n - from_ring), out + n);  // out[delay..n) = in[0..n - delay): out may be in
+        // (the ring holds the longest delay and a block, so the samples just remembered lie clear of these)
         load(start, out, from_ring);
     }
 
