@@ -87,6 +87,12 @@ invert = true
     assert kick_in_bass["isolation_db"] == -30.0 and kick_in_bass["pattern"] == 1.0  # the bass mic is omni now
 
 
+def test_a_switch_may_be_true_or_false(tmp_path):
+    session_file = tmp_path / "s.toml"
+    session_file.write_text('[settings]\nhumanize_enabled = true\nroom_enabled = false\n[stems.a]\nfile = "a.wav"\n')
+    assert read_session_file(session_file).settings == {"humanize_enabled": 1.0, "room_enabled": 0.0}
+
+
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
@@ -97,6 +103,8 @@ invert = true
         ('[stems.a]\nfile = "a.wav"\nrole = "tuba"', "role 'tuba' is not one of"),
         ('[settings]\nroom_size = 3\n[stems.a]\nfile = "a.wav"', "unknown parameter 'room_size'"),
         ('[settings]\ntube_drive_db = 99\n[stems.a]\nfile = "a.wav"', "settings.tube_drive_db must be between -12"),
+        ('[settings]\ntube_drive_db = true\n[stems.a]\nfile = "a.wav"', "settings.tube_drive_db must be a number"),
+        ('[settings]\nhumanize_enabled = "yes"\n[stems.a]\nfile = "a.wav"', "humanize_enabled must be a number"),
         ('[stems.a]\nfile = "a.wav"\nsettings = { tube_oversampling = 3 }', "stems.a.settings.tube_oversampling must"),
         ('[stems.a]\nfile = "a.wav"\nsource_m = [1, 2]', "source_m must be [x, y, z]"),
         ('[stems.a]\nfile = "a.wav"\nsource_m = [1, 2, 1e9]', "each 0 to 30 m"),

@@ -68,16 +68,18 @@ def _settings(table: object, where: str, path: Path) -> dict[str, float]:
     ids = {spec.id for spec in parameters()}
     if not isinstance(table, dict):
         raise SessionFileError(f"{path}: {where} must be a table of parameter = value")
+    settings = {}
     for key, value in table.items():
         if key not in ids:
             raise SessionFileError(f"{path}: {where}: unknown parameter {key!r} (see `stemglue parameters`)")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        spec = parameter(key)
+        if isinstance(value, bool) and spec.kind != "toggle":  # a switch may be true or false
             raise SessionFileError(f"{path}: {where}.{key} must be a number")
         try:
-            parameter(key).validate(value)
+            settings[key] = spec.validate(value)
         except ValueError as error:  # "<id> must be ...; got ..."
             raise SessionFileError(f"{path}: {where}.{error}") from None
-    return {key: float(value) for key, value in table.items()}
+    return settings
 
 
 def read_session_file(path: Path) -> SessionSpec:
