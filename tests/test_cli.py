@@ -100,13 +100,15 @@ def test_an_output_not_named_wav_is_refused(stem, tmp_path, name):
 
 def test_a_switch_takes_a_word_as_well_as_a_number(stem, tmp_path):
     """--help says a switch is 0 or 1 (or a bool): true/false, yes/no and on/off read as such."""
-    renders = []
-    for value in ("1", "on", "True"):
+
+    def render(value):
         output = tmp_path / f"glued-{value}.wav"
-        assert run("render", stem, "-o", output, "--no-tail", "--humanize-enabled", value).returncode == 0
-        renders.append(output.read_bytes())
-    assert renders[0] == renders[1] == renders[2]
-    result = run("render", stem, "-o", tmp_path / "x.wav", "--humanize-enabled", "maybe")
+        assert run("render", stem, "-o", output, "--no-tail", "--tube-enabled", value).returncode == 0
+        return output.read_bytes()
+
+    on, off = [render(value) for value in ("1", "on", "True")], [render(value) for value in ("0", "off", "no")]
+    assert on[0] == on[1] == on[2] and off[0] == off[1] == off[2] and on[0] != off[0]
+    result = run("render", stem, "-o", tmp_path / "x.wav", "--tube-enabled", "maybe")
     assert result.returncode == 2 and "'maybe' is not 0, 1, true" in result.stderr
 
 
@@ -117,14 +119,16 @@ def test_a_switch_takes_a_word_as_well_as_a_number(stem, tmp_path):
             ["render", "{stem}", "-o", "{tmp}/x.wav", "--bogus"],
             "unrecognized arguments: --bogus (see stemglue render --help)",
         ),
-        (["render", "{stem}", "{stem}", "-o", "{tmp}/afile/session"], "{tmp}/afile is a file, not a folder"),
+        (["render", "{stem}", "{other}", "-o", "{tmp}/afile/session"], "{tmp}/afile is a file, not a folder"),
         (["install-plugin", "--destination", "{tmp}/afile"], "{tmp}/afile is a file, not a folder"),
         (["session", "init", "{tmp}", "--bogus"], "(see stemglue session init --help)"),
     ],
 )
 def test_usage_and_path_mistakes_are_one_line_naming_them(stem, tmp_path, arguments, message):
     (tmp_path / "afile").write_text("not a folder")
-    fill = {"stem": stem, "tmp": tmp_path}
+    other = tmp_path / "other.wav"
+    shutil.copyfile(stem, other)
+    fill = {"stem": stem, "other": other, "tmp": tmp_path}
     result = run(*(argument.format(**fill) for argument in arguments))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message.format(**fill) in result.stderr

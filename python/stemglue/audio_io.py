@@ -114,6 +114,21 @@ def wav_claimed_frames(path: Path) -> int | None:
     return None
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing one of path's folders when it is a file, not a folder (else None)."""
+    nearest = next((parent for parent in Path(path).parents if parent.exists()), None)
+    return nearest if nearest is not None and not nearest.is_dir() else None
+
+
+def check_parent_folder(path: Path) -> None:
+    """Refuse a path whose folder is not one: a file where a folder of it should be, or no folder."""
+    path = Path(path)
+    if (file := file_in_the_way(path)) is not None:
+        raise AudioFileError(f"{path}: cannot write there: {file} is a file, not a folder")
+    if not path.parent.is_dir():
+        raise AudioFileError(f"{path}: the folder {path.parent} does not exist")
+
+
 def check_output_path(path: Path, *, overwrite: bool) -> None:
     """Refuse an existing output (without overwrite) or a folder that is not one, before any work."""
     path = Path(path)
@@ -121,13 +136,7 @@ def check_output_path(path: Path, *, overwrite: bool) -> None:
         raise AudioFileError(f"{path}: is a directory; give a file name for the output")
     if path.exists() and not overwrite:
         raise AudioFileError(f"{path}: exists already; pass --overwrite to replace it")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise AudioFileError(f"{path}: cannot write there: {parent} is a file, not a folder")
-            break
-    if not path.parent.is_dir():
-        raise AudioFileError(f"{path}: the folder {path.parent} does not exist")
+    check_parent_folder(path)
 
 
 def current_umask() -> int:

@@ -32,6 +32,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE_OR_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        # A command's unknown option is reported by the command's parser, so the error points at its
+        # --help (stemglue render --help), where its options are listed, not at stemglue --help.
+        namespace, unknown = super().parse_known_args(args, namespace)
+        if unknown and self._subparsers is None:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return namespace, unknown
+
 
 def _tempo(text: str) -> float:
     try:
@@ -226,9 +234,10 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
         )
     finally:
         progress.finish()
+    written = "mix.wav, session.json and report.html" if arguments.report else "mix.wav and session.json"
     print(
-        f"wrote {arguments.output}: {len(rendered.stems)} stems ({', '.join(rendered.stems)}), mix.wav, "
-        f"session.json{' and report.html' if arguments.report else ''} ({rendered.output_frames} frames, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
+        f"wrote {arguments.output}: {len(rendered.stems)} stems ({', '.join(rendered.stems)}), {written} "
+        f"({rendered.output_frames} frames, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
         f"{rendered.pairs} bleed pairs, layout {rendered.layout})"
     )
     return 0
@@ -365,8 +374,8 @@ def _analyze(arguments: argparse.Namespace) -> int:
     stems = load_stems(files)  # every file read before any output
     before = load_stems(stem_files([arguments.compare])) if arguments.compare is not None else None
     if before is not None:  # a mono original read as its stereo render's session heard it (copied into both)
-        widths = {stem.name: soundfile.info(str(stem.path)).channels for stem in stems}
-        before = [dataclasses.replace(stem, channels=widths.get(stem.name, 0)) for stem in before]
+        widths = {stem.name: stem.channels for stem in stems}
+        before = [dataclasses.replace(stem, upmix_to=widths.get(stem.name, 0)) for stem in before]
     progress = _Progress(f"analysing {len(stems) + len(before or [])} stems")
     try:
         report = Report(before) if arguments.report is not None else None
@@ -547,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds",
         type=_seconds,
         default=8.0,
-        help=f"length of the demo in seconds, more than 0 and at most {MAX_DEMO_SECONDS:g} (default 8)",
+        help=f"length of the demo in seconds, more than 0 and at most {MAX_DEMO_SECONDS:g} (default %(default)g)",
     )
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     _add_parameter_options(demo)
@@ -634,16 +643,7 @@ def _terminate(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        parser = build_parser()
-        arguments, unknown = parser.parse_known_args(argv)
-        if unknown:  # pointed at the command's own --help, where its options are listed
-            command = " ".join(
-                ["stemglue", arguments.command] + [getattr(arguments, "session_command", None) or ""]
-            ).strip()
-            parser.exit(
-                EXIT_USAGE_OR_INPUT,
-                f"{command}: error: unrecognized arguments: {' '.join(unknown)} (see {command} --help)\n",
-            )
+        arguments = build_parser().parse_args(argv)
         return arguments.run(arguments)
     except KeyboardInterrupt as stop:
         # Outputs are written to a temp file that is removed on the way out: nothing partial is left.

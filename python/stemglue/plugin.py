@@ -48,12 +48,14 @@ def install_plugin(destination: Path | None = None, *, force: bool = False) -> P
     the folder never sees half a bundle. Preset files are replaced by this build's (a user's own
     presets there, under other names, are left alone).
     """
+    from stemglue.audio_io import file_in_the_way  # here: soundfile is no concern of `import stemglue`
+
     source = plugin_path()
     presets = preset_folder()
     folder = Path(destination) if destination is not None else Path.home() / ".vst3"
-    if (taken := next((p for p in (folder, *folder.parents) if p.exists()), None)) and not taken.is_dir():
-        raise NotADirectoryError(f"{folder}: cannot install there: {taken} is a file, not a folder")
     target = folder / BUNDLE_NAME
+    if (file := file_in_the_way(target)) is not None:
+        raise NotADirectoryError(f"{folder}: cannot install there: {file} is a file, not a folder")
     if target.exists() and not (target.is_dir() and _same_tree(source, target)) and not force:
         raise FileExistsError(f"{target} exists and differs from this build; use --overwrite to replace it")
     _install_presets(presets, folder / PRESET_SUBFOLDER)

@@ -34,7 +34,15 @@ import soxr
 
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameter, parameters
-from stemglue.audio_io import NEARLY_SILENT_DBFS, AudioFileError, current_umask, open_input, open_output, scan_audio
+from stemglue.audio_io import (
+    NEARLY_SILENT_DBFS,
+    AudioFileError,
+    check_parent_folder,
+    current_umask,
+    open_input,
+    open_output,
+    scan_audio,
+)
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for, truncated, warn_on_stderr
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
 from stemglue.stage import (
@@ -291,10 +299,7 @@ def render_session(
             f"{outdir}: holds other files ({', '.join(others[:3])}); --overwrite replaces only a session's "
             "outputs: choose a new folder"
         )
-    if not outdir.parent.is_dir():
-        if outdir.parent.exists():
-            raise AudioFileError(f"{outdir}: cannot write there: {outdir.parent} is a file, not a folder")
-        raise AudioFileError(f"{outdir}: the folder {outdir.parent} does not exist")
+    check_parent_folder(outdir)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
     if layout not in LAYOUTS:
@@ -461,7 +466,10 @@ def _write_analysis_report(staging: Path, stems: list[Stem], channels: int, temp
     from stemglue.analysis.report import Report
 
     rendered = load_stems([staging / "stems" / f"{stem.name}.wav" for stem in stems])
-    inputs = [StemAudio(stem.name, stem.path, None, stem.source_rate, stem.source_frames, channels) for stem in stems]
+    inputs = [
+        StemAudio(stem.name, stem.path, None, stem.source_rate, stem.source_frames, stem.source_channels, channels)
+        for stem in stems
+    ]
     tempo = tempo_bpm if tempo_bpm >= 1 else None
     report, details = Report(inputs, title="StemGlue session: rendered stems against their inputs"), {}
     result = analyze(rendered, tempo_bpm=tempo, details=details, each_stem=report.draw)

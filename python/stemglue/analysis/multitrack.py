@@ -75,14 +75,15 @@ class StemAudio:
     audio: np.ndarray | None  # (channels, frames), or None: read from path
     sample_rate: int
     frames: int = 0  # known from the header when the audio is not in memory
-    # read as this many channels: a mono file as a session hears it beside stereo stems (copied
+    channels: int = 0  # the file's, from its header (0: not read from a file)
+    # a mono file read as this many channels, as a session hears it beside stereo stems (copied
     # into each), so that its loudness compares with what the session made of it (0: as it is)
-    channels: int = 0
+    upmix_to: int = 0
 
     def load(self) -> np.ndarray:
         audio = self.audio if self.audio is not None else read_audio(self.path)[0]
-        if self.channels > 1 and np.ndim(audio) == 2 and len(audio) == 1:
-            return np.repeat(audio, self.channels, axis=0)
+        if self.upmix_to > 1 and np.ndim(audio) == 2 and len(audio) == 1:
+            return np.repeat(audio, self.upmix_to, axis=0)
         return audio
 
     @property
@@ -287,7 +288,9 @@ def load_stems(paths: list[Path]) -> list[StemAudio]:
     stems = []
     for path in paths:
         scanned = scan_audio(path)
-        stems.append(StemAudio(Path(path).stem, Path(path), None, scanned.sample_rate, scanned.frames))
+        stems.append(
+            StemAudio(Path(path).stem, Path(path), None, scanned.sample_rate, scanned.frames, scanned.channels)
+        )
     return stems
 
 

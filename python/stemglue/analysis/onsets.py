@@ -3,9 +3,10 @@
 Detection is spectral flux (log magnitudes, positive changes summed over frequency) with a
 moving-median threshold, so hits and note starts are found on drums, bass, keys and voice above
 a noise floor. Each onset is then timed in the waveform: the point where the hit's (Hilbert)
-envelope first rises a fifth of the way from the level before it to its peak, between samples. That point keeps its place under
-a per-hit gain, so two hits of one shape are timed relative to each other to a small fraction of
-a millisecond, and the grid offsets read what a player (or Humanize) did."""
+envelope first rises a fifth of the way from the level before it (silence, or a note held under
+the hit) to its peak, between samples. That point keeps its place under a per-hit gain, so two
+hits of one shape are timed relative to each other to a small fraction of a millisecond, and the
+grid offsets read what a player (or Humanize) did."""
 
 from __future__ import annotations
 
