@@ -160,6 +160,24 @@ def test_structural_changes_apply_at_a_silent_point_without_a_click():
     assert np.max(np.abs(np.diff(around, axis=1))) <= np.max(np.abs(np.diff(unchanged, axis=1)))
 
 
+@pytest.mark.parametrize(
+    "change", [{"bleed_enabled": 1.0}, {"humanize_enabled": 1.0}, {"tube_oversampling": 8.0}], ids=lambda c: str(c)
+)
+def test_after_a_structural_change_the_fade_in_starts_when_the_signal_arrives(change):
+    """The chain restarts with empty delays: its output is silent for a latency. The fade in waits
+    for the signal (it ran over the silence, and the sine came back at full level in one step)."""
+    sine = np.tile(0.3 * np.sin(2 * np.pi * 220 * np.arange(48000) / 48000), (2, 1)).astype(np.float32)
+    chain = stemglue.StemGlue()
+    output = render_with_change(chain, sine, 64, 24000, change)
+    arrival = 24000 + 480 + chain.latency_samples  # fade out, then silence for the new latency
+    assert np.all(output[:, 24000 + 480 : arrival] == 0)
+    # The fade in starts from silence where the signal arrives: 48 samples in, a tenth of the way.
+    assert np.max(np.abs(output[:, arrival : arrival + 48])) < 0.1 * 0.3
+    before = np.max(np.abs(np.diff(output[:, 2000:24000], axis=1)))  # the chain's own, before the change
+    assert np.max(np.abs(np.diff(output[:, 24000 : arrival + 48], axis=1))) <= before
+    assert np.max(np.abs(output[:, arrival + 960 :])) > 0.25  # back to full level
+
+
 def test_structural_changes_do_not_depend_on_block_size_and_match_the_reference():
     signal = music(2, 4800, 48000)
     native = {size: render_with_change(stemglue.StemGlue(), signal, size, 1024, STRUCTURAL) for size in (64, 256, 1024)}

@@ -72,6 +72,7 @@ void Engine::prepare_module()
 void Engine::reset_module() noexcept
 {
     structural_gain_.reset(1.0);
+    structural_hold_ = 0;
     for (Stage& stage : stages_) {
         stage.module->reset();
         for (DelayLine& delay : stage.input_delay) {
@@ -229,6 +230,9 @@ void Engine::apply_structural_changes(uint64_t position) noexcept
     for (Stage& stage : stages_) stage.module->seek(position);
     structural_gain_.reset(0.0);
     structural_gain_.set_target(1.0);
+    // The chain's delays start empty: its output is silent until the input at the change arrives,
+    // a latency later, and the fade in starts there (not spent on that silence).
+    structural_hold_ = latency_samples();
 }
 
 void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) noexcept
@@ -239,7 +243,7 @@ void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) no
     // is the output (the full mix would give the same but for the sign of a zero), and the dry only
     // keeps its history.
     const bool transparent = !mix_percent_.is_smoothing() && mix_percent_.value() == 100.0 && !output_gain_db_.is_smoothing() &&
-                             output_gain_db_.value() == 0.0 && !structural_gain_.is_smoothing() &&
+                             output_gain_db_.value() == 0.0 && structural_hold_ == 0 && !structural_gain_.is_smoothing() &&
                              structural_gain_.current() == 1.0 && !bypass_.is_smoothing() && bypass_.value() == 0.0;
     if (transparent) {  // none of the four moves: nothing to fill
         for (int c = 0; c < block.num_channels; ++c) dry_delay_[static_cast<size_t>(c)].remember(block.channel(c), n);
@@ -249,7 +253,10 @@ void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) no
     const double* bypass = bypass_.fill(n);
     const double* mix = mix_percent_.fill(n, [](double percent) { return 0.01 * percent; });
     const double* gain = output_gain_db_.fill(n, [](double db) { return std::pow(10.0, db / 20.0); });
-    fill_smoothed(structural_gain_, structural_gain_values_.data(), n, [](double v) { return v; });
+    const int held = std::min(structural_hold_, n);  // silence, then the fade in
+    std::fill(structural_gain_values_.begin(), structural_gain_values_.begin() + held, 0.0);
+    structural_hold_ -= held;
+    fill_smoothed(structural_gain_, structural_gain_values_.data() + held, n - held, [](double v) { return v; });
     const double* structural = structural_gain_values_.data();
     for (int c = 0; c < block.num_channels; ++c)
         dry_delay_[static_cast<size_t>(c)].process(block.channel(c), dry_[static_cast<size_t>(c)].data(), n);

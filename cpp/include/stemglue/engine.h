@@ -68,6 +68,7 @@ private:
     ModuleParameter output_gain_db_{parameters_, "output_gain_db"};
     std::vector<Stage> stages_;
     LinearSmoother structural_gain_;  // 1, or fading around a structural change
+    int structural_hold_ = 0;         // samples of silence before the fade in after a change
     std::vector<double> structural_gain_values_;
 
     std::vector<DelayLine> dry_delay_;

@@ -51,6 +51,7 @@ class StemGlue(FromPreset, Processor):
         self._switch_applied = dict(self._switch_target)
         self._running = {name: True for name in self._modules}
         self._structural = LinearSmoother()  # 1, or fading around a structural change
+        self._structural_hold = 0  # samples of silence before the fade in after a change
         self._position = 0
         self._dry_delays: list[DelayLine] = []
         self._input_delays: dict[str, list[DelayLine]] = {}
@@ -83,6 +84,7 @@ class StemGlue(FromPreset, Processor):
 
     def _reset_modules(self) -> None:
         self._structural.reset(1.0)
+        self._structural_hold = 0
         self._switch_applied.update(self._switch_target)
         for name, module in self._modules.items():
             module.reset()
@@ -173,6 +175,15 @@ class StemGlue(FromPreset, Processor):
             module.seek(position)
         self._structural.reset(0.0)
         self._structural.set_target(1.0)
+        # The chain's delays start empty: its output is silent until the input at the change
+        # arrives, a latency later, and the fade in starts there (not spent on that silence).
+        self._structural_hold = self.latency_samples
+
+    def _structural_values(self, n: int) -> np.ndarray:
+        """The structural fade's gain for the next n samples: 0 while held, then its smoother's."""
+        held = min(self._structural_hold, n)
+        self._structural_hold -= held
+        return np.concatenate([np.zeros(held), self._structural.next_values(n - held) if held < n else []])
 
     def _run_chain(self, block: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         n = block.shape[1]
@@ -181,7 +192,7 @@ class StemGlue(FromPreset, Processor):
         bypass = self._smoothers["bypass"].next_values(n)
         mix = 0.01 * self._smoothers["mix_percent"].next_values(n)
         gain = 10.0 ** (self._smoothers["output_gain_db"].next_values(n) / 20.0)
-        structural = self._structural.next_values(n)
+        structural = self._structural_values(n)
 
         x = sanitize(block)
         dry = np.stack([delay.process(channel) for delay, channel in zip(self._dry_delays, x, strict=False)])
