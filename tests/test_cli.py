@@ -174,6 +174,15 @@ def test_parameters_lists_the_table():
     assert len({line.index("default ") for line in lines}) == 1  # one column, the longest id included
 
 
+def test_a_reader_that_stops_early_is_no_error():
+    """stemglue parameters | head -1: the pipe closes under the listing; no 'Broken pipe' error."""
+    with subprocess.Popen([COMMAND, "parameters"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as listing:
+        first = listing.stdout.readline()
+        listing.stdout.close()
+        code, errors = listing.wait(timeout=60), listing.stderr.read()
+    assert first.startswith(b"bypass") and code == 0 and errors == b""
+
+
 def test_seed_gives_the_same_render_and_another_seed_another(stem, tmp_path):
     outputs = []
     for name, seed in (("a.wav", 5), ("b.wav", 5), ("c.wav", 6)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -652,6 +653,9 @@ def main(argv: list[str] | None = None) -> int:
     except (AudioFileError, ValueError, FileExistsError, FileNotFoundError) as error:
         print(f"stemglue: error: {error}", file=sys.stderr)
         return EXIT_USAGE_OR_INPUT
+    except BrokenPipeError:  # the reader stopped (stemglue parameters | head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush cannot fail again
+        return 0
     except (OSError, soundfile.LibsndfileError) as error:  # the disk filled, a file vanished: still one line
         print(f"stemglue: error: {error}", file=sys.stderr)
         return EXIT_USAGE_OR_INPUT
