@@ -75,6 +75,16 @@ def test_pedalboard_load_preset_sounds_as_from_preset(signal, preset):
     assert max_error_dbfs(plugin(signal, SAMPLE_RATE), expected(signal, SAMPLE_RATE)) <= PARITY_DBFS
 
 
+def test_a_preset_keeps_a_track_id_another_live_instance_shares():
+    """Two instances the user set to one track id: a preset loaded into one keeps it (the copy of a
+    live instance's state draws a new id; a preset carries none)."""
+    first, second = load_in_pedalboard(), load_in_pedalboard()
+    for plugin in (first, second):
+        set_in_pedalboard(plugin, "track_id", 5)
+    first.load_preset(str(preset_file(PRESETS[0])))
+    assert track_id_of(first) == 5 == track_id_of(second)
+
+
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
 def test_dawdreamer_load_vst3_preset_sounds_as_from_preset(signal, preset):
     engine = dawdreamer.RenderEngine(SAMPLE_RATE, BLOCK_SIZE)

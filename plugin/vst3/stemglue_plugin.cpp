@@ -339,9 +339,10 @@ tresult StemGluePlugin::values_from_state(IBStream* state)
             std::lock_guard<std::mutex> lock(registry_mutex);
             // A state copied from a live instance (a duplicated track) must not share its track id.
             // JUCE hosts load the same bytes twice (setState, then setComponentState): the second
-            // load keeps the id the first one drew instead of drawing and reporting another.
+            // load keeps the id the first one drew instead of drawing and reporting another. Our own
+            // id stays ours: a preset keeps it (another instance may share it by the user's choice).
             const double loaded_id = values[kTrackIdIndex];
-            if (track_id_taken(loaded_id, this)) {
+            if (loaded_id != track_id() && track_id_taken(loaded_id, this)) {
                 if (loaded_id == redrawn_from_track_id_) {
                     values[kTrackIdIndex] = track_id();
                 } else {
