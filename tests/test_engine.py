@@ -220,6 +220,32 @@ def test_a_module_switched_off_does_not_run_and_restarts_clean():
     assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, settled:])
 
 
+SMOOTHLY_SWITCHED = [
+    spec.id for spec in stemglue.parameters() if spec.id.endswith("_enabled") and spec.timing == "smoothed"
+]
+
+
+@pytest.mark.parametrize("switch", SMOOTHLY_SWITCHED)
+def test_a_module_switched_on_mid_stream_comes_in_without_a_step(switch):
+    """The module restarts caught up on its last latency of input, so its output is there as its 10 ms
+    crossfade starts. (Drift, 492 samples late, came in after its fade had ended: a step of 0.31.)"""
+    sine = np.tile(0.3 * np.sin(2 * np.pi * 220 * np.arange(36000) / 48000), (2, 1)).astype(np.float32)
+    output = render_with_change(stemglue.StemGlue(**{switch: 0}), sine, 64, 24000, {switch: 1})
+    always_on = render_with_change(stemglue.StemGlue(), sine, 64, 0, {})
+    own = np.max(np.abs(np.diff(always_on[:, 4000:], axis=1)))  # the chain's own largest step (0.0134)
+    assert np.max(np.abs(np.diff(output[:, 24000:], axis=1))) <= 1.1 * own  # (drift and noise move it a little)
+
+
+def test_a_module_switched_on_again_does_not_depend_on_block_size_and_matches_the_reference():
+    """The catch-up runs the input delay's history in blocks of the prepared size (64: Drift's 492 in eight)."""
+    signal = music(2, 14400, 48000)
+    changes = {3200: {"drift_enabled": 0, "tube_enabled": 0}, 9600: {"drift_enabled": 1, "tube_enabled": 1}}
+    native = {size: stream(stemglue.StemGlue(tube_drive_db=18), signal, size, changes) for size in (64, 320, 1600)}
+    assert np.array_equal(native[320], native[64])
+    assert np.array_equal(native[1600], native[64])
+    assert parity_error_db(native[64], stream(reference.StemGlue(tube_drive_db=18), signal, 64, changes)) <= PARITY_DBFS
+
+
 def test_a_switch_whose_fade_ends_inside_a_block_does_not_depend_on_block_size():
     """The tube's 10 ms (480-sample) fade out starts at sample 4000: it ends inside a 1000- or
     500-sample block and on a 160-sample block's edge. Each block's part of the fade is heard."""

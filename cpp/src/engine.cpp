@@ -142,6 +142,28 @@ bool Engine::has_pending_change() const noexcept
     return parameters_.has_pending_change();
 }
 
+// Switched back on: the module starts clean and catches up on the input of the last latency,
+// which the stage's input delay holds (that input from the timeline position a latency back), so
+// its output is there as the crossfade to it starts. (Started at `position`, it sounded a latency
+// late: after Drift's 10 ms fade had ended, a step from silence to full level.)
+void Engine::restart_stage(Stage& stage, int num_channels, uint64_t position) noexcept
+{
+    const int latency = stage_latency(stage);
+    const int missed = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(latency), position));
+    stage.module->reset();
+    stage.module->seek(position - static_cast<uint64_t>(missed));
+    float* channels[kMaxChannels];
+    for (int from = latency - missed; from < latency; from += max_block_size_) {
+        const int count = std::min(max_block_size_, latency - from);
+        for (int c = 0; c < num_channels; ++c) {
+            channels[c] = stage.input[static_cast<size_t>(c)].data();
+            stage.input_delay[static_cast<size_t>(c)].read_history(from, channels[c], count);
+        }
+        stage.module->process(AudioBlock{channels, num_channels, count});  // not heard: its state is what counts
+    }
+    stage.running = true;
+}
+
 void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept
 {
     const int n = block.num_samples;  // > 0: run_chain returns before
@@ -158,11 +180,7 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
         if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
         return;
     }
-    if (!stage.running) {  // switched back on: start clean, where the timeline is
-        stage.module->reset();
-        stage.module->seek(position);
-        stage.running = true;
-    }
+    if (!stage.running) restart_stage(stage, block.num_channels, position);
     if (steady && held >= 1.0) {
         // Fully on: no crossfade to feed; the aligned input's delay only keeps its history.
         for (int c = 0; c < block.num_channels; ++c) stage.input_delay[static_cast<size_t>(c)].remember(block.channel(c), n);

@@ -1,6 +1,7 @@
 // DelayLine against a plain history: random delays (0 up to the prepared maximum) and block sizes
 // (0 up to the prepared block, shorter and longer than the delay), in place and into another
-// buffer, with remember() (a stage fully on) between process() calls, and past the ring's wrap.
+// buffer, with remember() (a stage fully on) between process() calls, and past the ring's wrap;
+// after each call, read_history() from a random sample against the same history.
 #include <algorithm>
 #include <deque>
 #include <random>
@@ -16,7 +17,7 @@ int main()
     std::mt19937 random(11);
     std::uniform_int_distribution<int> delay_of(0, kMaxDelay), block_of(0, kMaxBlock), kind(0, 3);
     std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-    double wrong = 0.0, checked = 0.0;
+    double wrong = 0.0, checked = 0.0, wrong_history = 0.0, checked_history = 0.0;
     for (int trial = 0; trial < 400; ++trial) {
         stemglue::DelayLine line;
         line.prepare(kMaxDelay, kMaxBlock);
@@ -34,21 +35,29 @@ int main()
                 expected.push_back(history.front());
                 history.pop_front();
             }
-            if (how == 0) {  // remember only: nothing to compare
+            if (how == 0) {
                 line.remember(in.data(), n);
-                continue;
-            }
-            if (how == 1) {
-                line.process(in.data(), in.data(), n);  // in place
-                out = in;
             } else {
-                line.process(in.data(), out.data(), n);
+                if (how == 1) {
+                    line.process(in.data(), in.data(), n);  // in place
+                    out = in;
+                } else {
+                    line.process(in.data(), out.data(), n);
+                }
+                for (int j = 0; j < n; ++j) wrong += out[static_cast<size_t>(j)] != expected[static_cast<size_t>(j)] ? 1.0 : 0.0;
+                checked += n;
             }
-            for (int j = 0; j < n; ++j) wrong += out[static_cast<size_t>(j)] != expected[static_cast<size_t>(j)] ? 1.0 : 0.0;
-            checked += n;
+            const int from = std::uniform_int_distribution<int>(0, delay)(random);
+            std::vector<float> held(static_cast<size_t>(delay - from));
+            line.read_history(from, held.data(), delay - from);
+            for (int k = from; k < delay; ++k)
+                wrong_history += held[static_cast<size_t>(k - from)] != history[static_cast<size_t>(k)] ? 1.0 : 0.0;
+            checked_history += delay - from;
         }
     }
     check("samples not the input's of `delay` samples before", wrong, 0.0);
+    check("history samples not the last `delay` inputs", wrong_history, 0.0);
     check("samples compared short of 100000 (the check ran)", std::max(0.0, 100000.0 - checked), 0.0);
+    check("history samples compared short of 100000", std::max(0.0, 100000.0 - checked_history), 0.0);
     return check.finish();
 }

@@ -58,6 +58,12 @@ public:
         write_ = (write_ + n) & mask_;
     }
 
+    /** The newest `delay` samples held, oldest first, from the from-th: count of them into out. */
+    void read_history(int from, float* out, int count) const noexcept
+    {
+        load((write_ - delay_ + static_cast<size_t>(from)) & mask_, out, static_cast<size_t>(count));
+    }
+
 private:
     // count samples to or from the ring from position at, wrapping at its end
     void store(const float* in, size_t at, size_t count) noexcept

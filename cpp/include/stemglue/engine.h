@@ -2,8 +2,8 @@
 // module_list.h (a recording's signal flow: Humanize -> Room -> Tube -> Drift -> Noise -> GlueCompressor),
 // each behind its own enable switch (crossfaded against its latency-aligned input, so the chain's
 // latency never changes; a module whose switch has faded to off does not run, and starts from a
-// reset when switched on again), then the global mix with the latency-aligned dry input, output
-// gain and bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
+// reset when switched on again, caught up on its last latency of input), then the global mix with
+// the latency-aligned dry input, output gain and bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
 //
 // Structural parameters (seed, track id, oversampling, room size, predelay, and the Humanize switch,
 // whose lookahead counts only while it is on) set while running
@@ -59,6 +59,7 @@ private:
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     int stage_latency(const Stage& stage) const noexcept;
+    void restart_stage(Stage& stage, int num_channels, uint64_t position) noexcept;
     void run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept;
     void run_chain(AudioBlock block, float* sidechain, uint64_t position) noexcept;
     void apply_structural_changes(uint64_t position) noexcept;

@@ -2,8 +2,8 @@
 
 The modules run in the order of cpp/include/stemglue/module_list.h (a recording's signal flow:
 Humanize -> Bleed -> Room -> Tube -> Drift -> Noise -> Glue), each crossfaded against its latency-aligned input by its
-enable switch; a module whose switch has faded to off does not run and starts from a reset (at the
-timeline's position) when switched on again. Then the global mix with the latency-aligned dry
+enable switch; a module whose switch has faded to off does not run and starts from a reset when
+switched on again, caught up on its last latency of input. Then the global mix with the latency-aligned dry
 input, output gain, and the bypass crossfade to the aligned dry input.
 
 Structural parameters set while running apply at a safe point: the output fades out over
@@ -127,23 +127,33 @@ class StemGlue(FromPreset, Processor):
             module.has_pending_change for name, module in self._modules.items() if self._running[name]
         )
 
+    def _restart_stage(self, name: str, position: int) -> None:
+        """Switched back on: start clean and catch up on the last latency of input (the input delay's
+        history, from the timeline position a latency back), so the output is there as the crossfade starts."""
+        history = np.stack([delay.history for delay in self._input_delays[name]])
+        missed = min(history.shape[1], position)
+        module = self._modules[name]
+        module.reset()
+        module.seek(position - missed)
+        module._render(history[:, history.shape[1] - missed :], self._prepared[1])
+        self._running[name] = True
+
     def _run_stage(self, name: str, x: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         """The stage hears the sidechain aligned as its input is (the sidechain then takes its delay)."""
         smoother = self._smoothers.get(f"{name}_enabled")
         # Not moving: the block holds one value (a fade that ends inside it is still crossfaded).
         steady = not (smoother and smoother.is_smoothing)
         enabled = smoother.next_values(x.shape[1]) if smoother else np.full(x.shape[1], self._switch(name))
+        off = steady and enabled[0] <= 0
+        if not off and not self._running[name]:
+            self._restart_stage(name, position)  # from the input before this block
         aligned = np.stack(
             [delay.process(channel) for delay, channel in zip(self._input_delays[name], x, strict=False)]
         )
-        if steady and enabled[0] <= 0:  # off: the module does not run
+        if off:  # the module does not run
             self._running[name] = False
             return aligned
         module = self._modules[name]
-        if not self._running[name]:  # switched back on: start clean, where the timeline is
-            module.reset()
-            module.seek(position)
-            self._running[name] = True
         module._sidechain = None if sidechain is None else sidechain[np.newaxis]
         return aligned * (1.0 - enabled) + module._process_block(x) * enabled
 
