@@ -165,7 +165,8 @@ def test_structural_changes_apply_at_a_silent_point_without_a_click():
 )
 def test_after_a_structural_change_the_fade_in_starts_when_the_signal_arrives(change):
     """The chain restarts with empty delays: its output is silent for a latency. The fade in waits
-    for the signal (it ran over the silence, and the sine came back at full level in one step)."""
+    for the signal (it ran over the silence, and the sine came back at full level in one step), and
+    the restarted modules hear their input fade in."""
     sine = np.tile(0.3 * np.sin(2 * np.pi * 220 * np.arange(48000) / 48000), (2, 1)).astype(np.float32)
     chain = stemglue.StemGlue()
     output = render_with_change(chain, sine, 64, 24000, change)
@@ -174,7 +175,9 @@ def test_after_a_structural_change_the_fade_in_starts_when_the_signal_arrives(ch
     # The fade in starts from silence where the signal arrives: 48 samples in, a tenth of the way.
     assert np.max(np.abs(output[:, arrival : arrival + 48])) < 0.1 * 0.3
     before = np.max(np.abs(np.diff(output[:, 2000:24000], axis=1)))  # the chain's own, before the change
-    assert np.max(np.abs(np.diff(output[:, 24000 : arrival + 48], axis=1))) <= before
+    # The input fades in too: what a module moves later than the latency (Humanize's first hit, up to its
+    # 20 ms max shift) comes in without a step (it came in at 0.7 of full level, a step of 0.23).
+    assert np.max(np.abs(np.diff(output[:, 24000 : arrival + 2000], axis=1))) <= before
     assert np.max(np.abs(output[:, arrival + 960 :])) > 0.25  # back to full level
 
 

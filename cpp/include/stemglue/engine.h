@@ -8,7 +8,7 @@
 // Structural parameters (seed, track id, oversampling, room size, predelay, and the Humanize switch,
 // whose lookahead counts only while it is on) set while running
 // apply at a safe point: the output fades out over kStructuralFadeMs, every module is reset there
-// (the latency may change), and the output fades back in. A reset() applies them at once.
+// (the latency may change), and the input and output fade back in. A reset() applies them at once.
 #pragma once
 
 #include <memory>
@@ -68,9 +68,10 @@ private:
     ModuleParameter mix_percent_{parameters_, "mix_percent"};
     ModuleParameter output_gain_db_{parameters_, "output_gain_db"};
     std::vector<Stage> stages_;
-    LinearSmoother structural_gain_;  // 1, or fading around a structural change
-    int structural_hold_ = 0;         // samples of silence before the fade in after a change
-    std::vector<double> structural_gain_values_;
+    LinearSmoother structural_gain_;        // 1, or fading around a structural change
+    int structural_hold_ = 0;               // samples of silence before the fade in after a change
+    LinearSmoother structural_input_gain_;  // 1, or fading the input in after a change
+    std::vector<double> structural_gain_values_, structural_input_values_;
 
     std::vector<DelayLine> dry_delay_;
     std::vector<std::vector<float>> dry_;

@@ -7,7 +7,7 @@ switched on again, caught up on its last latency of input. Then the global mix w
 input, output gain, and the bypass crossfade to the aligned dry input.
 
 Structural parameters set while running apply at a safe point: the output fades out over
-STRUCTURAL_FADE_MS, every module is reset there (the latency may change), and it fades back in.
+STRUCTURAL_FADE_MS, every module is reset there (the latency may change), and the input and output fade back in.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class StemGlue(FromPreset, Processor):
         self._running = {name: True for name in self._modules}
         self._structural = LinearSmoother()  # 1, or fading around a structural change
         self._structural_hold = 0  # samples of silence before the fade in after a change
+        self._structural_input = LinearSmoother()  # 1, or fading the input in after a change
         self._position = 0
         self._dry_delays: list[DelayLine] = []
         self._input_delays: dict[str, list[DelayLine]] = {}
@@ -75,6 +76,7 @@ class StemGlue(FromPreset, Processor):
         self._input_delays = {name: [DelayLine() for _ in range(num_channels)] for name in self._modules}
         self._sidechain_delays = {name: DelayLine() for name in self._modules}
         self._structural.prepare(sample_rate, STRUCTURAL_FADE_MS)
+        self._structural_input.prepare(sample_rate, STRUCTURAL_FADE_MS)
 
     def _reset(self) -> None:
         self._position = 0
@@ -85,6 +87,7 @@ class StemGlue(FromPreset, Processor):
     def _reset_modules(self) -> None:
         self._structural.reset(1.0)
         self._structural_hold = 0
+        self._structural_input.reset(1.0)
         self._switch_applied.update(self._switch_target)
         for name, module in self._modules.items():
             module.reset()
@@ -188,6 +191,10 @@ class StemGlue(FromPreset, Processor):
         # The chain's delays start empty: its output is silent until the input at the change
         # arrives, a latency later, and the fade in starts there (not spent on that silence).
         self._structural_hold = self.latency_samples
+        # The restarted modules hear the input (and sidechain) fade in: what they move later than
+        # the latency (Humanize's first hit) comes in smoothly too.
+        self._structural_input.reset(0.0)
+        self._structural_input.set_target(1.0)
 
     def _structural_values(self, n: int) -> np.ndarray:
         """The structural fade's gain for the next n samples: 0 while held, then its smoother's."""
@@ -206,6 +213,10 @@ class StemGlue(FromPreset, Processor):
 
         x = sanitize(block)
         dry = np.stack([delay.process(channel) for delay, channel in zip(self._dry_delays, x, strict=False)])
+        if self._structural_input.is_smoothing:  # the dry is faded at the output only
+            fade_in = self._structural_input.next_values(n)
+            x = x * fade_in
+            sidechain = None if sidechain is None else sidechain * fade_in
         for name in self._modules:
             x = self._run_stage(name, x, sidechain, position)
             if sidechain is not None:
