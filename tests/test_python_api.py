@@ -40,6 +40,17 @@ def test_signature_lists_every_keyword_with_its_table_default(processor_class):
         processor_class(warmth=1)
 
 
+@pytest.mark.parametrize("processor_class", ALL_CLASSES, ids=class_id)
+def test_a_misspelt_parameter_attribute_is_refused_with_the_likely_one(processor_class):
+    """tube.drve_db = 30 was silently a new attribute, and the drive stayed where it was."""
+    processor = processor_class()
+    keyword = next(iter(processor_class.parameter_keywords()))
+    misspelt = keyword[:2] + keyword[3:]
+    with pytest.raises(AttributeError, match=rf"has no parameter '{misspelt}'; did you mean '{keyword}'\?"):
+        setattr(processor, misspelt, 1)
+    assert not hasattr(processor, misspelt)
+
+
 def test_native_and_reference_classes_take_the_same_keywords():
     for native, reference in zip(NATIVE_CLASSES, REFERENCE_CLASSES, strict=True):
         assert native.__name__ == reference.__name__

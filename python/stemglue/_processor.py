@@ -17,6 +17,7 @@ processor take turns instead of interleaving prepare/reset/render.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import numbers
 import threading
@@ -111,6 +112,15 @@ class Processor:
             for parameter_id, value in self._values.items():
                 self._apply_parameter(parameter_id, value)
             self.reset()  # structural parameters (and so latency_samples) take effect from the start
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Once built, a misspelt parameter (tube.drve_db = 30) is an error, as it is in the constructor,
+        # not a new attribute.
+        if not name.startswith("_") and getattr(self, "_built", False) and not hasattr(self, name):
+            close = difflib.get_close_matches(name, self.parameter_keywords(), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise AttributeError(f"{type(self).__name__} has no parameter {name!r}{hint}")
+        super().__setattr__(name, value)
 
     # --- parameters -------------------------------------------------------------------------
 
@@ -342,6 +352,7 @@ def _keyword_init(cls: type[Processor]) -> object:
 
     def __init__(self: Processor, **values: object) -> None:
         inherited(self, **values)
+        self._built = True
 
     __init__.__signature__ = init_signature(cls.parameter_keywords())  # type: ignore[attr-defined]
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
