@@ -37,15 +37,17 @@ class Parameter:
     vst3_id: int
     description: str
 
-    def validate(self, value: object) -> float:
-        """The value as a float, or a ValueError naming this parameter and its legal values."""
+    def validate(self, value: object, name: str | None = None) -> float:
+        """The value as a float, or a ValueError naming this parameter (as name, else its id) and its
+        legal values."""
+        name = name or self.id
         if isinstance(value, bool):
             value = float(value)
         if not isinstance(value, numbers.Real):
-            raise ValueError(f"{self.id} must be a number; got {value!r}")
+            raise ValueError(f"{name} must be a number; got {value!r}")
         plain = float(value)
         if not self.is_valid(plain):
-            raise ValueError(f"{self.id} must be {self.legal_values()}; got {value!r}")
+            raise ValueError(f"{name} must be {self.legal_values()}; got {value!r}")
         return plain
 
     def legal_values(self) -> str:

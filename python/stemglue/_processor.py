@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from stemglue._parameters import Parameter, modules, parameter, parameters
+from stemglue._parameters import Parameter, modules, parameters
 
 MAX_CHANNELS = 64
 MIN_SAMPLE_RATE = 1000.0
@@ -104,9 +104,8 @@ class Processor:
         self._prepared: tuple[float, int, int] | None = None
         for keyword, value in values.items():
             if keyword not in keywords:
-                known = ", ".join(keywords)
-                raise ValueError(f"{type(self).__name__} has no parameter {keyword!r}; its parameters are: {known}")
-            self._values[keywords[keyword].id] = keywords[keyword].validate(value)
+                raise ValueError(self._no_parameter(keyword))
+            self._values[keywords[keyword].id] = keywords[keyword].validate(value, keyword)
         with self._lock:
             # Every value, defaults included, comes from the table: no module restates a default.
             for parameter_id, value in self._values.items():
@@ -117,25 +116,39 @@ class Processor:
         # Once built, a misspelt parameter (tube.drve_db = 30) is an error, as it is in the constructor,
         # not a new attribute.
         if not name.startswith("_") and getattr(self, "_built", False) and not hasattr(self, name):
-            close = difflib.get_close_matches(name, self.parameter_keywords(), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise AttributeError(f"{type(self).__name__} has no parameter {name!r}{hint}")
+            raise AttributeError(self._no_parameter(name))
         super().__setattr__(name, value)
 
     # --- parameters -------------------------------------------------------------------------
 
-    def set_parameter(self, parameter_id: str, value: object) -> None:
-        """Set a parameter by table id, in plain units; smoothed parameters glide to it."""
-        spec = parameter(parameter_id)
-        if spec.id not in self._values:
-            raise ValueError(f"{type(self).__name__} has no parameter {parameter_id!r}")
-        plain = spec.validate(value)
+    def _no_parameter(self, name: str) -> str:
+        keywords = self.parameter_keywords()
+        close = difflib.get_close_matches(name, keywords, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"its parameters are: {', '.join(keywords)}"
+        return f"{type(self).__name__} has no parameter {name!r}; {hint}"
+
+    def _parameter(self, name: str) -> tuple[str, Parameter]:
+        """This class's keyword for a parameter named by keyword or by table id, and the parameter."""
+        keywords = self.parameter_keywords()
+        if name in keywords:
+            return name, keywords[name]
+        keyword = next((keyword for keyword, spec in keywords.items() if spec.id == name), None)
+        if keyword is None:
+            raise ValueError(self._no_parameter(name))
+        return keyword, keywords[keyword]
+
+    def set_parameter(self, name: str, value: object) -> None:
+        """Set a parameter by keyword or table id (drive_db or tube_drive_db), in plain units;
+        smoothed parameters glide to it."""
+        keyword, spec = self._parameter(name)
+        plain = spec.validate(value, keyword)
         with self._lock:
             self._values[spec.id] = plain
             self._apply_parameter(spec.id, plain)
 
-    def get_parameter(self, parameter_id: str) -> float:
-        return self._values[parameter(parameter_id).id]
+    def get_parameter(self, name: str) -> float:
+        """A parameter's value by keyword or table id."""
+        return self._values[self._parameter(name)[1].id]
 
     @property
     def parameter_values(self) -> dict[str, float]:
