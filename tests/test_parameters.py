@@ -181,3 +181,15 @@ def test_every_reference_keyword_property_sets_its_own_parameter(processor_class
     assert processor.parameter_values == {
         spec.id: far_value(spec) for spec in processor_class.parameter_keywords().values()
     }
+
+
+def test_a_bound_read_back_as_a_32_bit_float_is_the_bound():
+    """Ardour reads drift_flutter_percent's 0.3 back as 0.30000001, and StemGlue(**those values) refused it."""
+    for spec in stemglue.parameters():
+        if spec.kind == "continuous":
+            for bound in (spec.min, spec.max):
+                taken = spec.validate(float(np.float32(bound)))  # the bound, or its float if inside the range
+                assert spec.min <= taken <= spec.max and taken in (bound, float(np.float32(bound))), spec.id
+    assert stemglue.Drift(flutter_percent=float(np.float32(0.3))).flutter_percent == 0.3
+    with pytest.raises(ValueError, match="flutter_percent must be between 0 and 0.3"):
+        stemglue.Drift(flutter_percent=0.3 * (1 + 1e-6))  # beyond a float's rounding: refused

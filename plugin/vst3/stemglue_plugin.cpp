@@ -22,6 +22,7 @@ constexpr int kTrackIdIndex = param("track_id");
 constexpr int kOversamplingIndex = param("tube_oversampling");
 constexpr int kHumanizeIndex = param("humanize_enabled");
 constexpr int kMaxShiftIndex = param("humanize_max_shift_ms");
+constexpr int kBleedIndex = param("bleed_enabled");
 constexpr int kCrossfadeIndex = param("humanize_crossfade_ms");
 // The program-change parameter's id: after the table's, and like theirs a hash of a name.
 constexpr ParamID kProgramId = parameter_hash("program");
@@ -34,7 +35,7 @@ constexpr bool program_id_is_free()
 }
 static_assert(program_id_is_free(), "the program parameter's id collides with a table parameter's");
 
-static_assert(kParameters[kOversamplingIndex].num_choices == 4, "latency_by_oversampling_ has one entry per choice");
+static_assert(kParameters[kOversamplingIndex].num_choices == 4, "latency_by_setting_ has one entry per choice");
 
 // Runs an entry point's body; an exception becomes a result code instead of crossing the ABI.
 template <typename Body>
@@ -453,10 +454,13 @@ void StemGluePlugin::prepare_engine()
     engine_.prepare(setup_.sample_rate, block, 2);  // mono runs on the first channel
     const ParameterSpec& oversampling = spec_at(kOversamplingIndex);
     engine_.set_parameter(kHumanizeIndex, 0.0);  // the table holds the chain without Humanize's lookahead
-    for (int choice = 0; choice < oversampling.num_choices; ++choice) {
-        engine_.set_parameter(kOversamplingIndex, oversampling.choice_values[static_cast<size_t>(choice)]);
-        engine_.reset();
-        latency_by_oversampling_[static_cast<size_t>(choice)] = engine_.latency_samples();
+    for (int bleed = 0; bleed < 2; ++bleed) {    // Bleed's switch is structural too: its delay counts only while on
+        engine_.set_parameter(kBleedIndex, bleed);
+        for (int choice = 0; choice < oversampling.num_choices; ++choice) {
+            engine_.set_parameter(kOversamplingIndex, oversampling.choice_values[static_cast<size_t>(choice)]);
+            engine_.reset();
+            latency_by_setting_[static_cast<size_t>(bleed)][static_cast<size_t>(choice)] = engine_.latency_samples();
+        }
     }
     prepared_ = true;
     prepared_sample_rate_ = setup_.sample_rate;
@@ -507,7 +511,9 @@ int StemGluePlugin::expected_latency() const noexcept
     if (!prepared_) return 0;
     const double normalized = normalized_values_[kOversamplingIndex].load();
     const ParameterSpec& oversampling = spec_at(kOversamplingIndex);
-    const int chain = latency_by_oversampling_[static_cast<size_t>(std::lround(normalized * (oversampling.num_choices - 1)))];
+    const bool bleed = normalized_values_[kBleedIndex].load() >= 0.5;
+    const int chain =
+        latency_by_setting_[bleed ? 1 : 0][static_cast<size_t>(std::lround(normalized * (oversampling.num_choices - 1)))];
     if (normalized_values_[kHumanizeIndex].load() < 0.5) return chain;  // off, its lookahead is no latency
     auto plain = [this](int index) {
         return from_normalized(spec_at(index), normalized_values_[static_cast<size_t>(index)].load());

@@ -172,10 +172,11 @@ private:
     bool host_was_playing_ = false;           // audio thread: the transport state of the last block
     int transport_latency_ = 0;               // audio thread: our latency when this playback started
     std::atomic<int64_t> tail_samples_{0};    // the engine's tail for the values it has (-1: endless)
-    // Latency per tube oversampling choice (the one structural parameter that sets the latency),
-    // measured at prepare so a loaded state's latency is known before the engine applies it.
-    std::array<int, 4> latency_by_oversampling_{};
-    double redrawn_from_track_id_ = -1.0;  // the loaded track id this instance last replaced (setState)
+    // The chain's latency without Humanize by Bleed's switch and tube oversampling choice (the
+    // structural settings that set it, with Humanize's, which expected_latency adds), measured at
+    // prepare so a loaded state's latency is known before the engine applies it.
+    std::array<std::array<int, 4>, 2> latency_by_setting_{};  // [bleed_enabled][oversampling choice]
+    double redrawn_from_track_id_ = -1.0;                     // the loaded track id this instance last replaced (setState)
 
     SpeakerArrangement main_arrangement_ = kSpeakerStereo;
     SpeakerArrangement sidechain_arrangement_ = kSpeakerStereo;

@@ -46,9 +46,13 @@ class Parameter:
         if not isinstance(value, numbers.Real):
             raise ValueError(f"{name} must be a number; got {value!r}")
         plain = float(value)
-        if not self.is_valid(plain):
-            raise ValueError(f"{name} must be {self.legal_values()}; got {value!r}")
-        return plain
+        if self.is_valid(plain):
+            return plain
+        # A bound read back from a host's 32-bit float (0.3 as 0.30000001) is the bound.
+        bound = min(max(plain, self.min), self.max)
+        if self.kind == "continuous" and abs(plain - bound) <= abs(bound) * 2.0**-23:
+            return bound
+        raise ValueError(f"{name} must be {self.legal_values()}; got {value!r}")
 
     def legal_values(self) -> str:
         unit = f" {self.unit}" if self.unit and self.unit != "x" else ""
