@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.signal
 import stemglue
 from signals import max_error_dbfs, music, noise, parity_error_db
 from stemglue import reference
@@ -218,9 +219,12 @@ def test_a_module_switched_off_does_not_run_and_restarts_clean():
     # Faded out: exactly the chain without the room.
     without = stream(stemglue.StemGlue(**only_room, room_enabled=0), signal, 128, {})
     assert np.array_equal(toggled[:, 3840 + settled : 9600], without[:, 3840 + settled : 9600])
-    # Back on: a fresh room from there (no tail from before it went off), keyed where the timeline is.
-    fresh = stream(stemglue.StemGlue(**only_room), signal[:, 9600:], 128, {}, seek=9600)
-    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, settled:])
+    # Back on: a fresh room (no tail from before it went off), keyed where the timeline is, that
+    # caught up on the switch's fade (480 samples) of input faded in.
+    faded_in = signal[:, 9600 - 480 :].copy()
+    faded_in[:, :480] = (faded_in[:, :480] * (np.arange(1, 481) / 480)).astype(np.float32)
+    fresh = stream(stemglue.StemGlue(**only_room), faded_in, 128, {}, seek=9600 - 480)
+    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, 480 + settled :])
 
 
 SMOOTHLY_SWITCHED = [
@@ -237,6 +241,23 @@ def test_a_module_switched_on_mid_stream_comes_in_without_a_step(switch):
     always_on = render_with_change(stemglue.StemGlue(), sine, 64, 0, {})
     own = np.max(np.abs(np.diff(always_on[:, 4000:], axis=1)))  # the chain's own largest step (0.0134)
     assert np.max(np.abs(np.diff(output[:, 24000:], axis=1))) <= 1.1 * own  # (drift and noise move it a little)
+
+
+@pytest.mark.parametrize("switch", SMOOTHLY_SWITCHED)
+def test_a_module_switched_on_alone_adds_no_click(switch):
+    """Alone on a 0.5 sine, switched off and on again: the output's curvature (second difference) after the
+    switch stays the module's own, and no click reaches above 2 kHz. (The room started from a hard step:
+    each early reflection clicked, 0.045 against 0.0005, and above 2 kHz -34 dBFS for 40 ms.)"""
+    sine = np.tile(0.5 * np.sin(2 * np.pi * 220 * np.arange(4 * 48000) / 48000), (2, 1)).astype(np.float32)
+    alone = {other: float(other == switch) for other in SMOOTHLY_SWITCHED}
+    output = stream(stemglue.StemGlue(**alone), sine, 128, {96000: {switch: 0}, 144000: {switch: 1}})
+    curvature = np.abs(np.diff(output, 2, axis=1))
+    assert curvature[:, 144000:].max() <= 1.5 * curvature[:, 48000:96000].max()
+    above_2k = scipy.signal.sosfilt(scipy.signal.butter(8, 2000, "hp", fs=48000, output="sos"), output, axis=1)
+    steady_db, after_db = (
+        20 * np.log10(np.max(np.abs(above_2k[:, part]))) for part in (range(48000, 96000), range(144600, 192000))
+    )
+    assert after_db < max(-70.0, steady_db + 3.0)  # (the noise floor is above 2 kHz all along)
 
 
 def test_a_module_switched_on_again_does_not_depend_on_block_size_and_matches_the_reference():

@@ -61,8 +61,11 @@ void Engine::prepare_module()
     const size_t channels = static_cast<size_t>(num_channels_), block = static_cast<size_t>(max_block_size_);
     for (Stage& stage : stages_) {
         stage.module->prepare(sample_rate_, max_block_size_, num_channels_);
+        // The switch's fade: the input a module catches up on when switched on fades in over as long.
+        stage.fade_in_samples = static_cast<int>(std::lround(sample_rate_ * stage.enabled->spec().smoothing_ms * 0.001));
         stage.input_delay.assign(channels, DelayLine{});
-        for (DelayLine& delay : stage.input_delay) delay.prepare(stage.module->max_latency_samples(), max_block_size_);
+        for (DelayLine& delay : stage.input_delay)
+            delay.prepare(stage.module->max_latency_samples() + stage.fade_in_samples, max_block_size_);
         stage.input.assign(channels, std::vector<float>(block));
         stage.sidechain_delay.prepare(stage.module->max_latency_samples(), max_block_size_);
     }
@@ -84,7 +87,7 @@ void Engine::reset_module() noexcept
     for (Stage& stage : stages_) {
         stage.module->reset();
         for (DelayLine& delay : stage.input_delay) {
-            delay.set_delay(stage_latency(stage));
+            delay.set_delay(stage_latency(stage), stage_latency(stage) + stage.fade_in_samples);
             delay.reset();
         }
         stage.sidechain_delay.set_delay(stage_latency(stage));
@@ -150,22 +153,25 @@ bool Engine::has_pending_change() const noexcept
     return parameters_.has_pending_change();
 }
 
-// Switched back on: the module starts clean and catches up on the input of the last latency,
-// which the stage's input delay holds (that input from the timeline position a latency back), so
-// its output is there as the crossfade to it starts. (Started at `position`, it sounded a latency
-// late: after Drift's 10 ms fade had ended, a step from silence to full level.)
+// Switched back on: the module starts clean and catches up on the input of its last latency and
+// fade, which the stage's input delay holds, fading in over the fade. So its output is there, at
+// full level, as the crossfade to it starts, and what it delays further (a room's reflections)
+// starts smoothly. (Started at `position`, Drift sounded a latency late, after its fade had ended:
+// a step from silence to full level; a room's reflections of a sine each began with a click.)
 void Engine::restart_stage(Stage& stage, int num_channels, uint64_t position) noexcept
 {
-    const int latency = stage_latency(stage);
-    const int missed = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(latency), position));
+    const int history = stage_latency(stage) + stage.fade_in_samples;
+    const int missed = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(history), position));
     stage.module->reset();
     stage.module->seek(position - static_cast<uint64_t>(missed));
     float* channels[kMaxChannels];
-    for (int from = latency - missed; from < latency; from += max_block_size_) {
-        const int count = std::min(max_block_size_, latency - from);
+    for (int from = history - missed; from < history; from += max_block_size_) {
+        const int count = std::min(max_block_size_, history - from);
         for (int c = 0; c < num_channels; ++c) {
-            channels[c] = stage.input[static_cast<size_t>(c)].data();
-            stage.input_delay[static_cast<size_t>(c)].read_history(from, channels[c], count);
+            float* x = channels[c] = stage.input[static_cast<size_t>(c)].data();
+            stage.input_delay[static_cast<size_t>(c)].read_history(from, x, count);
+            for (int j = 0; j < std::min(count, stage.fade_in_samples - from); ++j)
+                x[j] = static_cast<float>(double(x[j]) * (double(from + j + 1) / stage.fade_in_samples));
         }
         stage.module->process(AudioBlock{channels, num_channels, count});  // not heard: its state is what counts
     }

@@ -1,7 +1,8 @@
 // DelayLine against a plain history: random delays (0 up to the prepared maximum) and block sizes
 // (0 up to the prepared block, shorter and longer than the delay), in place and into another
 // buffer, with remember() (a stage fully on) between process() calls, and past the ring's wrap;
-// after each call, read_history() from a random sample against the same history.
+// after each call, read_history() from a random sample against the same history, with a history
+// kept longer than the delay (what process() keeps; remember() keeps the delay's).
 #include <algorithm>
 #include <deque>
 #include <random>
@@ -21,10 +22,11 @@ int main()
     for (int trial = 0; trial < 400; ++trial) {
         stemglue::DelayLine line;
         line.prepare(kMaxDelay, kMaxBlock);
-        const int delay = delay_of(random);
-        line.set_delay(delay);
+        const int delay = delay_of(random), kept = std::max(delay, delay_of(random));
+        line.set_delay(delay, kept);
         line.reset();
-        std::deque<float> history(static_cast<size_t>(delay), 0.0f);  // the last `delay` inputs, oldest first
+        std::deque<float> history(static_cast<size_t>(kept), 0.0f);  // the last `kept` inputs, oldest first
+        int valid = kept;  // how many of the newest of them the line holds (remember() keeps only the delay's)
         for (int block = 0; block < 60; ++block) {
             const int n = block_of(random), how = kind(random);
             std::vector<float> in(static_cast<size_t>(n)), out(static_cast<size_t>(n));
@@ -32,11 +34,12 @@ int main()
             std::vector<float> expected;
             for (float x : in) {
                 history.push_back(x);
-                expected.push_back(history.front());
+                expected.push_back(history[static_cast<size_t>(kept - delay)]);
                 history.pop_front();
             }
             if (how == 0) {
                 line.remember(in.data(), n);
+                valid = n <= delay ? std::min(kept, valid + n) : delay;
             } else {
                 if (how == 1) {
                     line.process(in.data(), in.data(), n);  // in place
@@ -46,17 +49,18 @@ int main()
                 }
                 for (int j = 0; j < n; ++j) wrong += out[static_cast<size_t>(j)] != expected[static_cast<size_t>(j)] ? 1.0 : 0.0;
                 checked += n;
+                valid = std::min(kept, valid + n);
             }
-            const int from = std::uniform_int_distribution<int>(0, delay)(random);
-            std::vector<float> held(static_cast<size_t>(delay - from));
-            line.read_history(from, held.data(), delay - from);
-            for (int k = from; k < delay; ++k)
+            const int from = std::uniform_int_distribution<int>(kept - valid, kept)(random);
+            std::vector<float> held(static_cast<size_t>(kept - from));
+            line.read_history(from, held.data(), kept - from);
+            for (int k = from; k < kept; ++k)
                 wrong_history += held[static_cast<size_t>(k - from)] != history[static_cast<size_t>(k)] ? 1.0 : 0.0;
-            checked_history += delay - from;
+            checked_history += kept - from;
         }
     }
     check("samples not the input's of `delay` samples before", wrong, 0.0);
-    check("history samples not the last `delay` inputs", wrong_history, 0.0);
+    check("history samples not the last `kept` inputs", wrong_history, 0.0);
     check("samples compared short of 100000 (the check ran)", std::max(0.0, 100000.0 - checked), 0.0);
     check("history samples compared short of 100000", std::max(0.0, 100000.0 - checked_history), 0.0);
     return check.finish();

@@ -2,8 +2,9 @@
 // module_list.h (a recording's signal flow: Humanize -> Room -> Tube -> Drift -> Noise -> GlueCompressor),
 // each behind its own enable switch (crossfaded against its latency-aligned input, so the chain's
 // latency never changes; a module whose switch has faded to off does not run, and starts from a
-// reset when switched on again, caught up on its last latency of input), then the global mix with
-// the latency-aligned dry input, output gain and bypass. The VST3 plugin, the CLI and stemglue.StemGlue all run this.
+// reset when switched on again, caught up on its last latency and fade of input), then the global
+// mix with the latency-aligned dry input, output gain and bypass. The VST3 plugin, the CLI and
+// stemglue.StemGlue all run this.
 //
 // Structural parameters (seed, track id, oversampling, room size, predelay, and the Humanize switch,
 // whose lookahead counts only while it is on) set while running
@@ -51,6 +52,7 @@ private:
         std::vector<DelayLine> input_delay;
         std::vector<std::vector<float>> input;
         DelayLine sidechain_delay;  // keeps the sidechain aligned with the main path after this stage
+        int fade_in_samples = 0;    // the switch's fade
         bool running = true;
     };
 

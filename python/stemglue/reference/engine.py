@@ -3,7 +3,7 @@
 The modules run in the order of cpp/include/stemglue/module_list.h (a recording's signal flow:
 Humanize -> Bleed -> Room -> Tube -> Drift -> Noise -> Glue), each crossfaded against its latency-aligned input by its
 enable switch; a module whose switch has faded to off does not run and starts from a reset when
-switched on again, caught up on its last latency of input. Then the global mix with the latency-aligned dry
+switched on again, caught up on its last latency and fade of input. Then the global mix with the latency-aligned dry
 input, output gain, and the bypass crossfade to the aligned dry input.
 
 Structural parameters set while running apply at a safe point: the output fades out over
@@ -72,6 +72,10 @@ class StemGlue(FromPreset, Processor):
             module.prepare(sample_rate, max_block_size, num_channels)
         for name, smoother in self._smoothers.items():
             smoother.prepare(sample_rate, parameter(name).smoothing_ms)
+        # A switch's fade: the input a module catches up on when switched on fades in over as long.
+        self._fade_in = {
+            name: int(round(sample_rate * parameter(f"{name}_enabled").smoothing_ms * 0.001)) for name in self._modules
+        }
         self._dry_delays = [DelayLine() for _ in range(num_channels)]
         self._input_delays = {name: [DelayLine() for _ in range(num_channels)] for name in self._modules}
         self._sidechain_delays = {name: DelayLine() for name in self._modules}
@@ -92,7 +96,7 @@ class StemGlue(FromPreset, Processor):
         for name, module in self._modules.items():
             module.reset()
             for delay in self._input_delays.get(name, []):
-                delay.set_delay(self._stage_latency(name))
+                delay.set_delay(self._stage_latency(name), self._stage_latency(name) + self._fade_in[name])
             if name in self._sidechain_delays:
                 self._sidechain_delays[name].set_delay(self._stage_latency(name))
             self._running[name] = self._switch(name) > 0
@@ -131,14 +135,17 @@ class StemGlue(FromPreset, Processor):
         )
 
     def _restart_stage(self, name: str, position: int) -> None:
-        """Switched back on: start clean and catch up on the last latency of input (the input delay's
-        history, from the timeline position a latency back), so the output is there as the crossfade starts."""
+        """Switched back on: start clean and catch up on the last latency and fade of input (the input
+        delay's history), fading in over the fade, so the output is there at full level as the crossfade
+        starts and what the module delays further (a room's reflections) starts smoothly."""
         history = np.stack([delay.history for delay in self._input_delays[name]])
+        fade = self._fade_in[name]
+        ramp = np.minimum(1.0, np.arange(1, history.shape[1] + 1) / fade) if fade else 1.0
         missed = min(history.shape[1], position)
         module = self._modules[name]
         module.reset()
         module.seek(position - missed)
-        module._render(history[:, history.shape[1] - missed :], self._prepared[1])
+        module._render((history * ramp)[:, history.shape[1] - missed :], self._prepared[1])
         self._running[name] = True
 
     def _run_stage(self, name: str, x: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
