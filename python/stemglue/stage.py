@@ -1,5 +1,6 @@
 """Stage layouts: where each stem's source stands and where its microphone is, in one room. The
-bleed between every pair of stems follows from them, as Bleed models one pair: delay (distance -
+bleed between every pair of stems follows from them (an ambient microphone, overheads or room, is no
+source: its stem is what it heard of the others), as Bleed models one pair: delay (distance -
 the source's own mic distance) / 343 m/s, level own distance / distance x the pattern at the
 arrival angle, and an isolation for sources behind booth walls.
 
@@ -11,7 +12,7 @@ from its source along `mic_direction` and aims back at it.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -38,6 +39,9 @@ class Placement:
     mic_direction: tuple[float, float, float]  # from the source towards the microphone
     pattern: str
     booth: str = "room"  # sources in different booths hear each other through a wall
+    # A microphone of the whole kit or room (overheads, room): its stem is what it heard of the
+    # others, not a sound of its own, so it bleeds into no other microphone.
+    ambient: bool = False
 
     @property
     def mic_m(self) -> np.ndarray:
@@ -58,9 +62,9 @@ def _band_room() -> dict[str, Placement]:
         "snare": Placement((1.9, 3.1, 0.65), 0.1, (0.6, -0.3, 0.75), "supercardioid"),
         "hat": Placement((2.0, 3.45, 0.95), 0.15, up, "cardioid"),
         "tom": Placement((1.6, 3.2, 0.75), 0.1, up, "cardioid"),
-        "overheads": Placement((1.7, 3.1, 1.0), 0.9, up, "cardioid"),
+        "overheads": Placement((1.7, 3.1, 1.0), 0.9, up, "cardioid", ambient=True),
         "drums": Placement((1.7, 3.1, 0.7), 1.0, (0.5, 0.0, 0.86), "cardioid"),
-        "room": Placement((1.7, 3.1, 0.7), 3.5, (1.0, -0.2, 0.15), "omni"),
+        "room": Placement((1.7, 3.1, 0.7), 3.5, (1.0, -0.2, 0.15), "omni", ambient=True),
         "bass": Placement((2.4, 1.2, 0.5), 0.2, front, "cardioid"),
         "guitar": Placement((3.4, 4.8, 0.5), 0.1, front, "supercardioid"),
         "keys": Placement((4.6, 1.6, 1.0), 0.5, up, "cardioid"),
@@ -74,8 +78,8 @@ def _drum_kit() -> dict[str, Placement]:
     the band stands further off in the same room."""
     kit = _band_room()
     return kit | {
-        "overheads": Placement((2.0, 3.1, 1.1), 0.8, (0.0, 0.0, 1.0), "cardioid"),
-        "room": Placement((2.0, 3.1, 0.8), 2.5, (1.0, 0.0, 0.25), "omni"),
+        "overheads": Placement((2.0, 3.1, 1.1), 0.8, (0.0, 0.0, 1.0), "cardioid", ambient=True),
+        "room": Placement((2.0, 3.1, 0.8), 2.5, (1.0, 0.0, 0.25), "omni", ambient=True),
     }
 
 
@@ -83,10 +87,7 @@ def _iso_booths() -> dict[str, Placement]:
     """The band room's positions, but bass, guitar, keys and vocal each in a booth: what crosses
     between booths comes through a wall."""
     booths = {"bass": "bass booth", "guitar": "guitar booth", "keys": "keys booth", "vocal": "vocal booth"}
-    return {
-        role: Placement(p.source_m, p.mic_distance_m, p.mic_direction, p.pattern, booths.get(role, "room"))
-        for role, p in _band_room().items()
-    }
+    return {role: replace(p, booth=booths.get(role, "room")) for role, p in _band_room().items()}
 
 
 LAYOUTS = {"band-room": _band_room, "drum-kit": _drum_kit, "iso-booths": _iso_booths}
@@ -131,9 +132,7 @@ def place(roles: dict[str, str], layout: str = "band-room") -> dict[str, Placeme
         shift = seen.get(role, 0)
         seen[role] = shift + 1
         x, y, z = base.source_m
-        placed[stem] = Placement(
-            (x + 1.0 * shift, y, z), base.mic_distance_m, base.mic_direction, base.pattern, base.booth
-        )
+        placed[stem] = replace(base, source_m=(x + 1.0 * shift, y, z))
     return placed
 
 
@@ -169,13 +168,14 @@ class BleedPair:
 
 
 def bleed_matrix(placements: dict[str, Placement]) -> list[BleedPair]:
-    """Every ordered pair of different stems, with its geometry, delay and level."""
+    """Every ordered pair of different stems whose source is a sound (not an ambient microphone),
+    with its geometry, delay and level."""
     pairs = []
     for into, target in placements.items():
         mic, aim = target.mic_m, target.aim
         pattern = PATTERNS[target.pattern]
         for source, placement in placements.items():
-            if source == into:
+            if source == into or placement.ambient:
                 continue
             arrival = np.asarray(placement.source_m, float) - mic
             distance = float(max(np.linalg.norm(arrival), 0.1))
