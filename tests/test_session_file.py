@@ -102,6 +102,16 @@ def test_a_switch_may_be_true_or_false(tmp_path):
         ('[stems.a]\nrole = "kick"', 'needs file = "<audio file>"'),
         ('[stems.a]\nfile = "a.wav"\nrole = "tuba"', "role 'tuba' is not one of"),
         ('[settings]\nroom_size = 3\n[stems.a]\nfile = "a.wav"', "unknown parameter 'room_size'"),
+        # A misspelt key anywhere is refused (layuot and mic_distance were ignored: the layout and places stayed).
+        ('layuot = "iso-booths"\n[stems.a]\nfile = "a.wav"', "unknown key 'layuot'; did you mean 'layout'"),
+        (
+            '[stems.a]\nfile = "a.wav"\nmic_distance = 2.0',
+            "stems.a: unknown key 'mic_distance'; did you mean 'mic_distance_m'",
+        ),
+        (
+            '[stems.a]\nfile = "a.wav"\n[stems.b]\nfile = "b.wav"\n[[bleed]]\nsource = "a"\ninto = "b"\nlevel = -3',
+            "bleed[0]: unknown key 'level'; did you mean 'level_db'",
+        ),
         ('[settings]\ntube_drive_db = 99\n[stems.a]\nfile = "a.wav"', "settings.tube_drive_db must be between -12"),
         ('[settings]\ntube_drive_db = true\n[stems.a]\nfile = "a.wav"', "settings.tube_drive_db must be a number"),
         ('[settings]\nhumanize_enabled = "yes"\n[stems.a]\nfile = "a.wav"', "humanize_enabled must be a number"),

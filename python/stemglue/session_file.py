@@ -5,6 +5,7 @@ renders it."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
@@ -82,6 +83,20 @@ def _settings(table: object, where: str, path: Path) -> dict[str, float]:
     return settings
 
 
+# The keys each table takes: a misspelt one (layuot, mic_distance) is refused, not ignored.
+SESSION_KEYS = ("layout", "settings", "stems", "bleed")
+STEM_KEYS = ("file", "role", "source_m", "mic_distance_m", "pattern", "settings")
+BLEED_KEYS = ("source", "into", "level_db", "mute", "invert")
+
+
+def _known_keys(table: dict, known: tuple[str, ...], where: str, path: Path) -> None:
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"it takes {', '.join(known)}"
+            raise SessionFileError(f"{path}: {where}unknown key {key!r}; {hint}")
+
+
 def read_session_file(path: Path) -> SessionSpec:
     """The session a TOML file describes; stem files are relative to the file's folder."""
     path = Path(path)
@@ -93,6 +108,7 @@ def read_session_file(path: Path) -> SessionSpec:
         raise SessionFileError(f"{path}: cannot be read ({error})") from None
     except tomllib.TOMLDecodeError as error:
         raise SessionFileError(f"{path}: not valid TOML ({error})") from None
+    _known_keys(data, SESSION_KEYS, "", path)
     layout = data.get("layout", "band-room")
     if layout not in LAYOUTS:
         raise SessionFileError(f"{path}: unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
@@ -107,6 +123,7 @@ def read_session_file(path: Path) -> SessionSpec:
             raise SessionFileError(f"{path}: {where}: a stem's name becomes its file name: no / \\ or leading dot")
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise SessionFileError(f'{path}: {where} needs file = "<audio file>"')
+        _known_keys(entry, STEM_KEYS, f"{where}: ", path)
         role = entry.get("role", guess_role(name))
         if role not in ROLES:
             raise SessionFileError(f"{path}: {where}.role {role!r} is not one of {', '.join(ROLES)}")
@@ -143,6 +160,7 @@ def read_session_file(path: Path) -> SessionSpec:
             or entry["source"] == entry["into"]
         ):
             raise SessionFileError(f"{path}: {where} needs source and into naming two of the stems")
+        _known_keys(entry, BLEED_KEYS, f"{where}: ", path)
         level = entry.get("level_db", 0.0)
         if isinstance(level, bool) or not isinstance(level, int | float) or not -48 <= level <= 16:
             raise SessionFileError(f"{path}: {where}.level_db must be -48 to 16 dB")
