@@ -93,8 +93,12 @@ MODULES = {
 @pytest.mark.parametrize("name", list(STEMS))
 def test_each_module_at_defaults_keeps_loudness(module, name):
     # The tube's static compensation alone lost 0.31 to 0.37 LU on drums, bass, keys and lead; its
-    # slow loudness match keeps it within 0.23 LU (the first seconds, before the averages settle).
-    assert abs(loudness_change(MODULES[module](), STEMS[name])) <= 0.3
+    # slow loudness match keeps bass, keys and lead within 0.16 LU. It averages the logarithm of its
+    # power ratios in time, so that a short overload cannot swing it for seconds, and that is what a
+    # kit's hits (compressed) and gaps (not) give least to: drums -0.31 LU (averaging the ratios
+    # themselves over 400 ms powers kept -0.23, but a 100 ms square at +6 dBFS left +5.9 dB 2 s on).
+    limit = 0.35 if module == "tube" else 0.3
+    assert abs(loudness_change(MODULES[module](), STEMS[name])) <= limit
 
 
 @pytest.mark.parametrize("name", list(STEMS))

@@ -257,6 +257,23 @@ def test_the_loudness_match_hears_a_tone_whose_period_divides_the_control_tick()
     assert max(levels) - min(levels) < 0.1
 
 
+@pytest.mark.parametrize(("amplitude", "samples", "limit_db"), [(2.0, 4800, 2.0), (1e6, 100, 1.5)])
+def test_a_short_overload_does_not_lift_what_follows_for_seconds(amplitude, samples, limit_db):
+    """The match averages the logarithm of 100 ms power ratios (the dry heard up to +12 dBFS), so an
+    overload counts by its share of the time. Averaging 400 ms ratios themselves, a 100 ms square at
+    +6 dBFS in music at -10 dBFS peak left the music +5.9 dB louder 2 s on, and 100 samples at 1e6
+    +10.2 dB (now +1.4 and +1.0)."""
+    rate = 48000
+    clean = music(2, 10 * rate, rate)
+    clean *= 0.3 / np.abs(clean).max()
+    hit = clean.copy()
+    hit[:, 3 * rate : 3 * rate + samples] = amplitude * np.sign(np.sin(2 * np.pi * 100 * np.arange(samples) / rate))
+    outputs = [stemglue.Tube()(x, rate).astype(np.float64) for x in (clean, hit)]
+    after = slice(3 * rate + samples + int(1.75 * rate), 3 * rate + samples + int(2.25 * rate))  # 2 s on
+    change_db = 10 * np.log10(np.mean(outputs[1][:, after] ** 2) / np.mean(outputs[0][:, after] ** 2))
+    assert abs(change_db) < limit_db
+
+
 def test_the_first_hit_of_a_stream_is_not_boosted():
     """Before the match has heard enough to know the loss it holds the static compensation: the
     first kick of a stream comes out as it would without the match (it came out 5 dB louder)."""

@@ -23,18 +23,21 @@ constexpr double kBloomBiasDepth = 2.0;  // bias grows up to 3x at full bloom
 constexpr double kLevelReferenceSwing = 0.25 / 1.4142135623730951;
 // Loudness match: the static compensation above is exact for one swing only, and a loud stem
 // compresses more (-0.31 to -0.37 LU on loud stems at defaults). Each channel's wet is trimmed by
-// the square root of its power loss: the ratio of short-term (400 ms, as BS.1770's momentary
-// loudness) powers of the DC-free, latency-aligned dry and wet, averaged in time over 3 s while
-// the dry is above -60 dBFS (silence holds the trim), sampled at each control tick. A time
-// average, not a power-weighted one, lets a quiet passage lose a loud one's trim in seconds. Each
-// ratio is weighted by how much heard signal its short-term powers hold (a 400 ms average of the
-// gate), and the average holds a prior at unity worth 0.1 s of that weight, fading as the short
-// averages settle: a stream's first, unsettled ratios cannot swing the trim, and a steady signal
-// still gets its own trim within about a second. Far slower than the bloom, it leaves the dynamics
-// to the tube.
-constexpr double kMatchShortMs = 400.0, kMatchMs = 3000.0, kMatchGatePower = 1e-6, kMatchFloorPower = 1e-12;
+// the square root of its power loss: the ratio of short-term (100 ms) powers of the DC-free,
+// latency-aligned dry and wet, its logarithm averaged in time over 3 s while the dry is above
+// -60 dBFS (silence holds the trim), sampled at each control tick. A time average of the
+// logarithm, not a power-weighted average, lets a quiet passage lose a loud one's trim in seconds,
+// and a short overload moves it by its share of the time only (a 100 ms square at +6 dBFS in music
+// at -10 dBFS peak left +5.9 dB two seconds on when 400 ms powers' ratios were averaged; now +1.4).
+// Each ratio is weighted by how much heard signal its short-term powers hold (a 100 ms average of
+// the gate), and the average holds a prior at unity worth 0.1 s of that weight, fading as the
+// short averages settle: a stream's first, unsettled ratios cannot swing the trim, and a steady
+// signal still gets its own trim within about a second. Far slower than the bloom, it leaves the
+// dynamics to the tube.
+constexpr double kMatchShortMs = 100.0, kMatchMs = 3000.0, kMatchGatePower = 1e-6, kMatchFloorPower = 1e-12;
 constexpr double kMatchPriorSeconds = 0.1;
 constexpr double kMatchMaxPowerRatio = 16.0;  // +-12 dB
+constexpr double kMatchMaxDry = 4.0;          // +12 dBFS
 constexpr double kTiltPivotHz = 800.0;
 constexpr double kDcBlockerHz = 10.0;
 // The post filters (see tube.h): after first-order ADAA (1x), cos(w/2) sum_{j<3} sin(w/2)^(2j); after
@@ -297,7 +300,7 @@ void Tube::reset_module() noexcept
         channel.tilt_lowpass = 0.0;
         channel.wet_dc = channel.dry_dc = DcBlocker{};
         channel.dry_power = channel.wet_power = channel.settled = 0.0;
-        channel.ratio_sum = channel.ratio_weight = 0.0;
+        channel.log_ratio_sum = channel.ratio_weight = 0.0;
         channel.heard_since_tick = false;
         channel.prior = match_prior_weight_;
         channel.trim_from = channel.trim_to = 1.0;  // the state's trim: sqrt(prior / prior)
@@ -400,7 +403,7 @@ using PairMask = int64_t __attribute__((vector_size(2 * sizeof(int64_t))));
 struct MatchLanes {
     Quad dc_input, dc_output, power;  // wet first, second, dry first, second
     Quad settled_prior;               // settled first, second; prior first, second
-    Quad ratio;                       // ratio sum first, second; ratio weight first, second
+    Quad ratio;                       // log ratio sum first, second; ratio weight first, second
     PairMask heard_since_tick;        // whether the dry was heard since the last tick (all ones)
     Pair tilt, trim_from, trim_to;
 };
@@ -426,7 +429,10 @@ void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* cons
     for (int j = 0; j < n; ++j) {
         // DC first (bias and asymmetric clipping leave some, and the input may carry some), so
         // the match weighs what is heard. (The DC blockers, y = x - x' + pole y'.)
-        const Quad now = {wet[0][j], wet[1][j], dry[0][j], dry[1][j]};
+        // The dry as heard up to +12 dBFS: beyond, an absurd sample's power would outlast the
+        // short average by seconds (the wet is bounded by the shaper already).
+        const Quad now = {wet[0][j], wet[1][j], std::clamp(double(dry[0][j]), -kMatchMaxDry, kMatchMaxDry),
+                          std::clamp(double(dry[1][j]), -kMatchMaxDry, kMatchMaxDry)};
         s.dc_output = now - s.dc_input + k.dc_pole * s.dc_output;
         s.dc_input = now;
         const Quad squares = s.dc_output * s.dc_output;
@@ -447,15 +453,16 @@ void match_pair(MatchLanes& lanes, const MatchCoefficients& k, const float* cons
             const Pair quotient = (__builtin_shufflevector(s.power, s.power, 2, 3) + kMatchFloorPower) /
                                   (__builtin_shufflevector(s.power, s.power, 0, 1) + kMatchFloorPower);
             const Pair ratio = quotient < lowest ? lowest : (highest < quotient ? highest : quotient);  // std::clamp
-            const Quad weighed = __builtin_shufflevector(settled * ratio, settled, 0, 1, 2, 3);
+            const Pair log_ratio = {std::log(ratio[0]), std::log(ratio[1])};
+            const Quad weighed = __builtin_shufflevector(settled * log_ratio, settled, 0, 1, 2, 3);
             const QuadMask heard_twice = __builtin_shufflevector(s.heard_since_tick, s.heard_since_tick, 0, 1, 0, 1);
             s.ratio = heard_twice ? (1.0 - tick_average) * weighed + tick_average * s.ratio : s.ratio;
             s.heard_since_tick = PairMask{0, 0};
-            const Pair prior = __builtin_shufflevector(s.settled_prior, s.settled_prior, 2, 3);
-            const Pair square = (__builtin_shufflevector(s.ratio, s.ratio, 0, 1) + prior) /
-                                (__builtin_shufflevector(s.ratio, s.ratio, 2, 3) + prior);
+            const Pair prior = __builtin_shufflevector(s.settled_prior, s.settled_prior, 2, 3);  // worth a ratio of 1
+            const Pair log_square =
+                __builtin_shufflevector(s.ratio, s.ratio, 0, 1) / (__builtin_shufflevector(s.ratio, s.ratio, 2, 3) + prior);
             s.trim_from = s.trim_to;
-            s.trim_to = Pair{std::sqrt(square[0]), std::sqrt(square[1])};
+            s.trim_to = Pair{std::exp(0.5 * log_square[0]), std::exp(0.5 * log_square[1])};
         }
         const Pair blocked = __builtin_shufflevector(s.dc_output, s.dc_output, 0, 1);
         const Pair trimmed = blocked * (s.trim_from + (s.trim_to - s.trim_from) * (double(phase) / kControlInterval));
@@ -487,7 +494,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
     lanes.dc_output = Quad{a.wet_dc.output, b.wet_dc.output, a.dry_dc.output, b.dry_dc.output};
     lanes.power = Quad{a.wet_power, b.wet_power, a.dry_power, b.dry_power};
     lanes.settled_prior = Quad{a.settled, b.settled, a.prior, b.prior};
-    lanes.ratio = Quad{a.ratio_sum, b.ratio_sum, a.ratio_weight, b.ratio_weight};
+    lanes.ratio = Quad{a.log_ratio_sum, b.log_ratio_sum, a.ratio_weight, b.ratio_weight};
     lanes.heard_since_tick = PairMask{a.heard_since_tick ? -1 : 0, b.heard_since_tick ? -1 : 0};
     lanes.tilt = Pair{a.tilt_lowpass, b.tilt_lowpass};
     lanes.trim_from = Pair{a.trim_from, b.trim_from};
@@ -500,7 +507,7 @@ void Tube::match_loudness(int first, int second, int n) noexcept
         channel->dry_power = lanes.power[k + 2];
         channel->settled = lanes.settled_prior[k];
         channel->prior = lanes.settled_prior[k + 2];
-        channel->ratio_sum = lanes.ratio[k];
+        channel->log_ratio_sum = lanes.ratio[k];
         channel->ratio_weight = lanes.ratio[k + 2];
         channel->heard_since_tick = lanes.heard_since_tick[k] != 0;
         channel->tilt_lowpass = lanes.tilt[k];

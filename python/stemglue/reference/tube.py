@@ -50,14 +50,16 @@ BLOOM_BIAS_DEPTH = 2.0  # bias grows up to 3x at full bloom
 # so that sine keeps its RMS level (within about 1 dB) at any drive, clean or fully clipped.
 LEVEL_REFERENCE_SWING = 0.25 / 1.4142135623730951
 # Loudness match: the static compensation is exact for one swing only, and a loud stem compresses
-# more. Each channel's wet is trimmed by the square root of its power loss: the ratio of 400 ms
-# powers of the DC-free, latency-aligned dry and wet, averaged in time over 3 s while the dry is
-# above -60 dBFS (silence holds the trim) and sampled at control ticks; each ratio weighted by a
-# 400 ms average of the gate, plus a prior at unity worth 0.1 s of that weight that fades as the
-# short averages settle, so a stream's first ratios cannot swing the trim.
-MATCH_SHORT_MS, MATCH_MS, MATCH_GATE_POWER, MATCH_FLOOR_POWER = 400.0, 3000.0, 1e-6, 1e-12
+# more. Each channel's wet is trimmed by the square root of its power loss: the ratio of 100 ms
+# powers of the DC-free, latency-aligned dry and wet, its logarithm averaged in time over 3 s while
+# the dry is above -60 dBFS (silence holds the trim) and sampled at control ticks (a short overload
+# moves it by its share of the time only); each ratio weighted by a 100 ms average of the gate, plus
+# a prior at unity worth 0.1 s of that weight that fades as the short averages settle, so a
+# stream's first ratios cannot swing the trim.
+MATCH_SHORT_MS, MATCH_MS, MATCH_GATE_POWER, MATCH_FLOOR_POWER = 100.0, 3000.0, 1e-6, 1e-12
 MATCH_PRIOR_WEIGHT = 1.0 - float(np.exp(-1000.0 * 0.1 / MATCH_MS))  # 0.1 s of settled weight
 MATCH_MAX_POWER_RATIO = 16.0  # +-12 dB
+MATCH_MAX_DRY = 4.0  # +12 dBFS
 TILT_PIVOT_HZ = 800.0
 DC_BLOCKER_HZ = 10.0
 SHAPER_AND_POST_DELAY_TOP_RATE = 3  # ADAA 0.5 + post filter 2.5, or 1 + 2
@@ -185,7 +187,7 @@ class _Channel:
         self.dry_dc_state = np.zeros(1)  # the dry's DC blocker, for the loudness match only
         # the loudness match: short-term powers and how settled, the time average of their ratio
         self.dry_power = self.wet_power = self.settled = 0.0
-        self.ratio_sum = self.ratio_weight = 0.0
+        self.log_ratio_sum = self.ratio_weight = 0.0
         self.prior = MATCH_PRIOR_WEIGHT
         self.heard_since_tick = False  # whether the dry was heard since the last control tick
         self.trim_from = self.trim_to = 1.0  # the wet's trim at the last two control ticks
@@ -303,7 +305,9 @@ class Tube(ReferenceModule):
             # the match weighs what is heard.
             blocker = ([1.0, -1.0], [1.0, -self._dc_pole])
             wet, channel.dc_state = scipy.signal.lfilter(*blocker, wet, zi=channel.dc_state)
-            dry_blocked, channel.dry_dc_state = scipy.signal.lfilter(*blocker, dry, zi=channel.dry_dc_state)
+            # the dry as heard up to +12 dBFS (an absurd sample's power would outlast the short average)
+            heard_dry = np.clip(dry, -MATCH_MAX_DRY, MATCH_MAX_DRY)
+            dry_blocked, channel.dry_dc_state = scipy.signal.lfilter(*blocker, heard_dry, zi=channel.dry_dc_state)
 
             # Loudness match: gated short-term powers; the time average of their ratio, moved at
             # the control ticks where the dry was heard since the last.
@@ -326,7 +330,9 @@ class Tube(ReferenceModule):
                 1 / MATCH_MAX_POWER_RATIO,
                 MATCH_MAX_POWER_RATIO,
             )
-            ratio_sum, ratio_weight = np.full(len(ticks), channel.ratio_sum), np.full(len(ticks), channel.ratio_weight)
+            log_ratio = np.log(ratio)
+            log_ratio_sum = np.full(len(ticks), channel.log_ratio_sum)
+            ratio_weight = np.full(len(ticks), channel.ratio_weight)
             # heard since the last tick, at each tick (at the tick alone, a tone whose period
             # divides the interval could go unheard for good)
             intervals = np.split(heard > 0, ticks + 1)  # each ending at a tick, then the rest
@@ -337,15 +343,17 @@ class Tube(ReferenceModule):
             moved = np.flatnonzero(heard_at_ticks)
             if len(moved):  # an average over those ticks, held in between
                 last = np.searchsorted(moved, np.arange(len(ticks)), side="right") - 1
-                sums = average(settled[ticks][moved] * ratio[moved], self._match_tick_average, channel.ratio_sum)
+                sums = average(
+                    settled[ticks][moved] * log_ratio[moved], self._match_tick_average, channel.log_ratio_sum
+                )
                 weights = average(settled[ticks][moved], self._match_tick_average, channel.ratio_weight)
-                ratio_sum = np.where(last >= 0, sums[last], channel.ratio_sum)
+                log_ratio_sum = np.where(last >= 0, sums[last], channel.log_ratio_sum)
                 ratio_weight = np.where(last >= 0, weights[last], channel.ratio_weight)
-                channel.ratio_sum, channel.ratio_weight = float(ratio_sum[-1]), float(ratio_weight[-1])
+                channel.log_ratio_sum, channel.ratio_weight = float(log_ratio_sum[-1]), float(ratio_weight[-1])
             at_ticks = np.concatenate(
                 [
                     [channel.trim_from, channel.trim_to],
-                    np.sqrt((ratio_sum + prior[ticks]) / (ratio_weight + prior[ticks])),
+                    np.exp(0.5 * log_ratio_sum / (ratio_weight + prior[ticks])),  # the prior: worth a ratio of 1
                 ]
             )
             passed = np.searchsorted(ticks, np.arange(n), side="right")  # ticks at or before each sample
