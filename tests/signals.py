@@ -339,3 +339,15 @@ def with_hiss(audio: np.ndarray, level_dbfs: float = -60.0, seed: int = 0) -> np
     """The audio plus white noise of RMS level_dbfs, independent in each channel."""
     hiss = np.random.default_rng(seed).standard_normal(np.shape(audio)) * 10 ** (level_dbfs / 20)
     return (np.asarray(audio, dtype=np.float64) + hiss).astype(np.float32)
+
+
+def change_after_an_overload_db(processor_class, amplitude: float, samples: int, rate: int = 48000) -> float:
+    """How much louder music at -10 dBFS peak comes out of a fresh processor_class() 2 s after a square
+    burst of amplitude over `samples` samples (at 3 s) than without it: 0.5 s RMS in dB."""
+    clean = music(2, 10 * rate, rate)
+    clean *= 0.3 / np.abs(clean).max()
+    hit = clean.copy()
+    hit[:, 3 * rate : 3 * rate + samples] = amplitude * np.sign(np.sin(2 * np.pi * 100 * np.arange(samples) / rate))
+    outputs = [processor_class()(x, rate).astype(np.float64) for x in (clean, hit)]
+    after = slice(3 * rate + samples + int(1.75 * rate), 3 * rate + samples + int(2.25 * rate))
+    return float(10 * np.log10(np.mean(outputs[1][:, after] ** 2) / np.mean(outputs[0][:, after] ** 2)))

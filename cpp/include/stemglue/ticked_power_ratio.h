@@ -1,5 +1,7 @@
 // The root of a ratio of two slowly averaged powers, sqrt((<p> + floor) / (<q> + floor)), as the
-// loudness matches (Room's, Glue's auto makeup) use it to scale their output.
+// loudness matches (Room's, Glue's auto makeup) use it to scale their output; or, with decibels,
+// a weighted mean level in dB as a factor, 10^(<p> / (<q> + floor) / 20) (p the weighted dB, q the
+// weights).
 //
 // The averages are one-poles, y = (1 - a) p + a y, of time constants of hundreds of milliseconds
 // or more, so they are needed only every kTickSamples (32) samples: each tick interval's powers are
@@ -26,6 +28,8 @@ public:
     static constexpr size_t kTickSamples = kControlInterval;  // the control tick of the other slow values
     static constexpr double kFloorPower = 1e-12;              // so silence on both sides gives 1
 
+    explicit TickedPowerRatio(bool decibels = false) noexcept : decibels_(decibels) {}
+
     /** The one-pole's coefficient a (per sample); takes effect at the next tick. */
     void set_average(double coefficient) noexcept
     {
@@ -51,7 +55,8 @@ public:
             if (phase == 0) {  // the interval just completed moves the averages, and the root's next target
                 fold();
                 root_from_ = root_to_;
-                root_to_ = std::sqrt((averages_[0] + kFloorPower) / (averages_[1] + kFloorPower));
+                root_to_ = decibels_ ? std::pow(10.0, averages_[0] / (averages_[1] + kFloorPower) / 20.0)
+                                     : std::sqrt((averages_[0] + kFloorPower) / (averages_[1] + kFloorPower));
             }
             const size_t length = std::min(count - start, kTickSamples - phase);
             std::copy_n(numerator + start, length, interval_[0].begin() + phase);
@@ -86,6 +91,7 @@ private:
         }
     }
 
+    bool decibels_;
     std::array<double, kTickSamples> weights_{};
     double interval_decay_ = 0.0;
     std::array<double, 2> averages_{};                            // numerator, denominator

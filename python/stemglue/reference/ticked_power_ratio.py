@@ -1,7 +1,9 @@
 """The root of a ratio of two slowly averaged powers, the mirror of
 cpp/include/stemglue/ticked_power_ratio.h.
 
-sqrt((<p> + floor) / (<q> + floor)), <> one-pole averages y = (1 - a) p + a y, taken only every
+sqrt((<p> + floor) / (<q> + floor)), or with decibels, 10^(<p> / (<q> + floor) / 20) (the weighted
+mean of a level in dB as a factor: p the weighted dB, q the weights); <> one-pole averages
+y = (1 - a) p + a y, taken only every
 TICK_SAMPLES samples: each tick interval's powers are kept by phase and folded in at its end,
 a^32 y + sum_q (1 - a) a^(31 - q) p_q (the recursion's value at the tick); the root is taken at each
 tick and ramped to over the next interval. Ticks fall on the timeline, so the result does not
@@ -19,7 +21,8 @@ FLOOR_POWER = 1e-12  # so silence on both sides gives 1
 
 
 class TickedPowerRatio:
-    def __init__(self) -> None:
+    def __init__(self, decibels: bool = False) -> None:
+        self._decibels = decibels
         self.set_average(0.0)
         self.reset()
 
@@ -46,8 +49,7 @@ class TickedPowerRatio:
             if phase == 0:  # the interval just completed moves the averages, and the root's next target
                 self._averages = self._interval_decay * self._averages + self._interval @ self._weights
                 self._interval[:] = 0.0  # phases a seek or a pause skips count as silence, not again
-                floored = self._averages + FLOOR_POWER
-                self._root_from, self._root_to = self._root_to, float(np.sqrt(floored[0] / floored[1]))
+                self._root_from, self._root_to = self._root_to, self._factor()
             end = min(n, start + TICK_SAMPLES - phase)
             self._interval[0, phase : phase + end - start] = numerator[start:end]
             self._interval[1, phase : phase + end - start] = denominator[start:end]
@@ -55,3 +57,9 @@ class TickedPowerRatio:
             root[start:end] = self._root_from + (self._root_to - self._root_from) * ramp
             start = end
         return root
+
+    def _factor(self) -> float:
+        if self._decibels:
+            return float(10.0 ** (self._averages[0] / (self._averages[1] + FLOOR_POWER) / 20.0))
+        floored = self._averages + FLOOR_POWER
+        return float(np.sqrt(floored[0] / floored[1]))
