@@ -85,3 +85,20 @@ def test_after_a_seek_the_skipped_phases_count_as_silence_not_as_the_last_interv
     )
     expected = np.sqrt((numerator_average + FLOOR_POWER) / (denominator_average + FLOOR_POWER))
     assert abs(root[384 - 340] - expected) < 1e-9 * expected  # the target set at 352, reached at 384
+
+
+def test_a_cap_holds_the_root_over_the_level_s_mean_at_ticks_after_heard_intervals():
+    """The root of a 20 dB power ratio, capped at 1 dB over a level of 6 dB: 7 dB from the second tick
+    (the mean is a weighted mean from the first); at the ticks after unheard intervals the mean holds."""
+    n = 48000
+    numerator = np.ones(n)
+    numerator[24000 : 24000 + 4 * TICK_SAMPLES] = 0.0  # four unheard intervals, their level ignored
+    level = np.full(n, 6.0)
+    level[24001 : 24001 + 4 * TICK_SAMPLES] = 40.0  # read at the ticks after the unheard intervals only
+    ratio = TickedPowerRatio()
+    ratio.set_average(AVERAGE)
+    ratio.set_cap(1.0)
+    assert ratio.process(0, numerator, 0.01 * numerator).max() > 9  # without the level: the ratio's root, 10
+    ratio.reset()
+    root = ratio.process(0, numerator, 0.01 * numerator, level)
+    np.testing.assert_allclose(root[2 * TICK_SAMPLES :], 10 ** (7 / 20), rtol=1e-8)  # (the floor in the mean)

@@ -13,10 +13,10 @@ constexpr double kAutoFastReleaseMs = 80.0, kAutoSlowAttackMs = 500.0, kAutoSlow
 constexpr double kFloorDb = -200.0, kFloorMagnitude = 1e-10;
 // Auto makeup: input and compressed power, each averaged over this time; their ratio is the
 // makeup (in power). Far slower than the release, so it restores loudness, not the dynamics. It
-// never exceeds the reduction's time average (in dB, where heard) by more than kAutoMakeupCapDb:
-// weighted by power, a short overload, reduced hard and loud, held the seconds after it up (100
-// samples at 1e6 in music: +3.8 dB for 30 s; a 100 ms square at +6 dBFS: +8.9 dB 2 s on, now +1.5);
-// in time alone, a kit's hits (reduced) and gaps (not) would lose 0.6 LU.
+// never exceeds the reduction's time average (in dB, at the ticks after heard intervals) by more
+// than kAutoMakeupCapDb: weighted by power, a short overload, reduced hard and loud, held the
+// seconds after it up (100 samples at 1e6 in music: +3.8 dB for 30 s; a 100 ms square at +6 dBFS:
+// +8.9 dB 2 s on); in time alone, a kit's hits (reduced) and gaps (not) would lose 0.6 LU.
 constexpr double kAutoMakeupMs = 3000.0, kAutoMakeupCapDb = 1.0;
 // Samples below -60 dBFS (summed power) do not move the averages, as BS.1770 gates silence: a noise
 // floor or a host's silent pre-roll leaves them exactly where they were.
@@ -73,39 +73,25 @@ void apply_gain(float* __restrict x, const float* __restrict gain, int n) noexce
 }
 
 // The auto makeup's factor for each sample: the input power p (summed over the channels, gated),
-// its compressed p g^2 (g the compressor's gain), and the root of their averages' ratio, capped by
-// the mean reduction where heard. One function with vector clones, so the passes run at the
+// its compressed p g^2 (g the compressor's gain), and the root of their averages' ratio, capped
+// over the reduction's time average. One function with vector clones, so the passes run at the
 // machine's width.
-struct AutoMakeupBuffers {
-    double *power, *compressed, *heard, *heard_reduction, *mean;
-};
-
 STEMGLUE_MULTIVERSION
 void auto_makeup_factors(const float* const* channels, int num_channels, const float* __restrict reduction_gain,
-                         const double* __restrict reduction, TickedPowerRatio& makeup, TickedPowerRatio& reduction_mean,
-                         uint64_t position, const AutoMakeupBuffers& buffers, double* __restrict factor, int n) noexcept
+                         const double* reduction, TickedPowerRatio& makeup, uint64_t position, double* __restrict power,
+                         double* __restrict compressed, double* __restrict factor, int n) noexcept
 {
-    double* __restrict power = buffers.power;
-    double* __restrict compressed = buffers.compressed;
-    double* __restrict heard = buffers.heard;
-    double* __restrict heard_reduction = buffers.heard_reduction;
-    double* __restrict mean = buffers.mean;
     for (int j = 0; j < n; ++j) power[j] = 0.0;
     for (int c = 0; c < num_channels; ++c) {
         const float* x = channels[c];
         for (int j = 0; j < n; ++j) power[j] += double(x[j]) * double(x[j]);
     }
     for (int j = 0; j < n; ++j) {
-        heard[j] = power[j] > kAutoMakeupGatePower ? 1.0 : 0.0;
-        power[j] *= heard[j];
+        power[j] = power[j] > kAutoMakeupGatePower ? power[j] : 0.0;
         const double gain = reduction_gain[j];
         compressed[j] = power[j] * gain * gain;
-        heard_reduction[j] = heard[j] * reduction[j];
     }
-    makeup.process(position, power, compressed, factor, n);
-    reduction_mean.process(position, heard_reduction, heard, mean, n);
-    const double cap = std::pow(10.0, kAutoMakeupCapDb / 20.0);
-    for (int j = 0; j < n; ++j) factor[j] = std::min(factor[j], mean[j] * cap);
+    makeup.process(position, power, compressed, factor, n, reduction);
 }
 
 }  // namespace
@@ -114,8 +100,7 @@ void GlueCompressor::prepare_module()
 {
     channels_.assign(static_cast<size_t>(num_channels_), Channel{});
     const size_t block = static_cast<size_t>(max_block_size_);
-    for (auto* values : {&target_, &reduction_, &power_, &compressed_, &automatic_, &heard_, &heard_reduction_, &mean_})
-        values->assign(block, 0.0);
+    for (auto* values : {&target_, &reduction_, &power_, &compressed_, &automatic_}) values->assign(block, 0.0);
     for (auto* values : {&level_, &reduction_gain_, &gain_}) values->assign(block, 0.0f);
     update_coefficients();
 }
@@ -129,7 +114,7 @@ void GlueCompressor::update_coefficients() noexcept
     slow_attack_ = coefficient(kAutoSlowAttackMs, sample_rate_);
     slow_release_ = coefficient(kAutoSlowReleaseMs, sample_rate_);
     makeup_.set_average(coefficient(kAutoMakeupMs, sample_rate_));
-    reduction_mean_.set_average(coefficient(kAutoMakeupMs, sample_rate_));
+    makeup_.set_cap(kAutoMakeupCapDb);
     // RBJ high-pass, Q = 1/sqrt(2) (Butterworth); the cutoff stays below Nyquist at any rate.
     const double w = 2.0 * M_PI * std::min(highpass_hz_.value(), 0.45 * sample_rate_) / sample_rate_;
     const double alpha = std::sin(w) / std::sqrt(2.0), cosine = std::cos(w), a0 = 1.0 + alpha;
@@ -142,7 +127,6 @@ void GlueCompressor::reset_module() noexcept
     for (Channel& channel : channels_) channel = Channel{};
     peak_ = smooth_ = slow_peak_ = gain_reduction_db_ = 0.0;
     makeup_.reset();
-    reduction_mean_.reset();
 }
 
 void GlueCompressor::set_parameter(int index, double value) noexcept
@@ -257,9 +241,8 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
     // capped by the reduction's time average.
     reduction_gains(reduction_.data(), reduction_gain_.data(), n);
     if (auto_makeup_.value() >= 0.5)
-        auto_makeup_factors(
-            block.channels, block.num_channels, reduction_gain_.data(), reduction_.data(), makeup_, reduction_mean_, position_,
-            {power_.data(), compressed_.data(), heard_.data(), heard_reduction_.data(), mean_.data()}, automatic_.data(), n);
+        auto_makeup_factors(block.channels, block.num_channels, reduction_gain_.data(), reduction_.data(), makeup_, position_,
+                            power_.data(), compressed_.data(), automatic_.data(), n);
     else
         std::fill(automatic_.begin(), automatic_.begin() + n, 1.0);
 

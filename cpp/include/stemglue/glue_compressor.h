@@ -70,14 +70,12 @@ private:
     Biquad highpass_;
     double attack_ = 0.0, release_ = 0.0, fast_release_ = 0.0, slow_attack_ = 0.0, slow_release_ = 0.0;
     double peak_ = 0.0, smooth_ = 0.0, slow_peak_ = 0.0;  // detector states (dB of gain reduction)
-    TickedPowerRatio makeup_;                             // auto makeup: sqrt(<p> / <p g^2>) ...
-    TickedPowerRatio reduction_mean_{true};               // ... capped by the reduction's time average
+    TickedPowerRatio makeup_;                             // auto makeup: sqrt(<p> / <p g^2>), capped
     double gain_reduction_db_ = 0.0;
 
     std::vector<float> level_, reduction_gain_, gain_;    // sidechain magnitude; compressor's gain; output gain (mixed)
     std::vector<double> target_, reduction_;              // static curve's reduction; detector's (dB)
     std::vector<double> power_, compressed_, automatic_;  // gated input power, compressed; auto makeup
-    std::vector<double> heard_, heard_reduction_, mean_;  // the gate (1, 0), the reduction where heard; its mean
 };
 
 }  // namespace stemglue

@@ -1,7 +1,7 @@
 // The root of a ratio of two slowly averaged powers, sqrt((<p> + floor) / (<q> + floor)), as the
-// loudness matches (Room's, Glue's auto makeup) use it to scale their output; or, with decibels,
-// a weighted mean level in dB as a factor, 10^(<p> / (<q> + floor) / 20) (p the weighted dB, q the
-// weights).
+// loudness matches (Room's, Glue's auto makeup) use it to scale their output; optionally capped at
+// a number of dB over the time average of a level in dB (read at each tick after a heard interval,
+// one whose p was not all zero: a control-rate mean, so the cap costs nothing per sample).
 //
 // The averages are one-poles, y = (1 - a) p + a y, of time constants of hundreds of milliseconds
 // or more, so they are needed only every kTickSamples (32) samples: each tick interval's powers are
@@ -28,8 +28,6 @@ public:
     static constexpr size_t kTickSamples = kControlInterval;  // the control tick of the other slow values
     static constexpr double kFloorPower = 1e-12;              // so silence on both sides gives 1
 
-    explicit TickedPowerRatio(bool decibels = false) noexcept : decibels_(decibels) {}
-
     /** The one-pole's coefficient a (per sample); takes effect at the next tick. */
     void set_average(double coefficient) noexcept
     {
@@ -38,25 +36,39 @@ public:
         interval_decay_ = decay;
     }
 
+    /** Cap the root at cap_db over the level's time average (process() given the level); takes effect
+     *  at the next tick. */
+    void set_cap(double cap_db) noexcept { cap_ = std::pow(10.0, cap_db / 20.0); }
+
     /** Averages from zero (the root from 1). */
     void reset() noexcept
     {
         averages_.fill(0.0);
+        level_mean_.fill(0.0);
         for (auto& interval : interval_) interval.fill(0.0);
         root_from_ = root_to_ = 1.0;
     }
 
     /** root[j] for the powers numerator[j], denominator[j] of the samples from timeline position
-     *  `position` on; root may be either input. */
-    void process(uint64_t position, const double* numerator, const double* denominator, double* root, int n) noexcept
+     *  `position` on; root may be either input. level_db: the capped level, per sample (read at ticks). */
+    void process(uint64_t position, const double* numerator, const double* denominator, double* root, int n,
+                 const double* level_db = nullptr) noexcept
     {
         for (size_t start = 0, count = static_cast<size_t>(std::max(n, 0)); start < count;) {
             const size_t phase = static_cast<size_t>((position + start) % kTickSamples);
             if (phase == 0) {  // the interval just completed moves the averages, and the root's next target
+                const bool heard =
+                    level_db && std::any_of(interval_[0].begin(), interval_[0].end(), [](double power) { return power != 0.0; });
                 fold();
                 root_from_ = root_to_;
-                root_to_ = decibels_ ? std::pow(10.0, averages_[0] / (averages_[1] + kFloorPower) / 20.0)
-                                     : std::sqrt((averages_[0] + kFloorPower) / (averages_[1] + kFloorPower));
+                root_to_ = std::sqrt((averages_[0] + kFloorPower) / (averages_[1] + kFloorPower));
+                if (level_db) {
+                    if (heard) {  // the level and its weight
+                        level_mean_[0] = interval_decay_ * level_mean_[0] + (1.0 - interval_decay_) * level_db[start];
+                        level_mean_[1] = interval_decay_ * level_mean_[1] + (1.0 - interval_decay_);
+                    }
+                    root_to_ = std::min(root_to_, cap_ * std::pow(10.0, level_mean_[0] / (level_mean_[1] + kFloorPower) / 20.0));
+                }
             }
             const size_t length = std::min(count - start, kTickSamples - phase);
             std::copy_n(numerator + start, length, interval_[0].begin() + phase);
@@ -91,12 +103,13 @@ private:
         }
     }
 
-    bool decibels_;
     std::array<double, kTickSamples> weights_{};
     double interval_decay_ = 0.0;
     std::array<double, 2> averages_{};                            // numerator, denominator
     std::array<std::array<double, kTickSamples>, 2> interval_{};  // this interval's powers, by phase
     double root_from_ = 1.0, root_to_ = 1.0;                      // at the last two ticks
+    double cap_ = 1.0;
+    std::array<double, 2> level_mean_{};  // the capped level's time average: level, weight
 };
 
 }  // namespace stemglue

@@ -5,11 +5,11 @@ gain       soft-knee static curve -> target gain reduction g (dB)
 detector   y1 = max(g, aR y1 + (1 - aR) g);  y = aA y + (1 - aA) y1   (smooth decoupled peak)
 auto       fast branch (80 ms release) and a slow one (500 ms attack, 1.5 s release); the
            larger reduction wins
-makeup     with glue_auto_makeup: a = min(sqrt(<p> / <p g^2>), 10^((<h y> / <h> + 1) / 20)), p the
-           input power (summed over channels) where heard (h: p above -60 dBFS), g = 10^(-y/20), y
-           the reduction (dB), <> a one-pole average over 3 s from zero (frozen while auto makeup is
-           off; taken every 32 samples, the factor ramped between: ticked_power_ratio), so each is a
-           mean from the first sample and holds through silence; the loudness given back over
+makeup     with glue_auto_makeup: a = min(sqrt(<p> / <p g^2>), 10^((<y> + 1) / 20)), p the input power
+           (summed over channels; 0 below -60 dBFS), g = 10^(-y/20), y the reduction (dB), <> a
+           one-pole average over 3 s from zero (frozen while auto makeup is off; taken every 32
+           samples, the factor ramped between, and <y> of y at the ticks after intervals with p:
+           ticked_power_ratio), so each is a mean from the first sample and holds through silence; the loudness given back over
            seconds, the dynamics within them left compressed, but never more than 1 dB beyond the
            reduction's time average: weighted by power, a short overload, reduced hard and loud, held
            the seconds after it up (100 samples at 1e6: +3.8 dB for 30 s)
@@ -74,21 +74,16 @@ class GlueCompressor(ReferenceModule):
         self._filter_state = np.zeros((self._num_channels, 2))
         self._peak = self._smooth = self._slow = 0.0
         self.gain_reduction_db = 0.0
-        self._makeup = TickedPowerRatio()  # auto makeup: sqrt(<p> / <p g^2>) ...
-        self._reduction_mean = TickedPowerRatio(decibels=True)  # ... capped by the reduction's time average
+        self._makeup = TickedPowerRatio()  # auto makeup: sqrt(<p> / <p g^2>), capped
+        self._makeup.set_cap(AUTO_MAKEUP_CAP_DB)
 
     def _auto_makeup_gain(self, x: np.ndarray, reduction_db: np.ndarray, reduction_gain: np.ndarray) -> np.ndarray:
-        """sqrt(<p> / <p g^2>), g the compressor's gain, at most 1 dB over the reduction's time average
-        where heard; the averages move only while auto makeup is on."""
+        """sqrt(<p> / <p g^2>), g the compressor's gain, at most 1 dB over the reduction's time average;
+        the averages move only while auto makeup is on."""
         power = np.sum(x * x, axis=0)
-        heard = (power > AUTO_MAKEUP_GATE_POWER).astype(np.float64)
-        power = power * heard
-        average = coefficient(AUTO_MAKEUP_MS, self._sample_rate)
-        self._makeup.set_average(average)
-        self._reduction_mean.set_average(average)
-        factor = self._makeup.process(self._position, power, power * reduction_gain * reduction_gain)
-        mean = self._reduction_mean.process(self._position, heard * reduction_db, heard)
-        return np.minimum(factor, mean * 10 ** (AUTO_MAKEUP_CAP_DB / 20))
+        power = np.where(power > AUTO_MAKEUP_GATE_POWER, power, 0.0)
+        self._makeup.set_average(coefficient(AUTO_MAKEUP_MS, self._sample_rate))
+        return self._makeup.process(self._position, power, power * reduction_gain * reduction_gain, reduction_db)
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "attack_ms":
