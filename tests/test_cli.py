@@ -1,6 +1,7 @@
 """The real `stemglue` command on real audio files."""
 
 import argparse
+import resource
 import shutil
 import signal
 import subprocess
@@ -232,6 +233,33 @@ def test_an_unwritable_output_folder_is_one_line_and_leaves_nothing(stem, tmp_pa
     assert "Traceback" not in result.stderr
     if where != "/sys":
         assert "not a folder" in result.stderr
+    assert not output.exists() and sorted(tmp_path.iterdir()) == before
+
+
+def _files_of_at_most_200_kb():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
+
+
+@pytest.mark.parametrize("session", [False, True], ids=["file", "session"])
+def test_a_write_the_system_refuses_names_the_output_and_the_reason(stem, tmp_path, session):
+    """A full disk said only "stemglue: error: System error." (libsndfile's code; a tryout on a 30 MB
+    tmpfs). The system's reason now comes with the output it hit; here a file size limit stands in."""
+    if session:
+        (tmp_path / "stems").mkdir()
+        shutil.copy(stem, tmp_path / "stems" / "kick.wav")
+        command, output, hit = (
+            [COMMAND, "render", tmp_path / "stems", "-o", tmp_path / "out"],
+            tmp_path / "out",
+            "kick.wav",
+        )
+    else:
+        command, output, hit = [COMMAND, "render", stem, "-o", tmp_path / "out.wav"], tmp_path / "out.wav", "out.wav"
+    before = sorted(tmp_path.iterdir())
+    result = subprocess.run(
+        list(map(str, command)), capture_output=True, text=True, timeout=300, preexec_fn=_files_of_at_most_200_kb
+    )
+    one_line_error(result, hit, "writing failed (File too large)")
     assert not output.exists() and sorted(tmp_path.iterdir()) == before
 
 

@@ -26,6 +26,10 @@ BAND = {"kick": "kick", "snare": "snare", "hat": "hat", "bass": "bass", "guitar"
         ("piano", "keys"),
         ("riser_fx", "fx"),
         ("stem 7", "keys"),
+        ("Tom1", "tom"),  # these four were keys (a tryout)
+        ("808", "bass"),
+        ("BGV", "vocal"),
+        ("Clap", "drums"),
     ],
 )
 def test_roles_come_from_file_names(name, role):

@@ -179,17 +179,41 @@ def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
 _SFC_SET_ADD_PEAK_CHUNK = 0x1050
 
 
-def open_output(path: Path, sample_rate: int, channels: int) -> soundfile.SoundFile:
-    """A 32-bit float WAV opened for writing in blocks (float: the chain may exceed 0 dBFS).
+def _libsndfile_reason(handle: object, error: BaseException) -> str:
+    """libsndfile's own account of its last error on handle (NULL: of the last open), which for a
+    system error holds the system's ("No space left on device"; soundfile says only "System error.")."""
+    text = soundfile._ffi.string(soundfile._snd.sf_strerror(handle)).decode(errors="replace").strip()
+    return text.removeprefix("System error :").strip().rstrip(".") or _first_line(error)
+
+
+class _Output(soundfile.SoundFile):
+    """A SoundFile whose failed writes name the output and the reason (a full disk says so)."""
+
+    shown: Path  # the output the user asked for (the file written may be its temporary)
+
+    def write(self, data: np.ndarray) -> None:
+        try:
+            super().write(data)
+        except (soundfile.LibsndfileError, RuntimeError) as error:
+            raise AudioFileError(f"{self.shown}: writing failed ({_libsndfile_reason(self._file, error)})") from None
+
+
+def open_output(path: Path, sample_rate: int, channels: int, shown: Path | None = None) -> soundfile.SoundFile:
+    """A 32-bit float WAV opened for writing in blocks (float: the chain may exceed 0 dBFS); errors
+    name `shown` (default: path).
 
     Without libsndfile's PEAK chunk: it holds the time of writing, so two identical renders would
     differ in their bytes."""
+    shown = Path(shown or path)
     try:
-        sink = soundfile.SoundFile(
+        sink = _Output(
             str(path), mode="w", samplerate=int(sample_rate), channels=int(channels), subtype="FLOAT", format="WAV"
         )
-    except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
-        raise AudioFileError(f"{path}: cannot write ({_first_line(error)})") from None
+    except (soundfile.LibsndfileError, RuntimeError) as error:
+        raise AudioFileError(f"{shown}: cannot write ({_libsndfile_reason(soundfile._ffi.NULL, error)})") from None
+    except OSError as error:
+        raise AudioFileError(f"{shown}: cannot write ({error.strerror or _first_line(error)})") from None
+    sink.shown = shown
     soundfile._snd.sf_command(sink._file, _SFC_SET_ADD_PEAK_CHUNK, soundfile._ffi.NULL, 0)
     return sink
 
@@ -199,6 +223,6 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, *, overwrite: b
     audio = np.asarray(audio, dtype=np.float32)
     with (
         atomic_output(path, overwrite=overwrite) as temporary,
-        open_output(temporary, sample_rate, audio.shape[0]) as sink,
+        open_output(temporary, sample_rate, audio.shape[0], shown=path) as sink,
     ):
         sink.write(audio.T)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -237,7 +238,7 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
         progress.finish()
     written = "mix.wav, session.json and report.html" if arguments.report else "mix.wav and session.json"
     print(
-        f"wrote {arguments.output}: {len(rendered.stems)} stems ({', '.join(rendered.stems)}), {written} "
+        f"wrote {arguments.output}: {_count(len(rendered.stems), 'stem')} ({', '.join(rendered.stems)}), {written} "
         f"({rendered.output_frames} frames, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
         f"{rendered.pairs} bleed pairs, layout {rendered.layout})"
     )
@@ -298,7 +299,8 @@ def _render_catalogue(arguments: argparse.Namespace, chosen: dict[str, float]) -
             outdir.rmdir()
     for result in results:
         if result.rendered is not None:
-            print(f"wrote {result.session.outdir}: {len(result.rendered.stems)} stems, mix.wav and session.json")
+            stems = _count(len(result.rendered.stems), "stem")
+            print(f"wrote {result.session.outdir}: {stems}, mix.wav and session.json")
         else:
             print(f"stemglue: error: session {result.session.outdir.name}: {result.error}", file=sys.stderr)
     failed = sum(result.rendered is None for result in results)
@@ -320,7 +322,10 @@ def _session_init(arguments: argparse.Namespace) -> int:
     text = session_file_text(files, output.resolve().parent, arguments.layout)
     with atomic_output(output, overwrite=arguments.overwrite) as temporary:
         temporary.write_text(text, encoding="utf-8")
-    print(f"wrote {output} ({len(files)} stems); edit it, then: stemglue render --session {output} -o OUTDIR")
+    print(
+        f"wrote {output} ({_count(len(files), 'stem')}); edit it, then: "
+        f"stemglue render --session {shlex.quote(str(output))} -o OUTDIR"
+    )
     return 0
 
 
@@ -377,7 +382,7 @@ def _analyze(arguments: argparse.Namespace) -> int:
     if before is not None:  # a mono original read as its stereo render's session heard it (copied into both)
         widths = {stem.name: stem.channels for stem in stems}
         before = [dataclasses.replace(stem, upmix_to=widths.get(stem.name, 0)) for stem in before]
-    progress = _Progress(f"analysing {len(stems) + len(before or [])} stems")
+    progress = _Progress(f"analysing {_count(len(stems) + len(before or []), 'stem')}")
     try:
         report = Report(before) if arguments.report is not None else None
         details = {} if report is not None else None  # what the report's plots need
@@ -522,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--report",
         action="store_true",
         help="session: also write OUTDIR/report.html, `stemglue analyze` of the rendered stems against their "
-        "inputs (takes about as long again as a long render)",
+        "inputs (it analyses every stem twice: 16 stereo stems of 2 min took 66 s with it, 12 s without, on 2 cores)",
     )
     render.add_argument(
         "--jobs",

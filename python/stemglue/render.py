@@ -112,7 +112,7 @@ def render_file(
         to_skip, written, read = latency, 0, 0
         with (
             atomic_output(output_path, overwrite=overwrite) as temporary,
-            open_output(temporary, sample_rate, channels) as sink,
+            open_output(temporary, sample_rate, channels, shown=output_path) as sink,
         ):
             if chosen:  # how to redo it (libsndfile refuses an empty string)
                 sink.comment = " ".join(f"{key}={value:g}" for key, value in chosen.items())

@@ -406,10 +406,14 @@ def render_session(
     try:
         (staging / "stems").mkdir()
         sinks = {  # closed on the way out, error or not
-            stem.name: files.enter_context(open_output(staging / "stems" / f"{stem.name}.wav", rate, channels))
+            stem.name: files.enter_context(
+                open_output(
+                    staging / "stems" / f"{stem.name}.wav", rate, channels, shown=outdir / "stems" / f"{stem.name}.wav"
+                )
+            )
             for stem in stems
         }
-        mix_sink = files.enter_context(open_output(staging / "mix.wav", rate, channels))
+        mix_sink = files.enter_context(open_output(staging / "mix.wav", rate, channels, shown=outdir / "mix.wav"))
         chunk = block_size * max(1, CHUNK_FRAMES // block_size)
         readers |= {stem.name: stem.chunks(rate, channels, chunk) for stem in stems}
         to_skip, written = latency, 0

@@ -105,10 +105,10 @@ _ROLE_WORDS = [
     ("snare", r"snare|\bsd\b"),
     ("hat", r"hat|\bhh\b"),
     ("tom", r"\btoms?\b|floor ?tom"),
-    ("drums", r"drum|perc|beat"),
-    ("bass", r"bass|\bsub\b"),
+    ("drums", r"drum|perc|beat|clap|shaker|tambourine|conga|bongo"),
+    ("bass", r"bass|\bsub\b|\b808\b"),
     ("guitar", r"guit|\bgtr\b"),
-    ("vocal", r"vocal|\bvox\b|voice|sing|lead ?vox|choir|\bbv\b"),
+    ("vocal", r"vocal|\bvox\b|voice|sing|lead ?vox|choir|\bbg?vs?\b|\bbacking\b"),
     ("keys", r"keys|piano|organ|synth|\bpad\b|lead|rhodes|\bep\b|string"),
     ("fx", r"\bfx\b|sfx|riser|noise"),
 ]
@@ -118,6 +118,7 @@ def guess_role(name: str) -> str:
     """The role a stem's file name suggests (kick, snare, hat, tom, overheads, room, drums, bass,
     guitar, keys, vocal, fx); "keys" when nothing matches (an instrument on the floor of the room)."""
     words = re.sub(r"[_\-.]+", " ", name.lower())
+    words = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", words)  # Tom1 -> tom 1
     return next((role for role, pattern in _ROLE_WORDS if re.search(pattern, words)), "keys")
 
 
