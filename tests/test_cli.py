@@ -236,6 +236,23 @@ def test_an_unwritable_output_folder_is_one_line_and_leaves_nothing(stem, tmp_pa
     assert not output.exists() and sorted(tmp_path.iterdir()) == before
 
 
+def test_an_output_over_full_scale_is_named_with_its_peak(tmp_path):
+    """The chain may lift a hot stem past 0 dBFS: the float WAV keeps it, a 24-bit export will not.
+    A tryout's session wrote stems at +9.8 and +12.6 dBFS and a mix at +25.7 without a word."""
+    hot, calm = tmp_path / "hot.wav", tmp_path / "calm.wav"
+    soundfile.write(hot, 1.5 * music(2, 48000, 48000).T / np.abs(music(2, 48000, 48000)).max(), 48000, subtype="FLOAT")
+    soundfile.write(calm, 0.1 * music(2, 48000, 48000).T, 48000, subtype="FLOAT")
+    result = run("render", hot, "-o", tmp_path / "hot out.wav")
+    assert result.returncode == 0, result.stderr
+    peak_db = 20 * np.log10(np.abs(soundfile.read(tmp_path / "hot out.wav")[0]).max())
+    assert result.stderr.strip() == (
+        f"stemglue: warning: peaks over full scale: hot out.wav {peak_db:+.1f} dBFS "
+        "(kept in the float WAV; a fixed-point export clips them)"
+    )
+    result = run("render", calm, "-o", tmp_path / "calm out.wav")
+    assert result.returncode == 0 and result.stderr == ""
+
+
 def _files_of_at_most_200_kb():
     resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing

@@ -190,12 +190,23 @@ class _Output(soundfile.SoundFile):
     """A SoundFile whose failed writes name the output and the reason (a full disk says so)."""
 
     shown: Path  # the output the user asked for (the file written may be its temporary)
+    peak = 0.0  # the largest magnitude written
 
     def write(self, data: np.ndarray) -> None:
         try:
             super().write(data)
         except (soundfile.LibsndfileError, RuntimeError) as error:
             raise AudioFileError(f"{self.shown}: writing failed ({_libsndfile_reason(self._file, error)})") from None
+        if data.size:
+            self.peak = max(self.peak, float(np.max(np.abs(data))))
+
+
+def over_full_scale(outputs: list[soundfile.SoundFile]) -> str | None:
+    """A warning naming the outputs (opened by open_output) whose peaks passed 0 dBFS, or None."""
+    over = [f"{sink.shown.name} {20 * np.log10(sink.peak):+.1f} dBFS" for sink in outputs if sink.peak > 1.0]
+    if not over:
+        return None
+    return f"peaks over full scale: {', '.join(over)} (kept in the float WAV; a fixed-point export clips them)"
 
 
 def open_output(path: Path, sample_rate: int, channels: int, shown: Path | None = None) -> soundfile.SoundFile:

@@ -17,7 +17,14 @@ import numpy as np
 import soundfile
 
 from stemglue import StemGlue, parameters
-from stemglue.audio_io import AudioFileError, atomic_output, open_input, open_output, wav_claimed_frames
+from stemglue.audio_io import (
+    AudioFileError,
+    atomic_output,
+    open_input,
+    open_output,
+    over_full_scale,
+    wav_claimed_frames,
+)
 
 #: Longest tail added after the input, whatever the room: a safeguard should the table's RT60 grow.
 MAX_TAIL_SECONDS = 10.0
@@ -136,11 +143,10 @@ def render_file(
                 out = out[:, to_skip:]  # the first `latency` samples precede the input: drop them
                 to_skip = max(0, to_skip - chunk)
                 out = out[:, : total - written]
-                try:
-                    sink.write(out.T)
-                except (soundfile.LibsndfileError, RuntimeError) as error:
-                    raise AudioFileError(f"{output_path}: writing failed ({error})") from None
+                sink.write(out.T)
                 written += out.shape[1]
                 if progress is not None:
                     progress(written / total)
+    if warning := over_full_scale([sink]):
+        warn(warning)
     return Rendered(sample_rate, channels, frames, total, int(chosen["track_id"]))

@@ -41,6 +41,7 @@ from stemglue.audio_io import (
     current_umask,
     open_input,
     open_output,
+    over_full_scale,
     scan_audio,
 )
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for, truncated, warn_on_stderr
@@ -284,6 +285,7 @@ def render_session(
     progress: Callable[[float], None] | None = None,
     jobs: int = 1,
     with_report: bool = False,
+    warn: Callable[[str], None] = warn_on_stderr,
 ) -> SessionRendered:
     """Render the stems (files, one folder of them, or a session file's) as one session into
     OUTDIR: stems/<name>.wav, mix.wav and session.json (``with_report``: and report.html, the
@@ -432,6 +434,7 @@ def render_session(
             if progress is not None:
                 progress(written / total)
         files.close()
+        over = over_full_scale([*sinks.values(), mix_sink])
         description = _session_report(
             stems, rate, channels, frames, total, values, spec, roles, placements, pairs, track_ids, room_tone
         )
@@ -451,6 +454,8 @@ def render_session(
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, outdir)
+        if over:
+            warn(f"{outdir}: {over}")
     except BaseException:
         files.close()
         shutil.rmtree(staging, ignore_errors=True)
