@@ -17,7 +17,7 @@ from stemglue.analysis.balance import spectral_balance
 from stemglue.analysis.bleed import bleed_evidence
 from stemglue.analysis.decay import free_decays
 from stemglue.analysis.floor import noise_floor
-from stemglue.analysis.harmonics import harmonic_signature
+from stemglue.analysis.harmonics import FLOOR_DBC, harmonic_signature
 from stemglue.analysis.loudness import integrated_loudness_lufs, loudness_range_lu, true_peak_dbtp
 from stemglue.analysis.multitrack import StemAudio, analyze
 from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
@@ -229,6 +229,15 @@ def test_harmonic_signature_reads_the_harmonics_put_in(h2_dbc, h3_dbc):
     assert signature.h2_dbc == pytest.approx(h2_dbc, abs=0.3)
     assert signature.h3_dbc == pytest.approx(h3_dbc, abs=0.3)
     assert signature.level_dbfs == pytest.approx(-12.0, abs=0.1)
+
+
+def test_a_harmonic_below_the_window_s_floor_reads_as_the_floor():
+    """A clean generated sine's H3 read -170 dBc (the 1e-30 guard), so a tube's -25 showed as a change
+    of +145 dB (a tryout's report). Under the Blackman-Harris sidelobes (-92 dB) nothing is measured."""
+    mono = notes_with_harmonics(-30.0, -300.0, -12.0, [110.0, 220.0, 330.0])
+    signature = harmonic_signature(mono, RATE, sustained_notes(mono, RATE))
+    assert signature.h2_dbc == pytest.approx(-30.0, abs=0.3)
+    assert signature.h3_dbc == FLOOR_DBC == -100.0
 
 
 def test_harmonic_signature_is_read_on_the_loudest_notes():

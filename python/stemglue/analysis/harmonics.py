@@ -20,6 +20,9 @@ LOUDEST_SPAN_DB = 10.0
 MAX_READ_S = 1.0
 #: Power is summed over this many bins either side of each harmonic's peak (the window's main lobe).
 LOBE_BINS = 4
+#: Below this a harmonic is not measured (the Blackman-Harris window's sidelobes lie at -92 dB): it
+#: reads as this, so a clean sine's "before" is not -170 dBc and its change after a tube not +145 dB.
+FLOOR_DBC = -100.0
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,8 @@ def harmonic_signature(mono: np.ndarray, sample_rate: float, notes: list[Note]) 
     levels = np.array(readings)
     loud = levels[levels[:, 0] >= levels[:, 0].max() - LOUDEST_SPAN_DB]
     return HarmonicSignature(
-        h2_dbc=float(np.median(loud[:, 1] - loud[:, 0])),
-        h3_dbc=float(np.median(loud[:, 2] - loud[:, 0])),
+        h2_dbc=float(max(FLOOR_DBC, np.median(loud[:, 1] - loud[:, 0]))),
+        h3_dbc=float(max(FLOOR_DBC, np.median(loud[:, 2] - loud[:, 0]))),
         level_dbfs=float(np.median(loud[:, 0])),
         notes=len(loud),
     )
