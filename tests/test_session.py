@@ -316,6 +316,17 @@ def test_every_stems_room_decays_at_the_set_rt60(tmp_path):
     assert np.max(np.abs(ratio[3:] - 1)) < 0.05, np.round(ratio, 3)
 
 
+def test_a_session_renders_at_the_rate_asked_for(stems, tmp_path):
+    """A 44.1 kHz project with one 48 kHz stem came back at 48 kHz, with no way to ask (a tryout)."""
+    result = run("render", stems, "-o", tmp_path / "out", "--sample-rate", "44100")
+    assert result.returncode == 0, result.stderr
+    session = json.loads((tmp_path / "out" / "session.json").read_text())
+    assert session["sample_rate"] == 44100 and read(tmp_path / "out" / "mix.wav")[1] == 44100
+    conversions = {name: stem["conversions"] for name, stem in session["stems"].items()}
+    assert any("48000 Hz to 44100 Hz" in c for c in conversions["drums"])
+    assert not any("Hz" in c for c in conversions["keys"])
+
+
 def test_a_44k1_sine_in_a_48k_session_is_resampled_cleanly(tmp_path):
     """soxr at very high quality, streamed in chunks: THD+N of a 997 Hz sine below -110 dB."""
     folder = tmp_path / "rates"

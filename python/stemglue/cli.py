@@ -15,6 +15,7 @@ import soundfile
 from stemglue import __version__
 from stemglue._parameters import parameters
 from stemglue._presets import preset, presets
+from stemglue._processor import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from stemglue.audio_io import AudioFileError, atomic_output, check_output_path, write_audio
 
 EXIT_USAGE_OR_INPUT = 2
@@ -178,6 +179,8 @@ def _render(arguments: argparse.Namespace) -> int:
         raise ValueError("--layout places the stems of a session; one file has no stage")
     if arguments.report:
         raise ValueError("--report analyses a session's stems; for one file: stemglue analyze FILE --report OUT.html")
+    if arguments.sample_rate is not None:
+        raise ValueError("--sample-rate sets a session's rate; one file renders at its own")
     arguments.input = arguments.inputs[0]
     named = "track_id" not in chosen
     progress = _Progress(f"rendering {arguments.input}")
@@ -233,6 +236,7 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
             progress=progress,
             jobs=arguments.jobs,
             with_report=arguments.report,
+            sample_rate=arguments.sample_rate,
         )
     finally:
         progress.finish()
@@ -285,6 +289,7 @@ def _render_catalogue(arguments: argparse.Namespace, chosen: dict[str, float]) -
         "tail": not arguments.no_tail,
         "start_sample": arguments.start_sample,
         "with_report": arguments.report,
+        "sample_rate": arguments.sample_rate,
     }
     catalogue = [
         Session((folder,) if folder else (), outdir / name, chosen, session_file=file, **options)
@@ -514,6 +519,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="session: the stage the stems stand on (their room positions and bleed; default band-room; "
         "a session file names its own)",
+    )
+    render.add_argument(
+        "--sample-rate",
+        type=_whole_number(int(MIN_SAMPLE_RATE), int(MAX_SAMPLE_RATE)),
+        default=None,
+        metavar="HZ",
+        help="session: its rate; stems at other rates are resampled to it (soxr VHQ; default: the highest "
+        "of the stems')",
     )
     render.add_argument(
         "--block-size",

@@ -34,6 +34,7 @@ import soxr
 
 from stemglue._native import Bleed, GlueCompressor, Humanize, StemGlue
 from stemglue._parameters import modules, parameter, parameters
+from stemglue._processor import check_sample_rate
 from stemglue.audio_io import (
     NEARLY_SILENT_DBFS,
     AudioFileError,
@@ -93,6 +94,7 @@ class Session:
     start_sample: int = 0
     jobs: int = 1
     with_report: bool = False
+    sample_rate: int | None = None
 
     def render(self, progress: Callable[[float], None] | None = None) -> SessionRendered:
         options = {key: value for key, value in vars(self).items() if key not in ("inputs", "outdir", "parameters")}
@@ -177,10 +179,12 @@ class Stem:
 
 
 def scan_stems(
-    named_files: list[tuple[str, Path]], warn: Callable[[str], None] = warn_on_stderr
+    named_files: list[tuple[str, Path]],
+    warn: Callable[[str], None] = warn_on_stderr,
+    sample_rate: int | None = None,
 ) -> tuple[list[Stem], int, int, int]:
     """Every stem read through once, before anything is written: a file that cannot be used stops
-    the session naming it. (stems, the session's rate, channels and length): the highest rate, stereo
+    the session naming it. (stems, the session's rate, channels and length): sample_rate or the highest rate, stereo
     when any stem is, the longest stem; every change a stem needs is listed in its conversions. A
     truncated WAV renders what it holds, with a warning."""
     stems = []
@@ -193,7 +197,7 @@ def scan_stems(
         if (truncation := truncated(Path(path), scanned.frames)) is not None:
             warn(truncation)
             stems[-1].conversions.append(truncation.split(": ", 1)[1])
-    rate = max(stem.source_rate for stem in stems)
+    rate = sample_rate or max(stem.source_rate for stem in stems)
     channels = max(stem.source_channels for stem in stems)
     length = max(stem.frames_at(rate) for stem in stems)
     for stem in stems:
@@ -285,12 +289,18 @@ def render_session(
     progress: Callable[[float], None] | None = None,
     jobs: int = 1,
     with_report: bool = False,
+    sample_rate: int | None = None,
     warn: Callable[[str], None] = warn_on_stderr,
 ) -> SessionRendered:
     """Render the stems (files, one folder of them, or a session file's) as one session into
     OUTDIR: stems/<name>.wav, mix.wav and session.json (``with_report``: and report.html, the
     analysis of the rendered stems against their inputs). Bleed is on unless ``bleed_enabled`` is
-    given as 0; parameters given here win over a session file's settings."""
+    given as 0; parameters given here win over a session file's settings. ``sample_rate``: the
+    session's (stems at other rates are resampled to it); by default the highest of the stems'."""
+    if sample_rate is not None and (isinstance(sample_rate, bool) or int(sample_rate) != sample_rate):
+        raise ValueError(f"sample_rate must be a whole number of Hz; got {sample_rate!r}")
+    if sample_rate is not None:
+        sample_rate = int(check_sample_rate(sample_rate))
     outdir = Path(outdir)
     if outdir.exists() and not overwrite:
         raise AudioFileError(f"{outdir}: exists already; pass --overwrite to replace it")
@@ -321,7 +331,7 @@ def render_session(
     values = {p.id: p.default for p in parameters()} | chosen
     stem_values = {stem.name: values | stem.settings for stem in spec.stems}
 
-    stems, rate, channels, frames = scan_stems([(stem.name, stem.path) for stem in spec.stems])
+    stems, rate, channels, frames = scan_stems([(stem.name, stem.path) for stem in spec.stems], warn, sample_rate)
     for stem, given in zip(stems, spec.stems, strict=True):
         if stem.peak_dbfs < NEARLY_SILENT_DBFS:
             peak = "digital silence" if stem.peak_dbfs == -np.inf else f"peak {stem.peak_dbfs:.1f} dBFS"
