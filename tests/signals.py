@@ -341,13 +341,19 @@ def with_hiss(audio: np.ndarray, level_dbfs: float = -60.0, seed: int = 0) -> np
     return (np.asarray(audio, dtype=np.float64) + hiss).astype(np.float32)
 
 
-def change_after_an_overload_db(processor_class, amplitude: float, samples: int, rate: int = 48000) -> float:
-    """How much louder music at -10 dBFS peak comes out of a fresh processor_class() 2 s after a square
-    burst of amplitude over `samples` samples (at 3 s) than without it: 0.5 s RMS in dB."""
+def music_with_an_overload(amplitude: float, samples: int, rate: int = 48000) -> tuple[np.ndarray, np.ndarray]:
+    """10 s of music at -10 dBFS peak, and the same with a 100 Hz square of amplitude over `samples`
+    samples at 3 s."""
     clean = music(2, 10 * rate, rate)
     clean *= 0.3 / np.abs(clean).max()
     hit = clean.copy()
     hit[:, 3 * rate : 3 * rate + samples] = amplitude * np.sign(np.sin(2 * np.pi * 100 * np.arange(samples) / rate))
-    outputs = [processor_class()(x, rate).astype(np.float64) for x in (clean, hit)]
+    return clean, hit
+
+
+def change_after_an_overload_db(processor_class, amplitude: float, samples: int, rate: int = 48000) -> float:
+    """How much louder the music comes out of a fresh processor_class() 2 s after the overload than
+    without it (music_with_an_overload): 0.5 s RMS in dB."""
+    outputs = [processor_class()(x, rate).astype(np.float64) for x in music_with_an_overload(amplitude, samples, rate)]
     after = slice(3 * rate + samples + int(1.75 * rate), 3 * rate + samples + int(2.25 * rate))
     return float(10 * np.log10(np.mean(outputs[1][:, after] ** 2) / np.mean(outputs[0][:, after] ** 2)))

@@ -270,6 +270,32 @@ def test_a_module_switched_on_again_does_not_depend_on_block_size_and_matches_th
     assert parity_error_db(native[64], stream(reference.StemGlue(tube_drive_db=18), signal, 64, changes)) <= PARITY_DBFS
 
 
+def test_a_module_switched_on_with_a_structural_value_set_while_off_takes_it_at_a_silent_point():
+    """Oversampling set while the tube was off changed its latency when it was switched on, but no
+    delay after it: the chain's latency moved (541 -> 549) without a fade, and the catch-up of a later
+    switch-on read past the history the stage kept (-26.5 dB from the reference; a review)."""
+    signal = music(2, 24000, 48000)
+    only_tube = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0}
+    changes = {
+        3200: {"tube_enabled": 0},
+        6400: {"tube_oversampling": 8},
+        9600: {"tube_enabled": 1},
+        12800: {"tube_enabled": 0},
+        16000: {"tube_enabled": 1},
+    }
+    chain = stemglue.StemGlue(**only_tube)
+    native = {
+        size: stream(chain if size == 64 else stemglue.StemGlue(**only_tube), signal, size, changes)
+        for size in (64, 320)
+    }
+    assert np.array_equal(native[64], native[320])
+    assert parity_error_db(native[64], stream(reference.StemGlue(**only_tube), signal, 64, changes)) <= PARITY_DBFS
+    at_eight = stemglue.StemGlue(**only_tube, tube_oversampling=8)
+    at_eight.prepare(48000, 64, 2)
+    assert chain.latency_samples == at_eight.latency_samples
+    assert np.all(native[64][:, 9600 + 479] == 0)  # faded out to the silent point, 10 ms after the switch
+
+
 def test_a_switch_whose_fade_ends_inside_a_block_does_not_depend_on_block_size():
     """The tube's 10 ms (480-sample) fade out starts at sample 4000: it ends inside a 1000- or
     500-sample block and on a 160-sample block's edge. Each block's part of the fade is heard."""

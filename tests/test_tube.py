@@ -12,6 +12,7 @@ from signals import (
     change_after_an_overload_db,
     max_error_dbfs,
     music,
+    music_with_an_overload,
     noise,
     parity_error_db,
     sines,
@@ -273,6 +274,13 @@ def test_a_short_overload_does_not_lift_what_follows_for_seconds(amplitude, samp
     +6 dBFS in music at -10 dBFS peak left the music +5.9 dB louder 2 s on, and 100 samples at 1e6
     +10.2 dB (now +1.4 and +1.0)."""
     assert abs(change_after_an_overload_db(stemglue.Tube, amplitude, samples)) < limit_db
+
+
+@pytest.mark.parametrize(("amplitude", "samples"), [(2.0, 4800), (1e6, 100)])
+def test_native_matches_reference_through_an_overload(amplitude, samples):
+    """Where the overload handling acts (it moves the output by several dB there), C++ = reference."""
+    hit = music_with_an_overload(amplitude, samples)[1]
+    assert parity_error_db(stemglue.Tube()(hit, 48000), reference.Tube()(hit, 48000)) <= -100
 
 
 def test_the_first_hit_of_a_stream_is_not_boosted():

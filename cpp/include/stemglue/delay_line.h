@@ -58,6 +58,9 @@ public:
     /** process() without the output, keeping only the delay's history (what a later process() needs). */
     void remember(const float* in, int num_samples) noexcept { keep(in, static_cast<size_t>(num_samples), delay_); }
 
+    /** How many inputs process() keeps (the delay, or the longer history set). */
+    int history_samples() const noexcept { return static_cast<int>(history_); }
+
     /** The newest history samples process() kept (the delay's, or the longer history set), oldest
      *  first, from the from-th: count of them into out. */
     void read_history(int from, float* out, int count) const noexcept

@@ -27,6 +27,7 @@ class TickedPowerRatio {
 public:
     static constexpr size_t kTickSamples = kControlInterval;  // the control tick of the other slow values
     static constexpr double kFloorPower = 1e-12;              // so silence on both sides gives 1
+    static constexpr double kFloorWeight = 1e-12;             // so a level never heard averages 0 dB
 
     /** The one-pole's coefficient a (per sample); takes effect at the next tick. */
     void set_average(double coefficient) noexcept
@@ -67,7 +68,7 @@ public:
                         level_mean_[0] = interval_decay_ * level_mean_[0] + (1.0 - interval_decay_) * level_db[start];
                         level_mean_[1] = interval_decay_ * level_mean_[1] + (1.0 - interval_decay_);
                     }
-                    root_to_ = std::min(root_to_, cap_ * std::pow(10.0, level_mean_[0] / (level_mean_[1] + kFloorPower) / 20.0));
+                    root_to_ = std::min(root_to_, cap_ * std::pow(10.0, level_mean_[0] / (level_mean_[1] + kFloorWeight) / 20.0));
                 }
             }
             const size_t length = std::min(count - start, kTickSamples - phase);

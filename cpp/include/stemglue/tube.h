@@ -71,8 +71,8 @@ private:
         double tilt_lowpass = 0.0;
         DcBlocker wet_dc, dry_dc;  // the dry's only for the loudness match
         // The loudness match: short-term powers and how settled they are, the time average of their
-        // ratio (sum, weight), the fading weight of its prior at unity, and whether the dry was heard
-        // since the last control tick.
+        // ratio's logarithm (sum, weight), the fading weight of its prior at unity, and whether the dry
+        // was heard since the last control tick.
         double dry_power = 0.0, wet_power = 0.0, settled = 0.0, log_ratio_sum = 0.0, ratio_weight = 0.0, prior = 0.0;
         bool heard_since_tick = false;
         double trim_from = 1.0, trim_to = 1.0;  // the wet's trim at the last two control ticks

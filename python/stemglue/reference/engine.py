@@ -129,10 +129,18 @@ class StemGlue(FromPreset, Processor):
 
     @property
     def has_pending_change(self) -> bool:
-        # A module that is off takes its values when it is switched on (it starts from a reset).
+        # A module that is off takes its values when it is switched on, at a silent point like any
+        # other: they may change its latency (tube_oversampling), and with it every delay after it.
         return self._switch_target != self._switch_applied or any(
-            module.has_pending_change for name, module in self._modules.items() if self._running[name]
+            module.has_pending_change
+            for name, module in self._modules.items()
+            if self._running[name] or self._switch_heading(name) > 0
         )
+
+    def _switch_heading(self, name: str) -> float:
+        """Where a module's enable switch is heading: its smoother's target, or a structural switch's."""
+        switch = f"{name}_enabled"
+        return self._switch_target[switch] if switch in self._switch_target else self._smoothers[switch].target
 
     def _restart_stage(self, name: str, position: int) -> None:
         """Switched back on: start clean and catch up on the last latency and fade of input (the input

@@ -18,6 +18,7 @@ from stemglue.reference.smooth_random import CONTROL_INTERVAL
 
 TICK_SAMPLES = CONTROL_INTERVAL  # the control tick of the other slow values
 FLOOR_POWER = 1e-12  # so silence on both sides gives 1
+FLOOR_WEIGHT = 1e-12  # so a level never heard averages 0 dB
 
 
 class TickedPowerRatio:
@@ -64,7 +65,7 @@ class TickedPowerRatio:
                     if heard:
                         decay = self._interval_decay
                         self._level_mean = decay * self._level_mean + (1.0 - decay) * np.array([level_db[start], 1.0])
-                    mean_db = self._level_mean[0] / (self._level_mean[1] + FLOOR_POWER)
+                    mean_db = self._level_mean[0] / (self._level_mean[1] + FLOOR_WEIGHT)
                     self._root_to = min(self._root_to, self._cap * 10.0 ** (mean_db / 20.0))
             end = min(n, start + TICK_SAMPLES - phase)
             self._interval[0, phase : phase + end - start] = numerator[start:end]

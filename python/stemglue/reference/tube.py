@@ -185,7 +185,7 @@ class _Channel:
         self.tilt_state = np.zeros(1)
         self.dc_state = np.zeros(1)
         self.dry_dc_state = np.zeros(1)  # the dry's DC blocker, for the loudness match only
-        # the loudness match: short-term powers and how settled, the time average of their ratio
+        # the loudness match: short-term powers and how settled, the time average of their ratio's log
         self.dry_power = self.wet_power = self.settled = 0.0
         self.log_ratio_sum = self.ratio_weight = 0.0
         self.prior = MATCH_PRIOR_WEIGHT
@@ -309,8 +309,8 @@ class Tube(ReferenceModule):
             heard_dry = np.clip(dry, -MATCH_MAX_DRY, MATCH_MAX_DRY)
             dry_blocked, channel.dry_dc_state = scipy.signal.lfilter(*blocker, heard_dry, zi=channel.dry_dc_state)
 
-            # Loudness match: gated short-term powers; the time average of their ratio, moved at
-            # the control ticks where the dry was heard since the last.
+            # Loudness match: gated short-term powers; the time average of their ratio's logarithm,
+            # moved at the control ticks where the dry was heard since the last.
             def average(x, coefficient, state):
                 return scipy.signal.lfilter([1 - coefficient], [1, -coefficient], x, zi=[coefficient * state])[0]
 
