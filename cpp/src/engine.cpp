@@ -289,7 +289,7 @@ void Engine::run_chain(AudioBlock block, float* sidechain, uint64_t position) no
                              output_gain_db_.value() == 0.0 && structural_hold_ == 0 && !structural_gain_.is_smoothing() &&
                              structural_gain_.current() == 1.0 && !structural_input_gain_.is_smoothing() &&
                              !bypass_.is_smoothing() && bypass_.value() == 0.0;
-    if (transparent) {  // none of the four moves: nothing to fill
+    if (transparent) {  // none of them moves: nothing to fill
         for (int c = 0; c < block.num_channels; ++c) dry_delay_[static_cast<size_t>(c)].remember(block.channel(c), n);
         for (Stage& stage : stages_) run_stage(stage, block, sidechain, position);
         return;
