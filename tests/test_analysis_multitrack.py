@@ -55,6 +55,15 @@ def test_click_timing_reads_the_offsets_put_in(sd_ms, lag1):
     assert timing_statistics(grid_offsets_ms(onsets / RATE, grid)).sd_ms == pytest.approx(sd_ms, abs=0.3)
 
 
+@pytest.mark.parametrize(("step_s", "bpm"), [(0.25, 120.0), (0.5, 120.0), (0.125, 120.0), (60 / 170 / 2, 85.0)])
+def test_an_estimated_tempo_is_taken_into_one_octave(step_s, bpm):
+    """Hits on eighths at 120 bpm read as 60 bpm (their grid taken as sixteenths; a tryout)."""
+    count = int(40 / step_s)
+    jitter = np.random.default_rng(3).normal(0.0, 0.002, count)
+    audio = click_track((step_s * np.arange(1, count + 1) + jitter) * RATE, int(step_s * RATE * (count + 2)))
+    assert analyze([StemAudio("clicks", None, audio, RATE)])["tempo"]["bpm"] == pytest.approx(bpm, rel=0.002)
+
+
 def test_click_timing_holds_over_a_held_tone():
     """A -14 dBFS sine under the hits (louder than a fifth of their peak): each hit is timed on its
     own rise above the tone, not at the edge of its search window (which read -22 ms, SD 10 ms)."""

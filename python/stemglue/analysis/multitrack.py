@@ -294,6 +294,10 @@ def load_stems(paths: list[Path]) -> list[StemAudio]:
     return stems
 
 
+#: An estimated tempo is taken by octaves into this range (a grid cannot tell 60 from 120 bpm).
+TEMPO_OCTAVE_BPM = (75, 150)
+
+
 def _grid(tempo_bpm: float | None, onsets_s: dict[str, np.ndarray]) -> tuple[Grid | None, dict[str, object]]:
     """The grid the onsets are timed against, and how it was found."""
     if tempo_bpm:
@@ -301,7 +305,16 @@ def _grid(tempo_bpm: float | None, onsets_s: dict[str, np.ndarray]) -> tuple[Gri
     grid = estimate_grid(np.sort(np.concatenate([np.zeros(0), *onsets_s.values()])))
     if grid is None:
         return None, {"bpm": None, "source": None, "reason": "too few onsets to find a grid"}
-    return grid, {"bpm": round(grid.tempo_bpm, 3), "source": "estimated (its sixteenths fit the onsets best)"}
+    # The grid that fits best is the coarsest the onsets share within 40-400 ms: most often eighths,
+    # which read as sixteenths gave 120 bpm material as 60 (a tryout). Its tempo is taken by octaves
+    # into TEMPO_OCTAVE_BPM (the grid itself, for the timing, is the one found).
+    bpm = grid.tempo_bpm
+    while bpm < TEMPO_OCTAVE_BPM[0]:
+        bpm *= 2
+    while bpm >= TEMPO_OCTAVE_BPM[1]:
+        bpm /= 2
+    source = f"estimated (the grid that fits the onsets best, its tempo taken into {TEMPO_OCTAVE_BPM[0]}-{TEMPO_OCTAVE_BPM[1]} bpm)"
+    return grid, {"bpm": round(bpm, 3), "source": source}
 
 
 def analyze(
