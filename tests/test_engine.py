@@ -270,6 +270,23 @@ def test_a_module_switched_on_again_does_not_depend_on_block_size_and_matches_th
     assert parity_error_db(native[64], stream(reference.StemGlue(tube_drive_db=18), signal, 64, changes)) <= PARITY_DBFS
 
 
+def test_switching_at_22050_hz_matches_the_reference():
+    """At 22.05 kHz a 10 ms switch fade is 220.5 samples: C++ rounds it up (std::lround), and the
+    reference rounded it to even, 220, so a switched module drifted to -58 dB from C++."""
+    signal = music(2, 8820, 22050)
+    changes = {2048: {"tube_enabled": 0}, 5120: {"tube_enabled": 1}}
+    outputs = []
+    for chain in (stemglue.StemGlue(tube_drive_db=18), reference.StemGlue(tube_drive_db=18)):
+        chain.prepare(22050, 128, 2)
+        blocks = []
+        for start in range(0, signal.shape[1], 128):
+            for parameter_id, value in changes.get(start, {}).items():
+                chain.set_parameter(parameter_id, value)
+            blocks.append(chain.process(signal[:, start : start + 128]))
+        outputs.append(np.concatenate(blocks, axis=1))
+    assert parity_error_db(*outputs) <= PARITY_DBFS
+
+
 def test_a_module_switched_on_with_a_structural_value_set_while_off_takes_it_at_a_silent_point():
     """Oversampling set while the tube was off changed its latency when it was switched on, but no
     delay after it: the chain's latency moved (541 -> 549) without a fade, and the catch-up of a later

@@ -62,7 +62,7 @@ void Engine::prepare_module()
     for (Stage& stage : stages_) {
         stage.module->prepare(sample_rate_, max_block_size_, num_channels_);
         // The switch's fade: the input a module catches up on when switched on fades in over as long.
-        stage.fade_in_samples = static_cast<int>(std::lround(sample_rate_ * stage.enabled->spec().smoothing_ms * 0.001));
+        stage.fade_in_samples = stage.enabled->ramp_samples();
         stage.input_delay.assign(channels, DelayLine{});
         for (DelayLine& delay : stage.input_delay)
             delay.prepare(stage.module->max_latency_samples() + stage.fade_in_samples, max_block_size_);

@@ -297,9 +297,9 @@ def render_session(
     analysis of the rendered stems against their inputs). Bleed is on unless ``bleed_enabled`` is
     given as 0; parameters given here win over a session file's settings. ``sample_rate``: the
     session's (stems at other rates are resampled to it); by default the highest of the stems'."""
-    if sample_rate is not None and (isinstance(sample_rate, bool) or int(sample_rate) != sample_rate):
-        raise ValueError(f"sample_rate must be a whole number of Hz; got {sample_rate!r}")
     if sample_rate is not None:
+        if isinstance(sample_rate, bool) or int(sample_rate) != sample_rate:
+            raise ValueError(f"sample_rate must be a whole number of Hz; got {sample_rate!r}")
         sample_rate = int(check_sample_rate(sample_rate))
     outdir = Path(outdir)
     if outdir.exists() and not overwrite:

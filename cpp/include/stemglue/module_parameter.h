@@ -67,6 +67,8 @@ public:
     /** The value last set (where a smoother is heading; a structural value waiting for reset). */
     double target() const noexcept { return target_; }
     bool is_smoothing() const noexcept { return smoother_.is_smoothing(); }
+    /** How many samples a change glides over (0: a structural value, or one that jumps). */
+    int ramp_samples() const noexcept { return smoother_.ramp_samples(); }
     bool has_pending_change() const noexcept { return applied_ != target_; }
 
     /** The next n values through transform, in this parameter's buffer (n <= max_block_size). */

@@ -53,6 +53,8 @@ public:
     }
 
     bool is_smoothing() const noexcept { return remaining_ > 0; }
+    /** The length of a ramp, in samples. */
+    int ramp_samples() const noexcept { return ramp_samples_; }
     /** Samples until the target is reached. */
     int remaining() const noexcept { return remaining_; }
     double current() const noexcept { return current_; }

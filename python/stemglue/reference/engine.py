@@ -72,9 +72,11 @@ class StemGlue(FromPreset, Processor):
             module.prepare(sample_rate, max_block_size, num_channels)
         for name, smoother in self._smoothers.items():
             smoother.prepare(sample_rate, parameter(name).smoothing_ms)
-        # A switch's fade: the input a module catches up on when switched on fades in over as long.
+        # A switch's fade (a structural switch has none): the input a module catches up on when
+        # switched on fades in over as long.
         self._fade_in = {
-            name: int(round(sample_rate * parameter(f"{name}_enabled").smoothing_ms * 0.001)) for name in self._modules
+            name: self._smoothers[f"{name}_enabled"].ramp_samples if f"{name}_enabled" in self._smoothers else 0
+            for name in self._modules
         }
         self._dry_delays = [DelayLine() for _ in range(num_channels)]
         self._input_delays = {name: [DelayLine() for _ in range(num_channels)] for name in self._modules}

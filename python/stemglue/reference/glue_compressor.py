@@ -9,10 +9,10 @@ makeup     with glue_auto_makeup: a = min(sqrt(<p> / <p g^2>), 10^((<y> + 1) / 2
            (summed over channels; 0 below -60 dBFS), g = 10^(-y/20), y the reduction (dB), <> a
            one-pole average over 3 s from zero (frozen while auto makeup is off; taken every 32
            samples, the factor ramped between, and <y> of y at the ticks after intervals with p:
-           ticked_power_ratio), so each is a mean from the first sample and holds through silence; the loudness given back over
-           seconds, the dynamics within them left compressed, but never more than 1 dB beyond the
-           reduction's time average: weighted by power, a short overload, reduced hard and loud, held
-           the seconds after it up (100 samples at 1e6: +3.8 dB for 30 s)
+           ticked_power_ratio), so each is a mean from the first sample and holds through silence;
+           the loudness given back over seconds, the dynamics within them left compressed, but never
+           more than 1 dB beyond the reduction's time average: weighted by power, a short overload,
+           reduced hard and loud, held the seconds after it up (100 samples at 1e6: +3.8 dB for 30 s)
 output     x ((1 - mix) + mix 10^(makeup / 20) g a); no latency. g is found once and used by both
            the auto makeup and the output, as C++ does
 """

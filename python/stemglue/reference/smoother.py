@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stemglue._parameters import parameters
+from stemglue._parameters import _round_half_away, parameters
 
 
 class LinearSmoother:
@@ -18,7 +18,7 @@ class LinearSmoother:
         self.ramp_samples = 0
 
     def prepare(self, sample_rate: float, smoothing_ms: float) -> None:
-        self.ramp_samples = int(round(sample_rate * smoothing_ms * 0.001))
+        self.ramp_samples = int(_round_half_away(sample_rate * smoothing_ms * 0.001))  # std::lround, as C++
 
     def snap_to_target(self) -> None:
         self.current = self.target
