@@ -220,11 +220,15 @@ def test_a_module_switched_off_does_not_run_and_restarts_clean():
     without = stream(stemglue.StemGlue(**only_room, room_enabled=0), signal, 128, {})
     assert np.array_equal(toggled[:, 3840 + settled : 9600], without[:, 3840 + settled : 9600])
     # Back on: a fresh room (no tail from before it went off), keyed where the timeline is, that
-    # caught up on the switch's fade (480 samples) of input faded in.
+    # caught up on the switch's fade (480 samples) of input faded in; its fade starts when it has
+    # caught up, 480 samples after the switch.
     faded_in = signal[:, 9600 - 480 :].copy()
     faded_in[:, :480] = (faded_in[:, :480] * (np.arange(1, 481) / 480)).astype(np.float32)
     fresh = stream(stemglue.StemGlue(**only_room), faded_in, 128, {}, seek=9600 - 480)
-    assert np.array_equal(toggled[:, 9600 + settled :], fresh[:, 480 + settled :])
+    assert np.array_equal(toggled[:, 9600 + 480 + settled :], fresh[:, 960 + settled :])
+    assert np.array_equal(
+        toggled[:, 9600 : 9600 + 480 + chain.latency_samples], without[:, 9600 : 9600 + 480 + chain.latency_samples]
+    )
 
 
 SMOOTHLY_SWITCHED = [
@@ -261,13 +265,60 @@ def test_a_module_switched_on_alone_adds_no_click(switch):
 
 
 def test_a_module_switched_on_again_does_not_depend_on_block_size_and_matches_the_reference():
-    """The catch-up runs the input delay's history in blocks of the prepared size (64: Drift's 492 in eight)."""
+    """The catch-up (Drift's 492 + 480 samples, the tube's 55 + 480) runs two samples of input in each
+    sample's time, so it spans blocks: sixty 16-sample blocks, or part of one of 1600."""
     signal = music(2, 14400, 48000)
     changes = {3200: {"drift_enabled": 0, "tube_enabled": 0}, 9600: {"drift_enabled": 1, "tube_enabled": 1}}
-    native = {size: stream(stemglue.StemGlue(tube_drive_db=18), signal, size, changes) for size in (64, 320, 1600)}
-    assert np.array_equal(native[320], native[64])
-    assert np.array_equal(native[1600], native[64])
+    native = {size: stream(stemglue.StemGlue(tube_drive_db=18), signal, size, changes) for size in (16, 64, 320, 1600)}
+    for size in (16, 320, 1600):
+        assert np.array_equal(native[size], native[64]), size
     assert parity_error_db(native[64], stream(reference.StemGlue(tube_drive_db=18), signal, 64, changes)) <= PARITY_DBFS
+
+
+def test_a_module_switched_off_again_before_it_caught_up_never_comes_in():
+    """Drift switched on at 9600 and off 64 samples later, inside its catch-up (972 samples): its fade
+    never starts, so the output is the chain without it, bit for bit."""
+    signal = music(2, 14400, 48000)
+    off = {3200: {"drift_enabled": 0}}
+    toggled = {**off, 9600: {"drift_enabled": 1}, 9664: {"drift_enabled": 0}}
+    for size in (32, 64):
+        assert np.array_equal(
+            stream(stemglue.StemGlue(), signal, size, toggled), stream(stemglue.StemGlue(), signal, size, off)
+        )
+    assert (
+        parity_error_db(
+            stream(stemglue.StemGlue(), signal, 64, toggled), stream(reference.StemGlue(), signal, 64, toggled)
+        )
+        <= PARITY_DBFS
+    )
+
+
+def test_a_jump_of_the_timeline_while_a_module_catches_up_starts_its_catch_up_there():
+    """The tube, switched on at 9600, is still catching up (535 samples) when the host jumps to 40000 at
+    9856: it starts again there, keyed at the new place, and its fade starts 535 samples after the jump."""
+    signal = music(2, 19200, 48000)
+    only_tube = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0, "tube_drive_db": 18}
+
+    def render(chain, block_size, switch_on):
+        chain.prepare(48000, block_size, 2)
+        chain.set_parameter("tube_enabled", 0)
+        blocks = []
+        for start in range(0, signal.shape[1], block_size):
+            if start == 9600 and switch_on:
+                chain.set_parameter("tube_enabled", 1)
+            if start == 9856:
+                chain.seek(40000)
+            blocks.append(chain.process(signal[:, start : start + block_size]))
+        return np.concatenate(blocks, axis=1)
+
+    native = {size: render(stemglue.StemGlue(**only_tube), size, True) for size in (32, 64)}
+    assert np.array_equal(native[32], native[64])
+    assert parity_error_db(native[64], render(reference.StemGlue(**only_tube), 64, True)) <= PARITY_DBFS
+    chain = stemglue.StemGlue(**only_tube)
+    without = render(chain, 64, False)
+    caught_up = 9856 + 535 + chain.latency_samples - 55  # heard after the latency of the stages after the tube
+    assert np.array_equal(native[64][:, :caught_up], without[:, :caught_up])
+    assert not np.array_equal(native[64][:, caught_up : caught_up + 64], without[:, caught_up : caught_up + 64])
 
 
 def test_switching_at_22050_hz_matches_the_reference():

@@ -67,6 +67,7 @@ void Engine::prepare_module()
         for (DelayLine& delay : stage.input_delay)
             delay.prepare(stage.module->max_latency_samples() + stage.fade_in_samples, max_block_size_);
         stage.input.assign(channels, std::vector<float>(block));
+        stage.switch_values.assign(block, 0.0);
         stage.sidechain_delay.prepare(stage.module->max_latency_samples(), max_block_size_);
     }
     sidechain_mono_.assign(block, 0.0f);
@@ -93,6 +94,7 @@ void Engine::reset_module() noexcept
         stage.sidechain_delay.set_delay(stage_latency(stage));
         stage.sidechain_delay.reset();
         stage.running = stage.enabled->value() > 0.0;
+        stage.backlog = 0;
     }
     for (DelayLine& delay : dry_delay_) {
         delay.set_delay(latency_samples());
@@ -102,7 +104,11 @@ void Engine::reset_module() noexcept
 
 void Engine::seek_module() noexcept
 {
-    for (Stage& stage : stages_) stage.module->seek(position_);
+    for (Stage& stage : stages_) {
+        stage.module->seek(position_);
+        // Still catching up (behind the timeline): it starts again where the timeline is now.
+        if (stage.backlog > 0) stage.running = false;
+    }
 }
 
 void Engine::set_parameter(int index, double value) noexcept
@@ -155,14 +161,15 @@ bool Engine::has_pending_change() const noexcept
 }
 
 // Switched back on: the module starts clean and catches up on the input of its last latency and
-// fade, which the stage's input delay holds, fading in over the fade. So its output is there, at
-// full level, as the crossfade to it starts, and what it delays further (a room's reflections)
-// starts smoothly. (Started at `position`, Drift sounded a latency late, after its fade had ended:
-// a step from silence to full level; a room's reflections of a sine each began with a click.)
-// It costs the module's latency and fade of work in one block: all five switched on at once took
-// 0.23 ms at 48 kHz (a 64-sample block's budget: 1.33 ms), but 0.78 ms at 192 kHz with Tube 8x
-// and 32-sample blocks, whose budget is 0.17 ms.
-void Engine::restart_stage(Stage& stage, int num_channels, uint64_t position) noexcept
+// fade, which the stage's input delay holds, the first fade's worth faded in. So its output is
+// there, at full level, as its switch's fade starts, and what it delays further (a room's
+// reflections) starts smoothly. (Started at `position`, Drift sounded a latency late, after its fade
+// had ended: a step from silence to full level; a room's reflections of a sine each began with a
+// click.) The catch-up runs at twice the timeline's pace, two samples of input in each sample's
+// time, so no block does more than twice its own work (in one block, all five modules switched on
+// at once took 0.78 ms at 192 kHz with Tube 8x, against a 32-sample block's 0.17 ms); the fade
+// waits for it, starting as long after the switch as the catch-up is.
+void Engine::restart_stage(Stage& stage, uint64_t position) noexcept
 {
     // The latency and fade as of the last reset (a module's own structural values, applied by its
     // reset below, may change its latency: then the chain fades to a silent point and resets).
@@ -170,18 +177,34 @@ void Engine::restart_stage(Stage& stage, int num_channels, uint64_t position) no
     const int missed = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(history), position));
     stage.module->reset();
     stage.module->seek(position - static_cast<uint64_t>(missed));
-    float* channels[kMaxChannels];
-    for (int from = history - missed; from < history; from += max_block_size_) {
-        const int count = std::min(max_block_size_, history - from);
-        for (int c = 0; c < num_channels; ++c) {
-            float* x = channels[c] = stage.input[static_cast<size_t>(c)].data();
-            stage.input_delay[static_cast<size_t>(c)].read_history(from, x, count);
-            for (int j = 0; j < std::min(count, stage.fade_in_samples - from); ++j)
-                x[j] = static_cast<float>(double(x[j]) * (double(from + j + 1) / stage.fade_in_samples));
-        }
-        stage.module->process(AudioBlock{channels, num_channels, count});  // not heard: its state is what counts
-    }
+    stage.backlog = missed;
+    stage.catch_up_index = history - missed;
     stage.running = true;
+}
+
+// The oldest `count` samples the module has yet to take (the newest `backlog` of the input delay's
+// history, then this block's), unheard: its state is what counts.
+void Engine::catch_up(Stage& stage, AudioBlock block, int count) noexcept
+{
+    const int history = stage.input_delay[0].history_samples();
+    float* channels[kMaxChannels];
+    for (int done = 0; done < count;) {
+        const int from = history - stage.backlog + done;  // in the history; from `history` on, this block's
+        const int piece = std::min({count - done, max_block_size_, from < history ? history - from : max_block_size_});
+        const int faded = std::min(piece, stage.fade_in_samples - stage.catch_up_index);
+        for (int c = 0; c < block.num_channels; ++c) {
+            float* x = channels[c] = stage.input[static_cast<size_t>(c)].data();
+            if (from < history)
+                stage.input_delay[static_cast<size_t>(c)].read_history(from, x, piece);
+            else
+                std::copy(block.channel(c) + (from - history), block.channel(c) + (from - history) + piece, x);
+            for (int j = 0; j < faded; ++j)
+                x[j] = static_cast<float>(double(x[j]) * (double(stage.catch_up_index + j + 1) / stage.fade_in_samples));
+        }
+        stage.module->process(AudioBlock{channels, block.num_channels, piece});
+        stage.catch_up_index += piece;
+        done += piece;
+    }
 }
 
 void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept
@@ -192,15 +215,36 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
     // Not moving: the chunk holds one value (a fade that ends inside it is still crossfaded).
     const bool steady = !stage.enabled->is_smoothing();
     const double held = stage.enabled->value();  // while steady; a crossfade fills its values below
-    if (steady && held <= 0.0) {
-        // Faded out: the module costs nothing; its aligned input passes.
-        stage.running = false;
+    const auto pass_aligned = [&] {
         for (int c = 0; c < block.num_channels; ++c)
             stage.input_delay[static_cast<size_t>(c)].process(block.channel(c), block.channel(c), n);
         if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
+    };
+    if (steady && held <= 0.0) {  // faded out: the module costs nothing; its aligned input passes
+        stage.running = false;
+        pass_aligned();
         return;
     }
-    if (!stage.running) restart_stage(stage, block.num_channels, position);
+    if (!stage.running) restart_stage(stage, position);
+    int hold = 0;  // samples before the switch's fade starts
+    if (stage.backlog > 0) {
+        if (stage.enabled->target() <= 0.0) {  // switched off again before it came in
+            stage.running = false;
+            stage.backlog = 0;
+            stage.enabled->fill(n);  // (its fade, from 0 to 0)
+            pass_aligned();
+            return;
+        }
+        if (stage.backlog >= n) {  // still behind at the block's end: unheard, its aligned input passes
+            catch_up(stage, block, 2 * n);
+            stage.backlog -= n;
+            pass_aligned();
+            return;
+        }
+        hold = stage.backlog;  // caught up inside this block: the fade starts there
+        catch_up(stage, block, hold);
+        stage.backlog = 0;
+    }
     if (steady && held >= 1.0) {
         // Fully on: no crossfade to feed; the aligned input's delay only keeps its history.
         for (int c = 0; c < block.num_channels; ++c) stage.input_delay[static_cast<size_t>(c)].remember(block.channel(c), n);
@@ -208,7 +252,13 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
         if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
         return;
     }
-    const double* enabled = stage.enabled->fill(n);
+    const double* enabled = stage.enabled->fill(n - hold);
+    if (hold > 0) {
+        double* values = stage.switch_values.data();
+        std::fill(values, values + hold, 0.0);
+        std::copy(enabled, enabled + (n - hold), values + hold);
+        enabled = values;
+    }
     for (int c = 0; c < block.num_channels; ++c)
         std::copy(block.channel(c), block.channel(c) + n, stage.input[static_cast<size_t>(c)].data());
     stage.module->process(block, heard);

@@ -1,10 +1,10 @@
 // Engine: the whole StemGlue chain as one processor. The modules run in the order of
-// module_list.h (a recording's signal flow: Humanize -> Room -> Tube -> Drift -> Noise -> GlueCompressor),
-// each behind its own enable switch (crossfaded against its latency-aligned input, so the chain's
-// latency never changes; a module whose switch has faded to off does not run, and starts from a
-// reset when switched on again, caught up on its last latency and fade of input), then the global
-// mix with the latency-aligned dry input, output gain and bypass. The VST3 plugin, the CLI and
-// stemglue.StemGlue all run this.
+// module_list.h (a recording's signal flow: Humanize -> Bleed -> Room -> Tube -> Drift -> Noise ->
+// GlueCompressor), each behind its own enable switch (crossfaded against its latency-aligned input,
+// so the chain's latency never changes; a module whose switch has faded to off does not run, and
+// starts from a reset when switched on again, caught up on its last latency and fade of input before
+// its fade starts), then the global mix with the latency-aligned dry input, output gain and bypass.
+// The VST3 plugin, the CLI and stemglue.StemGlue all run this.
 //
 // Structural parameters (seed, track id, oversampling, room size, predelay, and the Humanize switch,
 // whose lookahead counts only while it is on) set while running
@@ -54,6 +54,11 @@ private:
         DelayLine sidechain_delay;  // keeps the sidechain aligned with the main path after this stage
         int fade_in_samples = 0;    // the switch's fade
         bool running = true;
+        // Switched on: input the module has yet to catch up on (the newest of the input delay's
+        // history) before its output is aligned and the switch's fade may start; and the place in
+        // the catch-up of the next sample it takes (the first fade_in_samples fade in).
+        int backlog = 0, catch_up_index = 0;
+        std::vector<double> switch_values;  // the switch's fade, held at 0 until caught up
     };
 
     void prepare_module() override;
@@ -61,7 +66,8 @@ private:
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
     int stage_latency(const Stage& stage) const noexcept;
-    void restart_stage(Stage& stage, int num_channels, uint64_t position) noexcept;
+    void restart_stage(Stage& stage, uint64_t position) noexcept;
+    void catch_up(Stage& stage, AudioBlock block, int count) noexcept;
     void run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_t position) noexcept;
     void run_chain(AudioBlock block, float* sidechain, uint64_t position) noexcept;
     void apply_structural_changes(uint64_t position) noexcept;

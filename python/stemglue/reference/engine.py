@@ -3,7 +3,8 @@
 The modules run in the order of cpp/include/stemglue/module_list.h (a recording's signal flow:
 Humanize -> Bleed -> Room -> Tube -> Drift -> Noise -> Glue), each crossfaded against its latency-aligned input by its
 enable switch; a module whose switch has faded to off does not run and starts from a reset when
-switched on again, caught up on its last latency and fade of input. Then the global mix with the latency-aligned dry
+switched on again, caught up on its last latency and fade of input (at twice the timeline's pace)
+before its fade starts. Then the global mix with the latency-aligned dry
 input, output gain, and the bypass crossfade to the aligned dry input.
 
 Structural parameters set while running apply at a safe point: the output fades out over
@@ -50,6 +51,10 @@ class StemGlue(FromPreset, Processor):
         }
         self._switch_applied = dict(self._switch_target)
         self._running = {name: True for name in self._modules}
+        # Switched on: input still to catch up on before the switch's fade starts, and the place in
+        # the catch-up of the next sample taken (see _restart_stage).
+        self._backlog = dict.fromkeys(self._modules, 0)
+        self._catch_up_index = dict.fromkeys(self._modules, 0)
         self._structural = LinearSmoother()  # 1, or fading around a structural change
         self._structural_hold = 0  # samples of silence before the fade in after a change
         self._structural_input = LinearSmoother()  # 1, or fading the input in after a change
@@ -102,6 +107,7 @@ class StemGlue(FromPreset, Processor):
             if name in self._sidechain_delays:
                 self._sidechain_delays[name].set_delay(self._stage_latency(name))
             self._running[name] = self._switch(name) > 0
+            self._backlog[name] = 0
         for delay in self._dry_delays:
             delay.set_delay(self.latency_samples)
 
@@ -110,8 +116,10 @@ class StemGlue(FromPreset, Processor):
         position = timeline_position(position)
         with self._lock:
             self._position = position
-            for module in self._modules.values():
+            for name, module in self._modules.items():
                 module.seek(self._position)
+                if self._backlog[name] > 0:  # still catching up: it starts again where the timeline is
+                    self._running[name] = False
 
     def _switch(self, name: str) -> float:
         """A module's enable switch now: its smoother, or a structural switch's applied value."""
@@ -146,33 +154,64 @@ class StemGlue(FromPreset, Processor):
 
     def _restart_stage(self, name: str, position: int) -> None:
         """Switched back on: start clean and catch up on the last latency and fade of input (the input
-        delay's history), fading in over the fade, so the output is there at full level as the crossfade
-        starts and what the module delays further (a room's reflections) starts smoothly."""
-        history = np.stack([delay.history for delay in self._input_delays[name]])
-        fade = self._fade_in[name]
-        ramp = np.minimum(1.0, np.arange(1, history.shape[1] + 1) / fade) if fade else 1.0
-        missed = min(history.shape[1], position)
+        delay's history), the first fade's worth faded in, so the output is there at full level as the
+        switch's fade starts and what the module delays further (a room's reflections) starts smoothly.
+        The catch-up takes two samples of input in each sample's time (no block does more than twice
+        its work); the fade waits for it."""
+        history = self._input_delays[name][0].history_samples
+        missed = min(history, position)
         module = self._modules[name]
         module.reset()
         module.seek(position - missed)
-        module._render((history * ramp)[:, history.shape[1] - missed :], self._prepared[1])
+        self._backlog[name] = missed
+        self._catch_up_index[name] = history - missed
         self._running[name] = True
+
+    def _catch_up(self, name: str, x: np.ndarray, count: int) -> None:
+        """The oldest count samples the module has yet to take (the newest backlog of the input delay's
+        history, then this block's), unheard."""
+        history = np.stack([delay.history for delay in self._input_delays[name]])
+        pending = np.concatenate([history[:, history.shape[1] - self._backlog[name] :], x], axis=1)[:, :count]
+        fade = self._fade_in[name]
+        ramp = np.minimum(1.0, (self._catch_up_index[name] + np.arange(1, count + 1)) / fade) if fade else 1.0
+        self._modules[name]._render(pending * ramp, self._prepared[1])
+        self._catch_up_index[name] += count
 
     def _run_stage(self, name: str, x: np.ndarray, sidechain: np.ndarray | None, position: int) -> np.ndarray:
         """The stage hears the sidechain aligned as its input is (the sidechain then takes its delay)."""
+        n = x.shape[1]
         smoother = self._smoothers.get(f"{name}_enabled")
         # Not moving: the block holds one value (a fade that ends inside it is still crossfaded).
         steady = not (smoother and smoother.is_smoothing)
-        enabled = smoother.next_values(x.shape[1]) if smoother else np.full(x.shape[1], self._switch(name))
-        off = steady and enabled[0] <= 0
-        if not off and not self._running[name]:
+        unheard = steady and self._switch(name) <= 0  # faded out: the module does not run
+        if unheard:
+            self._running[name] = False
+        elif not self._running[name]:
             self._restart_stage(name, position)  # from the input before this block
+        hold = 0  # samples before the switch's fade starts
+        if not unheard and self._backlog[name] > 0:
+            if smoother.target <= 0:  # switched off again before it came in
+                self._running[name] = False
+                self._backlog[name] = 0
+                smoother.next_values(n)
+                unheard = True
+            elif self._backlog[name] >= n:  # still behind at the block's end
+                self._catch_up(name, x, 2 * n)
+                self._backlog[name] -= n
+                unheard = True
+            else:  # caught up inside this block: the fade starts there
+                hold = self._backlog[name]
+                self._catch_up(name, x, hold)
+                self._backlog[name] = 0
         aligned = np.stack(
             [delay.process(channel) for delay, channel in zip(self._input_delays[name], x, strict=False)]
         )
-        if off:  # the module does not run
-            self._running[name] = False
+        if unheard:
             return aligned
+        if smoother:
+            enabled = np.concatenate([np.zeros(hold), smoother.next_values(n - hold)])
+        else:
+            enabled = np.full(n, self._switch(name))
         module = self._modules[name]
         module._sidechain = None if sidechain is None else sidechain[np.newaxis]
         return aligned * (1.0 - enabled) + module._process_block(x) * enabled
