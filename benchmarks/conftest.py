@@ -26,6 +26,7 @@ RATIO_ROUNDS = 15
 # name -> (real-time factor, baseline name, ratio to the baseline in alternating rounds)
 _speeds: dict[str, tuple[float, str | None, float | None]] = {}
 _functions: dict[str, tuple[Callable, np.ndarray]] = {}  # name -> what was timed, and on what
+_block_times: dict[str, dict[str, float]] = {}  # name -> block times around an event (ms) and where
 
 
 def _alternating_ratio(function, audio, baseline, baseline_audio, rounds):
@@ -73,6 +74,16 @@ def realtime(benchmark):
 
 
 @pytest.fixture
+def block_times():
+    """Record single blocks' times (ms) around an event, for the summary's second table."""
+
+    def record(name, **figures):
+        _block_times[name] = figures
+
+    return record
+
+
+@pytest.fixture
 def reference_speed(realtime, program):
     """A numpy reference on one second (it is slow), against its native twin's factor."""
 
@@ -94,6 +105,11 @@ def _machine() -> tuple[str, float | None]:
 
 
 def pytest_terminal_summary(terminalreporter):
+    for label, figures in _block_times.items():
+        terminalreporter.section("single blocks' times")
+        terminalreporter.write_line(
+            f"{label}: " + ", ".join(f"{key} {value:.3f}".rstrip("0").rstrip(".") for key, value in figures.items())
+        )
     if not _speeds:
         return
     name, clock_mhz = _machine()
