@@ -157,6 +157,22 @@ def test_two_files_of_one_name_in_a_folder_are_refused(stems, tmp_path):
 @pytest.mark.parametrize(
     ("make", "fragment"),
     [
+        (lambda entry: entry.mkdir(), "is a folder"),
+        (lambda entry: entry.symlink_to(entry.parent / "gone.wav"), "is not a file"),
+    ],
+    ids=["folder", "broken-link"],
+)
+def test_an_entry_named_as_a_stem_that_is_no_file_is_refused_not_left_out(stems, tmp_path, make, fragment):
+    """A folder or a broken link named vocals.wav among the stems was left out of the session unseen."""
+    make(stems / "vocals.wav")
+    result = run("render", stems, "-o", tmp_path / "out")
+    assert result.returncode == 2 and fragment in result.stderr and "vocals.wav" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
         (lambda folder: None, "holds no audio files"),
         (lambda folder: (folder / "a.txt").write_text("x"), "holds no audio files"),
     ],
