@@ -265,7 +265,7 @@ def test_a_module_switched_on_alone_adds_no_click(switch):
 
 
 def test_a_module_switched_on_again_does_not_depend_on_block_size_and_matches_the_reference():
-    """The catch-up (Drift's 492 + 480 samples, the tube's 55 + 480) runs two samples of input in each
+    """The catch-up (Drift's 492 + 480 samples, the tube's 49 + 480) runs two samples of input in each
     sample's time, so it spans blocks: sixty 16-sample blocks, or part of one of 1600."""
     signal = music(2, 14400, 48000)
     changes = {3200: {"drift_enabled": 0, "tube_enabled": 0}, 9600: {"drift_enabled": 1, "tube_enabled": 1}}
@@ -293,32 +293,73 @@ def test_a_module_switched_off_again_before_it_caught_up_never_comes_in():
     )
 
 
-def test_a_jump_of_the_timeline_while_a_module_catches_up_starts_its_catch_up_there():
-    """The tube, switched on at 9600, is still catching up (535 samples) when the host jumps to 40000 at
-    9856: it starts again there, keyed at the new place, and its fade starts 535 samples after the jump."""
+def test_a_module_catching_up_comes_in_when_planned_across_jumps_of_the_timeline():
+    """The tube, switched on at 9600, catches up for 529 samples (its 49 of latency and 480 of fade).
+    A jump of the timeline meanwhile re-keys it, and it still comes in then; so it does when the host
+    seeks at every block (a position that drifts from the chain's count), which before held it off."""
     signal = music(2, 19200, 48000)
-    only_tube = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0, "tube_drive_db": 18}
+    tube_off = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0, "tube_enabled": 0}
 
-    def render(chain, block_size, switch_on):
+    def render(chain, block_size, switch_on, seeks):
         chain.prepare(48000, block_size, 2)
-        chain.set_parameter("tube_enabled", 0)
         blocks = []
         for start in range(0, signal.shape[1], block_size):
             if start == 9600 and switch_on:
                 chain.set_parameter("tube_enabled", 1)
-            if start == 9856:
-                chain.seek(40000)
+            if start in seeks:
+                chain.seek(seeks[start])
             blocks.append(chain.process(signal[:, start : start + block_size]))
         return np.concatenate(blocks, axis=1)
 
-    native = {size: render(stemglue.StemGlue(**only_tube), size, True) for size in (32, 64)}
-    assert np.array_equal(native[32], native[64])
-    assert parity_error_db(native[64], render(reference.StemGlue(**only_tube), 64, True)) <= PARITY_DBFS
-    chain = stemglue.StemGlue(**only_tube)
-    without = render(chain, 64, False)
-    caught_up = 9856 + 535 + chain.latency_samples - 55  # heard after the latency of the stages after the tube
-    assert np.array_equal(native[64][:, :caught_up], without[:, :caught_up])
-    assert not np.array_equal(native[64][:, caught_up : caught_up + 64], without[:, caught_up : caught_up + 64])
+    heard = 9600 + 529 + 492  # the fade's start, after the latency of the stages after the tube (Drift's)
+    for seeks in ({9856: 40000}, {start: 40000 + start + start // 64 for start in range(9664, 19200, 64)}):
+        native = {size: render(stemglue.StemGlue(**tube_off), size, True, seeks) for size in (32, 64)}
+        assert np.array_equal(native[32], native[64])
+        assert parity_error_db(native[64], render(reference.StemGlue(**tube_off), 64, True, seeks)) <= PARITY_DBFS
+        without = render(stemglue.StemGlue(**tube_off), 64, False, seeks)
+        assert np.array_equal(native[64][:, :heard], without[:, :heard])
+        assert not np.array_equal(native[64][:, heard : heard + 8], without[:, heard : heard + 8])
+
+
+def test_a_switch_on_cancelled_before_it_came_in_leaves_structural_values_to_a_silent_point():
+    """Switched on and off again within its catch-up, the tube then took oversampling 8 at once (a
+    reset on every block of its switch's fade from 0 to 0): the wet path's latency moved to 549, the
+    dry's stayed 541, and an impulse came out twice. Now the value waits for the switch-on's silent point."""
+    only_tube = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0, "mix_percent": 50}
+    impulse = np.zeros((2, 24000), np.float32)
+    impulse[:, 20000] = 0.5
+    changes = {
+        4800: {"tube_enabled": 0},
+        9600: {"tube_enabled": 1},
+        9664: {"tube_enabled": 0},
+        9728: {"tube_oversampling": 8},
+        14400: {"tube_enabled": 1},
+    }
+    for chain in (stemglue.StemGlue(**only_tube), reference.StemGlue(**only_tube)):
+        output = stream(chain, impulse, 64, changes)
+        assert chain.latency_samples == 549
+        assert np.flatnonzero(np.abs(output[0]) > 0.05).tolist() == [20000 + 549]
+
+
+def test_a_module_faded_out_inside_a_block_restarts_whatever_the_block_sizes():
+    """Switched off at 9600 (its fade ends at 10080) and on again at 10090: with no block starting
+    between, the module ran on; with one starting at 10080, it restarted (Room: -12.6 dBFS apart;
+    a review)."""
+    signal = music(2, 16000, 48000)
+    for module in ("drift", "room", "tube"):
+        changes = {9600: {f"{module}_enabled": 0}, 10090: {f"{module}_enabled": 1}}
+        outputs = []
+        for extra in ({10090}, {10080, 10090}):
+            chain = stemglue.StemGlue()
+            chain.prepare(48000, 64, 2)
+            starts = sorted(set(range(0, 16000, 64)) | extra)
+            blocks = []
+            for start, end in zip(starts, [*starts[1:], 16000], strict=True):
+                for parameter_id, value in changes.get(start, {}).items():
+                    chain.set_parameter(parameter_id, value)
+                blocks.append(chain.process(signal[:, start:end]))
+            outputs.append(np.concatenate(blocks, axis=1))
+        assert np.array_equal(*outputs), module
 
 
 def test_switching_at_22050_hz_matches_the_reference():

@@ -105,9 +105,11 @@ void Engine::reset_module() noexcept
 void Engine::seek_module() noexcept
 {
     for (Stage& stage : stages_) {
-        stage.module->seek(position_);
-        // Still catching up (behind the timeline): it starts again where the timeline is now.
-        if (stage.backlog > 0) stage.running = false;
+        // Still catching up, its next input `backlog` samples behind the timeline: keyed there, it
+        // comes in when it would have (a host that seeks at every block cannot hold it off).
+        const uint64_t behind = static_cast<uint64_t>(stage.backlog);
+        stage.module->seek(position_ >= behind ? position_ - behind : 0);
+        if (position_ < behind) stage.running = false;  // (too near the start: it starts again there)
     }
 }
 
@@ -225,17 +227,18 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
         pass_aligned();
         return;
     }
+    if (stage.enabled->target() <= 0.0 && (!stage.running || stage.backlog > 0)) {
+        // Switched off again before it came in (its switch fades from 0 to 0): it does not run.
+        stage.running = false;
+        stage.backlog = 0;
+        stage.enabled->fill(n);
+        pass_aligned();
+        return;
+    }
     if (!stage.running) restart_stage(stage, position);
     int hold = 0;  // samples before the switch's fade starts
     if (stage.backlog > 0) {
-        if (stage.enabled->target() <= 0.0) {  // switched off again before it came in
-            stage.running = false;
-            stage.backlog = 0;
-            stage.enabled->fill(n);  // (its fade, from 0 to 0)
-            pass_aligned();
-            return;
-        }
-        if (stage.backlog >= n) {  // still behind at the block's end: unheard, its aligned input passes
+        if (stage.backlog >= n) {  // not caught up before the block's end: unheard, its aligned input passes
             catch_up(stage, block, 2 * n);
             stage.backlog -= n;
             pass_aligned();
@@ -269,6 +272,9 @@ void Engine::run_stage(Stage& stage, AudioBlock block, float* sidechain, uint64_
         for (int j = 0; j < n; ++j) x[j] = crossfade(aligned[j], x[j], enabled[j]);
     }
     if (sidechain) stage.sidechain_delay.process(sidechain, sidechain, n);
+    // Faded out inside this block: off from here, as if a block had started where the fade ended
+    // (switched on again before the next block, it restarts whatever the block sizes).
+    if (!stage.enabled->is_smoothing() && stage.enabled->value() <= 0.0) stage.running = false;
 }
 
 void Engine::process_chunk(AudioBlock block) noexcept

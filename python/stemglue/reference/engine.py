@@ -117,8 +117,10 @@ class StemGlue(FromPreset, Processor):
         with self._lock:
             self._position = position
             for name, module in self._modules.items():
-                module.seek(self._position)
-                if self._backlog[name] > 0:  # still catching up: it starts again where the timeline is
+                # still catching up, `backlog` behind the timeline: keyed there, it comes in when it would have
+                behind = self._backlog[name]
+                module.seek(max(0, self._position - behind))
+                if self._position < behind:  # (too near the start: it starts again there)
                     self._running[name] = False
 
     def _switch(self, name: str) -> float:
@@ -186,16 +188,17 @@ class StemGlue(FromPreset, Processor):
         unheard = steady and self._switch(name) <= 0  # faded out: the module does not run
         if unheard:
             self._running[name] = False
+        elif smoother is not None and smoother.target <= 0 and (not self._running[name] or self._backlog[name] > 0):
+            # switched off again before it came in (its switch fades from 0 to 0): it does not run
+            self._running[name] = False
+            self._backlog[name] = 0
+            smoother.next_values(n)
+            unheard = True
         elif not self._running[name]:
             self._restart_stage(name, position)  # from the input before this block
         hold = 0  # samples before the switch's fade starts
         if not unheard and self._backlog[name] > 0:
-            if smoother.target <= 0:  # switched off again before it came in
-                self._running[name] = False
-                self._backlog[name] = 0
-                smoother.next_values(n)
-                unheard = True
-            elif self._backlog[name] >= n:  # still behind at the block's end
+            if self._backlog[name] >= n:  # not caught up before the block's end
                 self._catch_up(name, x, 2 * n)
                 self._backlog[name] -= n
                 unheard = True
@@ -214,7 +217,10 @@ class StemGlue(FromPreset, Processor):
             enabled = np.full(n, self._switch(name))
         module = self._modules[name]
         module._sidechain = None if sidechain is None else sidechain[np.newaxis]
-        return aligned * (1.0 - enabled) + module._process_block(x) * enabled
+        out = aligned * (1.0 - enabled) + module._process_block(x) * enabled
+        if smoother and not smoother.is_smoothing and smoother.current <= 0:
+            self._running[name] = False  # faded out inside this block: off from here, whatever the block sizes
+        return out
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n, start = block.shape[1], self._position
