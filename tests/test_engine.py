@@ -264,6 +264,9 @@ def test_a_module_switched_on_alone_adds_no_click(switch):
     assert after_db < max(-70.0, steady_db + 3.0)  # (the noise floor is above 2 kHz all along)
 
 
+ONLY_TUBE = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0}
+
+
 def test_a_module_switched_on_again_does_not_depend_on_block_size_and_matches_the_reference():
     """The catch-up (Drift's 492 + 480 samples, the tube's 49 + 480) runs two samples of input in each
     sample's time, so it spans blocks: sixty 16-sample blocks, or part of one of 1600."""
@@ -298,7 +301,7 @@ def test_a_module_catching_up_comes_in_when_planned_across_jumps_of_the_timeline
     A jump of the timeline meanwhile re-keys it, and it still comes in then; so it does when the host
     seeks at every block (a position that drifts from the chain's count), which before held it off."""
     signal = music(2, 19200, 48000)
-    tube_off = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0, "tube_enabled": 0}
+    tube_off = {**ONLY_TUBE, "tube_enabled": 0}
 
     def render(chain, block_size, switch_on, seeks):
         chain.prepare(48000, block_size, 2)
@@ -325,7 +328,7 @@ def test_a_switch_on_cancelled_before_it_came_in_leaves_structural_values_to_a_s
     """Switched on and off again within its catch-up, the tube then took oversampling 8 at once (a
     reset on every block of its switch's fade from 0 to 0): the wet path's latency moved to 549, the
     dry's stayed 541, and an impulse came out twice. Now the value waits for the switch-on's silent point."""
-    only_tube = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0, "mix_percent": 50}
+    only_tube = {**ONLY_TUBE, "mix_percent": 50}
     impulse = np.zeros((2, 24000), np.float32)
     impulse[:, 20000] = 0.5
     changes = {
@@ -384,7 +387,7 @@ def test_a_module_switched_on_with_a_structural_value_set_while_off_takes_it_at_
     delay after it: the chain's latency moved (541 -> 549) without a fade, and the catch-up of a later
     switch-on read past the history the stage kept (-26.5 dB from the reference; a review)."""
     signal = music(2, 24000, 48000)
-    only_tube = {"room_enabled": 0, "drift_enabled": 0, "noise_enabled": 0, "glue_enabled": 0}
+    only_tube = ONLY_TUBE
     changes = {
         3200: {"tube_enabled": 0},
         6400: {"tube_oversampling": 8},
