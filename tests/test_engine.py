@@ -482,3 +482,17 @@ def test_the_core_makes_every_value_legal(value):
     engine.prepare(48000, 256, 2)
     out = engine.render(noise(2, 4096), 256)
     assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize(
+    ("parameter_id", "value"), [("output_gain_db", -12.0), ("tube_enabled", 0.0), ("mix_percent", 40.0)]
+)
+def test_a_value_sent_again_at_every_block_changes_nothing(parameter_id, value):
+    """Hosts re-send automation at every block (DawDreamer does): each re-send restarted the ramp, so a
+    10 ms glide to -12 dB took 104 ms in 512-sample blocks and 146 ms in 64 (a tryout), and a switched-off
+    tube was still at -21 dB after its 10 ms fade."""
+    signal = music(2, 9600, 48000)
+    once = {3200: {parameter_id: value}}
+    every_block = {start: {parameter_id: value} for start in range(3200, 9600, 64)}
+    for chain_class in (stemglue.StemGlue, reference.StemGlue):
+        assert np.array_equal(stream(chain_class(), signal, 64, every_block), stream(chain_class(), signal, 64, once))

@@ -1,5 +1,6 @@
 // Linear parameter smoother in plain units. A new target starts a fresh ramp of fixed length from
-// the current value, so the trajectory depends only on when targets were set, never on block sizes.
+// the current value, so the trajectory depends only on when targets changed, never on block sizes
+// (nor on how often a host re-sends an unchanged value).
 #pragma once
 
 #include <algorithm>
@@ -29,10 +30,11 @@ public:
         snap_to_target();
     }
 
-    /** Start a ramp towards value. */
+    /** Start a ramp towards value. The target again changes nothing: hosts re-send automation at
+     *  every block, and a fresh ramp each time stretched a 10 ms glide to 100 ms and more. */
     void set_target(double value) noexcept
     {
-        if (value == target_ && remaining_ == 0) return;
+        if (value == target_) return;
         target_ = value;
         if (ramp_samples_ <= 0) {
             snap_to_target();

@@ -8,7 +8,8 @@ from stemglue._parameters import _round_half_away, parameters
 
 
 class LinearSmoother:
-    """A new target starts a ramp of fixed length from the current value; 0 ms jumps."""
+    """A new target starts a ramp of fixed length from the current value (the same target again
+    changes nothing); 0 ms jumps."""
 
     def __init__(self) -> None:
         self.current = 0.0
@@ -29,7 +30,7 @@ class LinearSmoother:
         self.snap_to_target()
 
     def set_target(self, value: float) -> None:
-        if value == self.target and self.remaining == 0:
+        if value == self.target:  # a host re-sending automation does not restart the ramp
             return
         self.target = value
         if self.ramp_samples <= 0:
