@@ -296,7 +296,7 @@ class StemGlue(Processor):
         track_id -- Track ID: a whole number between 0 and 999999, default 0. Key of what each track owns (hiss, hum phase, tolerances, where it enters the room's tail); a new plugin instance draws its own.
         mix_percent -- Mix: between 0 and 100 %, default 100. Blend of the processed chain with the latency-aligned dry input.
         output_gain_db -- Output Gain: between -24 and 24 dB, default 0. Final level after the mix.
-        humanize_enabled -- Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off; structural (applied at a 10 ms silent point): its lookahead is latency only while it is on.
+        humanize_enabled -- Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off; structural (applied at a silent point, a dropout of its fades and the chain's latency): its lookahead is latency only while it is on.
         humanize_timing_ms -- Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets.
         humanize_correlation -- Humanize Correlation: between 0 and 1, default 0.7. Memory of the offsets: 0 white (each event alone), 1 pink (1/f, as human players).
         humanize_feel_ms -- Humanize Feel: between -30 and 30 ms, default 0. Constant push (negative, ahead of the beat) or lay-back (positive).
@@ -308,7 +308,7 @@ class StemGlue(Processor):
         humanize_max_shift_ms -- Humanize Max Shift: between 1 and 100 ms, default 20. Largest move either way; also the lookahead, so it sets the latency.
         humanize_crossfade_ms -- Humanize Crossfade: between 0.5 and 20 ms, default 3. Length of the equal-power splice before each moved onset.
         humanize_mix_percent -- Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input.
-        bleed_enabled -- Bleed Enabled: 0 or 1 (or a bool), default 0. Bleed stage on/off; structural (applied at a 10 ms silent point): 12 samples of latency only while it is on.
+        bleed_enabled -- Bleed Enabled: 0 or 1 (or a bool), default 0. Bleed stage on/off; structural (applied at a silent point, a dropout of its fades and the chain's latency): 12 samples of latency only while it is on.
         bleed_distance_m -- Bleed Distance: between 0.1 and 30 m, default 3. From the sidechain's source to this microphone: delay and inverse-distance level.
         bleed_source_distance_m -- Bleed Source Distance: between 0.02 and 5 m, default 0.3. From the sidechain's source to its own microphone, where its recording was made: level and delay are relative to it.
         bleed_angle_deg -- Bleed Angle: between 0 and 180 deg, default 90. Arrival off this microphone's axis: sets the pattern's gain and the off-axis loss of highs.
@@ -378,7 +378,7 @@ class StemGlue(Processor):
     output_gain_db: float
     """Output Gain: between -24 and 24 dB, default 0. Final level after the mix."""
     humanize_enabled: float
-    """Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off; structural (applied at a 10 ms silent point): its lookahead is latency only while it is on."""
+    """Humanize Enabled: 0 or 1 (or a bool), default 0. Humanize stage on/off; structural (applied at a silent point, a dropout of its fades and the chain's latency): its lookahead is latency only while it is on."""
     humanize_timing_ms: float
     """Humanize Timing: between 0 and 30 ms, default 4. Standard deviation of each player's per-event timing offsets."""
     humanize_correlation: float
@@ -402,7 +402,7 @@ class StemGlue(Processor):
     humanize_mix_percent: float
     """Humanize Mix: between 0 and 100 %, default 100. Blend of the humanized signal with its latency-aligned input."""
     bleed_enabled: float
-    """Bleed Enabled: 0 or 1 (or a bool), default 0. Bleed stage on/off; structural (applied at a 10 ms silent point): 12 samples of latency only while it is on."""
+    """Bleed Enabled: 0 or 1 (or a bool), default 0. Bleed stage on/off; structural (applied at a silent point, a dropout of its fades and the chain's latency): 12 samples of latency only while it is on."""
     bleed_distance_m: float
     """Bleed Distance: between 0.1 and 30 m, default 3. From the sidechain's source to this microphone: delay and inverse-distance level."""
     bleed_source_distance_m: float

@@ -131,7 +131,7 @@ inline constexpr std::array kParameters = {
 
     // --- humanize (per-event micro-timing and dynamics: audio moves only at edit points before onsets) ---
     Param("global", "humanize_enabled", "Humanize Enabled").toggle(0).on_reset()
-        .help("Humanize stage on/off; structural (applied at a 10 ms silent point): its lookahead is latency only while it is on."),
+        .help("Humanize stage on/off; structural (applied at a silent point, a dropout of its fades and the chain's latency): its lookahead is latency only while it is on."),
     Param("humanize", "humanize_timing_ms", "Humanize Timing").range(0, 30, 4, "ms").skewed(6).immediate()
         .help("Standard deviation of each player's per-event timing offsets."),
     Param("humanize", "humanize_correlation", "Humanize Correlation").range(0, 1, 0.7, "").immediate()
@@ -158,7 +158,7 @@ inline constexpr std::array kParameters = {
 
     // --- bleed (the sidechain's source as this channel's microphone hears it) ---
     Param("global", "bleed_enabled", "Bleed Enabled").toggle(0).on_reset()
-        .help("Bleed stage on/off; structural (applied at a 10 ms silent point): 12 samples of latency only while it is on."),
+        .help("Bleed stage on/off; structural (applied at a silent point, a dropout of its fades and the chain's latency): 12 samples of latency only while it is on."),
     Param("bleed", "bleed_distance_m", "Bleed Distance").range(0.1, 30, 3, "m").skewed(3).smoothed_ms(50)
         .help("From the sidechain's source to this microphone: delay and inverse-distance level."),
     Param("bleed", "bleed_source_distance_m", "Bleed Source Distance").range(0.02, 5, 0.3, "m").skewed(0.5).smoothed_ms(50)
