@@ -4,8 +4,11 @@ the others render; Ctrl-C leaves nothing."""
 
 import concurrent.futures
 import multiprocessing
+import os
 import signal
+import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,4 +122,31 @@ def test_ctrl_c_or_kill_stops_every_worker_and_leaves_nothing(tmp_path, stop, co
     assert "Traceback" not in stderr, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["intro", "outro", "verse"]  # no output, no staging
     time.sleep(3.0)  # nothing starts later either
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_while_the_workers_start_up_leaves_nothing(tmp_path):
+    """A Ctrl-C just after the workers were spawned, while they still import (and ignore it): they went
+    on to render their sessions whole, and the command left them in OUT (a tryout). Now none starts."""
+    songs = []
+    for song in ("intro", "verse", "outro"):
+        folder = tmp_path / song
+        folder.mkdir()
+        for name in ("drums", "bass"):
+            soundfile.write(folder / f"{name}.wav", np.zeros(20 * RATE, np.float32), RATE, subtype="PCM_16")
+        songs.append(str(folder))
+    command = [COMMAND, "render", *songs, "-o", str(tmp_path / "out"), "--jobs", "2"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        deadline = time.monotonic() + 30
+        while process.poll() is None and not children.read_text().split() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # the command is past spawning them (it ignores Ctrl-C meanwhile); they still import
+        assert process.poll() is None, "the command ended before its workers started"
+        os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
     assert not (tmp_path / "out").exists()

@@ -35,12 +35,17 @@ class CatalogueResult:
 
 
 _rendering = False  # in a worker: whether a session is being written
+_stopped = None  # in a worker: the catalogue's stop, set at a Ctrl-C: no session starts after it
 
 
-def _worker_started() -> None:
+def _worker_started(stopped) -> None:
     """A worker takes one Ctrl-C (or SIGTERM), and only while it renders: the session's cleanup then
     runs uninterrupted (a terminal's Ctrl-C and this process's forwarding of it both arrive), and an
-    idle worker is left to the pool's own shutdown instead of dying with a traceback."""
+    idle worker is left to the pool's own shutdown instead of dying with a traceback. A Ctrl-C that
+    came while it started (ignored then) is not lost: the catalogue's stop keeps its session from
+    starting."""
+    global _stopped
+    _stopped = stopped
 
     def interrupted(signum, frame) -> None:
         if _rendering:
@@ -54,8 +59,10 @@ def _worker_started() -> None:
 
 def _render_one(session: Session) -> CatalogueResult:
     global _rendering
-    _rendering = True
+    _rendering = True  # first: a Ctrl-C after the test below interrupts the render
     try:
+        if _stopped is not None and _stopped.is_set():
+            return CatalogueResult(session, error="interrupted")
         return CatalogueResult(session, rendered=session.render())
     except SESSION_ERRORS as error:
         return CatalogueResult(session, error=str(error))
@@ -87,14 +94,16 @@ def render_catalogue(
     context = multiprocessing.get_context("spawn")
     others = set(multiprocessing.active_children())
     slots = min(jobs, len(sessions))
-    workers = ProcessPoolExecutor(slots, mp_context=context, initializer=_worker_started)
+    stopped = context.Event()
+    workers = ProcessPoolExecutor(slots, mp_context=context, initializer=_worker_started, initargs=(stopped,))
     waiting = iter(enumerate(sessions))
     running: dict[Future, int] = {}
     try:
         # Only as many sessions as workers are handed over at a time: a session queued in the pool
         # could no longer be cancelled, and would start after a Ctrl-C.
         # The workers start here, ignoring Ctrl-C until their handler is in place (a Ctrl-C while
-        # they import would print a traceback from each); this process's own is back at once.
+        # they import would print a traceback from each); this process's own is back at once (one
+        # in the milliseconds of the spawn itself is lost).
         # (Signal handlers belong to the main thread: a caller in another thread goes without.)
         in_main_thread = threading.current_thread() is threading.main_thread()
         shield = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
@@ -117,6 +126,7 @@ def render_catalogue(
         # Ctrl-C (or a bug): the workers stop as this process does, each removing the session it
         # was writing; sessions not yet handed over never start.
         pool = [child for child in multiprocessing.active_children() if child not in others]
+        stopped.set()  # before the signal: a worker it finds idle or starting up starts nothing after
         workers.shutdown(wait=False, cancel_futures=True)
         for child in pool:
             with contextlib.suppress(ProcessLookupError):
