@@ -64,6 +64,20 @@ def test_an_estimated_tempo_is_taken_into_one_octave(step_s, bpm):
     assert analyze([StemAudio("clicks", None, audio, RATE)])["tempo"]["bpm"] == pytest.approx(bpm, rel=0.002)
 
 
+@pytest.mark.parametrize("bpm", [90.0, 100.0, 110.0, 120.0, 128.0])
+@pytest.mark.parametrize("per_beat", [1, 2, 4])
+def test_exactly_quantized_onsets_give_their_tempo(bpm, per_beat):
+    """Machine-made stems sit exactly on the grid, and then every step dividing theirs fits alike:
+    quarters at 120 bpm read 105 bpm (a septuplet grid, 0.5/7 s; a tryout), at 90 bpm 112.5. Over a
+    three-minute song the searched steps miss each fit's peak by more than the fits differ."""
+    step_s = 60.0 / bpm / per_beat
+    count = int(8.0 / step_s)
+    audio = click_track((0.05 + step_s * np.arange(count)) * RATE, int((0.1 + step_s * count) * RATE))
+    assert analyze([StemAudio("clicks", None, audio, RATE)])["tempo"]["bpm"] == pytest.approx(bpm, rel=1e-3)
+    song = estimate_grid(0.05 + step_s * np.arange(int(180.0 / step_s)))
+    assert song.step_s in (pytest.approx(step_s, rel=1e-9), pytest.approx(step_s * per_beat / 2, rel=1e-9))
+
+
 def test_click_timing_holds_over_a_held_tone():
     """A -14 dBFS sine under the hits (louder than a fifth of their peak): each hit is timed on its
     own rise above the tone, not at the edge of its search window (which read -22 ms, SD 10 ms)."""
