@@ -107,17 +107,16 @@ def stem_files(inputs: list[Path]) -> list[Path]:
     """The audio files of a folder (sorted by name), or the files given."""
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
         folder = Path(inputs[0])
-        named = sorted(
+        files = sorted(
             p
             for p in folder.iterdir()
             if p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".")  # ._x.wav: macOS
         )
         # Named as a stem but none (a folder, a broken link): refused, not left out of the session unseen.
-        for p in named:
+        for p in files:
             if not p.is_file():
                 what = "a folder" if p.is_dir() else "not a file (a broken link?)"
                 raise AudioFileError(f"{p}: is {what}, named as a stem; move or rename it")
-        files = named
         if not files:
             raise AudioFileError(f"{folder}: holds no audio files ({', '.join(sorted(AUDIO_SUFFIXES))})")
     else:
