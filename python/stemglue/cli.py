@@ -387,6 +387,15 @@ def _analyze(arguments: argparse.Namespace) -> int:
     if before is not None:  # a mono original read as its stereo render's session heard it (copied into both)
         widths = {stem.name: stem.channels for stem in stems}
         before = [dataclasses.replace(stem, upmix_to=widths.get(stem.name, 0)) for stem in before]
+        # Stems are compared by name: one without a match would drop out of the changes unseen.
+        names, earlier = {stem.name for stem in stems}, {stem.name for stem in before}
+        if unmatched := sorted(names ^ earlier):
+            from stemglue.render import warn_on_stderr
+
+            warn_on_stderr(
+                f"--compare: no stem of the same name in the other set for {', '.join(unmatched)}; "
+                "stems are compared by file name"
+            )
     progress = _Progress(f"analysing {_count(len(stems) + len(before or []), 'stem')}")
     try:
         report = Report(before) if arguments.report is not None else None
