@@ -168,6 +168,24 @@ def test_bleed_three_ms_late_at_minus_30_db_is_found_at_its_lag():
     assert not apart["pairs"][0]["bleed_found"]  # stems that never met
 
 
+def test_a_sine_sweep_kick_is_found_beside_a_snare():
+    """An 808-style kick (a 150 -> 50 Hz sine sweep, no click) sums to little spectral flux beside a
+    noise snare's: a tryout's kick-and-snare eighths gave the snares alone, 12 of 24 hits, and the
+    drums' EDT read 10.3 s for hits dying in 0.35 s."""
+    rng = np.random.default_rng(42)
+    t = np.arange(int(0.4 * RATE)) / RATE
+    kick = 0.8 * np.sin(2 * np.pi * (50 * t + 100 * (1 - np.exp(-30 * t)) / 30)) * np.exp(-20 * t)
+    drums = np.zeros(6 * RATE + len(t))
+    hits = np.arange(RATE // 10, 6 * RATE, RATE // 4)
+    for index, start in enumerate(hits):
+        drums[start : start + len(t)] += kick if index % 2 == 0 else 0.4 * rng.standard_normal(len(t)) * np.exp(-30 * t)
+    assert onset_f_measure(detect_onsets(drums[np.newaxis], RATE), hits, 0.05 * RATE)[2] == 1.0
+    edt = analyze([StemAudio("drums", None, drums[np.newaxis].astype(np.float32), RATE)])["stems"]["drums"][
+        "decay_edt_s"
+    ]
+    assert edt is not None and edt < 0.5
+
+
 def test_onsets_on_one_clock_coincide_and_played_ones_do_not():
     count = 200
     grid = STEP * np.arange(1, count + 1)
