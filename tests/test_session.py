@@ -51,6 +51,8 @@ def test_a_folder_renders_stems_a_mix_and_a_session_file(stems, tmp_path):
     assert any("44100 Hz to 48000 Hz" in c for c in conversions["keys"])
     assert any("mono to stereo" in c for c in conversions["bass"])
     assert any("padded" in c for c in conversions["bass"]) and conversions["drums"] == []
+    # and shown where the render says what it wrote, one line for each stem that needed any
+    assert "  keys: " in result.stdout and "44100 Hz to 48000 Hz" in result.stdout and "  drums: " not in result.stdout
     assert {stem["role"] for stem in session["stems"].values()} == {"drums", "bass", "keys"}
     assert len({stem["track_id"] for stem in session["stems"].values()}) == 3  # each stem its own floor
     assert len(session["bleed"]) == 6
@@ -170,6 +172,18 @@ def test_an_entry_named_as_a_stem_that_is_no_file_is_refused_not_left_out(stems,
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
+def test_folders_inside_a_session_folder_are_named_as_not_read(stems, tmp_path):
+    """Stems kept in a sub-folder (drums/kick.wav) were left out of the session without a word."""
+    (stems / "drums kit").mkdir()
+    soundfile.write(stems / "drums kit" / "kick.wav", np.zeros((RATE, 2)), RATE)
+    (stems / ".git").mkdir()  # hidden: not worth a word
+    result = run("render", stems, "-o", tmp_path / "out", "--no-tail")
+    assert result.returncode == 0 and "3 stems" in result.stdout
+    assert result.stderr.strip() == (
+        f"stemglue: warning: {stems}: its sub-folders are not read (drums kit); a session is the audio files in one folder"
+    )
+
+
 @pytest.mark.parametrize(
     ("make", "fragment"),
     [
@@ -247,10 +261,12 @@ def test_a_nearly_silent_stem_is_reported_and_gets_no_floor_of_its_own(stems, tm
     soundfile.write(stems / "fx.wav", (rng.standard_normal((3 * RATE, 2)) * 10 ** (-70 / 20)).clip(-1, 1), RATE)
     soundfile.write(stems / "pad.wav", np.zeros((3 * RATE, 2)), RATE)
     switches_off = [a for s in ("--bleed-enabled", "--room-enabled", "--glue-enabled") for a in (s, 0)]
-    assert run("render", stems, "-o", tmp_path / "out", "--no-tail", *switches_off).returncode == 0
+    rendered = run("render", stems, "-o", tmp_path / "out", "--no-tail", *switches_off)
+    assert rendered.returncode == 0, rendered.stderr
     session = json.loads((tmp_path / "out" / "session.json").read_text())
     assert any("nearly silent (peak -5" in c for c in session["stems"]["fx"]["conversions"])
     assert any("nearly silent (digital silence)" in c for c in session["stems"]["pad"]["conversions"])
+    assert "  pad: nearly silent (digital silence): noise off" in rendered.stdout
     assert session["stems"]["pad"]["peak_dbfs"] is None
     assert not any("nearly silent" in c for c in session["stems"]["bass"]["conversions"])
     pad = read(tmp_path / "out" / "stems" / "pad.wav")[0]

@@ -9,6 +9,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import soundfile
 
@@ -17,6 +18,9 @@ from stemglue._parameters import parameters
 from stemglue._presets import preset, presets
 from stemglue._processor import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 from stemglue.audio_io import AudioFileError, atomic_output, check_output_path, write_audio
+
+if TYPE_CHECKING:
+    from stemglue.session import SessionRendered
 
 EXIT_USAGE_OR_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C'd command
@@ -246,7 +250,14 @@ def _render_session(arguments: argparse.Namespace, chosen: dict[str, float]) -> 
         f"({rendered.output_frames} frames, {rendered.sample_rate} Hz, {_count(rendered.channels, 'channel')}; "
         f"{rendered.pairs} bleed pairs, layout {rendered.layout})"
     )
+    _print_conversions(rendered)
     return 0
+
+
+def _print_conversions(rendered: SessionRendered) -> None:
+    """What each stem needed to join the session, under the line that names the session."""
+    for name, conversions in rendered.conversions.items():
+        print(f"  {name}: {'; '.join(conversions)}")
 
 
 def _render_catalogue(arguments: argparse.Namespace, chosen: dict[str, float]) -> int:
@@ -306,6 +317,7 @@ def _render_catalogue(arguments: argparse.Namespace, chosen: dict[str, float]) -
         if result.rendered is not None:
             stems = _count(len(result.rendered.stems), "stem")
             print(f"wrote {result.session.outdir}: {stems}, mix.wav and session.json")
+            _print_conversions(result.rendered)
         else:
             print(f"stemglue: error: session {result.session.outdir.name}: {result.error}", file=sys.stderr)
     failed = sum(result.rendered is None for result in results)

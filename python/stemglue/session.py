@@ -70,6 +70,7 @@ class SessionRendered:
     stems: list[str]
     pairs: int
     layout: str
+    conversions: dict[str, list[str]]  # what each stem needed (resampled, up-mixed, nearly silent...)
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,16 @@ class Session:
         )
 
 
-def stem_files(inputs: list[Path]) -> list[Path]:
-    """The audio files of a folder (sorted by name), or the files given."""
+def stem_files(inputs: list[Path], warn: Callable[[str], None] = warn_on_stderr) -> list[Path]:
+    """The audio files of a folder (sorted by name), or the files given. Folders inside the folder
+    are not read, with a warning: stems kept in one would be missing from the session unseen."""
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
         folder = Path(inputs[0])
+        inner = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.suffix.lower() not in AUDIO_SUFFIXES)
+        if inner := [name for name in inner if not name.startswith(".")]:
+            warn(
+                f"{folder}: its sub-folders are not read ({', '.join(inner)}); a session is the audio files in one folder"
+            )
         files = sorted(
             p
             for p in folder.iterdir()
@@ -325,7 +332,7 @@ def render_session(
         spec = read_session_file(session_file)
         spec.settings |= dict(parameters_by_id or {})
     else:
-        spec = spec_from_files(stem_files(inputs), layout, dict(parameters_by_id or {}))
+        spec = spec_from_files(stem_files(inputs, warn), layout, dict(parameters_by_id or {}))
     for stem in spec.stems:
         if outdir.resolve() in Path(stem.path).resolve().parents:
             raise AudioFileError(f"{stem.path}: lies inside the output folder {outdir}; choose another output")
@@ -480,7 +487,10 @@ def render_session(
             workers.shutdown(cancel_futures=True)
         for reader in readers.values():
             reader.close()  # the stems' files
-    return SessionRendered(rate, channels, frames, total, [stem.name for stem in stems], len(pairs), spec.layout)
+    conversions = {stem.name: stem.conversions for stem in stems if stem.conversions}
+    return SessionRendered(
+        rate, channels, frames, total, [stem.name for stem in stems], len(pairs), spec.layout, conversions
+    )
 
 
 def _write_analysis_report(staging: Path, stems: list[Stem], channels: int, tempo_bpm: float) -> None:
