@@ -22,7 +22,8 @@ MIN_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class BleedEvidence:
-    """The strongest GCC-PHAT peak within the bleed lags: `lag_ms` > 0 when b holds a late copy of a."""
+    """The strongest GCC-PHAT peak (a local maximum) within the bleed lags: `lag_ms` > 0 when b holds
+    a late copy of a."""
 
     lag_ms: float
     strength: float  # the peak's height: about the share of coherent (copied) spectrum, 0..1
@@ -83,7 +84,12 @@ def evidence_from_spectra(spectra_a: np.ndarray, spectra_b: np.ndarray, sample_r
     lags = np.arange(-max_lag, max_lag + 1)
     lags_ms = lags / sample_rate * 1000
     inside = (np.abs(lags_ms) >= BLEED_LAGS_MS[0]) & (np.abs(lags_ms) <= BLEED_LAGS_MS[1])
-    peak = int(np.flatnonzero(inside)[np.argmax(curve[inside])])
+    # Only peaks: at the window's edge the largest value can be the flank of a peak at zero lag
+    # (stems playing the same notes in phase: a tryout's synthetic pair read as bleed at 0.31 ms).
+    peaks = np.zeros_like(inside)
+    peaks[1:-1] = (curve[1:-1] >= curve[:-2]) & (curve[1:-1] > curve[2:])
+    candidates = np.flatnonzero(inside & peaks) if np.any(inside & peaks) else np.flatnonzero(inside)
+    peak = int(candidates[np.argmax(curve[candidates])])
     fraction = _parabolic(*curve[peak - 1 : peak + 2]) if 0 < peak < len(curve) - 1 else 0.0
     return BleedEvidence(
         lag_ms=float((lags[peak] + fraction) / sample_rate * 1000),
