@@ -78,6 +78,29 @@ def test_exactly_quantized_onsets_give_their_tempo(bpm, per_beat):
     assert song.step_s in (pytest.approx(step_s, rel=1e-9), pytest.approx(step_s * per_beat / 2, rel=1e-9))
 
 
+@pytest.mark.parametrize(
+    ("beats", "grid"),
+    [
+        (np.arange(2, 120) / 3, "sixteenth-note triplets"),  # eighth-note triplets
+        (
+            np.sort(np.concatenate([np.arange(2, 80) / 4, np.arange(120, 240) / 6])),
+            "twelfths",
+        ),  # sixteenths, then triplets
+        (np.arange(2, 160) / 4, "sixteenths"),
+        (np.arange(2, 80) / 2, "sixteenths"),  # eighths fit every division: the coarsest
+    ],
+    ids=["triplets", "both", "sixteenths", "eighths"],
+)
+def test_a_given_tempo_times_triplets_against_triplets(beats, grid):
+    """Eighth-note triplets at a given 120 bpm, played with 5 ms of spread, were timed against
+    sixteenths and read 35 ms (a 120 bpm shuffle given as 120 bpm: its tempo right, its timing not)."""
+    played = 0.5 * beats + np.random.default_rng(5).normal(0.0, 0.005, len(beats))
+    audio = click_track(played * RATE, int((played[-1] + 0.5) * RATE))
+    result = analyze([StemAudio("clicks", None, audio, RATE)], tempo_bpm=120)
+    assert result["tempo"]["bpm"] == 120 and grid in result["tempo"]["source"]
+    assert result["stems"]["clicks"]["onset_sd_ms"] == pytest.approx(5.0, abs=0.6)
+
+
 def test_click_timing_holds_over_a_held_tone():
     """A -14 dBFS sine under the hits (louder than a fifth of their peak): each hit is timed on its
     own rise above the tone, not at the edge of its search window (which read -22 ms, SD 10 ms)."""

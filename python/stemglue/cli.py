@@ -616,8 +616,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_tempo,
         default=None,
         metavar="BPM",
-        help="the song's tempo: onsets are timed against its sixteenths from each file's start "
-        "(default: estimated from the onsets, and the mean offset is then n/a)",
+        help="the song's tempo: onsets are timed against its sixteenths from each file's start, or its "
+        "triplets or both where those fit the onsets better (default: estimated from the onsets, and the mean "
+        "offset is then n/a)",
     )
     analyze.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="write every value as JSON")
     analyze.add_argument(

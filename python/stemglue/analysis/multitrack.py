@@ -35,7 +35,7 @@ from stemglue.analysis.loudness import (
     loudness_range_lu,
     true_peak_dbtp,
 )
-from stemglue.analysis.onsets import Grid, detect_onsets, estimate_grid, grid_offsets_ms
+from stemglue.analysis.onsets import BEAT_DIVISIONS, Grid, detect_onsets, estimate_grid, given_grid, grid_offsets_ms
 from stemglue.analysis.steadiness import decimated, pitch_steadiness, sustained_notes
 from stemglue.analysis.timing import hit_peak_levels_db, timing_statistics
 from stemglue.audio_io import read_audio, scan_audio
@@ -300,9 +300,14 @@ TEMPO_OCTAVE_BPM = (75, 150)
 
 def _grid(tempo_bpm: float | None, onsets_s: dict[str, np.ndarray]) -> tuple[Grid | None, dict[str, object]]:
     """The grid the onsets are timed against, and how it was found."""
+    onsets = np.sort(np.concatenate([np.zeros(0), *onsets_s.values()]))
     if tempo_bpm:
-        return Grid(step_s=60.0 / tempo_bpm / 4, phase_s=0.0, estimated=False), {"bpm": tempo_bpm, "source": "given"}
-    grid = estimate_grid(np.sort(np.concatenate([np.zeros(0), *onsets_s.values()])))
+        grid = given_grid(onsets, tempo_bpm)
+        return grid, {
+            "bpm": tempo_bpm,
+            "source": f"given; the onsets timed against its {BEAT_DIVISIONS[grid.per_beat]}",
+        }
+    grid = estimate_grid(onsets)
     if grid is None:
         return None, {"bpm": None, "source": None, "reason": "too few onsets to find a grid"}
     # The grid that fits best is the coarsest the onsets share within 40-400 ms: most often eighths,
@@ -324,8 +329,8 @@ def analyze(
     details: dict | None = None,
     each_stem: Callable[[StemAudio, np.ndarray], None] | None = None,
 ) -> dict[str, object]:
-    """The descriptors of every stem and pair. With a tempo, the grid is its sixteenths from each
-    file's start; without, one grid is estimated from all stems' onsets (one band, one tempo).
+    """The descriptors of every stem and pair. With a tempo, the grid is its sixteenths (or triplets,
+    or both: given_grid) from each file's start; without, one grid is estimated from all stems' onsets (one band, one tempo).
 
     Each stem is read (when not in memory), measured and let go, one per core (numpy and scipy's
     FFTs and filters release the GIL); `each_stem(stem, audio)` sees it meanwhile (the report draws
