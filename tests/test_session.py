@@ -126,6 +126,16 @@ def test_overwrite_replaces_a_sessions_outputs_and_nothing_else(stems, tmp_path)
     assert (tmp_path / "music" / "keep.txt").read_text() == "mine"
     result = run("render", stems, "-o", stems, "--overwrite")  # the stems' own folder
     assert result.returncode == 2 and len(list(stems.iterdir())) == 3
+    # Nor is a file saved among the rendered stems (a tryout's edited take was deleted with them);
+    # a stem an earlier session listed is an output, and replaced.
+    (tmp_path / "out" / "stems" / "drums_edit.wav").write_bytes(b"an edited take")
+    result = run("render", stems, "-o", tmp_path / "out", "--overwrite")
+    assert result.returncode == 2 and "holds other files (stems/drums_edit.wav)" in result.stderr
+    assert (tmp_path / "out" / "stems" / "drums_edit.wav").read_bytes() == b"an edited take"
+    (tmp_path / "out" / "stems" / "drums_edit.wav").unlink()
+    (stems / "keys.wav").unlink()
+    assert run("render", stems, "-o", tmp_path / "out", "--overwrite").returncode == 0
+    assert sorted(p.name for p in (tmp_path / "out" / "stems").iterdir()) == ["bass.wav", "drums.wav"]
 
 
 def test_output_gain_and_mix_apply_once_and_a_stem_without_bleed_stays_aligned(stems, tmp_path):

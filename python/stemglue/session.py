@@ -104,6 +104,22 @@ class Session:
         )
 
 
+def _not_session_outputs(outdir: Path) -> list[str]:
+    """What in an existing output folder no session wrote: besides SESSION_OUTPUTS, anything in
+    stems/ that is not a stem its session.json lists (a take edited and saved beside the renders
+    would otherwise be deleted with them; a tryout lost one)."""
+    others = sorted({p.name for p in outdir.iterdir()} - SESSION_OUTPUTS)
+    stems = outdir / "stems"
+    if stems.exists():
+        try:
+            listed = {f"{name}.wav" for name in json.loads((outdir / "session.json").read_text("utf-8"))["stems"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            listed = set()  # no session's list: nothing in stems/ is known to be an output
+        inside = [p for p in stems.iterdir()] if stems.is_dir() else [stems]
+        others += sorted(f"stems/{p.name}" for p in inside if p.name not in listed or not p.is_file())
+    return others
+
+
 def stem_files(inputs: list[Path], warn: Callable[[str], None] = warn_on_stderr) -> list[Path]:
     """The audio files of a folder (sorted by name), or the files given. Folders inside the folder
     are not read, with a warning: stems kept in one would be missing from the session unseen."""
@@ -318,7 +334,7 @@ def render_session(
         raise AudioFileError(f"{outdir}: exists already; pass --overwrite to replace it")
     if outdir.exists() and not outdir.is_dir():
         raise AudioFileError(f"{outdir}: is a file; the session's output is a folder")
-    if outdir.exists() and (others := sorted({p.name for p in outdir.iterdir()} - SESSION_OUTPUTS)):
+    if outdir.exists() and (others := _not_session_outputs(outdir)):
         raise AudioFileError(
             f"{outdir}: holds other files ({', '.join(others[:3])}); --overwrite replaces only a session's "
             "outputs: choose a new folder"
