@@ -149,6 +149,17 @@ def test_mono_16_bit_44k_input(tmp_path):
     assert (info.channels, info.samplerate, info.frames) == (1, 44100, 22050)
 
 
+def test_nan_and_infinite_samples_render_as_silence_with_a_warning(tmp_path):
+    source = tmp_path / "glitch.wav"
+    audio = music(2, 48000, 48000).T.copy()
+    audio[1000, 0], audio[2000, 1], audio[3000, 0] = np.nan, np.inf, -np.inf
+    soundfile.write(source, audio, 48000, subtype="FLOAT")
+    result = run("render", source, "-o", tmp_path / "out.wav", "--no-tail")
+    assert result.returncode == 0
+    assert result.stderr.strip() == f"stemglue: warning: {source}: 3 samples NaN or infinite, read as silence"
+    assert np.all(np.isfinite(soundfile.read(tmp_path / "out.wav")[0]))
+
+
 def test_demo_renders_before_and_after(tmp_path):
     result = run("demo", "--output", tmp_path / "demo", "--seconds", "2")
     assert result.returncode == 0, result.stderr

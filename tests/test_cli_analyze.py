@@ -122,6 +122,9 @@ def test_odd_files_give_n_a_with_reasons_never_a_traceback(tmp_path):
     soundfile.write(folder / "one.wav", np.full((1, 1), 0.25), RATE)
     soundfile.write(folder / "six.wav", np.random.default_rng(1).standard_normal((RATE, 6)) * 0.05, 96000)
     soundfile.write(folder / "tone.wav", 0.3 * np.sin(2 * np.pi * 110 * np.arange(3 * 22050) / 22050), 22050)
+    hiss = (np.random.default_rng(2).standard_normal((RATE, 2)) * 0.1).astype(np.float32)
+    hiss[5000, 0], hiss[6000, 1] = np.nan, np.inf  # read as silence, as rendering does (one NaN broke the floor)
+    soundfile.write(folder / "nan.wav", hiss, RATE, subtype="FLOAT")
     result = run("analyze", folder, "--json", tmp_path / "odd.json")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     report = json.loads((tmp_path / "odd.json").read_text())
@@ -129,6 +132,7 @@ def test_odd_files_give_n_a_with_reasons_never_a_traceback(tmp_path):
     assert report["stems"]["one"]["lufs"] is None and report["stems"]["one"]["reasons"]["lufs"]
     assert report["stems"]["six"]["channels"] == 6 and report["stems"]["six"]["sample_rate"] == 96000
     assert report["stems"]["tone"]["onset_sd_ms"] is None
+    assert report["stems"]["nan"]["true_peak_dbtp"] < -3 and report["stems"]["nan"]["lufs"] is not None
     assert "n/a" in result.stdout
     for name, stem in report["stems"].items():  # every n/a says why
         assert all(stem["reasons"].get(key) for key, value in stem.items() if value is None), name

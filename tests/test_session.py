@@ -268,7 +268,9 @@ def test_a_nearly_silent_stem_is_reported_and_gets_no_floor_of_its_own(stems, tm
     """Stem splitters return "empty" stems at about -55 dBFS: such a stem is listed as nearly silent
     and stays without hiss (its bleed from the others still reaches it); a digital-silence stem too."""
     rng = np.random.default_rng(4)
-    soundfile.write(stems / "fx.wav", (rng.standard_normal((3 * RATE, 2)) * 10 ** (-70 / 20)).clip(-1, 1), RATE)
+    fx = (rng.standard_normal((3 * RATE, 2)) * 10 ** (-70 / 20)).clip(-1, 1).astype(np.float32)
+    fx[100, 0] = np.nan  # silence, noted beside the rest
+    soundfile.write(stems / "fx.wav", fx, RATE, subtype="FLOAT")
     soundfile.write(stems / "pad.wav", np.zeros((3 * RATE, 2)), RATE)
     switches_off = [a for s in ("--bleed-enabled", "--room-enabled", "--glue-enabled") for a in (s, 0)]
     rendered = run("render", stems, "-o", tmp_path / "out", "--no-tail", *switches_off)
@@ -277,6 +279,7 @@ def test_a_nearly_silent_stem_is_reported_and_gets_no_floor_of_its_own(stems, tm
     assert any("nearly silent (peak -5" in c for c in session["stems"]["fx"]["conversions"])
     assert any("nearly silent (digital silence)" in c for c in session["stems"]["pad"]["conversions"])
     assert "  pad: nearly silent (digital silence): noise off" in rendered.stdout
+    assert "  fx: 1 sample NaN or infinite, read as silence; nearly silent" in rendered.stdout
     assert session["stems"]["pad"]["peak_dbfs"] is None
     assert not any("nearly silent" in c for c in session["stems"]["bass"]["conversions"])
     pad = read(tmp_path / "out" / "stems" / "pad.wav")[0]

@@ -60,20 +60,28 @@ class ScannedAudio:
     channels: int
     frames: int  # those that could be read
     peak: float  # the largest absolute sample (NaN and infinities left out)
+    non_finite: int  # samples that are NaN or infinite (processing reads them as silence)
 
 
 def scan_audio(path: Path) -> ScannedAudio:
     """Read the file through in blocks, holding one at a time: a file that fails anywhere gives an
     AudioFileError naming it before anything is written from it."""
     with open_input(path) as source:
-        peak, frames = 0.0, 0
+        peak, frames, non_finite = 0.0, 0, 0
         try:
             for data in source.blocks(blocksize=1 << 16, dtype="float32"):
                 frames += len(data)
-                peak = max(peak, float(np.max(np.abs(np.nan_to_num(data, posinf=0.0, neginf=0.0)), initial=0.0)))
+                finite = np.isfinite(data)
+                non_finite += int(data.size - np.count_nonzero(finite))
+                peak = max(peak, float(np.max(np.abs(data), where=finite, initial=0.0)))
         except (soundfile.LibsndfileError, RuntimeError) as error:
             raise AudioFileError(f"{path}: reading failed after {frames} frames ({error})") from None
-        return ScannedAudio(int(source.samplerate), int(source.channels), frames, peak)
+        return ScannedAudio(int(source.samplerate), int(source.channels), frames, peak, non_finite)
+
+
+def non_finite_note(count: int) -> str:
+    """What a stem's NaN or infinite samples became."""
+    return f"{count} {'sample' if count == 1 else 'samples'} NaN or infinite, read as silence"
 
 
 def read_audio(path: Path) -> tuple[np.ndarray, int]:

@@ -20,6 +20,7 @@ from stemglue import StemGlue, parameters
 from stemglue.audio_io import (
     AudioFileError,
     atomic_output,
+    non_finite_note,
     open_input,
     open_output,
     over_full_scale,
@@ -116,7 +117,7 @@ def render_file(
         tail_length = tail_frames(values, sample_rate) if tail else 0
         total = frames + tail_length
         chunk = block_size * max(1, CHUNK_FRAMES // block_size)  # whole blocks: the library's boundaries
-        to_skip, written, read = latency, 0, 0
+        to_skip, written, read, non_finite = latency, 0, 0, 0
         with (
             atomic_output(output_path, overwrite=overwrite) as temporary,
             open_output(temporary, sample_rate, channels, shown=output_path) as sink,
@@ -133,6 +134,7 @@ def render_file(
                         raise AudioFileError(f"{input_path}: reading failed after {read} frames ({error})") from None
                     block[:, : len(data)] = data.T
                     read += len(data)
+                    non_finite += int(data.size - np.count_nonzero(np.isfinite(data)))
                     if len(data) < chunk and read < frames:
                         warn(f"{input_path}: the file holds {read} of the {frames} frames it announces")
                         frames = read
@@ -147,6 +149,8 @@ def render_file(
                 written += out.shape[1]
                 if progress is not None:
                     progress(written / total)
+    if non_finite:
+        warn(f"{input_path}: {non_finite_note(non_finite)}")
     if warning := over_full_scale([sink]):
         warn(warning)
     return Rendered(sample_rate, channels, frames, total, int(chosen["track_id"]))

@@ -40,6 +40,7 @@ from stemglue.audio_io import (
     AudioFileError,
     check_parent_folder,
     current_umask,
+    non_finite_note,
     open_input,
     open_output,
     over_full_scale,
@@ -225,6 +226,8 @@ def scan_stems(
         if (truncation := truncated(Path(path), scanned.frames)) is not None:
             warn(truncation)
             stems[-1].conversions.append(truncation.split(": ", 1)[1])
+        if scanned.non_finite:
+            stems[-1].conversions.append(non_finite_note(scanned.non_finite))
     rate = sample_rate or max(stem.source_rate for stem in stems)
     channels = max(stem.source_channels for stem in stems)
     length = max(stem.frames_at(rate) for stem in stems)

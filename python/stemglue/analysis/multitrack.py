@@ -82,6 +82,8 @@ class StemAudio:
 
     def load(self) -> np.ndarray:
         audio = self.audio if self.audio is not None else read_audio(self.path)[0]
+        if not np.all(np.isfinite(audio)):  # silence, as rendering reads them (one NaN broke the floor's search)
+            audio = np.nan_to_num(audio, nan=0.0, posinf=0.0, neginf=0.0)
         if self.upmix_to > 1 and np.ndim(audio) == 2 and len(audio) == 1:
             return np.repeat(audio, self.upmix_to, axis=0)
         return audio
