@@ -413,9 +413,19 @@ def _analyze(arguments: argparse.Namespace) -> int:
         report = Report(before) if arguments.report is not None else None
         details = {} if report is not None else None  # what the report's plots need
         drawing = report.draw if report is not None else None
-        result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress, details=details, each_stem=drawing)
-        if before is not None:
-            compared = analyze(before, tempo_bpm=arguments.tempo)
+        if before is None:
+            result = analyze(stems, tempo_bpm=arguments.tempo, progress=progress, details=details, each_stem=drawing)
+        else:  # the stems timed against the grid of those they are compared with (see _write_analysis_report)
+            share = len(before) / (len(before) + len(stems))
+            found = {}
+            compared = analyze(before, arguments.tempo, lambda done: progress(share * done), found)
+            result = analyze(
+                stems,
+                progress=lambda done: progress(share + (1 - share) * done),
+                details=details,
+                each_stem=drawing,
+                grid=found["grid"],
+            )
             result["compare"] = comparison(result, compared)
     finally:
         progress.finish()

@@ -330,9 +330,12 @@ def analyze(
     progress: Callable[[float], None] | None = None,
     details: dict | None = None,
     each_stem: Callable[[StemAudio, np.ndarray], None] | None = None,
+    grid: tuple[Grid | None, dict[str, object]] | None = None,
 ) -> dict[str, object]:
     """The descriptors of every stem and pair. With a tempo, the grid is its sixteenths (or triplets,
     or both: given_grid) from each file's start; without, one grid is estimated from all stems' onsets (one band, one tempo).
+    `grid`: the grid and tempo entry another analysis found (its details["grid"]), to time these
+    onsets against, so that a before and after are compared on one grid.
 
     Each stem is read (when not in memory), measured and let go, one per core (numpy and scipy's
     FFTs and filters release the GIL); `each_stem(stem, audio)` sees it meanwhile (the report draws
@@ -359,10 +362,11 @@ def analyze(
     finally:
         workers.shutdown(cancel_futures=True)  # an error or Ctrl-C does not wait for every stem
     onsets_s = {name: m.onsets_s for name, m in measured.items()}
-    grid, tempo = _grid(tempo_bpm, onsets_s)
+    grid, tempo = grid if grid is not None else _grid(tempo_bpm, onsets_s)
     results = {name: _with_timing(m, grid) for name, m in measured.items()}
     spectra = {name: m.spectra for name, m in measured.items()}
     if details is not None:
+        details["grid"] = (grid, tempo)
         details["offsets_ms"] = {
             name: grid_offsets_ms(times, grid) if grid is not None and len(times) else None
             for name, times in onsets_s.items()
@@ -428,6 +432,7 @@ def comparison(after: dict, before: dict) -> dict[str, object]:
     """What --compare adds to `after`'s result: `before`'s stems, pairs and shared decay, and the
     change of each descriptor."""
     return {
+        "tempo": before["tempo"],
         "stems": before["stems"],
         "pairs": before["pairs"],
         "shared_decay": before["shared_decay"],
