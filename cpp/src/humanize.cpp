@@ -481,7 +481,11 @@ void Humanize::plan(int64_t guard, int64_t estimate) noexcept
         const int64_t step = (guard - last_guard_ - crossfade_ - 2 * guard_) / 2;  // >= 0 here
         offset = static_cast<int>(std::clamp<int64_t>(offset, last_offset_ - step, last_offset_ + step));
     }
-    const double gain_db = dynamics_db_.value() * long_range(own, kDynamicsStream, u, white_key) + accent;
+    // P' is unit normal, so a gain of s P' dB has a mean power of exp((s ln10 / 10)^2 / 2): lowered by
+    // s^2 ln10 / 20 dB the hits keep the stem's long-term level, and their spread in dB stays s.
+    const double dynamics_db = dynamics_db_.value();
+    const double gain_db =
+        dynamics_db * long_range(own, kDynamicsStream, u, white_key) - dynamics_db * dynamics_db * std::log(10.0) / 20.0 + accent;
     const double gain = std::pow(10.0, gain_db / 20.0);
     ++group_;
     has_last_ = true;

@@ -12,7 +12,8 @@
 //   offset    feel + timing * (white + octave-spaced smooth randoms: a 1/f^correlation process keyed
 //             by the track and by sixteenths with a tempo, else by event count) + band drift (keyed
 //             by the seed only), whole samples, within +-max_shift
-//   gain      dynamics * (its own such process) + accent by position in the beat
+//   gain      dynamics * (its own such process) - dynamics^2 ln10 / 20 (its mean power 1) + accent by
+//             position in the beat
 //   audio     y[n] = g x[n - L - o], one integer delay at a time (sustained notes keep their pitch);
 //             each change an equal-power crossfade ending 1 ms before the onset's guard on both
 //             reads. Latency L = max_shift + crossfade + guard + 14 hops (the detector's delay).

@@ -31,7 +31,10 @@ offset    feel + timing * P(u) + band_drift * B, in whole samples, at most max_s
           clock: every track of one seed breathes together), knots 8 beats or 4 s apart.
           With a tempo u counts sixteenths of the timeline (playing from bar 17 draws what a full
           render draws there); without one, events since the start.
-gain      dynamics * P'(u) (its own streams) + accent by position in the beat (tempo known only).
+gain      dynamics * P'(u) (its own streams) - dynamics^2 ln10 / 20 + accent by position in the beat
+          (tempo known only), in dB. P' is unit normal, so the offset makes the mean power of the
+          random part 1 (a log-normal's mean exceeds its median): the stem's long-term level does
+          not move with the setting, while the hits' spread in dB stays the setting.
 audio     y[n] = g x[n - L - o]: one integer delay at a time, no resampling. Each event's change
           is an equal-power crossfade of crossfade_ms, its angle a raised cosine so neither gain has
           a corner (linear in amplitude when only the gain changes), that ends
@@ -386,7 +389,13 @@ class Humanize(ReferenceModule):
         if self._last_guard is not None:
             step = (guard - self._last_guard - self._crossfade - 2 * self._guard) // 2
             offset = min(self._last_offset + step, max(self._last_offset - step, offset))
-        gain_db = settings["dynamics_db"] * long_range(own, DYNAMICS_STREAM, u, white_key, correlation) + accent
+        # P' is unit normal: lowered by s^2 ln10 / 20 dB, gains of s P' dB have a mean power of 1.
+        dynamics_db = settings["dynamics_db"]
+        gain_db = (
+            dynamics_db * long_range(own, DYNAMICS_STREAM, u, white_key, correlation)
+            - dynamics_db * dynamics_db * math.log(10.0) / 20.0
+            + accent
+        )
         gain = 10.0 ** (gain_db / 20.0)
         self._group += 1
         self._last_guard = guard
