@@ -123,6 +123,7 @@ def test_a_switch_takes_a_word_as_well_as_a_number(stem, tmp_path):
         (["render", "{stem}", "{other}", "-o", "{tmp}/afile/session"], "{tmp}/afile is a file, not a folder"),
         (["install-plugin", "--destination", "{tmp}/afile"], "{tmp}/afile is a file, not a folder"),
         (["session", "init", "{tmp}", "--bogus"], "(see stemglue session init --help)"),
+        (["render", "{stem}", "-o", "{tmp}/x.wav", "--tube-drve-db", "3"], "3 (did you mean --tube-drive-db?) (see"),
     ],
 )
 def test_usage_and_path_mistakes_are_one_line_naming_them(stem, tmp_path, arguments, message):

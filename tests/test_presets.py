@@ -43,6 +43,16 @@ def test_clean_glue_is_the_defaults():
     assert stemglue.StemGlue.from_preset("clean glue").parameter_values == stemglue.StemGlue().parameter_values
 
 
+def test_a_preset_is_named_in_any_case():
+    """The menu shows 'cassette'; a user typing Cassette (or 'Studio Tape 15 IPS') was refused."""
+    assert stemglue.preset("Cassette") == stemglue.preset("cassette")
+    assert stemglue.StemGlue.from_preset(" Studio Tape  15 IPS").parameter_values == (
+        stemglue.StemGlue.from_preset("studio tape 15 ips").parameter_values
+    )
+    with pytest.raises(ValueError, match="unknown preset 'tape'"):
+        stemglue.preset("tape")
+
+
 def test_from_preset_sets_the_preset_s_values_and_overrides_win(signal):
     chain = stemglue.StemGlue.from_preset("cassette", noise_hiss_db=-70, seed=9)
     expected = {**stemglue.StemGlue().parameter_values, **stemglue.preset("cassette").values}

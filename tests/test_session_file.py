@@ -102,6 +102,7 @@ def test_a_switch_may_be_true_or_false(tmp_path):
         ('[stems.a]\nrole = "kick"', 'needs file = "<audio file>"'),
         ('[stems.a]\nfile = "a.wav"\nrole = "tuba"', "role 'tuba' is not one of"),
         ('[settings]\nroom_size = 3\n[stems.a]\nfile = "a.wav"', "unknown parameter 'room_size'"),
+        ('[settings]\ntube_drve_db = 3\n[stems.a]\nfile = "a.wav"', "'tube_drve_db'; did you mean 'tube_drive_db'?"),
         # A misspelt key anywhere is refused (layuot and mic_distance were ignored: the layout and places stayed).
         ('layuot = "iso-booths"\n[stems.a]\nfile = "a.wav"', "unknown key 'layuot'; did you mean 'layout'"),
         (

@@ -38,9 +38,9 @@ def presets() -> tuple[Preset, ...]:
 
 
 def preset(name: str) -> Preset:
-    """One preset by name, or a ValueError listing the names that exist."""
+    """One preset by name (in any case), or a ValueError listing the names that exist."""
     for found in presets():
-        if found.name == name:
+        if found.name.casefold() == " ".join(str(name).split()).casefold():  # 'Cassette' is 'cassette'
             return found
     known = ", ".join(repr(found.name) for found in presets())
     raise ValueError(f"unknown preset {name!r}; the presets are: {known}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
 import shlex
@@ -44,8 +45,17 @@ class _Parser(argparse.ArgumentParser):
         # --help (stemglue render --help), where its options are listed, not at stemglue --help.
         namespace, unknown = super().parse_known_args(args, namespace)
         if unknown and self._subparsers is None:
-            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+            self.error(f"unrecognized arguments: {' '.join(unknown)}{self._nearest_option(unknown)}")
         return namespace, unknown
+
+    def _nearest_option(self, unknown: list[str]) -> str:
+        """' (did you mean --tube-drive-db?)' for the first unknown option that nearly names one."""
+        for token in unknown:
+            if token.startswith("--"):
+                close = difflib.get_close_matches(token.split("=")[0], list(self._option_string_actions), 1, 0.75)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+        return ""
 
 
 def _tempo(text: str) -> float:

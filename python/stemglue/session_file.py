@@ -72,7 +72,9 @@ def _settings(table: object, where: str, path: Path) -> dict[str, float]:
     settings = {}
     for key, value in table.items():
         if key not in ids:
-            raise SessionFileError(f"{path}: {where}: unknown parameter {key!r} (see `stemglue parameters`)")
+            close = difflib.get_close_matches(key, sorted(ids), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "see `stemglue parameters`"
+            raise SessionFileError(f"{path}: {where}: unknown parameter {key!r}; {hint}")
         spec = parameter(key)
         if isinstance(value, bool) and spec.kind != "toggle":  # a switch may be true or false
             raise SessionFileError(f"{path}: {where}.{key} must be a number")
