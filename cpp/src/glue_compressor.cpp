@@ -94,6 +94,13 @@ void auto_makeup_factors(const float* const* channels, int num_channels, const f
     makeup.process(position, power, compressed, factor, n, reduction);
 }
 
+// The auto makeup's factor faded in or out: 1 at amount 0, the factor at 1.
+STEMGLUE_MULTIVERSION
+void crossfade_factors(const double* __restrict amount, double* __restrict factor, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) factor[j] = (1.0 - amount[j]) + amount[j] * factor[j];
+}
+
 }  // namespace
 
 void GlueCompressor::prepare_module()
@@ -238,13 +245,20 @@ void GlueCompressor::process_chunk(AudioBlock block) noexcept
 
     // Auto makeup: sqrt(<p> / <p g^2>), both slow averages of the input power p (from the same zero
     // state, so the ratio is a weighted mean from the first sample and holds through silence),
-    // capped by the reduction's time average.
+    // capped by the reduction's time average. Switched, the factor crossfades with 1 (a step of
+    // the makeup's several dB clicked); the averages run while any of it is heard and freeze at
+    // the sample the fade out ends, whatever the blocks. Inside a chunk a fade only rises or only
+    // falls (values are set between blocks), so the samples heard are a prefix.
     reduction_gains(reduction_.data(), reduction_gain_.data(), n);
-    if (auto_makeup_.value() >= 0.5)
+    const bool fading = auto_makeup_.is_smoothing();
+    const double* amount = auto_makeup_.fill(n);
+    const int heard = fading ? static_cast<int>(std::count_if(amount, amount + n, [](double a) { return a > 0.0; }))
+                             : (amount[0] > 0.0 ? n : 0);
+    if (heard > 0)
         auto_makeup_factors(block.channels, block.num_channels, reduction_gain_.data(), reduction_.data(), makeup_, position_,
-                            power_.data(), compressed_.data(), automatic_.data(), n);
-    else
-        std::fill(automatic_.begin(), automatic_.begin() + n, 1.0);
+                            power_.data(), compressed_.data(), automatic_.data(), heard);
+    if (fading) crossfade_factors(amount, automatic_.data(), heard);
+    std::fill(automatic_.begin() + heard, automatic_.begin() + n, 1.0);
 
     mixed_gains(makeup, reduction_gain_.data(), automatic_.data(), mix, gain_.data(), n);
     for (int c = 0; c < block.num_channels; ++c) apply_gain(block.channel(c), gain_.data(), n);

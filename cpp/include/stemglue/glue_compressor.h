@@ -10,7 +10,8 @@
 //   auto makeup sqrt(<p> / <p g^2>): p the input power, g the compressor's gain, <> a 3 s one-pole
 //               average (frozen while auto makeup is off; samples below -60 dBFS are gated out);
 //               loudness-matched over seconds, the
-//               dynamics within them left compressed
+//               dynamics within them left compressed. Its switch crossfades the factor with 1
+//               over 20 ms (linear in the factor), the averages running until the fade out ends
 //   output      makeup, then mix with the uncompressed input (parallel compression). No latency.
 #pragma once
 

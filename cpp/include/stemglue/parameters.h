@@ -277,7 +277,7 @@ inline constexpr std::array kParameters = {
         .help("High-pass in the detector, so the low end does not pump the bus."),
     Param("glue", "glue_makeup_db", "Glue Makeup").decibels(0, 24, 0).smoothed_ms(20)
         .help("Gain after compression."),
-    Param("glue", "glue_auto_makeup", "Glue Auto Makeup").toggle(1).immediate()
+    Param("glue", "glue_auto_makeup", "Glue Auto Makeup").toggle(1).smoothed_ms(20)
         .help("Program-dependent makeup: gives back the power the compression took, averaged over about 3 s."),
     Param("glue", "glue_mix_percent", "Glue Mix").percent(100).smoothed_ms(20)
         .help("Parallel compression: blend of the compressed and the uncompressed bus."),

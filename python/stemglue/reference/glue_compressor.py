@@ -12,7 +12,9 @@ makeup     with glue_auto_makeup: a = min(sqrt(<p> / <p g^2>), 10^((<y> + 1) / 2
            ticked_power_ratio), so each is a mean from the first sample and holds through silence;
            the loudness given back over seconds, the dynamics within them left compressed, but never
            more than 1 dB beyond the reduction's time average: weighted by power, a short overload,
-           reduced hard and loud, held the seconds after it up (100 samples at 1e6: +3.8 dB for 30 s)
+           reduced hard and loud, held the seconds after it up (100 samples at 1e6: +3.8 dB for 30 s).
+           Its switch glides: a -> (1 - s) + s a, s the switch smoothed over 20 ms; the averages
+           take the samples with s > 0
 output     x ((1 - mix) + mix 10^(makeup / 20) g a); no latency. g is found once and used by both
            the auto makeup and the output, as C++ does
 """
@@ -94,8 +96,6 @@ class GlueCompressor(ReferenceModule):
             self._highpass_hz = value
         elif name == "auto_release":
             self._auto = value >= 0.5
-        elif name == "auto_makeup":
-            self._auto_makeup = value >= 0.5
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
         n = block.shape[1]
@@ -126,7 +126,14 @@ class GlueCompressor(ReferenceModule):
         self._peak, self._smooth, self._slow = peak, smooth, slow
         self.gain_reduction_db = float(reduction[-1]) if n else self.gain_reduction_db
         reduction_gain = 10 ** (-reduction / 20)  # the compressor's gain g
-        automatic = self._auto_makeup_gain(x, reduction, reduction_gain) if self._auto_makeup else 1.0
+        # Switched, the factor crossfades with 1 (a step clicked); the averages take the samples that
+        # hear any of it, a prefix of the block (a fade only rises or only falls inside one).
+        amount = values["auto_makeup"]
+        heard = int(np.count_nonzero(amount > 0.0))
+        automatic = np.ones(n)
+        if heard:
+            factor = self._auto_makeup_gain(x[:, :heard], reduction[:heard], reduction_gain[:heard])
+            automatic[:heard] = (1.0 - amount[:heard]) + amount[:heard] * factor
         mix = 0.01 * values["mix_percent"]
         gain = 10 ** (values["makeup_db"] / 20) * reduction_gain * automatic
         self._position += n  # the auto makeup's ticks fall on the timeline
