@@ -40,6 +40,32 @@ def test_init_writes_a_file_that_renders_as_the_folder_does(folder, tmp_path):
         assert np.array_equal(a, b), name
 
 
+def test_init_writes_names_beyond_ascii_as_they_are(tmp_path):
+    """A tryout's "bäss_ü" was written "b\\u00e4ss_\\u00fc": valid, but hard to read and edit."""
+    stems = tmp_path / "stems"
+    stems.mkdir()
+    soundfile.write(stems / "bäss_ü.wav", bass_stem(1.0)[0].T, RATE)
+    assert run("session", "init", stems).returncode == 0
+    text = (stems / "session.toml").read_text(encoding="utf-8")
+    assert '[stems."bäss_ü"]' in text and 'file = "bäss_ü.wav"' in text
+    assert [stem.name for stem in read_session_file(stems / "session.toml").stems] == ["bäss_ü"]
+
+
+def test_a_source_outside_the_room_is_named_in_a_warning(folder, tmp_path):
+    """A source 25 m along an 8 m room was taken without a word (the Room hears it at its wall)."""
+    session_file = tmp_path / "far.toml"
+    session_file.write_text(
+        f'[stems.kick]\nfile = "{(folder / "Kick In.wav").as_posix()}"\nsource_m = [25.0, 2.0, 0.5]\n'
+        f'[stems.bass]\nfile = "{(folder / "bass DI.wav").as_posix()}"\n'
+    )
+    result = run("render", "--session", session_file, "-o", tmp_path / "out", "--no-tail")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == (
+        "stemglue: warning: kick: placed outside the room (8.0 x 5.8 x 3.0 m at room_size_m 8); "
+        "the room hears it at its walls"
+    )
+
+
 def test_the_file_sets_places_settings_and_single_pairs(folder, tmp_path):
     session_file = tmp_path / "mine.toml"
     session_file.write_text(

@@ -46,6 +46,7 @@ from stemglue.audio_io import (
     over_full_scale,
     scan_audio,
 )
+from stemglue.reference.room import dimensions
 from stemglue.render import CHUNK_FRAMES, tail_frames, track_id_for, truncated, warn_on_stderr
 from stemglue.session_file import SessionSpec, read_session_file, spec_from_files
 from stemglue.stage import (
@@ -257,6 +258,10 @@ class _Delay:
         return joined[:, : x.shape[1]]
 
 
+def _in_room(source_m: tuple[float, float, float], size_m: float) -> bool:
+    return bool(np.all((np.asarray(source_m) >= 0) & (np.asarray(source_m) <= dimensions(size_m))))
+
+
 def _placements(spec: SessionSpec) -> dict[str, Placement]:
     """The layout's places for the roles, with each stem's own overrides."""
     placed = place({stem.name: stem.role for stem in spec.stems}, spec.layout)
@@ -373,6 +378,15 @@ def render_session(
                 stem.conversions.append(f"nearly silent ({peak}): noise off, so nothing is added to it but bleed")
     roles = {stem.name: stem.role for stem in spec.stems}
     placements = _placements(spec)
+    outside = [
+        name for name, placed in placements.items() if not _in_room(placed.source_m, stem_values[name]["room_size_m"])
+    ]
+    if outside:  # the Room hears them at its walls; their bleed travels the distances given
+        length, width, height = dimensions(values["room_size_m"])
+        warn(
+            f"{', '.join(outside)}: placed outside the room ({length:.1f} x {width:.1f} x {height:.1f} m at "
+            f"room_size_m {values['room_size_m']:g}); the room hears {'it' if len(outside) == 1 else 'them'} at its walls"
+        )
     room_tone = room_tone_heard(placements, values["room_size_m"])
     for stem in spec.stems:
         stem_values[stem.name] = _hearing_room_tone(stem_values[stem.name], room_tone[stem.name], stem.settings)

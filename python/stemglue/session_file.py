@@ -177,6 +177,12 @@ def read_session_file(path: Path) -> SessionSpec:
     return SessionSpec(layout, settings, stems, overrides)
 
 
+def _toml_string(text: str) -> str:
+    """A TOML basic string, readable: JSON's escapes are TOML's, and letters beyond ASCII stay as
+    they are (a tryout's "b\\u00e4ss" was hard to edit); DEL, which TOML wants escaped, is."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def session_file_text(
     files: list[Path],
     folder: Path,
@@ -209,8 +215,8 @@ def session_file_text(
         name = path.stem
         lines += [
             "",
-            f"[stems.{json.dumps(name)}]",  # a TOML basic string: JSON's escapes are TOML's
-            f"file = {json.dumps(Path(os.path.relpath(Path(path).resolve(), folder)).as_posix())}",
+            f"[stems.{_toml_string(name)}]",
+            f"file = {_toml_string(Path(os.path.relpath(Path(path).resolve(), folder)).as_posix())}",
             f'role = "{guess_role(name)}"',
             "# source_m = [2.0, 3.0, 1.0]     # instead of the layout's place for the role",
             "# mic_distance_m = 0.3",
@@ -221,8 +227,8 @@ def session_file_text(
         "",
         "# One bleed pair changed (a drum sampler's bleed matrix): what `into`'s microphone hears of `source`.",
         "# [[bleed]]",
-        f"# source = {json.dumps(files[0].stem)}",
-        f"# into = {json.dumps(files[-1].stem)}",
+        f"# source = {_toml_string(files[0].stem)}",
+        f"# into = {_toml_string(files[-1].stem)}",
         "# level_db = -6     # added to the modelled level",
         "# mute = false",
         "# invert = false",
