@@ -8,7 +8,7 @@ import pytest
 import soundfile
 import stemglue
 from command import run
-from signals import bass_stem, drum_stem, keys_stem
+from signals import bass_stem, click_track, drum_stem, keys_stem
 
 RATE = 48000
 STEM_KEYS = {
@@ -178,6 +178,19 @@ def test_suggestions_name_what_is_missing_and_render_as_a_session(stems, tmp_pat
     assert again.returncode == 2 and "--overwrite" in again.stderr  # an existing file is kept
 
 
+def test_a_given_tempo_goes_into_the_suggested_humanize(tmp_path):
+    """Machine-timed sixteenths get Humanize suggested, keyed to the tempo given (an analysis that
+    named its grid in the tempo's source text stopped passing the tempo on; a reviewer)."""
+    folder = tmp_path / "clicks"
+    folder.mkdir()
+    soundfile.write(folder / "hat.wav", click_track(6000 * np.arange(1, 64), 64 * 6000)[0], RATE)
+    suggested = tmp_path / "suggested.toml"
+    result = run("analyze", folder, "--tempo", 120, "--suggest", suggested)
+    assert result.returncode == 0, result.stderr
+    assert "tempo: 120 bpm (given; the onsets timed against its sixteenths)" in result.stdout
+    assert "humanize_enabled = 1" in suggested.read_text() and "humanize_tempo_bpm = 120" in suggested.read_text()
+
+
 def test_compare_and_report_show_before_and_after(rendered, tmp_path):
     stems, session_folder = rendered
     report, data = tmp_path / "report.html", tmp_path / "report.json"
@@ -191,6 +204,8 @@ def test_compare_and_report_show_before_and_after(rendered, tmp_path):
     # both timed against the inputs' grid (grids estimated apart, bleed adding onsets to one, read
     # 120.01 and 119.53 bpm, and a kick's spread changed +4.6 ms with Humanize off; a tryout)
     assert analysis["tempo"] == analysis["compare"]["tempo"] and analysis["tempo"]["bpm"] is not None
+    inputs = run("analyze", stems, "--json", tmp_path / "inputs.json")
+    assert json.loads((tmp_path / "inputs.json").read_text())["tempo"] == analysis["tempo"], inputs.stderr
     # loudness kept, the mono bass read as its render's session heard it (alone it read 3 LU under)
     assert all(abs(deltas[name]["lufs"]) < 1.0 for name in deltas), deltas
     # one room: the stems' sounds now die away in it, where the generated ones stopped dead

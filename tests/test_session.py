@@ -190,7 +190,7 @@ def test_folders_inside_a_session_folder_are_named_as_not_read(stems, tmp_path):
     result = run("render", stems, "-o", tmp_path / "out", "--no-tail")
     assert result.returncode == 0 and "3 stems" in result.stdout
     assert result.stderr.strip() == (
-        f"stemglue: warning: {stems}: its sub-folders are not read (drums kit); a session is the audio files in one folder"
+        f"stemglue: warning: {stems}: its sub-folders are not read (drums kit); only the audio files directly in it are"
     )
 
 
@@ -387,6 +387,29 @@ def test_a_44k1_sine_in_a_48k_session_is_resampled_cleanly(tmp_path):
     fitted = basis @ np.linalg.lstsq(basis, out, rcond=None)[0]
     thd_n_db = 10 * np.log10(np.mean((out - fitted) ** 2) / np.mean(fitted**2))
     assert thd_n_db < -110, thd_n_db
+
+
+def test_a_nan_in_a_stem_to_resample_is_one_silent_sample(tmp_path):
+    """The DSP reads a NaN as silence, but one in a 44.1 kHz stem reached soxr first, which spread it
+    over 1638 samples (34 ms) of the session's rate (a reviewer)."""
+    t = np.arange(44100) / 44100
+    keys = (0.5 * np.sin(2 * np.pi * 997 * t)).astype(np.float32)
+    all_off = [a for s in (*ONLY_BLEED, "--bleed-enabled") for a in (s, 0)]
+    outputs = []
+    for glitch in (np.nan, 0.0):
+        folder = tmp_path / f"with {glitch}"
+        folder.mkdir()
+        keys[22050] = glitch
+        soundfile.write(folder / "keys.wav", keys, 44100, subtype="FLOAT")
+        soundfile.write(folder / "bass.wav", np.full(RATE, 0.1), RATE, subtype="FLOAT")
+        result = run("render", folder, "-o", folder / "out", "--no-tail", *all_off)
+        assert result.returncode == 0, result.stderr
+        outputs.append(read(folder / "out" / "stems" / "keys.wav")[0])
+    assert (
+        "keys: 1 sample NaN or infinite, read as silence"
+        in run("render", tmp_path / "with nan", "-o", tmp_path / "o").stdout
+    )
+    assert np.array_equal(outputs[0], outputs[1])
 
 
 def test_report_writes_the_analysis_of_the_rendered_stems_against_their_inputs(stems, tmp_path):

@@ -2,6 +2,7 @@
 what it says (roles, places, per-stem settings, bleed overrides); a bad one is a one-line error."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -49,6 +50,17 @@ def test_init_writes_names_beyond_ascii_as_they_are(tmp_path):
     text = (stems / "session.toml").read_text(encoding="utf-8")
     assert '[stems."bäss_ü"]' in text and 'file = "bäss_ü.wav"' in text
     assert [stem.name for stem in read_session_file(stems / "session.toml").stems] == ["bäss_ü"]
+
+
+def test_init_refuses_a_name_that_is_not_utf8_naming_it(tmp_path):
+    """A Latin-1 name on the disk (b\\xe4ss.wav) stopped init with a codec error naming no file."""
+    stems = tmp_path / "latin"
+    stems.mkdir()
+    soundfile.write(stems / "bass.wav", bass_stem(1.0)[0].T, RATE)
+    os.rename(stems / "bass.wav", bytes(stems) + b"/b\xe4ss.wav")
+    result = run("session", "init", stems)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "b\ufffdss.wav: its name is not UTF-8" in result.stderr and not (stems / "session.toml").exists()
 
 
 def test_a_source_outside_the_room_is_named_in_a_warning(folder, tmp_path):

@@ -473,15 +473,13 @@ def _print_analysis(result: dict) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from stemglue.analysis.multitrack import tempo_text
     from stemglue.analysis.tables import tables
 
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = 160  # a pipe or a log gets whole rows, not rich's 80-column wrap
-    tempo = result["tempo"]
-    console.print(
-        f"tempo: {tempo['bpm']:g} bpm ({tempo['source']})" if tempo["bpm"] else f"tempo: n/a ({tempo['reason']})"
-    )
+    console.print(f"tempo: {tempo_text(result['tempo'])}")
     for made in tables(result):
         shown = Table(title=made.title, title_justify="left", title_style="bold")
         shown.add_column(escape(made.row_title))

@@ -130,7 +130,7 @@ def stem_files(inputs: list[Path], warn: Callable[[str], None] = warn_on_stderr)
         inner = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.suffix.lower() not in AUDIO_SUFFIXES)
         if inner := [name for name in inner if not name.startswith(".")]:
             warn(
-                f"{folder}: its sub-folders are not read ({', '.join(inner)}); a session is the audio files in one folder"
+                f"{folder}: its sub-folders are not read ({', '.join(inner)}); only the audio files directly in it are"
             )
         files = sorted(
             p
@@ -186,6 +186,8 @@ class Stem:
         with open_input(self.path) as source:
             for data in source.blocks(blocksize=chunk, dtype="float32", always_2d=True):
                 if resampler is not None:
+                    if not np.all(np.isfinite(data)):  # silence, as the DSP reads them: soxr spread one over 34 ms
+                        data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
                     data = resampler.resample_chunk(data, last=False)
                 pending.append(data)
                 while sum(len(p) for p in pending) >= chunk:
@@ -378,9 +380,9 @@ def render_session(
                 stem.conversions.append(f"nearly silent ({peak}): noise off, so nothing is added to it but bleed")
     roles = {stem.name: stem.role for stem in spec.stems}
     placements = _placements(spec)
-    outside = [
-        name for name, placed in placements.items() if not _in_room(placed.source_m, stem_values[name]["room_size_m"])
-    ]
+    # Only places given: the layouts' own are for the default 8 m room (a smaller one is the user's choice).
+    given = [stem.name for stem in spec.stems if stem.source_m is not None]
+    outside = [name for name in given if not _in_room(placements[name].source_m, values["room_size_m"])]
     if outside:  # the Room hears them at its walls; their bleed travels the distances given
         length, width, height = dimensions(values["room_size_m"])
         warn(

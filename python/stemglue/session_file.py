@@ -193,6 +193,12 @@ def session_file_text(
     """A session file for the files, roles guessed from their names, ready to edit; with settings
     for every stem (`shared`) and per stem (`by_stem`, by file stem) where given."""
     shared, by_stem = shared or {}, by_stem or {}
+    for path in files:  # a name the disk holds in another encoding cannot be written into UTF-8 TOML
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise SessionFileError(f"{shown}: its name is not UTF-8, which a session file needs; rename it") from None
 
     def inline(settings: dict[str, float]) -> str:
         return "{ " + ", ".join(f"{key} = {value:g}" for key, value in settings.items()) + " }"

@@ -88,7 +88,10 @@ def evidence_from_spectra(spectra_a: np.ndarray, spectra_b: np.ndarray, sample_r
     # (stems playing the same notes in phase: a tryout's synthetic pair read as bleed at 0.31 ms).
     peaks = np.zeros_like(inside)
     peaks[1:-1] = (curve[1:-1] >= curve[:-2]) & (curve[1:-1] > curve[2:])
-    candidates = np.flatnonzero(inside & peaks) if np.any(inside & peaks) else np.flatnonzero(inside)
+    candidates = np.flatnonzero(inside & peaks)
+    if len(candidates) == 0:  # no peak there at all: no evidence, at the window's largest value
+        peak = int(np.flatnonzero(inside)[np.argmax(curve[inside])])
+        return BleedEvidence(float(lags[peak] / sample_rate * 1000), 0.0, lags_ms, curve)
     peak = int(candidates[np.argmax(curve[candidates])])
     fraction = _parabolic(*curve[peak - 1 : peak + 2]) if 0 < peak < len(curve) - 1 else 0.0
     return BleedEvidence(

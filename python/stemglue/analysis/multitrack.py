@@ -300,15 +300,20 @@ def load_stems(paths: list[Path]) -> list[StemAudio]:
 TEMPO_OCTAVE_BPM = (75, 150)
 
 
+def tempo_text(tempo: dict[str, object]) -> str:
+    """The tempo entry as the table and the report show it."""
+    if not tempo["bpm"]:
+        return f"n/a ({tempo.get('reason', '')})"
+    grid = f"; the onsets timed against its {tempo['grid']}" if tempo.get("grid") else ""
+    return f"{tempo['bpm']:g} bpm ({tempo['source']}{grid})"
+
+
 def _grid(tempo_bpm: float | None, onsets_s: dict[str, np.ndarray]) -> tuple[Grid | None, dict[str, object]]:
     """The grid the onsets are timed against, and how it was found."""
     onsets = np.sort(np.concatenate([np.zeros(0), *onsets_s.values()]))
     if tempo_bpm:
         grid = given_grid(onsets, tempo_bpm)
-        return grid, {
-            "bpm": tempo_bpm,
-            "source": f"given; the onsets timed against its {BEAT_DIVISIONS[grid.per_beat]}",
-        }
+        return grid, {"bpm": tempo_bpm, "source": "given", "grid": BEAT_DIVISIONS[grid.per_beat]}
     grid = estimate_grid(onsets)
     if grid is None:
         return None, {"bpm": None, "source": None, "reason": "too few onsets to find a grid"}

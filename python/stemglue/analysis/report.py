@@ -19,7 +19,7 @@ from matplotlib.figure import Figure  # figures without pyplot's global state
 
 from stemglue.analysis.decay import Decays
 from stemglue.analysis.floor import WINDOW_MS
-from stemglue.analysis.multitrack import MIN_ONSETS, StemAudio
+from stemglue.analysis.multitrack import MIN_ONSETS, StemAudio, tempo_text
 from stemglue.analysis.tables import Cell, Table, ranges_text, tables
 from stemglue.audio_io import atomic_output
 
@@ -151,10 +151,8 @@ def _summary(result: dict) -> str:
         for name, stem in result["stems"].items()
         for flag in stem["flags"]
     )
-    tempo = result["tempo"]
-    tempo_text = f"{tempo['bpm']:g} bpm ({tempo['source']})" if tempo["bpm"] else f"n/a ({tempo.get('reason', '')})"
     text = (
-        f"<p>Tempo: {html.escape(tempo_text)}. Shaded: outside the range recordings of people show "
+        f"<p>Tempo: {html.escape(tempo_text(result['tempo']))}. Shaded: outside the range recordings of people show "
         f"({html.escape(ranges_text())}). Hover over n/a for the reason.</p>"
     )
     text += "".join(_html_table(table) for table in tables(result))
