@@ -31,6 +31,19 @@ constexpr double kMaxRotationRad = 0.25;
 // The rotations change at most 0.25 rad x 2 pi x 0.6 Hz ~ 1 rad/s, so one new angle per 128
 // samples, linear between, is smooth (the step is 2.5e-3 rad at 48 kHz).
 constexpr int kRotationTick = 128;
+// A change of the geometry or the decay while playing glides over this long: stepped, a tap that
+// moves or a line whose gain jumps cuts the waveform (a click up to 70 dB over the steady state's
+// highs), and a host's per-block ramp zippers.
+constexpr double kGlideMs = 20.0;
+
+// How far along a glide its j-th of length samples is: smoothstep, flat at both ends, so that the
+// glide's own corners add no highs (a linear one's left the reflections' crossfade 15 dB over the
+// steady state's highs above 3 kHz) and back-to-back glides (a host's ramp) join smoothly.
+inline double glide_along(int done, int length) noexcept
+{
+    const double t = static_cast<double>(done) / length;
+    return t * t * (3.0 - 2.0 * t);
+}
 constexpr uint64_t kRotationStream = 0x900, kInputSignStream = 0x901, kOutputRowStream = 0x902;
 
 struct Vec3 {
@@ -130,6 +143,22 @@ void absorb(const float* const* in, float* const* out, const double* feed, const
     std::memcpy(state, s, sizeof s);
 }
 
+// absorb() while the decay glides: each line's feed and pole move from `from` to `to`, the j-th
+// sample's glide_along(done + j + 1, length) of the way. Only for the 20 ms after a change: scalar.
+void absorb_gliding(const float* const* in, float* const* out, const double* feed_from, const double* pole_from,
+                    const double* feed_to, const double* pole_to, int done, int length, double* state, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const double along = glide_along(done + j + 1, length);
+        for (int i = 0; i < Room::kLines; ++i) {
+            const double feed = feed_from[i] + (feed_to[i] - feed_from[i]) * along;
+            const double pole = pole_from[i] + (pole_to[i] - pole_from[i]) * along;
+            state[i] = feed * in[i][j] + pole * state[i];
+            out[i][j] = static_cast<float>(state[i]);
+        }
+    }
+}
+
 // The 16-point Walsh-Hadamard transform of the lines, unscaled, vectorised across time: its four
 // butterfly stages two at a time (four lines loaded, both stages' sums, four stored), the same
 // additions as stage by stage with half the loads and stores.
@@ -205,6 +234,23 @@ STEMGLUE_MULTIVERSION
 void copy_scaled(float* __restrict out, const float* __restrict in, float gain, int n) noexcept
 {
     for (int j = 0; j < n; ++j) out[j] = gain * in[j];
+}
+
+STEMGLUE_MULTIVERSION
+void copy_gained(float* __restrict out, const float* __restrict in, const float* __restrict gain, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) out[j] = gain[j] * in[j];
+}
+
+// A crossfade's stretch from the old taps' reflections to the new ones' (in out): the j-th sample
+// glide_along(done + j + 1, length) of the way.
+STEMGLUE_MULTIVERSION
+void crossfade(float* __restrict out, const float* __restrict old, int done, int length, int n) noexcept
+{
+    for (int j = 0; j < n; ++j) {
+        const float along = static_cast<float>(glide_along(done + j + 1, length));
+        out[j] = old[j] + along * (out[j] - old[j]);
+    }
 }
 
 // Early/late balance, then mid/side width: the wet signal for mono, left and right outputs.
@@ -373,14 +419,14 @@ void Room::Ring::read(int back, int n, float gain, float* out, bool accumulate) 
     }
 }
 
-void Room::Ring::read_taps(const Tap* taps, int count, int n, float* out) const noexcept
+void Room::Ring::read_taps(const Tap* taps, int count, int back, int n, float* out) const noexcept
 {
     if (count < 4) std::fill(out, out + n, 0.0f);  // (else the first four taps' pass starts out from 0)
     int t = 0;
     for (; t + 4 <= count; t += 4) {
         size_t start[4];
         const float gains[4] = {taps[t].gain, taps[t + 1].gain, taps[t + 2].gain, taps[t + 3].gain};
-        for (int k = 0; k < 4; ++k) start[k] = (write - static_cast<size_t>(n + taps[t + k].delay_samples)) & mask;
+        for (int k = 0; k < 4; ++k) start[k] = (write - static_cast<size_t>(back + taps[t + k].delay_samples)) & mask;
         for (int done = 0; done < n;) {  // up to the next place one of the four wraps
             int run = n - done;
             for (int k = 0; k < 4; ++k) run = std::min(run, static_cast<int>(data.size() - start[k]));
@@ -390,7 +436,7 @@ void Room::Ring::read_taps(const Tap* taps, int count, int n, float* out) const 
             for (size_t& read_at : start) read_at = (read_at + static_cast<size_t>(run)) & mask;
         }
     }
-    for (; t < count; ++t) read(n + taps[t].delay_samples, n, taps[t].gain, out, true);
+    for (; t < count; ++t) read(back + taps[t].delay_samples, n, taps[t].gain, out, true);
 }
 
 void Room::prepare_module()
@@ -421,9 +467,12 @@ void Room::prepare_module()
     heard_out_.assign(static_cast<size_t>(num_channels_), {});
     line_signals_.assign(kLines, std::vector<float>(block));
     ramps_.assign(block / kRotationTick + 2, RotationRamp{});
+    faded_scratch_.assign(block, 0.0f);
+    late_gain_.assign(block, 0.0f);
+    fade_samples_ = decay_glide_samples_ = std::max(1, static_cast<int>(std::lround(kGlideMs * 0.001 * sample_rate)));
 }
 
-void Room::design_reflections() noexcept
+void Room::design_reflections(Reflections& into) const noexcept
 {
     const Vec3 room = dimensions(size_m_.value());
     const double height = kHeightFraction * room.z;
@@ -460,11 +509,11 @@ void Room::design_reflections() noexcept
                                 if (order < 1 || order > 3 || count >= kMaxTaps) continue;
                                 distance = std::sqrt(distance);
                                 const double delay_s = (distance - direct) / kSpeedOfSound + predelay_ms_.value() / 1000.0;
-                                taps_[static_cast<size_t>(mic)][static_cast<size_t>(count++)] = {
+                                into.taps[static_cast<size_t>(mic)][static_cast<size_t>(count++)] = {
                                     static_cast<int>(std::lround(delay_s * sample_rate_)),
                                     static_cast<float>(std::pow(reflection, order) * direct / distance)};
                             }
-        tap_counts_[static_cast<size_t>(mic)] = count;
+        into.counts[static_cast<size_t>(mic)] = count;
         mean_direct_squared += 0.5 * direct * direct;
     }
     // The tail continues the reflections' decay at their level. Image sources fill space one per
@@ -475,22 +524,19 @@ void Room::design_reflections() noexcept
     int total_line_samples = 0;
     for (int delay : line_delays_) total_line_samples += delay;
     const double diffuse_per_sample = 4.0 * M_PI * kSpeedOfSound * mean_direct_squared / (volume * sample_rate_);
-    late_level_ = std::sqrt(diffuse_per_sample * total_line_samples);
+    into.late_level = std::sqrt(diffuse_per_sample * total_line_samples);
 }
 
-void Room::design_decay() noexcept
+void Room::design_decay(double* feed, double* pole) const noexcept
 {
-    const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
-    match_.set_average(std::exp(-1000.0 / (match_ms * sample_rate_)));
     // Exact at DC (RT60) and Nyquist (damping * RT60): |H(1)| = g, |H(-1)| = g (1 - p) / (1 + p).
     for (int i = 0; i < kLines; ++i) {
         const double seconds = line_delays_[static_cast<size_t>(i)] / sample_rate_;
         const double gain_dc = std::pow(10.0, -3.0 * seconds / rt60_s_.value());
         const double gain_nyquist = std::pow(10.0, -3.0 * seconds / (damping_.value() * rt60_s_.value()));
         const double ratio = gain_nyquist / gain_dc;
-        const double pole = (1.0 - ratio) / (1.0 + ratio);
-        line_pole_[static_cast<size_t>(i)] = pole;
-        line_feed_[static_cast<size_t>(i)] = gain_dc * (1.0 - pole);
+        pole[i] = (1.0 - ratio) / (1.0 + ratio);
+        feed[i] = gain_dc * (1.0 - pole[i]);
     }
 }
 
@@ -513,8 +559,14 @@ void Room::reset_module() noexcept
         while (!is_prime(candidate)) ++candidate;
         line_delays_[static_cast<size_t>(i)] = previous = candidate;
     }
-    design_decay();
-    design_reflections();
+    const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
+    match_.set_average(std::exp(-1000.0 / (match_ms * sample_rate_)));
+    design_decay(line_feed_.data(), line_pole_.data());
+    decay_glide_done_ = decay_glide_samples_;
+    decay_pending_ = false;
+    design_reflections(reflections_);
+    fade_done_ = fade_samples_;
+    has_pending_ = false;
 
     // The seed's room is one listener (the two Hadamard rows the outputs read) and one tail; each
     // track enters it through its own input sign pattern (one that spreads over the lines: no line
@@ -565,12 +617,32 @@ int64_t Room::tail_samples() const noexcept
 
 void Room::set_parameter(int index, double value) noexcept
 {
+    const double rt60_s = rt60_s_.value(), damping = damping_.value();
+    const double source_x = source_x_percent_.value(), source_y = source_y_percent_.value();
     Module::set_parameter(index, value);
     if (num_channels_ == 0) return;  // designed at reset
-    if (index == rt60_s_.index() || index == damping_.index()) design_decay();
-    // The walls' absorption follows the RT60.
-    if (index == rt60_s_.index() || index == source_x_percent_.index() || index == source_y_percent_.index())
-        design_reflections();
+    const bool new_rt60 = rt60_s_.value() != rt60_s;
+    if (new_rt60) {
+        const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
+        match_.set_average(std::exp(-1000.0 / (match_ms * sample_rate_)));
+    }
+    // The lines glide to the new decay now, or after the glide under way (from where that ends).
+    if (new_rt60 || damping_.value() != damping) {
+        design_decay(pending_feed_.data(), pending_pole_.data());
+        decay_pending_ = true;
+    }
+    // The walls' absorption follows the RT60. The new reflections are faded to now, or after the
+    // crossfade under way (the newest design waits: a host's ramp moves them every 20 ms).
+    if (new_rt60 || source_x_percent_.value() != source_x || source_y_percent_.value() != source_y) {
+        design_reflections(pending_);
+        has_pending_ = true;
+        if (fade_done_ == fade_samples_) {
+            faded_from_ = reflections_;
+            reflections_ = pending_;
+            has_pending_ = false;
+            fade_done_ = 0;
+        }
+    }
 }
 
 void Room::fill_rotations(int n) noexcept
@@ -620,12 +692,17 @@ void Room::run_late(const float* input, int n) noexcept
                 delayed[i] = written[i] = signals[i];
             }
         }
-        absorb(delayed.data(), signals.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), length);
+        absorb_lines(delayed.data(), signals.data(), length);
         hadamard(signals.data(), length);
         // The outputs are two rows of the (unitary) Hadamard mix: orthogonal, so L and R are uncorrelated.
-        const float output_gain = static_cast<float>(0.25 * late_level_);
-        copy_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], output_gain, length);
-        copy_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], output_gain, length);
+        if (late_gain_ramped_) {
+            copy_gained(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], late_gain_.data() + start, length);
+            copy_gained(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], late_gain_.data() + start, length);
+        } else {
+            const float output_gain = static_cast<float>(0.25 * reflections_.late_level);
+            copy_scaled(late_left_.data() + start, signals[static_cast<size_t>(left_row_)], output_gain, length);
+            copy_scaled(late_right_.data() + start, signals[static_cast<size_t>(right_row_)], output_gain, length);
+        }
         // Then the slow rotations of line pairs (k, k + 8), ramp by ramp, and the input.
         for (int r = 0; r < ramp_count_; ++r) {
             const RotationRamp& ramp = ramps_[static_cast<size_t>(r)];
@@ -645,6 +722,82 @@ void Room::run_late(const float* input, int n) noexcept
                 lines_[i].push(signals[i], length);
         }
     }
+}
+
+void Room::absorb_lines(const float* const* delayed, float* const* signals, int n) noexcept
+{
+    if (decay_glide_done_ == decay_glide_samples_ && !decay_pending_) {
+        absorb(delayed, signals, line_feed_.data(), line_pole_.data(), line_state_.data(), n);
+        return;
+    }
+    std::array<const float*, kLines> in;
+    std::array<float*, kLines> out;
+    for (int at = 0; at < n;) {
+        for (size_t i = 0; i < kLines; ++i) {
+            in[i] = delayed[i] + at;
+            out[i] = signals[i] + at;
+        }
+        if (decay_glide_done_ == decay_glide_samples_) {
+            if (!decay_pending_) {
+                absorb(in.data(), out.data(), line_feed_.data(), line_pole_.data(), line_state_.data(), n - at);
+                return;
+            }
+            feed_from_ = line_feed_;
+            pole_from_ = line_pole_;
+            feed_to_ = pending_feed_;
+            pole_to_ = pending_pole_;
+            decay_pending_ = false;
+            decay_glide_done_ = 0;
+        }
+        const int length = std::min(n - at, decay_glide_samples_ - decay_glide_done_);
+        absorb_gliding(in.data(), out.data(), feed_from_.data(), pole_from_.data(), feed_to_.data(), pole_to_.data(),
+                       decay_glide_done_, decay_glide_samples_, line_state_.data(), length);
+        decay_glide_done_ += length;
+        at += length;
+        if (decay_glide_done_ == decay_glide_samples_) {
+            line_feed_ = feed_to_;
+            line_pole_ = pole_to_;
+        }
+    }
+}
+
+// The early reflections into early_left_ and early_right_ (zero where not heard), and, while a
+// crossfade runs, the tail's gain per sample into late_gain_.
+void Room::early_reflections(int n, bool heard) noexcept
+{
+    std::array<float*, 2> out{early_left_.data(), early_right_.data()};
+    late_gain_ramped_ = fade_done_ < fade_samples_ || has_pending_;  // (one may wait at a chunk's start)
+    if (!heard)
+        for (float* reflections : out) std::fill(reflections, reflections + n, 0.0f);
+    int at = 0;
+    while (late_gain_ramped_ && at < n) {
+        if (fade_done_ == fade_samples_) {
+            if (!has_pending_) break;
+            faded_from_ = reflections_;
+            reflections_ = pending_;
+            has_pending_ = false;
+            fade_done_ = 0;
+        }
+        const int length = std::min(n - at, fade_samples_ - fade_done_);
+        if (heard)
+            for (size_t mic = 0; mic < 2; ++mic) {
+                input_.read_taps(faded_from_.taps[mic].data(), faded_from_.counts[mic], n - at, length, faded_scratch_.data());
+                input_.read_taps(reflections_.taps[mic].data(), reflections_.counts[mic], n - at, length, out[mic] + at);
+                crossfade(out[mic] + at, faded_scratch_.data(), fade_done_, fade_samples_, length);
+            }
+        const float from = static_cast<float>(0.25 * faded_from_.late_level);
+        const float to = static_cast<float>(0.25 * reflections_.late_level);
+        for (int j = 0; j < length; ++j)
+            late_gain_[static_cast<size_t>(at + j)] =
+                from + static_cast<float>(glide_along(fade_done_ + j + 1, fade_samples_)) * (to - from);
+        fade_done_ += length;
+        at += length;
+    }
+    if (late_gain_ramped_)
+        std::fill(late_gain_.begin() + at, late_gain_.begin() + n, static_cast<float>(0.25 * reflections_.late_level));
+    if (heard && at < n)
+        for (size_t mic = 0; mic < 2; ++mic)
+            input_.read_taps(reflections_.taps[mic].data(), reflections_.counts[mic], n - at, n - at, out[mic] + at);
 }
 
 void Room::process_chunk(AudioBlock block) noexcept
@@ -669,13 +822,7 @@ void Room::process_chunk(AudioBlock block) noexcept
     // Early reflections: taps on the input (each tap's delay already includes the predelay). Not
     // heard at an early/late balance of 0 %: then not read (their weight in the wet is 0).
     const bool early_heard = early_moving || early[0] != 0.0;
-    for (int mic = 0; mic < 2; ++mic) {
-        float* reflections = mic == 0 ? early_left_.data() : early_right_.data();
-        if (early_heard)
-            input_.read_taps(taps_[static_cast<size_t>(mic)].data(), tap_counts_[static_cast<size_t>(mic)], n, reflections);
-        else
-            std::fill(reflections, reflections + n, 0.0f);
-    }
+    early_reflections(n, early_heard);
 
     // Late: predelayed input through the diffusers into the FDN.
     input_.read(n + predelay_samples_, n, 1.0f, predelayed_.data(), false);

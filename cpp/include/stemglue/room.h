@@ -22,6 +22,12 @@
 //
 // The FDN runs in sub-blocks no longer than its shortest line, so each sub-block reads only
 // the past: the matrix, rotations and writes vectorise across time.
+//
+// Changes while playing (RT60, damping, source position) glide over 20 ms from the sample they
+// arrive at: the reflections crossfade from the old taps to the new (both read meanwhile), the
+// tail's level moves along, and the lines' absorption (feed and pole) glides sample by sample, all
+// on a smoothstep. A change during a glide waits for its end (a host's per-block ramp becomes glides
+// back to back). At rest none of this runs: the output is what the fixed design gives.
 #pragma once
 
 #include <array>
@@ -45,7 +51,7 @@ public:
         float gain;
     };
 
-    /** Plain-unit value for any row of the table; the geometry and decay are redesigned at once. */
+    /** Plain-unit value for any row of the table; the geometry and decay glide to the new design. */
     void set_parameter(int index, double value) noexcept override;
     int64_t tail_samples() const noexcept override;
 
@@ -54,8 +60,16 @@ private:
     void reset_module() noexcept override;
     void seek_module() noexcept override;
     void process_chunk(AudioBlock block) noexcept override;
-    void design_reflections() noexcept;
-    void design_decay() noexcept;
+    struct Reflections {
+        std::array<std::array<Tap, kMaxTaps>, 2> taps{};
+        std::array<int, 2> counts{};
+        double late_level = 1.0;  // the tail's output gain: the diffuse field the reflections begin
+    };
+
+    void design_reflections(Reflections& into) const noexcept;
+    void design_decay(double* feed, double* pole) const noexcept;
+    void early_reflections(int n, bool heard) noexcept;
+    void absorb_lines(const float* const* delayed, float* const* signals, int n) noexcept;
     void fill_rotations(int n) noexcept;
     void rotate_to(uint64_t tick, double modulation_percent) noexcept;
     void run_late(const float* input, int n) noexcept;
@@ -74,8 +88,8 @@ private:
         void advance(int n) noexcept;
         // out[j] (+)= gain * sample written delay samples before the j-th of the last push of n
         void read(int delay, int n, float gain, float* out, bool accumulate) const noexcept;
-        // out[j] = 0 + each tap's read(n + delay_samples, ...), tap after tap, four taps a pass
-        void read_taps(const Tap* taps, int count, int n, float* out) const noexcept;
+        // out[j] = 0 + each tap's read(back + delay_samples, n, ...), tap after tap, four taps a pass
+        void read_taps(const Tap* taps, int count, int back, int n, float* out) const noexcept;
     };
 
     ModuleParameter size_m_{parameters_, "room_size_m"};
@@ -91,17 +105,24 @@ private:
     ModuleParameter seed_{parameters_, "seed"};
     ModuleParameter track_id_{parameters_, "track_id"};
 
-    Ring input_;  // mono input: early reflections read it, the predelayed late input too
-    std::array<std::array<Tap, kMaxTaps>, 2> taps_{};
-    std::array<int, 2> tap_counts_{};
+    Ring input_;                        // mono input: early reflections read it, the predelayed late input too
+    Reflections reflections_;           // in use (faded to, while a crossfade runs)
+    Reflections faded_from_, pending_;  // the crossfade's old taps; a change waiting for its end
+    bool has_pending_ = false;
+    int fade_samples_ = 1, fade_done_ = 1;  // crossfade length; samples of it done (= length: none runs)
+    bool late_gain_ramped_ = false;         // this chunk's tail level is in late_gain_, per sample
     int predelay_samples_ = 0;
-    double late_level_ = 1.0;  // the tail's output gain: the diffuse field the reflections begin
 
     std::array<Ring, kDiffusers> diffusers_;
     std::array<int, kDiffusers> diffuser_delays_{};
     std::array<Ring, kLines> lines_;
     std::array<int, kLines> line_delays_{};
     std::array<double, kLines> line_feed_{}, line_pole_{}, line_state_{};
+    // A new decay: feed and pole glide from the values in use to the design over decay_glide_samples_;
+    // a change during a glide waits (pending_feed_, pending_pole_) for its end.
+    std::array<double, kLines> feed_from_{}, pole_from_{}, feed_to_{}, pole_to_{}, pending_feed_{}, pending_pole_{};
+    int decay_glide_samples_ = 1, decay_glide_done_ = 1;
+    bool decay_pending_ = false;
     std::array<float, kLines> input_signs_{};
     int left_row_ = 0, right_row_ = 1;
     std::array<double, kLines / 2> rotation_offset_{};  // cycles, seeded
@@ -115,6 +136,7 @@ private:
     const double* modulation_values_ = nullptr;  // this chunk's, for the rotations
     std::vector<float> mono_, predelayed_, early_left_, early_right_, late_left_, late_right_, diffuser_scratch_;
     std::vector<float> wet_mid_, wet_left_, wet_right_;
+    std::vector<float> faded_scratch_, late_gain_;  // the old taps' reflections; the tail's gain
     std::vector<std::vector<float>> line_signals_;  // per line, one sub-block
     // The rotations over one chunk: from each tick (or the chunk's start) to the next, each pair's
     // cosine and sine as start + step (phase + j).

@@ -24,6 +24,12 @@
               The averages and the root are taken every 32 samples (ticked_power_ratio)
 
 The FDN is computed in sub-blocks no longer than its shortest line, so every read is of the past.
+
+Changes while playing (RT60, damping, source position) glide over GLIDE_MS from the sample they
+arrive at: the reflections crossfade from the old taps to the new, the j-th sample
+glide_along(j + 1, length) of the way, the tail's level moves along, and each line's feed g (1 - p)
+and pole p move the same way, sample by sample, from the values in use to the design. A change
+during a crossfade or glide waits for its end (a host's per-block ramp becomes glides back to back).
 """
 
 from __future__ import annotations
@@ -50,6 +56,14 @@ ROTATION_TICK = 128  # samples per new rotation angle; linear between
 ROTATION_STREAM, INPUT_SIGN_STREAM, OUTPUT_ROW_STREAM = 0x900, 0x901, 0x902
 HADAMARD = scipy.linalg.hadamard(LINES).astype(np.float64)
 MATCH_MS, MATCH_PER_RT60 = 400.0, 0.5  # the average: 400 ms, or half the RT60
+GLIDE_MS = 20.0  # a change of the geometry or decay while playing glides over this long (stepped, it clicks)
+
+
+def glide_along(done, length: int):
+    """How far along a glide of length samples the sample `done` is: smoothstep, flat at both ends
+    (no corners to add highs; back-to-back glides join smoothly)."""
+    t = np.asarray(done) / length
+    return t * t * (3.0 - 2.0 * t)
 
 
 def input_signs(seed: int, track_id: int) -> np.ndarray:
@@ -211,7 +225,11 @@ class Room(ReferenceModule):
         self._delays = line_delays(self._size_m, rate)
         self._lines = [np.zeros(d) for d in self._delays]  # the last d samples written to each line
         self._line_states = np.zeros(LINES)
-        self._design()
+        self._glide = max(1, int(np.floor(GLIDE_MS * 0.001 * rate + 0.5)))
+        self._feeds, self._poles = self._decay_design()
+        self._decay_done, self._decay_pending = self._glide, None  # no glide runs
+        self._reflections = self._reflections_design()
+        self._fade_done, self._reflections_pending = self._glide, None  # no crossfade runs
         self._input_signs, self._output_rows = input_signs(self._seed, self._track_id), output_rows(self._seed)
         self._seek_module()
 
@@ -230,12 +248,14 @@ class Room(ReferenceModule):
         angle = 0.01 * modulation_percent * MAX_ROTATION_RAD * np.sin(2 * np.pi * (cycles - np.floor(cycles)))
         self._from, self._to = self._to, np.stack([np.cos(angle), np.sin(angle)])
 
-    def _design(self) -> None:
-        if self._delays is None:
-            return
-        self._gains, self._poles = line_filters(self._delays, self._rt60_s, self._damping, self._sample_rate)
-        self._taps = self.early_taps()
-        self._late_level = late_level(self._size_m, self._source_x, self._source_y, self._sample_rate)
+    def _decay_design(self) -> tuple[np.ndarray, np.ndarray]:
+        """(feed g (1 - p), pole p) per line."""
+        gains, poles = line_filters(self._delays, self._rt60_s, self._damping, self._sample_rate)
+        return gains * (1 - poles), poles
+
+    def _reflections_design(self) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+        """(taps per mic, the tail's output gain)."""
+        return self.early_taps(), late_level(self._size_m, self._source_x, self._source_y, self._sample_rate)
 
     def _set_setting(self, name: str, value: float) -> None:
         if name == "size_m":  # structural: the base applies it at reset
@@ -246,7 +266,8 @@ class Room(ReferenceModule):
             self._seed = int(value)
         elif name == "track_id":
             self._track_id = int(value)
-        else:  # the walls' absorption and the reflections follow these at once
+        else:  # the walls' absorption and the reflections follow these, gliding
+            before = self._delays is not None and (self._rt60_s, self._damping, self._source_x, self._source_y)
             if name == "rt60_s":
                 self._rt60_s = value
             elif name == "damping":
@@ -255,7 +276,85 @@ class Room(ReferenceModule):
                 self._source_x = 0.01 * value
             elif name == "source_y_percent":
                 self._source_y = 0.01 * value
-            self._design()
+            if not before:  # designed at reset
+                return
+            changed = [
+                a != b
+                for a, b in zip(before, (self._rt60_s, self._damping, self._source_x, self._source_y), strict=True)
+            ]
+            if changed[0] or changed[1]:  # glided to now, or after the glide under way
+                self._decay_pending = self._decay_design()
+            if changed[0] or changed[2] or changed[3]:  # faded to now, or after the crossfade under way
+                self._reflections_pending = self._reflections_design()
+                if self._fade_done == self._glide:
+                    self._faded_from, self._reflections, self._reflections_pending = (
+                        self._reflections,
+                        self._reflections_pending,
+                        None,
+                    )
+                    self._fade_done = 0
+
+    def _absorb(self, signals: np.ndarray) -> np.ndarray:
+        """Each line's g (1 - p) / (1 - p z^-1), its feed and pole gliding for GLIDE_MS after a change."""
+        length = signals.shape[1]
+        out = np.empty_like(signals)
+        at = 0
+        while at < length and (self._decay_done < self._glide or self._decay_pending is not None):
+            if self._decay_done == self._glide:
+                self._decay_from, self._decay_to = (self._feeds, self._poles), self._decay_pending
+                self._decay_pending, self._decay_done = None, 0
+            gliding = min(length - at, self._glide - self._decay_done)
+            along = glide_along(self._decay_done + 1 + np.arange(gliding), self._glide)
+            (feed_from, pole_from), (feed_to, pole_to) = self._decay_from, self._decay_to
+            feeds = feed_from[:, None] + (feed_to - feed_from)[:, None] * along
+            poles = pole_from[:, None] + (pole_to - pole_from)[:, None] * along
+            state = self._line_states
+            for j in range(gliding):
+                state = feeds[:, j] * signals[:, at + j] + poles[:, j] * state
+                out[:, at + j] = state
+            self._line_states = state
+            self._decay_done += gliding
+            at += gliding
+            if self._decay_done == self._glide:
+                self._feeds, self._poles = self._decay_to
+        if at < length:
+            for i in range(LINES):
+                out[i, at:], _ = scipy.signal.lfilter(
+                    [self._feeds[i]], [1, -self._poles[i]], signals[i, at:], zi=[self._poles[i] * self._line_states[i]]
+                )
+                self._line_states[i] = out[i, -1]
+        return out
+
+    def _early(self, delayed, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The reflections per mic, and the tail's gain per sample, crossfading after a change."""
+
+        def taps_sum(taps, at, length):
+            out = np.zeros((2, length))
+            for mic, (delays, gains) in enumerate(taps):
+                for delay, gain in zip(delays, gains, strict=False):
+                    out[mic] += gain * delayed(int(delay))[at : at + length]
+            return out
+
+        early, gain = np.zeros((2, n)), np.full(n, self._reflections[1])
+        at = 0
+        while at < n and (self._fade_done < self._glide or self._reflections_pending is not None):
+            if self._fade_done == self._glide:
+                self._faded_from, self._reflections, self._reflections_pending = (
+                    self._reflections,
+                    self._reflections_pending,
+                    None,
+                )
+                self._fade_done = 0
+            length = min(n - at, self._glide - self._fade_done)
+            along = glide_along(self._fade_done + 1 + np.arange(length), self._glide)
+            old = taps_sum(self._faded_from[0], at, length)
+            early[:, at : at + length] = old + along * (taps_sum(self._reflections[0], at, length) - old)
+            gain[at : at + length] = self._faded_from[1] + along * (self._reflections[1] - self._faded_from[1])
+            self._fade_done += length
+            at += length
+        early[:, at:] = taps_sum(self._reflections[0], at, n - at)
+        gain[at:] = self._reflections[1]
+        return early, gain
 
     def _rotations(self, n: int, modulation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per sample and pair: (cos, sin) linear between ticks."""
@@ -271,7 +370,7 @@ class Room(ReferenceModule):
             start = end
         return cosines, sines
 
-    def _late(self, u: np.ndarray, modulation: np.ndarray) -> np.ndarray:
+    def _late(self, u: np.ndarray, modulation: np.ndarray, gain: np.ndarray) -> np.ndarray:
         n = len(u)
         cosines, sines = self._rotations(n, modulation)
         out = np.zeros((2, n))
@@ -279,17 +378,9 @@ class Room(ReferenceModule):
         for start in range(0, n, shortest):
             end = min(n, start + shortest)
             length = end - start
-            signals = np.stack([line[:length] for line in self._lines])  # written delay samples ago
-            for i in range(LINES):
-                signals[i], state = scipy.signal.lfilter(
-                    [self._gains[i] * (1 - self._poles[i])],
-                    [1, -self._poles[i]],
-                    signals[i],
-                    zi=[self._poles[i] * self._line_states[i]],
-                )
-                self._line_states[i] = signals[i][-1]
+            signals = self._absorb(np.stack([line[:length] for line in self._lines]))  # written delay samples ago
             mixed = HADAMARD @ signals / 4
-            out[:, start:end] = mixed[list(self._output_rows)] * self._late_level
+            out[:, start:end] = mixed[list(self._output_rows)] * gain[start:end]
             a, b = mixed[: LINES // 2], mixed[LINES // 2 :]
             c, s = cosines[:, start:end], sines[:, start:end]
             feedback = np.vstack([c * a - s * b, s * a + c * b]) + self._input_signs[:, np.newaxis] * u[start:end]
@@ -310,10 +401,7 @@ class Room(ReferenceModule):
         def delayed(delay):
             return history[end - n - delay : end - delay]
 
-        early = np.zeros((2, n))
-        for mic, (delays, gains) in enumerate(self._taps):
-            for delay, gain in zip(delays, gains, strict=False):
-                early[mic] += gain * delayed(int(delay))
+        early, late_gain = self._early(delayed, n)
 
         u = delayed(self._predelay)
         for d, delay in enumerate(self._diffuser_delays):  # Schroeder allpasses: (z^-d - g) / (1 - g z^-d)
@@ -321,7 +409,7 @@ class Room(ReferenceModule):
             a = np.zeros(delay + 1)
             b[0], b[-1], a[0], a[-1] = -DIFFUSER_GAIN, 1.0, 1.0, -DIFFUSER_GAIN
             u, self._diffuser_states[d] = scipy.signal.lfilter(b, a, u, zi=self._diffuser_states[d])
-        late = self._late(u, values["modulation_percent"])
+        late = self._late(u, values["modulation_percent"], late_gain)
 
         balance = 0.01 * values["early_percent"]
         wet = np.minimum(1, 2 * balance) * early + np.minimum(1, 2 * (1 - balance)) * late
