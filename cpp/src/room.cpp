@@ -632,12 +632,14 @@ void Room::set_parameter(int index, double value) noexcept
         decay_pending_ = true;
     }
     // The walls' absorption follows the RT60. The new reflections are faded to now, or after the
-    // crossfade under way (the newest design waits: a host's ramp moves them every 20 ms).
+    // crossfade under way (the newest design waits: a host's ramp moves them every 20 ms). A
+    // crossfade not yet begun takes the newest design: changes at one sample (X and Y, a preset)
+    // are one crossfade, whatever order they are set in.
     if (new_rt60 || source_x_percent_.value() != source_x || source_y_percent_.value() != source_y) {
         design_reflections(pending_);
         has_pending_ = true;
-        if (fade_done_ == fade_samples_) {
-            faded_from_ = reflections_;
+        if (fade_done_ == fade_samples_ || fade_done_ == 0) {
+            if (fade_done_ == fade_samples_) faded_from_ = reflections_;
             reflections_ = pending_;
             has_pending_ = false;
             fade_done_ = 0;

@@ -286,12 +286,10 @@ class Room(ReferenceModule):
                 self._decay_pending = self._decay_design()
             if changed[0] or changed[2] or changed[3]:  # faded to now, or after the crossfade under way
                 self._reflections_pending = self._reflections_design()
-                if self._fade_done == self._glide:
-                    self._faded_from, self._reflections, self._reflections_pending = (
-                        self._reflections,
-                        self._reflections_pending,
-                        None,
-                    )
+                if self._fade_done in (self._glide, 0):  # one not yet begun takes the newest design
+                    if self._fade_done == self._glide:
+                        self._faded_from = self._reflections
+                    self._reflections, self._reflections_pending = self._reflections_pending, None
                     self._fade_done = 0
 
     def _absorb(self, signals: np.ndarray) -> np.ndarray:
