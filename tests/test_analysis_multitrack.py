@@ -97,7 +97,7 @@ def test_a_given_tempo_times_triplets_against_triplets(beats, grid):
     played = 0.5 * beats + np.random.default_rng(5).normal(0.0, 0.005, len(beats))
     audio = click_track(played * RATE, int((played[-1] + 0.5) * RATE))
     result = analyze([StemAudio("clicks", None, audio, RATE)], tempo_bpm=120)
-    assert result["tempo"]["bpm"] == 120 and grid in result["tempo"]["source"]
+    assert result["tempo"]["bpm"] == 120 and grid in result["tempo"]["grid"]
     assert result["stems"]["clicks"]["onset_sd_ms"] == pytest.approx(5.0, abs=0.6)
 
 

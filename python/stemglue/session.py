@@ -117,7 +117,7 @@ def _not_session_outputs(outdir: Path) -> list[str]:
             listed = {f"{name}.wav" for name in json.loads((outdir / "session.json").read_text("utf-8"))["stems"]}
         except (OSError, ValueError, KeyError, TypeError):
             listed = set()  # no session's list: nothing in stems/ is known to be an output
-        inside = [p for p in stems.iterdir()] if stems.is_dir() else [stems]
+        inside = list(stems.iterdir()) if stems.is_dir() else [stems]
         others += sorted(f"stems/{p.name}" for p in inside if p.name not in listed or not p.is_file())
     return others
 
@@ -127,8 +127,12 @@ def stem_files(inputs: list[Path], warn: Callable[[str], None] = warn_on_stderr)
     are not read, with a warning: stems kept in one would be missing from the session unseen."""
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
         folder = Path(inputs[0])
-        inner = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.suffix.lower() not in AUDIO_SUFFIXES)
-        if inner := [name for name in inner if not name.startswith(".")]:
+        inner = sorted(
+            p.name
+            for p in folder.iterdir()
+            if p.is_dir() and p.suffix.lower() not in AUDIO_SUFFIXES and not p.name.startswith(".")
+        )
+        if inner:
             warn(
                 f"{folder}: its sub-folders are not read ({', '.join(inner)}); only the audio files directly in it are"
             )
