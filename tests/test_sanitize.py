@@ -6,7 +6,7 @@ alone in its block, at the block's first, middle or last sample, in either chann
 
 import numpy as np
 import pytest
-from processor_classes import NATIVE_CLASSES
+from processor_classes import NATIVE_CLASSES, REFERENCE_CLASSES
 from signals import music
 from stemglue.reference.sanitize import sanitize
 
@@ -22,4 +22,16 @@ def test_a_hostile_sample_is_processed_as_its_sanitised_value(processor_class, p
     poisoned[channel, index] = poison
     output = processor_class()(poisoned, 48000, block_size=block_size)
     expected = processor_class()(sanitize(poisoned).astype(np.float32), 48000, block_size=block_size)
+    np.testing.assert_array_equal(output, expected)
+
+
+@pytest.mark.parametrize("processor_class", REFERENCE_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("poison", [np.nan, np.inf])
+def test_a_reference_processes_a_hostile_sample_as_its_sanitised_value(processor_class, poison):
+    """The readable references hold the same contract (reference Humanize gave 24 non-finite
+    samples for one NaN: its dry read took the raw input; a tryout)."""
+    poisoned = music(2, 4096, 48000)
+    poisoned[1, 1000] = poison
+    output = processor_class()(poisoned, 48000, block_size=512)
+    expected = processor_class()(sanitize(poisoned).astype(np.float32), 48000, block_size=512)
     np.testing.assert_array_equal(output, expected)

@@ -56,6 +56,7 @@ import scipy.signal
 from stemglue._parameters import parameter
 from stemglue.reference.module import ReferenceModule
 from stemglue.reference.random import random_gaussian, stream_key, track_seed
+from stemglue.reference.sanitize import sanitize
 from stemglue.reference.smooth_random import smooth_random
 
 HOP_MS, GUARD_MS, MIN_IOI_MS = 2.5, 1.0, 25.0
@@ -407,7 +408,7 @@ class Humanize(ReferenceModule):
     # --- audio ----------------------------------------------------------------------------------
 
     def _process_block(self, block: np.ndarray) -> np.ndarray:
-        x = block.astype(np.float64)
+        x = sanitize(block).astype(np.float64)
         n = x.shape[1]
         self._detect(np.sum(x, axis=0) / x.shape[0] if x.shape[0] else np.zeros(n))
         buffer = np.concatenate([self._history, x], axis=1)
