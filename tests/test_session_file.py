@@ -64,7 +64,8 @@ def test_init_refuses_a_name_that_is_not_utf8_naming_it(tmp_path):
 
 
 def test_a_source_outside_the_room_is_named_in_a_warning(folder, tmp_path):
-    """A source 25 m along an 8 m room was taken without a word (the Room hears it at its wall)."""
+    """A source 25 m along an 8 m room was taken without a word (the Room hears it at its wall); so
+    were the layout's places in a 3 m room, and a stem's own room size."""
     session_file = tmp_path / "far.toml"
     session_file.write_text(
         f'[stems.kick]\nfile = "{(folder / "Kick In.wav").as_posix()}"\nsource_m = [25.0, 2.0, 0.5]\n'
@@ -73,9 +74,22 @@ def test_a_source_outside_the_room_is_named_in_a_warning(folder, tmp_path):
     result = run("render", "--session", session_file, "-o", tmp_path / "out", "--no-tail")
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == (
-        "stemglue: warning: kick: placed outside the room (8.0 x 5.8 x 3.0 m at room_size_m 8); "
-        "the room hears it at its walls"
+        "stemglue: warning: kick: outside the room (8.0 x 5.8 x 3.0 m at room_size_m 8); "
+        "the room hears it at its walls (a session file's source_m places a stem)"
     )
+    # the layout's own places in a room too small for them (a second tryout), and a stem's own room
+    session_file.write_text(
+        f'[stems.kick]\nfile = "{(folder / "Kick In.wav").as_posix()}"\n'
+        f'[stems.keys]\nfile = "{(folder / "Lead Vox.wav").as_posix()}"\nrole = "keys"\n'
+        "settings = { room_size_m = 4 }\n"
+    )
+    result = run("render", "--session", session_file, "-o", tmp_path / "small", "--no-tail", "--room-size-m", 3)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "stemglue: warning: kick, keys: outside the room (3.0 x 2.2 x 2.4 m at room_size_m 3); "
+        "the room hears them at its walls (a session file's source_m places a stem)",
+        "stemglue: warning: keys: its own room_size_m puts it in another room than the session's stems",
+    ]
 
 
 def test_the_file_sets_places_settings_and_single_pairs(folder, tmp_path):

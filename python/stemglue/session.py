@@ -60,6 +60,8 @@ from stemglue.stage import (
 )
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".w64", ".caf"}
+#: What the stems of one session share: a stem's own value is taken, with a warning.
+SHARED_SETTINGS = ("seed", "room_size_m", "room_rt60_s", "room_damping", "room_predelay_ms")
 SESSION_OUTPUTS = {"stems", "mix.wav", "session.json", "report.html"}  # all --overwrite may replace
 
 
@@ -384,15 +386,20 @@ def render_session(
                 stem.conversions.append(f"nearly silent ({peak}): noise off, so nothing is added to it but bleed")
     roles = {stem.name: stem.role for stem in spec.stems}
     placements = _placements(spec)
-    # Only places given: the layouts' own are for the default 8 m room (a smaller one is the user's choice).
-    given = [stem.name for stem in spec.stems if stem.source_m is not None]
-    outside = [name for name in given if not _in_room(placements[name].source_m, values["room_size_m"])]
-    if outside:  # the Room hears them at its walls; their bleed travels the distances given
+    # The layouts' places are for the default 8 m room; in a smaller one, or placed by hand, a source
+    # can stand outside it: the Room hears it at its walls, while its bleed travels the distances.
+    outside = [name for name, placed in placements.items() if not _in_room(placed.source_m, values["room_size_m"])]
+    if outside:
         length, width, height = dimensions(values["room_size_m"])
         warn(
-            f"{', '.join(outside)}: placed outside the room ({length:.1f} x {width:.1f} x {height:.1f} m at "
-            f"room_size_m {values['room_size_m']:g}); the room hears {'it' if len(outside) == 1 else 'them'} at its walls"
+            f"{', '.join(outside)}: outside the room ({length:.1f} x {width:.1f} x {height:.1f} m at room_size_m "
+            f"{values['room_size_m']:g}); the room hears {'it' if len(outside) == 1 else 'them'} at its walls "
+            "(a session file's source_m places a stem)"
         )
+    # One session, one room and one seed: a stem's own would put it in a room of its own.
+    for stem in spec.stems:
+        if own := [key for key in SHARED_SETTINGS if key in stem.settings and stem.settings[key] != values[key]]:
+            warn(f"{stem.name}: its own {', '.join(own)} puts it in another room than the session's stems")
     room_tone = room_tone_heard(placements, values["room_size_m"])
     for stem in spec.stems:
         stem_values[stem.name] = _hearing_room_tone(stem_values[stem.name], room_tone[stem.name], stem.settings)
