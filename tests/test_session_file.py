@@ -96,7 +96,7 @@ def test_the_file_sets_places_settings_and_single_pairs(folder, tmp_path):
     session_file = tmp_path / "mine.toml"
     session_file.write_text(
         f"""
-layout = "iso-booths"
+layout = "ISO-Booths"
 [settings]
 seed = 7
 room_rt60_s = 0.9
@@ -105,10 +105,10 @@ file = "{(folder / "Kick In.wav").as_posix()}"
 role = "kick"
 [stems.bass]
 file = "stems/bass DI.wav"
-role = "bass"
+role = "Bass"
 source_m = [2.0, 2.0, 0.5]
 mic_distance_m = 0.5
-pattern = "omni"
+pattern = "Omni"
 settings = {{ tube_drive_db = 12, track_id = 42 }}
 [stems.vox]
 file = "stems/Lead Vox.wav"
@@ -129,8 +129,8 @@ invert = true
     session = json.loads((tmp_path / "out" / "session.json").read_text())
     assert session["layout"] == "iso-booths" and session["seed"] == 7
     assert session["settings"]["room_rt60_s"] == 0.9 and session["settings"]["room_mix_percent"] == 30  # flags win
-    bass = session["stems"]["bass"]
-    assert bass["track_id"] == 42 and bass["settings"]["tube_drive_db"] == 12
+    bass = session["stems"]["bass"]  # names of roles, patterns and layouts in any case (a tryout's "Bass")
+    assert bass["role"] == "bass" and bass["track_id"] == 42 and bass["settings"]["tube_drive_db"] == 12
     assert bass["placement"]["source_m"] == [2.0, 2.0, 0.5] and bass["placement"]["pattern"] == "omni"
     pairs = {(p["source"], p["into"]): p for p in session["bleed"]}
     assert ("kick", "vox") not in pairs and len(pairs) == 5
@@ -149,7 +149,10 @@ def test_a_switch_may_be_true_or_false(tmp_path):
     ("text", "fragment"),
     [
         ("layout = [", "not valid TOML"),
-        ('layout = "stadium"\n[stems.a]\nfile = "a.wav"', "unknown layout"),
+        ('layout = "stadium"\n[stems.a]\nfile = "a.wav"', "layout 'stadium' is not one of band-room"),
+        ('[stems.a]\nfile = "a.wav"\nrole = "bas"', "role 'bas' is not one of kick, snare"),
+        ('[stems.a]\nfile = "a.wav"\nrole = "bas"', "; did you mean 'bass'?"),
+        ('[stems.a]\nfile = "a.wav"\npattern = "cardiod"', "; did you mean 'cardioid'?"),
         ("[settings]\nseed = 1", "no [stems.<name>] tables"),
         ('[stems.a]\nrole = "kick"', 'needs file = "<audio file>"'),
         ('[stems.a]\nfile = "a.wav"\nrole = "tuba"', "role 'tuba' is not one of"),

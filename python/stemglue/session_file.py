@@ -99,6 +99,17 @@ def _known_keys(table: dict, known: tuple[str, ...], where: str, path: Path) -> 
             raise SessionFileError(f"{path}: {where}unknown key {key!r}; {hint}")
 
 
+def _choice(value: object, choices: tuple[str, ...], where: str, path: Path) -> str:
+    """One of the choices, named in any case ("Bass" is "bass"), or a one-line error suggesting
+    the nearest."""
+    found = {choice.casefold(): choice for choice in choices}.get(str(value).strip().casefold())
+    if found is None or not isinstance(value, str):
+        close = difflib.get_close_matches(str(value).casefold(), choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SessionFileError(f"{path}: {where} {value!r} is not one of {', '.join(choices)}{hint}")
+    return found
+
+
 def read_session_file(path: Path) -> SessionSpec:
     """The session a TOML file describes; stem files are relative to the file's folder."""
     path = Path(path)
@@ -111,9 +122,7 @@ def read_session_file(path: Path) -> SessionSpec:
     except tomllib.TOMLDecodeError as error:
         raise SessionFileError(f"{path}: not valid TOML ({error})") from None
     _known_keys(data, SESSION_KEYS, "", path)
-    layout = data.get("layout", "band-room")
-    if layout not in LAYOUTS:
-        raise SessionFileError(f"{path}: unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    layout = _choice(data.get("layout", "band-room"), LAYOUTS, "layout", path)
     settings = _settings(data.get("settings", {}), "settings", path)
     stems_table = data.get("stems")
     if not isinstance(stems_table, dict) or not stems_table:
@@ -126,17 +135,15 @@ def read_session_file(path: Path) -> SessionSpec:
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise SessionFileError(f'{path}: {where} needs file = "<audio file>"')
         _known_keys(entry, STEM_KEYS, f"{where}: ", path)
-        role = entry.get("role", guess_role(name))
-        if role not in ROLES:
-            raise SessionFileError(f"{path}: {where}.role {role!r} is not one of {', '.join(ROLES)}")
+        role = _choice(entry.get("role", guess_role(name)), ROLES, f"{where}.role", path)
         source = entry.get("source_m")
         if source is not None and (
             not isinstance(source, list) or len(source) != 3 or not all(_metres(v, 0, MAX_STAGE_M) for v in source)
         ):
             raise SessionFileError(f"{path}: {where}.source_m must be [x, y, z], each 0 to {MAX_STAGE_M:g} m")
         pattern = entry.get("pattern")
-        if pattern is not None and pattern not in PATTERNS:
-            raise SessionFileError(f"{path}: {where}.pattern {pattern!r} is not one of {', '.join(PATTERNS)}")
+        if pattern is not None:
+            pattern = _choice(pattern, PATTERNS, f"{where}.pattern", path)
         distance = entry.get("mic_distance_m")
         if distance is not None and not _metres(distance, 0.02, 5):
             raise SessionFileError(f"{path}: {where}.mic_distance_m must be 0.02 to 5 m")
