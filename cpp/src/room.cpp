@@ -559,8 +559,7 @@ void Room::reset_module() noexcept
         while (!is_prime(candidate)) ++candidate;
         line_delays_[static_cast<size_t>(i)] = previous = candidate;
     }
-    const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
-    match_.set_average(std::exp(-1000.0 / (match_ms * sample_rate_)));
+    set_match_average();
     design_decay(line_feed_.data(), line_pole_.data());
     decay_glide_done_ = decay_glide_samples_;
     decay_pending_ = false;
@@ -622,10 +621,7 @@ void Room::set_parameter(int index, double value) noexcept
     Module::set_parameter(index, value);
     if (num_channels_ == 0) return;  // designed at reset
     const bool new_rt60 = rt60_s_.value() != rt60_s;
-    if (new_rt60) {
-        const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
-        match_.set_average(std::exp(-1000.0 / (match_ms * sample_rate_)));
-    }
+    if (new_rt60) set_match_average();
     // The lines glide to the new decay now, or after the glide under way (from where that ends).
     if (new_rt60 || damping_.value() != damping) {
         design_decay(pending_feed_.data(), pending_pole_.data());
@@ -636,15 +632,28 @@ void Room::set_parameter(int index, double value) noexcept
     // crossfade not yet begun takes the newest design: changes at one sample (X and Y, a preset)
     // are one crossfade, whatever order they are set in.
     if (new_rt60 || source_x_percent_.value() != source_x || source_y_percent_.value() != source_y) {
-        design_reflections(pending_);
-        has_pending_ = true;
-        if (fade_done_ == fade_samples_ || fade_done_ == 0) {
-            if (fade_done_ == fade_samples_) faded_from_ = reflections_;
-            reflections_ = pending_;
-            has_pending_ = false;
-            fade_done_ = 0;
+        if (fade_done_ == 0) {
+            design_reflections(reflections_);
+        } else {
+            design_reflections(pending_);
+            has_pending_ = true;
+            if (fade_done_ == fade_samples_) start_crossfade();
         }
     }
+}
+
+void Room::set_match_average() noexcept
+{
+    const double match_ms = std::max(kMatchMs, 1000.0 * kMatchPerRt60 * rt60_s_.value());
+    match_.set_average(std::exp(-1000.0 / (match_ms * sample_rate_)));
+}
+
+void Room::start_crossfade() noexcept
+{
+    faded_from_ = reflections_;
+    reflections_ = pending_;
+    has_pending_ = false;
+    fade_done_ = 0;
 }
 
 void Room::fill_rotations(int n) noexcept
@@ -775,10 +784,7 @@ void Room::early_reflections(int n, bool heard) noexcept
     while (late_gain_ramped_ && at < n) {
         if (fade_done_ == fade_samples_) {
             if (!has_pending_) break;
-            faded_from_ = reflections_;
-            reflections_ = pending_;
-            has_pending_ = false;
-            fade_done_ = 0;
+            start_crossfade();
         }
         const int length = std::min(n - at, fade_samples_ - fade_done_);
         if (heard)

@@ -69,6 +69,8 @@ private:
     void design_reflections(Reflections& into) const noexcept;
     void design_decay(double* feed, double* pole) const noexcept;
     void early_reflections(int n, bool heard) noexcept;
+    void set_match_average() noexcept;  // the loudness match's time, from the RT60
+    void start_crossfade() noexcept;    // from the reflections in use to the pending design
     void absorb_lines(const float* const* delayed, float* const* signals, int n) noexcept;
     void fill_rotations(int n) noexcept;
     void rotate_to(uint64_t tick, double modulation_percent) noexcept;
